@@ -1,0 +1,43 @@
+# The two set-up commands (README): `make demo` and `make test`.
+# Each creates .venv on a fresh machine; nothing else needs installing by hand
+# except the Debian packages that .ci/run installs (chromium, pango, CJK fonts, poppler).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+AS_OF  ?= 2026-11-28
+OUT    ?= out
+
+.PHONY: demo test lint typecheck pytest venv clean bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## demo: validate, plan, render and publish the handbook for the bundled example
+demo: $(STAMP)
+	$(BIN)/dunning build --accounts examples/accounts.csv --history examples/history.csv \
+	  --as-of $(AS_OF) --out $(OUT) .
+
+## test: ruff, mypy --strict on the package, and the whole pytest suite
+test: lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check generator tests benchmarks
+	$(BIN)/ruff format --check generator tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest -n 2 -p no:cacheprovider
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(OUT) build *.egg-info

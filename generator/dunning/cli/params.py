@@ -1,0 +1,16 @@
+"""Options shared by several commands, each with its ``DUNNING_*`` environment variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+repo_path = click.argument(
+    "path",
+    required=False,
+    default=".",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="DUNNING_PATH",
+)
+quiet = click.option("--quiet", "-q", is_flag=True, envvar="DUNNING_QUIET", help="Print only errors.")

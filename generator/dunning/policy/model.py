@@ -1,0 +1,416 @@
+"""The compiled policy: immutable, typed, cross-referenced. The one artifact later stages share.
+
+Every element keeps a :class:`Source` (file, line, column) so that plans, ``explain``, the
+handbook and validate can all point back at the YAML line that made a decision.
+Money is ``Decimal``; an :class:`Amounts` holds a threshold per currency, because one book
+spans CNY and USD and ``500`` means different things in each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, time
+from decimal import Decimal
+from enum import StrEnum
+from types import MappingProxyType
+
+CHANNELS = ("sms", "email", "letter", "call", "visit", "agency", "legal_review")
+# Channels that reach the debtor (the others are internal hand-overs).
+CONTACT_CHANNELS = ("sms", "email", "letter", "call", "visit")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_TYPES = (*WEEKDAYS, "workdays", "weekends", "holidays", "every_day")
+FLAGS = (
+    "dispute",
+    "bankruptcy",
+    "deceased",
+    "cease_contact",
+    "hardship",
+    "vulnerable",
+    "legal_hold",
+    "breathing_space",
+    "sms_opt_out",
+    "email_opt_out",
+    "call_opt_out",
+)
+
+
+@dataclass(frozen=True, order=True)
+class Source:
+    """Where a policy element is written: repository-relative file, 1-based line and column."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+def frozen_map(data: Mapping[str, object] | None = None) -> Mapping[str, object]:
+    """A read-only view, so the compiled model cannot be changed by a later stage."""
+    return MappingProxyType(dict(data or {}))
+
+
+@dataclass(frozen=True)
+class Amounts:
+    """A money threshold per ISO 4217 currency; ``default`` applies to currencies not listed."""
+
+    by_currency: Mapping[str, Decimal] = field(default_factory=frozen_map)  # type: ignore[arg-type]
+    default: Decimal | None = None
+
+    def get(self, currency: str) -> Decimal | None:
+        """The threshold for ``currency`` (None: no threshold for it)."""
+        return self.by_currency.get(currency, self.default)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_currency) or self.default is not None
+
+
+@dataclass(frozen=True)
+class Localized:
+    """A text per BCP 47 locale (company name, signature, address)."""
+
+    texts: Mapping[str, str]
+
+    def get(self, locale: str, fallback: str = "") -> str:
+        """The text for ``locale``, else the first one given, else ``fallback``."""
+        if locale in self.texts:
+            return self.texts[locale]
+        return next(iter(self.texts.values()), fallback)
+
+
+@dataclass(frozen=True)
+class Company:
+    """Who is collecting: what templates sign with and what disclosures name."""
+
+    name: Localized
+    sms_signature: Localized
+    phone: Mapping[str, str]  # per jurisdiction country
+    email: str
+    website: str
+    postal_address: Localized
+    unsubscribe_url: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    """Settings for accounts of one ISO 3166 country or subdivision (``US-MA`` falls back to ``US``)."""
+
+    code: str
+    currency: str
+    locales: tuple[str, ...]
+    default_locale: str
+    timezone: str
+    holidays: str | None  # country code for the holiday calendar, None for no calendar
+    packs: tuple[str, ...]
+    tighten: Mapping[str, Mapping[str, object]]  # pack rule id -> stricter parameters
+    source: Source
+
+
+@dataclass(frozen=True)
+class Agency:
+    """A collection agency accounts can be placed with; ``fields`` is all it may receive."""
+
+    id: str
+    name: str
+    jurisdictions: tuple[str, ...]
+    fields: tuple[str, ...]
+    email: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Range:
+    """An inclusive integer range; ``high`` None means unbounded."""
+
+    low: int
+    high: int | None
+
+    def contains(self, value: int) -> bool:
+        """True when ``low <= value <= high``."""
+        return value >= self.low and (self.high is None or value <= self.high)
+
+    def __str__(self) -> str:
+        return f"{self.low}+" if self.high is None else f"{self.low}–{self.high}"
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A delinquency grade: the first tier (in file order) whose bounds hold takes the account."""
+
+    id: str
+    name: str
+    order: int
+    dpd: Range
+    min_amount: Amounts
+    max_amount: Amounts
+    products: tuple[str, ...]  # empty: any
+    segments: tuple[str, ...]  # empty: any
+    jurisdictions: tuple[str, ...]  # empty: any
+    strategy: str
+    description: str
+    source: Source
+
+
+class Promise(StrEnum):
+    """Promise-to-pay states a step condition can ask for."""
+
+    ANY = "any"
+    NONE = "none"  # no promise on file
+    BROKEN = "broken"  # a promise whose date (+ grace) passed unpaid
+    NOT_KEPT = "not_kept"  # none or broken: "only if no promise to pay"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """When a step, exclusion or offer applies; every given part must hold (AND)."""
+
+    promise: Promise = Promise.ANY
+    min_overdue: Amounts = field(default_factory=Amounts)
+    max_overdue: Amounts = field(default_factory=Amounts)
+    products: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    jurisdictions: tuple[str, ...] = ()
+    tiers: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()  # all of these flags set
+    not_flags: tuple[str, ...] = ()  # none of these flags set
+    no_payment_for_days: int | None = None  # last payment at least N days before as-of
+    no_conversation_for_days: int | None = None  # no conversation in the last N days
+    failed_attempts: int | None = None  # at least N unanswered call attempts on file
+    has: tuple[str, ...] = ()  # contact points that must exist: phone, email, address
+
+    def is_empty(self) -> bool:
+        """True when the condition always holds."""
+        return self == Condition()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One cadence step: on day ``day`` past due (and every ``every`` days until ``until``)."""
+
+    index: int
+    day: int
+    channel: str
+    template: str | None
+    every: int | None
+    until: int | None
+    when: Condition
+    agency: str | None
+    priority: int
+    description: str
+    source: Source
+
+    @property
+    def id(self) -> str:
+        """Stable within the strategy: the step's channel and first day."""
+        return f"{self.channel}@{self.day}"
+
+    def fires_on(self, dpd: int, tier_high: int | None) -> bool:
+        """True when the step is due on the day the account is ``dpd`` days past due."""
+        if dpd < self.day:
+            return False
+        if self.every is None:
+            return dpd == self.day
+        last = self.until if self.until is not None else tier_high
+        if last is not None and dpd > last:
+            return False
+        return (dpd - self.day) % self.every == 0
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A cadence: the ordered steps a tier (or an experiment arm) runs."""
+
+    id: str
+    description: str
+    steps: tuple[Step, ...]
+    source: Source
+
+
+@dataclass(frozen=True)
+class Window:
+    """A daily contact window in the debtor's local time; ``end`` is exclusive."""
+
+    start: time
+    end: time
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+@dataclass(frozen=True)
+class ChannelHours:
+    """Windows per day type for one channel; a day type mapped to () means no contact."""
+
+    channel: str
+    by_day_type: Mapping[str, tuple[Window, ...]]
+    source: Source
+
+
+@dataclass(frozen=True)
+class Blackout:
+    """Dates with no contact (on the listed channels; empty: all channels)."""
+
+    start: date
+    end: date
+    channels: tuple[str, ...]
+    reason: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Timetable:
+    """When each channel may be used for accounts of some jurisdictions."""
+
+    id: str
+    jurisdictions: tuple[str, ...]
+    holidays: str | None
+    hours: Mapping[str, ChannelHours]
+    blackouts: tuple[Blackout, ...]
+    source: Source
+
+
+@dataclass(frozen=True)
+class FrequencyCap:
+    """The policy's own cap: at most ``max`` contacts on ``channels`` in ``per_days`` days."""
+
+    id: str
+    channels: tuple[str, ...]
+    max: int
+    per_days: int
+    scope: str  # debt | debtor | number
+    outcomes: tuple[str, ...]  # history outcomes that count; empty: all but failed/busy
+    jurisdictions: tuple[str, ...]
+    description: str
+    source: Source
+
+
+class ExclusionEffect(StrEnum):
+    """What an exclusion does to an account."""
+
+    EXCLUDE = "exclude"  # no contact at all; the account is counted as excluded
+    PAUSE = "pause"  # cadence paused; the account is planned with status paused
+    SUPPRESS = "suppress"  # only ``channels`` are suppressed
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """The policy's own stop rule, with its reason code."""
+
+    id: str
+    when: Condition
+    effect: ExclusionEffect
+    channels: tuple[str, ...]
+    reason: str
+    source: Source
+
+    @property
+    def code(self) -> str:
+        """The reason code plans and ``explain`` carry."""
+        return f"exclusion/{self.id}"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A payment-plan or hardship offer; the first offer (file order) whose condition holds applies."""
+
+    id: str
+    kind: str  # payment_plan | hardship | settlement
+    when: Condition
+    instalments: int
+    min_instalment: Amounts
+    interval_days: int
+    grace_days: int
+    max_discount: Decimal  # fraction of the overdue amount that may be forgiven
+    description: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One experiment arm: a traffic share and what it changes."""
+
+    id: str
+    share: Decimal  # percent
+    strategy: str | None
+    templates: Mapping[str, str]  # template id -> replacement template id
+    source: Source
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Champion/challenger: accounts of ``tiers`` split into arms by a stable hash."""
+
+    id: str
+    tiers: tuple[str, ...]
+    arms: tuple[Arm, ...]
+    description: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Template:
+    """A registered message template: one file per locale under ``templates/``."""
+
+    id: str
+    channel: str
+    purpose: str  # collection | notice | limited_content | internal
+    locales: tuple[str, ...]
+    files: Mapping[str, str]  # locale -> path relative to templates/
+    description: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Portfolio-wide knobs."""
+
+    sms_max_segments: int
+    promise_grace_days: int
+    tone_extra_words: Mapping[str, tuple[str, ...]]  # locale -> extra banned words
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The whole compiled policy. Built once by :func:`dunning.policy.compile.compile_policy`."""
+
+    root: str
+    id: str
+    name: str
+    default_locale: str
+    company: Company
+    settings: Settings
+    jurisdictions: Mapping[str, Jurisdiction]
+    agencies: Mapping[str, Agency]
+    tiers: tuple[Tier, ...]
+    strategies: Mapping[str, Strategy]
+    timetables: tuple[Timetable, ...]
+    caps: tuple[FrequencyCap, ...]
+    exclusions: tuple[Exclusion, ...]
+    offers: tuple[Offer, ...]
+    experiments: tuple[Experiment, ...]
+    templates: Mapping[str, Template]
+    files: tuple[str, ...]  # policy and template files, repository-relative, sorted
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        """Every locale some jurisdiction serves, sorted."""
+        return tuple(sorted({loc for j in self.jurisdictions.values() for loc in j.locales}))
+
+    def jurisdiction(self, code: str) -> Jurisdiction | None:
+        """Settings for ``US-MA``-style codes, falling back to the country (``US``)."""
+        return self.jurisdictions.get(code) or self.jurisdictions.get(code.split("-", 1)[0])
+
+    def timetable_for(self, jurisdiction: str) -> Timetable | None:
+        """The timetable of a jurisdiction code (exact, then its country)."""
+        for code in (jurisdiction, jurisdiction.split("-", 1)[0]):
+            for timetable in self.timetables:
+                if code in timetable.jurisdictions:
+                    return timetable
+        return None
+
+    def tier(self, tier_id: str) -> Tier | None:
+        """The tier with this id."""
+        return next((t for t in self.tiers if t.id == tier_id), None)
