@@ -105,9 +105,7 @@ class _Builder:
             self.problem(_pos(node), "Y005", "an alias refers to its own anchor", "remove the cycle")
             return None
         if depth > MAX_DEPTH:
-            self.problem(
-                _pos(node), "Y005", f"nested deeper than {MAX_DEPTH} levels", "flatten the structure"
-            )
+            self.problem(_pos(node), "Y005", f"nested deeper than {MAX_DEPTH} levels", "flatten the structure")
             return None
         if node.tag not in _CORE_TAGS and node.tag != _PLAIN:
             self.problem(
@@ -197,9 +195,7 @@ class _Builder:
             "tag:yaml.org,2002:null": type(None),
         }[tag]
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            self.problem(
-                _pos(node), "Y004", f"{text!r} is not a valid {tag.rsplit(':', 1)[-1]}", "fix the value"
-            )
+            self.problem(_pos(node), "Y004", f"{text!r} is not a valid {tag.rsplit(':', 1)[-1]}", "fix the value")
             return None
         return value
 
@@ -287,9 +283,7 @@ def load_yaml_text(path: str, text: str) -> SourceFile:
     source = SourceFile(path, text)
     builder = _Builder(source)
     if not text.strip():
-        builder.problem(
-            Pos(1, 1), "Y008", "file is empty", "add policy sections or delete the file", Level.WARNING
-        )
+        builder.problem(Pos(1, 1), "Y008", "file is empty", "add policy sections or delete the file", Level.WARNING)
         return source
     try:
         composer = _Composer(text)
@@ -298,9 +292,7 @@ def load_yaml_text(path: str, text: str) -> SourceFile:
         mark = exc.problem_mark or exc.context_mark
         pos = Pos(mark.line + 1, mark.column + 1) if mark else Pos(1, 1)
         what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        builder.problem(
-            pos, "Y001", f"YAML syntax error: {what}", "check indentation, colons and quotes here"
-        )
+        builder.problem(pos, "Y001", f"YAML syntax error: {what}", "check indentation, colons and quotes here")
         return source
     except yaml.YAMLError as exc:
         builder.problem(Pos(1, 1), "Y001", f"YAML syntax error: {exc}", "check the file's syntax")

@@ -306,9 +306,7 @@ def compile_policy(repo: PolicyRepository) -> tuple[Policy | None, list[Problem]
             for b in item.get("blackouts") or []:
                 start = date.fromisoformat(str(b.get("date", b.get("from"))))
                 end = date.fromisoformat(str(b.get("date", b.get("to"))))
-                blackouts.append(
-                    Blackout(start, end, _tuple(b.get("channels")), str(b["reason"]), c.src(file, b))
-                )
+                blackouts.append(Blackout(start, end, _tuple(b.get("channels")), str(b["reason"]), c.src(file, b)))
             first_j = str(item["jurisdictions"][0]).split("-", 1)[0]
             timetables.append(
                 Timetable(
@@ -407,9 +405,7 @@ def compile_policy(repo: PolicyRepository) -> tuple[Policy | None, list[Problem]
             locales = _tuple(body.get("locales")) or all_locales
             pattern = str(body.get("file", DEFAULT_TEMPLATE_FILE))
             files = {
-                loc: pattern.replace("{channel}", str(body["channel"]))
-                .replace("{id}", tid)
-                .replace("{locale}", loc)
+                loc: pattern.replace("{channel}", str(body["channel"])).replace("{id}", tid).replace("{locale}", loc)
                 for loc in locales
             }
             templates[tid] = Template(

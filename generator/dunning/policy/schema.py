@@ -471,9 +471,7 @@ def _to_problem(source: SourceFile, err: ValidationError) -> Problem:
     else:
         message = f"{field!r}: {err.info[0] if err.info else err.rule}"
     pos = position_of(source.data, path, key=key)
-    return Problem(
-        source.path, pos.line, pos.col, Level.ERROR, code, message, hint, source.excerpt(pos.line, pos.col)
-    )
+    return Problem(source.path, pos.line, pos.col, Level.ERROR, code, message, hint, source.excerpt(pos.line, pos.col))
 
 
 def _describe(value: Any) -> str:

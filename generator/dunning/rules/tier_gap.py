@@ -36,9 +36,7 @@ def check(ctx: RuleContext) -> Iterator[Problem]:
 
     rule = sys.modules[__name__]
     open_tiers = [
-        t
-        for t in ctx.policy.tiers
-        if not (t.min_amount or t.max_amount or t.products or t.segments or t.jurisdictions)
+        t for t in ctx.policy.tiers if not (t.min_amount or t.max_amount or t.products or t.segments or t.jurisdictions)
     ]
     if not open_tiers:
         return

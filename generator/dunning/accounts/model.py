@@ -1,0 +1,76 @@
+"""Typed account and contact-history records, as every later stage sees them.
+
+Parsing and row validation live in :mod:`dunning.accounts.read` (columnar, for snapshots)
+and are shared with ``dunning gate`` (one JSON record at a time); both produce these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from types import MappingProxyType
+
+REQUIRED_COLUMNS = ("account_id", "jurisdiction", "currency", "overdue_amount", "due_date")
+OPTIONAL_COLUMNS = (
+    "customer_id", "name", "locale", "timezone", "phone", "email", "address", "postal_code",
+    "product", "segment", "principal", "last_payment_date", "promise_to_pay_date", "promise_amount",
+)  # fmt: skip
+FLAG_COLUMNS = (
+    "dispute", "bankruptcy", "deceased", "cease_contact", "hardship", "vulnerable", "legal_hold",
+    "breathing_space", "sms_opt_out", "email_opt_out", "call_opt_out",
+)  # fmt: skip
+HISTORY_COLUMNS = ("account_id", "at", "channel", "outcome")
+HISTORY_OPTIONAL = ("debt_id", "phone")
+HISTORY_CHANNELS = ("call", "sms", "email", "letter", "visit")
+OUTCOMES = (
+    "attempt", "no_answer", "busy", "voicemail", "connected", "conversation",
+    "delivered", "failed", "opt_out", "dispute", "cease", "promise",
+)  # fmt: skip
+
+_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """One row of the account snapshot, parsed and valid. Money is Decimal; dates are dates."""
+
+    account_id: str
+    jurisdiction: str
+    currency: str
+    overdue_amount: Decimal
+    due_date: date
+    customer_id: str = ""
+    name: str = ""
+    locale: str = ""  # "" → the jurisdiction's default locale
+    timezone: str = ""  # IANA, validated; "" → derived from phone/address, else jurisdiction default
+    phone: str = ""  # E.164
+    email: str = ""
+    address: str = ""
+    postal_code: str = ""
+    product: str = ""
+    segment: str = ""
+    principal: Decimal | None = None
+    last_payment_date: date | None = None
+    promise_to_pay_date: date | None = None
+    promise_amount: Decimal | None = None
+    flags: frozenset[str] = frozenset()  # the FLAG_COLUMNS that are true
+    extra: Mapping[str, str] = field(default=_EMPTY)
+    line: int = 0  # 1-based line (CSV, JSONL) or row number (Parquet) in the input, for rejects
+
+    def flag(self, name: str) -> bool:
+        """True when the boolean column ``name`` is set."""
+        return name in self.flags
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """One contact-history event (or a planned action, when caps count what is planned)."""
+
+    account_id: str
+    at: datetime  # timezone-aware
+    channel: str
+    outcome: str
+    debt_id: str = ""
+    phone: str = ""
