@@ -26,9 +26,11 @@ demo: $(STAMP)
 ## test: ruff, mypy --strict on the package, and the whole pytest suite
 test: lint typecheck pytest
 
+LINT_PATHS = $(wildcard generator tests benchmarks)
+
 lint: $(STAMP)
-	$(BIN)/ruff check generator tests benchmarks
-	$(BIN)/ruff format --check generator tests benchmarks
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
