@@ -56,7 +56,7 @@ class Account:
     promise_to_pay_date: date | None = None
     promise_amount: Decimal | None = None
     flags: frozenset[str] = frozenset()  # the FLAG_COLUMNS that are true
-    extra: Mapping[str, str] = field(default=_EMPTY)
+    extra: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     line: int = 0  # 1-based line (CSV, JSONL) or row number (Parquet) in the input, for rejects
 
     def flag(self, name: str) -> bool:
