@@ -1,0 +1,760 @@
+"""The contact engine: may we contact this person now, this way? One answer for validate,
+plan, simulate and ``dunning gate``.
+
+Two layers decide, and both are kept apart in every answer:
+
+* the **law** — the packs that apply to the account's jurisdiction (those the policy names
+  for it plus those that apply by law whatever the policy says, e.g. ``us-ma`` for
+  ``US-MA``), with the policy's tightening applied where it is stricter → ``legal_verdict``;
+* the **policy** — its timetable (windows by day type, holidays, blackouts), its frequency
+  caps and its exclusions, plus the engine's own safety stops for flags no pack covers
+  (``legal_hold`` everywhere; bankruptcy, deceased, cease and dispute where no pack
+  names them) → ``verdict`` (law and policy together).
+
+Calendar days ("7 consecutive days", "3 a day") are counted in the debtor's local time —
+in every candidate zone when several are possible, and in the rule's own zone when the
+pack fixes one (China: Asia/Shanghai). A planned contact counts like a placed one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from dunning.accounts.model import Account, Contact
+from dunning.compliance import calendar as cal
+from dunning.compliance import packs as law
+from dunning.compliance.conditions import holds, tier_for
+from dunning.compliance.timezones import candidate_zones, zone
+from dunning.compliance.windows import (
+    Interval,
+    contains,
+    day_bounds,
+    intersect,
+    local_dates,
+    local_interval,
+    normalize,
+)
+from dunning.policy.model import ExclusionEffect, FrequencyCap, Policy, Timetable
+
+VerdictKind = Literal["allow", "suppress", "reschedule"]
+StopEffect = Literal["exclude", "pause", "suppress"]
+
+SEARCH_DAYS = 60  # how far ``earliest`` looks ahead before giving up (→ suppress)
+# Outcomes a policy cap counts when it lists none: everything that reached the network.
+DEFAULT_CAP_OUTCOMES_EXCLUDED = ("failed", "busy")
+_CACHE_LIMIT = 500_000
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a contact is refused (or an account stopped): a stable code, the rule behind it,
+    its citation (a law, or the policy file and line) and a message in plain words."""
+
+    code: str
+    rule: str
+    citation: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        """Plain data, keys in contract order."""
+        return {"code": self.code, "rule": self.rule, "citation": self.citation, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The engine's answer for one contact at one moment."""
+
+    verdict: VerdictKind  # law and policy together
+    legal_verdict: VerdictKind  # the law packs alone
+    earliest: datetime | None  # first allowed moment when ``verdict`` is reschedule
+    reasons: tuple[Reason, ...]
+
+    @property
+    def allowed(self) -> bool:
+        """True when the contact may happen at the asked moment."""
+        return self.verdict == "allow"
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Something that stops contact whatever the time: a law stop, an opt-out, an exclusion.
+
+    ``effect`` exclude (no contact, account excluded), pause (no contact, account paused) or
+    suppress (only ``channels``). ``channels`` empty means every channel. ``allow_purposes``
+    are message purposes that stay allowed (e.g. the notices a cease request permits).
+    """
+
+    effect: StopEffect
+    channels: tuple[str, ...]
+    reason: Reason
+    legal: bool
+    allow_purposes: tuple[str, ...] = ()
+
+    def blocks(self, channel: str, purpose: str | None = None) -> bool:
+        """True when this stop refuses ``channel`` (for a message of ``purpose``)."""
+        if self.channels and channel not in self.channels:
+            return False
+        return not (purpose is not None and purpose in self.allow_purposes)
+
+
+@dataclass(frozen=True)
+class _Hours:
+    rule: law.LawRule
+    start: Any
+    end: Any
+    fixed_zone: str | None
+
+
+@dataclass(frozen=True)
+class _Counter:
+    """A frequency rule (law or policy cap) in one shape: at most ``max`` counted contacts on
+    ``channels`` in any ``per_days`` consecutive calendar days."""
+
+    reason_code: str
+    rule: str
+    citation: str
+    kind: str  # window | after
+    channels: tuple[str, ...]
+    max: int
+    per_days: int
+    per: str  # debt | debtor | number
+    counts: tuple[str, ...] | None  # None: the cap's default (all but failed/busy)
+    fixed_zone: str | None
+    legal: bool
+    one_debt_products: tuple[str, ...] = ()
+    describe: str = ""
+
+
+@dataclass
+class _Jurisdiction:
+    """Everything about one jurisdiction code the engine needs, resolved once."""
+
+    code: str
+    default_zone: str
+    packs: tuple[str, ...]
+    rules: tuple[tuple[law.LawRule, Mapping[str, Any]], ...]
+    timetable: Timetable | None
+    calendar: tuple[str, str | None] | None
+    hours: tuple[_Hours, ...]
+    counters: tuple[_Counter, ...]
+    law_stops: tuple[law.LawRule, ...]
+    opt_out_rule: law.LawRule | None
+    caps: tuple[FrequencyCap, ...] = field(default_factory=tuple)
+
+
+def _local_date(instant: datetime, zone_name: str) -> date:
+    return instant.astimezone(zone(zone_name)).date()
+
+
+class ContactEngine:
+    """Decides contact windows, stops and single contacts for accounts under one policy."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self._jurisdictions: dict[str, _Jurisdiction] = {}
+        self._windows: dict[tuple[Any, ...], tuple[Interval, ...]] = {}
+        self._reasons: dict[tuple[Any, ...], Reason | None] = {}
+
+    # ------------------------------------------------------------------ jurisdictions
+    def jurisdiction(self, code: str) -> _Jurisdiction:
+        """The resolved law and policy settings for a jurisdiction code (cached)."""
+        found = self._jurisdictions.get(code)
+        if found is None:
+            found = self._jurisdictions[code] = self._resolve(code)
+        return found
+
+    def _resolve(self, code: str) -> _Jurisdiction:
+        setting = self.policy.jurisdiction(code)
+        named = setting.packs if setting is not None else ()
+        pack_ids = tuple(dict.fromkeys((*named, *law.default_packs(code))))
+        tighten = setting.tighten if setting is not None else {}
+        rules: list[tuple[law.LawRule, Mapping[str, Any]]] = []
+        for pack_id in pack_ids:
+            pack = law.get_pack(pack_id)
+            if pack is None:  # an unknown pack id is reported by validate (L004)
+                continue
+            for rule in pack.rules:
+                tightening = tighten.get(rule.id)
+                rules.append(
+                    (rule, law.effective_params(rule, tightening if isinstance(tightening, Mapping) else None))
+                )
+        hours: list[_Hours] = []
+        counters: list[_Counter] = []
+        stops: list[law.LawRule] = []
+        opt_out: law.LawRule | None = None
+        for rule, params in rules:
+            if rule.kind == "hours":
+                hours.append(_Hours(rule, law.clock(params["start"]), law.clock(params["end"]), params.get("timezone")))
+            elif rule.kind in ("frequency", "daily_cap", "after_conversation"):
+                counters.append(
+                    _Counter(
+                        reason_code=rule.id,
+                        rule=rule.id,
+                        citation=rule.citation,
+                        kind="after" if rule.kind == "after_conversation" else "window",
+                        channels=rule.channels,
+                        max=int(params.get("max", 0)),
+                        per_days=int(params.get("days", params.get("per_days", 1))),
+                        per=rule.per or "debt",
+                        counts=rule.counts,
+                        fixed_zone=params.get("timezone"),
+                        legal=True,
+                        one_debt_products=tuple(params.get("one_debt_products") or ()),
+                        describe=rule.description,
+                    )
+                )
+            elif rule.kind == "stop":
+                stops.append(rule)
+            elif rule.kind == "opt_out":
+                opt_out = opt_out or rule
+        timetable = self.policy.timetable_for(code)
+        holidays = timetable.holidays if timetable is not None else (setting.holidays if setting else None)
+        caps = tuple(
+            c
+            for c in self.policy.caps
+            if not c.jurisdictions or code in c.jurisdictions or code.split("-", 1)[0] in c.jurisdictions
+        )
+        for cap in caps:
+            counters.append(
+                _Counter(
+                    reason_code=f"cap/{cap.id}",
+                    rule=cap.id,
+                    citation=str(cap.source),
+                    kind="window",
+                    channels=cap.channels,
+                    max=cap.max,
+                    per_days=cap.per_days,
+                    per=cap.scope,
+                    counts=cap.outcomes or None,
+                    fixed_zone=None,
+                    legal=False,
+                    describe=cap.description,
+                )
+            )
+        return _Jurisdiction(
+            code=code,
+            default_zone=setting.timezone if setting is not None else "UTC",
+            packs=pack_ids,
+            rules=tuple(rules),
+            timetable=timetable,
+            calendar=cal.calendar_key(holidays, code),
+            hours=tuple(hours),
+            counters=tuple(counters),
+            law_stops=tuple(stops),
+            opt_out_rule=opt_out,
+            caps=caps,
+        )
+
+    # ------------------------------------------------------------------ time zones
+    def timezones(self, account: Account) -> tuple[str, ...]:
+        """Candidate IANA zones for the account, primary first (see :mod:`.timezones`)."""
+        return candidate_zones(account, self.jurisdiction(account.jurisdiction).default_zone)
+
+    # ------------------------------------------------------------------ stops
+    def stops(
+        self,
+        account: Account,
+        *,
+        as_of: date | None = None,
+        tier_id: str | None = None,
+        history: Sequence[Contact] = (),
+    ) -> tuple[Stop, ...]:
+        """Law and policy stops for the account: law stops first, then opt-outs, the engine's
+        safety stops and the policy's exclusions (in file order).
+
+        Exclusions whose conditions need a date (tiers, days without payment or
+        conversation) are evaluated only when ``as_of`` is given; ``tier_id`` defaults to
+        the account's tier on ``as_of``.
+        """
+        j = self.jurisdiction(account.jurisdiction)
+        found: list[Stop] = []
+        covered: set[str] = set()
+        for rule in j.law_stops:
+            flag = str(rule.params.get("flag", ""))
+            covered.add(flag)
+            if account.flag(flag):
+                found.append(
+                    Stop(
+                        _stop_effect(rule.effect),
+                        (),
+                        Reason(rule.id, rule.id, rule.citation, _stop_message(flag, rule.effect)),
+                        True,
+                        tuple(rule.params.get("allow_purposes") or ()),
+                    )
+                )
+        for channel in ("call", "sms", "email"):
+            flag = f"{channel}_opt_out"
+            if account.flag(flag):
+                opt_rule = j.opt_out_rule
+                legal = opt_rule is not None and channel in opt_rule.channels
+                found.append(
+                    Stop(
+                        "suppress",
+                        (channel,),
+                        Reason(
+                            f"opt-out/{channel}",
+                            opt_rule.id if (legal and opt_rule) else "opt-out",
+                            opt_rule.citation if (legal and opt_rule) else "the debtor's own request",
+                            f"the debtor asked not to be contacted by {channel}; other channels stay open",
+                        ),
+                        legal,
+                    )
+                )
+        for flag, safety_effect in _SAFETY_STOPS:
+            if flag in covered or not account.flag(flag):
+                continue
+            found.append(
+                Stop(
+                    safety_effect,
+                    (),
+                    Reason(f"flag/{flag}", f"flag/{flag}", "dunning safety stop", _stop_message(flag, safety_effect)),
+                    False,
+                )
+            )
+        if self.policy.exclusions:
+            if as_of is not None and tier_id is None:
+                tier = tier_for(self.policy, account, as_of)
+                tier_id = tier.id if tier is not None else None
+            for exclusion in self.policy.exclusions:
+                if as_of is None and _needs_date(exclusion.when):
+                    continue
+                ok, _part = holds(
+                    exclusion.when,
+                    account,
+                    as_of=as_of or date.min,
+                    tier_id=tier_id,
+                    history=history,
+                    promise_grace_days=self.policy.settings.promise_grace_days,
+                )
+                if ok:
+                    effect = _EXCLUSION_EFFECTS[exclusion.effect]
+                    channels = exclusion.channels if exclusion.effect is ExclusionEffect.SUPPRESS else ()
+                    found.append(
+                        Stop(
+                            effect,
+                            channels,
+                            Reason(exclusion.code, exclusion.id, str(exclusion.source), exclusion.reason),
+                            False,
+                        )
+                    )
+        return tuple(found)
+
+    # ------------------------------------------------------------------ windows
+    def windows(self, account: Account, channel: str, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        """Allowed ``[start, end)`` intervals on local calendar day ``day`` of the primary zone
+        (policy timetable ∩ law hours, minus holidays, blackouts and weekday rules, held in
+        every candidate zone), as aware datetimes in the primary zone; () when none."""
+        zones = self.timezones(account)
+        intervals = self._intervals(zones, account.jurisdiction, channel, day, legal_only=False)
+        tz = zone(zones[0])
+        return tuple((datetime.fromtimestamp(s, tz), datetime.fromtimestamp(e, tz)) for s, e in intervals)
+
+    def legal_windows(self, account: Account, channel: str, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        """Like :meth:`windows` with the law packs alone (no timetable, holidays or blackouts)."""
+        zones = self.timezones(account)
+        intervals = self._intervals(zones, account.jurisdiction, channel, day, legal_only=True)
+        tz = zone(zones[0])
+        return tuple((datetime.fromtimestamp(s, tz), datetime.fromtimestamp(e, tz)) for s, e in intervals)
+
+    def _intervals(
+        self, zones: tuple[str, ...], jurisdiction: str, channel: str, day: date, *, legal_only: bool
+    ) -> tuple[Interval, ...]:
+        key = (zones, jurisdiction, channel, day, legal_only)
+        found = self._windows.get(key)
+        if found is not None:
+            return found
+        if len(self._windows) > _CACHE_LIMIT:
+            self._windows.clear()
+        j = self.jurisdiction(jurisdiction)
+        span = day_bounds(day, zone(zones[0]))
+        allowed: list[Interval] = [span]
+        for zone_name in zones:
+            allowed = intersect(allowed, self._zone_intervals(j, zone_name, channel, span, legal_only=legal_only))
+            if not allowed:
+                break
+        for hours in j.hours:
+            if hours.fixed_zone and hours.rule.applies_to(channel) and allowed:
+                allowed = intersect(allowed, _hours_intervals(hours, hours.fixed_zone, span))
+        result = tuple(allowed)
+        self._windows[key] = result
+        return result
+
+    def _zone_intervals(
+        self, j: _Jurisdiction, zone_name: str, channel: str, span: Interval, *, legal_only: bool
+    ) -> list[Interval]:
+        """Allowed intervals within ``span`` judged from one candidate zone."""
+        allowed: list[Interval] = [span]
+        for hours in j.hours:
+            if hours.rule.applies_to(channel) and not hours.fixed_zone:
+                allowed = intersect(allowed, _hours_intervals(hours, zone_name, span))
+        if legal_only or not allowed:
+            return allowed
+        return intersect(allowed, normalize(self._policy_intervals(j, zone_name, channel, span)))
+
+    def _policy_intervals(self, j: _Jurisdiction, zone_name: str, channel: str, span: Interval) -> Iterable[Interval]:
+        tz = zone(zone_name)
+        for local_day in local_dates(span, tz):
+            if self._policy_block(j, channel, local_day) is not None:
+                continue
+            if j.timetable is None:
+                yield day_bounds(local_day, tz)
+                continue
+            hours = j.timetable.hours[channel]
+            kind = cal.day_kind(j.calendar, local_day)
+            key = cal.resolve_day_type(hours.by_day_type, kind, local_day)
+            assert key is not None  # _policy_block said the day has a window
+            for window in hours.by_day_type[key]:
+                interval = local_interval(local_day, window.start, window.end, tz)
+                if interval is not None:
+                    yield interval
+
+    def _policy_block(self, j: _Jurisdiction, channel: str, local_day: date) -> Reason | None:
+        """Why the policy allows no ``channel`` contact on ``local_day`` (None: it has windows)."""
+        key = (j.code, channel, local_day)
+        if key in self._reasons:
+            return self._reasons[key]
+        reason = self._find_policy_block(j, channel, local_day)
+        if len(self._reasons) > _CACHE_LIMIT:
+            self._reasons.clear()
+        self._reasons[key] = reason
+        return reason
+
+    def _find_policy_block(self, j: _Jurisdiction, channel: str, local_day: date) -> Reason | None:
+        timetable = j.timetable
+        if timetable is not None:
+            for blackout in timetable.blackouts:
+                if blackout.start <= local_day <= blackout.end and (
+                    not blackout.channels or channel in blackout.channels
+                ):
+                    return Reason("blackout", timetable.id, str(blackout.source), f"blackout day: {blackout.reason}")
+        kind = cal.day_kind(j.calendar, local_day)
+        hours = timetable.hours.get(channel) if timetable is not None else None
+        if kind is cal.DayKind.HOLIDAY and (hours is None or "holidays" not in hours.by_day_type):
+            name = cal.holiday_name(j.calendar, local_day)
+            return Reason(
+                "holiday",
+                timetable.id if timetable else "holidays",
+                str(timetable.source) if timetable else "",
+                f"public holiday ({name}); the timetable gives no `holidays:` window for {channel}",
+            )
+        if timetable is None:
+            return None
+        if hours is None:
+            return Reason(
+                f"timetable/{timetable.id}",
+                timetable.id,
+                str(timetable.source),
+                f"the timetable has no {channel} windows, so {channel} is not used",
+            )
+        key = cal.resolve_day_type(hours.by_day_type, kind, local_day)
+        if key is None or not hours.by_day_type[key]:
+            code = "weekday" if hours.by_day_type else f"timetable/{timetable.id}"
+            what = "make-up working day" if kind is cal.DayKind.MAKEUP_WORKDAY else local_day.strftime("%A")
+            return Reason(code, timetable.id, str(hours.source), f"no {channel} window on this day ({what})")
+        return None
+
+    def day_blocked(self, account: Account, channel: str, day: date) -> Reason | None:
+        """Why local day ``day`` (primary zone) has no ``channel`` window; None when it has one."""
+        zones = self.timezones(account)
+        if self._intervals(zones, account.jurisdiction, channel, day, legal_only=False):
+            return None
+        j = self.jurisdiction(account.jurisdiction)
+        if not self._intervals(zones, account.jurisdiction, channel, day, legal_only=True):
+            hours = next((h for h in j.hours if h.rule.applies_to(channel)), None)
+            if hours is not None:
+                return _law_reason(hours.rule, f"no {channel} time left in the legal hours of this day")
+        blocked = self._policy_block(j, channel, day)
+        if blocked is not None:
+            return blocked
+        for zone_name in zones[1:]:
+            for local_day in local_dates(day_bounds(day, zone(zones[0])), zone(zone_name)):
+                blocked = self._policy_block(j, channel, local_day)
+                if blocked is not None:
+                    return blocked
+        if j.timetable is not None:
+            return Reason(
+                f"timetable/{j.timetable.id}",
+                j.timetable.id,
+                str(j.timetable.source),
+                f"the {channel} window and the legal hours do not overlap in every candidate time zone",
+            )
+        return Reason("timetable/none", "timetable", "", f"no {channel} window")
+
+    # ------------------------------------------------------------------ one contact
+    def check(
+        self,
+        account: Account,
+        channel: str,
+        at: datetime,
+        history: Sequence[Contact],
+        *,
+        planned: Sequence[Contact] = (),
+        debt_id: str | None = None,
+        content: str | None = None,
+        purpose: str | None = None,
+        tier_id: str | None = None,
+    ) -> Verdict:
+        """The decision for one contact at ``at``: law alone (``legal_verdict``), law and
+        policy (``verdict``) and, when the answer is reschedule, the first allowed moment
+        within :data:`SEARCH_DAYS` days (none found → suppress).
+
+        ``purpose`` is the message purpose (``notice``, ``reply`` …) some stops allow;
+        ``content`` is accepted for the gate's contract (text checks are validate's job).
+        """
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise ValueError("`at` must be timezone-aware")
+        zones = self.timezones(account)
+        j = self.jurisdiction(account.jurisdiction)
+        as_of = _local_date(at, zones[0])
+        stops = [
+            s for s in self.stops(account, as_of=as_of, tier_id=tier_id, history=history) if s.blocks(channel, purpose)
+        ]
+        legal_stops = [s for s in stops if s.legal]
+        counters = _CounterState(self, account, channel, history, planned, debt_id, zones, j)
+
+        legal_reasons = [s.reason for s in legal_stops]
+        policy_reasons = [s.reason for s in stops if not s.legal]
+        if not legal_stops:
+            legal_reasons.extend(self._time_reasons(account, channel, at, zones, legal_only=True))
+            legal_reasons.extend(counters.refusals(at, legal_only=True))
+        if not stops:
+            policy_reasons.extend(
+                r for r in self._time_reasons(account, channel, at, zones, legal_only=False) if r not in legal_reasons
+            )
+            policy_reasons.extend(counters.refusals(at, legal_only=False, skip_legal=True))
+
+        legal_verdict: VerdictKind = "suppress" if legal_stops else ("reschedule" if legal_reasons else "allow")
+        reasons = tuple(legal_reasons + policy_reasons)
+        if stops:
+            return Verdict("suppress", legal_verdict, None, reasons)
+        if not reasons:
+            return Verdict("allow", legal_verdict, None, ())
+        earliest = self._earliest(account, channel, at, zones, counters)
+        if earliest is None:
+            horizon = Reason(
+                "horizon",
+                "engine",
+                "",
+                f"no allowed moment within {SEARCH_DAYS} days",
+            )
+            return Verdict("suppress", legal_verdict, None, (*reasons, horizon))
+        return Verdict("reschedule", legal_verdict, earliest, reasons)
+
+    def _time_reasons(
+        self, account: Account, channel: str, at: datetime, zones: tuple[str, ...], *, legal_only: bool
+    ) -> list[Reason]:
+        day = _local_date(at, zones[0])
+        instant = int(at.timestamp())
+        if contains(self._intervals(zones, account.jurisdiction, channel, day, legal_only=legal_only), instant):
+            return []
+        j = self.jurisdiction(account.jurisdiction)
+        if legal_only:
+            out = []
+            for hours in j.hours:
+                if not hours.rule.applies_to(channel):
+                    continue
+                for zone_name in (hours.fixed_zone,) if hours.fixed_zone else zones:
+                    local = at.astimezone(zone(zone_name))
+                    if not (hours.start <= local.time() < hours.end):
+                        out.append(
+                            _law_reason(
+                                hours.rule,
+                                f"{local:%H:%M} in {zone_name} is outside the legal hours "
+                                f"{hours.start:%H:%M}–{_clock_text(hours.end)}",
+                            )
+                        )
+                        break
+            applicable = [h.rule for h in j.hours if h.rule.applies_to(channel)]
+            if not out and applicable:  # DST edge: judged by the stricter interval, not the wall clock
+                out.append(
+                    _law_reason(applicable[0], "outside the legal hours (clock change: the stricter side applies)")
+                )
+            return out
+        blocked = self.day_blocked(account, channel, day)
+        if blocked is not None:
+            return [blocked]
+        if j.timetable is not None:
+            return [
+                Reason(
+                    f"timetable/{j.timetable.id}",
+                    j.timetable.id,
+                    str(j.timetable.hours[channel].source) if channel in j.timetable.hours else str(j.timetable.source),
+                    f"outside the policy's {channel} window for this day",
+                )
+            ]
+        return []
+
+    def _earliest(
+        self, account: Account, channel: str, at: datetime, zones: tuple[str, ...], counters: _CounterState
+    ) -> datetime | None:
+        tz = zone(zones[0])
+        first_day = _local_date(at, zones[0])
+        instant = int(at.timestamp())
+        for offset in range(SEARCH_DAYS + 1):
+            day = first_day + timedelta(days=offset)
+            for start, end in self._intervals(zones, account.jurisdiction, channel, day, legal_only=False):
+                if end <= instant:
+                    continue
+                moment = datetime.fromtimestamp(max(start, instant), tz)
+                if not counters.refusals(moment, legal_only=False):
+                    return moment
+                break  # caps count whole calendar days: the rest of the day is refused too
+        return None
+
+
+# Flags the engine stops on even where no pack names them (policy layer, not law).
+_SAFETY_STOPS: tuple[tuple[str, StopEffect], ...] = (
+    ("bankruptcy", "exclude"),
+    ("deceased", "exclude"),
+    ("cease_contact", "exclude"),
+    ("legal_hold", "exclude"),
+    ("breathing_space", "exclude"),
+    ("dispute", "pause"),
+)
+
+_EXCLUSION_EFFECTS: dict[ExclusionEffect, StopEffect] = {
+    ExclusionEffect.EXCLUDE: "exclude",
+    ExclusionEffect.PAUSE: "pause",
+    ExclusionEffect.SUPPRESS: "suppress",
+}
+
+_FLAG_WORDS = {
+    "bankruptcy": "the debtor is in bankruptcy",
+    "deceased": "the debtor is deceased",
+    "cease_contact": "the debtor asked us to stop contacting them",
+    "legal_hold": "the account is on legal hold",
+    "breathing_space": "the debtor is in a Breathing Space moratorium",
+    "dispute": "the debt is disputed",
+}
+
+
+def _stop_effect(effect: str) -> StopEffect:
+    return effect if effect in ("exclude", "pause", "suppress") else "exclude"  # type: ignore[return-value]
+
+
+def _stop_message(flag: str, effect: str) -> str:
+    what = {"exclude": "no contact", "pause": "collection paused", "suppress": "channel suppressed"}.get(
+        effect, "no contact"
+    )
+    return f"{_FLAG_WORDS.get(flag, flag)}: {what}"
+
+
+def _needs_date(cond: Any) -> bool:
+    return bool(
+        cond.tiers
+        or cond.promise.value != "any"
+        or cond.no_payment_for_days is not None
+        or cond.no_conversation_for_days is not None
+    )
+
+
+def _clock_text(value: Any) -> str:
+    return "24:00" if value == value.max else f"{value:%H:%M}"
+
+
+def _law_reason(rule: law.LawRule, message: str) -> Reason:
+    return Reason(rule.id, rule.id, rule.citation, message)
+
+
+def _hours_intervals(hours: _Hours, zone_name: str, span: Interval) -> list[Interval]:
+    tz = zone(zone_name)
+    out = []
+    for local_day in local_dates(span, tz):
+        interval = local_interval(local_day, hours.start, hours.end, tz)
+        if interval is not None:
+            out.append(interval)
+    return intersect(normalize(out), [span])
+
+
+class _CounterState:
+    """Frequency counting for one check: which contacts each counter counts, by local day."""
+
+    def __init__(
+        self,
+        engine: ContactEngine,
+        account: Account,
+        channel: str,
+        history: Sequence[Contact],
+        planned: Sequence[Contact],
+        debt_id: str | None,
+        zones: tuple[str, ...],
+        j: _Jurisdiction,
+    ) -> None:
+        self.account = account
+        self.zones = zones
+        self.active = [c for c in j.counters if channel in c.channels]
+        self.debt = debt_id or account.account_id
+        self.history = history
+        self.planned = planned
+        self._days: dict[tuple[int, str], list[date]] = {}
+
+    def _matches(self, counter: _Counter, contact: Contact, *, planned: bool) -> bool:
+        if contact.channel not in counter.channels:
+            return False
+        if counter.kind == "after":
+            if planned or contact.outcome not in (counter.counts or ()):
+                return False
+        elif not planned:
+            if counter.counts is None:
+                if contact.outcome in DEFAULT_CAP_OUTCOMES_EXCLUDED:
+                    return False
+            elif contact.outcome not in counter.counts:
+                return False
+        if counter.per == "debt":
+            if self.account.product and self.account.product in counter.one_debt_products:
+                return True
+            contact_debt = contact.debt_id or contact.account_id
+            same_account_undated = not contact.debt_id and contact.account_id in ("", self.account.account_id)
+            return same_account_undated or contact_debt == self.debt
+        if counter.per == "number":
+            return (contact.phone or self.account.phone) == self.account.phone
+        return True
+
+    def _dates(self, index: int, counter: _Counter, zone_name: str) -> list[date]:
+        key = (index, zone_name)
+        found = self._days.get(key)
+        if found is None:
+            tz = zone(zone_name)
+            found = [c.at.astimezone(tz).date() for c in self.history if self._matches(counter, c, planned=False)]
+            found.extend(c.at.astimezone(tz).date() for c in self.planned if self._matches(counter, c, planned=True))
+            found.sort()
+            self._days[key] = found
+        return found
+
+    def refusals(self, at: datetime, *, legal_only: bool, skip_legal: bool = False) -> list[Reason]:
+        """Reasons the counters refuse a contact at ``at``."""
+        out = []
+        for index, counter in enumerate(self.active):
+            if legal_only and not counter.legal:
+                continue
+            if skip_legal and counter.legal:
+                continue
+            zones: Iterable[str] = (counter.fixed_zone,) if counter.fixed_zone else self.zones
+            for zone_name in zones:
+                day = _local_date(at, zone_name)
+                message = self._refuse(counter, self._dates(index, counter, zone_name), day)
+                if message:
+                    out.append(Reason(counter.reason_code, counter.rule, counter.citation, message))
+                    break
+        return out
+
+    @staticmethod
+    def _refuse(counter: _Counter, days: list[date], day: date) -> str:
+        n = counter.per_days
+        if counter.kind == "after":
+            hit = [d for d in days if d <= day < d + timedelta(days=n)]
+            if hit:
+                first_free = max(hit) + timedelta(days=n)
+                return f"a telephone conversation on {max(hit)} (day 1 of {n}) blocks calls until {first_free}"
+            return ""
+        for k in range(n):
+            start = day - timedelta(days=n - 1 - k)
+            end = start + timedelta(days=n - 1)
+            count = sum(1 for d in days if start <= d <= end)
+            if count >= counter.max:
+                span = f"{start}" if n == 1 else f"{start}–{end}"
+                return f"{count} counted contact(s) already in {span}; at most {counter.max} in {n} day(s)"
+        return ""

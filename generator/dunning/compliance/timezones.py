@@ -1,0 +1,108 @@
+"""Where is the debtor? Candidate IANA time zones for an account, primary first.
+
+Sources, in order:
+
+1. the account's ``timezone`` column — when given it is authoritative and the only zone;
+2. the postal address: for US accounts the ZIP code (``postal_code``, else a ZIP at the end
+   of ``address``) through a small prefix table (``data/us_zip3_zones.csv``); a prefix area
+   that straddles a zone line yields every zone it touches;
+3. the phone number (E.164) through ``phonenumbers.timezone``: a geographic number (a US
+   area code, a Chinese number) names its zones; a non-geographic one (toll-free) says
+   nothing about where the person is and is ignored unless it maps to a single zone;
+4. the jurisdiction's default zone, only when nothing above gave one.
+
+When sources disagree every candidate is kept: a contact moment must be allowed in all of
+them (12 CFR 1006.6(b)(1)(i), comment 6(b)(1)(i)-1). The first candidate is the *primary*
+zone: plans show windows and count calendar days in it.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, available_timezones
+
+import phonenumbers
+from phonenumbers import timezone as phone_timezone
+
+from dunning.accounts.model import Account
+
+ZIP_TABLE = Path(__file__).with_name("data") / "us_zip3_zones.csv"
+_ZIP_AT_END = re.compile(r"(?<!\d)(\d{5})(?:-\d{4})?\s*$")
+_UNKNOWN = "Etc/Unknown"
+
+
+@lru_cache(maxsize=1)
+def _zip_prefixes() -> dict[str, tuple[str, ...]]:
+    table: dict[str, tuple[str, ...]] = {}
+    with ZIP_TABLE.open(encoding="utf-8") as fh:
+        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
+        for row in rows:
+            zones = tuple(row["zones"].split())
+            for prefix in range(int(row["first"]), int(row["last"]) + 1):
+                table[f"{prefix:03d}"] = zones
+    return table
+
+
+@lru_cache(maxsize=1)
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def is_zone(name: str) -> bool:
+    """True when ``name`` is an IANA zone this machine's tz database knows."""
+    return name in _known_zones()
+
+
+def zones_for_zip(zip_code: str) -> tuple[str, ...]:
+    """Zones of a US ZIP code by its three-digit prefix (() when unknown)."""
+    digits = zip_code.strip()[:5]
+    if len(digits) < 3 or not digits[:3].isdigit():
+        return ()
+    return _zip_prefixes().get(digits[:3], ())
+
+
+@lru_cache(maxsize=65536)
+def zones_for_phone(phone: str) -> tuple[str, ...]:
+    """Zones a phone number places its holder in (() when it says nothing)."""
+    if not phone:
+        return ()
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return ()
+    if phonenumbers.is_number_geographical(number):
+        zones = phone_timezone.time_zones_for_geographical_number(number)
+    else:
+        zones = phone_timezone.time_zones_for_number(number)
+        if len(zones) != 1:
+            return ()
+    return tuple(z for z in zones if z != _UNKNOWN and is_zone(z))
+
+
+def address_zip(account: Account) -> str:
+    """The account's US ZIP code: ``postal_code``, else a ZIP at the end of ``address``."""
+    if account.postal_code.strip():
+        return account.postal_code.strip()
+    match = _ZIP_AT_END.search(account.address)
+    return match.group(1) if match else ""
+
+
+def candidate_zones(account: Account, default_zone: str) -> tuple[str, ...]:
+    """Candidate zones for ``account``, primary first, without repeats."""
+    if account.timezone:
+        return (account.timezone,)
+    found: list[str] = []
+    if account.jurisdiction.split("-", 1)[0] == "US":
+        found.extend(zones_for_zip(address_zip(account)))
+    found.extend(zones_for_phone(account.phone))
+    unique = tuple(dict.fromkeys(z for z in found if is_zone(z)))
+    return unique or (default_zone,)
+
+
+@lru_cache(maxsize=1024)
+def zone(name: str) -> ZoneInfo:
+    """A cached :class:`ZoneInfo`."""
+    return ZoneInfo(name)
