@@ -1,0 +1,230 @@
+"""Build the template context — exactly the shape documented in :mod:`dunning.render.context_spec` —
+as plain data (str, int, Decimal, date, datetime, lists, dicts), never live objects.
+
+Inputs are one ``plans.jsonl`` line (already decoded), one of its actions, the account as the
+snapshot gave it, and the compiled policy. The plan is the source for everything it decided
+(dpd, tier, locale, time zone, amounts, offer); the account adds only contact details.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from dunning.accounts.model import Account
+from dunning.policy.model import Policy
+from dunning.render.formatting import mask
+
+MINI_MIRANDA = (
+    "This communication is from a debt collector. This is an attempt to collect a debt and any "
+    "information obtained will be used for that purpose."
+)
+MINI_MIRANDA_SHORT = "This is a communication from a debt collector."
+# Opt-out instruction per (country, channel): Regulation F 1006.6(e) for texts and emails;
+# CN carriers require the 退订 keyword in marketing-style texts and the stricter reading applies
+# it to every collection text.
+OPT_OUT = {
+    ("US", "sms"): "Reply STOP to opt out of texts.",
+    ("US", "email"): "To stop emails about this account, use the unsubscribe link or reply STOP.",
+    ("CN", "sms"): "回复TD退订",
+    ("CN", "email"): "如不希望再收到此类邮件，请点击退订链接。",
+}
+# 12 CFR 1006.34(b)(5): the validation period ends 30 days after the consumer receives the
+# notice; a collector may assume receipt on any date at least 5 days (excluding legal public
+# holidays, Saturdays and Sundays) after sending it. The stricter reading takes exactly that
+# earliest assumption and counts 30 days from it, which gives the consumer the later end.
+VALIDATION_RECEIPT_BUSINESS_DAYS = 5
+VALIDATION_PERIOD_DAYS = 30
+
+
+def _country(jurisdiction: str) -> str:
+    return jurisdiction.split("-", 1)[0]
+
+
+@lru_cache(maxsize=4096)
+def validation_end(sent_on: date, jurisdiction: str) -> date:
+    """The end of the validation period for a notice sent on ``sent_on`` (US only)."""
+    import holidays as holidays_lib
+
+    country = _country(jurisdiction)
+    calendar = holidays_lib.country_holidays(country, years=range(sent_on.year, sent_on.year + 2))
+    day, counted = sent_on, 0
+    while counted < VALIDATION_RECEIPT_BUSINESS_DAYS:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and day not in calendar:
+            counted += 1
+    return day + timedelta(days=VALIDATION_PERIOD_DAYS)
+
+
+def _fallback_texts(jurisdiction: str, channel: str, locale: str, sent_on: date) -> dict[str, Any]:
+    country = _country(jurisdiction)
+    us = country == "US"
+    return {
+        "opt_out": OPT_OUT.get((country, channel), ""),
+        "mini_miranda": MINI_MIRANDA if us else "",
+        "mini_miranda_short": MINI_MIRANDA_SHORT if us else "",
+        "validation_end": validation_end(sent_on, jurisdiction) if us else None,
+    }
+
+
+def _compliance_provider() -> Callable[[str, str, str, date], dict[str, Any]]:
+    """The compliance engineer's texts when that module offers ``compliance_context``; else ours."""
+    try:
+        module = importlib.import_module("dunning.compliance.texts")
+    except ImportError:
+        return _fallback_texts
+    provider = getattr(module, "compliance_context", None)
+    if callable(provider):
+
+        def call(jurisdiction: str, channel: str, locale: str, sent_on: date) -> dict[str, Any]:
+            return dict(provider(jurisdiction=jurisdiction, channel=channel, locale=locale, sent_on=sent_on))
+
+        return call
+    return _fallback_texts
+
+
+_provider: Callable[[str, str, str, date], dict[str, Any]] | None = None
+
+
+@lru_cache(maxsize=4096)
+def _compliance_cached(jurisdiction: str, channel: str, locale: str, sent_on: date) -> Mapping[str, Any]:
+    global _provider
+    if _provider is None:
+        _provider = _compliance_provider()
+    return _provider(jurisdiction, channel, locale, sent_on)
+
+
+def compliance_texts(jurisdiction: str, channel: str, locale: str, sent_on: date) -> dict[str, Any]:
+    """The ``compliance`` context object for one message."""
+    return dict(_compliance_cached(jurisdiction, channel, locale, sent_on))
+
+
+_COMPANY: dict[tuple[int, str, str], Mapping[str, str]] = {}
+
+
+def _company(policy: Policy, locale: str, country: str) -> Mapping[str, str]:
+    # the policy holds mappings and is not hashable: cache by identity (one policy per run)
+    key = (id(policy.company), locale, country)
+    cached = _COMPANY.get(key)
+    if cached is not None:
+        return cached
+    company = policy.company
+    cached = _COMPANY[key] = {
+        "name": company.name.get(locale),
+        "sms_signature": company.sms_signature.get(locale),
+        "phone": company.phone.get(country) or next(iter(company.phone.values()), ""),
+        "email": company.email,
+        "website": company.website,
+        "postal_address": company.postal_address.get(locale),
+        "unsubscribe_url": company.unsubscribe_url,
+    }
+    return cached
+
+
+def company_context(policy: Policy, locale: str, jurisdiction: str) -> dict[str, str]:
+    """The ``company`` context object in the message locale, with the jurisdiction's phone."""
+    return dict(_company(policy, locale, _country(jurisdiction)))
+
+
+def _date(value: object) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def offer_context(offer: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The ``offer`` context object from a plan's offer entry (amounts as Decimal)."""
+    if not offer:
+        return None
+    amounts = [Decimal(str(a)) for a in offer.get("amounts", [])]
+    first = _date(offer.get("first_due_date"))
+    interval = int(offer.get("interval_days") or 0)
+    schedule = [
+        {"due_date": first + timedelta(days=interval * i) if first else None, "amount": amount}
+        for i, amount in enumerate(amounts)
+    ]
+    return {
+        "id": str(offer.get("id", "")),
+        "kind": str(offer.get("kind", "")),
+        "instalments": int(offer.get("instalments") or len(amounts)),
+        "instalment_amount": amounts[0] if amounts else Decimal(0),
+        "instalment_amounts": amounts,
+        "schedule": schedule,
+        "first_due_date": first,
+        "interval_days": interval,
+        "discount": Decimal(str(offer.get("discount") or 0)),
+        "discount_amount": Decimal(str(offer.get("discount_amount") or 0)),
+        "total": Decimal(str(offer.get("total") or sum(amounts, Decimal(0)))),
+    }
+
+
+def account_context(plan: Mapping[str, Any], account: Account, locale: str) -> dict[str, Any]:
+    """The ``account`` context object: what the plan decided plus the account's contact details."""
+    overdue = Decimal(str(plan.get("overdue_amount", account.overdue_amount)))
+    return {
+        "id": account.account_id,
+        "masked_id": mask(account.account_id),
+        "customer_id": account.customer_id,
+        "name": account.name,
+        "locale": locale,
+        "jurisdiction": plan.get("jurisdiction") or account.jurisdiction,
+        "timezone": plan.get("timezone") or account.timezone,
+        "currency": plan.get("currency") or account.currency,
+        "overdue_amount": overdue,
+        "principal": account.principal if account.principal is not None else overdue,
+        "due_date": account.due_date,
+        "dpd": int(plan["dpd"]),
+        "product": account.product,
+        "segment": account.segment,
+        "phone": account.phone,
+        "email": account.email,
+        "address": account.address,
+        "postal_code": account.postal_code,
+        "last_payment_date": account.last_payment_date,
+        "promise_to_pay_date": account.promise_to_pay_date,
+        "promise_amount": account.promise_amount,
+        "extra": dict(sorted(account.extra.items())),
+    }
+
+
+def build_context(
+    plan: Mapping[str, Any], action: Mapping[str, Any], account: Account, policy: Policy
+) -> dict[str, Any]:
+    """The full template context for one action of one plan."""
+    locale = str(action.get("locale") or plan.get("locale") or policy.default_locale)
+    jurisdiction = str(plan.get("jurisdiction") or account.jurisdiction)
+    channel = str(action["channel"])
+    not_before = datetime.fromisoformat(action["not_before"]) if action.get("not_before") else None
+    not_after = datetime.fromisoformat(action["not_after"]) if action.get("not_after") else None
+    as_of = _date(plan["as_of"])
+    sent_on = not_before.date() if not_before else as_of
+    assert as_of is not None and sent_on is not None
+    tier = policy.tier(plan["tier"]) if plan.get("tier") else None
+    agency_id = action.get("agency")
+    agency = policy.agencies.get(agency_id) if agency_id else None
+    offers = plan.get("offers") or []
+    return {
+        "account": account_context(plan, account, locale),
+        "tier": {"id": tier.id, "name": tier.name} if tier else {"id": "", "name": ""},
+        "arm": plan.get("arm") or "",
+        "action": {
+            "id": action["id"],
+            "channel": channel,
+            "template": action["template"],
+            "not_before": not_before,
+            "not_after": not_after,
+            "priority": int(action.get("priority") or 5),
+        },
+        "offer": offer_context(offers[0] if offers else None),
+        "agency": {"id": agency.id, "name": agency.name} if agency else None,
+        "company": company_context(policy, locale, jurisdiction),
+        "compliance": compliance_texts(jurisdiction, channel, locale, sent_on),
+        "as_of": as_of,
+        "locale": locale,
+    }
