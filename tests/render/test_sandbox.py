@@ -35,7 +35,7 @@ ESCAPES = {
     "include-absolute": ("{% include '/etc/passwd' %}", "template path '/etc/passwd' refused: absolute paths"),
     "include-symlink": ("{% include 'sms/outside.j2' %}", "symlink that points outside templates/"),
     "import-parent": ("{% import '../policies/tiers.yaml' as t %}", "template path '../policies/tiers.yaml' refused"),
-    "mutate": ("{% set x = account.extra.update({'a': 1}) %}", "access to attribute 'update' of 'dict' object is unsafe"),
+    "mutate": ("{% set x = account.extra.update({'a': 1}) %}", "attribute 'update' of 'dict' object is unsafe"),
 }
 
 
