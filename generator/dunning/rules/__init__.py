@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Protocol, cast
 
@@ -37,6 +37,8 @@ class RuleContext:
 
     policy: Policy
     repo: PolicyRepository
+    # shared by the rules of one run (parsed templates, raw-node index); see rules/_nodes.py
+    cache: dict[str, object] = field(default_factory=dict)
 
     def problem(
         self,
@@ -97,3 +99,8 @@ def run_rules(policy: Policy, repo: PolicyRepository) -> list[Problem]:
     for rule in RULES.values():
         found.extend(rule.check(ctx))
     return sorted(set(found))
+
+
+from dunning.rules._catalogue import RuleDoc, catalogue  # noqa: E402  (needs RULES above)
+
+__all__ = ["RULES", "RuleContext", "RuleDoc", "RuleModule", "catalogue", "run_rules"]

@@ -1,0 +1,26 @@
+"""Reporting a reference to an id that does not exist, with a "did you mean" hint."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from types import ModuleType
+
+from dunning.policy.model import Source
+from dunning.problems import Problem
+from dunning.rules import RuleContext
+
+
+def unknown(
+    ctx: RuleContext, rule: ModuleType, source: Source, kind: str, ident: str, known: Iterable[str], where: str
+) -> Problem:
+    """``<where> refers to <kind> 'x', which is not defined`` with the closest known id."""
+    options = sorted(known)
+    close = difflib.get_close_matches(ident, options, n=1)
+    if close:
+        hint = f"did you mean {close[0]!r}?"
+    elif options:
+        hint = f"known {kind}s: {', '.join(options[:12])}" + (" …" if len(options) > 12 else "")
+    else:
+        hint = f"no {kind}s are defined"
+    return ctx.problem(rule, source, f"{where} refers to {kind} {ident!r}, which is not defined", hint)

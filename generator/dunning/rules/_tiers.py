@@ -1,0 +1,195 @@
+"""Tiers as boxes in account space, for the overlap, shadowing and empty-tier rules.
+
+An account is a point: (days past due, overdue amount, currency, product, segment,
+country, subdivision). A tier matches a union of axis-aligned boxes in that space: one box
+per currency it names (amount bounds are per currency) and per jurisdiction it lists. Days
+and amounts are half-open numeric intervals (the written bounds are inclusive, so
+``max: 30`` becomes ``< 31`` and an amount ``max: 500`` becomes ``< 500 + 1e-12``); the other
+axes are sets of words, either "exactly these" or "anything but these" (an empty list in the
+policy means "any").
+
+"Is every account of tier B taken by earlier tiers?" is then "is B's union of boxes
+covered by the union of the earlier tiers' boxes?", decided by splitting B along the
+other boxes' faces until each piece is inside one box or outside all of them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from dunning.policy.model import Tier
+
+INF = Decimal("Infinity")
+AMOUNT_EPSILON = Decimal("1e-12")
+
+
+@dataclass(frozen=True)
+class Words:
+    """A set of words: exactly ``values`` (``only``) or everything except ``values``."""
+
+    only: bool
+    values: frozenset[str]
+
+    def __and__(self, other: Words) -> Words:
+        if self.only and other.only:
+            return Words(True, self.values & other.values)
+        if self.only:
+            return Words(True, self.values - other.values)
+        if other.only:
+            return Words(True, other.values - self.values)
+        return Words(False, self.values | other.values)
+
+    def __invert__(self) -> Words:
+        return Words(not self.only, self.values)
+
+    def empty(self) -> bool:
+        """True when no word is in the set."""
+        return self.only and not self.values
+
+    def within(self, other: Words) -> bool:
+        """True when every word of this set is in ``other``."""
+        return (self & ~other).empty()
+
+
+ANY = Words(False, frozenset())
+Interval = tuple[Decimal, Decimal]  # [low, high)
+
+
+@dataclass(frozen=True)
+class Box:
+    """One box of account space."""
+
+    dpd: Interval
+    amount: Interval
+    currency: Words
+    product: Words
+    segment: Words
+    country: Words
+    subdivision: Words
+
+    def empty(self) -> bool:
+        """True when no account is in the box."""
+        return self.dpd[0] >= self.dpd[1] or self.amount[0] >= self.amount[1] or any(w.empty() for w in self.words())
+
+    def words(self) -> tuple[Words, ...]:
+        """The word axes, in field order."""
+        return (self.currency, self.product, self.segment, self.country, self.subdivision)
+
+    def __and__(self, other: Box) -> Box:
+        return Box(
+            _meet(self.dpd, other.dpd),
+            _meet(self.amount, other.amount),
+            self.currency & other.currency,
+            self.product & other.product,
+            self.segment & other.segment,
+            self.country & other.country,
+            self.subdivision & other.subdivision,
+        )
+
+    def within(self, other: Box) -> bool:
+        """True when every account of this box is in ``other``."""
+        return (
+            _inside(self.dpd, other.dpd)
+            and _inside(self.amount, other.amount)
+            and all(a.within(b) for a, b in zip(self.words(), other.words(), strict=True))
+        )
+
+
+def _meet(a: Interval, b: Interval) -> Interval:
+    return (max(a[0], b[0]), min(a[1], b[1]))
+
+
+def _inside(a: Interval, b: Interval) -> bool:
+    return a[0] >= a[1] or (b[0] <= a[0] and a[1] <= b[1])
+
+
+def _words(values: Sequence[str]) -> Words:
+    return Words(True, frozenset(values)) if values else ANY
+
+
+def boxes(tier: Tier) -> list[Box]:
+    """The boxes whose union is the set of accounts ``tier`` matches (before earlier tiers)."""
+    dpd = (Decimal(tier.dpd.low), INF if tier.dpd.high is None else Decimal(tier.dpd.high + 1))
+    named = sorted(set(tier.min_amount.by_currency) | set(tier.max_amount.by_currency))
+    money: list[tuple[Words, Interval]] = []
+    for currency in [*named, None]:
+        words = Words(True, frozenset({currency})) if currency else Words(False, frozenset(named))
+        low = tier.min_amount.get(currency) if currency else tier.min_amount.default
+        high = tier.max_amount.get(currency) if currency else tier.max_amount.default
+        money.append((words, (low or Decimal(0), INF if high is None else high + AMOUNT_EPSILON)))
+    places: list[tuple[Words, Words]] = []
+    for code in tier.jurisdictions or ("",):
+        country, _, sub = code.partition("-")
+        places.append((_words([country] if country else []), _words([sub] if sub else [])))
+    out = []
+    for cur_words, amount in money:
+        for country_words, sub_words in places:
+            box = Box(dpd, amount, cur_words, _words(tier.products), _words(tier.segments), country_words, sub_words)
+            if not box.empty():
+                out.append(box)
+    return out
+
+
+def _split(box: Box, by: Box) -> list[Box] | None:
+    """Pieces of ``box`` along the first axis where it sticks out of ``by`` (None: it does not)."""
+    for name in ("dpd", "amount"):
+        mine: Interval = getattr(box, name)
+        theirs: Interval = getattr(by, name)
+        if not _inside(mine, theirs):
+            cuts = sorted({mine[0], mine[1], *(c for c in theirs if mine[0] < c < mine[1])})
+            return [_with(box, name, (lo, hi)) for lo, hi in itertools.pairwise(cuts)]
+    for name in ("currency", "product", "segment", "country", "subdivision"):
+        mine_w: Words = getattr(box, name)
+        theirs_w: Words = getattr(by, name)
+        if not mine_w.within(theirs_w):
+            parts = [mine_w & theirs_w, mine_w & ~theirs_w]
+            return [_with(box, name, p) for p in parts if not p.empty()]
+    return None
+
+
+def _with(box: Box, name: str, value: object) -> Box:
+    fields = {
+        "dpd": box.dpd,
+        "amount": box.amount,
+        "currency": box.currency,
+        "product": box.product,
+        "segment": box.segment,
+        "country": box.country,
+        "subdivision": box.subdivision,
+    }
+    fields[name] = value
+    return Box(**fields)  # type: ignore[arg-type]
+
+
+def covered(box: Box, cover: Sequence[Box], depth: int = 0) -> bool:
+    """True when every account of ``box`` is in some box of ``cover``."""
+    touching = [c for c in cover if not (box & c).empty()]
+    if not touching:
+        return False
+    if any(box.within(c) for c in touching):
+        return True
+    if depth > 200:  # pragma: no cover - cannot happen with finitely many faces; be safe
+        return False
+    pieces = _split(box, touching[0])
+    assert pieces is not None  # it touches but is not inside: it sticks out somewhere
+    return all(covered(p, touching, depth + 1) for p in pieces)
+
+
+def describe(box: Box) -> str:
+    """Readable bounds of a box: ``dpd 20–30, amount 0–500 CNY, product card``."""
+    low, high = box.dpd
+    parts = [f"dpd {low}+" if high == INF else f"dpd {low}–{high - 1}"]
+    if box.amount != (Decimal(0), INF):
+        a, b = box.amount
+        cur = f" {','.join(sorted(box.currency.values))}" if box.currency.only else ""
+        if b == INF:
+            parts.append(f"amount {a.normalize():f}+{cur}")
+        else:
+            parts.append(f"amount {a.normalize():f}–{(b - AMOUNT_EPSILON).normalize():f}{cur}")
+    for label, words in (("product", box.product), ("segment", box.segment), ("country", box.country)):
+        if words.only:
+            parts.append(f"{label} {','.join(sorted(words.values))}")
+    return ", ".join(parts)

@@ -1,0 +1,60 @@
+"""P102 tier-overlap: two tiers partly overlap, so their order silently decides some accounts.
+
+Tiers are checked top to bottom and the first that fits takes the account. Putting a
+narrow tier before a broad one ("balances over 20,000 first, then everyone") is the normal
+way to carve out an exception and is not reported. But when two tiers *partly* overlap —
+neither contains the other — the accounts in the overlap go to the earlier tier, usually
+because a bound is off by a few days or an amount limit was forgotten. The finding names
+the overlap. (A tier entirely inside earlier ones is P103.)
+
+Passing (the second tier only carves out large balances of the first, and comes first)::
+
+    tiers:
+      - {id: early-large, dpd: {min: 8, max: 30}, amount: {min: {CNY: 20000}}}
+      - {id: early, dpd: {min: 8, max: 30}}
+
+Failing (days 25–30 match both; they go to ``early``)::
+
+    tiers:
+      - {id: early, dpd: {min: 8, max: 30}}
+      - {id: mid, dpd: {min: 25, max: 60}}
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+from dunning.problems import Level, Problem
+from dunning.rules import RuleContext
+from dunning.rules._tiers import boxes, covered, describe
+
+CODE = "P102"
+NAME = "tier-overlap"
+LEVEL = Level.WARNING
+
+
+def check(ctx: RuleContext) -> Iterator[Problem]:
+    """Report each later tier that partly overlaps an earlier one (once per pair)."""
+    rule = sys.modules[__name__]
+    tiers = [(t, boxes(t)) for t in ctx.policy.tiers]
+    for i, (later, later_boxes) in enumerate(tiers):
+        if not later_boxes:
+            continue
+        earlier = [b for _t, bs in tiers[:i] for b in bs]
+        if all(covered(b, earlier) for b in later_boxes):
+            continue  # shadowed: P103 says so
+        for first, first_boxes in tiers[:i]:
+            common = [a & b for a in first_boxes for b in later_boxes if not (a & b).empty()]
+            if not common:
+                continue
+            if all(covered(b, later_boxes) for b in first_boxes):
+                continue  # an exception carved out of the later tier: intended
+            yield ctx.problem(
+                rule,
+                later.source,
+                f"tier {later.id!r} overlaps earlier tier {first.id!r} ({describe(common[0])}); "
+                f"those accounts go to {first.id!r}",
+                f"make the bounds of {first.id!r} and {later.id!r} meet without overlapping, "
+                "or narrow one so that it lies inside the other",
+            )
