@@ -1,0 +1,325 @@
+"""Row validation of the account snapshot contract (DESIGN.md), one record at a time.
+
+:func:`parse_record` turns one mapping (a CSV row, a JSON Lines object, a Parquet row, a
+``dunning gate`` request's ``account``) into an :class:`~dunning.accounts.model.Account` or a
+:class:`RowReject`. The columnar reader (:mod:`dunning.accounts.read`) applies the same rules
+vectorised and uses this module's messages, so both give the same code and message for the
+same row (a test holds them to it).
+
+Reject codes (stable; ``rejects.csv`` and the gate's error answers carry them):
+
+====  ==============================================================================
+code  meaning
+====  ==============================================================================
+R001  a required value is empty (account_id, jurisdiction, currency, overdue_amount,
+      due_date), or account_id holds control characters
+R002  an amount (overdue_amount, principal, promise_amount) is not a plain decimal number
+R003  an amount is negative
+R004  an amount has more decimal places than its currency's minor unit (USD 2, JPY 0)
+R005  a date (due_date, last_payment_date, promise_to_pay_date) is not an ISO date
+      YYYY-MM-DD
+R006  the jurisdiction is malformed or not served by the policy
+R007  the currency is not an ISO 4217 code
+R008  the timezone is not an IANA time zone
+R009  the phone is not a valid E.164 number
+R010  a flag is not one of true/false/1/0/yes/no (any case; empty = false)
+R011  the account_id appeared on an earlier line (the later line is rejected)
+R012  the row is not valid UTF-8 (bad bytes were replaced by U+FFFD on reading)
+R013  the row is malformed (a JSON Lines line that is not a JSON object)
+R014  the locale is not a BCP 47 tag
+====  ==============================================================================
+
+The first failing check (in the order of the table, column order within a check) decides
+the code; messages name the column and never echo more than the offending value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+import phonenumbers
+from babel.numbers import get_currency_precision, list_currencies
+
+from dunning.accounts.model import FLAG_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Account
+from dunning.compliance.timezones import is_zone
+
+BOM = "\ufeff"
+REPLACEMENT = "\ufffd"  # what a lossy UTF-8 decoder puts where bytes were invalid
+TRUE_WORDS = frozenset({"true", "1", "yes"})
+FALSE_WORDS = frozenset({"false", "0", "no", ""})  # empty is false
+AMOUNT_COLUMNS = ("overdue_amount", "principal", "promise_amount")
+DATE_COLUMNS = ("due_date", "last_payment_date", "promise_to_pay_date")
+KNOWN_COLUMNS = frozenset((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *FLAG_COLUMNS))
+
+DECIMAL_RE = re.compile(r"^-?(?:\d+(?:\.\d*)?|\.\d+)$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+JURISDICTION_RE = re.compile(r"^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$")
+CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
+LOCALE_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class RowReject:
+    """One input row that could not be accepted: where, which account, why (code + words)."""
+
+    line: int
+    account_id: str
+    code: str
+    message: str
+
+
+@lru_cache(maxsize=1)
+def currencies() -> frozenset[str]:
+    """ISO 4217 codes babel knows (CLDR)."""
+    return frozenset(list_currencies())
+
+
+@lru_cache(maxsize=512)
+def minor_digits(currency: str) -> int:
+    """Digits of the currency's minor unit (CNY/USD 2, JPY 0) from CLDR via babel."""
+    return int(get_currency_precision(currency))
+
+
+def served(code: str, jurisdictions: Collection[str] | None) -> bool:
+    """True when the policy serves ``code`` (itself or its country, ``US-MA`` → ``US``)."""
+    if not JURISDICTION_RE.match(code):
+        return False
+    return jurisdictions is None or code in jurisdictions or code.split("-", 1)[0] in jurisdictions
+
+
+@lru_cache(maxsize=1 << 16)
+def _valid_block(sample: str) -> bool:
+    try:
+        number = phonenumbers.parse(sample, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(phonenumbers.is_valid_number(number))
+
+
+def valid_phone(phone: str) -> bool:
+    """True when ``phone`` is a valid E.164 number (``phonenumbers`` metadata).
+
+    Numbering plans allocate subscriber numbers in blocks of 10,000 and the validity
+    patterns look only at the leading digits and the length, so the verdict is cached per
+    block (all but the last four digits): a million-row portfolio costs a few thousand
+    ``phonenumbers`` calls, not a million.
+    """
+    if not E164_RE.match(phone):
+        return False
+    return _valid_block(phone[:-4] + "0000")
+
+
+def text(value: object) -> str:
+    """A cell as text: None → "", bool → true/false, dates → ISO, numbers → their digits."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def clean_key(key: str) -> str:
+    """A column name without a byte-order mark or surrounding blanks."""
+    return key.lstrip(BOM).strip()
+
+
+# ---------------------------------------------------------------- messages (shared with read.py)
+def msg_required(column: str) -> str:
+    return f"{column} is empty; it is required"
+
+
+def msg_account_id() -> str:
+    return "account_id contains control characters"
+
+
+def msg_amount(column: str, value: str) -> str:
+    return f"{column} {value!r} is not a decimal number"
+
+
+def msg_negative(column: str, value: str) -> str:
+    return f"{column} {value} is negative"
+
+
+def msg_digits(column: str, value: str, currency: str, digits: int) -> str:
+    return f"{column} {value} has more than {digits} decimal place(s), the minor unit of {currency}"
+
+
+def msg_date(column: str, value: str) -> str:
+    return f"{column} {value!r} is not an ISO date (YYYY-MM-DD)"
+
+
+def msg_jurisdiction(value: str) -> str:
+    return f"jurisdiction {value!r} is not served by the policy"
+
+
+def msg_currency(value: str) -> str:
+    return f"currency {value!r} is not an ISO 4217 code"
+
+
+def msg_timezone(value: str) -> str:
+    return f"timezone {value!r} is not an IANA time zone"
+
+
+def msg_phone() -> str:
+    return "phone is not a valid E.164 number (e.g. +14155550123)"
+
+
+def msg_flag(column: str, value: str) -> str:
+    return f"{column} {value!r} is not true/false/1/0/yes/no"
+
+
+def msg_encoding() -> str:
+    return "the row is not valid UTF-8"
+
+
+def msg_duplicate(first_line: int) -> str:
+    return f"account_id already appeared on line {first_line}"
+
+
+def msg_locale(value: str) -> str:
+    return f"locale {value!r} is not a BCP 47 tag"
+
+
+# ---------------------------------------------------------------- checks
+def parse_date(value: str) -> date | None:
+    """An ISO ``YYYY-MM-DD`` date, None when it is not one."""
+    if not DATE_RE.match(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def parse_amount(value: str) -> Decimal | None:
+    """A plain decimal number (no exponent, no sign but ``-``), None when it is not one."""
+    if not DECIMAL_RE.match(value):
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        return None
+
+
+def decimal_places(value: str) -> int:
+    """Digits after the decimal point as written (``"1.50"`` → 2)."""
+    _, _, fraction = value.partition(".")
+    return len(fraction)
+
+
+def parse_record(
+    mapping: Mapping[str, object], line: int, jurisdictions: Collection[str] | None = None
+) -> Account | RowReject:
+    """Validate one account row of the snapshot contract.
+
+    ``jurisdictions`` are the codes the policy serves (``policy.jurisdictions``); None accepts
+    any well-formed ISO 3166 code. Values may be text (CSV) or typed (JSON, Parquet).
+    """
+    row = {clean_key(k): text(v) for k, v in mapping.items()}
+    get = row.get
+    account_id = get("account_id", "").strip()
+
+    def reject(code: str, message: str) -> RowReject:
+        return RowReject(line, account_id, code, message)
+
+    if any(REPLACEMENT in v or REPLACEMENT in k for k, v in row.items()):
+        return reject("R012", msg_encoding())
+    for column in REQUIRED_COLUMNS:
+        if not get(column, "").strip():
+            return reject("R001", msg_required(column))
+    if CONTROL_RE.search(account_id):
+        return reject("R001", msg_account_id())
+    amounts: dict[str, Decimal | None] = {}
+    for column in AMOUNT_COLUMNS:
+        raw = get(column, "").strip()
+        if not raw:
+            amounts[column] = None
+            continue
+        amount = parse_amount(raw)
+        if amount is None:
+            return reject("R002", msg_amount(column, raw))
+        amounts[column] = amount
+    for column in AMOUNT_COLUMNS:
+        found = amounts[column]
+        if found is not None and found < 0:
+            return reject("R003", msg_negative(column, get(column, "").strip()))
+    currency = get("currency", "").strip()
+    currency_ok = bool(CURRENCY_RE.match(currency)) and currency in currencies()
+    if currency_ok:
+        digits = minor_digits(currency)
+        for column in AMOUNT_COLUMNS:
+            raw = get(column, "").strip()
+            if raw and decimal_places(raw) > digits:
+                return reject("R004", msg_digits(column, raw, currency, digits))
+    dates: dict[str, date | None] = {}
+    for column in DATE_COLUMNS:
+        raw = get(column, "").strip()
+        if not raw:
+            dates[column] = None
+            continue
+        parsed = parse_date(raw)
+        if parsed is None:
+            return reject("R005", msg_date(column, raw))
+        dates[column] = parsed
+    jurisdiction = get("jurisdiction", "").strip()
+    if not served(jurisdiction, jurisdictions):
+        return reject("R006", msg_jurisdiction(jurisdiction))
+    if not currency_ok:
+        return reject("R007", msg_currency(currency))
+    timezone = get("timezone", "").strip()
+    if timezone and not is_zone(timezone):
+        return reject("R008", msg_timezone(timezone))
+    phone = get("phone", "").strip()
+    if phone and not valid_phone(phone):
+        return reject("R009", msg_phone())
+    flags: list[str] = []
+    for column in FLAG_COLUMNS:
+        raw = get(column, "").strip().lower()
+        if raw in TRUE_WORDS:
+            flags.append(column)
+        elif raw not in FALSE_WORDS:
+            return reject("R010", msg_flag(column, get(column, "").strip()))
+    locale = get("locale", "").strip()
+    if locale and not LOCALE_RE.match(locale):
+        return reject("R014", msg_locale(locale))
+    extra = {k: v for k, v in sorted(row.items()) if k not in KNOWN_COLUMNS and k}
+    due_date = dates["due_date"]
+    overdue = amounts["overdue_amount"]
+    assert due_date is not None and overdue is not None  # required, checked above
+    return Account(
+        account_id=account_id,
+        jurisdiction=jurisdiction,
+        currency=currency,
+        overdue_amount=overdue,
+        due_date=due_date,
+        customer_id=get("customer_id", "").strip(),
+        name=get("name", "").strip(),
+        locale=locale,
+        timezone=timezone,
+        phone=phone,
+        email=get("email", "").strip(),
+        address=get("address", "").strip(),
+        postal_code=get("postal_code", "").strip(),
+        product=get("product", "").strip(),
+        segment=get("segment", "").strip(),
+        principal=amounts["principal"],
+        last_payment_date=dates["last_payment_date"],
+        promise_to_pay_date=dates["promise_to_pay_date"],
+        promise_amount=amounts["promise_amount"],
+        flags=frozenset(flags),
+        extra=extra,
+        line=line,
+    )

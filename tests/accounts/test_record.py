@@ -1,0 +1,95 @@
+"""parse_record: the account contract's row rules, one code per failure."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from dunning.accounts.model import Account
+from dunning.accounts.record import RowReject, parse_record, valid_phone
+
+SERVED = ("CN", "US", "US-MA")
+USD = "the minor unit of USD"
+JPY = "decimal place(s), the minor unit of JPY"
+GOOD = {
+    "account_id": "A1",
+    "jurisdiction": "US",
+    "currency": "USD",
+    "overdue_amount": "120.50",
+    "due_date": "2026-10-01",
+}
+
+
+def parse(**changes: object) -> Account | RowReject:
+    return parse_record({**GOOD, **changes}, 7, SERVED)
+
+
+def test_good_row_with_bom_flags_and_extra() -> None:
+    row = {"\ufeffaccount_id": "A1", **{k: v for k, v in GOOD.items() if k != "account_id"}}
+    row.update({"dispute": "YES", "sms_opt_out": "0", "hardship": "", "branch": "north", "phone": "+14155550123"})
+    account = parse_record(row, 3, SERVED)
+    assert isinstance(account, Account)
+    assert account.account_id == "A1"
+    assert account.overdue_amount == Decimal("120.50")
+    assert account.due_date == date(2026, 10, 1)
+    assert account.flags == frozenset({"dispute"})
+    assert dict(account.extra) == {"branch": "north"}
+    assert account.line == 3
+
+
+@pytest.mark.parametrize(
+    ("changes", "code", "message"),
+    [
+        ({"account_id": " "}, "R001", "account_id is empty; it is required"),
+        ({"due_date": ""}, "R001", "due_date is empty; it is required"),
+        ({"account_id": "A\t1"}, "R001", "account_id contains control characters"),
+        ({"overdue_amount": "12,50"}, "R002", "overdue_amount '12,50' is not a decimal number"),
+        ({"overdue_amount": "1e3"}, "R002", "overdue_amount '1e3' is not a decimal number"),
+        ({"overdue_amount": "-5.00"}, "R003", "overdue_amount -5.00 is negative"),
+        (
+            {"overdue_amount": "5.001"},
+            "R004",
+            "overdue_amount 5.001 has more than 2 decimal place(s), the minor unit of USD",
+        ),
+        (
+            {"currency": "JPY", "overdue_amount": "5.5"},
+            "R004",
+            "overdue_amount 5.5 has more than 0 decimal place(s), the minor unit of JPY",
+        ),
+        ({"due_date": "2026-02-30"}, "R005", "due_date '2026-02-30' is not an ISO date (YYYY-MM-DD)"),
+        ({"due_date": "20261001"}, "R005", "due_date '20261001' is not an ISO date (YYYY-MM-DD)"),
+        ({"jurisdiction": "FR"}, "R006", "jurisdiction 'FR' is not served by the policy"),
+        ({"jurisdiction": "us"}, "R006", "jurisdiction 'us' is not served by the policy"),
+        ({"currency": "XXY"}, "R007", "currency 'XXY' is not an ISO 4217 code"),
+        ({"timezone": "Mars/Olympus"}, "R008", "timezone 'Mars/Olympus' is not an IANA time zone"),
+        ({"phone": "+1 415 555 0123"}, "R009", "phone is not a valid E.164 number (e.g. +14155550123)"),
+        ({"phone": "+11115550123"}, "R009", "phone is not a valid E.164 number (e.g. +14155550123)"),
+        ({"bankruptcy": "maybe"}, "R010", "bankruptcy 'maybe' is not true/false/1/0/yes/no"),
+        ({"name": "Zo\ufffd"}, "R012", "the row is not valid UTF-8"),
+        ({"locale": "en_US"}, "R014", "locale 'en_US' is not a BCP 47 tag"),
+    ],
+)
+def test_each_bad_value_has_its_code(changes: dict[str, object], code: str, message: str) -> None:
+    found = parse(**changes)
+    assert isinstance(found, RowReject)
+    assert (found.line, found.code, found.message) == (7, code, message)
+
+
+def test_subdivision_served_through_its_country() -> None:
+    assert isinstance(parse(jurisdiction="US-AZ"), Account)
+
+
+def test_typed_values_from_json_or_parquet() -> None:
+    account = parse(overdue_amount=12.5, due_date=date(2026, 10, 1), dispute=True, call_opt_out=False)
+    assert isinstance(account, Account)
+    assert account.overdue_amount == Decimal("12.5")
+    assert account.flags == frozenset({"dispute"})
+
+
+def test_phone_validity() -> None:
+    assert valid_phone("+8613812345678")
+    assert valid_phone("+14155550123")
+    assert not valid_phone("+8612345")
+    assert not valid_phone("14155550123")
