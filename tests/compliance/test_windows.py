@@ -26,7 +26,7 @@ def test_us_weekday_is_reg_f_hours(engine: ContactEngine) -> None:
 def test_spring_forward_day_keeps_local_hours(engine: ContactEngine) -> None:
     # 2026-03-08: New York jumps from 02:00 EST to 03:00 EDT; the law's hours stay 08-21 local.
     a = account(phone="+12125550100")
-    assert iso(engine.windows(a, "sms", date(2026, 3, 8))) == [
+    assert iso(engine.windows(a, "email", date(2026, 3, 8))) == [
         ("2026-03-08T08:00:00-04:00", "2026-03-08T21:00:00-04:00")
     ]
     assert iso(engine.windows(a, "sms", date(2026, 3, 7))) == [
@@ -36,7 +36,7 @@ def test_spring_forward_day_keeps_local_hours(engine: ContactEngine) -> None:
 
 def test_fall_back_day_keeps_local_hours(engine: ContactEngine) -> None:
     a = account(phone="+12125550100")
-    assert iso(engine.windows(a, "sms", date(2026, 11, 1))) == [
+    assert iso(engine.windows(a, "email", date(2026, 11, 1))) == [
         ("2026-11-01T08:00:00-05:00", "2026-11-01T21:00:00-05:00")
     ]
 
@@ -63,7 +63,7 @@ def test_nonexistent_and_ambiguous_local_times_take_the_stricter_side() -> None:
 def test_arizona_has_no_dst(engine: ContactEngine) -> None:
     a = account(phone="+16025550100")
     assert engine.timezones(a) == ("America/Phoenix",)
-    assert iso(engine.windows(a, "sms", date(2026, 3, 8))) == [
+    assert iso(engine.windows(a, "email", date(2026, 3, 8))) == [
         ("2026-03-08T08:00:00-07:00", "2026-03-08T21:00:00-07:00")
     ]
     assert iso(engine.windows(a, "sms", date(2026, 7, 1))) == [
@@ -122,7 +122,7 @@ def test_public_holiday_means_no_contact_unless_holidays_window(engine: ContactE
 def test_us_day_blocks_have_their_codes(engine: ContactEngine) -> None:
     a = account(phone="+12125550100")
     cases = [
-        (date(2026, 11, 1), "call", "weekday"),  # Sunday: `sun: none`
+        (date(2026, 11, 1), "sms", "weekday"),  # Sunday: `sun: none`
         (date(2026, 11, 26), "call", "holiday"),  # Thanksgiving
         (date(2026, 12, 24), "sms", "blackout"),  # blackout on every channel
         (date(2026, 12, 31), "call", "blackout"),  # blackout for calls only …

@@ -348,21 +348,21 @@ class ContactEngine:
         (policy timetable ∩ law hours, minus holidays, blackouts and weekday rules, held in
         every candidate zone), as aware datetimes in the primary zone; () when none."""
         zones = self.timezones(account)
-        intervals = self._intervals(zones, account.jurisdiction, channel, day, legal_only=False)
+        intervals = self._intervals(zones, account.jurisdiction, channel, day, layer="both")
         tz = zone(zones[0])
         return tuple((datetime.fromtimestamp(s, tz), datetime.fromtimestamp(e, tz)) for s, e in intervals)
 
     def legal_windows(self, account: Account, channel: str, day: date) -> tuple[tuple[datetime, datetime], ...]:
         """Like :meth:`windows` with the law packs alone (no timetable, holidays or blackouts)."""
         zones = self.timezones(account)
-        intervals = self._intervals(zones, account.jurisdiction, channel, day, legal_only=True)
+        intervals = self._intervals(zones, account.jurisdiction, channel, day, layer="law")
         tz = zone(zones[0])
         return tuple((datetime.fromtimestamp(s, tz), datetime.fromtimestamp(e, tz)) for s, e in intervals)
 
     def _intervals(
-        self, zones: tuple[str, ...], jurisdiction: str, channel: str, day: date, *, legal_only: bool
+        self, zones: tuple[str, ...], jurisdiction: str, channel: str, day: date, *, layer: str
     ) -> tuple[Interval, ...]:
-        key = (zones, jurisdiction, channel, day, legal_only)
+        key = (zones, jurisdiction, channel, day, layer)
         found = self._windows.get(key)
         if found is not None:
             return found
@@ -372,25 +372,28 @@ class ContactEngine:
         span = day_bounds(day, zone(zones[0]))
         allowed: list[Interval] = [span]
         for zone_name in zones:
-            allowed = intersect(allowed, self._zone_intervals(j, zone_name, channel, span, legal_only=legal_only))
+            allowed = intersect(allowed, self._zone_intervals(j, zone_name, channel, span, layer=layer))
             if not allowed:
                 break
         for hours in j.hours:
-            if hours.fixed_zone and hours.rule.applies_to(channel) and allowed:
+            if layer != "policy" and hours.fixed_zone and hours.rule.applies_to(channel) and allowed:
                 allowed = intersect(allowed, _hours_intervals(hours, hours.fixed_zone, span))
         result = tuple(allowed)
         self._windows[key] = result
         return result
 
     def _zone_intervals(
-        self, j: _Jurisdiction, zone_name: str, channel: str, span: Interval, *, legal_only: bool
+        self, j: _Jurisdiction, zone_name: str, channel: str, span: Interval, *, layer: str
     ) -> list[Interval]:
         """Allowed intervals within ``span`` judged from one candidate zone."""
         allowed: list[Interval] = [span]
-        for hours in j.hours:
-            if hours.rule.applies_to(channel) and not hours.fixed_zone:
-                allowed = intersect(allowed, _hours_intervals(hours, zone_name, span))
-        if legal_only or not allowed:
+        if layer != "policy":
+            # A rule with its own zone (China: Asia/Shanghai) holds there and, stricter, in
+            # the debtor's own zones too.
+            for hours in j.hours:
+                if hours.rule.applies_to(channel):
+                    allowed = intersect(allowed, _hours_intervals(hours, zone_name, span))
+        if layer == "law" or not allowed:
             return allowed
         return intersect(allowed, normalize(self._policy_intervals(j, zone_name, channel, span)))
 
@@ -459,21 +462,16 @@ class ContactEngine:
     def day_blocked(self, account: Account, channel: str, day: date) -> Reason | None:
         """Why local day ``day`` (primary zone) has no ``channel`` window; None when it has one."""
         zones = self.timezones(account)
-        if self._intervals(zones, account.jurisdiction, channel, day, legal_only=False):
+        if self._intervals(zones, account.jurisdiction, channel, day, layer="both"):
             return None
         j = self.jurisdiction(account.jurisdiction)
-        if not self._intervals(zones, account.jurisdiction, channel, day, legal_only=True):
+        if not self._intervals(zones, account.jurisdiction, channel, day, layer="law"):
             hours = next((h for h in j.hours if h.rule.applies_to(channel)), None)
             if hours is not None:
                 return _law_reason(hours.rule, f"no {channel} time left in the legal hours of this day")
-        blocked = self._policy_block(j, channel, day)
+        blocked = self._policy_day_reason(j, channel, day, zones)
         if blocked is not None:
             return blocked
-        for zone_name in zones[1:]:
-            for local_day in local_dates(day_bounds(day, zone(zones[0])), zone(zone_name)):
-                blocked = self._policy_block(j, channel, local_day)
-                if blocked is not None:
-                    return blocked
         if j.timetable is not None:
             return Reason(
                 f"timetable/{j.timetable.id}",
@@ -482,6 +480,18 @@ class ContactEngine:
                 f"the {channel} window and the legal hours do not overlap in every candidate time zone",
             )
         return Reason("timetable/none", "timetable", "", f"no {channel} window")
+
+    def _policy_day_reason(self, j: _Jurisdiction, channel: str, day: date, zones: tuple[str, ...]) -> Reason | None:
+        """The policy's day block for primary day ``day``, else one seen from another zone."""
+        blocked = self._policy_block(j, channel, day)
+        if blocked is not None:
+            return blocked
+        for zone_name in zones[1:]:
+            for local_day in local_dates(day_bounds(day, zone(zones[0])), zone(zone_name)):
+                blocked = self._policy_block(j, channel, local_day)
+                if blocked is not None:
+                    return blocked
+        return None
 
     # ------------------------------------------------------------------ one contact
     def check(
@@ -518,11 +528,11 @@ class ContactEngine:
         legal_reasons = [s.reason for s in legal_stops]
         policy_reasons = [s.reason for s in stops if not s.legal]
         if not legal_stops:
-            legal_reasons.extend(self._time_reasons(account, channel, at, zones, legal_only=True))
+            legal_reasons.extend(self._time_reasons(account, channel, at, zones, layer="law"))
             legal_reasons.extend(counters.refusals(at, legal_only=True))
         if not stops:
             policy_reasons.extend(
-                r for r in self._time_reasons(account, channel, at, zones, legal_only=False) if r not in legal_reasons
+                r for r in self._time_reasons(account, channel, at, zones, layer="policy") if r not in legal_reasons
             )
             policy_reasons.extend(counters.refusals(at, legal_only=False, skip_legal=True))
 
@@ -544,19 +554,19 @@ class ContactEngine:
         return Verdict("reschedule", legal_verdict, earliest, reasons)
 
     def _time_reasons(
-        self, account: Account, channel: str, at: datetime, zones: tuple[str, ...], *, legal_only: bool
+        self, account: Account, channel: str, at: datetime, zones: tuple[str, ...], *, layer: str
     ) -> list[Reason]:
         day = _local_date(at, zones[0])
         instant = int(at.timestamp())
-        if contains(self._intervals(zones, account.jurisdiction, channel, day, legal_only=legal_only), instant):
+        if contains(self._intervals(zones, account.jurisdiction, channel, day, layer=layer), instant):
             return []
         j = self.jurisdiction(account.jurisdiction)
-        if legal_only:
+        if layer == "law":
             out = []
             for hours in j.hours:
                 if not hours.rule.applies_to(channel):
                     continue
-                for zone_name in (hours.fixed_zone,) if hours.fixed_zone else zones:
+                for zone_name in (hours.fixed_zone, *zones) if hours.fixed_zone else zones:
                     local = at.astimezone(zone(zone_name))
                     if not (hours.start <= local.time() < hours.end):
                         out.append(
@@ -573,9 +583,10 @@ class ContactEngine:
                     _law_reason(applicable[0], "outside the legal hours (clock change: the stricter side applies)")
                 )
             return out
-        blocked = self.day_blocked(account, channel, day)
-        if blocked is not None:
-            return [blocked]
+        if not self._intervals(zones, account.jurisdiction, channel, day, layer="policy"):
+            blocked = self._policy_day_reason(j, channel, day, zones)
+            if blocked is not None:
+                return [blocked]
         if j.timetable is not None:
             return [
                 Reason(
@@ -595,7 +606,7 @@ class ContactEngine:
         instant = int(at.timestamp())
         for offset in range(SEARCH_DAYS + 1):
             day = first_day + timedelta(days=offset)
-            for start, end in self._intervals(zones, account.jurisdiction, channel, day, legal_only=False):
+            for start, end in self._intervals(zones, account.jurisdiction, channel, day, layer="both"):
                 if end <= instant:
                     continue
                 moment = datetime.fromtimestamp(max(start, instant), tz)
