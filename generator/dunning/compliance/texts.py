@@ -1,0 +1,108 @@
+"""The disclosure texts templates get as ``compliance.*`` (see :mod:`dunning.render.context_spec`).
+
+* ``opt_out`` — the opt-out instruction a jurisdiction requires on a channel, in the message
+  locale: US texts and emails (12 CFR 1006.6(e)), UK texts and emails (PECR reg. 22(3)),
+  China's texts (the carriers' 退订 keyword, read strictly: on every collection text).
+  Letters, calls and visits carry none.
+* ``mini_miranda`` / ``mini_miranda_short`` — the debt-collector disclosure of
+  12 CFR 1006.18(e) (US only): the full form for the first communication, the short form
+  for later ones. Limited-content voicemails must carry neither (validate checks that).
+* ``validation_end`` — 12 CFR 1006.34(b)(5): the validation period ends 30 days after the
+  consumer receives the notice, and a collector may assume receipt 5 days after sending,
+  not counting Saturdays, Sundays and legal public holidays. So: the send date, plus 5
+  such business days, plus 30 calendar days (no exclusions in the 30). Observed holidays
+  are skipped too — the later end date, stricter for the collector.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+
+import holidays as holidays_lib
+
+RECEIPT_BUSINESS_DAYS = 5
+VALIDATION_PERIOD_DAYS = 30
+
+MINI_MIRANDA = {
+    "en": (
+        "This communication is from a debt collector. This is an attempt to collect a debt and any "
+        "information obtained will be used for that purpose."
+    ),
+    "zh": "本信息来自债务催收方。这是催收债务的行为，所获得的任何信息都将仅用于该目的。",
+}
+MINI_MIRANDA_SHORT = {
+    "en": "This is a communication from a debt collector.",
+    "zh": "这是来自债务催收方的信息。",
+}
+
+# (country, channel, language) -> text; "{url}" is the policy's contact-preferences page.
+OPT_OUT: dict[tuple[str, str, str], str] = {
+    ("US", "sms", "en"): "Reply STOP to opt out.",
+    ("US", "sms", "zh"): "回复STOP退订短信。",
+    ("US", "email", "en"): "To stop emails about this debt, unsubscribe at {url} or reply STOP.",
+    ("US", "email", "zh"): "如不希望再收到关于此债务的邮件，请访问 {url} 退订，或回复STOP。",
+    ("GB", "sms", "en"): "Reply STOP to opt out.",
+    ("GB", "email", "en"): "To stop emails about this account, unsubscribe at {url}.",
+    ("CN", "sms", "zh"): "回复TD退订",
+    ("CN", "sms", "en"): "Reply TD to unsubscribe.",
+    ("CN", "email", "zh"): "如不希望再收到此类邮件，请访问 {url} 退订。",
+    ("CN", "email", "en"): "To stop these emails, unsubscribe at {url}.",
+}
+_NO_URL = {"en": "the unsubscribe link in this email", "zh": "本邮件中的退订链接"}
+
+
+def _language(locale: str) -> str:
+    return locale.split("-", 1)[0].lower() or "en"
+
+
+def opt_out(jurisdiction: str, channel: str, locale: str, unsubscribe_url: str = "") -> str:
+    """The opt-out instruction for a message ('' where none is required)."""
+    country = jurisdiction.split("-", 1)[0]
+    language = _language(locale)
+    text = OPT_OUT.get((country, channel, language)) or OPT_OUT.get((country, channel, "en"), "")
+    if "{url}" in text:
+        if unsubscribe_url:
+            return text.replace("{url}", unsubscribe_url)
+        # without a URL, name the link instead of leaving a blank
+        words = _NO_URL.get(language, _NO_URL["en"])
+        return text.replace("at {url}", f"with {words}").replace("访问 {url} ", f"使用{words}")
+    return text
+
+
+def mini_miranda(jurisdiction: str, locale: str, *, short: bool = False) -> str:
+    """The 1006.18(e) disclosure for US accounts ('' elsewhere)."""
+    if jurisdiction.split("-", 1)[0] != "US":
+        return ""
+    table = MINI_MIRANDA_SHORT if short else MINI_MIRANDA
+    return table.get(_language(locale), table["en"])
+
+
+@lru_cache(maxsize=1)
+def _federal_holidays() -> Any:
+    return holidays_lib.country_holidays("US")
+
+
+def validation_end(sent_on: date) -> date:
+    """Last day of the validation period for a notice sent on ``sent_on`` (12 CFR 1006.34(b)(5))."""
+    calendar = _federal_holidays()
+    day, counted = sent_on, 0
+    while counted < RECEIPT_BUSINESS_DAYS:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and day not in calendar:
+            counted += 1
+    return day + timedelta(days=VALIDATION_PERIOD_DAYS)
+
+
+def compliance_context(
+    *, jurisdiction: str, channel: str, locale: str, sent_on: date, unsubscribe_url: str = ""
+) -> dict[str, Any]:
+    """The ``compliance`` object of the template context for one message."""
+    us = jurisdiction.split("-", 1)[0] == "US"
+    return {
+        "opt_out": opt_out(jurisdiction, channel, locale, unsubscribe_url),
+        "mini_miranda": mini_miranda(jurisdiction, locale),
+        "mini_miranda_short": mini_miranda(jurisdiction, locale, short=True),
+        "validation_end": validation_end(sent_on) if us else None,
+    }
