@@ -295,7 +295,7 @@ def parse_record(
     locale = get("locale", "").strip()
     if locale and not LOCALE_RE.match(locale):
         return reject("R014", msg_locale(locale))
-    extra = {k: v for k, v in sorted(row.items()) if k not in KNOWN_COLUMNS and k}
+    extra = {k: v.strip() for k, v in sorted(row.items()) if k not in KNOWN_COLUMNS and k}
     due_date = dates["due_date"]
     overdue = amounts["overdue_amount"]
     assert due_date is not None and overdue is not None  # required, checked above

@@ -1,0 +1,345 @@
+"""The columnar account snapshot reader: CSV, JSON Lines or Parquet, streamed in chunks.
+
+Every chunk is a polars frame of text columns. Validation runs on whole columns: patterns
+and casts in polars, and the few predicates that need a library (ISO 4217, IANA zones,
+served jurisdictions, phone number blocks) on each column's *distinct* values only, with
+the very functions :func:`~dunning.accounts.record.parse_record` uses. A row that fails any
+check is handed to ``parse_record`` for its code and message, so the reader and the gate
+reject a row with the same words; clean rows become :class:`Account` records straight from
+the typed columns. Memory holds one chunk, never the file.
+
+Line numbers: CSV — the record number + 1 (the header is line 1; equal to the physical
+line unless a quoted field spans lines); JSON Lines — the physical line; Parquet — the
+1-based row number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+import polars as pl
+import pyarrow.parquet as pq
+
+from dunning.accounts.model import FLAG_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Account
+from dunning.accounts.record import (
+    AMOUNT_COLUMNS,
+    CONTROL_RE,
+    CURRENCY_RE,
+    DATE_COLUMNS,
+    DATE_RE,
+    DECIMAL_RE,
+    E164_RE,
+    FALSE_WORDS,
+    KNOWN_COLUMNS,
+    LOCALE_RE,
+    REPLACEMENT,
+    TRUE_WORDS,
+    RowReject,
+    _valid_block,
+    clean_key,
+    currencies,
+    minor_digits,
+    parse_record,
+    served,
+    text,
+)
+from dunning.compliance.timezones import is_zone
+from dunning.errors import UserError
+
+FORMATS = ("csv", "jsonl", "parquet")
+LINE = "__line"
+CHUNK_ROWS = 50_000
+_EMPTY_EXTRA: dict[str, str] = {}
+
+
+@dataclass
+class Chunk:
+    """One chunk of the snapshot, validated: accepted accounts and rejected rows (line order)."""
+
+    accounts: list[Account]
+    rejects: list[RowReject]
+    rows: int
+
+
+def detect_format(path: Path, fmt: str | None) -> str:
+    """The input format: ``fmt`` when given, else from the extension."""
+    if fmt:
+        if fmt not in FORMATS:
+            raise UserError(f"unknown accounts format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
+        return fmt
+    suffix = path.suffix.lower()
+    found = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}.get(suffix)
+    if found is None:
+        raise UserError(
+            f"{path}: cannot tell the format from the extension {suffix or '(none)'}",
+            hint="name it .csv, .jsonl or .parquet, or pass --accounts-format",
+        )
+    return found
+
+
+class AccountFile:
+    """An account snapshot on disk, checked up front (readable, required columns present)."""
+
+    def __init__(self, path: Path, fmt: str | None = None, chunk_rows: int = CHUNK_ROWS) -> None:
+        self.path = path
+        self.format = detect_format(path, fmt)
+        self.chunk_rows = chunk_rows
+        if not path.is_file():
+            raise UserError(f"{path}: no such accounts file", hint="check the --accounts path")
+        try:
+            with path.open("rb") as fh:
+                fh.read(1)
+        except OSError as exc:
+            raise UserError(f"{path}: cannot read the accounts file ({exc.strerror})") from None
+        self.columns = self._columns()
+        missing = [c for c in REQUIRED_COLUMNS if c not in self.columns]
+        if missing:
+            raise UserError(
+                f"{path}: required column(s) missing: {', '.join(missing)}",
+                hint=f"the account snapshot needs {', '.join(REQUIRED_COLUMNS)} (see the account contract)",
+            )
+
+    def _columns(self) -> tuple[str, ...]:
+        try:
+            if self.format == "csv":
+                names = pl.scan_csv(self.path, infer_schema=False, encoding="utf8-lossy").collect_schema().names()
+            elif self.format == "parquet":
+                names = list(pq.ParquetFile(self.path).schema_arrow.names)
+            else:
+                names = self._jsonl_columns()
+        except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise UserError(f"{self.path}: cannot read it as {self.format}: {first}") from None
+        return tuple(clean_key(n) for n in names)
+
+    def _jsonl_columns(self) -> list[str]:
+        """Columns of a JSON Lines file: the union of keys (in first-seen order) of its objects."""
+        seen: dict[str, None] = {}
+        with self.path.open("rb") as fh:
+            for raw in fh:
+                try:
+                    obj = orjson.loads(raw) if raw.strip() else None
+                except orjson.JSONDecodeError:
+                    continue
+                if isinstance(obj, dict):
+                    seen.update(dict.fromkeys(obj))
+        if not seen:
+            raise ValueError("no JSON objects in the file")
+        return list(seen)
+
+    def frames(self) -> Iterator[tuple[pl.DataFrame, list[RowReject]]]:
+        """Raw chunks: text columns (cleaned names) plus ``__line``, and rows already rejected
+        while decoding (JSON Lines lines that are not objects)."""
+        if self.format == "csv":
+            lf = pl.scan_csv(
+                self.path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True
+            ).with_row_index(LINE, offset=2)
+            for batch in lf.collect_batches(chunk_size=self.chunk_rows):
+                yield _texts(batch), []
+        elif self.format == "parquet":
+            offset = 1
+            for batch in pq.ParquetFile(self.path).iter_batches(batch_size=self.chunk_rows):
+                frame = pl.from_arrow(batch)
+                assert isinstance(frame, pl.DataFrame)
+                frame = frame.with_row_index(LINE, offset=offset)
+                offset += frame.height
+                yield _texts(frame), []
+        else:
+            yield from self._jsonl_frames()
+
+    def _jsonl_frames(self) -> Iterator[tuple[pl.DataFrame, list[RowReject]]]:
+        rows: list[dict[str, str]] = []
+        rejects: list[RowReject] = []
+        with self.path.open("rb") as fh:
+            for number, raw in enumerate(fh, start=1):
+                if not raw.strip():
+                    continue
+                decoded = raw.decode("utf-8", errors="replace")
+                try:
+                    obj = orjson.loads(decoded)
+                except orjson.JSONDecodeError:
+                    obj = None
+                if not isinstance(obj, dict):
+                    rejects.append(RowReject(number, "", "R013", "the line is not a JSON object"))
+                    continue
+                row = {clean_key(k): text(v) for k, v in obj.items()}
+                row[LINE] = str(number)
+                rows.append(row)
+                if len(rows) >= self.chunk_rows:
+                    yield _jsonl_frame(rows, self.columns), rejects
+                    rows, rejects = [], []
+        if rows or rejects:
+            yield _jsonl_frame(rows, self.columns), rejects
+
+
+def _jsonl_frame(rows: list[dict[str, str]], columns: tuple[str, ...]) -> pl.DataFrame:
+    names = [*columns, LINE]
+    data = {name: [row.get(name, "") for row in rows] for name in names}
+    frame = pl.DataFrame(data, schema=dict.fromkeys(names, pl.String))
+    return frame.with_columns(pl.col(LINE).cast(pl.Int64))
+
+
+def _texts(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every column as text (typed Parquet columns too), names cleaned, nulls as ""."""
+    renamed = frame.rename({n: clean_key(n) for n in frame.columns if n != LINE})
+    exprs = []
+    for name, dtype in renamed.schema.items():
+        if name == LINE:
+            exprs.append(pl.col(LINE).cast(pl.Int64))
+        elif dtype == pl.Boolean:
+            exprs.append(pl.when(pl.col(name)).then(pl.lit("true")).otherwise(pl.lit("false")).alias(name))
+        elif dtype == pl.String:
+            exprs.append(pl.col(name).fill_null(""))
+        else:
+            exprs.append(pl.col(name).cast(pl.String).fill_null(""))
+    return renamed.select(exprs)
+
+
+def _map_unique(column: pl.Series, predicate: Callable[[str], bool]) -> pl.Series:
+    """``predicate`` on each distinct value only (columns with few distinct values)."""
+    values = column.unique().to_list()
+    table = {v: predicate(v) for v in values}
+    return column.replace_strict(table, return_dtype=pl.Boolean)
+
+
+def validate_frame(frame: pl.DataFrame, jurisdictions: Collection[str] | None) -> Chunk:
+    """Validate one chunk of text columns (from :meth:`AccountFile.frames`)."""
+    for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *FLAG_COLUMNS):
+        if name not in frame.columns:
+            frame = frame.with_columns(pl.lit("").alias(name))
+    data_columns = [c for c in frame.columns if c != LINE]
+    s = frame.with_columns(pl.col(c).str.strip_chars() for c in data_columns)
+    bad = pl.lit(False)
+    for c in data_columns:
+        bad = bad | s[c].str.contains(REPLACEMENT, literal=True)
+    bad = bad | pl.any_horizontal(pl.col(c) == "" for c in REQUIRED_COLUMNS)
+    bad = bad | pl.col("account_id").str.contains(CONTROL_RE.pattern)
+    currency = s["currency"]
+    digit_table = {
+        v: (minor_digits(v) if CURRENCY_RE.match(v) and v in currencies() else -1) for v in currency.unique().to_list()
+    }
+    digits = currency.replace_strict(digit_table, return_dtype=pl.Int64)
+    s = s.with_columns((digits >= 0).alias("__cur_ok"), digits.alias("__digits"))
+    for c in AMOUNT_COLUMNS:
+        col = pl.col(c)
+        present = col != ""
+        bad = bad | (present & ~col.str.contains(DECIMAL_RE.pattern))
+        bad = bad | (present & (col.cast(pl.Float64, strict=False) < 0))
+        places = col.str.extract(r"\.(\d*)$").str.len_chars().fill_null(0)
+        bad = bad | (present & pl.col("__cur_ok") & (places > pl.col("__digits")))
+    for c in DATE_COLUMNS:
+        col = pl.col(c)
+        present = col != ""
+        parsed = col.str.to_date("%Y-%m-%d", strict=False)
+        bad = bad | (present & (~col.str.contains(DATE_RE.pattern) | parsed.is_null()))
+    s = s.with_columns(
+        _map_unique(s["jurisdiction"], lambda v: served(v, jurisdictions)).alias("__jur_ok"),
+        _map_unique(s["timezone"], lambda v: not v or is_zone(v)).alias("__tz_ok"),
+        _map_unique(s["locale"], lambda v: not v or bool(LOCALE_RE.match(v))).alias("__loc_ok"),
+    )
+    bad = bad | ~pl.col("__jur_ok") | ~pl.col("__cur_ok") | ~pl.col("__tz_ok") | ~pl.col("__loc_ok")
+    phone = pl.col("phone")
+    shaped = phone.str.contains(E164_RE.pattern)
+    blocks = s.select(
+        pl.when(shaped).then(phone.str.slice(0, phone.str.len_chars() - 4) + "0000").otherwise(pl.lit(""))
+    ).to_series()
+    block_ok = _map_unique(blocks, lambda v: v == "" or _valid_block(v))
+    s = s.with_columns(((phone == "") | (shaped & block_ok)).alias("__phone_ok"))
+    bad = bad | ~pl.col("__phone_ok")
+    flag_bits = pl.lit(0, dtype=pl.Int64)
+    for i, c in enumerate(FLAG_COLUMNS):
+        lowered = s[c].str.to_lowercase()
+        s = s.with_columns(
+            _map_unique(lowered, lambda v: v in TRUE_WORDS or v in FALSE_WORDS).alias(f"__ok_{c}"),
+            lowered.is_in(list(TRUE_WORDS)).alias(f"__true_{c}"),
+        )
+        bad = bad | ~pl.col(f"__ok_{c}")
+        flag_bits = flag_bits + pl.when(pl.col(f"__true_{c}")).then(1 << i).otherwise(0)
+    s = s.with_columns(bad.alias("__bad"), flag_bits.alias("__flags"))
+
+    rejects: list[RowReject] = []
+    accounts: list[Account] = []
+    bad_rows = frame.filter(s["__bad"])
+    for row in bad_rows.iter_rows(named=True):
+        line = int(row.pop(LINE))
+        found = parse_record(row, line, jurisdictions)
+        if isinstance(found, RowReject):
+            rejects.append(found)
+        else:  # pragma: no cover - the column checks are a superset of parse_record's
+            accounts.append(found)
+    good = s.filter(~s["__bad"])
+    extra_columns = sorted(c for c in data_columns if c not in KNOWN_COLUMNS and c)
+    accounts.extend(_accounts(good, extra_columns))
+    accounts.sort(key=lambda a: a.line)
+    rejects.sort()
+    return Chunk(accounts, rejects, frame.height)
+
+
+_FLAG_SETS: dict[int, frozenset[str]] = {}
+
+
+def _flags(bits: int) -> frozenset[str]:
+    found = _FLAG_SETS.get(bits)
+    if found is None:
+        found = _FLAG_SETS[bits] = frozenset(c for i, c in enumerate(FLAG_COLUMNS) if bits >> i & 1)
+    return found
+
+
+def _accounts(good: pl.DataFrame, extra_columns: list[str]) -> Iterator[Account]:
+    dates = good.select(pl.col(c).str.to_date("%Y-%m-%d", strict=False) for c in DATE_COLUMNS)
+    due, last_payment, promise = (dates[c].to_list() for c in DATE_COLUMNS)
+    cols: dict[str, list[Any]] = {
+        c: good[c].to_list()
+        for c in (
+            "account_id", "jurisdiction", "currency", "overdue_amount", "customer_id", "name", "locale",
+            "timezone", "phone", "email", "address", "postal_code", "product", "segment", "principal",
+            "promise_amount", "__flags", LINE,
+        )
+    }  # fmt: skip
+    extras = [good[c].to_list() for c in extra_columns]
+    for i in range(good.height):
+        principal = cols["principal"][i]
+        promise_amount = cols["promise_amount"][i]
+        extra = {name: values[i] for name, values in zip(extra_columns, extras, strict=True)} if extras else None
+        yield Account(
+            account_id=cols["account_id"][i],
+            jurisdiction=cols["jurisdiction"][i],
+            currency=cols["currency"][i],
+            overdue_amount=Decimal(cols["overdue_amount"][i]),
+            due_date=due[i],
+            customer_id=cols["customer_id"][i],
+            name=cols["name"][i],
+            locale=cols["locale"][i],
+            timezone=cols["timezone"][i],
+            phone=cols["phone"][i],
+            email=cols["email"][i],
+            address=cols["address"][i],
+            postal_code=cols["postal_code"][i],
+            product=cols["product"][i],
+            segment=cols["segment"][i],
+            principal=Decimal(principal) if principal else None,
+            last_payment_date=last_payment[i],
+            promise_to_pay_date=promise[i],
+            promise_amount=Decimal(promise_amount) if promise_amount else None,
+            flags=_flags(cols["__flags"][i]),
+            extra=extra if extra is not None else _EMPTY_EXTRA,
+            line=cols[LINE][i],
+        )
+
+
+def read_accounts(
+    path: Path, fmt: str | None = None, jurisdictions: Collection[str] | None = None, chunk_rows: int = CHUNK_ROWS
+) -> Iterator[Chunk]:
+    """Validated chunks of the snapshot at ``path`` (raises UserError up front when unusable)."""
+    source = AccountFile(path, fmt, chunk_rows)
+    for frame, early in source.frames():
+        chunk = validate_frame(frame, jurisdictions)
+        if early:
+            chunk.rejects = sorted([*early, *chunk.rejects])
+            chunk.rows += len(early)
+        yield chunk
