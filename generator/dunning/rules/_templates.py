@@ -1,0 +1,198 @@
+"""Registered template files, read safely and parsed once per validate run.
+
+Template rules (T###) all look at the same files: every locale's file of every registered
+template. This module reads each one through the render sandbox's loader (which refuses
+paths that leave ``templates/``, symlinks included), parses it with the sandbox's Jinja
+environment, and finds where in the source a name, attribute or filter is written (Jinja's
+nodes carry a line, not a column).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TypeVar
+
+from jinja2 import TemplateNotFound, TemplateSyntaxError, nodes
+
+from dunning.policy.model import Source, Template
+from dunning.render.sandbox import TemplateSandbox
+from dunning.rules import RuleContext
+
+N = TypeVar("N", bound=nodes.Node)
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+
+
+@dataclass
+class TemplateFile:
+    """One locale's file of one registered template."""
+
+    template: Template
+    locale: str
+    name: str  # path relative to templates/
+    text: str | None = None  # None when it could not be read safely
+    unreadable: str = ""  # why it could not be read
+    tree: nodes.Template | None = None
+    syntax_error: tuple[int, str] | None = None
+    _nodes: list[nodes.Node] = field(default_factory=list, repr=False)
+
+    @property
+    def path(self) -> str:
+        """Repository-relative path, as findings print it."""
+        return f"templates/{self.name}"
+
+    def source(self, line: int = 1, col: int = 1) -> Source:
+        """A finding position in this file."""
+        return Source(self.path, line, col)
+
+    def find(self, kind: type[N]) -> list[N]:
+        """Every node of ``kind`` in the parsed template (one walk per file, then filtered)."""
+        if self.tree is None:
+            return []
+        if not self._nodes:
+            self._nodes.extend(self.tree.find_all(nodes.Node))
+        return [n for n in self._nodes if isinstance(n, kind)]
+
+    @cached_property
+    def tag_spans(self) -> list[tuple[int, int]]:
+        """Character ranges of ``{{ }}``, ``{% %}`` and ``{# #}`` tags."""
+        return [m.span() for m in _TAG.finditer(self.text or "")]
+
+    @cached_property
+    def line_starts(self) -> list[int]:
+        """Offset of the first character of each line (index 0 = line 1)."""
+        starts = [0]
+        for m in re.finditer("\n", self.text or ""):
+            starts.append(m.end())
+        return starts
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset."""
+        starts = self.line_starts
+        lo, hi = 0, len(starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo + 1, offset - starts[lo] + 1
+
+    def find_in_tags(self, pattern: re.Pattern[str], line: int, group: int = 0) -> Source:
+        """Where ``pattern`` first matches inside a Jinja tag on ``line`` (column 1 if nowhere)."""
+        text = self.text or ""
+        starts = self.line_starts
+        begin = starts[line - 1] if 0 < line <= len(starts) else 0
+        end = starts[line] if line < len(starts) else len(text)
+        for m in pattern.finditer(text, begin):
+            if m.start(group) >= end:
+                break
+            if any(a <= m.start(group) < b for a, b in self.tag_spans):
+                return self.source(*self.position(m.start(group)))
+        return self.source(line, 1)
+
+    def prose(self) -> str:
+        """The text with every Jinja tag blanked out (newlines kept, so offsets still match)."""
+        text = self.text or ""
+        return _TAG.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
+def _sandbox(ctx: RuleContext) -> TemplateSandbox:
+    cached = ctx.cache.get("sandbox")
+    if isinstance(cached, TemplateSandbox):
+        return cached
+    sandbox = TemplateSandbox(ctx.repo.template_root)
+    ctx.cache["sandbox"] = sandbox
+    return sandbox
+
+
+def sandbox(ctx: RuleContext) -> TemplateSandbox:
+    """The render sandbox over this repository's ``templates/`` (one per run)."""
+    return _sandbox(ctx)
+
+
+def template_files(ctx: RuleContext) -> list[TemplateFile]:
+    """Every registered template file that exists (missing ones are X015's), in path order."""
+    cached = ctx.cache.get("template_files")
+    if isinstance(cached, list):
+        return cached
+    box = _sandbox(ctx)
+    root = ctx.repo.template_root
+    found: dict[str, TemplateFile] = {}
+    for template in ctx.policy.templates.values():
+        for locale, name in sorted(template.files.items()):
+            if name in found:
+                continue
+            candidate = root / name
+            if not (candidate.is_file() or candidate.is_symlink()):
+                continue
+            file = TemplateFile(template, locale, name)
+            try:
+                file.text, _, _ = box.loader.get_source(box.text_env, name)
+            except TemplateNotFound as exc:
+                file.unreadable = str(exc.message or exc)
+                found[name] = file
+                continue
+            try:
+                file.tree = box.text_env.parse(file.text, name)
+            except TemplateSyntaxError as exc:
+                file.syntax_error = (exc.lineno or 1, exc.message or "syntax error")
+            found[name] = file
+    files = [found[n] for n in sorted(found)]
+    ctx.cache["template_files"] = files
+    return files
+
+
+def uses(file: TemplateFile, obj: str, *attrs: str) -> bool:
+    """True when the template reads ``obj.attr`` for one of ``attrs`` anywhere."""
+    for node in file.find(nodes.Getattr):
+        if isinstance(node.node, nodes.Name) and node.node.name == obj and node.attr in attrs:
+            return True
+    for item in file.find(nodes.Getitem):
+        if (
+            isinstance(item.node, nodes.Name)
+            and item.node.name == obj
+            and isinstance(item.arg, nodes.Const)
+            and item.arg.value in attrs
+        ):
+            return True
+    return False
+
+
+def served_by(ctx: RuleContext, locale: str, country: str) -> bool:
+    """True when some jurisdiction of ``country`` (``US``, ``US-MA`` …) serves ``locale``."""
+    return any(code.split("-", 1)[0] == country and locale in j.locales for code, j in ctx.policy.jurisdictions.items())
+
+
+@dataclass(frozen=True)
+class SampleRender:
+    """A template rendered for one synthetic persona: the text, or where and why it failed."""
+
+    persona: str
+    text: str | None
+    error_line: int | None = None
+    error: str = ""
+
+
+def sample_renders(ctx: RuleContext, file: TemplateFile) -> list[SampleRender]:
+    """``file`` rendered for every sample persona of its locale (synthetic data only)."""
+    from dunning.render.personas import persona_context, personas
+    from dunning.render.sandbox import RenderError, is_html
+
+    key = f"renders:{file.name}"
+    cached = ctx.cache.get(key)
+    if isinstance(cached, list):
+        return cached
+    box = _sandbox(ctx)
+    out: list[SampleRender] = []
+    for persona in personas(ctx.policy, file.locale):
+        context = persona_context(ctx.policy, persona, file.template.id)
+        try:
+            text = box.render(file.name, context, html=is_html(file.template.channel))
+        except RenderError as exc:
+            out.append(SampleRender(persona.id, None, exc.line, exc.message))
+            continue
+        out.append(SampleRender(persona.id, text))
+    ctx.cache[key] = out
+    return out

@@ -1,0 +1,88 @@
+"""Tone lint: find threatening, insulting, impersonating, shaming or exaggerating words.
+
+The word lists are data (``lexicon/<locale>.txt``, one section per category) so compliance
+staff can read and extend them; a policy adds its own through
+``portfolio.settings.tone_extra_words``. English entries match whole words, case-insensitively;
+Chinese entries match as substrings (Chinese has no spaces between words). A locale without
+its own list uses the list of its language (``en-GB`` → ``en-US``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+
+CATEGORIES = {
+    "threat": "threatening language",
+    "impersonation": "impersonating courts, police or government",
+    "blacklist": "a fake blacklist or credit threat",
+    "insult": "an insult",
+    "shaming": "shaming or telling third parties",
+    "exaggeration": "exaggerated consequences",
+    "policy": "a word this policy bans",
+}
+
+
+@dataclass(frozen=True)
+class ToneHit:
+    """One banned word at a character offset of the checked text."""
+
+    offset: int
+    phrase: str
+    category: str
+
+
+def _lexicon_files() -> dict[str, str]:
+    folder = resources.files("dunning.text") / "lexicon"
+    return {
+        p.name.removesuffix(".txt"): p.read_text(encoding="utf-8") for p in folder.iterdir() if p.name.endswith(".txt")
+    }
+
+
+@functools.cache
+def lexicon(locale: str) -> tuple[tuple[str, str], ...]:
+    """(category, phrase) pairs for ``locale`` (exact file, else the same language's file)."""
+    files = _lexicon_files()
+    text = files.get(locale)
+    if text is None:
+        language = locale.split("-", 1)[0]
+        text = next((files[k] for k in sorted(files) if k.split("-", 1)[0] == language), "")
+    out: list[tuple[str, str]] = []
+    category = "threat"
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            category = line[1:-1]
+            continue
+        out.append((category, line))
+    return tuple(out)
+
+
+def _pattern(phrase: str) -> re.Pattern[str]:
+    if re.search(r"[A-Za-z]", phrase):
+        words = r"\s+".join(re.escape(w) for w in phrase.split())
+        return re.compile(rf"(?<![A-Za-z]){words}(?![A-Za-z])", re.IGNORECASE)
+    return re.compile(re.escape(phrase))
+
+
+def find(text: str, locale: str, extra: Iterable[str] = ()) -> list[ToneHit]:
+    """Every banned word or phrase in ``text``, by offset (overlapping hits: the longest first)."""
+    entries = [*lexicon(locale), *(("policy", w) for w in extra)]
+    hits: dict[int, ToneHit] = {}
+    for category, phrase in entries:
+        for m in _pattern(phrase).finditer(text):
+            old = hits.get(m.start())
+            if old is None or len(old.phrase) < len(m.group(0)):
+                hits[m.start()] = ToneHit(m.start(), m.group(0), category)
+    out: list[ToneHit] = []
+    for offset in sorted(hits):
+        # "we will sue" and "sue you" in "we will sue you" are one finding
+        if out and offset < out[-1].offset + len(out[-1].phrase):
+            continue
+        out.append(hits[offset])
+    return out
