@@ -6,13 +6,15 @@ import os
 from collections.abc import Callable
 
 from dunning.problems import Problem
-from dunning.report import json_report, text
+from dunning.report import github, json_report, sarif, text
 
 Reporter = Callable[[list[Problem], bool], str]
 
 REPORTERS: dict[str, Reporter] = {
     "text": text.render,
     "json": json_report.render,
+    "github": github.render,
+    "sarif": sarif.render,
 }
 
 
