@@ -8,37 +8,16 @@ snapshot gave it, and the compiled policy. The plan is the source for everything
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from dunning.accounts.model import Account
+from dunning.compliance.texts import compliance_context
 from dunning.policy.model import Policy
 from dunning.render.formatting import mask
-
-MINI_MIRANDA = (
-    "This communication is from a debt collector. This is an attempt to collect a debt and any "
-    "information obtained will be used for that purpose."
-)
-MINI_MIRANDA_SHORT = "This is a communication from a debt collector."
-# Opt-out instruction per (country, channel): Regulation F 1006.6(e) for texts and emails;
-# CN carriers require the 退订 keyword in marketing-style texts and the stricter reading applies
-# it to every collection text.
-OPT_OUT = {
-    ("US", "sms"): "Reply STOP to opt out of texts.",
-    ("US", "email"): "To stop emails about this account, use the unsubscribe link or reply STOP.",
-    ("CN", "sms"): "回复TD退订",
-    ("CN", "email"): "如不希望再收到此类邮件，请点击退订链接。",
-}
-# 12 CFR 1006.34(b)(5): the validation period ends 30 days after the consumer receives the
-# notice; a collector may assume receipt on any date at least 5 days (excluding legal public
-# holidays, Saturdays and Sundays) after sending it. The stricter reading takes exactly that
-# earliest assumption and counts 30 days from it, which gives the consumer the later end.
-VALIDATION_RECEIPT_BUSINESS_DAYS = 5
-VALIDATION_PERIOD_DAYS = 30
 
 
 def _country(jurisdiction: str) -> str:
@@ -46,61 +25,19 @@ def _country(jurisdiction: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def validation_end(sent_on: date, jurisdiction: str) -> date:
-    """The end of the validation period for a notice sent on ``sent_on`` (US only)."""
-    import holidays as holidays_lib
-
-    country = _country(jurisdiction)
-    calendar = holidays_lib.country_holidays(country, years=range(sent_on.year, sent_on.year + 2))
-    day, counted = sent_on, 0
-    while counted < VALIDATION_RECEIPT_BUSINESS_DAYS:
-        day += timedelta(days=1)
-        if day.weekday() < 5 and day not in calendar:
-            counted += 1
-    return day + timedelta(days=VALIDATION_PERIOD_DAYS)
+def _compliance_cached(
+    jurisdiction: str, channel: str, locale: str, sent_on: date, unsubscribe_url: str
+) -> Mapping[str, Any]:
+    return compliance_context(
+        jurisdiction=jurisdiction, channel=channel, locale=locale, sent_on=sent_on, unsubscribe_url=unsubscribe_url
+    )
 
 
-def _fallback_texts(jurisdiction: str, channel: str, locale: str, sent_on: date) -> dict[str, Any]:
-    country = _country(jurisdiction)
-    us = country == "US"
-    return {
-        "opt_out": OPT_OUT.get((country, channel), ""),
-        "mini_miranda": MINI_MIRANDA if us else "",
-        "mini_miranda_short": MINI_MIRANDA_SHORT if us else "",
-        "validation_end": validation_end(sent_on, jurisdiction) if us else None,
-    }
-
-
-def _compliance_provider() -> Callable[[str, str, str, date], dict[str, Any]]:
-    """The compliance engineer's texts when that module offers ``compliance_context``; else ours."""
-    try:
-        module = importlib.import_module("dunning.compliance.texts")
-    except ImportError:
-        return _fallback_texts
-    provider = getattr(module, "compliance_context", None)
-    if callable(provider):
-
-        def call(jurisdiction: str, channel: str, locale: str, sent_on: date) -> dict[str, Any]:
-            return dict(provider(jurisdiction=jurisdiction, channel=channel, locale=locale, sent_on=sent_on))
-
-        return call
-    return _fallback_texts
-
-
-_provider: Callable[[str, str, str, date], dict[str, Any]] | None = None
-
-
-@lru_cache(maxsize=4096)
-def _compliance_cached(jurisdiction: str, channel: str, locale: str, sent_on: date) -> Mapping[str, Any]:
-    global _provider
-    if _provider is None:
-        _provider = _compliance_provider()
-    return _provider(jurisdiction, channel, locale, sent_on)
-
-
-def compliance_texts(jurisdiction: str, channel: str, locale: str, sent_on: date) -> dict[str, Any]:
-    """The ``compliance`` context object for one message."""
-    return dict(_compliance_cached(jurisdiction, channel, locale, sent_on))
+def compliance_texts(
+    jurisdiction: str, channel: str, locale: str, sent_on: date, unsubscribe_url: str = ""
+) -> dict[str, Any]:
+    """The ``compliance`` context object for one message (texts owned by :mod:`dunning.compliance.texts`)."""
+    return dict(_compliance_cached(jurisdiction, channel, locale, sent_on, unsubscribe_url))
 
 
 _COMPANY: dict[tuple[int, str, str], Mapping[str, str]] = {}
@@ -224,7 +161,7 @@ def build_context(
         "offer": offer_context(offers[0] if offers else None),
         "agency": {"id": agency.id, "name": agency.name} if agency else None,
         "company": company_context(policy, locale, jurisdiction),
-        "compliance": compliance_texts(jurisdiction, channel, locale, sent_on),
+        "compliance": compliance_texts(jurisdiction, channel, locale, sent_on, policy.company.unsubscribe_url),
         "as_of": as_of,
         "locale": locale,
     }

@@ -193,7 +193,9 @@ def persona_context(policy: Policy, persona: Persona, template_id: str) -> dict[
         "offer": offer_context(plan["offers"][0] if plan["offers"] else None),
         "agency": {"id": agency.id, "name": agency.name} if agency else {"id": "sample", "name": "Sample Agency"},
         "company": company_context(policy, persona.locale, plan["jurisdiction"]),
-        "compliance": compliance_texts(plan["jurisdiction"], channel, persona.locale, as_of),
+        "compliance": compliance_texts(
+            plan["jurisdiction"], channel, persona.locale, as_of, policy.company.unsubscribe_url
+        ),
         "as_of": as_of,
         "locale": persona.locale,
     }

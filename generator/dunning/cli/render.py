@@ -1,0 +1,75 @@
+"""``dunning render --plans DIR [--accounts FILE] [PATH]``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, user_errors
+from dunning.cli.params import quiet, repo_path
+
+plans_option = click.option(
+    "--plans",
+    "plans_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="DUNNING_PLANS",
+    help="Plan directory (plans.jsonl, summary.json) written by `dunning plan`.",
+)
+accounts_option = click.option(
+    "--accounts",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="DUNNING_ACCOUNTS",
+    help="Account snapshot the plan was made from (default: the one recorded in summary.json).",
+)
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    envvar="DUNNING_WORKERS",
+    help="Rendering processes (default: one per core).",
+)
+pdf_option = click.option(
+    "--pdf/--no-pdf",
+    default=True,
+    envvar="DUNNING_PDF",
+    show_default=True,
+    help="Also write a PDF of every letter (WeasyPrint; about 0.2 s per letter).",
+)
+
+
+def report(result: object, out_dir: Path, be_quiet: bool) -> None:
+    """Print what was rendered and where the failures went."""
+    from dunning.render.run import RenderSummary
+
+    assert isinstance(result, RenderSummary)
+    parts = ", ".join(f"{channel} {count}" for channel, count in sorted(result.rendered.items()))
+    if not be_quiet:
+        click.echo(f"rendered {result.total} messages ({parts or 'none'}) into {out_dir / 'messages'}")
+    if result.failed:
+        click.echo(
+            f"error: {result.failed} message(s) failed to render; see {out_dir / 'messages' / 'render-rejects.csv'}",
+            err=True,
+        )
+
+
+@click.command("render")
+@plans_option
+@accounts_option
+@workers_option
+@pdf_option
+@repo_path
+@quiet
+@user_errors
+def render_command(
+    plans_dir: Path, accounts: Path | None, workers: int | None, pdf: bool, path: Path, quiet: bool
+) -> None:
+    """Render every scheduled and deferred action of a plan directory into DIR/messages/ and
+    write DIR/manifest.json. Exit 0 all rendered, 1 some messages failed, 2 usage or I/O error."""
+    from dunning.render.run import render_plans
+
+    result = render_plans(plans_dir, path, accounts, workers=workers, pdf=pdf)
+    report(result, plans_dir, quiet)
+    sys.exit(EXIT_FINDINGS if result.failed else EXIT_OK)

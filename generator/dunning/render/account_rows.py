@@ -1,0 +1,112 @@
+"""Read back the accounts that a plan directory needs, as :class:`Account` records.
+
+Render takes the plan (what to send, when) and the account snapshot (whom to, where) —
+the plan deliberately carries no contact details. Rows were validated by ``plan`` already
+(rejected rows have no plan line), so this reader only converts types. It reads columnar
+with polars, keeps only the accounts that have something to render, and sorts them by
+account id so that they can be walked in step with ``plans.jsonl`` (also sorted by id):
+memory follows the number of accounts rendered, not the size of the snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from dunning.accounts.model import FLAG_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Account
+from dunning.errors import UserError
+
+_TRUE = frozenset({"true", "1", "yes", "y", "t"})
+_KNOWN = frozenset((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *FLAG_COLUMNS))
+
+
+def _scan(path: Path, fmt: str | None = None) -> pl.LazyFrame:
+    kind = fmt or path.suffix.lower().lstrip(".")
+    if kind in ("csv", "txt"):
+        return pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy")
+    if kind in ("jsonl", "ndjson", "json"):
+        return pl.scan_ndjson(path, infer_schema_length=None).select(pl.all().cast(pl.Utf8))
+    if kind in ("parquet", "pq"):
+        return pl.scan_parquet(path).select(pl.all().cast(pl.Utf8))
+    raise UserError(f"{path}: unknown account file type {kind!r}", "use .csv, .jsonl or .parquet")
+
+
+def read_account_rows(path: Path, account_ids: Iterable[str], fmt: str | None = None) -> pl.DataFrame:
+    """The rows of ``account_ids`` (all columns as text), sorted by account id."""
+    if not path.is_file():
+        raise UserError(f"{path}: accounts file not found", "pass --accounts FILE: the snapshot the plan read")
+    wanted = pl.Series("account_id", sorted(set(account_ids)), dtype=pl.Utf8)
+    try:
+        frame = _scan(path, fmt)
+        columns = frame.collect_schema().names()
+        if columns and columns[0].startswith("\ufeff"):
+            frame = frame.rename({columns[0]: columns[0].lstrip("\ufeff")})
+        if "account_id" not in [c.lstrip("\ufeff") for c in columns]:
+            raise UserError(f"{path}: no account_id column", "the snapshot must have the columns the plan read")
+        rows = (
+            frame.filter(pl.col("account_id").is_in(wanted.implode()))
+            .unique(subset="account_id", keep="first", maintain_order=True)
+            .sort("account_id")
+            .collect()
+        )
+    except pl.exceptions.PolarsError as exc:
+        hint = "is it the file the plan read?"
+        raise UserError(f"{path}: cannot read accounts: {type(exc).__name__}", hint) from None
+    return rows
+
+
+def _text(row: Mapping[str, Any], name: str) -> str:
+    value = row.get(name)
+    return "" if value is None else str(value).strip()
+
+
+def _decimal(row: Mapping[str, Any], name: str) -> Decimal | None:
+    text = _text(row, name)
+    if not text:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def _day(row: Mapping[str, Any], name: str) -> date | None:
+    text = _text(row, name)
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def account_from_row(row: Mapping[str, Any]) -> Account:
+    """One text row (as read above) → an :class:`Account` (types only; plan validated the row)."""
+    return Account(
+        account_id=_text(row, "account_id"),
+        jurisdiction=_text(row, "jurisdiction"),
+        currency=_text(row, "currency"),
+        overdue_amount=_decimal(row, "overdue_amount") or Decimal(0),
+        due_date=_day(row, "due_date") or date.min,
+        customer_id=_text(row, "customer_id"),
+        name=_text(row, "name"),
+        locale=_text(row, "locale"),
+        timezone=_text(row, "timezone"),
+        phone=_text(row, "phone"),
+        email=_text(row, "email"),
+        address=_text(row, "address"),
+        postal_code=_text(row, "postal_code"),
+        product=_text(row, "product"),
+        segment=_text(row, "segment"),
+        principal=_decimal(row, "principal"),
+        last_payment_date=_day(row, "last_payment_date"),
+        promise_to_pay_date=_day(row, "promise_to_pay_date"),
+        promise_amount=_decimal(row, "promise_amount"),
+        flags=frozenset(f for f in FLAG_COLUMNS if _text(row, f).lower() in _TRUE),
+        extra={k: str(v) for k, v in sorted(row.items()) if k not in _KNOWN and v is not None},
+    )

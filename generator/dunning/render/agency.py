@@ -1,0 +1,64 @@
+"""Agency placements and legal-review case files — the two internal hand-overs.
+
+Data minimisation: an agency receives exactly the fields its policy entry lists, in that
+order, and the placement note is rendered from a context cut down to those same fields,
+so a template that reaches for anything else fails (and is rejected) instead of leaking it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from dunning.policy.model import Agency
+
+# agency field name -> account context key (the input column names, as agencies know them)
+FIELD_KEYS = {"account_id": "id"}
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal | int):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def agency_row(context: dict[str, Any], agency: Agency) -> list[str]:
+    """The placement row: the agency's ``fields`` and nothing else."""
+    account = context["account"]
+    return [_cell(account.get(FIELD_KEYS.get(field, field))) for field in agency.fields]
+
+
+def minimised_context(context: dict[str, Any], agency: Agency) -> dict[str, Any]:
+    """The template context an agency note may use: account fields cut to the agency's list."""
+    allowed = {FIELD_KEYS.get(field, field) for field in agency.fields}
+    cut = dict(context)
+    cut["account"] = {k: v for k, v in context["account"].items() if k in allowed}
+    return cut
+
+
+def legal_case(context: dict[str, Any], note: str, reasons: list[str]) -> str:
+    """The legal-review case file: the facts the plan decided on, then the rendered request."""
+    account, action = context["account"], context["action"]
+    offer = context["offer"]
+    lines = [
+        f"case: {action['id']}",
+        f"account: {account['id']}",
+        f"as_of: {context['as_of'].isoformat()}",
+        f"jurisdiction: {account['jurisdiction']}",
+        f"tier: {context['tier']['id']}",
+        f"dpd: {account['dpd']}",
+        f"currency: {account['currency']}",
+        f"overdue_amount: {account['overdue_amount']}",
+        f"principal: {account['principal']}",
+        f"offer: {offer['id'] if offer else ''}",
+        f"reasons: {'; '.join(reasons)}",
+        "",
+        note.rstrip("\n"),
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,163 @@
+"""Render one chunk of plans: every scheduled or deferred action, each through its channel.
+
+A chunk is rendered start to finish by one process (see :mod:`dunning.render.run`), which
+writes the per-message files (emails, letters, scripts, sheets) into the staging directory
+itself and hands back the rows of the shared files (sms.jsonl, calls.csv, indexes) plus the
+sha256 of every file it wrote. A template error for one action becomes a reject row and the
+chunk goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from dunning.policy.model import Policy
+from dunning.render import agency as agency_channel
+from dunning.render import calls, letter, sms, visits
+from dunning.render import email as email_channel
+from dunning.render.account_rows import account_from_row
+from dunning.render.context import build_context
+from dunning.render.files import file_stem, write_bytes
+from dunning.render.sandbox import RenderError, TemplateSandbox, _scrub, _strings, is_html
+
+RENDERABLE = frozenset({"scheduled", "deferred"})
+CHANNEL_ORDER = ("sms", "email", "letter", "call", "visit", "agency", "legal_review")
+REJECT_COLUMNS = ("action_id", "account_id", "template", "line", "message")
+
+
+@dataclass
+class ChunkResult:
+    """What one chunk produced, in plan order."""
+
+    sms: list[bytes] = field(default_factory=list)
+    calls: list[list[str]] = field(default_factory=list)
+    letters: list[list[str]] = field(default_factory=list)
+    routes: list[list[str]] = field(default_factory=list)
+    agency: dict[str, list[list[str]]] = field(default_factory=dict)
+    rejects: list[list[str]] = field(default_factory=list)
+    files: list[tuple[str, str]] = field(default_factory=list)
+    rendered: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ChunkRenderer:
+    """Everything a process needs to render chunks: the policy, the sandbox, the staging root."""
+
+    policy: Policy
+    sandbox: TemplateSandbox
+    out_root: Path  # files are written to out_root / "messages/…"
+    pdf: bool = True
+
+    def render_chunk(self, items: Sequence[tuple[bytes, Mapping[str, Any] | None]]) -> ChunkResult:
+        """Render every renderable action of the plan lines in ``items`` (line, account row or None)."""
+        result = ChunkResult()
+        for line, row in items:
+            plan = orjson.loads(line)
+            actions = [a for a in plan.get("actions", ()) if a.get("status") in RENDERABLE]
+            if not actions:
+                continue
+            if row is None:
+                for action in actions:
+                    result.rejects.append(
+                        [action["id"], plan["account_id"], "", "", "the account is not in the accounts file"]
+                    )
+                continue
+            account = account_from_row(row)
+            for action in actions:
+                self._render_action(plan, action, account, result)
+        return result
+
+    def _template_file(self, action: Mapping[str, Any], locale: str) -> str:
+        template = self.policy.templates.get(action["template"])
+        if template is None:
+            raise RenderError(action["template"], None, f"template id {action['template']!r} is not registered")
+        file = template.files.get(locale)
+        if file is None:
+            raise RenderError(action["template"], None, f"template {template.id!r} has no {locale} file")
+        return file
+
+    def _render_action(self, plan: dict[str, Any], action: dict[str, Any], account: Any, result: ChunkResult) -> None:
+        context: dict[str, Any] | None = None
+        file = ""
+        try:
+            context = build_context(plan, action, account, self.policy)
+            file = self._template_file(action, context["locale"])
+            channel = action["channel"]
+            getattr(self, f"_{channel}")(context, action, file, result)
+            result.rendered[channel] = result.rendered.get(channel, 0) + 1
+        except RenderError as exc:
+            result.rejects.append([action["id"], account.account_id, exc.template, str(exc.line or ""), exc.message])
+        except Exception as exc:  # a bad plan line or value: reject the action, keep the batch going
+            message = f"{type(exc).__name__}: {exc}"
+            if context is not None:
+                message = _scrub(message, _strings(context))
+            result.rejects.append([action.get("id", ""), account.account_id, file, "", message])
+
+    def _text(self, file: str, context: dict[str, Any], channel: str, block: str | None = None) -> str:
+        # a letter's subject is plain text (letter_html escapes it); everything else by channel/block
+        html = is_html(channel, block) and block != "subject"
+        return self.sandbox.render(file, context, html=html, block=block, account_id=context["account"]["id"])
+
+    def _write(self, result: ChunkResult, relative: str, data: bytes) -> str:
+        result.files.append(write_bytes(self.out_root, relative, data))
+        return relative
+
+    def _sms(self, context: dict[str, Any], action: dict[str, Any], file: str, result: ChunkResult) -> None:
+        text = self._text(file, context, "sms")
+        record = sms.sms_record(context, text, file, self.policy.settings.sms_max_segments)
+        result.sms.append(orjson.dumps(record))
+
+    def _email(self, context: dict[str, Any], action: dict[str, Any], file: str, result: ChunkResult) -> None:
+        parts = {block: self._text(file, context, "email", block) for block in email_channel.BLOCKS}
+        data = email_channel.email_bytes(context, parts, file)
+        self._write(result, f"messages/email/{file_stem(action['id'])}.eml", data)
+
+    def _letter(self, context: dict[str, Any], action: dict[str, Any], file: str, result: ChunkResult) -> None:
+        subject = " ".join(self._text(file, context, "letter", "subject").split())
+        body = self._text(file, context, "letter", "body")
+        html = letter.letter_html(context, subject, body, file)
+        stem = file_stem(action["id"])
+        html_file = self._write(result, f"messages/letters/{stem}.html", html.encode("utf-8"))
+        pdf_file, pages = "", ""
+        if self.pdf:
+            data, count = letter.letter_pdf(html, action["id"])
+            pdf_file, pages = self._write(result, f"messages/letters/{stem}.pdf", data), str(count)
+        account = context["account"]
+        country = account["jurisdiction"].split("-", 1)[0]
+        result.letters.append(
+            ["", action["id"], account["id"], context["locale"], action["template"], country,
+             account["postal_code"], pages, html_file, pdf_file]
+        )  # fmt: skip
+
+    def _call(self, context: dict[str, Any], action: dict[str, Any], file: str, result: ChunkResult) -> None:
+        script = self._text(file, context, "call").strip("\n") + "\n"
+        relative = f"messages/calls/{file_stem(action['id'])}.txt"
+        row = calls.call_row(context, script, relative, file)
+        self._write(result, relative, script.encode("utf-8"))
+        result.calls.append(row)
+
+    def _visit(self, context: dict[str, Any], action: dict[str, Any], file: str, result: ChunkResult) -> None:
+        sheet = visits.visit_sheet(context, self._text(file, context, "visit"), file)
+        relative = f"messages/visits/{file_stem(action['id'])}.txt"
+        self._write(result, relative, sheet.encode("utf-8"))
+        result.routes.append(visits.route_row(context, relative))
+
+    def _agency(self, context: dict[str, Any], action: dict[str, Any], file: str, result: ChunkResult) -> None:
+        agency_id = action.get("agency") or ""
+        agency = self.policy.agencies.get(agency_id)
+        if agency is None:
+            raise RenderError(file, None, f"agency {agency_id!r} is not in the policy", context["account"]["id"])
+        note = self._text(file, agency_channel.minimised_context(context, agency), "agency")
+        row = agency_channel.agency_row(context, agency)
+        self._write(result, f"messages/agency/{agency.id}/{file_stem(action['id'])}.txt", note.encode("utf-8"))
+        result.agency.setdefault(agency.id, []).append(row)
+
+    def _legal_review(self, context: dict[str, Any], action: dict[str, Any], file: str, result: ChunkResult) -> None:
+        note = self._text(file, context, "legal_review")
+        case = agency_channel.legal_case(context, note, list(action.get("reasons") or ()))
+        self._write(result, f"messages/legal_review/{file_stem(action['id'])}.txt", case.encode("utf-8"))

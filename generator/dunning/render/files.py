@@ -1,0 +1,44 @@
+"""File names and hashed writes shared by the channel renderers."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def file_stem(action_id: str) -> str:
+    """A file-system-safe, collision-free name for an action's file.
+
+    Action ids are built from account ids, which are arbitrary input text; anything outside
+    ``[A-Za-z0-9._-]`` is replaced, and then a short hash of the real id keeps two ids that
+    differ only in replaced characters apart.
+    """
+    safe = _UNSAFE.sub("_", action_id).lstrip(".") or "_"
+    if safe != action_id:
+        safe = f"{safe[:150]}-{hashlib.sha256(action_id.encode('utf-8')).hexdigest()[:10]}"
+    return safe
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_bytes(root: Path, relative: str, data: bytes) -> tuple[str, str]:
+    """Write ``data`` to ``root/relative`` and return ``(relative, sha256)`` for the manifest."""
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return relative, sha256_bytes(data)

@@ -1,0 +1,98 @@
+"""``manifest.json``: what a build consumed and produced, so that an auditor can check it.
+
+Schema version, the policy revision (git commit and whether ``policies/`` or ``templates/``
+differ from it), the sha256 of every input and output file, and counts per channel. Nothing
+in it depends on the clock or the machine, so a re-run gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from dunning import __version__
+from dunning.policy.model import Policy
+from dunning.render.files import sha256_file
+
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+def policy_revision(root: Path) -> dict[str, Any] | None:
+    """``{"commit": sha, "dirty": bool}`` when ``root`` is in a git work tree, else None."""
+    try:
+        top = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False
+        )
+        if top.returncode != 0:
+            return None
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+        )
+        if head.returncode != 0:
+            return None
+        status = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=all", "--", "policies", "templates"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:  # no git on this machine
+        return None
+    return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
+
+
+def dump_json(data: Any, *, sort_keys: bool = True) -> bytes:
+    """Stable JSON bytes: two-space indent, UTF-8, trailing newline (keys sorted unless told)."""
+    option = orjson.OPT_INDENT_2 | (orjson.OPT_SORT_KEYS if sort_keys else 0)
+    return orjson.dumps(data, option=option) + b"\n"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temporary file and rename, so a reader never sees half a file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def output_hashes(out_dir: Path, known: Mapping[str, str]) -> dict[str, str]:
+    """sha256 of every file under ``out_dir`` (except the manifest), reusing hashes already known."""
+    hashes: dict[str, str] = {}
+    for folder, dirs, files in os.walk(out_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            if name.startswith("."):
+                continue
+            path = Path(folder) / name
+            relative = path.relative_to(out_dir).as_posix()
+            if relative == MANIFEST:
+                continue
+            hashes[relative] = known.get(relative) or sha256_file(path)
+    return dict(sorted(hashes.items()))
+
+
+def build_manifest(
+    policy: Policy,
+    out_dir: Path,
+    inputs: Mapping[str, Any],
+    counts: Mapping[str, int],
+    known: Mapping[str, str],
+    as_of: str | None,
+) -> dict[str, Any]:
+    """The manifest document."""
+    root = Path(policy.root)
+    policy_files = {name: sha256_file(root / name) for name in sorted(policy.files) if (root / name).is_file()}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generator": f"dunning {__version__}",
+        "as_of": as_of,
+        "policy": {"id": policy.id, "revision": policy_revision(root), "files": policy_files},
+        "inputs": dict(inputs),
+        "counts": dict(sorted(counts.items())),
+        "outputs": output_hashes(out_dir, known),
+    }

@@ -1,0 +1,268 @@
+"""The render stage as one call: a plan directory in, ``messages/`` + ``manifest.json`` out.
+
+1. Stream ``plans.jsonl`` and keep the lines with a scheduled or deferred action.
+2. Read just those accounts from the snapshot (columnar, see :mod:`account_rows`).
+3. Render chunks of plans in parallel (one process per core, ``imap`` keeps plan order), each
+   process writing its per-message files into a staging directory.
+4. Write the shared files (sms.jsonl, calls.csv, the letter index, routes, agency files,
+   render-rejects.csv) in plan order, swap the staging directory into place, then update
+   ``summary.json`` and write ``manifest.json``. A failure before the swap leaves the previous
+   ``messages/`` untouched; same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import multiprocessing
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from dunning.errors import UserError
+from dunning.policy import require_policy
+from dunning.policy.model import Policy
+from dunning.render import calls, letter, visits
+from dunning.render.account_rows import read_account_rows
+from dunning.render.batch import CHANNEL_ORDER, REJECT_COLUMNS, ChunkRenderer, ChunkResult
+from dunning.render.files import sha256_bytes, sha256_file
+from dunning.render.manifest import MANIFEST, build_manifest, dump_json, write_atomic
+from dunning.render.sandbox import TemplateSandbox
+
+PLANS = "plans.jsonl"
+SUMMARY = "summary.json"
+MESSAGES = "messages"
+CHUNK_ACCOUNTS = 500
+_RENDERABLE_MARKS = (b'"status":"scheduled"', b'"status":"deferred"', b'"status": "scheduled"', b'"status": "deferred"')
+
+
+@dataclass
+class RenderSummary:
+    """Counts of one render: messages per channel and actions that failed."""
+
+    rendered: dict[str, int] = field(default_factory=dict)
+    failed: int = 0
+    files: int = 0
+    known: dict[str, str] = field(default_factory=dict)  # output file -> sha256, for the manifest
+    inputs: dict[str, Any] = field(default_factory=dict)
+    as_of: str | None = None
+
+    @property
+    def total(self) -> int:
+        """Messages rendered, all channels."""
+        return sum(self.rendered.values())
+
+
+# The renderer of this process; set before the pool forks so that workers inherit the
+# compiled policy instead of compiling it again.
+_RENDERER: ChunkRenderer | None = None
+
+
+def _render_in_worker(items: Sequence[tuple[bytes, dict[str, Any] | None]]) -> ChunkResult:
+    assert _RENDERER is not None
+    return _RENDERER.render_chunk(items)
+
+
+def _candidate_lines(plans: Path) -> Iterator[tuple[str, bytes]]:
+    """(account id, line) of every plan line with something to render, in file order."""
+    with plans.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            line = raw.rstrip(b"\r\n")
+            if not line or not any(mark in line for mark in _RENDERABLE_MARKS):
+                continue
+            try:
+                plan = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                raise UserError(f"{plans}:{number}: not a JSON line", "re-run `dunning plan`") from None
+            yield str(plan["account_id"]), line
+
+
+def _accounts_path(plans_dir: Path, summary: dict[str, Any], accounts: Path | None) -> Path:
+    if accounts is not None:
+        return accounts
+    recorded = (summary.get("inputs") or {}).get("accounts") or {}
+    path = recorded.get("path") if isinstance(recorded, dict) else None
+    if not path:
+        raise UserError(f"{plans_dir / SUMMARY} names no accounts input", "pass --accounts FILE")
+    for candidate in (Path(path), plans_dir / path):
+        if candidate.is_file():
+            return candidate
+    raise UserError(f"accounts file {path!r} (recorded in {plans_dir / SUMMARY}) not found", "pass --accounts FILE")
+
+
+def _csv_bytes(header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+class _Sink:
+    """The shared output files, appended to chunk by chunk in plan order."""
+
+    def __init__(self, staging: Path, policy: Policy) -> None:
+        self.staging = staging
+        self.policy = policy
+        self.sms = (staging / "sms.jsonl").open("wb")
+        self.calls_handle = (staging / "calls.csv").open("w", encoding="utf-8", newline="")
+        self.calls = csv.writer(self.calls_handle, lineterminator="\n")
+        self.calls.writerow(calls.COLUMNS)
+        self.rejects_handle = (staging / "render-rejects.csv").open("w", encoding="utf-8", newline="")
+        self.rejects = csv.writer(self.rejects_handle, lineterminator="\n")
+        self.rejects.writerow(REJECT_COLUMNS)
+        self.letters: list[list[str]] = []
+        self.routes: list[list[str]] = []
+        self.agency: dict[str, list[list[str]]] = {}
+        self.known: dict[str, str] = {}
+        self.summary = RenderSummary()
+
+    def add(self, result: ChunkResult) -> None:
+        for line in result.sms:
+            self.sms.write(line + b"\n")
+        self.calls.writerows(result.calls)
+        self.rejects.writerows(result.rejects)
+        self.letters.extend(result.letters)
+        self.routes.extend(result.routes)
+        for agency_id, rows in result.agency.items():
+            self.agency.setdefault(agency_id, []).extend(rows)
+        for relative, digest in result.files:
+            self.known[relative] = digest
+        for channel, count in result.rendered.items():
+            self.summary.rendered[channel] = self.summary.rendered.get(channel, 0) + count
+        self.summary.failed += len(result.rejects)
+
+    def _write(self, relative: str, data: bytes) -> None:
+        path = self.staging / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+    def close(self) -> None:
+        for handle in (self.sms, self.calls_handle, self.rejects_handle):
+            handle.close()
+        if self.letters:
+            # print shops sort by country and postal code for postage; the sequence is the print order
+            self.letters.sort(key=lambda r: (r[5], r[6], r[2], r[1]))
+            for n, row in enumerate(self.letters, start=1):
+                row[0] = str(n)
+            self._write("letters/index.csv", _csv_bytes(letter.INDEX_COLUMNS, self.letters))
+        if self.routes:
+            self.routes.sort(key=lambda r: (r[0], r[4], r[5], r[3], r[2]))
+            day, n = "", 0
+            for row in self.routes:
+                n = n + 1 if row[0] == day else 1
+                day, row[1] = row[0], str(n)
+            self._write("visits/routes.csv", _csv_bytes(visits.ROUTE_COLUMNS, self.routes))
+        for agency_id in sorted(self.agency):
+            fields = self.policy.agencies[agency_id].fields
+            self._write(f"agency/{agency_id}.csv", _csv_bytes(fields, self.agency[agency_id]))
+        self.summary.files = len(self.known)
+
+
+def _chunks(
+    lines: list[tuple[str, bytes]], rows: Any, index: dict[str, int], size: int
+) -> Iterator[list[tuple[bytes, dict[str, Any] | None]]]:
+    for start in range(0, len(lines), size):
+        part = lines[start : start + size]
+        positions = [index.get(account_id) for account_id, _ in part]
+        found = [p for p in positions if p is not None]
+        dicts = iter(rows[found].to_dicts()) if found else iter(())
+        yield [(line, next(dicts) if p is not None else None) for (_, line), p in zip(part, positions, strict=True)]
+
+
+def _swap_into_place(staging: Path, final: Path) -> None:
+    """Replace ``final`` by ``staging`` with two renames; the old tree is removed only afterwards."""
+    old = final.with_name(f".{final.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        os.replace(final, old)
+    os.replace(staging, final)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def render_plans(
+    plans_dir: Path,
+    policy_root: Path,
+    accounts: Path | None = None,
+    *,
+    policy: Policy | None = None,
+    workers: int | None = None,
+    pdf: bool = True,
+    chunk_accounts: int = CHUNK_ACCOUNTS,
+    manifest: bool = True,
+) -> RenderSummary:
+    """Render every scheduled and deferred action of ``plans_dir`` into ``plans_dir/messages``."""
+    global _RENDERER
+    plans = plans_dir / PLANS
+    if not plans.is_file():
+        raise UserError(f"{plans}: no plans here", "run `dunning plan --out DIR` first, or pass --plans DIR")
+    summary_path = plans_dir / SUMMARY
+    summary: dict[str, Any] = orjson.loads(summary_path.read_bytes()) if summary_path.is_file() else {}
+    policy = policy or require_policy(policy_root)
+    accounts_path = _accounts_path(plans_dir, summary, accounts)
+
+    lines = list(_candidate_lines(plans))
+    rows = read_account_rows(accounts_path, (account_id for account_id, _ in lines))
+    index = {account_id: n for n, account_id in enumerate(rows.get_column("account_id").to_list())}
+
+    staging = plans_dir / f".{MESSAGES}.tmp"
+    if staging.exists():
+        shutil.rmtree(staging)
+    (staging / MESSAGES).mkdir(parents=True)
+    renderer = ChunkRenderer(policy, TemplateSandbox(Path(policy.root) / "templates"), staging, pdf=pdf)
+    sink = _Sink(staging / MESSAGES, policy)
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    chunks = _chunks(lines, rows, index, chunk_accounts)
+    try:
+        if workers <= 1 or len(lines) <= chunk_accounts:
+            for chunk in chunks:
+                sink.add(renderer.render_chunk(chunk))
+        else:
+            _RENDERER = renderer
+            context = multiprocessing.get_context("fork")
+            with context.Pool(workers) as pool:
+                for chunk_result in pool.imap(_render_in_worker, chunks):
+                    sink.add(chunk_result)
+        sink.close()
+    except BaseException:
+        sink.close()
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        _RENDERER = None
+    known = dict(sink.known)
+    _swap_into_place(staging / MESSAGES, plans_dir / MESSAGES)
+    shutil.rmtree(staging, ignore_errors=True)
+
+    result = sink.summary
+    counts = {channel: result.rendered.get(channel, 0) for channel in CHANNEL_ORDER}
+    if summary:
+        summary["render"] = {"rendered": result.total, "failed": result.failed, "by_channel": counts}
+        data = dump_json(summary, sort_keys=False)  # keep the planner's key order
+        write_atomic(summary_path, data)
+        known[SUMMARY] = sha256_bytes(data)
+    result.inputs = dict(summary.get("inputs") or {})
+    result.inputs.setdefault("accounts", {"path": str(accounts_path), "sha256": sha256_file(accounts_path)})
+    result.known, result.as_of = known, summary.get("as_of")
+    if manifest:
+        write_manifest(policy, plans_dir, result)
+    return result
+
+
+def channel_counts(result: RenderSummary) -> dict[str, int]:
+    """Messages per channel (every channel listed) plus the failures."""
+    counts = {channel: result.rendered.get(channel, 0) for channel in CHANNEL_ORDER}
+    return {**counts, "render_failed": result.failed}
+
+
+def write_manifest(policy: Policy, out_dir: Path, result: RenderSummary) -> None:
+    """(Re)write ``out_dir/manifest.json`` — after the handbook too, so that it is listed."""
+    document = build_manifest(policy, out_dir, result.inputs, channel_counts(result), result.known, result.as_of)
+    write_atomic(out_dir / MANIFEST, dump_json(document))

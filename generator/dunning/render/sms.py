@@ -1,0 +1,44 @@
+"""SMS channel: one JSON object per message in ``messages/sms.jsonl``, ready for a gateway.
+
+Encoding and segment count come from :mod:`dunning.text.sms`, the same counter validate and
+the handbook use, so the numbers agree everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dunning.render.sandbox import RenderError
+from dunning.text import sms as sms_text
+
+
+def sms_record(context: dict[str, Any], text: str, template_file: str, max_segments: int) -> dict[str, Any]:
+    """The gateway record for one text (keys in a fixed order); RenderError when it cannot be sent."""
+    account, action = context["account"], context["action"]
+    text = text.strip()
+    if not account["phone"]:
+        raise RenderError(template_file, None, "the account has no phone number", account["id"])
+    if not text:
+        raise RenderError(template_file, None, "the text is empty", account["id"])
+    segments = sms_text.segments(text)
+    if segments > max_segments:
+        raise RenderError(
+            template_file,
+            None,
+            f"the text is {segments} segments ({sms_text.describe(text)}); the policy allows {max_segments}",
+            account["id"],
+        )
+    return {
+        "action_id": action["id"],
+        "account_id": account["id"],
+        "recipient": account["phone"],
+        "sender": context["company"]["sms_signature"],
+        "text": text,
+        "encoding": sms_text.encoding(text),
+        "length": sms_text.length(text),
+        "segments": segments,
+        "not_before": action["not_before"].isoformat(),
+        "not_after": action["not_after"].isoformat(),
+        "template": action["template"],
+        "locale": context["locale"],
+    }
