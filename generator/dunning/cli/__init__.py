@@ -11,6 +11,7 @@ import click
 from dunning import __version__
 from dunning.cli.build import build_command
 from dunning.cli.render import render_command
+from dunning.cli.plan import explain_command, plan_command
 from dunning.cli.validate import validate_command
 
 
@@ -22,6 +23,8 @@ def main() -> None:
 
 
 main.add_command(validate_command)
+main.add_command(plan_command)
+main.add_command(explain_command)
 main.add_command(render_command)
 main.add_command(build_command)
 

@@ -1,0 +1,152 @@
+"""``dunning plan`` and ``dunning explain``: action plans for an account snapshot, and one
+account's decision trace in words."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from dunning.cli.errors import EXIT_OK, user_errors
+from dunning.cli.params import quiet, repo_path
+from dunning.errors import UserError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
+    if not value:
+        raise click.BadParameter("give the run's date, e.g. --as-of 2026-11-28")
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else _bad_date(value)
+    except ValueError:
+        return _bad_date(value)
+
+
+def _bad_date(value: str) -> date:
+    raise UserError(f"--as-of {value!r} is not a date", hint="use YYYY-MM-DD, e.g. --as-of 2026-11-28")
+
+
+def plan_inputs(func: F) -> F:
+    """The options ``plan`` and ``explain`` share, each with its DUNNING_* variable."""
+    options = [
+        click.option(
+            "--accounts",
+            required=True,
+            type=click.Path(dir_okay=False, path_type=Path),
+            envvar="DUNNING_ACCOUNTS",
+            help="Account snapshot: CSV, JSON Lines or Parquet.",
+        ),
+        click.option(
+            "--as-of",
+            "as_of",
+            required=True,
+            callback=_as_of,
+            envvar="DUNNING_AS_OF",
+            help="The run's date (YYYY-MM-DD); never taken from the clock.",
+        ),
+        click.option(
+            "--history",
+            type=click.Path(dir_okay=False, path_type=Path),
+            envvar="DUNNING_HISTORY",
+            help="Contact history: CSV or JSON Lines.",
+        ),
+        click.option(
+            "--horizon",
+            type=click.IntRange(min=0, max=366),
+            default=0,
+            show_default=True,
+            envvar="DUNNING_HORIZON",
+            help="Also plan the steps due in the next DAYS days.",
+        ),
+        click.option(
+            "--accounts-format",
+            type=click.Choice(["csv", "jsonl", "parquet"]),
+            envvar="DUNNING_ACCOUNTS_FORMAT",
+            help="Input format when the extension does not say.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.command("plan")
+@plan_inputs
+@click.option(
+    "--out",
+    "out_dir",
+    default="out",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="DUNNING_OUT",
+    help="Output directory (replaced as a whole at the end of a successful run).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1, max=64),
+    default=None,
+    envvar="DUNNING_JOBS",
+    help="Worker processes (default: one per core for large inputs, one for small).",
+)
+@quiet
+@repo_path
+@user_errors
+def plan_command(
+    accounts: Path,
+    as_of: date,
+    history: Path | None,
+    horizon: int,
+    accounts_format: str | None,
+    out_dir: Path,
+    jobs: int | None,
+    quiet: bool,
+    path: Path,
+) -> None:
+    """Plan every account of the snapshot: plans.jsonl, actions.csv, rejects.csv and
+    summary.json in OUT. Exit 0 ok, 1 policy errors, 2 usage or I/O error."""
+    from tqdm import tqdm
+
+    from dunning.plan.build import PlanInputs, run_plan, show_progress
+    from dunning.policy import require_policy
+
+    inputs = PlanInputs(path, accounts, as_of, history, horizon, accounts_format)
+    policy = require_policy(path)
+    bar = tqdm(unit=" accounts", file=sys.stderr, disable=not show_progress(quiet), leave=False)
+    try:
+        summary = run_plan(inputs, out_dir, jobs=jobs, progress=bar, policy=policy)
+    finally:
+        bar.close()
+    if not quiet:
+        actions = ", ".join(f"{status} {count}" for status, count in sorted(summary.actions.items())) or "none"
+        click.echo(f"plans written to {out_dir}/ (actions: {actions})")
+    click.echo(summary.line())
+    sys.exit(EXIT_OK)
+
+
+@click.command("explain")
+@click.argument("account_id")
+@plan_inputs
+@repo_path
+@user_errors
+def explain_command(
+    account_id: str,
+    accounts: Path,
+    as_of: date,
+    history: Path | None,
+    horizon: int,
+    accounts_format: str | None,
+    path: Path,
+) -> None:
+    """Print ACCOUNT_ID's decision trace in words: tier and why, arm, each exclusion, each
+    step considered and why it was scheduled, deferred or suppressed."""
+    from dunning.plan.build import PlanInputs
+    from dunning.plan.explain import explain_account
+
+    inputs = PlanInputs(path, accounts, as_of, history, horizon, accounts_format)
+    click.echo(explain_account(inputs, account_id))
+    sys.exit(EXIT_OK)

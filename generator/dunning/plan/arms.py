@@ -1,0 +1,40 @@
+"""Champion/challenger arms by a stable hash: the same account always lands in the same arm.
+
+The bucket is ``sha256(f"{experiment.id}:{account_id}")`` read as a number modulo 10,000;
+arms take consecutive bucket ranges in file order, each ``share`` percent wide (shares are
+percentages with up to two decimals, so 10,000 buckets represent them exactly). A bucket
+past the last arm (shares summing to under 100, which validate warns about) gets no arm.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+from dunning.policy.model import Arm, Experiment, Policy
+
+BUCKETS = 10_000
+
+
+def bucket(experiment_id: str, account_id: str) -> int:
+    """The account's bucket in 0..9999 for this experiment."""
+    digest = hashlib.sha256(f"{experiment_id}:{account_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % BUCKETS
+
+
+def assign_arm(experiment: Experiment, account_id: str) -> Arm | None:
+    """The arm whose cumulative share range holds the account's bucket."""
+    slot = bucket(experiment.id, account_id)
+    edge = Decimal(0)
+    for arm in experiment.arms:
+        edge += arm.share * (BUCKETS // 100)
+        if slot < edge:
+            return arm
+    return None
+
+
+def experiment_for(policy: Policy, tier_id: str | None) -> Experiment | None:
+    """The first experiment (file order) that covers the tier."""
+    if tier_id is None:
+        return None
+    return next((e for e in policy.experiments if tier_id in e.tiers), None)

@@ -1,0 +1,332 @@
+"""Per-account decisions: tier, arm, stops, promise, cadence steps placed into windows, offers.
+
+One :class:`Planner` per run (it holds the compiled policy, the contact engine and the run's
+as-of date and horizon). :meth:`Planner.plan` decides one account; with ``trace`` it also
+writes the decision trace in words that ``dunning explain`` prints.
+
+Placement of a contact step due on local day *D* (primary time zone):
+
+1. a stop that suppresses the channel (opt-out, a policy exclusion) → suppressed;
+2. the first day from *D* to the end of the horizon that has an allowed window
+   (:meth:`ContactEngine.windows`: timetable ∩ law hours, holidays, blackouts, weekday
+   rules, every candidate zone) — days skipped carry the blocking reason; none → suppressed;
+3. the start of that window is checked with :meth:`ContactEngine.check` against the history
+   and the contacts already planned for the account (caps, 7-in-7, after a conversation):
+   allowed → scheduled (deferred when it moved off *D*); refused with an ``earliest`` moment
+   inside the horizon → deferred to it; otherwise suppressed with the rule's code.
+
+The check is skipped when the account has no history and nothing planned yet: every
+frequency rule allows at least one contact, and the moment is inside an allowed window by
+construction, so the gate's answer is known to be "allow".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Literal, TypeVar
+
+from dunning.accounts.model import Account, Contact
+from dunning.compliance.conditions import dpd as days_past_due
+from dunning.compliance.conditions import holds, tier_for
+from dunning.compliance.engine import ContactEngine, Stop
+from dunning.compliance.timezones import zone
+from dunning.plan.arms import assign_arm, bucket, experiment_for
+from dunning.plan.model import AccountPlan, Exclusion, OfferTerms, PlannedAction, PlanStatus
+from dunning.plan.offers import choose_offer, offer_terms
+from dunning.policy.model import CONTACT_CHANNELS, Policy, Step, Strategy, Tier
+
+PromiseStatus = Literal["none", "open", "kept", "broken"]
+
+
+def promise_status(account: Account, as_of: date, grace_days: int) -> PromiseStatus:
+    """none, open (date + grace not yet passed), kept (paid on/after the date) or broken."""
+    promised = account.promise_to_pay_date
+    if promised is None:
+        return "none"
+    if promised + timedelta(days=grace_days) >= as_of:
+        return "open"
+    if account.last_payment_date is not None and account.last_payment_date >= promised:
+        return "kept"
+    return "broken"
+
+
+class Planner:
+    """Plans accounts for one policy, as-of date and horizon."""
+
+    def __init__(self, policy: Policy, as_of: date, horizon: int = 0, engine: ContactEngine | None = None) -> None:
+        self.policy = policy
+        self.as_of = as_of
+        self.horizon = max(horizon, 0)
+        self.last_day = as_of + timedelta(days=self.horizon)
+        self.engine = engine or ContactEngine(policy)
+        self.grace = policy.settings.promise_grace_days
+        self._may_skip: dict[tuple[str, str], bool] = {}
+
+    # ------------------------------------------------------------------ one account
+    def plan(self, account: Account, history: Sequence[Contact] = (), trace: list[str] | None = None) -> AccountPlan:
+        """Every decision for ``account``; ``trace`` (when given) receives the reasons in words."""
+        say = trace.append if trace is not None else None
+        policy, as_of = self.policy, self.as_of
+        dpd = days_past_due(account, as_of)
+        tier = tier_for(policy, account, as_of)
+        tier_id = tier.id if tier is not None else None
+        if say:
+            say(f"days past due: {dpd} (due {account.due_date}, as of {as_of})")
+            say(_tier_words(tier, dpd))
+        arm_id: str | None = None
+        strategy = policy.strategies.get(tier.strategy) if tier is not None else None
+        templates: dict[str, str] = {}
+        experiment = experiment_for(policy, tier_id)
+        if experiment is not None:
+            arm = assign_arm(experiment, account.account_id)
+            if arm is not None:
+                arm_id = arm.id
+                if arm.strategy:
+                    strategy = policy.strategies.get(arm.strategy, strategy)
+                templates = dict(arm.templates)
+                if say:
+                    slot = bucket(experiment.id, account.account_id)
+                    say(
+                        f"arm/{experiment.id}/{arm.id}: hash bucket {slot} of 10000 falls in arm {arm.id} "
+                        f"({arm.share}%); strategy {strategy.id if strategy else '-'}"
+                    )
+        jurisdiction = policy.jurisdiction(account.jurisdiction)
+        locale = account.locale or (jurisdiction.default_locale if jurisdiction else policy.default_locale)
+        zones = self.engine.timezones(account)
+        if say and len(zones) > 1:
+            say(f"time zones: {', '.join(zones)} disagree; every window must hold in all of them")
+
+        stops = self.engine.stops(account, as_of=as_of, tier_id=tier_id, history=history)
+        exclusions = _unique(Exclusion(s.reason.code, s.reason.message) for s in stops)
+        status: PlanStatus = "active"
+        if any(s.effect == "exclude" and not s.channels for s in stops):
+            status = "excluded"
+        elif any(s.effect == "pause" and not s.channels for s in stops):
+            status = "paused"
+        promise = promise_status(account, as_of, self.grace)
+        promise_reasons: tuple[str, ...] = ()
+        if promise == "open" and status == "active":
+            status = "paused"
+            until = account.promise_to_pay_date + timedelta(days=self.grace)  # type: ignore[operator]
+            exclusions = (
+                *exclusions,
+                Exclusion(
+                    "promise/open", f"promise to pay on {account.promise_to_pay_date}; cadence paused until {until}"
+                ),
+            )
+        elif promise == "broken":
+            promise_reasons = ("promise/broken",)
+        if say:
+            for stop in stops:
+                scope = f"channels {', '.join(stop.channels)}" if stop.channels else "all channels"
+                say(f"{stop.reason.code}: {stop.reason.message} → {stop.effect} ({scope}; {stop.reason.citation})")
+            say(_promise_words(promise, account, self.grace))
+            say(f"status: {status}")
+
+        actions: tuple[PlannedAction, ...] = ()
+        if status == "active" and tier is not None and strategy is not None:
+            actions = self._cadence(account, history, tier, strategy, templates, locale, stops, promise_reasons, say)
+        elif say:
+            say("no cadence steps: " + ("no tier" if tier is None else f"the account is {status}"))
+
+        offers: tuple[OfferTerms, ...] = ()
+        if status != "excluded":
+            offer, skipped = choose_offer(policy, account, as_of, tier_id, history)
+            if say:
+                for passed, part in skipped:
+                    say(f"offer/{passed.id}: not made ({part})")
+            if offer is not None:
+                terms = offer_terms(offer, account, as_of)
+                offers = (terms,)
+                if say:
+                    amounts = " + ".join(str(a) for a in terms.amounts)
+                    say(
+                        f"offer/{offer.id}: {terms.instalments} instalment(s) {amounts} = {terms.total} "
+                        f"{terms.currency}, first due {terms.first_due_date}, every {terms.interval_days} days"
+                    )
+        return AccountPlan(
+            account_id=account.account_id,
+            as_of=as_of,
+            dpd=dpd,
+            tier=tier_id,
+            arm=arm_id,
+            status=status,
+            jurisdiction=account.jurisdiction,
+            locale=locale,
+            timezone=zones[0],
+            currency=account.currency,
+            overdue_amount=account.overdue_amount,
+            exclusions=exclusions,
+            actions=actions,
+            offers=offers,
+            line=account.line,
+        )
+
+    # ------------------------------------------------------------------ cadence
+    def _cadence(
+        self,
+        account: Account,
+        history: Sequence[Contact],
+        tier: Tier,
+        strategy: Strategy,
+        templates: dict[str, str],
+        locale: str,
+        stops: Sequence[Stop],
+        promise_reasons: tuple[str, ...],
+        say: object,
+    ) -> tuple[PlannedAction, ...]:
+        out: list[PlannedAction] = []
+        planned: list[Contact] = []
+        dpd = days_past_due(account, self.as_of)
+        log = say if callable(say) else None
+        for offset in range(self.horizon + 1):
+            due = self.as_of + timedelta(days=offset)
+            for step in strategy.steps:
+                if not step.fires_on(dpd + offset, tier.dpd.high):
+                    continue
+                code = f"step/{strategy.id}/{step.id}"
+                ok, part = holds(
+                    step.when,
+                    account,
+                    as_of=due,
+                    tier_id=tier.id,
+                    history=history,
+                    promise_grace_days=self.grace,
+                )
+                if not ok:
+                    if log:
+                        log(f"{code} due {due}: not taken ({part})")
+                    continue
+                action = self._place(
+                    account, history, planned, strategy, step, due, templates, locale, stops, (code, *promise_reasons)
+                )
+                if log:
+                    log(_action_words(code, due, action))
+                if action.status != "suppressed" and action.channel in CONTACT_CHANNELS:
+                    assert action.not_before is not None
+                    planned.append(Contact(account.account_id, action.not_before, action.channel, "attempt"))
+                out.append(action)
+        return tuple(out)
+
+    def _place(
+        self,
+        account: Account,
+        history: Sequence[Contact],
+        planned: list[Contact],
+        strategy: Strategy,
+        step: Step,
+        due: date,
+        templates: dict[str, str],
+        locale: str,
+        stops: Sequence[Stop],
+        reasons: tuple[str, ...],
+    ) -> PlannedAction:
+        channel = step.channel
+        template = templates.get(step.template, step.template) if step.template else None
+        registered = self.policy.templates.get(template) if template else None
+        if registered is not None and registered.locales and locale not in registered.locales:
+            locale = registered.locales[0]
+        action_id = f"{account.account_id}-{strategy.id}-{channel}{step.day}-{due:%Y%m%d}"
+        agency = self._agency(account, step) if channel == "agency" else None
+
+        def make(status: str, start: datetime | None, end: datetime | None, extra: Sequence[str] = ()) -> PlannedAction:
+            return PlannedAction(
+                id=action_id,
+                step=f"{strategy.id}/{step.id}",
+                channel=channel,
+                template=template,
+                locale=locale,
+                not_before=start,
+                not_after=end,
+                status=status,  # type: ignore[arg-type]
+                priority=step.priority,
+                reasons=(*reasons, *_unique(extra)),
+                agency=agency,
+            )
+
+        blocking = [s.reason.code for s in stops if s.blocks(channel, registered.purpose if registered else None)]
+        if blocking:
+            return make("suppressed", None, None, blocking)
+        if channel not in CONTACT_CHANNELS:  # hand-overs (legal review, agency): the whole local day
+            tz = zone(self.engine.timezones(account)[0])
+            start = datetime(due.year, due.month, due.day, tzinfo=tz)
+            nxt = due + timedelta(days=1)
+            return make("scheduled", start, datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz))
+        moved: list[str] = []
+        day = due
+        while day <= self.last_day:
+            windows = self.engine.windows(account, channel, day)
+            if not windows:
+                blocked = self.engine.day_blocked(account, channel, day)
+                moved.append(blocked.code if blocked is not None else "timetable/none")
+                day += timedelta(days=1)
+                continue
+            start, end = windows[0]
+            if not history and not planned and self._no_cap_refuses_first(account.jurisdiction, channel):
+                return make("deferred" if moved else "scheduled", start, end, moved)
+            verdict = self.engine.check(account, channel, start, history, planned=planned)
+            if verdict.allowed:
+                return make("deferred" if moved else "scheduled", start, end, moved)
+            codes = [r.code for r in verdict.reasons]
+            earliest = verdict.earliest
+            if verdict.verdict == "reschedule" and earliest is not None:
+                local = earliest.astimezone(start.tzinfo)
+                if local.date() <= self.last_day:
+                    for w_start, w_end in self.engine.windows(account, channel, local.date()):
+                        if w_start <= local < w_end:
+                            return make("deferred", local, w_end, [*moved, *codes])
+            return make("suppressed", None, None, [*moved, *codes])
+        return make("suppressed", None, None, moved or ["horizon"])
+
+    def _no_cap_refuses_first(self, jurisdiction: str, channel: str) -> bool:
+        key = (jurisdiction, channel)
+        found = self._may_skip.get(key)
+        if found is None:
+            counters = self.engine.jurisdiction(jurisdiction).counters
+            found = self._may_skip[key] = all(c.max >= 1 for c in counters if channel in c.channels)
+        return found
+
+    def _agency(self, account: Account, step: Step) -> str | None:
+        if step.agency:
+            return step.agency
+        country = account.jurisdiction.split("-", 1)[0]
+        for agency in self.policy.agencies.values():
+            if account.jurisdiction in agency.jurisdictions or country in agency.jurisdictions:
+                return agency.id
+        return None
+
+
+T = TypeVar("T")
+
+
+def _unique(items: Iterable[T]) -> tuple[T, ...]:
+    """Items without repeats, first occurrence kept (deterministic, unlike a set)."""
+    return tuple(dict.fromkeys(items))
+
+
+def _tier_words(tier: Tier | None, dpd: int) -> str:
+    if tier is None:
+        return f"tier/none: no tier holds {dpd} days past due with this balance, product and segment"
+    return f"tier/{tier.id}: the first tier (file order) whose bounds hold — dpd {tier.dpd} ({tier.source})"
+
+
+def _promise_words(promise: PromiseStatus, account: Account, grace: int) -> str:
+    date_ = account.promise_to_pay_date
+    return {
+        "none": "no promise to pay on file",
+        "open": f"promise/open: promised for {date_}, grace {grace} days — cadence paused",
+        "kept": f"promise kept: paid on {account.last_payment_date}, on or after the promised {date_}",
+        "broken": f"promise/broken: promised for {date_}, no payment since — cadence resumes",
+    }[promise]
+
+
+def _action_words(code: str, due: date, action: PlannedAction) -> str:
+    why = ", ".join(action.reasons[1:]) or "allowed"
+    if action.status == "suppressed":
+        return f"{code} due {due}: suppressed ({why})"
+    assert action.not_before is not None and action.not_after is not None
+    window = f"{action.not_before.isoformat(timespec='seconds')} – {action.not_after.isoformat(timespec='seconds')}"
+    if action.status == "deferred":
+        return f"{code} due {due}: deferred to {window} ({why})"
+    return f"{code} due {due}: scheduled {window}"

@@ -1,0 +1,123 @@
+"""Serialise plans: one compact ``plans.jsonl`` line and the ``actions.csv`` rows per account.
+
+Key order, formats and the CSV columns are the shared contract (COMMON.md): times in ISO
+8601 with the debtor's UTC offset at seconds precision (``*_utc`` columns with ``Z``),
+money as decimal strings, reasons ``;``-joined in the CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from dunning.plan.model import AccountPlan, OfferTerms, PlannedAction
+
+ACTION_COLUMNS = (
+    "account_id", "action_id", "channel", "template", "locale", "status", "not_before", "not_after",
+    "not_before_utc", "not_after_utc", "priority", "tier", "arm", "reasons",
+)  # fmt: skip
+REJECT_COLUMNS = ("line", "account_id", "code", "message")
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 with the offset, seconds precision (None stays None)."""
+    return moment.isoformat(timespec="seconds") if moment is not None else None
+
+
+def iso_utc(moment: datetime | None) -> str:
+    """ISO 8601 in UTC with ``Z`` ("" for None)."""
+    if moment is None:
+        return ""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def action_dict(action: PlannedAction) -> dict[str, Any]:
+    """The action object of a plan line, keys in contract order."""
+    out: dict[str, Any] = {
+        "id": action.id,
+        "step": action.step,
+        "channel": action.channel,
+        "template": action.template,
+        "locale": action.locale,
+        "not_before": iso(action.not_before),
+        "not_after": iso(action.not_after),
+        "status": action.status,
+        "priority": action.priority,
+        "reasons": list(action.reasons),
+    }
+    if action.agency is not None:
+        out["agency"] = action.agency
+    return out
+
+
+def offer_dict(offer: OfferTerms) -> dict[str, Any]:
+    """The offer object of a plan line."""
+    return {
+        "id": offer.id,
+        "kind": offer.kind,
+        "currency": offer.currency,
+        "instalments": offer.instalments,
+        "amounts": [str(a) for a in offer.amounts],
+        "first_due_date": offer.first_due_date.isoformat(),
+        "interval_days": offer.interval_days,
+        "discount": str(offer.discount),
+        "discount_amount": str(offer.discount_amount),
+        "total": str(offer.total),
+    }
+
+
+def plan_dict(plan: AccountPlan) -> dict[str, Any]:
+    """The whole plan line as plain data, keys in contract order."""
+    return {
+        "account_id": plan.account_id,
+        "as_of": plan.as_of.isoformat(),
+        "dpd": plan.dpd,
+        "tier": plan.tier,
+        "arm": plan.arm,
+        "status": plan.status,
+        "jurisdiction": plan.jurisdiction,
+        "locale": plan.locale,
+        "timezone": plan.timezone,
+        "currency": plan.currency,
+        "overdue_amount": str(plan.overdue_amount),
+        "exclusions": [{"code": e.code, "reason": e.reason} for e in plan.exclusions],
+        "actions": [action_dict(a) for a in plan.actions],
+        "offers": [offer_dict(o) for o in plan.offers],
+    }
+
+
+def plan_line(plan: AccountPlan) -> bytes:
+    """One ``plans.jsonl`` line (compact JSON, UTF-8, newline-terminated)."""
+    return orjson.dumps(plan_dict(plan), option=orjson.OPT_APPEND_NEWLINE)
+
+
+def action_rows(plan: AccountPlan) -> str:
+    """The account's ``actions.csv`` rows (CSV text, ``\\r\\n`` line ends as the csv module writes)."""
+    if not plan.actions:
+        return ""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for a in plan.actions:
+        writer.writerow(
+            (
+                plan.account_id,
+                a.id,
+                a.channel,
+                a.template or "",
+                a.locale,
+                a.status,
+                iso(a.not_before) or "",
+                iso(a.not_after) or "",
+                iso_utc(a.not_before),
+                iso_utc(a.not_after),
+                a.priority,
+                plan.tier or "",
+                plan.arm or "",
+                ";".join(a.reasons),
+            )
+        )
+    return buffer.getvalue()
