@@ -10,8 +10,11 @@ import click
 
 from dunning import __version__
 from dunning.cli.build import build_command
-from dunning.cli.render import render_command
+from dunning.cli.handbook import handbook_group
 from dunning.cli.plan import explain_command, plan_command
+from dunning.cli.render import render_command
+from dunning.cli.review import diff_command
+from dunning.cli.schema import schema_command
 from dunning.cli.validate import validate_command
 
 
@@ -23,8 +26,11 @@ def main() -> None:
 
 
 main.add_command(validate_command)
+main.add_command(schema_command)
+main.add_command(handbook_group)
 main.add_command(plan_command)
 main.add_command(explain_command)
+main.add_command(diff_command)
 main.add_command(render_command)
 main.add_command(build_command)
 
