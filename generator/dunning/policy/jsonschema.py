@@ -15,6 +15,7 @@ from typing import Any
 from dunning.policy.schema import LOCALE, SECTIONS
 
 _LOCALE_PATTERN = f"^(?:{LOCALE['regex']})$"
+_WINDOW = r"([01][0-9]|2[0-4]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]"
 _AMOUNT = {"type": "number", "minimum": 0}
 _CHECKS: dict[str, dict[str, Any]] = {
     "amounts": {
@@ -28,17 +29,18 @@ _CHECKS: dict[str, dict[str, Any]] = {
         "description": "a text, or a mapping of BCP 47 locale to text",
         "anyOf": [
             {"type": "string"},
-            {"type": "object", "propertyNames": {"pattern": _LOCALE_PATTERN}, "additionalProperties": {"type": "string"}},
+            {
+                "type": "object",
+                "propertyNames": {"pattern": _LOCALE_PATTERN},
+                "additionalProperties": {"type": "string"},
+            },
         ],
     },
     "hours": {
         "description": "a window like '09:00-20:00', a list of them, or 'none'",
         "anyOf": [
-            {"type": "string", "pattern": r"^(none|([01][0-9]|2[0-4]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9])$"},
-            {
-                "type": "array",
-                "items": {"type": "string", "pattern": r"^([01][0-9]|2[0-4]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]$"},
-            },
+            {"type": "string", "pattern": f"^(none|{_WINDOW})$"},
+            {"type": "array", "items": {"type": "string", "pattern": f"^{_WINDOW}$"}},
             {"type": "null"},
         ],
     },
