@@ -17,9 +17,7 @@ def test_example_is_clean(example_root: Path) -> None:
 
 def test_unknown_key_has_did_you_mean(example_copy: Path) -> None:
     tiers = example_copy / "policies" / "tiers.yaml"
-    tiers.write_text(
-        tiers.read_text() + "  - id: extra\n    dpdd: 5\n    dpd: {min: 999}\n", encoding="utf-8"
-    )
+    tiers.write_text(tiers.read_text() + "  - id: extra\n    dpdd: 5\n    dpd: {min: 999}\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["validate", str(example_copy), "--format", "text"])
     assert result.exit_code == 1
     line = len(tiers.read_text().splitlines()) - 1
