@@ -1,0 +1,41 @@
+"""The shipped pre-commit hook and GitHub Actions workflow run what they claim to run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from dunning.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_pre_commit_hook() -> None:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    (hook,) = hooks
+    assert hook["id"] == "dunning-validate"
+    assert hook["entry"] == "dunning validate --strict"
+    assert hook["language"] == "python" and hook["pass_filenames"] is False
+    files = re.compile(hook["files"])
+    assert files.search("policies/tiers.yaml") and files.search("templates/sms/sms-early.zh-CN.j2")
+    assert not files.search("README.md")
+    # the entry is a real command line of this CLI
+    args = hook["entry"].split()[1:]
+    assert CliRunner().invoke(main, [*args, str(ROOT)]).exit_code == 0
+
+
+def test_github_workflow_validates_with_annotations_and_uploads_sarif() -> None:
+    flow = yaml.safe_load((ROOT / "examples" / "github-actions" / "policy-ci.yml").read_text(encoding="utf-8"))
+    steps = flow["jobs"]["validate"]["steps"]
+    runs = [s.get("run", "") for s in steps]
+    assert "dunning validate --format github --strict ." in runs
+    assert any(r.startswith("dunning validate --format sarif . > dunning.sarif") for r in runs)
+    upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
+    assert upload["with"]["sarif_file"] == "dunning.sarif"
+    assert flow["permissions"]["security-events"] == "write"
+    # PyYAML reads the `on:` key as True (YAML 1.1) — exactly the surprise dunning's loader avoids
+    triggers = flow.get("on", flow.get(True))
+    assert "pull_request" in triggers
