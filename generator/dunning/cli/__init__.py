@@ -10,6 +10,7 @@ import click
 
 from dunning import __version__
 from dunning.cli.build import build_command
+from dunning.cli.gate import gate_command
 from dunning.cli.handbook import handbook_group
 from dunning.cli.plan import explain_command, plan_command
 from dunning.cli.render import render_command
@@ -33,6 +34,7 @@ main.add_command(explain_command)
 main.add_command(diff_command)
 main.add_command(render_command)
 main.add_command(build_command)
+main.add_command(gate_command)
 
 
 def run() -> None:  # pragma: no cover - console entry point wrapper

@@ -1,0 +1,133 @@
+"""``dunning gate``: one JSON answer line per request line, in order; bad lines answered with
+an error and the stream goes on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from dunning.cli import main
+
+from .conftest import REPO
+
+ACCOUNT = {
+    "account_id": "A-1",
+    "jurisdiction": "US",
+    "currency": "USD",
+    "overdue_amount": "120.00",
+    "due_date": "2026-10-01",
+    "phone": "+12125550100",
+}
+
+
+def request(**fields: object) -> str:
+    body: dict[str, object] = {"account": ACCOUNT, "channel": "call", "at": "2026-11-02T20:59:00-05:00"}
+    body.update(fields)
+    return json.dumps(body, ensure_ascii=False)
+
+
+def run(lines: list[str], tmp_path: Path) -> list[dict[str, object]]:
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["gate", str(requests), str(REPO)])
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.output.splitlines()]
+
+
+def test_answers_in_order_with_exact_shape(tmp_path: Path) -> None:
+    answers = run(
+        [
+            request(),
+            request(at="2026-11-02T21:00:00-05:00"),
+            request(
+                at="2026-11-04T10:00:00-05:00",
+                history=[{"at": "2026-11-02T19:00:00-05:00", "channel": "call", "outcome": "conversation"}],
+            ),
+        ],
+        tmp_path,
+    )
+    assert answers == [
+        {"verdict": "allow", "legal_verdict": "allow", "earliest": None, "reasons": []},
+        {
+            "verdict": "reschedule",
+            "legal_verdict": "reschedule",
+            "earliest": "2026-11-03T08:00:00-05:00",
+            "reasons": [
+                {
+                    "code": "us-regf.call-hours",
+                    "rule": "us-regf.call-hours",
+                    "citation": "12 CFR 1006.6(b)(1)(i)",
+                    "message": "21:00 in America/New_York is outside the legal hours 08:00–21:00",
+                }
+            ],
+        },
+        {
+            "verdict": "reschedule",
+            "legal_verdict": "reschedule",
+            "earliest": "2026-11-09T08:00:00-05:00",
+            "reasons": [
+                {
+                    "code": "us-regf.after-conversation",
+                    "rule": "us-regf.after-conversation",
+                    "citation": "12 CFR 1006.14(b)(2)(i)(B)",
+                    "message": "a telephone conversation on 2026-11-02 (day 1 of 7) blocks calls until 2026-11-09",
+                }
+            ],
+        },
+    ]
+
+
+def test_malformed_lines_are_answered_and_the_stream_goes_on(tmp_path: Path) -> None:
+    bad_account = {**ACCOUNT, "overdue_amount": "12,x"}
+    answers = run(
+        [
+            "not json",
+            "",
+            "[1, 2]",
+            request(channel="fax"),
+            request(at="2026-11-02T10:00:00"),
+            request(account=bad_account),
+            request(history=[{"at": "2026-11-02T10:00:00-05:00", "channel": "call", "outcome": "shouted"}]),
+            request(colour="red"),
+            request(),
+        ],
+        tmp_path,
+    )
+    assert [a["verdict"] for a in answers] == ["error"] * 8 + ["allow"]
+    assert [a["message"] for a in answers[:8]] == [
+        "line 1: not valid JSON (column 1)",
+        "line 2: empty line, no request",
+        "line 3: a request must be a JSON object",
+        "line 4: channel must be one of call, sms, email, letter, visit",
+        "line 5: `at` '2026-11-02T10:00:00' has no UTC offset; add one, e.g. -05:00 or +08:00",
+        "line 6: account rejected (R002): overdue_amount '12,x' is not a decimal number",
+        "line 7: history[0]: unknown outcome 'shouted'",
+        "line 8: unknown key(s) colour; a request has account, history, planned, channel, at, debt_id, content, purpose",
+    ]
+
+
+def test_stdin_and_stops(tmp_path: Path) -> None:
+    bankrupt = {**ACCOUNT, "bankruptcy": "yes"}
+    lines = request(account=bankrupt, channel="letter", at="2026-11-03T10:00:00-05:00") + "\n"
+    result = CliRunner().invoke(main, ["gate", "-", str(REPO)], input=lines)
+    assert result.exit_code == 0
+    assert json.loads(result.output) == {
+        "verdict": "suppress",
+        "legal_verdict": "suppress",
+        "earliest": None,
+        "reasons": [
+            {
+                "code": "us-regf.bankruptcy",
+                "rule": "us-regf.bankruptcy",
+                "citation": "11 U.S.C. 362(a)(6)",
+                "message": "the debtor is in bankruptcy: no contact",
+            }
+        ],
+    }
+
+
+def test_unreadable_requests_file_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["gate", str(tmp_path / "missing.jsonl"), str(REPO)])
+    assert result.exit_code == 2
