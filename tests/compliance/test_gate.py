@@ -104,7 +104,8 @@ def test_malformed_lines_are_answered_and_the_stream_goes_on(tmp_path: Path) -> 
         "line 5: `at` '2026-11-02T10:00:00' has no UTC offset; add one, e.g. -05:00 or +08:00",
         "line 6: account rejected (R002): overdue_amount '12,x' is not a decimal number",
         "line 7: history[0]: unknown outcome 'shouted'",
-        "line 8: unknown key(s) colour; a request has account, history, planned, channel, at, debt_id, content, purpose",
+        "line 8: unknown key(s) colour; a request has "
+        "account, history, planned, channel, at, debt_id, content, purpose",
     ]
 
 
