@@ -1,0 +1,101 @@
+"""``dunning diff`` (what a policy change does) and ``dunning simulate`` (the volume it produces)."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+from datetime import date
+from pathlib import Path
+
+import click
+
+from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, user_errors
+from dunning.cli.params import repo_path
+from dunning.errors import UserError
+
+
+def parse_date(value: str | None, option: str) -> date | None:
+    """An ISO date option, or UserError naming the option."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"{option} {value!r} is not a date", "write it as YYYY-MM-DD, e.g. 2026-11-28") from None
+
+
+@click.command("diff")
+@click.option(
+    "--base", required=True, envvar="DUNNING_BASE", help="Git revision to compare against (e.g. origin/main)."
+)
+@click.option(
+    "--head", default=None, envvar="DUNNING_HEAD", help="Git revision with the change [default: the working tree]."
+)
+@click.option(
+    "--accounts",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="DUNNING_ACCOUNTS",
+    help="Account snapshot: plan both policies on it and show the impact.",
+)
+@click.option("--as-of", "as_of", envvar="DUNNING_AS_OF", help="Planning date for the impact (YYYY-MM-DD).")
+@click.option(
+    "--history", type=click.Path(dir_okay=False, path_type=Path), envvar="DUNNING_HISTORY", help="Contact history."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    envvar="DUNNING_DIFF_FORMAT",
+    show_default=True,
+    help="markdown: a pull-request comment; json: for machines.",
+)
+@click.option(
+    "--fail-on",
+    "fail_on",
+    multiple=True,
+    envvar="DUNNING_FAIL_ON",
+    help="Exit 1 when this holds, e.g. 'tier-moves>5%', 'newly-contacted>100', 'any-law-change' (repeatable).",
+)
+@click.option(
+    "--examples", default=5, show_default=True, type=click.IntRange(0, 100), help="Example account ids per category."
+)
+@repo_path
+@user_errors
+def diff_command(
+    base: str,
+    head: str | None,
+    accounts: Path | None,
+    as_of: str | None,
+    history: Path | None,
+    fmt: str,
+    fail_on: tuple[str, ...],
+    examples: int,
+    path: Path,
+) -> None:
+    """Compare the policy at two git revisions: semantic changes in words and, with --accounts,
+    what they do to real accounts. Exit 0 whatever the diff; 1 when a --fail-on condition holds;
+    2 on usage errors (bad revision, bad condition).
+
+    \b
+    --fail-on syntax: METRIC | METRIC OP N | METRIC OP N%   (OP: > >= < <= = !=)
+    metrics: changes, law-changes, wording-changes, any-change, any-law-change,
+             tier-moves, newly-contacted, no-longer-contacted, newly-excluded,
+             no-longer-excluded, offers-changed, messages-changed (these take N%),
+             actions-added, actions-removed
+    """
+    from dunning.review.diff import run_diff
+    from dunning.review.failon import parse_conditions
+    from dunning.review.report import to_json, to_markdown
+
+    if (accounts is None) != (as_of is None):
+        raise UserError("--accounts and --as-of go together", "give both to see the impact on accounts, or neither")
+    if history is not None and accounts is None:
+        raise UserError("--history needs --accounts", "add --accounts FILE --as-of DATE")
+    conditions = parse_conditions(fail_on, with_accounts=accounts is not None)
+    as_of_date = parse_date(as_of, "--as-of")
+    with ExitStack() as stack:
+        report = run_diff(stack, path, base, head, accounts, as_of_date, history, conditions, examples)
+        text = to_json(report) if fmt == "json" else to_markdown(report)
+    sys.stdout.write(text)
+    sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
