@@ -1,0 +1,180 @@
+"""Channel contracts: emails round-trip through the email parser, PDFs hold the text, SMS
+segment counts at the GSM-7/UCS-2 boundaries, the dialer list, the CLI."""
+
+from __future__ import annotations
+
+import email
+import shutil
+import subprocess
+from email import policy as email_policy
+from pathlib import Path
+
+import orjson
+import pytest
+from click.testing import CliRunner
+
+from dunning.accounts.model import Account
+from dunning.policy import require_policy
+from dunning.render.account_rows import account_from_row, read_account_rows
+from dunning.render.context import build_context
+from dunning.render.run import render_plans
+from dunning.render.sandbox import TemplateSandbox, is_html
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _plans() -> dict[str, dict[str, object]]:
+    lines = (FIXTURES / "plan" / "plans.jsonl").read_bytes().splitlines()
+    return {p["account_id"]: p for p in map(orjson.loads, lines)}
+
+
+def _accounts() -> dict[str, Account]:
+    rows = read_account_rows(FIXTURES / "accounts.csv", [p for p in _plans()])
+    return {row["account_id"]: account_from_row(row) for row in rows.to_dicts()}
+
+
+@pytest.mark.parametrize(
+    ("account_id", "action_id", "to", "subject", "date"),
+    [
+        (
+            "LN-CN-0001",
+            "LN-CN-0001-early-email14-20261128",
+            "李明 <liming@example.com>",
+            "您的账户****0001已逾期15天，我们能帮您什么？",
+            "Sat, 28 Nov 2026 08:00:00 +0800",
+        ),
+        (
+            "LN-US-0006",
+            "LN-US-0006-reminder-email3-20261128",
+            '"Casey <Demo> & Co" <casey@example.com>',
+            "A friendly reminder about your loan ****0006",
+            "Sat, 28 Nov 2026 08:00:00 -0800",
+        ),
+    ],
+)
+def test_email_round_trips(
+    plan_dir: Path, example_root: Path, account_id: str, action_id: str, to: str, subject: str, date: str
+) -> None:
+    render_plans(plan_dir, example_root, workers=1, pdf=False)
+    raw = (plan_dir / "messages" / "email" / f"{action_id}.eml").read_bytes()
+    assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")  # SMTP line endings only
+    assert all(byte < 128 for byte in raw)  # UTF-8 travels encoded (RFC 2047 headers, base64/QP bodies)
+    message = email.message_from_bytes(raw, policy=email_policy.default)
+    assert str(message["To"]) == to
+    assert str(message["Subject"]) == subject
+    assert str(message["Date"]) == date
+    assert str(message["Message-ID"]).endswith(f".{action_id}@example-finance.com>")
+    assert "<https://example-finance.com/contact-preferences?m=" in str(message["List-Unsubscribe"])
+    assert str(message["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
+    assert message.get_content_type() == "multipart/alternative"
+    # the parsed parts are exactly what the template renders for this account
+    policy = require_policy(example_root)
+    plan = _plans()[account_id]
+    action = next(a for a in plan["actions"] if a["id"] == action_id)  # type: ignore[attr-defined]
+    context = build_context(plan, action, _accounts()[account_id], policy)
+    file = policy.templates[action["template"]].files[context["locale"]]
+    sandbox = TemplateSandbox(example_root / "templates")
+    text = sandbox.render(file, context, block="text").strip("\n") + "\n"
+    html = sandbox.render(file, context, block="html", html=is_html("email", "html")).strip("\n") + "\n"
+    plain_part = message.get_body(("plain",))
+    html_part = message.get_body(("html",))
+    assert plain_part is not None and html_part is not None
+    assert plain_part.get_content().replace("\r\n", "\n") == text
+    assert html_part.get_content().replace("\r\n", "\n") == html
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_letter_pdfs_open_and_hold_the_text(plan_dir: Path, example_root: Path) -> None:
+    render_plans(plan_dir, example_root, workers=1, pdf=True)
+    letters = plan_dir / "messages" / "letters"
+    cn = subprocess.run(
+        ["pdftotext", str(letters / "LN-CN-0001-early-letter21-20261130.pdf"), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "尊敬的李明" in cn and "¥1,234.50" in cn and "2026年11月30日" in cn
+    us = subprocess.run(
+        ["pdftotext", str(letters / "LN-US-0002-mid-letter45-20261130.pdf"), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "Dear Alex Sample" in us and "$120.10" in us and "debt collector" in us
+    info = subprocess.run(
+        ["pdfinfo", str(letters / "LN-US-0002-mid-letter45-20261130.pdf")], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Pages:           1" in info and "CreationDate" not in info
+    assert "Letter" in info or "612 x 792" in info  # US letters on US Letter paper
+    index = (letters / "index.csv").read_text(encoding="utf-8").splitlines()
+    assert index[1].startswith("1,LN-CN-0001-early-letter21-20261130,LN-CN-0001,zh-CN,letter-notice,CN,200120,1,")
+
+
+SMS_CASES = [
+    # (text, encoding, length, segments)
+    ("a" * 160, "GSM-7", 160, 1),
+    ("a" * 161, "GSM-7", 161, 2),
+    ("€" * 80, "GSM-7", 160, 1),  # extension characters take two septets
+    ("a" + "€" * 80, "GSM-7", 161, 2),
+    ("a" * 152 + "€", "GSM-7", 154, 1),
+    ("好" * 70, "UCS-2", 70, 1),
+    ("好" * 71, "UCS-2", 71, 2),
+    ("好" * 134, "UCS-2", 134, 2),
+    ("好" * 135, "UCS-2", 135, 3),
+]
+
+
+def test_sms_segments_at_boundaries(plan_dir: Path, example_copy: Path) -> None:
+    # one SMS per case; the text comes from a pass-through column so each length is exact
+    (example_copy / "templates" / "sms" / "sms-reminder.en-US.j2").write_text(
+        "{{ account.extra.body }}", encoding="utf-8"
+    )
+    header = "account_id,name,locale,jurisdiction,timezone,phone,currency,overdue_amount,due_date,body\n"
+    rows, lines = [], []
+    template_line = orjson.loads((FIXTURES / "plan" / "plans.jsonl").read_bytes().splitlines()[5])
+    for n, (text, _, _, _) in enumerate(SMS_CASES):
+        account_id = f"SMS-{n:02d}"
+        rows.append(f'{account_id},N,en-US,US,America/Chicago,+13125550100,USD,10.00,2026-11-25,"{text}"\n')
+        plan = dict(template_line, account_id=account_id)
+        action = dict(template_line["actions"][1], id=f"{account_id}-reminder-sms1-20261128")
+        plan["actions"] = [action]
+        lines.append(orjson.dumps(plan))
+    (plan_dir / "plans.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    (plan_dir.parent / "accounts.csv").write_text(header + "".join(rows), encoding="utf-8")
+    result = render_plans(plan_dir, example_copy, workers=1, pdf=False)
+    records = [orjson.loads(x) for x in (plan_dir / "messages" / "sms.jsonl").read_bytes().splitlines()]
+    got = [(r["text"], r["encoding"], r["length"], r["segments"]) for r in records]
+    assert got == SMS_CASES
+    assert result.failed == 0
+
+
+def test_texts_over_the_policy_segment_limit_are_rejected(plan_dir: Path, example_copy: Path) -> None:
+    (example_copy / "templates" / "sms" / "sms-reminder.en-US.j2").write_text("{{ '好' * 202 }}", encoding="utf-8")
+    render_plans(plan_dir, example_copy, workers=1, pdf=False)
+    rejects = (plan_dir / "messages" / "render-rejects.csv").read_text(encoding="utf-8")
+    assert (
+        "LN-US-0006-reminder-sms1-20261128,LN-US-0006,sms/sms-reminder.en-US.j2,,"
+        '"the text is 4 segments (UCS-2, 202 characters, 4 segments); the policy allows 3"'
+    ) in rejects
+
+
+def test_calls_csv_windows_local_and_utc(plan_dir: Path, example_root: Path) -> None:
+    render_plans(plan_dir, example_root, workers=1, pdf=False)
+    import csv
+
+    with (plan_dir / "messages" / "calls.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    us = rows[1]
+    assert us["action_id"] == "LN-US-0002-mid-call32-20261130"
+    assert (us["window_start_local"], us["window_start_utc"]) == ("2026-11-30T09:00:00-06:00", "2026-11-30T15:00:00Z")
+    assert us["script"] == (plan_dir / us["script_file"]).read_text(encoding="utf-8")
+    assert "$720.50" in us["script"] and us["priority"] == "3"
+
+
+def test_cli_render_exit_codes(plan_dir: Path, example_root: Path) -> None:
+    from dunning.cli import main
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["render", "--plans", str(plan_dir), "--no-pdf", "--workers", "1", str(example_root)])
+    assert result.exit_code == 1  # one action's account is missing from the snapshot
+    assert "rendered 15 messages (agency 2, call 2, email 3, legal_review 1, letter 3, sms 3, visit 1)" in result.output
+    assert "1 message(s) failed to render" in result.output
+    missing = runner.invoke(main, ["render", "--plans", str(plan_dir / "nope"), str(example_root)])
+    assert missing.exit_code == 2
+    assert "no plans here" in missing.output and "Traceback" not in missing.output
