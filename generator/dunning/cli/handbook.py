@@ -1,0 +1,108 @@
+"""``dunning handbook build|serve``: the policy handbook (an MkDocs site) from the compiled policy."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+
+from dunning.cli.errors import user_errors
+from dunning.cli.params import repo_path
+from dunning.errors import UserError
+
+as_of_option = click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    envvar="DUNNING_AS_OF",
+    help="Date the holiday calendar and build date are anchored on [default: the date of the "
+    "policy's last commit; required outside git].",
+)
+repo_url_option = click.option(
+    "--repo-url",
+    envvar="DUNNING_REPO_URL",
+    help="Web address of the policy repository; source links then point there "
+    "[default: git's origin when it is a web host, else the handbook's own copies].",
+)
+
+
+def resolve_as_of(root: Path, as_of: datetime | None) -> date:
+    """``--as-of``, else the committer date of HEAD (the same for the same revision)."""
+    if as_of is not None:
+        return as_of.date()
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "log", "-1", "--format=%cs"], capture_output=True, text=True, check=False
+        )
+    except OSError:
+        done = None
+    if done is not None and done.returncode == 0 and done.stdout.strip():
+        return date.fromisoformat(done.stdout.strip())
+    raise UserError(
+        "no --as-of date and the policy is not in git",
+        "pass the date the holiday calendar starts from: --as-of YYYY-MM-DD",
+    )
+
+
+@click.group("handbook")
+def handbook_group() -> None:
+    """Build or serve the policy handbook (MkDocs + Material)."""
+
+
+@handbook_group.command("build")
+@repo_path
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    envvar="DUNNING_OUT",
+    help="Output folder: the site goes to OUT/handbook, its Markdown to OUT/handbook-src.",
+)
+@as_of_option
+@repo_url_option
+@click.option("--quiet", "-q", is_flag=True, envvar="DUNNING_QUIET", help="Print only errors.")
+@user_errors
+def build_command(path: Path, out: Path, as_of: datetime | None, repo_url: str | None, quiet: bool) -> None:
+    """Generate the handbook and build it with `mkdocs build --strict`. Exit 0 built, 1 policy
+    errors, 2 usage error or a broken link."""
+    from dunning.handbook import build_handbook
+    from dunning.load.repository import find_root
+    from dunning.policy import require_policy
+
+    root = find_root(path)
+    policy = require_policy(root)
+    site = build_handbook(policy, root, out, resolve_as_of(root, as_of), repo_url)
+    if not quiet:
+        click.echo(f"handbook: {site / 'index.html'}")
+
+
+@handbook_group.command("serve")
+@repo_path
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    envvar="DUNNING_OUT",
+    help="Where the generated Markdown goes (OUT/handbook-src).",
+)
+@as_of_option
+@repo_url_option
+@click.option(
+    "--dev-addr", default="127.0.0.1:8000", show_default=True, envvar="DUNNING_DEV_ADDR", help="Address to serve on."
+)
+@user_errors
+def serve_command(path: Path, out: Path, as_of: datetime | None, repo_url: str | None, dev_addr: str) -> None:
+    """Serve the handbook with live reload; pages are regenerated when a file under policies/,
+    templates/ or site/ changes. Stop with Ctrl-C."""
+    from dunning.handbook import SOURCE_FOLDER
+    from dunning.handbook.serve import serve
+    from dunning.load.repository import find_root
+
+    root = find_root(path)
+    serve(root, out / SOURCE_FOLDER, resolve_as_of(root, as_of), dev_addr, repo_url)

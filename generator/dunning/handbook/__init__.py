@@ -1,0 +1,66 @@
+"""Publish stage: the policy handbook, a browsable MkDocs site generated from the compiled policy.
+
+:func:`build_handbook` writes Markdown and ``mkdocs.yml`` into ``OUT/handbook-src`` (never into
+the repository's ``site/``, so ``serve`` has no rebuild loop) and builds the site into
+``OUT/handbook`` with ``mkdocs build --strict``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from dunning.handbook.context import HandbookContext, SourceLinks
+from dunning.handbook.gitinfo import Revision, revision
+from dunning.policy.model import Policy
+
+SOURCE_FOLDER = "handbook-src"
+SITE_FOLDER = "handbook"
+
+
+def links_for(rev: Revision | None, repo_url: str | None) -> SourceLinks:
+    """Where source links point: ``repo_url`` (or git's ``origin``) at the built commit, else the
+    handbook's own numbered copies."""
+    url = (repo_url or (rev.remote_url if rev else None) or "").rstrip("/") or None
+    if url is None:
+        return SourceLinks()
+    return SourceLinks(
+        repo_url=url,
+        ref=rev.commit if rev else None,
+        branch=rev.branch if rev else None,
+        prefix=rev.prefix if rev else "",
+    )
+
+
+def context_for(policy: Policy, repo_root: Path, as_of: date, repo_url: str | None = None) -> HandbookContext:
+    """Everything the page generators need."""
+    rev = revision(repo_root)
+    return HandbookContext(policy, repo_root, as_of, rev, links_for(rev, repo_url))
+
+
+def generate(policy: Policy, repo_root: Path, out_dir: Path, as_of: date, repo_url: str | None = None) -> Path:
+    """Write the handbook's Markdown and ``mkdocs.yml`` into ``out_dir/handbook-src``; return that folder."""
+    from dunning.handbook.writer import write_sources
+
+    src = out_dir / SOURCE_FOLDER
+    write_sources(context_for(policy, repo_root, as_of, repo_url), src)
+    return src
+
+
+def build_handbook(policy: Policy, repo_root: Path, out_dir: Path, as_of: date, repo_url: str | None = None) -> Path:
+    """Generate and build the handbook; return the built site folder ``out_dir/handbook``.
+
+    ``dunning build`` and ``dunning handbook build`` both call this. ``as_of`` anchors the
+    holiday calendar and the build date; nothing reads the clock.
+    """
+    from dunning.handbook.build import mkdocs_build
+    from dunning.handbook.writer import clean
+
+    src = generate(policy, repo_root, out_dir, as_of, repo_url)
+    site = out_dir / SITE_FOLDER
+    clean(site)
+    mkdocs_build(src, site, as_of)
+    return site
+
+
+__all__ = ["build_handbook", "context_for", "generate"]

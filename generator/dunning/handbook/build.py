@@ -1,0 +1,74 @@
+"""Run MkDocs on a generated folder: strict, reproducible, warnings turned into a clear error."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+from dunning.errors import UserError
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _build_date(as_of: date) -> Iterator[None]:
+    """MkDocs stamps the sitemap (and its gzip header) with the build date: make it the as-of
+    date (``SOURCE_DATE_EPOCH``), so the same policy gives the same bytes on any day."""
+    epoch = str(int(datetime.combine(as_of, time(0, 0), UTC).timestamp()))
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = epoch
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
+@contextmanager
+def _captured_warnings() -> Iterator[_Collect]:
+    logger = logging.getLogger("mkdocs")
+    handler = _Collect()
+    old_propagate, old_level = logger.propagate, logger.level
+    logger.addHandler(handler)
+    logger.propagate = False  # MkDocs' INFO chatter stays out of our output
+    logger.setLevel(logging.INFO)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate, logger.level = old_propagate, old_level
+
+
+def mkdocs_build(src_dir: Path, site_dir: Path, as_of: date) -> None:
+    """``mkdocs build --strict`` of ``src_dir/mkdocs.yml`` into ``site_dir`` (in-process).
+
+    A warning (a broken link or anchor, a page missing from the nav) fails the build with a
+    :class:`UserError` listing every warning.
+    """
+    from mkdocs.commands import build as mkdocs_commands
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, MkDocsException
+
+    with _build_date(as_of), _captured_warnings() as warnings:
+        try:
+            config = load_config(config_file=str(src_dir / "mkdocs.yml"), site_dir=str(site_dir), strict=True)
+            mkdocs_commands.build(config)
+        except (Abort, MkDocsException) as exc:
+            detail = "\n".join(f"  {m}" for m in warnings.messages) or f"  {exc}"
+            raise UserError(
+                f"the handbook did not build (mkdocs --strict):\n{detail}",
+                f"the generated sources are in {src_dir}; a link in site/ may point at a page that does not exist",
+            ) from None
