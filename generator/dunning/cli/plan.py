@@ -13,7 +13,6 @@ import click
 
 from dunning.cli.errors import EXIT_OK, user_errors
 from dunning.cli.params import quiet, repo_path
-from dunning.errors import UserError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,7 +27,7 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
 
 
 def _bad_date(value: str) -> date:
-    raise UserError(f"--as-of {value!r} is not a date", hint="use YYYY-MM-DD, e.g. --as-of 2026-11-28")
+    raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD, e.g. --as-of 2026-11-28")
 
 
 def plan_inputs(func: F) -> F:

@@ -18,6 +18,9 @@ Placement of a contact step due on local day *D* (primary time zone):
 The check is skipped when the account has no history and nothing planned yet: every
 frequency rule allows at least one contact, and the moment is inside an allowed window by
 construction, so the gate's answer is known to be "allow".
+
+A repeating step whose earlier run was deferred to its next due day (or later) is not
+placed twice: the later run is suppressed with the code ``superseded``.
 """
 
 from __future__ import annotations
@@ -178,6 +181,7 @@ class Planner:
     ) -> tuple[PlannedAction, ...]:
         out: list[PlannedAction] = []
         planned: list[Contact] = []
+        outstanding: dict[int, date] = {}  # step index -> local day its deferred action moved to
         dpd = days_past_due(account, self.as_of)
         log = say if callable(say) else None
         for offset in range(self.horizon + 1):
@@ -198,9 +202,26 @@ class Planner:
                     if log:
                         log(f"{code} due {due}: not taken ({part})")
                     continue
-                action = self._place(
-                    account, history, planned, strategy, step, due, templates, locale, stops, (code, *promise_reasons)
-                )
+                pending = outstanding.get(step.index)
+                if pending is not None and pending >= due:
+                    # An earlier run of this step was deferred to this day or later: it already
+                    # makes the contact, a second one would only pile up behind it.
+                    action = self._superseded(account, strategy, step, due, (code, *promise_reasons), locale)
+                else:
+                    action = self._place(
+                        account,
+                        history,
+                        planned,
+                        strategy,
+                        step,
+                        due,
+                        templates,
+                        locale,
+                        stops,
+                        (code, *promise_reasons),
+                    )
+                if action.status == "deferred" and action.not_before is not None:
+                    outstanding[step.index] = action.not_before.date()
                 if log:
                     log(_action_words(code, due, action))
                 if action.status != "suppressed" and action.channel in CONTACT_CHANNELS:
@@ -278,6 +299,22 @@ class Planner:
                             return make("deferred", local, w_end, [*moved, *codes])
             return make("suppressed", None, None, [*moved, *codes])
         return make("suppressed", None, None, moved or ["horizon"])
+
+    def _superseded(
+        self, account: Account, strategy: Strategy, step: Step, due: date, reasons: tuple[str, ...], locale: str
+    ) -> PlannedAction:
+        return PlannedAction(
+            id=f"{account.account_id}-{strategy.id}-{step.channel}{step.day}-{due:%Y%m%d}",
+            step=f"{strategy.id}/{step.id}",
+            channel=step.channel,
+            template=step.template,
+            locale=locale,
+            not_before=None,
+            not_after=None,
+            status="suppressed",
+            priority=step.priority,
+            reasons=(*reasons, "superseded"),
+        )
 
     def _no_cap_refuses_first(self, jurisdiction: str, channel: str) -> bool:
         key = (jurisdiction, channel)

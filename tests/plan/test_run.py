@@ -1,0 +1,191 @@
+"""The plan run end to end: outputs, order, determinism, formats, atomicity, bad input."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from datetime import date
+from pathlib import Path
+
+import orjson
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from dunning.cli import main
+from dunning.errors import UserError
+from dunning.plan import decide
+from dunning.plan.build import PlanInputs, run_plan
+
+AS_OF = date(2026, 11, 28)
+OUTPUTS = ("plans.jsonl", "actions.csv", "rejects.csv", "summary.json")
+
+
+def _run(root: Path, accounts: Path, out: Path, jobs: int = 1, **kw: object) -> None:
+    history = root / "examples" / "history.csv"
+    run_plan(PlanInputs(root, accounts, AS_OF, history, **kw), out, jobs=jobs)  # type: ignore[arg-type]
+
+
+def test_sample_portfolio_every_row_accounted(example_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _run(example_root, example_root / "examples" / "accounts.csv", out)
+    summary = orjson.loads((out / "summary.json").read_bytes())
+    assert summary["accounts_in"] == 66
+    assert (summary["planned"], summary["excluded"], summary["rejected"]) == (50, 8, 8)
+    rejects = list(csv.DictReader((out / "rejects.csv").open(encoding="utf-8")))
+    assert [(r["line"], r["account_id"], r["code"]) for r in rejects] == [
+        ("60", "BAD-0001", "R002"),
+        ("61", "BAD-0002", "R003"),
+        ("62", "BAD-0003", "R005"),
+        ("63", "BAD-0004", "R006"),
+        ("64", "BAD-0005", "R008"),
+        ("65", "BAD-0006", "R009"),
+        ("66", "US-0002", "R011"),
+        ("67", "BAD-0007", "R001"),
+    ]
+    plans = [orjson.loads(line) for line in (out / "plans.jsonl").read_bytes().splitlines()]
+    ids = [p["account_id"] for p in plans]
+    assert ids == sorted(ids) and len(ids) == 58
+    assert list(plans[0]) == [
+        "account_id", "as_of", "dpd", "tier", "arm", "status", "jurisdiction", "locale", "timezone",
+        "currency", "overdue_amount", "exclusions", "actions", "offers",
+    ]  # fmt: skip
+    assert {p["tier"] for p in plans} == {None, "reminder", "early", "mid", "late", "recovery"}
+
+
+def test_two_runs_are_byte_identical_and_unsorted_input_is_sorted(example_root: Path, tmp_path: Path) -> None:
+    source = example_root / "examples" / "accounts.csv"
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    shuffled = tmp_path / "shuffled.csv"
+    # the 58 good rows reversed; the bad rows (with the duplicate of US-0002) stay last
+    shuffled.write_text(lines[0] + "".join(reversed(lines[1:59])) + "".join(lines[59:]), encoding="utf-8")
+    _run(example_root, source, tmp_path / "a")
+    _run(example_root, source, tmp_path / "b")
+    _run(example_root, shuffled, tmp_path / "c")
+    for name in OUTPUTS:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    for name in ("plans.jsonl", "actions.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "c" / name).read_bytes(), name
+
+
+def test_worker_processes_give_the_same_bytes(example_root: Path, tmp_path: Path) -> None:
+    source = example_root / "examples" / "accounts.csv"
+    _run(example_root, source, tmp_path / "one", jobs=1)
+    _run(example_root, source, tmp_path / "two", jobs=2)
+    for name in OUTPUTS:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+
+
+def test_csv_jsonl_parquet_give_identical_plans(example_root: Path, tmp_path: Path) -> None:
+    source = example_root / "examples" / "accounts.csv"
+    frame = pl.read_csv(source, infer_schema=False)
+    frame.write_ndjson(tmp_path / "accounts.jsonl")
+    frame.write_parquet(tmp_path / "accounts.parquet")
+    for name in ("accounts.jsonl", "accounts.parquet"):
+        _run(example_root, tmp_path / name, tmp_path / name.replace(".", "-"))
+    _run(example_root, source, tmp_path / "csv")
+    for name in ("plans.jsonl", "actions.csv"):
+        expected = (tmp_path / "csv" / name).read_bytes()
+        assert (tmp_path / "accounts-jsonl" / name).read_bytes() == expected
+        assert (tmp_path / "accounts-parquet" / name).read_bytes() == expected
+
+
+def test_failed_run_leaves_previous_output(example_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    _run(example_root, example_root / "examples" / "accounts.csv", out)
+    before = {name: (out / name).read_bytes() for name in OUTPUTS}
+    original = decide.Planner.plan
+
+    def failing(self: decide.Planner, account, history=(), trace=None):  # type: ignore[no-untyped-def]
+        if account.account_id == "US-0030":
+            raise RuntimeError("disk on fire")
+        return original(self, account, history, trace)
+
+    monkeypatch.setattr(decide.Planner, "plan", failing)
+    with pytest.raises(RuntimeError):
+        _run(example_root, example_root / "examples" / "accounts.csv", out, horizon=3)
+    assert {name: (out / name).read_bytes() for name in OUTPUTS} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary directories left
+
+
+CORRUPT = (
+    b"\xef\xbb\xbfaccount_id,jurisdiction,currency,overdue_amount,due_date,timezone,phone,dispute,name\n"
+    b"K1,US,USD,10.00,2026-11-01,,,no,ok\n"
+    b"K2,US,USD,ten,2026-11-01,,,no,bad amount\n"
+    b"K3,US,USD,-1.00,2026-11-01,,,no,negative\n"
+    b"K4,US,USD,1.001,2026-11-01,,,no,too many places\n"
+    b"K5,US,USD,10.00,2026-13-01,,,no,bad date\n"
+    b"K6,ZZ,USD,10.00,2026-11-01,,,no,bad jurisdiction\n"
+    b"K7,US,USX,10.00,2026-11-01,,,no,bad currency\n"
+    b"K8,US,USD,10.00,2026-11-01,Europe/Nowhere,,no,bad zone\n"
+    b"K9,US,USD,10.00,2026-11-01,,+1202,no,bad phone\n"
+    b"K10,US,USD,10.00,2026-11-01,,,perhaps,bad flag\n"
+    b"K11,US,USD,10.00,2026-11-01,,,no,Zo\xe9 latin-1\n"
+    b"K1,US,USD,10.00,2026-11-01,,,no,duplicate\n"
+    b",US,USD,10.00,2026-11-01,,,no,no id\n"
+    b"K12,US,USD,10.00\n"
+    b"K13,CN,CNY,88.80,2026-10-01,Asia/Shanghai,+8613812345678,YES,fine\n"
+)
+
+
+def test_corrupted_corpus_every_row_accounted(example_root: Path, tmp_path: Path) -> None:
+    accounts = tmp_path / "corrupt.csv"
+    accounts.write_bytes(CORRUPT)
+    out = tmp_path / "out"
+    _run(example_root, accounts, out)
+    summary = orjson.loads((out / "summary.json").read_bytes())
+    assert (summary["accounts_in"], summary["planned"], summary["excluded"], summary["rejected"]) == (15, 2, 0, 13)
+    rejects = [tuple(r) for r in csv.reader((out / "rejects.csv").open(encoding="utf-8"))][1:]
+    assert [(r[0], r[1], r[2]) for r in rejects] == [
+        ("3", "K2", "R002"),
+        ("4", "K3", "R003"),
+        ("5", "K4", "R004"),
+        ("6", "K5", "R005"),
+        ("7", "K6", "R006"),
+        ("8", "K7", "R007"),
+        ("9", "K8", "R008"),
+        ("10", "K9", "R009"),
+        ("11", "K10", "R010"),
+        ("12", "K11", "R012"),
+        ("13", "K1", "R011"),
+        ("14", "", "R001"),
+        ("15", "K12", "R001"),
+    ]
+    assert rejects[10][3] == "account_id already appeared on line 2"
+    plans = [orjson.loads(line) for line in (out / "plans.jsonl").read_bytes().splitlines()]
+    assert [(p["account_id"], p["status"]) for p in plans] == [
+        ("K1", "active"),
+        ("K13", "paused"),
+    ]  # a dispute pauses collection
+
+
+def test_missing_column_is_a_usage_error_before_any_work(example_root: Path, tmp_path: Path) -> None:
+    accounts = tmp_path / "a.csv"
+    accounts.write_text("account_id,jurisdiction,currency\nA,US,USD\n", encoding="utf-8")
+    with pytest.raises(UserError, match="required column"):
+        _run(example_root, accounts, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    result = CliRunner().invoke(
+        main,
+        ["plan", "--accounts", str(accounts), "--as-of", "2026-11-28", "--out", str(tmp_path / "o"), str(example_root)],
+    )
+    assert result.exit_code == 2
+    assert "required column(s) missing: overdue_amount, due_date" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_plan_prints_the_balance_line_and_explain_words(example_root: Path, tmp_path: Path) -> None:
+    accounts = str(example_root / "examples" / "accounts.csv")
+    history = str(example_root / "examples" / "history.csv")
+    args = ["--accounts", accounts, "--history", history, "--as-of", "2026-11-28"]
+    result = CliRunner().invoke(main, ["plan", *args, "--out", str(tmp_path / "o"), "--quiet", str(example_root)])
+    assert result.exit_code == 0, result.output
+    assert result.output == "accounts_in 66 == planned 50 + excluded 8 + rejected 8\n"
+    explained = CliRunner().invoke(main, ["explain", "US-0056", *args, str(example_root)])
+    assert explained.exit_code == 0, explained.output
+    assert "- tier/mid: the first tier (file order) whose bounds hold — dpd 31–60" in explained.output
+    assert "- step/mid/call@32 due 2026-11-28: suppressed (us-regf.after-conversation)" in explained.output
+    bad_date = CliRunner().invoke(main, ["plan", "--accounts", accounts, "--as-of", "2026-11-31", str(example_root)])
+    assert bad_date.exit_code == 2
+    assert "is not a date" in bad_date.output
+    shutil.rmtree(tmp_path / "o")
