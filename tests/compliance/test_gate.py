@@ -132,3 +132,27 @@ def test_stdin_and_stops(tmp_path: Path) -> None:
 def test_unreadable_requests_file_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["gate", str(tmp_path / "missing.jsonl"), str(REPO)])
     assert result.exit_code == 2
+
+
+def test_file_batches_answer_exactly_like_line_by_line(tmp_path: Path) -> None:
+    bad_account = {**ACCOUNT, "overdue_amount": "-5"}
+    cn = {**ACCOUNT, "account_id": "C-1", "jurisdiction": "CN", "currency": "CNY", "phone": "+8613812345678"}
+    lines = [
+        request(),
+        "{",
+        request(account=bad_account),
+        request(account=cn, channel="sms", at="2026-11-03T22:00:00+08:00"),
+        request(account=cn, history=[{"at": " 2026-11-03T09:00:00+08:00", "channel": "call", "outcome": "connected"}]),
+        request(account={**ACCOUNT, "sms_opt_out": "YES"}, channel="sms"),
+        request(account={**ACCOUNT, "sms_opt_out": "maybe"}, channel="sms"),
+        request(account="A-1"),
+    ]
+    text = "\n".join(lines) + "\n"
+    (tmp_path / "r.jsonl").write_text(text, encoding="utf-8")
+    batched = CliRunner().invoke(main, ["gate", str(tmp_path / "r.jsonl"), str(REPO)])
+    streamed = CliRunner().invoke(main, ["gate", "-", str(REPO)], input=text)
+    assert batched.exit_code == streamed.exit_code == 0
+    assert batched.output == streamed.output
+    assert [json.loads(x)["verdict"] for x in batched.output.splitlines()] == [
+        "allow", "error", "error", "reschedule", "allow", "suppress", "error", "error",
+    ]  # fmt: skip

@@ -24,7 +24,7 @@ def gate_command(requests: str, path: Path) -> None:
     their codes and citations. A malformed line is answered with verdict "error" and the
     stream goes on. Exit 0 once every line is answered, 1 when the policy has errors, 2 when
     REQUESTS cannot be read."""
-    from dunning.compliance.gate import Gate, answer_lines
+    from dunning.compliance.gate import Gate, answer_batches, answer_lines
     from dunning.policy import require_policy
 
     gate = Gate(require_policy(path))
@@ -40,7 +40,7 @@ def gate_command(requests: str, path: Path) -> None:
     except OSError as exc:
         raise UserError(f"cannot read {requests}: {exc.strerror}", "pass a JSON Lines file, or - for stdin") from exc
     with handle:
-        for answer in answer_lines(gate, handle):
+        for answer in answer_batches(gate, handle):
             out.write(answer + b"\n")
     out.flush()
     sys.exit(EXIT_OK)

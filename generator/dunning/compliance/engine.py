@@ -700,7 +700,8 @@ class _CounterState:
         self.debt = debt_id or account.account_id
         self.history = history
         self.planned = planned
-        self._days: dict[tuple[int, str], list[date]] = {}
+        self._days: dict[tuple[int, str], list[int]] = {}
+        self._ordinals: dict[str, tuple[list[int], list[int]]] = {}
 
     def _matches(self, counter: _Counter, contact: Contact, *, planned: bool) -> bool:
         if contact.channel not in counter.channels:
@@ -724,20 +725,34 @@ class _CounterState:
             return (contact.phone or self.account.phone) == self.account.phone
         return True
 
-    def _dates(self, index: int, counter: _Counter, zone_name: str) -> list[date]:
+    def _local_ordinals(self, zone_name: str) -> tuple[list[int], list[int]]:
+        """Local calendar day (ordinal) of every history and planned contact in one zone."""
+        found = self._ordinals.get(zone_name)
+        if found is None:
+            tz = zone(zone_name)
+            found = (
+                [c.at.astimezone(tz).toordinal() for c in self.history],
+                [c.at.astimezone(tz).toordinal() for c in self.planned],
+            )
+            self._ordinals[zone_name] = found
+        return found
+
+    def _dates(self, index: int, counter: _Counter, zone_name: str) -> list[int]:
         key = (index, zone_name)
         found = self._days.get(key)
         if found is None:
-            tz = zone(zone_name)
-            found = [c.at.astimezone(tz).date() for c in self.history if self._matches(counter, c, planned=False)]
-            found.extend(c.at.astimezone(tz).date() for c in self.planned if self._matches(counter, c, planned=True))
-            found.sort()
+            past, planned = self._local_ordinals(zone_name)
+            found = [o for c, o in zip(self.history, past, strict=True) if self._matches(counter, c, planned=False)]
+            found.extend(
+                o for c, o in zip(self.planned, planned, strict=True) if self._matches(counter, c, planned=True)
+            )
             self._days[key] = found
         return found
 
     def refusals(self, at: datetime, *, legal_only: bool, skip_legal: bool = False) -> list[Reason]:
         """Reasons the counters refuse a contact at ``at``."""
         out = []
+        days: dict[str, int] = {}
         for index, counter in enumerate(self.active):
             if legal_only and not counter.legal:
                 continue
@@ -745,7 +760,9 @@ class _CounterState:
                 continue
             zones: Iterable[str] = (counter.fixed_zone,) if counter.fixed_zone else self.zones
             for zone_name in zones:
-                day = _local_date(at, zone_name)
+                day = days.get(zone_name)
+                if day is None:
+                    day = days[zone_name] = at.astimezone(zone(zone_name)).toordinal()
                 message = self._refuse(counter, self._dates(index, counter, zone_name), day)
                 if message:
                     out.append(Reason(counter.reason_code, counter.rule, counter.citation, message))
@@ -753,19 +770,31 @@ class _CounterState:
         return out
 
     @staticmethod
-    def _refuse(counter: _Counter, days: list[date], day: date) -> str:
+    def _refuse(counter: _Counter, days: list[int], day: int) -> str:
+        """Why ``counter`` refuses a contact on local day ``day`` (ordinals), or ''."""
         n = counter.per_days
         if counter.kind == "after":
-            hit = [d for d in days if d <= day < d + timedelta(days=n)]
-            if hit:
-                first_free = max(hit) + timedelta(days=n)
-                return f"a telephone conversation on {max(hit)} (day 1 of {n}) blocks calls until {first_free}"
-            return ""
+            hit = max((d for d in days if d <= day < d + n), default=None)
+            if hit is None:
+                return ""
+            return (
+                f"a telephone conversation on {date.fromordinal(hit)} (day 1 of {n}) "
+                f"blocks calls until {date.fromordinal(hit + n)}"
+            )
+        # counts[i] = contacts on day (day - n + 1 + i); every run of n days holding `day`
+        # is a slice counts[k : k + n], k = 0 … n - 1.
+        low = day - n + 1
+        counts = [0] * (2 * n - 1)
+        for d in days:
+            i = d - low
+            if 0 <= i < 2 * n - 1:
+                counts[i] += 1
+        window = sum(counts[:n])
         for k in range(n):
-            start = day - timedelta(days=n - 1 - k)
-            end = start + timedelta(days=n - 1)
-            count = sum(1 for d in days if start <= d <= end)
-            if count >= counter.max:
+            if k:
+                window += counts[k + n - 1] - counts[k - 1]
+            if window >= counter.max:
+                start, end = date.fromordinal(low + k), date.fromordinal(low + k + n - 1)
                 span = f"{start}" if n == 1 else f"{start}–{end}"
-                return f"{count} counted contact(s) already in {span}; at most {counter.max} in {n} day(s)"
+                return f"{window} counted contact(s) already in {span}; at most {counter.max} in {n} day(s)"
         return ""

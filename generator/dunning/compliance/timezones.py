@@ -6,9 +6,10 @@ Sources, in order:
 2. the postal address: for US accounts the ZIP code (``postal_code``, else a ZIP at the end
    of ``address``) through a small prefix table (``data/us_zip3_zones.csv``); a prefix area
    that straddles a zone line yields every zone it touches;
-3. the phone number (E.164) through ``phonenumbers.timezone``: a geographic number (a US
-   area code, a Chinese number) names its zones; a non-geographic one (toll-free) says
-   nothing about where the person is and is ignored unless it maps to a single zone;
+3. the phone number (E.164) through libphonenumber's time-zone table: a geographic prefix
+   (a US area code) names its zones; a number the table places only by its country code
+   (mobile, toll-free) says nothing about where the person is and counts only when the
+   country has a single zone (China);
 4. the jurisdiction's default zone, only when nothing above gave one.
 
 When sources disagree every candidate is kept: a contact moment must be allowed in all of
@@ -24,8 +25,8 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
-import phonenumbers
-from phonenumbers import timezone as phone_timezone
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
 
 from dunning.accounts.model import Account
 
@@ -66,20 +67,25 @@ def zones_for_zip(zip_code: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=65536)
 def zones_for_phone(phone: str) -> tuple[str, ...]:
-    """Zones a phone number places its holder in (() when it says nothing)."""
-    if not phone:
+    """Zones a phone number places its holder in (() when it says nothing).
+
+    The longest prefix of the E.164 digits in libphonenumber's time-zone table decides (the
+    table ``phonenumbers.timezone`` reads, looked up directly: parsing every number would
+    cost more than the whole gate decision). A match on the bare country calling code — a
+    mobile or toll-free number that the table does not place — says where the person is
+    only when that country has a single zone.
+    """
+    digits = phone[1:] if phone.startswith("+") else ""
+    if not digits.isdigit():
         return ()
-    try:
-        number = phonenumbers.parse(phone, None)
-    except phonenumbers.NumberParseException:
-        return ()
-    if phonenumbers.is_number_geographical(number):
-        zones = phone_timezone.time_zones_for_geographical_number(number)
-    else:
-        zones = phone_timezone.time_zones_for_number(number)
-        if len(zones) != 1:
+    for length in range(min(len(digits), TIMEZONE_LONGEST_PREFIX), 0, -1):
+        zones = TIMEZONE_DATA.get(digits[:length])
+        if zones is None:
+            continue
+        if int(digits[:length]) in COUNTRY_CODE_TO_REGION_CODE and len(zones) != 1:
             return ()
-    return tuple(z for z in zones if z != _UNKNOWN and is_zone(z))
+        return tuple(z for z in zones if z != _UNKNOWN and is_zone(z))
+    return ()
 
 
 def address_zip(account: Account) -> str:
