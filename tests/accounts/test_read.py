@@ -1,0 +1,113 @@
+"""The columnar reader and parse_record agree row for row, in every input format."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from dunning.accounts.model import Account
+from dunning.accounts.read import read_accounts
+from dunning.accounts.record import RowReject, parse_record
+from dunning.errors import UserError
+
+SERVED = frozenset({"CN", "US", "US-MA"})
+HEADER = [
+    "account_id", "jurisdiction", "currency", "overdue_amount", "due_date", "timezone", "phone", "locale",
+    "principal", "promise_to_pay_date", "sms_opt_out", "dispute", "note",
+]  # fmt: skip
+ROWS = [
+    ["A1", "US", "USD", "10.00", "2026-11-01", "", "+14155550123", "en-US", "", "", "yes", "", "x"],
+    ["A2", "US-MA", "USD", "0", "2026-11-01", "America/New_York", "", "", "100.5", "2026-12-01", "No", "TRUE", ""],
+    ["A3", "CN", "CNY", " 12.3 ", "2026-11-01", "Asia/Shanghai", "+8613812345678", "zh-CN", "", "", "", "", ""],
+    ["B1", "US", "USD", "1,0", "2026-11-01", "", "", "", "", "", "", "", ""],
+    ["B2", "US", "USD", "-0.01", "2026-11-01", "", "", "", "", "", "", "", ""],
+    ["B3", "US", "USD", "-0.00", "2026-11-01", "", "", "", "", "", "", "", ""],
+    ["B4", "US", "USD", "1.", "2026-11-01", "", "", "", "1.234", "", "", "", ""],
+    ["B5", "US", "USD", "1", "2026-11-31", "", "", "", "", "", "", "", ""],
+    ["B6", "US", "USD", "1", "2026-11-01", "", "", "", "", "26-12-01", "", "", ""],
+    ["B7", "US-", "USD", "1", "2026-11-01", "", "", "", "", "", "", "", ""],
+    ["B8", "GB", "GBP", "1", "2026-11-01", "", "", "", "", "", "", "", ""],
+    ["B9", "US", "usd", "1", "2026-11-01", "", "", "", "", "", "", "", ""],
+    ["B10", "US", "USD", "1", "2026-11-01", "EST5EDT ", "", "", "", "", "", "", ""],
+    ["B11", "US", "USD", "1", "2026-11-01", "Not/AZone", "", "", "", "", "", "", ""],
+    ["B12", "US", "USD", "1", "2026-11-01", "", "+10005550123", "", "", "", "", "", ""],
+    ["B13", "US", "USD", "1", "2026-11-01", "", "", "en_US", "", "", "", "", ""],
+    ["B14", "US", "USD", "1", "2026-11-01", "", "", "", "", "", "y", "", ""],
+    ["", "US", "USD", "1", "2026-11-01", "", "", "", "", "", "", "", ""],
+    ["B15", "", "", "", "", "", "", "", "", "", "", "", ""],
+    ["B16", "US", "JPY", "1.5", "2026-11-01", "", "", "", "", "", "", "", ""],
+]
+
+
+def _expected() -> list[object]:
+    out: list[object] = []
+    for line, row in enumerate(ROWS, start=2):
+        out.append(parse_record(dict(zip(HEADER, row, strict=True)), line, SERVED))
+    return out
+
+
+def _csv(tmp_path: Path) -> Path:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HEADER)
+    writer.writerows(ROWS)
+    path = tmp_path / "a.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_reader_agrees_with_parse_record(tmp_path: Path, fmt: str) -> None:
+    source = _csv(tmp_path)
+    if fmt != "csv":
+        frame = pl.read_csv(source, infer_schema=False)
+        source = tmp_path / f"a.{fmt}"
+        frame.write_ndjson(source) if fmt == "jsonl" else frame.write_parquet(source)
+    found: list[object] = []
+    for chunk in read_accounts(source, None, SERVED, chunk_rows=7):
+        found.extend(chunk.accounts)
+        found.extend(chunk.rejects)
+    offset = 0 if fmt == "csv" else -1  # JSON Lines and Parquet number rows from 1, CSV counts the header
+    expected = _expected()
+    by_line = sorted(found, key=lambda r: r.line)
+    assert len(by_line) == len(ROWS)
+    for want, got in zip(expected, by_line, strict=True):
+        if isinstance(want, RowReject):
+            assert isinstance(got, RowReject)
+            assert (got.line, got.account_id, got.code, got.message) == (
+                want.line + offset,
+                want.account_id,
+                want.code,
+                want.message,
+            )
+        else:
+            assert isinstance(want, Account)
+            assert got == replace(want, line=want.line + offset)
+
+
+def test_codes_in_the_corpus() -> None:
+    codes = [r.code if isinstance(r, RowReject) else "ok" for r in _expected()]
+    assert codes == [
+        "ok", "ok", "ok", "R002", "R003", "ok", "R004", "R005", "R005", "R006", "R006", "R007", "ok",
+        "R008", "R009", "R014", "R010", "R001", "R001", "R004",
+    ]  # fmt: skip
+
+
+def test_bad_utf8_row_is_rejected_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"account_id,jurisdiction,currency,overdue_amount,due_date,name\nA,US,USD,1,2026-11-01,\xff\xfe\n")
+    (chunk,) = read_accounts(path, None, SERVED)
+    assert chunk.rejects == [RowReject(2, "A", "R012", "the row is not valid UTF-8")]
+
+
+def test_unreadable_or_unknown_format_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="no such accounts file"):
+        list(read_accounts(tmp_path / "missing.csv"))
+    (tmp_path / "a.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(UserError, match="cannot tell the format"):
+        list(read_accounts(tmp_path / "a.txt"))
