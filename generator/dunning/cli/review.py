@@ -60,6 +60,14 @@ def parse_date(value: str | None, option: str) -> date | None:
 @click.option(
     "--examples", default=5, show_default=True, type=click.IntRange(0, 100), help="Example account ids per category."
 )
+@click.option(
+    "--horizon",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 366),
+    envvar="DUNNING_HORIZON",
+    help="Also plan the next DAYS days (as `dunning plan --horizon`).",
+)
 @repo_path
 @user_errors
 def diff_command(
@@ -71,6 +79,7 @@ def diff_command(
     fmt: str,
     fail_on: tuple[str, ...],
     examples: int,
+    horizon: int,
     path: Path,
 ) -> None:
     """Compare the policy at two git revisions: semantic changes in words and, with --accounts,
@@ -95,7 +104,7 @@ def diff_command(
     conditions = parse_conditions(fail_on, with_accounts=accounts is not None)
     as_of_date = parse_date(as_of, "--as-of")
     with ExitStack() as stack:
-        report = run_diff(stack, path, base, head, accounts, as_of_date, history, conditions, examples)
+        report = run_diff(stack, path, base, head, accounts, as_of_date, history, conditions, examples, horizon)
         text = to_json(report) if fmt == "json" else to_markdown(report)
     sys.stdout.write(text)
     sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)

@@ -6,7 +6,6 @@ from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
-from dunning.errors import UserError
 from dunning.review.failon import FailCondition
 from dunning.review.report import DiffReport, Side, Verdict
 from dunning.review.revision import open_revision
@@ -23,6 +22,8 @@ def run_diff(
     history: Path | None = None,
     conditions: tuple[FailCondition, ...] = (),
     examples: int = 5,
+    horizon: int = 0,
+    jobs: int | None = None,
 ) -> DiffReport:
     """The full report. Scratch copies of the revisions live as long as ``stack``."""
     base = stack.enter_context(open_revision(path, base_ref))
@@ -30,10 +31,9 @@ def run_diff(
     changes = semantic_diff(base, head)
     impact = None
     if accounts is not None and as_of is not None:
-        raise UserError(
-            "the impact on accounts needs the planner, which has not landed in this build yet",
-            "run `dunning diff` without --accounts for the semantic changes",
-        )
+        from dunning.review.impact import measure_impact
+
+        impact = measure_impact(base, head, changes, accounts, as_of, history, examples, horizon, jobs)
     report = DiffReport(Side(base.label, base.commit), Side(head.label, head.commit), changes, impact)
     metrics = report.metrics()
     accounts_compared = impact.accounts_compared if impact is not None else 0

@@ -1,0 +1,105 @@
+"""Impact: both fixture revisions planned on a small portfolio, every count checked by hand.
+
+As of Monday 2026-11-30. Every account below lands in the champion arm of `soft-start` in both
+revisions (hash buckets < 7000, checked), so the experiment's share change moves nobody.
+
+- A1 US, dpd 5: early in both; the day-5 call is planned in both (head's call window ends
+  at 19:00 instead of 20:00, so the message is re-rendered: the call script reads the same).
+- A2 CN, dpd 33: base mid (31-60) → head early (1-35): a tier move; base offers the
+  payment plan (tiers mid, late), head offers nothing: offer changed. No step due on day 33.
+- A3 US, dpd 14, has email: base sends the day-14 email; head removed that step, but its
+  call now repeats every 3 days from day 5 (5, 8, 11, 14): still contacted, one email on
+  2026-11-30 removed and one call added.
+- A4 CN, dpd 1, segment staff: base excludes staff; head has no such exclusion and sends the
+  day-1 text: no longer excluded, newly contacted, one sms added.
+- A5 CN, dpd 1: the day-1 text in both; its zh-CN wording changed: message changed.
+- A6 US, dpd 200: base recovery (91+) → head write-off (181+): a tier move; no step due.
+- A7 GB: neither policy serves GB: a rejected row, not compared.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from dunning.plan.arms import bucket
+from dunning.review.impact import measure_impact
+from dunning.review.revision import open_revision
+from dunning.review.semantic import semantic_diff
+
+ACCOUNTS = """account_id,jurisdiction,currency,overdue_amount,due_date,email,segment,timezone
+A1,US,USD,250.00,2026-11-25,,,America/New_York
+A2,CN,CNY,1200.00,2026-10-28,,,Asia/Shanghai
+A3,US,USD,300.00,2026-11-16,a3@example.com,,America/Chicago
+A4,CN,CNY,800.00,2026-11-29,,staff,Asia/Shanghai
+A5,CN,CNY,900.00,2026-11-29,,,Asia/Shanghai
+A6,US,USD,5000.00,2026-05-14,,,America/New_York
+A7,GB,GBP,100.00,2026-11-01,,,Europe/London
+"""
+AS_OF = date(2026, 11, 30)
+
+
+def test_impact_counts_on_a_small_portfolio(policy_git: Path, tmp_path: Path) -> None:
+    assert all(bucket("soft-start", f"A{i}") < 7000 for i in range(1, 7))
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(ACCOUNTS, encoding="utf-8")
+    with open_revision(policy_git, "base") as base, open_revision(policy_git, "main") as head:
+        impact = measure_impact(base, head, semantic_diff(base, head), accounts, AS_OF, examples=3)
+    data = impact.to_json()
+    assert (data["accounts_in"], data["rejected_rows"], data["accounts_compared"]) == (7, 1, 6)
+    assert {k: v for k, v in data["categories"].items() if v["accounts"]} == {
+        "tier-moves": {"accounts": 2, "examples": ["A2", "A6"]},
+        "newly-contacted": {"accounts": 1, "examples": ["A4"]},
+        "no-longer-excluded": {"accounts": 1, "examples": ["A4"]},
+        "offers-changed": {"accounts": 1, "examples": ["A2"]},
+        "messages-changed": {"accounts": 1, "examples": ["A5"]},
+    }
+    assert data["tier_matrix"] == {
+        "labels": ["early", "mid", "recovery", "write-off"],
+        "counts": [[4, 0, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 0, 0]],
+    }
+    assert data["actions"] == [
+        {"channel": "call", "day": "2026-11-30", "added": 1, "removed": 0},
+        {"channel": "email", "day": "2026-11-30", "added": 0, "removed": 1},
+        {"channel": "sms", "day": "2026-11-30", "added": 1, "removed": 0},
+    ]
+    assert data["messages_by_template"] == {"sms-early": 1}
+    assert data["render_failures"] == 0
+    assert (impact.metrics()["actions-added"], impact.metrics()["actions-removed"]) == (2, 1)
+
+
+def test_text_only_change_reuses_the_base_plans(policy_git: Path, tmp_path: Path) -> None:
+    # Only template wording differs: plans are identical; the head fixture texts A4 and A5 on day 1.
+    sms = policy_git / "templates" / "sms" / "sms-early.zh-CN.j2"
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(ACCOUNTS, encoding="utf-8")
+    sms.write_text(sms.read_text(encoding="utf-8").replace("及时", "尽快"), encoding="utf-8")
+    with open_revision(policy_git, "main") as base, open_revision(policy_git, None) as head:
+        changes = semantic_diff(base, head)
+        assert [c.kind for c in changes] == ["template.wording"]
+        impact = measure_impact(base, head, changes, accounts, AS_OF)
+    counts = {k: v["accounts"] for k, v in impact.to_json()["categories"].items() if v["accounts"]}
+    assert counts == {"messages-changed": 2}
+    assert impact.examples["messages-changed"] == ["A4", "A5"]
+
+
+def test_cli_impact_markdown_and_fail_on_a_share(policy_git: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from dunning.cli import main
+
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(ACCOUNTS, encoding="utf-8")
+    args = ["diff", "--base", "base", "--head", "main", "--accounts", str(accounts), "--as-of", "2026-11-30"]
+    result = CliRunner().invoke(main, [*args, "--fail-on", "tier-moves>30%", str(policy_git)])
+    assert result.exit_code == 1, result.stderr
+    out = result.stdout.splitlines()
+    assert "❌ **Fails**: `tier-moves>30%` (measured 33.33%)" in out
+    assert "#### Impact on 6 accounts (as of 2026-11-30)" in out
+    assert "| change tier | 2 | 33.3% | `A2`, `A6` |" in out
+    assert "| `mid` | 1 | · | · | · |" in out
+    result = CliRunner().invoke(main, [*args, "--fail-on", "tier-moves>40%", str(policy_git)])
+    assert result.exit_code == 0
+    result = CliRunner().invoke(main, [*args[:-2], "--as-of", "30/11/2026", str(policy_git)])
+    assert result.exit_code == 2
+    assert "--as-of '30/11/2026' is not a date" in result.stderr
