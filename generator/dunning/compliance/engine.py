@@ -44,7 +44,7 @@ StopEffect = Literal["exclude", "pause", "suppress"]
 
 SEARCH_DAYS = 60  # how far ``earliest`` looks ahead before giving up (→ suppress)
 # Outcomes a policy cap counts when it lists none: everything that reached the network.
-DEFAULT_CAP_OUTCOMES_EXCLUDED = ("failed", "busy")
+DEFAULT_CAP_OUTCOMES_EXCLUDED = frozenset(("failed", "busy"))
 _CACHE_LIMIT = 500_000
 
 
@@ -121,7 +121,7 @@ class _Counter:
     max: int
     per_days: int
     per: str  # debt | debtor | number
-    counts: tuple[str, ...] | None  # None: the cap's default (all but failed/busy)
+    counts: frozenset[str] | None  # None: the cap's default (all but failed/busy)
     fixed_zone: str | None
     legal: bool
     one_debt_products: tuple[str, ...] = ()
@@ -157,6 +157,7 @@ class ContactEngine:
         self._jurisdictions: dict[str, _Jurisdiction] = {}
         self._windows: dict[tuple[Any, ...], tuple[Interval, ...]] = {}
         self._reasons: dict[tuple[Any, ...], Reason | None] = {}
+        self._counters: dict[tuple[str, str], tuple[_Counter, ...]] = {}
 
     # ------------------------------------------------------------------ jurisdictions
     def jurisdiction(self, code: str) -> _Jurisdiction:
@@ -199,7 +200,7 @@ class ContactEngine:
                         max=int(params.get("max", 0)),
                         per_days=int(params.get("days", params.get("per_days", 1))),
                         per=rule.per or "debt",
-                        counts=rule.counts,
+                        counts=frozenset(rule.counts),
                         fixed_zone=params.get("timezone"),
                         legal=True,
                         one_debt_products=tuple(params.get("one_debt_products") or ()),
@@ -228,7 +229,7 @@ class ContactEngine:
                     max=cap.max,
                     per_days=cap.per_days,
                     per=cap.scope,
-                    counts=cap.outcomes or None,
+                    counts=frozenset(cap.outcomes) if cap.outcomes else None,
                     fixed_zone=None,
                     legal=False,
                     describe=cap.description,
@@ -247,6 +248,14 @@ class ContactEngine:
             opt_out_rule=opt_out,
             caps=caps,
         )
+
+    def counters_for(self, j: _Jurisdiction, channel: str) -> tuple[_Counter, ...]:
+        """The frequency rules (law and policy) that count contacts on ``channel``."""
+        key = (j.code, channel)
+        found = self._counters.get(key)
+        if found is None:
+            found = self._counters[key] = tuple(c for c in j.counters if channel in c.channels)
+        return found
 
     # ------------------------------------------------------------------ time zones
     def timezones(self, account: Account) -> tuple[str, ...]:
@@ -696,34 +705,12 @@ class _CounterState:
     ) -> None:
         self.account = account
         self.zones = zones
-        self.active = [c for c in j.counters if channel in c.channels]
+        self.active = engine.counters_for(j, channel)
         self.debt = debt_id or account.account_id
         self.history = history
         self.planned = planned
         self._days: dict[tuple[int, str], list[int]] = {}
         self._ordinals: dict[str, tuple[list[int], list[int]]] = {}
-
-    def _matches(self, counter: _Counter, contact: Contact, *, planned: bool) -> bool:
-        if contact.channel not in counter.channels:
-            return False
-        if counter.kind == "after":
-            if planned or contact.outcome not in (counter.counts or ()):
-                return False
-        elif not planned:
-            if counter.counts is None:
-                if contact.outcome in DEFAULT_CAP_OUTCOMES_EXCLUDED:
-                    return False
-            elif contact.outcome not in counter.counts:
-                return False
-        if counter.per == "debt":
-            if self.account.product and self.account.product in counter.one_debt_products:
-                return True
-            contact_debt = contact.debt_id or contact.account_id
-            same_account_undated = not contact.debt_id and contact.account_id in ("", self.account.account_id)
-            return same_account_undated or contact_debt == self.debt
-        if counter.per == "number":
-            return (contact.phone or self.account.phone) == self.account.phone
-        return True
 
     def _local_ordinals(self, zone_name: str) -> tuple[list[int], list[int]]:
         """Local calendar day (ordinal) of every history and planned contact in one zone."""
@@ -738,15 +725,45 @@ class _CounterState:
         return found
 
     def _dates(self, index: int, counter: _Counter, zone_name: str) -> list[int]:
+        """Local days (ordinals, in ``zone_name``) of the contacts ``counter`` counts.
+
+        History counts by outcome (``counts``; None: all but failed and busy); planned
+        contacts always count, except as conversations. Per debt: a record's ``debt_id``
+        must match, and a record without one counts against every debt of its account.
+        Per number: a record without a number counts against the account's number.
+        """
         key = (index, zone_name)
         found = self._days.get(key)
-        if found is None:
-            past, planned = self._local_ordinals(zone_name)
-            found = [o for c, o in zip(self.history, past, strict=True) if self._matches(counter, c, planned=False)]
-            found.extend(
-                o for c, o in zip(self.planned, planned, strict=True) if self._matches(counter, c, planned=True)
-            )
-            self._days[key] = found
+        if found is not None:
+            return found
+        past, planned = self._local_ordinals(zone_name)
+        account = self.account
+        channels, counts, per = counter.channels, counter.counts, counter.per
+        after = counter.kind == "after"
+        any_debt = per != "debt" or bool(account.product and account.product in counter.one_debt_products)
+        found = []
+        for contacts, ordinals, is_planned in ((self.history, past, False), (self.planned, planned, True)):
+            if is_planned and after:
+                continue
+            for c, ordinal in zip(contacts, ordinals, strict=True):
+                if c.channel not in channels:
+                    continue
+                if not is_planned:
+                    if counts is None:
+                        if c.outcome in DEFAULT_CAP_OUTCOMES_EXCLUDED:
+                            continue
+                    elif c.outcome not in counts:
+                        continue
+                if not any_debt:
+                    if c.debt_id:
+                        if c.debt_id != self.debt:
+                            continue
+                    elif c.account_id and c.account_id != account.account_id and c.account_id != self.debt:
+                        continue
+                elif per == "number" and (c.phone or account.phone) != account.phone:
+                    continue
+                found.append(ordinal)
+        self._days[key] = found
         return found
 
     def refusals(self, at: datetime, *, legal_only: bool, skip_legal: bool = False) -> list[Reason]:
