@@ -178,3 +178,23 @@ def test_cli_render_exit_codes(plan_dir: Path, example_root: Path) -> None:
     missing = runner.invoke(main, ["render", "--plans", str(plan_dir / "nope"), str(example_root)])
     assert missing.exit_code == 2
     assert "no plans here" in missing.output and "Traceback" not in missing.output
+
+
+def test_email_headers_cannot_be_injected() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from dunning.render.email import email_bytes
+
+    context = {
+        "account": {"id": "X1", "name": "Eve\r\nBcc: victim@example.org", "email": "eve@example.com"},
+        "action": {"id": "X1-a-email1-20261128", "not_before": datetime(2026, 11, 28, 9, tzinfo=timezone(timedelta()))},
+        "company": {"name": "Co", "email": "c@example.com", "unsubscribe_url": "https://example.com/u"},
+        "locale": "en-US",
+    }
+    raw = email_bytes(context, {"subject": "Hi\nBcc: x@example.org", "text": "t", "html": "<p>t</p>"}, "t.j2")
+    message = email.message_from_bytes(raw, policy=email_policy.default)
+    assert message["Bcc"] is None
+    assert str(message["Subject"]) == "Hi Bcc: x@example.org"
+    assert str(message["To"]) == '"Eve Bcc: victim@example.org" <eve@example.com>'
+    with pytest.raises(Exception, match="no usable email address"):
+        email_bytes({**context, "account": {**context["account"], "email": "a@b.c>\r\nX: y"}}, {}, "t.j2")

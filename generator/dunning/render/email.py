@@ -1,69 +1,103 @@
 """Email channel: one RFC 5322 message per action under ``messages/email/``.
 
-multipart/alternative (plain text, then HTML) built with :class:`email.message.EmailMessage`
-under ``policy=SMTP`` (CRLF, RFC 2047-encoded UTF-8 headers). The output is byte-stable:
-the Date is the planned send time (with the debtor's offset), the Message-ID and the MIME
-boundary are derived from the action id, and nothing reads the clock or a random source.
+multipart/alternative (plain text, then HTML), CRLF line endings, UTF-8 headers as RFC 2047
+encoded-words (:class:`email.header.Header`), UTF-8 bodies in base64 (7bit when the text is
+plain ASCII). The output is byte-stable: the Date is the planned send time (with the
+debtor's offset), the Message-ID and the MIME boundary are derived from the action id, and
+nothing reads the clock or a random source.
+
+Why not ``EmailMessage(policy=SMTP)``: it produced the same structure but took ~20 ms per
+message here (its header parser and folder), i.e. minutes for a large book; composing the
+few headers directly takes well under a millisecond. Every message is checked in the tests
+by parsing it back with :mod:`email` (``policy=default``) and comparing headers and bodies.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
-from email import policy as email_policy
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
+import re
+from email.header import Header
+from email.utils import format_datetime, formataddr
 from typing import Any
 
+from dunning.render.files import file_stem
 from dunning.render.sandbox import RenderError
 
 BLOCKS = ("subject", "text", "html")
+CRLF = "\r\n"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_ADDR = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
-def _domain(address: str) -> str:
-    return address.rpartition("@")[2] or "localhost"
+def _clean(value: str) -> str:
+    """One header line: no CR/LF or other controls (header injection), single spaces."""
+    return " ".join(_CONTROL.sub(" ", value).split())
 
 
-def _address(display: str, addr: str) -> Address:
-    local, _, domain = addr.partition("@")
-    return Address(display_name=display, username=local, domain=domain)
+def _header(name: str, value: str) -> str:
+    value = _clean(value)
+    if value.isascii() and len(name) + 2 + len(value) <= 78:
+        return f"{name}: {value}{CRLF}"
+    encoded = Header(value, "utf-8" if not value.isascii() else "us-ascii", header_name=name).encode(linesep=CRLF)
+    return f"{name}: {encoded}{CRLF}"
+
+
+def _mailbox(display: str, addr: str) -> str:
+    return str(formataddr((_clean(display), addr), charset="utf-8"))
+
+
+def _body(text: str) -> tuple[str, str]:
+    """(Content-Transfer-Encoding, encoded body with CRLF line ends, ending in CRLF: the CRLF
+    before the next boundary belongs to the boundary, RFC 2046 5.1.1)."""
+    lines = text.split("\n")
+    if text.isascii() and all(len(line) <= 900 for line in lines):
+        return "7bit", CRLF.join(lines)
+    encoded = base64.encodebytes(text.replace("\n", CRLF).encode("utf-8")).decode("ascii")
+    return "base64", encoded.replace("\n", CRLF)
+
+
+def _part(subtype: str, text: str) -> str:
+    transfer, body = _body(text)
+    return f'Content-Type: text/{subtype}; charset="utf-8"{CRLF}Content-Transfer-Encoding: {transfer}{CRLF}{CRLF}{body}'
 
 
 def email_bytes(context: dict[str, Any], parts: dict[str, str], template_file: str) -> bytes:
     """The message for one action as bytes; RenderError when it cannot be addressed."""
     account, action, company = context["account"], context["action"], context["company"]
     to = account["email"]
-    if not to or "@" not in to:
+    if not to or not _ADDR.match(to):
         raise RenderError(template_file, None, "the account has no usable email address", account["id"])
-    subject = " ".join(parts["subject"].split())
+    subject = _clean(parts["subject"])
     if not subject:
         raise RenderError(template_file, None, "the subject block is empty", account["id"])
     digest = hashlib.sha256(action["id"].encode("utf-8")).hexdigest()
-    message = EmailMessage(policy=email_policy.SMTP)
-    try:
-        message["From"] = _address(company["name"], company["email"])
-        message["To"] = _address(account["name"], to)
-    except (ValueError, IndexError):
-        raise RenderError(template_file, None, "the email address is not valid", account["id"]) from None
-    message["Subject"] = subject
-    message["Date"] = format_datetime(action["not_before"])
-    message["Message-ID"] = f"<{digest[:32]}.{action['id']}@{_domain(company['email'])}>"
-    unsubscribe = company["unsubscribe_url"]
-    sep = "&" if "?" in unsubscribe else "?"
-    # short URIs: a header token longer than a line would be folded into an encoded-word
-    mailto = f"<mailto:{company['email']}?subject=unsubscribe>"
-    message["List-Unsubscribe"] = f"{mailto}, <{unsubscribe}{sep}m={digest[:16]}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message["Content-Language"] = context["locale"]
-    message["X-Dunning-Action"] = action["id"]
     text = parts["text"].strip("\n") + "\n"
     html = parts["html"].strip("\n") + "\n"
-    message.set_content(text, charset="utf-8")
-    message.add_alternative(html, subtype="html", charset="utf-8")
     boundary = f"=_dunning_{digest[:40]}"
     if boundary in text or boundary in html:  # never in practice; stay correct anyway
         boundary = f"=_dunning_{hashlib.sha256((digest + text + html).encode('utf-8')).hexdigest()}"
-    message.set_boundary(boundary)
-    for part in message.iter_parts():
-        del part["MIME-Version"]  # add_alternative copies it into the part; it belongs at the top only
-    return message.as_bytes()
+    unsubscribe = company["unsubscribe_url"]
+    sep = "&" if "?" in unsubscribe else "?"
+    domain = company["email"].rpartition("@")[2] or "localhost"
+    headers = [
+        f"From: {_mailbox(company['name'], company['email'])}{CRLF}",
+        f"To: {_mailbox(account['name'], to)}{CRLF}",
+        _header("Subject", subject),
+        f"Date: {format_datetime(action['not_before'])}{CRLF}",
+        f"Message-ID: <{digest[:32]}.{file_stem(action['id'])}@{domain}>{CRLF}",
+        # one URI per line: RFC 2369 allows folding between them
+        f"List-Unsubscribe: <mailto:{company['email']}?subject=unsubscribe>,{CRLF}"
+        f" <{unsubscribe}{sep}m={digest[:16]}>{CRLF}",
+        f"List-Unsubscribe-Post: List-Unsubscribe=One-Click{CRLF}",
+        f"Content-Language: {_clean(context['locale'])}{CRLF}",
+        f"X-Dunning-Action: {file_stem(action['id'])}{CRLF}",
+        f"MIME-Version: 1.0{CRLF}",
+        f'Content-Type: multipart/alternative;{CRLF} boundary="{boundary}"{CRLF}',
+    ]
+    body = (
+        f"{CRLF}--{boundary}{CRLF}{_part('plain', text)}"
+        f"{CRLF}--{boundary}{CRLF}{_part('html', html)}"
+        f"{CRLF}--{boundary}--{CRLF}"
+    )
+    return ("".join(headers) + body).encode("ascii")
