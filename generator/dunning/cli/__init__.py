@@ -14,7 +14,7 @@ from dunning.cli.gate import gate_command
 from dunning.cli.handbook import handbook_group
 from dunning.cli.plan import explain_command, plan_command
 from dunning.cli.render import render_command
-from dunning.cli.review import diff_command
+from dunning.cli.review import diff_command, simulate_command
 from dunning.cli.schema import schema_command
 from dunning.cli.validate import validate_command
 
@@ -32,6 +32,7 @@ main.add_command(handbook_group)
 main.add_command(plan_command)
 main.add_command(explain_command)
 main.add_command(diff_command)
+main.add_command(simulate_command)
 main.add_command(render_command)
 main.add_command(build_command)
 main.add_command(gate_command)

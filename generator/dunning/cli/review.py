@@ -108,3 +108,76 @@ def diff_command(
         text = to_json(report) if fmt == "json" else to_markdown(report)
     sys.stdout.write(text)
     sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
+
+
+@click.command("simulate")
+@click.option(
+    "--accounts",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="DUNNING_ACCOUNTS",
+    help="Account snapshot (CSV, JSON Lines or Parquet).",
+)
+@click.option("--from", "start", required=True, envvar="DUNNING_FROM", help="First simulated day (YYYY-MM-DD).")
+@click.option("--days", required=True, type=click.IntRange(1, 366), envvar="DUNNING_DAYS", help="Days to simulate.")
+@click.option(
+    "--history", type=click.Path(dir_okay=False, path_type=Path), envvar="DUNNING_HISTORY", help="Contact history."
+)
+@click.option(
+    "--cure-rate",
+    "cure_rate",
+    default=None,
+    envvar="DUNNING_CURE_RATE",
+    help="Daily probability (0-1) that an account pays in full and drops out.",
+)
+@click.option("--seed", default=0, show_default=True, type=int, envvar="DUNNING_SEED", help="Seed of the cure draws.")
+@click.option(
+    "--out",
+    default="forecast",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="DUNNING_OUT",
+    help="Output folder: channels.csv, tiers.csv, summary.json, load/tiers charts (PNG, SVG).",
+)
+@repo_path
+@user_errors
+def simulate_command(
+    accounts: Path,
+    start: str,
+    days: int,
+    history: Path | None,
+    cure_rate: str | None,
+    seed: int,
+    out: Path,
+    path: Path,
+) -> None:
+    """Project the cadence day by day from --from, assuming no payments (and, with --cure-rate,
+    a daily cure probability), carrying the simulated contacts forward so caps apply."""
+    from decimal import Decimal, InvalidOperation
+
+    from dunning.policy import require_policy
+    from dunning.review.forecast import write_forecast
+    from dunning.review.simulate import simulate
+
+    first = parse_date(start, "--from")
+    assert first is not None
+    rate = None
+    if cure_rate is not None:
+        try:
+            rate = Decimal(cure_rate)
+        except InvalidOperation:
+            rate = None
+        if rate is None or not rate.is_finite() or not Decimal(0) <= rate <= Decimal(1):
+            raise UserError(f"--cure-rate {cure_rate!r} is not a probability", "write a number from 0 to 1, e.g. 0.02")
+    if not accounts.is_file():
+        raise UserError(f"{accounts}: no such accounts file", "check the --accounts path")
+    policy = require_policy(path)
+    forecast = simulate(policy, accounts, first, days, history, rate, seed)
+    data = write_forecast(forecast, policy, out, rate, seed)
+    peak = data["peak"]["all"]
+    click.echo(
+        f"simulated {data['simulated']} accounts over {days} days from {first} "
+        f"(rejected {data['rejected']}, cured {data['cured']}); busiest day {peak['day']} "
+        f"with {peak['contacts']} contacts; wrote {out}/"
+    )
+    sys.exit(EXIT_OK)

@@ -1,0 +1,141 @@
+"""Benchmark: `dunning diff` with impact on N synthetic accounts (default 100k).
+
+usage: .venv/bin/python benchmarks/diff_bench.py [N] [--keep DIR]
+
+Builds a scratch git repository from the bundled example (base commit), then changes it the
+way a real pull request would (head = working tree): the early tier ends 5 days later, calls
+on US weekdays end an hour earlier, the payment plan has 8 instalments and one SMS is
+reworded — so both policies are planned in full and messages re-rendered. The accounts come
+from /work/shared/bench/make_accounts.py. Side by side, `dunning plan` on the same snapshot
+gives the reference (a diff plans twice and reads once). Prints wall time and peak RSS of
+each command; the target is a diff under 60 s.
+"""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DUNNING = ROOT / ".venv" / "bin" / "dunning"
+MAKE_ACCOUNTS = Path("/work/shared/bench/make_accounts.py")
+AS_OF = "2026-11-28"
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    if old not in text:
+        raise SystemExit(f"benchmark edit no longer applies to {path}: {old!r}")
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+def _timed(label: str, argv: list[str]) -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{label} failed ({done.returncode}):\n{done.stderr}")
+    rss = max(peak, before) / 1024
+    print(f"{label:<28} {wall:7.1f} s   peak RSS (largest child so far) {rss:6.0f} MB")
+    return wall, rss
+
+
+def main() -> None:
+    """Run the benchmark once and print the figures."""
+    args = sys.argv[1:]
+    keep = None
+    if "--keep" in args:
+        keep = Path(args[args.index("--keep") + 1])
+        del args[args.index("--keep") : args.index("--keep") + 2]
+    n = int(args[0]) if args else 100_000
+    work = Path(tempfile.mkdtemp(prefix="diff-bench-")) if keep is None else keep
+    work.mkdir(parents=True, exist_ok=True)
+    repo = work / "repo"
+    if repo.exists():
+        shutil.rmtree(repo)
+    repo.mkdir()
+    for folder in ("policies", "templates"):
+        shutil.copytree(ROOT / folder, repo / folder)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "base")
+    _edit(repo / "policies" / "tiers.yaml", "dpd: {min: 8, max: 30}", "dpd: {min: 8, max: 35}")
+    _edit(repo / "policies" / "tiers.yaml", "dpd: {min: 31, max: 60}", "dpd: {min: 36, max: 60}")
+    _edit(
+        repo / "policies" / "timetables.yaml",
+        'workdays: "09:00-20:00"\n        sat:',
+        'workdays: "09:00-19:00"\n        sat:',
+    )
+    _edit(repo / "policies" / "offers.yaml", "instalments: 6", "instalments: 8")
+    sms = repo / "templates" / "sms" / "sms-early.en-US.j2"
+    sms.write_text(sms.read_text(encoding="utf-8").replace(" ", "  ", 1), encoding="utf-8")
+
+    accounts = work / f"accounts-{n}.csv"
+    if not accounts.exists():
+        subprocess.run([sys.executable, str(MAKE_ACCOUNTS), str(n), str(accounts)], check=True)
+    print(f"{n} accounts, as of {AS_OF}, {accounts.stat().st_size / 1e6:.1f} MB CSV")
+    _timed(
+        "dunning plan (reference)",
+        [
+            str(DUNNING),
+            "plan",
+            "--accounts",
+            str(accounts),
+            "--as-of",
+            AS_OF,
+            "--out",
+            str(work / "plan"),
+            "--quiet",
+            str(repo),
+        ],
+    )
+    out = work / "diff.json"
+    with out.open("w") as fh:
+        start = time.perf_counter()
+        done = subprocess.run(
+            [
+                str(DUNNING),
+                "diff",
+                "--base",
+                "HEAD",
+                "--accounts",
+                str(accounts),
+                "--as-of",
+                AS_OF,
+                "--format",
+                "json",
+                str(repo),
+            ],
+            stdout=fh,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+        wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"dunning diff failed ({done.returncode}):\n{done.stderr}")
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"{'dunning diff --accounts':<28} {wall:7.1f} s   peak RSS (largest child so far) {rss:6.0f} MB")
+    print(f"target: diff under 60 s -> {'met' if wall < 60 else 'NOT met'}; report in {out}")
+    if keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
