@@ -7,7 +7,8 @@ our own; the test policy has wide windows so the law decides unless a test says 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from dunning.accounts.model import Contact
 from dunning.compliance.engine import ContactEngine, Verdict
@@ -343,3 +344,15 @@ def test_law_and_policy_reasons_are_both_given(engine: ContactEngine) -> None:
     # 21:30 on a Sunday for a text: the law (after 21:00) and the policy (no Sunday texts).
     v = engine.check(US, "sms", at("2026-11-01T21:30:00-05:00"), [])
     assert summary(v) == ("reschedule", "reschedule", "2026-11-02T08:00:00-05:00", ["us-regf.call-hours", "weekday"])
+
+
+def test_earliest_never_falls_on_a_day_the_account_is_excluded(engine: ContactEngine) -> None:
+    # Due 2026-10-03: on 11-02 the account is 30 days past due (tier early); from 11-03 it is
+    # in tier late, where the small-balance exclusion stops contact. The one-call-a-day cap
+    # refuses 11-02, and no later day is free of the exclusion.
+    small = account(jurisdiction="GB", currency="GBP", timezone="Europe/London", overdue_amount=Decimal("5.00"),
+                    due_date=date(2026, 10, 3))  # fmt: skip
+    v = engine.check(small, "call", at("2026-11-02T12:00:00+00:00"), [call("2026-11-02T09:00:00+00:00")])
+    assert summary(v) == ("suppress", "allow", None, ["cap/gb-one-call-a-day", "horizon"])
+    assert engine.check(small, "call", at("2026-11-03T12:00:00+00:00"), []).verdict == "suppress"
+    assert engine.check(small, "call", at("2026-11-03T12:00:00+00:00"), []).reasons[0].code == "exclusion/small-balance"

@@ -551,7 +551,7 @@ class ContactEngine:
             return Verdict("suppress", legal_verdict, None, reasons)
         if not reasons:
             return Verdict("allow", legal_verdict, None, ())
-        earliest = self._earliest(account, channel, at, zones, counters)
+        earliest = self._earliest(account, channel, at, zones, counters, history, tier_id, purpose)
         if earliest is None:
             horizon = Reason(
                 "horizon",
@@ -608,14 +608,40 @@ class ContactEngine:
         return []
 
     def _earliest(
-        self, account: Account, channel: str, at: datetime, zones: tuple[str, ...], counters: _CounterState
+        self,
+        account: Account,
+        channel: str,
+        at: datetime,
+        zones: tuple[str, ...],
+        counters: _CounterState,
+        history: Sequence[Contact],
+        tier_id: str | None,
+        purpose: str | None,
     ) -> datetime | None:
+        """The first moment from ``at`` that :meth:`check` would allow (None within the bound).
+
+        Exclusions whose conditions depend on the date (a tier the account grows into, a
+        promise that lapses) are evaluated again for every later day, so a moment that
+        is only free of caps but falls on a day the account is excluded is never offered.
+        """
         tz = zone(zones[0])
         first_day = _local_date(at, zones[0])
         instant = int(at.timestamp())
+        dated = any(_needs_date(e.when) for e in self.policy.exclusions)
         for offset in range(SEARCH_DAYS + 1):
             day = first_day + timedelta(days=offset)
-            for start, end in self._intervals(zones, account.jurisdiction, channel, day, layer="both"):
+            intervals = self._intervals(zones, account.jurisdiction, channel, day, layer="both")
+            if not intervals or intervals[-1][1] <= instant:
+                continue
+            if (
+                dated
+                and offset
+                and any(
+                    s.blocks(channel, purpose) for s in self.stops(account, as_of=day, tier_id=tier_id, history=history)
+                )
+            ):
+                continue
+            for start, end in intervals:
                 if end <= instant:
                     continue
                 moment = datetime.fromtimestamp(max(start, instant), tz)
