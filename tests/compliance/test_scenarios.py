@@ -356,3 +356,27 @@ def test_earliest_never_falls_on_a_day_the_account_is_excluded(engine: ContactEn
     assert summary(v) == ("suppress", "allow", None, ["cap/gb-one-call-a-day", "horizon"])
     assert engine.check(small, "call", at("2026-11-03T12:00:00+00:00"), []).verdict == "suppress"
     assert engine.check(small, "call", at("2026-11-03T12:00:00+00:00"), []).reasons[0].code == "exclusion/small-balance"
+
+
+# --- rendered content (the gate's optional `content`) -------------------------------------------------
+
+
+def test_us_text_without_opt_out_or_disclosure_is_refused(engine: ContactEngine) -> None:
+    moment = at("2026-11-03T10:00:00-05:00")
+    good = "This is a communication from a debt collector. Your payment is due. Reply STOP to opt out."
+    assert summary(engine.check(US, "sms", moment, [], content=good)) == ("allow", "allow", None, [])
+    v = engine.check(US, "sms", moment, [], content="Your payment is due. Reply STOP to opt out.")
+    assert summary(v) == ("suppress", "suppress", None, ["us-regf.mini-miranda"])
+    assert v.reasons[0].message == "the sms content has no debt-collector disclosure; send it only with the disclosure"
+    v = engine.check(US, "email", moment, [], content="From a debt collector: your payment is due.")
+    assert summary(v) == ("suppress", "suppress", None, ["us-regf.opt-out-notice"])
+    # a letter needs the disclosure but no opt-out; a notice under cease names its purpose
+    assert engine.check(US, "letter", moment, [], content="A letter from a debt collector.").verdict == "allow"
+    assert engine.check(US, "letter", moment, [], content="Account closed.", purpose="reply").verdict == "allow"
+
+
+def test_content_rules_are_us_only(engine: ContactEngine) -> None:
+    assert (
+        engine.check(CN, "sms", at("2026-11-03T10:00:00+08:00"), [], content="【示例金融】您的账单已逾期。").verdict
+        == "allow"
+    )

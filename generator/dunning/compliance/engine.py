@@ -18,6 +18,7 @@ pack fixes one (China: Asia/Shanghai). A planned contact counts like a placed on
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -143,6 +144,7 @@ class _Jurisdiction:
     law_stops: tuple[law.LawRule, ...]
     opt_out_rule: law.LawRule | None
     caps: tuple[FrequencyCap, ...] = field(default_factory=tuple)
+    disclosures: tuple[tuple[law.LawRule, tuple[re.Pattern[str], ...]], ...] = ()
 
 
 def _local_date(instant: datetime, zone_name: str) -> date:
@@ -186,6 +188,7 @@ class ContactEngine:
         counters: list[_Counter] = []
         stops: list[law.LawRule] = []
         opt_out: law.LawRule | None = None
+        disclosures: list[tuple[law.LawRule, tuple[re.Pattern[str], ...]]] = []
         for rule, params in rules:
             if rule.kind == "hours":
                 hours.append(_Hours(rule, law.clock(params["start"]), law.clock(params["end"]), params.get("timezone")))
@@ -211,6 +214,8 @@ class ContactEngine:
                 stops.append(rule)
             elif rule.kind == "opt_out":
                 opt_out = opt_out or rule
+            elif rule.kind == "disclosure" and params.get("patterns"):
+                disclosures.append((rule, tuple(re.compile(str(p)) for p in params["patterns"])))
         timetable = self.policy.timetable_for(code)
         holidays = timetable.holidays if timetable is not None else (setting.holidays if setting else None)
         caps = tuple(
@@ -247,6 +252,7 @@ class ContactEngine:
             law_stops=tuple(stops),
             opt_out_rule=opt_out,
             caps=caps,
+            disclosures=tuple(disclosures),
         )
 
     def counters_for(self, j: _Jurisdiction, channel: str) -> tuple[_Counter, ...]:
@@ -531,6 +537,8 @@ class ContactEngine:
         stops = [
             s for s in self.stops(account, as_of=as_of, tier_id=tier_id, history=history) if s.blocks(channel, purpose)
         ]
+        if content is not None:
+            stops.extend(_missing_disclosures(j, channel, content, purpose))
         legal_stops = [s for s in stops if s.legal]
         counters = _CounterState(self, account, channel, history, planned, debt_id, zones, j)
 
@@ -686,6 +694,26 @@ def _stop_message(flag: str, effect: str) -> str:
         effect, "no contact"
     )
     return f"{_FLAG_WORDS.get(flag, flag)}: {what}"
+
+
+_DISCLOSURE_WORDS = {"opt_out": "opt-out instruction", "mini_miranda": "debt-collector disclosure"}
+
+
+def _missing_disclosures(j: _Jurisdiction, channel: str, content: str, purpose: str | None) -> list[Stop]:
+    """Law stops for a rendered message that lacks a disclosure its jurisdiction requires.
+
+    A message without a stated purpose is read as a collection message (the stricter side).
+    """
+    out = []
+    for rule, patterns in j.disclosures:
+        if channel not in rule.channels or (rule.purposes and (purpose or "collection") not in rule.purposes):
+            continue
+        if any(p.search(content) for p in patterns):
+            continue
+        what = _DISCLOSURE_WORDS.get(str(rule.params.get("text")), "required disclosure")
+        message = f"the {channel} content has no {what}; send it only with the disclosure"
+        out.append(Stop("suppress", (channel,), Reason(rule.id, rule.id, rule.citation, message), True))
+    return out
 
 
 def _needs_date(cond: Any) -> bool:

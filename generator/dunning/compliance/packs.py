@@ -39,6 +39,7 @@ class LawRule:
     channels: tuple[str, ...]
     debt_types: tuple[str, ...]
     per: str  # debt | debtor | number ("" when the rule counts nothing)
+    purposes: tuple[str, ...]  # message purposes in scope (empty: all)
     counts: tuple[str, ...]  # history outcomes a frequency rule counts
     effect: str
     citation: str
@@ -94,6 +95,7 @@ def _load(path: Path) -> Pack:
                 channels=_tuple(scope.get("channels")),
                 debt_types=_tuple(scope.get("debt_types")),
                 per=str(scope.get("per", "")),
+                purposes=_tuple(scope.get("purposes")),
                 counts=_tuple(item.get("counts")),
                 effect=str(item["effect"]),
                 citation=str(item["citation"]),
