@@ -19,6 +19,7 @@ results are merged in chunk order, so the report is the same whatever the worker
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -249,6 +250,13 @@ def _offer_key(plan: AccountPlan | None) -> tuple[Any, ...]:
     return tuple((o.id, o.kind, o.amounts, o.first_due_date, o.interval_days, o.discount, o.total) for o in plan.offers)
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _identifiers(texts: Iterable[str]) -> frozenset[str]:
+    return frozenset(word for text in texts for word in _IDENTIFIER.findall(text))
+
+
 class _Side:
     """One revision's planner and template sandbox."""
 
@@ -256,6 +264,28 @@ class _Side:
         self.policy = policy or require_policy(root)
         self.planner = Planner(self.policy, as_of, horizon)
         self.sandbox = TemplateSandbox(root / "templates")
+        self.root = root
+        self._names: dict[str, frozenset[str]] = {}
+        self._shared: frozenset[str] | None = None
+
+    def names(self, template_id: str | None) -> frozenset[str]:
+        """Every identifier the template's files (and every shared partial) mention.
+
+        A context part a template never names cannot change its text; partials are counted for
+        every template because any of them may be included."""
+        if template_id is None:
+            return frozenset()
+        if self._shared is None:
+            registered = {f for t in self.policy.templates.values() for f in t.files.values()}
+            base = self.root / "templates"
+            partials = [p for p in base.rglob("*") if p.is_file() and p.relative_to(base).as_posix() not in registered]
+            self._shared = _identifiers(p.read_text(encoding="utf-8", errors="replace") for p in partials)
+        if template_id not in self._names:
+            template = self.policy.templates.get(template_id)
+            files = [self.root / "templates" / f for f in (template.files.values() if template else ())]
+            texts = (f.read_text(encoding="utf-8", errors="replace") for f in files if f.is_file())
+            self._names[template_id] = _identifiers(texts) | self._shared
+        return self._names[template_id]
 
     def serves(self, jurisdiction: str) -> bool:
         return self.policy.jurisdiction(jurisdiction) is not None
@@ -333,6 +363,11 @@ class Comparer:
             return
         if old_tier != new_tier:
             impact.note("tier-moves", aid)
+        if old is new or old == new:  # the common case: nothing else can differ
+            reworded = self.setup.render_all or bool(self.setup.reworded)
+            if reworded and self._messages_changed(account, old, new, impact):
+                impact.note("messages-changed", aid)
+            return
         for state in ("excluded", "paused"):
             if (old.status == state) != (new.status == state):
                 impact.note(("newly-" if new.status == state else "no-longer-") + state, aid)
@@ -341,9 +376,10 @@ class Comparer:
             impact.note("newly-contacted" if now else "no-longer-contacted", aid)
         if _offer_key(old) != _offer_key(new):
             impact.note("offers-changed", aid)
-        old_keys, new_keys = _live_keys(old), _live_keys(new)
-        impact.actions_added.update(new_keys - old_keys)
-        impact.actions_removed.update(old_keys - new_keys)
+        if old.actions != new.actions:
+            old_keys, new_keys = _live_keys(old), _live_keys(new)
+            impact.actions_added.update(new_keys - old_keys)
+            impact.actions_removed.update(old_keys - new_keys)
         if self._messages_changed(account, old, new, impact):
             impact.note("messages-changed", aid)
 
@@ -351,29 +387,37 @@ class Comparer:
         pairs = self._pairs(old, new)
         if not pairs:
             return False
-        old_dict, new_dict = plan_dict(old), plan_dict(new)
-        plan_differs = (old.tier, old.arm, old.locale, _offer_key(old)) != (
-            new.tier,
-            new.arm,
-            new.locale,
-            _offer_key(new),
-        )
+        parts = {
+            name
+            for name, differs in (
+                ("tier", old.tier != new.tier),
+                ("arm", old.arm != new.arm),
+                ("offer", _offer_key(old) != _offer_key(new)),
+                ("account", old.locale != new.locale or old.dpd != new.dpd),
+            )
+            if differs
+        }
+        old_dict: dict[str, Any] | None = None
+        new_dict: dict[str, Any] | None = None
         changed = False
-        old_actions = {a["id"]: a for a in old_dict["actions"]}
-        new_actions = {a["id"]: a for a in new_dict["actions"]}
         for a, b in pairs:
-            da, db = old_actions[a.id], new_actions[b.id]
+            action_parts = parts
+            if (a.not_before, a.not_after, a.id, a.priority) != (b.not_before, b.not_after, b.id, b.priority):
+                action_parts = parts | {"action"}
             suspect = (
                 self.setup.render_all
-                or plan_differs
-                or (a.template, a.not_before, a.not_after, a.id, a.agency)
-                != (b.template, b.not_before, b.not_after, b.id, b.agency)
                 or (b.template or "", new.locale) in self.setup.reworded
+                or (a.template, a.agency, a.locale) != (b.template, b.agency, b.locale)
+                or bool(action_parts & (self.base.names(a.template) | self.head.names(b.template)))
             )
             if not suspect or b.template is None:
                 continue
-            before, failed_a = self.base.text(old_dict, da, account)
-            after, failed_b = self.head.text(new_dict, db, account)
+            if old_dict is None or new_dict is None:
+                old_dict, new_dict = plan_dict(old), plan_dict(new)
+                old_actions = {x["id"]: x for x in old_dict["actions"]}
+                new_actions = {x["id"]: x for x in new_dict["actions"]}
+            before, failed_a = self.base.text(old_dict, old_actions[a.id], account)
+            after, failed_b = self.head.text(new_dict, new_actions[b.id], account)
             impact.render_failures += failed_a + failed_b
             if before != after:
                 impact.messages_by_template[b.template] += 1
