@@ -329,32 +329,38 @@ class ContactEngine:
                     False,
                 )
             )
-        if self.policy.exclusions:
-            if as_of is not None and tier_id is None:
+        tier_known = tier_id is not None
+        for exclusion in self.policy.exclusions:
+            when = exclusion.when
+            # cheap parts first: most exclusions hinge on a flag or a segment
+            if (when.flags and not account.flags.issuperset(when.flags)) or (
+                when.segments and account.segment not in when.segments
+            ):
+                continue
+            if as_of is None and _needs_date(when):
+                continue
+            if when.tiers and not tier_known and as_of is not None:
                 tier = tier_for(self.policy, account, as_of)
-                tier_id = tier.id if tier is not None else None
-            for exclusion in self.policy.exclusions:
-                if as_of is None and _needs_date(exclusion.when):
-                    continue
-                ok, _part = holds(
-                    exclusion.when,
-                    account,
-                    as_of=as_of or date.min,
-                    tier_id=tier_id,
-                    history=history,
-                    promise_grace_days=self.policy.settings.promise_grace_days,
-                )
-                if ok:
-                    effect = _EXCLUSION_EFFECTS[exclusion.effect]
-                    channels = exclusion.channels if exclusion.effect is ExclusionEffect.SUPPRESS else ()
-                    found.append(
-                        Stop(
-                            effect,
-                            channels,
-                            Reason(exclusion.code, exclusion.id, str(exclusion.source), exclusion.reason),
-                            False,
-                        )
+                tier_id, tier_known = (tier.id if tier is not None else None), True
+            ok, _part = holds(
+                exclusion.when,
+                account,
+                as_of=as_of or date.min,
+                tier_id=tier_id,
+                history=history,
+                promise_grace_days=self.policy.settings.promise_grace_days,
+            )
+            if ok:
+                effect = _EXCLUSION_EFFECTS[exclusion.effect]
+                channels = exclusion.channels if exclusion.effect is ExclusionEffect.SUPPRESS else ()
+                found.append(
+                    Stop(
+                        effect,
+                        channels,
+                        Reason(exclusion.code, exclusion.id, str(exclusion.source), exclusion.reason),
+                        False,
                     )
+                )
         return tuple(found)
 
     # ------------------------------------------------------------------ windows

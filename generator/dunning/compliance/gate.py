@@ -33,7 +33,7 @@ from dunning.compliance.engine import ContactEngine, Verdict
 from dunning.errors import UserError
 from dunning.policy.model import Policy
 
-BATCH = 2048
+BATCH = 16384
 ACCOUNT_SHAPE = "`account` must be an object with the account snapshot's columns"
 REQUEST_KEYS = ("account", "history", "planned", "channel", "at", "debt_id", "content", "purpose")
 
