@@ -38,7 +38,8 @@ from dunning.accounts.read import AccountFile, validate_frame
 from dunning.accounts.record import RowReject, msg_duplicate
 from dunning.errors import DunningError
 from dunning.plan.decide import Planner
-from dunning.plan.output import ACTION_COLUMNS, REJECT_COLUMNS, action_rows, plan_line
+from dunning.plan.fast import FastPlanner
+from dunning.plan.output import ACTION_COLUMNS, REJECT_COLUMNS
 from dunning.policy import require_policy
 from dunning.policy.model import Policy
 
@@ -103,6 +104,7 @@ class _State:
     def __init__(self, inputs: PlanInputs, policy: Policy | None = None) -> None:
         self.policy = policy or require_policy(inputs.policy_path)
         self.planner = Planner(self.policy, inputs.as_of, inputs.horizon)
+        self.fast = FastPlanner(self.planner)
         self.history: dict[str, tuple[Contact, ...]] = read_history(inputs.history)
         self.jurisdictions = frozenset(self.policy.jurisdictions)
 
@@ -125,21 +127,11 @@ def plan_chunk(state: _State, frame: pl.DataFrame, run: Path) -> ChunkResult:
     chunk = validate_frame(frame, state.jurisdictions)
     records: list[RunRecord] = []
     history = state.history
-    planner = state.planner
+    line_for = state.fast.line
     empty: tuple[Contact, ...] = ()
     for account in chunk.accounts:
-        plan = planner.plan(account, history.get(account.account_id, empty))
-        records.append(
-            (
-                plan.account_id,
-                plan.line,
-                plan.status,
-                plan.tier or "none",
-                plan_line(plan),
-                action_rows(plan),
-                tuple((a.status, a.channel) for a in plan.actions),
-            )
-        )
+        plan_bytes, rows, status, tier, stats = line_for(account, history.get(account.account_id, empty))
+        records.append((account.account_id, account.line, status, tier, plan_bytes, rows, stats))
     records.sort(key=lambda r: (r[0], r[1]))
     with run.open("wb") as fh:
         for record in records:

@@ -1,0 +1,142 @@
+"""``dunning plan`` against the in-house peer, side by side in one run.
+
+usage: python benchmarks/plan_bench.py [--sizes 100000,1000000] [--peer-max N] [--work DIR] [--jobs N]
+
+- Portfolios come from ../shared/bench/make_accounts.py (seed 7), cached in --work.
+- For each size the peer (``peer_pandas.py``: pandas iterrows, a tier ladder, one Jinja SMS
+  per account) and ``dunning plan`` run one after the other on the same CSV and as-of date.
+  The peer runs only up to --peer-max rows (default 100k: it takes minutes beyond); for a
+  larger portfolio its throughput at --peer-max is extrapolated linearly, and the report
+  says so.
+- Peak memory: the peak of the *sum* of RSS over the process tree (workers included),
+  sampled every 50 ms from /proc.
+- Results: a table on stdout and ``plan_bench.json`` in --work.
+
+The peer needs pandas: ``.venv/bin/pip install -e '.[bench]'``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT.parent / "shared" / "bench"
+AS_OF = "2026-11-28"
+
+
+def tree_rss_kib(pid: int) -> int:
+    """Sum of VmRSS over ``pid`` and all its descendants."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        parent = int(fields.get("PPid", "0").strip() or 0)
+        children.setdefault(parent, []).append(int(entry))
+        rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0]) if "VmRSS" in fields else 0
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += rss.get(current, 0)
+        stack.extend(children.get(current, []))
+    return total
+
+
+def measure(cmd: list[str]) -> tuple[float, int, int]:
+    """(wall seconds, peak tree RSS in MiB, exit code) of ``cmd``."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "CI": "1"})
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss_kib(proc.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    done.set()
+    sampler.join()
+    wall = time.perf_counter() - start
+    if proc.returncode:
+        sys.stderr.write(err.decode(errors="replace")[-2000:])
+    return wall, peak // 1024, proc.returncode
+
+
+def portfolio(work: Path, size: int) -> Path:
+    """The generated portfolio of ``size`` accounts (cached)."""
+    path = work / f"accounts-{size}.csv"
+    if not path.exists():
+        subprocess.run([sys.executable, str(BENCH / "make_accounts.py"), str(size), str(path), "7"], check=True)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--peer-max", type=int, default=100_000)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/dunning-plan-bench"))
+    parser.add_argument("--jobs", type=int, default=None)
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    dunning = str(Path(sys.executable).with_name("dunning"))
+    results = []
+    peer_rate: float | None = None
+    for size in (int(s) for s in args.sizes.split(",")):
+        accounts = portfolio(args.work, size)
+        row: dict[str, object] = {"accounts": size}
+        if size <= args.peer_max:
+            wall, peak, code = measure(
+                [sys.executable, str(BENCH / "peer_pandas.py"), str(accounts), str(args.work / "peer")]
+            )
+            peer_rate = size / wall
+            row.update(peer_s=round(wall, 2), peer_rss_mib=peak, peer_rate=round(peer_rate), peer_measured=code == 0)
+        elif peer_rate is not None:
+            row.update(peer_s=round(size / peer_rate, 2), peer_rate=round(peer_rate), peer_measured=False)
+        cmd = [
+            dunning,
+            "plan",
+            "--accounts",
+            str(accounts),
+            "--as-of",
+            AS_OF,
+            "--out",
+            str(args.work / "out"),
+            "--quiet",
+        ]
+        if args.jobs:
+            cmd += ["--jobs", str(args.jobs)]
+        wall, peak, code = measure([*cmd, str(ROOT)])
+        rate = size / wall
+        row.update(dunning_s=round(wall, 2), dunning_rss_mib=peak, dunning_rate=round(rate), dunning_ok=code == 0)
+        if peer_rate:
+            row["ratio"] = round(rate / peer_rate, 1)
+        results.append(row)
+        print(json.dumps(row), flush=True)
+    (args.work / "plan_bench.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"{'accounts':>10} {'peer s':>8} {'dunning s':>10} {'ratio':>6} {'peer MiB':>9} {'dunning MiB':>12}")
+    for row in results:
+        peer_note = "" if row.get("peer_measured") else " (extrapolated)"
+        print(
+            f"{row['accounts']:>10} {row.get('peer_s', '-')!s:>8} {row['dunning_s']!s:>10} {row.get('ratio', '-')!s:>6}"
+            f" {row.get('peer_rss_mib', '-')!s:>9} {row['dunning_rss_mib']!s:>12}{peer_note}"
+        )
+
+
+if __name__ == "__main__":
+    main()
