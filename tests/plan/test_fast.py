@@ -6,8 +6,8 @@ import random
 from datetime import date, timedelta
 
 import pytest
-from conftest import account
 
+from conftest import account
 from dunning.plan.decide import Planner
 from dunning.plan.fast import FastPlanner, _full
 from dunning.policy.model import Policy
