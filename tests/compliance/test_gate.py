@@ -156,3 +156,17 @@ def test_file_batches_answer_exactly_like_line_by_line(tmp_path: Path) -> None:
     assert [json.loads(x)["verdict"] for x in batched.output.splitlines()] == [
         "allow", "error", "error", "reschedule", "allow", "suppress", "error", "error",
     ]  # fmt: skip
+
+
+def test_parallel_workers_answer_in_input_order(tmp_path: Path) -> None:
+    from dunning.compliance.gate import Gate, answer_batches, answer_parallel
+    from dunning.policy import require_policy
+
+    lines = [
+        request(at=f"2026-11-02T{hour:02d}:30:00-05:00", account={**ACCOUNT, "account_id": f"A-{hour}"}).encode()
+        for hour in range(5, 23)
+    ]
+    lines.insert(4, b"oops")
+    serial = list(answer_batches(Gate(require_policy(REPO)), lines))
+    assert list(answer_parallel(str(REPO), lines, 2, size=3)) == serial
+    assert serial[4] == b'{"verdict":"error","message":"line 5: not valid JSON (column 1)"}'

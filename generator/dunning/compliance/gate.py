@@ -235,13 +235,50 @@ def answer_lines(gate: Gate, lines: Iterable[bytes]) -> Iterator[bytes]:
 
 def answer_batches(gate: Gate, lines: Iterable[bytes], size: int = BATCH) -> Iterator[bytes]:
     """The same answers as :func:`answer_lines`, ``size`` lines at a time (for files)."""
+    for first, batch in _chunks(lines, size):
+        yield from gate.answer_batch(batch, first)
+
+
+_WORKER: Gate | None = None
+
+
+def _start_worker(root: str) -> None:
+    global _WORKER
+    from pathlib import Path
+
+    from dunning.policy import require_policy
+
+    _WORKER = Gate(require_policy(Path(root)))
+
+
+def _answer_chunk(chunk: tuple[int, list[bytes]]) -> list[bytes]:
+    assert _WORKER is not None
+    first, lines = chunk
+    return _WORKER.answer_batch(lines, first)
+
+
+def _chunks(lines: Iterable[bytes], size: int) -> Iterator[tuple[int, list[bytes]]]:
     batch: list[bytes] = []
     first = 1
     for line in lines:
         batch.append(line)
         if len(batch) == size:
-            yield from gate.answer_batch(batch, first)
+            yield first, batch
             first += len(batch)
             batch = []
     if batch:
-        yield from gate.answer_batch(batch, first)
+        yield first, batch
+
+
+def answer_parallel(root: str, lines: Iterable[bytes], jobs: int, size: int = BATCH // 2) -> Iterator[bytes]:
+    """:func:`answer_batches` over ``jobs`` worker processes, answers in input order.
+
+    Workers are spawned (not forked: polars' thread pool must not be copied mid-flight) and
+    each loads the policy at ``root`` itself.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(jobs, initializer=_start_worker, initargs=(root,)) as pool:
+        for answers in pool.imap(_answer_chunk, _chunks(lines, size)):
+            yield from answers
