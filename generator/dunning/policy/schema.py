@@ -414,7 +414,9 @@ def check_file(source: SourceFile) -> list[Problem]:
                 source.excerpt(1, 1),
             )
         ]
-    _validator.validate(data)
+    # The schemas set no defaults or coercions, so normalisation does nothing but re-hash and
+    # re-check the schema for every sub-document: skipping it makes validation ~10x faster.
+    _validator.validate(data, normalize=False)
     problems: list[Problem] = []
     for err in _leaves(list(_validator._errors)):
         problems.append(_to_problem(source, err))

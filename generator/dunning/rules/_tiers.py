@@ -49,6 +49,16 @@ class Words:
         """True when no word is in the set."""
         return self.only and not self.values
 
+    def meets(self, other: Words) -> bool:
+        """True when the sets share a word (without building the intersection)."""
+        if self.only and other.only:
+            return not self.values.isdisjoint(other.values)
+        if self.only:
+            return not self.values <= other.values
+        if other.only:
+            return not other.values <= self.values
+        return True
+
     def within(self, other: Words) -> bool:
         """True when every word of this set is in ``other``."""
         return (self & ~other).empty()
@@ -87,6 +97,18 @@ class Box:
             self.segment & other.segment,
             self.country & other.country,
             self.subdivision & other.subdivision,
+        )
+
+    def meets(self, other: Box) -> bool:
+        """True when some account is in both boxes (cheaper than ``not (a & b).empty()``)."""
+        return (
+            max(self.dpd[0], other.dpd[0]) < min(self.dpd[1], other.dpd[1])
+            and max(self.amount[0], other.amount[0]) < min(self.amount[1], other.amount[1])
+            and self.product.meets(other.product)
+            and self.segment.meets(other.segment)
+            and self.country.meets(other.country)
+            and self.subdivision.meets(other.subdivision)
+            and self.currency.meets(other.currency)
         )
 
     def within(self, other: Box) -> bool:
@@ -166,7 +188,7 @@ def _with(box: Box, name: str, value: object) -> Box:
 
 def covered(box: Box, cover: Sequence[Box], depth: int = 0) -> bool:
     """True when every account of ``box`` is in some box of ``cover``."""
-    touching = [c for c in cover if not (box & c).empty()]
+    touching = [c for c in cover if box.meets(c)]
     if not touching:
         return False
     if any(box.within(c) for c in touching):
@@ -193,3 +215,34 @@ def describe(box: Box) -> str:
         if words.only:
             parts.append(f"{label} {','.join(sorted(words.values))}")
     return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class TierAnalysis:
+    """Per tier, in order: its boxes, the earlier tiers that take all of it, and partial overlaps."""
+
+    boxes: dict[str, list[Box]]
+    shadowed_by: dict[str, list[Tier]]  # tier id -> earlier tiers that together take all its accounts
+    overlaps: list[tuple[Tier, Tier, Box]]  # (earlier, later, a box of the overlap)
+
+
+def analyse(tiers: Sequence[Tier]) -> TierAnalysis:
+    """Decide shadowing and partial overlaps for the whole ladder once."""
+    own = {t.id: boxes(t) for t in tiers}
+    shadowed: dict[str, list[Tier]] = {}
+    overlaps: list[tuple[Tier, Tier, Box]] = []
+    for i, later in enumerate(tiers):
+        mine = own[later.id]
+        if not mine:
+            continue
+        touching = [t for t in tiers[:i] if any(a.meets(b) for a in own[t.id] for b in mine)]
+        cover = [b for t in touching for b in own[t.id]]
+        if touching and all(covered(b, cover) for b in mine):
+            shadowed[later.id] = touching
+            continue
+        for first in touching:
+            if all(covered(b, mine) for b in own[first.id]):
+                continue  # an exception carved out of the later tier: intended
+            common = next(a & b for a in own[first.id] for b in mine if a.meets(b))
+            overlaps.append((first, later, common))
+    return TierAnalysis(own, shadowed, overlaps)

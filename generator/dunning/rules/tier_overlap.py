@@ -27,7 +27,7 @@ from collections.abc import Iterator
 
 from dunning.problems import Level, Problem
 from dunning.rules import RuleContext
-from dunning.rules._tiers import boxes, covered, describe
+from dunning.rules._tiers import TierAnalysis, analyse, describe
 
 CODE = "P102"
 NAME = "tier-overlap"
@@ -37,24 +37,22 @@ LEVEL = Level.WARNING
 def check(ctx: RuleContext) -> Iterator[Problem]:
     """Report each later tier that partly overlaps an earlier one (once per pair)."""
     rule = sys.modules[__name__]
-    tiers = [(t, boxes(t)) for t in ctx.policy.tiers]
-    for i, (later, later_boxes) in enumerate(tiers):
-        if not later_boxes:
-            continue
-        earlier = [b for _t, bs in tiers[:i] for b in bs]
-        if all(covered(b, earlier) for b in later_boxes):
-            continue  # shadowed: P103 says so
-        for first, first_boxes in tiers[:i]:
-            common = [a & b for a in first_boxes for b in later_boxes if not (a & b).empty()]
-            if not common:
-                continue
-            if all(covered(b, later_boxes) for b in first_boxes):
-                continue  # an exception carved out of the later tier: intended
-            yield ctx.problem(
-                rule,
-                later.source,
-                f"tier {later.id!r} overlaps earlier tier {first.id!r} ({describe(common[0])}); "
-                f"those accounts go to {first.id!r}",
-                f"make the bounds of {first.id!r} and {later.id!r} meet without overlapping, "
-                "or narrow one so that it lies inside the other",
-            )
+    for first, later, common in tier_analysis(ctx).overlaps:
+        yield ctx.problem(
+            rule,
+            later.source,
+            f"tier {later.id!r} overlaps earlier tier {first.id!r} ({describe(common)}); "
+            f"those accounts go to {first.id!r}",
+            f"make the bounds of {first.id!r} and {later.id!r} meet without overlapping, "
+            "or narrow one so that it lies inside the other",
+        )
+
+
+def tier_analysis(ctx: RuleContext) -> TierAnalysis:
+    """The ladder's analysis, computed once per run and shared with P103."""
+    cached = ctx.cache.get("tiers")
+    if isinstance(cached, TierAnalysis):
+        return cached
+    result = analyse(ctx.policy.tiers)
+    ctx.cache["tiers"] = result
+    return result

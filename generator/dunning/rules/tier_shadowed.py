@@ -25,7 +25,7 @@ from collections.abc import Iterator
 
 from dunning.problems import Level, Problem
 from dunning.rules import RuleContext
-from dunning.rules._tiers import boxes, covered
+from dunning.rules.tier_overlap import tier_analysis
 
 CODE = "P103"
 NAME = "tier-shadowed"
@@ -35,18 +35,15 @@ LEVEL = Level.ERROR
 def check(ctx: RuleContext) -> Iterator[Problem]:
     """Report each tier whose every account is taken by the tiers above it."""
     rule = sys.modules[__name__]
-    tiers = [(t, boxes(t)) for t in ctx.policy.tiers]
-    for i, (tier, own) in enumerate(tiers):
-        if not own:
-            continue  # matches nothing at all: P104
-        earlier = [(t, bs) for t, bs in tiers[:i] if any(not (a & b).empty() for a in bs for b in own)]
-        cover = [b for _t, bs in earlier for b in bs]
-        if earlier and all(covered(b, cover) for b in own):
-            names = ", ".join(repr(t.id) for t, _ in earlier)
-            yield ctx.problem(
-                rule,
-                tier.source,
-                f"tier {tier.id!r} never takes an account: every account it matches is taken earlier by {names}",
-                f"move {tier.id!r} above {earlier[0][0].id!r} (tiers are checked top to bottom), "
-                "or narrow the earlier tier",
-            )
+    shadowed = tier_analysis(ctx).shadowed_by
+    for tier in ctx.policy.tiers:
+        earlier = shadowed.get(tier.id)
+        if not earlier:
+            continue
+        names = ", ".join(repr(t.id) for t in earlier)
+        yield ctx.problem(
+            rule,
+            tier.source,
+            f"tier {tier.id!r} never takes an account: every account it matches is taken earlier by {names}",
+            f"move {tier.id!r} above {earlier[0].id!r} (tiers are checked top to bottom), or narrow the earlier tier",
+        )
