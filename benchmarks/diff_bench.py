@@ -94,8 +94,7 @@ def main() -> None:
         'workdays: "09:00-19:00"\n        sat:',
     )
     _edit(repo / "policies" / "offers.yaml", "instalments: 6", "instalments: 8")
-    sms = repo / "templates" / "sms" / "sms-early.en-US.j2"
-    sms.write_text(sms.read_text(encoding="utf-8").replace(" ", "  ", 1), encoding="utf-8")
+    _edit(repo / "templates" / "sms" / "sms-early.en-US.j2", "your payment", "your instalment")
 
     accounts = work / f"accounts-{n}.csv"
     if not accounts.exists():

@@ -151,3 +151,21 @@ def test_bad_options_are_usage_errors(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "--cure-rate '1.5' is not a probability" in result.stderr
     result = CliRunner().invoke(main, [*base, "--from", "March 2"])
     assert result.exit_code == 2 and "--from 'March 2' is not a date" in result.stderr
+
+
+def test_forecast_files_for_the_handbook(tmp_path: Path) -> None:
+    from dunning.review.forecast import forecast_files
+
+    files = forecast_files(require_policy(FIXTURE), _accounts(tmp_path, A1, A2), START, 10)
+    assert sorted(files) == [
+        "forecast.md",
+        "forecast/load.png",
+        "forecast/load.svg",
+        "forecast/tiers.png",
+        "forecast/tiers.svg",
+    ]
+    page = files["forecast.md"].decode("utf-8").splitlines()
+    assert page[0] == "# Forecast"
+    assert "| call | 3 | 3 | 0 | 6 | 2026-03-04 | 2 |" in page
+    assert "Busiest day: **2026-03-02** with 2 contacts." in page
+    assert "![Contacts made per day](forecast/load.svg)" in page

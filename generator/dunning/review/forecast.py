@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -181,23 +182,33 @@ def forecast_markdown(forecast: Forecast, policy: Policy, chart_dir: str = "fore
     return "\n".join(lines)
 
 
-def build_forecast_page(
+def forecast_files(
     policy: Policy,
     accounts: Path,
-    start: Any,
+    start: date,
     days: int,
-    docs_dir: Path,
     history: Path | None = None,
-) -> Path:
-    """For ``dunning build --forecast-days N``: simulate, write ``forecast.md`` and its charts
-    (``forecast/``) into the handbook's ``docs_dir``, and return the page's path."""
+    chart_dir: str = "forecast",
+) -> dict[str, bytes]:
+    """For ``dunning build --forecast-days N``: the handbook's forecast page and its charts as
+    ``{relative path: bytes}`` (``forecast.md``, ``forecast/load.svg`` …), to be placed (or
+    served as generated files) by the handbook; nothing is written."""
     from dunning.review.simulate import simulate
 
     forecast = simulate(policy, accounts, start, days, history)
-    write_forecast(forecast, policy, docs_dir / "forecast")
-    page = docs_dir / "forecast.md"
-    page.write_text(forecast_markdown(forecast, policy, "forecast"), encoding="utf-8")
-    return page
+    files = {f"{chart_dir}/{name}": data for name, data in chart_bytes(forecast, policy).items()}
+    files["forecast.md"] = forecast_markdown(forecast, policy, chart_dir).encode("utf-8")
+    return files
 
 
-__all__ = ["build_forecast_page", "chart_bytes", "forecast_markdown", "write_forecast"]
+def build_forecast_page(
+    policy: Policy, accounts: Path, start: date, days: int, docs_dir: Path, history: Path | None = None
+) -> Path:
+    """Write :func:`forecast_files` under ``docs_dir``; returns the page's path."""
+    for name, data in forecast_files(policy, accounts, start, days, history).items():
+        (docs_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (docs_dir / name).write_bytes(data)
+    return docs_dir / "forecast.md"
+
+
+__all__ = ["build_forecast_page", "chart_bytes", "forecast_files", "forecast_markdown", "write_forecast"]
