@@ -10,11 +10,12 @@ nodes carry a line, not a column).
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TypeVar
 
-from jinja2 import TemplateNotFound, TemplateSyntaxError, nodes
+from jinja2 import Environment, TemplateNotFound, TemplateSyntaxError, nodes
 
 from dunning.policy.model import Source, Template
 from dunning.render.sandbox import TemplateSandbox
@@ -32,6 +33,7 @@ class TemplateFile:
     locale: str
     name: str  # path relative to templates/
     text: str | None = None  # None when it could not be read safely
+    filename: str = ""  # the real path, as the sandbox names it in tracebacks
     unreadable: str = ""  # why it could not be read
     tree: nodes.Template | None = None
     syntax_error: tuple[int, str] | None = None
@@ -129,7 +131,7 @@ def template_files(ctx: RuleContext) -> list[TemplateFile]:
                 continue
             file = TemplateFile(template, locale, name)
             try:
-                file.text, _, _ = box.loader.get_source(box.text_env, name)
+                file.text, file.filename, _ = box.loader.get_source(box.text_env, name)
             except TemplateNotFound as exc:
                 file.unreadable = str(exc.message or exc)
                 found[name] = file
@@ -185,14 +187,29 @@ def sample_renders(ctx: RuleContext, file: TemplateFile) -> list[SampleRender]:
     if isinstance(cached, list):
         return cached
     box = _sandbox(ctx)
+    html = is_html(file.template.channel)
+    _prime(box.environment(html), file)
     out: list[SampleRender] = []
     for persona in personas(ctx.policy, file.locale):
         context = persona_context(ctx.policy, persona, file.template.id)
         try:
-            text = box.render(file.name, context, html=is_html(file.template.channel))
+            text = box.render(file.name, context, html=html)
         except RenderError as exc:
             out.append(SampleRender(persona.id, None, exc.line, exc.message))
             continue
         out.append(SampleRender(persona.id, text))
     ctx.cache[key] = out
     return out
+
+
+def _prime(env: Environment, file: TemplateFile) -> None:
+    """Compile the already-parsed tree into the environment's cache, so rendering does not
+    parse the file a second time (parsing is most of Jinja's compile time). If Jinja's cache
+    key ever changes, ``get_template`` simply loads the file itself: correct, only slower."""
+    if file.tree is None or env.cache is None:
+        return
+    key = (weakref.ref(env.loader), file.name)
+    if key in env.cache:
+        return
+    code = env.compile(file.tree, file.name, file.filename)
+    env.cache[key] = env.template_class.from_code(env, code, env.make_globals(None), None)
