@@ -2,7 +2,7 @@
 
 1. Stream ``plans.jsonl`` and keep the lines with a scheduled or deferred action.
 2. Read just those accounts from the snapshot (columnar, see :mod:`account_rows`).
-3. Render chunks of plans in parallel (one process per core, ``imap`` keeps plan order), each
+3. Render chunks of plans in parallel (one process per core, results taken in plan order), each
    process writing its per-message files into a staging directory.
 4. Write the shared files (sms.jsonl, calls.csv, the letter index, routes, agency files,
    render-rejects.csv) in plan order, swap the staging directory into place, then update
@@ -17,6 +17,7 @@ import io
 import multiprocessing
 import os
 import shutil
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,18 +69,29 @@ def _render_in_worker(items: Sequence[tuple[bytes, dict[str, Any] | None]]) -> C
     return _RENDERER.render_chunk(items)
 
 
+_ID_PREFIX = b'{"account_id":"'
+
+
+def _account_id(line: bytes, plans: Path, number: int) -> str:
+    # plans.jsonl lines start with the account id (the contract's key order); read it without
+    # decoding the whole line, unless it holds an escape
+    if line.startswith(_ID_PREFIX):
+        end = line.find(b'"', len(_ID_PREFIX))
+        if end > 0 and b"\\" not in line[len(_ID_PREFIX) : end]:
+            return line[len(_ID_PREFIX) : end].decode("utf-8")
+    try:
+        return str(orjson.loads(line)["account_id"])
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        raise UserError(f"{plans}:{number}: not a plan line", "re-run `dunning plan`") from None
+
+
 def _candidate_lines(plans: Path) -> Iterator[tuple[str, bytes]]:
-    """(account id, line) of every plan line with something to render, in file order."""
+    """(account id, line) of every plan line with something to render, in file order (streamed)."""
     with plans.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             line = raw.rstrip(b"\r\n")
-            if not line or not any(mark in line for mark in _RENDERABLE_MARKS):
-                continue
-            try:
-                plan = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                raise UserError(f"{plans}:{number}: not a JSON line", "re-run `dunning plan`") from None
-            yield str(plan["account_id"]), line
+            if line and any(mark in line for mark in _RENDERABLE_MARKS):
+                yield _account_id(line, plans, number), line
 
 
 def _accounts_path(plans_dir: Path, summary: dict[str, Any], accounts: Path | None) -> Path:
@@ -165,14 +177,36 @@ class _Sink:
 
 
 def _chunks(
-    lines: list[tuple[str, bytes]], rows: Any, index: dict[str, int], size: int
+    plans: Path, rows: Any, index: dict[str, int], size: int
 ) -> Iterator[list[tuple[bytes, dict[str, Any] | None]]]:
-    for start in range(0, len(lines), size):
-        part = lines[start : start + size]
+    """Chunks of (plan line, account row) read from ``plans`` as they are needed."""
+    part: list[tuple[str, bytes]] = []
+
+    def emit() -> list[tuple[bytes, dict[str, Any] | None]]:
         positions = [index.get(account_id) for account_id, _ in part]
         found = [p for p in positions if p is not None]
         dicts = iter(rows[found].to_dicts()) if found else iter(())
-        yield [(line, next(dicts) if p is not None else None) for (_, line), p in zip(part, positions, strict=True)]
+        return [(line, next(dicts) if p is not None else None) for (_, line), p in zip(part, positions, strict=True)]
+
+    for item in _candidate_lines(plans):
+        part.append(item)
+        if len(part) == size:
+            yield emit()
+            part = []
+    if part:
+        yield emit()
+
+
+def _in_order(pool: Any, chunks: Iterator[Any], window: int) -> Iterator[ChunkResult]:
+    """Results in chunk order with at most ``window`` chunks in flight (``imap`` would read the
+    whole input ahead into its queue; this keeps memory flat)."""
+    pending: deque[Any] = deque()
+    for chunk in chunks:
+        pending.append(pool.apply_async(_render_in_worker, (chunk,)))
+        if len(pending) >= window:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
 
 
 def _swap_into_place(staging: Path, final: Path) -> None:
@@ -208,8 +242,8 @@ def render_plans(
     policy = policy or require_policy(policy_root)
     accounts_path = _accounts_path(plans_dir, summary, accounts)
 
-    lines = list(_candidate_lines(plans))
-    rows = read_account_rows(accounts_path, (account_id for account_id, _ in lines))
+    wanted = [account_id for account_id, _ in _candidate_lines(plans)]
+    rows = read_account_rows(accounts_path, wanted)
     index = {account_id: n for n, account_id in enumerate(rows.get_column("account_id").to_list())}
 
     staging = plans_dir / f".{MESSAGES}.tmp"
@@ -219,16 +253,16 @@ def render_plans(
     renderer = ChunkRenderer(policy, TemplateSandbox(Path(policy.root) / "templates"), staging, pdf=pdf)
     sink = _Sink(staging / MESSAGES, policy)
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    chunks = _chunks(lines, rows, index, chunk_accounts)
+    chunks = _chunks(plans, rows, index, chunk_accounts)
     try:
-        if workers <= 1 or len(lines) <= chunk_accounts:
+        if workers <= 1 or len(wanted) <= chunk_accounts:
             for chunk in chunks:
                 sink.add(renderer.render_chunk(chunk))
         else:
             _RENDERER = renderer
             context = multiprocessing.get_context("fork")
             with context.Pool(workers) as pool:
-                for chunk_result in pool.imap(_render_in_worker, chunks):
+                for chunk_result in _in_order(pool, chunks, 2 * workers):
                     sink.add(chunk_result)
         sink.close()
     except BaseException:
