@@ -10,8 +10,9 @@ usage: python benchmarks/build_bench.py [--accounts N] [--peer-accounts N] [--pe
 - Runs ``dunning build`` (validate → plan → render; the handbook only with --handbook, it is
   a fixed cost that does not grow with accounts; letter PDFs only with --pdf) and then
   ``dunning render`` alone on the same plan directory.
-- Peak memory is the peak of the *sum* of RSS over the process tree (workers included),
-  sampled every 50 ms from /proc, plus the kernel's per-process maximum from getrusage.
+- Peak memory is the peak of the *sum* of PSS over the process tree (workers included, shared
+  copy-on-write pages split between them), sampled every 50 ms from /proc, plus the kernel's
+  per-process maximum RSS from getrusage.
 
 The peer needs pandas and jinja2: ``python3 -m venv /tmp/peer-venv &&
 /tmp/peer-venv/bin/pip install pandas jinja2``, then ``--peer-python /tmp/peer-venv/bin/python``.
@@ -34,32 +35,41 @@ BENCH = ROOT.parent / "shared" / "bench"
 AS_OF = "2026-11-28"
 
 
+def _pss_kib(pid: int) -> int:
+    """Proportional set size: shared (forked, copy-on-write) pages split among their sharers,
+    so a tree of forked workers is not counted several times over."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def _tree_rss_kib(pid: int) -> int:
-    """Sum of VmRSS over ``pid`` and all its descendants."""
+    """Sum of PSS over ``pid`` and all its descendants."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
                 fields = handle.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{entry}/statm", encoding="utf-8") as handle:
-                pages = int(handle.read().split()[1])
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(entry))
-        rss[int(entry)] = pages * (os.sysconf("SC_PAGE_SIZE") // 1024)
     total, stack = 0, [pid]
     while stack:
         current = stack.pop()
-        total += rss.get(current, 0)
+        total += _pss_kib(current)
         stack.extend(children.get(current, ()))
     return total
 
 
 def run(label: str, argv: list[str], cwd: Path = ROOT) -> dict[str, float]:
-    """Run ``argv``; wall time, peak tree RSS (MiB) and the largest single-process RSS (MiB)."""
+    """Run ``argv``; wall time, peak tree PSS (MiB) and the largest single-process RSS (MiB)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -80,10 +90,10 @@ def run(label: str, argv: list[str], cwd: Path = ROOT) -> dict[str, float]:
     wall = time.perf_counter() - start
     largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     tail = "\n".join(output.strip().splitlines()[-4:])
-    print(f"--- {label}: {wall:.1f} s, peak tree RSS {peak / 1024:.0f} MiB (exit {process.returncode})\n{tail}")
+    print(f"--- {label}: {wall:.1f} s, peak tree PSS {peak / 1024:.0f} MiB (exit {process.returncode})\n{tail}")
     if process.returncode not in (0, 1):
         raise SystemExit(f"{label} failed:\n{output[-3000:]}")
-    return {"wall_s": wall, "peak_tree_rss_mib": peak / 1024, "max_process_rss_mib": max(largest, before) / 1024}
+    return {"wall_s": wall, "peak_tree_pss_mib": peak / 1024, "max_process_rss_mib": max(largest, before) / 1024}
 
 
 def main() -> None:
@@ -142,7 +152,7 @@ def main() -> None:
     note = " (peer measured on fewer accounts, throughput extrapolated linearly)" if peer_n != n else ""
     print(
         f"\nours: {ours_rate:,.0f} accounts/s end to end ({ours['wall_s']:.1f} s for {n:,}), "
-        f"peak {ours['peak_tree_rss_mib']:.0f} MiB over all processes\n"
+        f"peak {ours['peak_tree_pss_mib']:.0f} MiB over all processes\n"
         f"render alone: {render_only['wall_s']:.1f} s for {summary.get('render', {}).get('rendered')} messages\n"
         f"peer: {peer_rate:,.0f} accounts/s ({peer['wall_s']:.1f} s for {peer_n:,}){note}\n"
         f"speed-up: {ours_rate / peer_rate:.1f}x"
