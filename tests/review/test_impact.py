@@ -103,3 +103,20 @@ def test_cli_impact_markdown_and_fail_on_a_share(policy_git: Path, tmp_path: Pat
     result = CliRunner().invoke(main, [*args[:-2], "--as-of", "30/11/2026", str(policy_git)])
     assert result.exit_code == 2
     assert "--as-of '30/11/2026' is not a date" in result.stderr
+
+
+def test_a_repeated_account_id_is_rejected_not_counted_twice(policy_git: Path, tmp_path: Path) -> None:
+    accounts = tmp_path / "accounts.csv"
+    # A3's id again on a later line (as `dunning plan` does, R011: the later line is rejected).
+    accounts.write_text(ACCOUNTS + "A3,US,USD,300.00,2026-11-16,a3@example.com,,America/Chicago\n", encoding="utf-8")
+    with open_revision(policy_git, "base") as base, open_revision(policy_git, "main") as head:
+        impact = measure_impact(base, head, semantic_diff(base, head), accounts, AS_OF)
+    data = impact.to_json()
+    assert (data["accounts_in"], data["rejected_rows"], data["accounts_compared"]) == (8, 2, 6)
+    assert data["actions"][1] == {"channel": "email", "day": "2026-11-30", "added": 0, "removed": 1}
+    lines = impact.to_markdown()
+    assert lines[2:4] == ["2 snapshot row(s) were rejected as bad data and are not compared.", ""]
+    assert (
+        "Zero accounts: no longer contacted, newly excluded, newly paused, no longer paused, "
+        "newly rejected (jurisdiction no longer served), no longer rejected (jurisdiction now served)."
+    ) in lines

@@ -196,12 +196,19 @@ class Impact:
         ]
         if self.rejected_rows:
             out += [f"{self.rejected_rows} snapshot row(s) were rejected as bad data and are not compared.", ""]
-        out += ["| accounts that … | count | share | examples |", "|---|---:|---:|---|"]
-        for category in CATEGORIES:
+        moved = [c for c in CATEGORIES if self.counts[c]]
+        if moved:
+            out += ["| accounts that … | count | share | examples |", "|---|---:|---:|---|"]
+        for category in moved:
             count = self.counts[category]
             share = f"{count * 100 / n:.1f}%" if n else "–"
             ids = ", ".join(f"`{i}`" for i in self.examples.get(category, []))
             out.append(f"| {WORDS[category]} | {count} | {share} | {ids} |")
+        still = [WORDS[c] for c in CATEGORIES if not self.counts[c]]
+        if not moved:
+            out.append("No account's plan changes in tier, status, contact, offer or message text.")
+        elif still:
+            out += ["", "Zero accounts: " + ", ".join(still) + "."]
         out.append("")
         labels = self.tiers()
         matrix = [
@@ -454,6 +461,24 @@ def _chunk_in_worker(frame: pl.DataFrame) -> Impact:
     return _WORKER.chunk(frame)
 
 
+class FirstSeen:
+    """Drops rows whose account id came earlier in the snapshot: like ``dunning plan`` (R011),
+    the later line is rejected, so an account is never counted twice."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def __call__(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+        """The frame without repeated ids, and how many rows were dropped."""
+        if "account_id" not in frame.columns:
+            return frame, 0
+        ids = frame.get_column("account_id")
+        keep = ids.is_first_distinct() & ~ids.is_in(list(self.seen))
+        kept = frame.filter(keep)
+        self.seen.update(v for v in kept.get_column("account_id").to_list() if v is not None)
+        return kept, frame.height - kept.height
+
+
 def _early(impact: Impact, early: Iterable[object]) -> Impact:
     rows = len(list(early))
     impact.accounts_in += rows
@@ -482,17 +507,20 @@ def measure_impact(
     total = Impact(as_of, horizon, examples, tier_order=order)
     workers = jobs or (1 if accounts.stat().st_size < SMALL_INPUT else max(1, min(os.cpu_count() or 1, 8)))
     frames = AccountFile(accounts, chunk_rows=CHUNK_ROWS).frames() if workers > 1 else source.frames()
+    first = FirstSeen()
     if workers == 1:
         comparer = Comparer(setup, base.policy, head.policy)
         for frame, early in frames:
-            total.merge(_early(comparer.chunk(frame), early))
+            frame, repeated = first(frame)
+            total.merge(_early(comparer.chunk(frame), [*early, *range(repeated)]))
         return total
     pending: list[tuple[Future[Impact], list[object]]] = []
     with ProcessPoolExecutor(
         workers, mp_context=get_context("spawn"), initializer=_init_worker, initargs=(setup,)
     ) as pool:
         for frame, early in frames:
-            pending.append((pool.submit(_chunk_in_worker, frame), list(early)))
+            frame, repeated = first(frame)
+            pending.append((pool.submit(_chunk_in_worker, frame), [*early, *range(repeated)]))
             while len(pending) > workers + 1:  # bounded memory: a few chunks in flight
                 future, rows = pending.pop(0)
                 total.merge(_early(future.result(), rows))

@@ -38,6 +38,7 @@ from dunning.plan.decide import Planner
 from dunning.plan.model import PlannedAction
 from dunning.policy import require_policy
 from dunning.policy.model import CONTACT_CHANNELS, Policy
+from dunning.review.impact import FirstSeen
 
 DEFER_DAYS = 10  # how far the planner may move a blocked step (Spring Festival is 7 days)
 STATUSES = ("scheduled", "deferred", "suppressed")
@@ -219,10 +220,12 @@ def simulate(
     source = AccountFile(accounts, chunk_rows=CHUNK_ROWS)  # a UserError for an unusable file, before work
     total = Forecast(start, days)
     workers = jobs or (1 if accounts.stat().st_size < SMALL_INPUT else max(1, min(os.cpu_count() or 1, 8)))
+    first = FirstSeen()
     if workers == 1:
         simulator = Simulator(policy, start, days, read_history(history), cure_rate, seed)
         for frame, early in source.frames():
-            total.merge(_with_early(simulator.chunk(frame), early))
+            frame, repeated = first(frame)
+            total.merge(_with_early(simulator.chunk(frame), [*early, *range(repeated)]))
         return total
     setup = SimulationSetup(Path(policy.root), start, days, history, cure_rate, seed)
     pending: list[tuple[Future[Forecast], list[object]]] = []
@@ -230,7 +233,8 @@ def simulate(
         workers, mp_context=get_context("spawn"), initializer=_init_worker, initargs=(setup,)
     ) as pool:
         for frame, early in source.frames():
-            pending.append((pool.submit(_chunk_in_worker, frame), list(early)))
+            frame, repeated = first(frame)
+            pending.append((pool.submit(_chunk_in_worker, frame), [*early, *range(repeated)]))
             while len(pending) > workers + 1:
                 future, rows = pending.pop(0)
                 total.merge(_with_early(future.result(), rows))
