@@ -286,49 +286,52 @@ class ContactEngine:
         """
         j = self.jurisdiction(account.jurisdiction)
         found: list[Stop] = []
-        covered: set[str] = set()
-        for rule in j.law_stops:
-            flag = str(rule.params.get("flag", ""))
-            covered.add(flag)
-            if account.flag(flag):
+        if account.flags:  # most accounts carry none: skip the flag rules at once
+            covered: set[str] = set()
+            for rule in j.law_stops:
+                flag = str(rule.params.get("flag", ""))
+                covered.add(flag)
+                if account.flag(flag):
+                    found.append(
+                        Stop(
+                            _stop_effect(rule.effect),
+                            (),
+                            Reason(rule.id, rule.id, rule.citation, _stop_message(flag, rule.effect)),
+                            True,
+                            tuple(rule.params.get("allow_purposes") or ()),
+                        )
+                    )
+            for channel in ("call", "sms", "email"):
+                flag = f"{channel}_opt_out"
+                if account.flag(flag):
+                    opt_rule = j.opt_out_rule
+                    legal = opt_rule is not None and channel in opt_rule.channels
+                    found.append(
+                        Stop(
+                            "suppress",
+                            (channel,),
+                            Reason(
+                                f"opt-out/{channel}",
+                                opt_rule.id if (legal and opt_rule) else "opt-out",
+                                opt_rule.citation if (legal and opt_rule) else "the debtor's own request",
+                                f"the debtor asked not to be contacted by {channel}; other channels stay open",
+                            ),
+                            legal,
+                        )
+                    )
+            for flag, safety_effect in _SAFETY_STOPS:
+                if flag in covered or not account.flag(flag):
+                    continue
                 found.append(
                     Stop(
-                        _stop_effect(rule.effect),
+                        safety_effect,
                         (),
-                        Reason(rule.id, rule.id, rule.citation, _stop_message(flag, rule.effect)),
-                        True,
-                        tuple(rule.params.get("allow_purposes") or ()),
-                    )
-                )
-        for channel in ("call", "sms", "email"):
-            flag = f"{channel}_opt_out"
-            if account.flag(flag):
-                opt_rule = j.opt_out_rule
-                legal = opt_rule is not None and channel in opt_rule.channels
-                found.append(
-                    Stop(
-                        "suppress",
-                        (channel,),
                         Reason(
-                            f"opt-out/{channel}",
-                            opt_rule.id if (legal and opt_rule) else "opt-out",
-                            opt_rule.citation if (legal and opt_rule) else "the debtor's own request",
-                            f"the debtor asked not to be contacted by {channel}; other channels stay open",
+                            f"flag/{flag}", f"flag/{flag}", "dunning safety stop", _stop_message(flag, safety_effect)
                         ),
-                        legal,
+                        False,
                     )
                 )
-        for flag, safety_effect in _SAFETY_STOPS:
-            if flag in covered or not account.flag(flag):
-                continue
-            found.append(
-                Stop(
-                    safety_effect,
-                    (),
-                    Reason(f"flag/{flag}", f"flag/{flag}", "dunning safety stop", _stop_message(flag, safety_effect)),
-                    False,
-                )
-            )
         tier_known = tier_id is not None
         for exclusion in self.policy.exclusions:
             when = exclusion.when

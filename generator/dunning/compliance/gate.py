@@ -101,7 +101,10 @@ class Gate:
                 parsed.append(exc)
                 continue
             parsed.append(request)
-            row = {clean_key(k): text(v) for k, v in raw.items()}
+            # the snapshot reader's own clean-up, skipped for the usual plain keys and strings
+            row = {
+                (k if k.isidentifier() else clean_key(k)): (v if type(v) is str else text(v)) for k, v in raw.items()
+            }
             row[LINE] = str(number)
             rows.append(row)
         accounts: dict[int, Account | RowReject] = {}
