@@ -146,6 +146,7 @@ def test_file_batches_answer_exactly_like_line_by_line(tmp_path: Path) -> None:
         request(account={**ACCOUNT, "sms_opt_out": "YES"}, channel="sms"),
         request(account={**ACCOUNT, "sms_opt_out": "maybe"}, channel="sms"),
         request(account="A-1"),
+        request(account={**ACCOUNT, "overdue_amount": 120.5, "bankruptcy": True, "\ufeffsegment ": "retail"}),
     ]
     text = "\n".join(lines) + "\n"
     (tmp_path / "r.jsonl").write_text(text, encoding="utf-8")
@@ -154,7 +155,7 @@ def test_file_batches_answer_exactly_like_line_by_line(tmp_path: Path) -> None:
     assert batched.exit_code == streamed.exit_code == 0
     assert batched.output == streamed.output
     assert [json.loads(x)["verdict"] for x in batched.output.splitlines()] == [
-        "allow", "error", "error", "reschedule", "allow", "suppress", "error", "error",
+        "allow", "error", "error", "reschedule", "allow", "suppress", "error", "error", "suppress",
     ]  # fmt: skip
 
 
