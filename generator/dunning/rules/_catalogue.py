@@ -25,12 +25,13 @@ class RuleDoc:
 
     @property
     def body(self) -> str:
-        """The page without its title line."""
-        return self.doc.split("\n", 1)[1].strip() if "\n" in self.doc else ""
+        """The page without its title (the first paragraph)."""
+        return self.doc.split("\n\n", 1)[1].strip() if "\n\n" in self.doc else ""
 
 
 def _summary(code: str, name: str, doc: str) -> str:
-    first = doc.strip().splitlines()[0] if doc.strip() else name
+    # the title is the first paragraph (it may wrap onto a second line)
+    first = " ".join(doc.strip().split("\n\n", 1)[0].split()) if doc.strip() else name
     # page titles read "P101 tier-gap: some days past due fall in no tier."
     for prefix in (f"{code} {name}:", f"{code}:", f"{code} {name}"):
         if first.startswith(prefix):
