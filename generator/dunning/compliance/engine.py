@@ -340,6 +340,12 @@ class ContactEngine:
                 when.segments and account.segment not in when.segments
             ):
                 continue
+            if when.max_overdue or when.min_overdue:
+                high, low = when.max_overdue.get(account.currency), when.min_overdue.get(account.currency)
+                if (high is not None and account.overdue_amount > high) or (
+                    low is not None and account.overdue_amount < low
+                ):
+                    continue
             if as_of is None and _needs_date(when):
                 continue
             if when.tiers and not tier_known and as_of is not None:
@@ -861,6 +867,8 @@ class _CounterState:
                 f"a telephone conversation on {date.fromordinal(hit)} (day 1 of {n}) "
                 f"blocks calls until {date.fromordinal(hit + n)}"
             )
+        if len(days) < counter.max:  # fewer counted contacts in all than the cap allows
+            return ""
         # counts[i] = contacts on day (day - n + 1 + i); every run of n days holding `day`
         # is a slice counts[k : k + n], k = 0 … n - 1.
         low = day - n + 1
