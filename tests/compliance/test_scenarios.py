@@ -7,13 +7,16 @@ our own; the test policy has wide windows so the law decides unless a test says 
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from dunning.accounts.model import Contact
 from dunning.compliance.engine import ContactEngine, Verdict
+from dunning.policy import require_policy
 
-from .conftest import account
+from .conftest import REPO, account
 
 US = account(phone="+12125550100")  # New York
 MA = account(jurisdiction="US-MA", phone="+16175550100")  # Boston
@@ -379,4 +382,42 @@ def test_content_rules_are_us_only(engine: ContactEngine) -> None:
     assert (
         engine.check(CN, "sms", at("2026-11-03T10:00:00+08:00"), [], content="【示例金融】您的账单已逾期。").verdict
         == "allow"
+    )
+
+
+def test_tightening_applies_and_loosening_is_ignored(tmp_path: Path) -> None:
+    shutil.copytree(REPO, tmp_path / "repo")
+    portfolio = tmp_path / "repo" / "policies" / "portfolio.yaml"
+    text = portfolio.read_text(encoding="utf-8").replace(
+        "    packs: [us-regf]\n",
+        "    packs: [us-regf]\n"
+        "    tighten:\n"
+        '      us-regf.call-hours: {start: "09:00"}\n'
+        "      us-regf.call-frequency: {max: 20}\n",
+    )
+    portfolio.write_text(text, encoding="utf-8")
+    engine = ContactEngine(require_policy(tmp_path / "repo"))
+    v = engine.check(US, "call", at("2026-11-02T08:30:00-05:00"), [])
+    assert summary(v) == ("reschedule", "reschedule", "2026-11-02T09:00:00-05:00", ["us-regf.call-hours"])
+    assert v.reasons[0].message == "08:30 in America/New_York is outside the legal hours 09:00–21:00"
+    # max 20 would loosen the law's 7: the engine keeps 7
+    assert engine.check(US, "call", at("2026-11-07T10:00:00-05:00"), SEVEN_CALLS).verdict == "reschedule"
+
+
+def test_uk_hours_and_planned_contacts_in_caps(engine: ContactEngine) -> None:
+    assert engine.check(GB, "sms", at("2026-11-03T20:59:59+00:00"), []).verdict == "allow"
+    v = engine.check(GB, "sms", at("2026-11-03T21:00:00+00:00"), [])
+    assert summary(v) == ("reschedule", "reschedule", "2026-11-04T08:00:00+00:00", ["uk-conc.contact-hours"])
+    # Massachusetts: a planned text counts like a sent one
+    planned = [call("2026-11-04T10:00:00-05:00", "attempt", channel="sms")]
+    v = engine.check(MA, "call", at("2026-11-05T10:00:00-05:00"), [call("2026-11-02T10:00:00-05:00")], planned=planned)
+    assert summary(v) == ("reschedule", "reschedule", "2026-11-09T08:00:00-05:00", ["us-ma.call-frequency"])
+    # China: planned calls count as unanswered attempts to the account's number
+    planned_calls = [call(f"2026-11-03T{h:02d}:00:00+08:00", "attempt") for h in (9, 10, 11, 12, 13, 14)]
+    v = engine.check(CN, "call", at("2026-11-03T18:00:00+08:00"), [], planned=planned_calls)
+    assert summary(v) == (
+        "reschedule",
+        "reschedule",
+        "2026-11-04T08:00:00+08:00",
+        ["cn.connected-calls", "cn.unanswered-attempts"],
     )
