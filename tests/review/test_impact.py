@@ -19,10 +19,13 @@ revisions (hash buckets < 7000, checked), so the experiment's share change moves
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 from dunning.plan.arms import bucket
+from dunning.review import impact as impact_module
 from dunning.review.impact import measure_impact
 from dunning.review.revision import open_revision
 from dunning.review.semantic import semantic_diff
@@ -120,3 +123,42 @@ def test_a_repeated_account_id_is_rejected_not_counted_twice(policy_git: Path, t
         "Zero accounts: no longer contacted, newly excluded, newly paused, no longer paused, "
         "newly rejected (jurisdiction no longer served), no longer rejected (jurisdiction now served)."
     ) in lines
+
+
+def test_cadence_only_change_replans_only_the_tiers_that_run_it(
+    example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A change confined to one strategy: accounts of other tiers keep their base plan. The
+    # shortcut must give exactly what planning every account again gives.
+    from .conftest import commit_all, git
+
+    git(example_copy, "init", "-q", "-b", "main")
+    commit_all(example_copy, "example")
+    strategies = example_copy / "policies" / "strategies.yaml"
+    text = strategies.read_text(encoding="utf-8")
+    strategies.write_text(
+        text.replace(
+            "channel: call\n        template: call-mid\n        every: 3",
+            "channel: call\n        template: call-mid\n        every: 2",
+        ),
+        encoding="utf-8",
+    )
+    rows = ["account_id,jurisdiction,currency,overdue_amount,due_date,email,address,timezone"]
+    for i in range(160):
+        cn = i % 2 == 0
+        due = date(2026, 11, 30) - timedelta(days=1 + i % 80)
+        rows.append(
+            f"B{i:03d},{'CN' if cn else 'US'},{'CNY' if cn else 'USD'},{700 + 37 * i}.00,{due.isoformat()},"
+            f"b{i}@example.com,Street {i},{'Asia/Shanghai' if cn else 'America/New_York'}"
+        )
+    accounts = tmp_path / "portfolio.csv"
+    accounts.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with open_revision(example_copy, "HEAD") as base, open_revision(example_copy, None) as head:
+        changes = semantic_diff(base, head)
+        assert [c.kind for c in changes] == ["step.changed"]
+        assert impact_module.replan_tiers(changes, base.policy) == frozenset({"mid"})
+        scoped = measure_impact(base, head, changes, accounts, AS_OF).to_json()
+        monkeypatch.setattr(impact_module, "replan_tiers", lambda *_: None)
+        full = measure_impact(base, head, changes, accounts, AS_OF).to_json()
+    assert scoped == full
+    assert scoped["actions"]  # the change does move calls on this portfolio

@@ -86,6 +86,25 @@ def plan_neutral(changes: Sequence[Change]) -> bool:
     )
 
 
+def replan_tiers(changes: Sequence[Change], base: Policy) -> frozenset[str] | None:
+    """The base tiers whose accounts must be planned again with the head policy; None: all.
+
+    Text-only changes: none. Changes confined to cadences (``step.*``, ``strategy.*``): only
+    the tiers that run a changed strategy, directly or through an experiment arm — the
+    planner reads no other strategy for an account, so every other plan is the base plan."""
+    if plan_neutral(changes):
+        return frozenset()
+    relevant = [c for c in changes if not plan_neutral([c])]
+    if not all(c.category in ("step", "strategy") for c in relevant):
+        return None
+    changed = {c.path.split("/")[1] for c in relevant}
+    tiers = {t.id for t in base.tiers if t.strategy in changed}
+    for experiment in base.experiments:
+        if any(arm.strategy in changed for arm in experiment.arms):
+            tiers.update(experiment.tiers)
+    return frozenset(tiers)
+
+
 def _render_scope(changes: Sequence[Change]) -> tuple[bool, frozenset[tuple[str, str]]]:
     """(every message is suspect, the (template id, locale) pairs whose wording changed).
 
@@ -97,8 +116,10 @@ def _render_scope(changes: Sequence[Change]) -> tuple[bool, frozenset[tuple[str,
         if c.kind == "template.wording":
             _, tid, locale = c.path.split("/", 2)
             pairs.add((tid, locale))
-        elif c.category in ("portfolio", "template-file", "pack", "tighten", "jurisdiction", "template"):
+        elif c.category in ("portfolio", "template-file", "pack", "tighten", "jurisdiction", "template", "agency"):
             everything = everything or not c.path.endswith("/description")
+        elif c.kind == "tier.changed" and c.path.endswith("/name"):  # templates show the tier's name
+            everything = True
     return everything, frozenset(pairs)
 
 
@@ -322,7 +343,7 @@ class CompareSetup:
     horizon: int
     history: Path | None
     limit: int
-    same_plans: bool  # the change cannot alter plans: head plans = base plans
+    replan: frozenset[str] | None  # base tiers planned again with head (None: every account)
     render_all: bool
     reworded: frozenset[tuple[str, str]]
 
@@ -351,8 +372,9 @@ class Comparer:
         """Compare one account's two plans."""
         history = self.history.get(account.account_id, ())
         old = self.base.planner.plan(account, history) if self.base.serves(account.jurisdiction) else None
-        if self.setup.same_plans:
-            new = old
+        replan = self.setup.replan
+        if replan is not None and (old is None or old.tier not in replan):
+            new = old  # nothing the change touches reaches this account's plan
         else:
             new = self.head.planner.plan(account, history) if self.head.serves(account.jurisdiction) else None
         aid = account.account_id
@@ -500,7 +522,15 @@ def measure_impact(
     """Plan ``accounts`` with both revisions and measure what changes."""
     render_all, reworded = _render_scope(changes)
     setup = CompareSetup(
-        base.root, head.root, as_of, horizon, history, examples, plan_neutral(changes), render_all, reworded
+        base.root,
+        head.root,
+        as_of,
+        horizon,
+        history,
+        examples,
+        replan_tiers(changes, base.policy),
+        render_all,
+        reworded,
     )
     source = AccountFile(accounts)  # a UserError for an unusable file, before any work
     order = tuple(dict.fromkeys([t.id for t in base.policy.tiers] + [t.id for t in head.policy.tiers]))
@@ -529,4 +559,4 @@ def measure_impact(
     return total
 
 
-__all__ = ["CATEGORIES", "Impact", "measure_impact", "plan_neutral"]
+__all__ = ["CATEGORIES", "Impact", "measure_impact", "plan_neutral", "replan_tiers"]
