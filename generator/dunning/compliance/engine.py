@@ -541,8 +541,10 @@ class ContactEngine:
         policy (``verdict``) and, when the answer is reschedule, the first allowed moment
         within :data:`SEARCH_DAYS` days (none found → suppress).
 
-        ``purpose`` is the message purpose (``notice``, ``reply`` …) some stops allow;
-        ``content`` is accepted for the gate's contract (text checks are validate's job).
+        ``purpose`` is the message purpose (``notice``, ``reply`` …) some stops allow; with
+        ``content`` (the rendered text) the disclosures the packs require are checked too
+        (a message without them is suppressed). ``tier_id`` overrides the tier the
+        exclusions see (default: the account's tier on the local day of ``at``).
         """
         if at.tzinfo is None or at.utcoffset() is None:
             raise ValueError("`at` must be timezone-aware")
