@@ -68,6 +68,24 @@ def test_two_runs_are_byte_identical_and_unsorted_input_is_sorted(example_root: 
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "c" / name).read_bytes(), name
 
 
+@pytest.mark.parametrize("order", ["as-is", "sorted", "shuffled"])
+def test_small_chunks_merge_to_the_same_bytes(example_root: Path, tmp_path: Path, order: str) -> None:
+    # 7-row chunks: sorted input puts runs end to end, other orders go through the k-way merge
+    # (which also finds the duplicate id across chunks); all give the one-chunk bytes.
+    lines = (example_root / "examples" / "accounts.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    body = lines[1:]
+    if order == "sorted":
+        body = sorted(body, key=lambda line: (line.split(",", 1)[0], body.index(line)))
+    elif order == "shuffled":
+        body = body[30:] + body[:30]
+    source = tmp_path / "accounts.csv"
+    source.write_text(lines[0] + "".join(body), encoding="utf-8")
+    _run(example_root, source, tmp_path / "whole")
+    _run(example_root, source, tmp_path / "chunked", chunk_rows=7)
+    for name in OUTPUTS:
+        assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "chunked" / name).read_bytes(), name
+
+
 def test_worker_processes_give_the_same_bytes(example_root: Path, tmp_path: Path) -> None:
     source = example_root / "examples" / "accounts.csv"
     _run(example_root, source, tmp_path / "one", jobs=1)

@@ -207,8 +207,26 @@ def _map_unique(column: pl.Series, predicate: Callable[[str], bool]) -> pl.Serie
     return column.replace_strict(table, return_dtype=pl.Boolean)
 
 
+@dataclass
+class Screened:
+    """A chunk after the column checks: the clean rows (text, blanks stripped, plus ``__flags``
+    bits, ``__digits`` of the currency and ``__line``), the rejects, and the extra columns."""
+
+    good: pl.DataFrame
+    rejects: list[RowReject]
+    extra_columns: list[str]
+    rows: int
+
+
 def validate_frame(frame: pl.DataFrame, jurisdictions: Collection[str] | None) -> Chunk:
     """Validate one chunk of text columns (from :meth:`AccountFile.frames`)."""
+    screened = screen_frame(frame, jurisdictions)
+    accounts = list(accounts_of(screened.good, screened.extra_columns))
+    return Chunk(accounts, screened.rejects, screened.rows)
+
+
+def screen_frame(frame: pl.DataFrame, jurisdictions: Collection[str] | None) -> Screened:
+    """Run the column checks on one chunk; rejected rows get parse_record's code and message."""
     for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *FLAG_COLUMNS):
         if name not in frame.columns:
             frame = frame.with_columns(pl.lit("").alias(name))
@@ -263,21 +281,17 @@ def validate_frame(frame: pl.DataFrame, jurisdictions: Collection[str] | None) -
     s = s.with_columns(bad.alias("__bad"), flag_bits.alias("__flags"))
 
     rejects: list[RowReject] = []
-    accounts: list[Account] = []
     bad_rows = frame.filter(s["__bad"])
     for row in bad_rows.iter_rows(named=True):
         line = int(row.pop(LINE))
         found = parse_record(row, line, jurisdictions)
-        if isinstance(found, RowReject):
-            rejects.append(found)
-        else:  # pragma: no cover - the column checks are a superset of parse_record's
-            accounts.append(found)
+        # the column checks are a superset of parse_record's: every flagged row is rejected
+        assert isinstance(found, RowReject), f"line {line}: flagged by the column checks only"
+        rejects.append(found)
     good = s.filter(~s["__bad"])
     extra_columns = sorted(c for c in data_columns if c not in KNOWN_COLUMNS and c)
-    accounts.extend(_accounts(good, extra_columns))
-    accounts.sort(key=lambda a: a.line)
     rejects.sort()
-    return Chunk(accounts, rejects, frame.height)
+    return Screened(good, rejects, extra_columns, frame.height)
 
 
 _FLAG_SETS: dict[int, frozenset[str]] = {}
@@ -290,7 +304,8 @@ def _flags(bits: int) -> frozenset[str]:
     return found
 
 
-def _accounts(good: pl.DataFrame, extra_columns: list[str]) -> Iterator[Account]:
+def accounts_of(good: pl.DataFrame, extra_columns: list[str]) -> Iterator[Account]:
+    """Account records from screened rows (see :func:`screen_frame`)."""
     dates = good.select(pl.col(c).str.to_date("%Y-%m-%d", strict=False) for c in DATE_COLUMNS)
     due, last_payment, promise = (dates[c].to_list() for c in DATE_COLUMNS)
     cols: dict[str, list[Any]] = {

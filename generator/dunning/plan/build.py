@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import heapq
+import itertools
 import os
 import pickle
 import shutil
@@ -34,11 +35,11 @@ import polars as pl
 
 from dunning.accounts.history import read_history
 from dunning.accounts.model import Contact
-from dunning.accounts.read import AccountFile, validate_frame
+from dunning.accounts.read import CHUNK_ROWS, AccountFile, screen_frame
 from dunning.accounts.record import RowReject, msg_duplicate
 from dunning.errors import DunningError
+from dunning.plan.columnar import ColumnarPlanner
 from dunning.plan.decide import Planner
-from dunning.plan.fast import FastPlanner
 from dunning.plan.output import ACTION_COLUMNS, REJECT_COLUMNS
 from dunning.policy import require_policy
 from dunning.policy.model import Policy
@@ -61,15 +62,20 @@ class PlanInputs:
     history: Path | None = None
     horizon: int = 0
     accounts_format: str | None = None
+    chunk_rows: int = CHUNK_ROWS  # rows per chunk (smaller: less memory, more runs to merge)
 
 
 @dataclass
 class ChunkResult:
-    """What a worker returns for one chunk: rows read, row rejects and its run file."""
+    """What a worker returns for one chunk: rows read, row rejects, its run files (plan lines,
+    CSV rows and an index, all sorted by account id), the id range and the chunk's counts."""
 
     rows: int
     rejects: list[RowReject]
     run: Path
+    first_id: str = ""
+    last_id: str = ""
+    counts: Summary | None = None
 
 
 @dataclass
@@ -104,7 +110,7 @@ class _State:
     def __init__(self, inputs: PlanInputs, policy: Policy | None = None) -> None:
         self.policy = policy or require_policy(inputs.policy_path)
         self.planner = Planner(self.policy, inputs.as_of, inputs.horizon)
-        self.fast = FastPlanner(self.planner)
+        self.columnar = ColumnarPlanner(self.planner)
         self.history: dict[str, tuple[Contact, ...]] = read_history(inputs.history)
         self.jurisdictions = frozenset(self.policy.jurisdictions)
 
@@ -123,29 +129,54 @@ def _plan_chunk_in_worker(frame: pl.DataFrame, run: Path) -> ChunkResult:
 
 
 def plan_chunk(state: _State, frame: pl.DataFrame, run: Path) -> ChunkResult:
-    """Validate and plan one chunk; write its plans, sorted by account id, to ``run``."""
-    chunk = validate_frame(frame, state.jurisdictions)
-    records: list[RunRecord] = []
-    history = state.history
-    line_for = state.fast.line
-    empty: tuple[Contact, ...] = ()
-    for account in chunk.accounts:
-        plan_bytes, rows, status, tier, stats = line_for(account, history.get(account.account_id, empty))
-        records.append((account.account_id, account.line, status, tier, plan_bytes, rows, stats))
+    """Validate and plan one chunk; write its run files (sorted by account id) next to ``run``.
+
+    Duplicate ids inside the chunk are rejected here (the later line); duplicates across
+    chunks are found by the merge.
+    """
+    screened = screen_frame(frame, state.jurisdictions)
+    records = state.columnar.plan(screened, state.history)
     records.sort(key=lambda r: (r[0], r[1]))
-    with run.open("wb") as fh:
-        for record in records:
-            pickle.dump(record, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    return ChunkResult(chunk.rows, chunk.rejects, run)
+    rejects = screened.rejects
+    kept: list[RunRecord] = []
+    for record in records:
+        if kept and kept[-1][0] == record[0]:
+            rejects.append(RowReject(record[1], record[0], "R011", msg_duplicate(kept[-1][1])))
+            continue
+        kept.append(record)
+    counts = Summary()
+    for record in kept:
+        _count(counts, record[2], record[3], record[6])
+    run.with_suffix(".plans").write_bytes(b"".join(r[4] for r in kept))
+    run.with_suffix(".csv").write_text("".join(r[5] for r in kept), encoding="utf-8", newline="")
+    index = [(r[0], r[1], r[2], r[3], r[6], r[5].count("\n")) for r in kept]
+    run.with_suffix(".index").write_bytes(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+    rejects.sort()
+    first, last = (kept[0][0], kept[-1][0]) if kept else ("", "")
+    return ChunkResult(screened.rows, rejects, run, first, last, counts)
 
 
-def _read_run(path: Path) -> Iterator[RunRecord]:
-    with path.open("rb") as fh:
-        while True:
-            try:
-                yield pickle.load(fh)
-            except EOFError:
-                return
+def _count(summary: Summary, status: str, tier: str, stats: tuple[tuple[str, str], ...]) -> None:
+    if status == "excluded":
+        summary.excluded += 1
+    else:
+        summary.planned += 1
+    summary.by_tier[tier] += 1
+    for action_status, channel in stats:
+        summary.actions[action_status] += 1
+        summary.by_channel[channel] += 1
+
+
+def _read_run(run: Path) -> Iterator[RunRecord]:
+    """A run's records back, in order: (id, line, status, tier, plan line, CSV rows, stats)."""
+    index = pickle.loads(run.with_suffix(".index").read_bytes())
+    with (
+        run.with_suffix(".plans").open("rb") as plans,
+        run.with_suffix(".csv").open(encoding="utf-8", newline="") as rows,
+    ):
+        for account_id, line, status, tier, stats, n_rows in index:
+            text = "".join(rows.readline() for _ in range(n_rows))
+            yield account_id, line, status, tier, plans.readline(), text, stats
 
 
 # ---------------------------------------------------------------------------- the run
@@ -176,20 +207,33 @@ def write_plans(
 ) -> Summary:
     """Plan every account of ``inputs`` into the directory ``out`` (written in place; see
     :func:`atomic_directory` for the all-or-nothing wrapper). ``progress`` gets ``update(n)``."""
-    source = AccountFile(inputs.accounts, inputs.accounts_format)  # UserError before any work
+    source = AccountFile(inputs.accounts, inputs.accounts_format, inputs.chunk_rows)  # UserError before any work
     workers = _jobs(inputs, jobs)
     runs_dir = Path(tempfile.mkdtemp(prefix=".runs-", dir=out))
     try:
         results = _plan_all(inputs, source, runs_dir, workers, progress, policy)
         summary = Summary(accounts_in=sum(r.rows for r in results))
         rejects = [rej for r in results for rej in r.rejects]
-        runs = [_read_run(r.run) for r in results]
+        filled = sorted((r for r in results if r.first_id), key=lambda r: (r.first_id, r.last_id))
+        disjoint = all(a.last_id < b.first_id for a, b in itertools.pairwise(filled))
         with (
             (out / "plans.jsonl").open("wb") as plans,
             (out / "actions.csv").open("w", encoding="utf-8", newline="") as actions,
         ):
             csv.writer(actions).writerow(ACTION_COLUMNS)
-            rejects.extend(_merge(heapq.merge(*runs, key=lambda r: (r[0], r[1])), plans, actions, summary))
+            if disjoint:  # sorted input (the usual case): the runs only need to be put end to end
+                actions.flush()
+                for result in filled:
+                    with result.run.with_suffix(".plans").open("rb") as fh:
+                        shutil.copyfileobj(fh, plans)
+                    with result.run.with_suffix(".csv").open("rb") as fh:
+                        shutil.copyfileobj(fh, actions.buffer)
+                    assert result.counts is not None
+                    _add(summary, result.counts)
+            else:
+                runs = [_read_run(r.run) for r in filled]
+                merged = heapq.merge(*runs, key=lambda r: (r[0], r[1]))
+                rejects.extend(_merge(merged, plans, actions, summary))
         rejects.sort()
         summary.rejected = len(rejects)
         with (out / "rejects.csv").open("w", encoding="utf-8", newline="") as fh:
@@ -214,7 +258,7 @@ def _plan_all(
     if workers == 1:
         state = _State(inputs, policy)
         for index, (frame, early) in enumerate(frames):
-            result = plan_chunk(state, frame, runs_dir / f"{index:06d}.run")
+            result = plan_chunk(state, frame, runs_dir / f"{index:06d}")
             result.rejects.extend(early)
             result.rows += len(early)
             results.append(result)
@@ -236,7 +280,7 @@ def _plan_all(
                 progress.update(result.rows)
 
         for index, (frame, early) in enumerate(frames):
-            pending.append((pool.submit(_plan_chunk_in_worker, frame, runs_dir / f"{index:06d}.run"), early))
+            pending.append((pool.submit(_plan_chunk_in_worker, frame, runs_dir / f"{index:06d}"), early))
             while len(pending) > workers + 1:  # bounded: memory holds a few chunks, not the file
                 collect_oldest()
         while pending:
@@ -254,15 +298,16 @@ def _merge(records: Iterator[RunRecord], plans: IO[bytes], actions: IO[str], sum
         previous, first_line = account_id, line
         plans.write(plan_bytes)
         actions.write(action_text)
-        if status == "excluded":
-            summary.excluded += 1
-        else:
-            summary.planned += 1
-        summary.by_tier[tier] += 1
-        for action_status, channel in stats:
-            summary.actions[action_status] += 1
-            summary.by_channel[channel] += 1
+        _count(summary, status, tier, stats)
     return duplicates
+
+
+def _add(summary: Summary, part: Summary) -> None:
+    summary.planned += part.planned
+    summary.excluded += part.excluded
+    summary.actions.update(part.actions)
+    summary.by_channel.update(part.by_channel)
+    summary.by_tier.update(part.by_tier)
 
 
 def summary_dict(inputs: PlanInputs, summary: Summary) -> dict[str, Any]:
