@@ -140,3 +140,11 @@ def test_subdivision_holiday_applies_to_its_accounts_only(engine: ContactEngine)
     us = account(phone="+12125550100")
     assert engine.day_blocked(ma, "sms", patriots_day).code == "holiday"  # type: ignore[union-attr]
     assert engine.day_blocked(us, "sms", patriots_day) is None
+
+
+def test_jurisdiction_default_leads_a_phone_with_several_zones(engine: ContactEngine) -> None:
+    uk = account(jurisdiction="GB", currency="GBP", phone="+447911123456")
+    assert engine.timezones(uk)[0] == "Europe/London"
+    assert iso(engine.windows(uk, "sms", date(2026, 7, 1))) == [
+        ("2026-07-01T08:00:00+01:00", "2026-07-01T21:00:00+01:00")
+    ]

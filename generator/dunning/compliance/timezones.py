@@ -103,7 +103,10 @@ def candidate_zones(account: Account, default_zone: str) -> tuple[str, ...]:
     found: list[str] = []
     if account.jurisdiction.split("-", 1)[0] == "US":
         found.extend(zones_for_zip(address_zip(account)))
-    found.extend(zones_for_phone(account.phone))
+    by_phone = zones_for_phone(account.phone)
+    if default_zone in by_phone:  # e.g. a UK number: London before Guernsey and Jersey
+        by_phone = (default_zone, *(z for z in by_phone if z != default_zone))
+    found.extend(by_phone)
     unique = tuple(dict.fromkeys(z for z in found if is_zone(z)))
     return unique or (default_zone,)
 
