@@ -93,3 +93,23 @@ def test_phone_validity() -> None:
     assert valid_phone("+14155550123")
     assert not valid_phone("+8612345")
     assert not valid_phone("14155550123")
+
+
+def test_phone_shortcut_agrees_with_the_parser() -> None:
+    import random
+
+    import phonenumbers
+
+    from dunning.accounts.record import _valid_block
+
+    rng = random.Random(3)
+    samples = [f"+1212{rng.randrange(10**7):07d}" for _ in range(500)]
+    samples += [f"+86138{rng.randrange(10**8):08d}" for _ in range(500)]
+    samples += [f"+440{rng.randrange(10**9):09d}" for _ in range(300)]
+    samples += [f"+{rng.randrange(10**11)}" for _ in range(3000)]
+    for sample in samples:
+        try:
+            expected = phonenumbers.is_valid_number(phonenumbers.parse(sample, None))
+        except phonenumbers.NumberParseException:
+            expected = False
+        assert _valid_block(sample) == expected, sample

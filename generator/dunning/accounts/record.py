@@ -96,11 +96,20 @@ def served(code: str, jurisdictions: Collection[str] | None) -> bool:
 
 @lru_cache(maxsize=1 << 16)
 def _valid_block(sample: str) -> bool:
+    digits = sample[1:]
+    # E.164 country codes are prefix-free (1 to 3 digits): the first known prefix is the code,
+    # which spares phonenumbers' general-purpose (and slow) parser
+    for size in (1, 2, 3):
+        code = int(digits[:size])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            if digits[size : size + 1] in ("", "0"):
+                break  # leading zeros and trunk prefixes: the parser's rules decide
+            number = phonenumbers.PhoneNumber(country_code=code, national_number=int(digits[size:]))
+            return bool(phonenumbers.is_valid_number(number))
     try:
-        number = phonenumbers.parse(sample, None)
+        return bool(phonenumbers.is_valid_number(phonenumbers.parse(sample, None)))
     except phonenumbers.NumberParseException:
         return False
-    return bool(phonenumbers.is_valid_number(number))
 
 
 def valid_phone(phone: str) -> bool:

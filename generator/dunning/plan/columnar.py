@@ -69,6 +69,23 @@ class ColumnarPlanner:
         self.keys = FastPlanner(planner)
         self.templates: dict[str, Template] = {}
         self._offer_index = {offer.id: i for i, offer in enumerate(self.policy.offers)}
+        policy = self.policy
+        conditions = [
+            *(e.when for e in policy.exclusions),
+            *(o.when for o in policy.offers),
+            *(step.when for strategy in policy.strategies.values() for step in strategy.steps),
+        ]
+        # only the products and segments some rule names tell accounts apart
+        self._products = sorted(
+            {*(p for t in policy.tiers for p in t.products), *(p for c in conditions for p in c.products)}
+        )
+        self._segments = sorted(
+            {*(g for t in policy.tiers for g in t.segments), *(g for c in conditions for g in c.segments)}
+        )
+        # an arm matters only for accounts a tier of its experiment can hold
+        self._arm_ranges = [
+            [(t.dpd.low, t.dpd.high) for t in policy.tiers if t.id in e.tiers] for e in policy.experiments
+        ]
 
     # ------------------------------------------------------------------ keys
     def _key_columns(self, good: pl.DataFrame) -> pl.DataFrame:
@@ -119,11 +136,18 @@ class ColumnarPlanner:
             .then(col("timezone"))
             .otherwise(pl.concat_str([col("phone"), col("postal_code"), col("address")], separator="\x1f"))
         )
-        ids = frame["account_id"].to_list()
-        arms = [
-            pl.Series(f"__arm{i}", [(a.id if (a := assign_arm(e, x)) is not None else "-") for x in ids])
-            for i, e in enumerate(self.policy.experiments)
-        ]
+        arms = []
+        for i, (experiment, ranges) in enumerate(zip(self.policy.experiments, self._arm_ranges, strict=True)):
+            inside = pl.lit(False)
+            for low, high in ranges:
+                inside = inside | ((col("__dpd") >= low) & (pl.lit(True) if high is None else col("__dpd") <= high))
+            mask = frame.select(inside).to_series()
+            ids = frame["account_id"].to_list()
+            values = [
+                ((a.id if (a := assign_arm(experiment, x)) is not None else "-") if m else "")
+                for x, m in zip(ids, mask.to_list(), strict=True)
+            ]
+            arms.append(pl.Series(f"__arm{i}", values, dtype=pl.String))
         frame = frame.with_columns(arms)
         dpd_values = frame["__dpd"].unique().to_list()
         frame = frame.with_columns(
@@ -137,8 +161,8 @@ class ColumnarPlanner:
             col("currency"),
             lo_expr.cast(pl.String),
             hi_expr.cast(pl.String),
-            col("product"),
-            col("segment"),
+            _named(col("product"), self._products),
+            _named(col("segment"), self._segments),
             col("__flags").cast(pl.String),
             (col("phone") != "").cast(pl.String),
             (col("email") != "").cast(pl.String),
@@ -263,6 +287,13 @@ class ColumnarPlanner:
             offer = self.policy.offers[index]
             expr = pl.when(pl.col("__offer") == index).then(_offer_expr(offer, as_of)).otherwise(expr)
         return expr
+
+
+def _named(column: pl.Expr, names: list[str]) -> pl.Expr:
+    """The value when some rule names it, else one placeholder for all others."""
+    if not names:
+        return pl.lit("")
+    return pl.when(column.is_in(names)).then(column).otherwise(pl.lit("\x01"))
 
 
 def _class_exprs(levels: list[Decimal]) -> tuple[pl.Expr, pl.Expr]:
