@@ -162,3 +162,43 @@ def test_cadence_only_change_replans_only_the_tiers_that_run_it(
         full = measure_impact(base, head, changes, accounts, AS_OF).to_json()
     assert scoped == full
     assert scoped["actions"]  # the change does move calls on this portfolio
+
+
+def test_shared_decisions_give_what_planning_every_account_gives(
+    example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Accounts with the same decision key share one plan (ids, balances and offer amounts
+    # filled in per account); a change to tiers, windows, offers and wording on a portfolio
+    # with many accounts per key must measure exactly what the full planner measures.
+    from .conftest import commit_all, git
+
+    git(example_copy, "init", "-q", "-b", "main")
+    commit_all(example_copy, "example")
+    edits = {
+        "policies/tiers.yaml": ("dpd: {min: 8, max: 30}", "dpd: {min: 8, max: 35}"),
+        "policies/offers.yaml": ("instalments: 6", "instalments: 8"),
+        "templates/sms/sms-early.en-US.j2": ("your payment", "your instalment"),
+    }
+    for rel, (old, new) in edits.items():
+        path = example_copy / rel
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    rows = ["account_id,name,jurisdiction,currency,overdue_amount,due_date,email,address,timezone"]
+    for i in range(240):
+        cn = i % 3 == 0
+        due = date(2026, 11, 30) - timedelta(days=1 + (i * 3) % 70)
+        rows.append(
+            f"C{i:03d},Name {i},{'CN' if cn else 'US'},{'CNY' if cn else 'USD'},{650 + 13 * i}.{i % 100:02d},"
+            f"{due.isoformat()},c{i}@example.com,Street {i},{'Asia/Shanghai' if cn else 'America/Chicago'}"
+        )
+    accounts = tmp_path / "portfolio.csv"
+    accounts.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with open_revision(example_copy, "HEAD") as base, open_revision(example_copy, None) as head:
+        changes = semantic_diff(base, head)
+        shared = measure_impact(base, head, changes, accounts, AS_OF).to_json()
+        monkeypatch.setattr(impact_module, "REUSE_DECISIONS", False)
+        full = measure_impact(base, head, changes, accounts, AS_OF).to_json()
+    assert shared == full
+    moved = {k: v["accounts"] for k, v in shared["categories"].items() if v["accounts"]}
+    assert moved["tier-moves"] > 0 and moved["offers-changed"] > 0 and moved["messages-changed"] > 0
