@@ -8,6 +8,9 @@ from pathlib import Path
 from dunning.handbook.context import HandbookContext, Page, source_page_path
 from dunning.handbook.markdown import escape_html, text
 
+# Front matter for Material's search: the numbered copies would drown real results in YAML lines.
+NOT_SEARCHED = "---\nsearch:\n  exclude: true\n---\n\n"
+
 
 def numbered(content: str) -> str:
     """``content`` as a raw HTML block: one line per row, each with an ``L<n>`` anchor."""
@@ -29,6 +32,6 @@ def pages(ctx: HandbookContext, files: list[str]) -> list[Page]:
         if path.is_symlink() or not path.is_file():
             continue  # a template symlink is never followed (validate reports it)
         content = path.read_text(encoding="utf-8", errors="replace")
-        body = f"# {text(rel)}\n\n{numbered(content)}"
+        body = f"{NOT_SEARCHED}# {text(rel)}\n\n{numbered(content)}"
         out.append(Page(source_page_path(rel), rel, body))
     return out

@@ -151,15 +151,16 @@ def pages(ctx: HandbookContext) -> list[Page]:
                 ["Citation", text(rule.citation)],
                 ["Source", f"[{text(pack.file)}:{rule_line(pack, rule)}]({link})"],
             ]
-            out.append(table(["", ""], facts))
+            out.append(table(["Item", "Value"], facts))
         pages_out.append(pack_source_page(pack))
     return [Page(PATH, "Compliance", "\n".join(out)), *pages_out]
 
 
 def pack_source_page(pack: Pack) -> Page:
     """The numbered copy of a shipped pack file."""
-    from dunning.handbook.sources import numbered
+    from dunning.handbook.sources import NOT_SEARCHED, numbered
 
     title = f"compliance/packs/{pack.file}"
-    body = f"# {text(title)}\n\nShipped with `dunning`; the policy cannot change it, only tighten its parameters.\n\n"
+    note = "Shipped with `dunning`; the policy cannot change it, only tighten its parameters."
+    body = f"{NOT_SEARCHED}# {text(title)}\n\n{note}\n\n"
     return Page(pack_source_path(pack), title, body + numbered(pack_text(pack)))

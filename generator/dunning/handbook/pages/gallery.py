@@ -50,14 +50,28 @@ class Rendered:
         return "\n".join(html.unescape(out) if is_html_ else out for _, out, is_html_ in self.parts)
 
 
-def render_one(sandbox: TemplateSandbox, ctx: HandbookContext, template: Template, persona: Persona) -> Rendered:
+class Renderer:
+    """The render stage's sandbox, with each template's block list parsed once per build."""
+
+    def __init__(self, templates_root: Path) -> None:
+        self.sandbox = TemplateSandbox(templates_root)
+        self._blocks: dict[str, tuple[str, ...]] = {}
+
+    def blocks(self, name: str) -> tuple[str, ...]:
+        """The template's ``{% block %}`` names (RenderError when it does not parse)."""
+        if name not in self._blocks:
+            self._blocks[name] = self.sandbox.blocks(name)
+        return self._blocks[name]
+
+
+def render_one(renderer: Renderer, template: Template, persona: Persona, context: dict[str, Any]) -> Rendered:
     """Render ``template`` in the persona's locale, block by block when it has blocks."""
     name = template.files.get(persona.locale)
     if name is None:
         return Rendered(persona, (), f"no file for locale {persona.locale}")
-    context: dict[str, Any] = persona_context(ctx.policy, persona, template.id)
     try:
-        blocks = sandbox.blocks(name)
+        blocks = renderer.blocks(name)
+        sandbox = renderer.sandbox
         parts: list[tuple[str, str, bool]] = []
         if blocks:
             for block in blocks:
@@ -74,11 +88,10 @@ def render_one(sandbox: TemplateSandbox, ctx: HandbookContext, template: Templat
     return Rendered(persona, tuple(parts), None)
 
 
-def disclosures(ctx: HandbookContext, template: Template, rendered: Rendered) -> list[str]:
+def disclosures(template: Template, rendered: Rendered, context: dict[str, Any]) -> list[str]:
     """The required texts the rendered message carries (opt-out, mini-Miranda, SMS signature)."""
     if rendered.error:
         return []
-    context = persona_context(ctx.policy, rendered.persona, template.id)
     found = []
     plain = rendered.plain
     compliance = context["compliance"]
@@ -117,7 +130,7 @@ def _preview(rendered: Rendered, channel: str) -> str:
     return head + "".join(body) + "</div>\n"
 
 
-def template_page(ctx: HandbookContext, sandbox: TemplateSandbox, template: Template) -> Page:
+def template_page(ctx: HandbookContext, renderer: Renderer, template: Template) -> Page:
     """The gallery page of one template."""
     path = page_path(template.id)
     out = [f"# {text(template.id)}\n", ctx.edit_line(template.source, path)]
@@ -152,9 +165,10 @@ def template_page(ctx: HandbookContext, sandbox: TemplateSandbox, template: Temp
     )
     for locale in sorted(template.files):
         out.append(f"\n## {text(locale)} {{ #{locale.lower()} }}\n")
-        results = [render_one(sandbox, ctx, template, persona) for persona in personas(ctx.policy, locale, ctx.as_of)]
+        contexts = [(p, persona_context(ctx.policy, p, template.id)) for p in personas(ctx.policy, locale, ctx.as_of)]
+        results = [render_one(renderer, template, persona, context) for persona, context in contexts]
         summary = []
-        for r in results:
+        for r, (_, context) in zip(results, contexts, strict=True):
             row = [text(r.persona.label)]
             if template.channel == "sms":
                 message = r.parts[0][1] if r.parts and not r.error else ""
@@ -163,7 +177,7 @@ def template_page(ctx: HandbookContext, sandbox: TemplateSandbox, template: Temp
                     if not r.error
                     else [DASH, DASH, DASH]
                 )
-            found = disclosures(ctx, template, r)
+            found = disclosures(template, r, context)
             row.append("render error" if r.error else (text(", ".join(found)) if found else "none"))
             summary.append(row)
         header = ["Persona"]
@@ -196,7 +210,7 @@ def registry_rows(ctx: HandbookContext) -> list[list[str]]:
 
 def pages(ctx: HandbookContext) -> list[Page]:
     """The template index and one gallery page per template."""
-    sandbox = TemplateSandbox(Path(ctx.policy.root) / "templates")
+    renderer = Renderer(Path(ctx.policy.root) / "templates")
     first = min((t.source for t in ctx.policy.templates.values()), default=None)
     out = ["# Templates\n"]
     if first is not None:
@@ -207,5 +221,5 @@ def pages(ctx: HandbookContext) -> list[Page]:
         "(US: the mini-Miranda; everywhere: the opt-out instruction; CN SMS: the 【signature】).\n\n"
     )
     out.append(table(["Template", "Channel", "Purpose", "Locales", "What it is for", "Source"], registry_rows(ctx)))
-    gallery = [template_page(ctx, sandbox, ctx.policy.templates[tid]) for tid in sorted(ctx.policy.templates)]
+    gallery = [template_page(ctx, renderer, ctx.policy.templates[tid]) for tid in sorted(ctx.policy.templates)]
     return [Page(INDEX, "Templates", "\n".join(out), first), *gallery]

@@ -28,7 +28,7 @@ def pages(ctx: HandbookContext) -> list[Page]:
         ("Branch", code(revision.branch) if revision and revision.branch else DASH),
     ]
     out.append("## At a glance\n")
-    out.append(table(["", ""], [[f"**{k}**", v] for k, v in facts]))
+    out.append(table(["Item", "Value"], [[f"**{k}**", v] for k, v in facts]))
     counts = [
         ("Tiers", len(p.tiers), "tiers.md"),
         ("Strategies", len(p.strategies), "strategies.md"),
