@@ -24,7 +24,6 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-import polars as pl
 
 from dunning.accounts.history import parse_contact
 from dunning.accounts.model import HISTORY_CHANNELS, OUTCOMES, Account, Contact
@@ -84,6 +83,8 @@ class Gate:
         check (:func:`dunning.accounts.read.validate_frame`, which hands any failing row to
         ``parse_record`` for its message), so a batch answers exactly as line-by-line does.
         """
+        import polars as pl  # only files are batched: stdin callers do not wait for it to load
+
         from dunning.accounts.read import LINE, validate_frame
 
         parsed: list[dict[str, Any] | BadRequest] = []
