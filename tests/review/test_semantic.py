@@ -245,3 +245,22 @@ def test_policy_in_a_subfolder_of_the_git_repository(tmp_path: Path, policy_git:
     git(outer, "init", "-q", "-b", "main")
     commit_all(outer, "policy in a subfolder")
     assert _diff(outer / "collections", "HEAD", None) == ()
+
+
+def test_reordered_arms_are_a_change(example_copy: Path) -> None:
+    # Arms take consecutive slices of the hash range in file order, so the order matters.
+    git(example_copy, "init", "-q", "-b", "main")
+    commit_all(example_copy, "example")
+    experiments = example_copy / "policies" / "experiments.yaml"
+    text = experiments.read_text(encoding="utf-8")
+    champion = "      - id: champion\n        share: 80\n"
+    assert champion in text
+    experiments.write_text(text.replace(champion, "") + champion, encoding="utf-8")
+    changes = _diff(example_copy, "HEAD", None)
+    assert [(c.kind, c.summary) for c in changes] == [
+        (
+            "arm.reordered",
+            "Experiment `early-empathy`: arms reordered to challenger, champion (was champion, challenger); "
+            "accounts change arm.",
+        )
+    ]

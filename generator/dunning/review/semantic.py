@@ -559,7 +559,7 @@ def _experiments(d: _Diff, old: Policy, new: Policy) -> None:
     )
     for eid in common:
         arms_old, arms_new = _by_id(o[eid].arms), _by_id(n[eid].arms)
-        d.keyed(
+        common_arms = d.keyed(
             "arm",
             f"experiments/{eid}/arms",
             arms_old,
@@ -571,6 +571,19 @@ def _experiments(d: _Diff, old: Policy, new: Policy) -> None:
                 f"Experiment `{eid}`: arm `{key}` now gets {a}% of accounts (was {b}%)." if name == "share" else None
             ),
         )
+        # Arms take consecutive slices of the hash range in file order: reordering them moves accounts.
+        order_old = [a.id for a in o[eid].arms if a.id in common_arms]
+        order_new = [a.id for a in n[eid].arms if a.id in common_arms]
+        if order_old != order_new:
+            d.add(
+                "arm.reordered",
+                f"experiments/{eid}/arms",
+                order_old,
+                order_new,
+                f"Experiment `{eid}`: arms reordered to {', '.join(order_new)} (was {', '.join(order_old)}); "
+                "accounts change arm.",
+                n[eid].source,
+            )
 
 
 def _wording(d: _Diff, kind: str, path: str, subject: str, rel: str, before: str, after: str) -> None:
