@@ -106,17 +106,21 @@ def test_letter_pdfs_open_and_hold_the_text(plan_dir: Path, example_root: Path) 
     assert index[1].startswith("1,LN-CN-0001-early-letter21-20261130,LN-CN-0001,zh-CN,letter-notice,CN,200120,1,")
 
 
+# Every US text must end with the opt-out instruction (render refuses one without it), so
+# each case is filler + that instruction, sized to land exactly on the boundary.
+OPT_OUT = "Reply STOP to opt out."
+N = len(OPT_OUT)
 SMS_CASES = [
     # (text, encoding, length, segments)
-    ("a" * 160, "GSM-7", 160, 1),
-    ("a" * 161, "GSM-7", 161, 2),
-    ("€" * 80, "GSM-7", 160, 1),  # extension characters take two septets
-    ("a" + "€" * 80, "GSM-7", 161, 2),
-    ("a" * 152 + "€", "GSM-7", 154, 1),
-    ("好" * 70, "UCS-2", 70, 1),
-    ("好" * 71, "UCS-2", 71, 2),
-    ("好" * 134, "UCS-2", 134, 2),
-    ("好" * 135, "UCS-2", 135, 3),
+    ("a" * (160 - N) + OPT_OUT, "GSM-7", 160, 1),
+    ("a" * (161 - N) + OPT_OUT, "GSM-7", 161, 2),
+    ("€" * ((160 - N) // 2) + OPT_OUT, "GSM-7", 160, 1),  # extension characters take two septets
+    ("a" + "€" * ((160 - N) // 2) + OPT_OUT, "GSM-7", 161, 2),
+    ("a" * (152 - N) + "€" + OPT_OUT, "GSM-7", 154, 1),
+    ("好" * (70 - N) + OPT_OUT, "UCS-2", 70, 1),
+    ("好" * (71 - N) + OPT_OUT, "UCS-2", 71, 2),
+    ("好" * (134 - N) + OPT_OUT, "UCS-2", 134, 2),
+    ("好" * (135 - N) + OPT_OUT, "UCS-2", 135, 3),
 ]
 
 
@@ -145,12 +149,31 @@ def test_sms_segments_at_boundaries(plan_dir: Path, example_copy: Path) -> None:
 
 
 def test_texts_over_the_policy_segment_limit_are_rejected(plan_dir: Path, example_copy: Path) -> None:
-    (example_copy / "templates" / "sms" / "sms-reminder.en-US.j2").write_text("{{ '好' * 202 }}", encoding="utf-8")
+    template = example_copy / "templates" / "sms" / "sms-reminder.en-US.j2"
+    template.write_text("{{ '好' * 180 }}{{ compliance.opt_out }}", encoding="utf-8")
     render_plans(plan_dir, example_copy, workers=1, pdf=False)
     rejects = (plan_dir / "messages" / "render-rejects.csv").read_text(encoding="utf-8")
     assert (
         "LN-US-0006-reminder-sms1-20261128,LN-US-0006,sms/sms-reminder.en-US.j2,,"
         '"the text is 4 segments (UCS-2, 202 characters, 4 segments); the policy allows 3"'
+    ) in rejects
+
+
+def test_messages_without_required_disclosures_are_rejected(plan_dir: Path, example_copy: Path) -> None:
+    # a branch that drops the opt-out (US) or the 【signature】 (CN) for one account is caught per message
+    us = example_copy / "templates" / "sms" / "sms-reminder.en-US.j2"
+    us.write_text("Hi {{ account.name }}.{% if account.segment != 'broken' %} {{ compliance.opt_out }}{% endif %}")
+    cn = example_copy / "templates" / "sms" / "sms-early.zh-CN.j2"
+    cn.write_text("{{ account.name }}您好。{{ compliance.opt_out }}", encoding="utf-8")
+    render_plans(plan_dir, example_copy, workers=1, pdf=False)
+    rejects = (plan_dir / "messages" / "render-rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert (
+        "LN-US-0006-reminder-sms1-20261128,LN-US-0006,sms/sms-reminder.en-US.j2,,"
+        "the message lacks the required opt-out instruction"
+    ) in rejects
+    assert (
+        "LN-CN-0001-early-sms8-20261128,LN-CN-0001,sms/sms-early.zh-CN.j2,,"
+        "a CN text must carry the 【示例金融】 signature"
     ) in rejects
 
 
@@ -181,20 +204,30 @@ def test_cli_render_exit_codes(plan_dir: Path, example_root: Path) -> None:
 
 
 def test_email_headers_cannot_be_injected() -> None:
-    from datetime import datetime, timedelta, timezone
+    from datetime import UTC, datetime
 
     from dunning.render.email import email_bytes
 
     context = {
-        "account": {"id": "X1", "name": "Eve\r\nBcc: victim@example.org", "email": "eve@example.com"},
-        "action": {"id": "X1-a-email1-20261128", "not_before": datetime(2026, 11, 28, 9, tzinfo=timezone(timedelta()))},
+        "account": {
+            "id": "X1",
+            "name": "Eve\r\nBcc: v@example.org",
+            "email": "eve@example.com",
+            "jurisdiction": "US",
+        },
+        "action": {
+            "id": "X1-a-email1-20261128",
+            "channel": "email",
+            "not_before": datetime(2026, 11, 28, 9, tzinfo=UTC),
+        },
         "company": {"name": "Co", "email": "c@example.com", "unsubscribe_url": "https://example.com/u"},
+        "compliance": {"opt_out": ""},
         "locale": "en-US",
     }
     raw = email_bytes(context, {"subject": "Hi\nBcc: x@example.org", "text": "t", "html": "<p>t</p>"}, "t.j2")
     message = email.message_from_bytes(raw, policy=email_policy.default)
     assert message["Bcc"] is None
     assert str(message["Subject"]) == "Hi Bcc: x@example.org"
-    assert str(message["To"]) == '"Eve Bcc: victim@example.org" <eve@example.com>'
+    assert str(message["To"]) == '"Eve Bcc: v@example.org" <eve@example.com>'
     with pytest.raises(Exception, match="no usable email address"):
         email_bytes({**context, "account": {**context["account"], "email": "a@b.c>\r\nX: y"}}, {}, "t.j2")

@@ -23,6 +23,7 @@ from typing import Any
 
 from dunning.render.files import file_stem
 from dunning.render.sandbox import RenderError
+from dunning.render.sms import require_disclosures
 
 BLOCKS = ("subject", "text", "html")
 CRLF = "\r\n"
@@ -71,6 +72,7 @@ def email_bytes(context: dict[str, Any], parts: dict[str, str], template_file: s
     subject = _clean(parts["subject"])
     if not subject:
         raise RenderError(template_file, None, "the subject block is empty", account["id"])
+    require_disclosures(context, parts["text"], template_file)
     digest = hashlib.sha256(action["id"].encode("utf-8")).hexdigest()
     text = parts["text"].strip("\n") + "\n"
     html = parts["html"].strip("\n") + "\n"
