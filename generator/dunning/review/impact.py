@@ -34,6 +34,7 @@ import polars as pl
 from dunning.accounts.history import read_history
 from dunning.accounts.model import Account, Contact
 from dunning.accounts.read import AccountFile, validate_frame
+from dunning.errors import UserError
 from dunning.plan.decide import Planner
 from dunning.plan.fast import FastPlanner
 from dunning.plan.model import AccountPlan
@@ -562,6 +563,8 @@ def measure_impact(
         reworded,
     )
     source = AccountFile(accounts)  # a UserError for an unusable file, before any work
+    if history is not None and not history.is_file():  # before workers start: they would only say it later
+        raise UserError(f"{history}: no such history file", "check the --history path")
     order = tuple(dict.fromkeys([t.id for t in base.policy.tiers] + [t.id for t in head.policy.tiers]))
     total = Impact(as_of, horizon, examples, tier_order=order)
     workers = jobs or (1 if accounts.stat().st_size < SMALL_INPUT else max(1, min(os.cpu_count() or 1, 8)))

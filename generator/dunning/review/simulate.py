@@ -34,6 +34,7 @@ from dunning.accounts.history import read_history
 from dunning.accounts.model import Account, Contact
 from dunning.accounts.read import AccountFile, validate_frame
 from dunning.compliance.engine import ContactEngine
+from dunning.errors import UserError
 from dunning.plan.decide import Planner
 from dunning.plan.model import PlannedAction
 from dunning.policy import require_policy
@@ -218,6 +219,8 @@ def simulate(
 ) -> Forecast:
     """Simulate ``days`` days of the policy on the snapshot at ``accounts``."""
     source = AccountFile(accounts, chunk_rows=CHUNK_ROWS)  # a UserError for an unusable file, before work
+    if history is not None and not history.is_file():  # before workers start: they would only say it later
+        raise UserError(f"{history}: no such history file", "check the --history path")
     total = Forecast(start, days)
     workers = jobs or (1 if accounts.stat().st_size < SMALL_INPUT else max(1, min(os.cpu_count() or 1, 8)))
     first = FirstSeen()
