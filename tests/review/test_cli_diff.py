@@ -111,3 +111,23 @@ def test_unsafe_link_in_a_revision_is_refused(policy_git: Path) -> None:
     code, _, err = _run("--base", "HEAD", str(policy_git))
     assert code == 2
     assert "holds an unsafe file" in err
+
+
+def test_link_base_links_yaml_locations_at_their_commit(policy_git: Path) -> None:
+    code, out, _ = _run(
+        "--base", "base", "--head", "main", "--link-base", "https://github.com/o/r/blob/", str(policy_git)
+    )
+    assert code == 0
+    base, head = (git(policy_git, "rev-parse", ref) for ref in ("base", "main"))
+    lines = out.splitlines()
+    assert (
+        "- Strategy `early`: email step on day 14 removed. — "
+        f"[`policies/policy.yaml:52:9` (base)](https://github.com/o/r/blob/{base}/policies/policy.yaml#L52)"
+    ) in lines
+    assert (
+        "- Cap `calls-per-week`: maximum contacts changed from 4 to 3. — "
+        f"[`policies/policy.yaml:123:5`](https://github.com/o/r/blob/{head}/policies/policy.yaml#L123)"
+    ) in lines
+    # The working tree has no commit to link to.
+    _, out, _ = _run("--base", "base", "--link-base", "https://github.com/o/r/blob", str(policy_git))
+    assert "- Cap `calls-per-week`: maximum contacts changed from 4 to 3. — `policies/policy.yaml:123:5`" in out

@@ -61,6 +61,12 @@ def parse_date(value: str | None, option: str) -> date | None:
     "--examples", default=5, show_default=True, type=click.IntRange(0, 100), help="Example account ids per category."
 )
 @click.option(
+    "--link-base",
+    default=None,
+    envvar="DUNNING_LINK_BASE",
+    help="Link YAML locations to lines, e.g. https://github.com/OWNER/REPO/blob (markdown).",
+)
+@click.option(
     "--horizon",
     default=0,
     show_default=True,
@@ -79,6 +85,7 @@ def diff_command(
     fmt: str,
     fail_on: tuple[str, ...],
     examples: int,
+    link_base: str | None,
     horizon: int,
     path: Path,
 ) -> None:
@@ -105,7 +112,7 @@ def diff_command(
     as_of_date = parse_date(as_of, "--as-of")
     with ExitStack() as stack:
         report = run_diff(stack, path, base, head, accounts, as_of_date, history, conditions, examples, horizon)
-        text = to_json(report) if fmt == "json" else to_markdown(report)
+        text = to_json(report) if fmt == "json" else to_markdown(report, link_base)
     sys.stdout.write(text)
     sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
 

@@ -34,7 +34,9 @@ def run_diff(
         from dunning.review.impact import measure_impact
 
         impact = measure_impact(base, head, changes, accounts, as_of, history, examples, horizon, jobs)
-    report = DiffReport(Side(base.label, base.commit), Side(head.label, head.commit), changes, impact)
+    report = DiffReport(
+        Side(base.label, base.commit, base.prefix), Side(head.label, head.commit, head.prefix), changes, impact
+    )
     metrics = report.metrics()
     accounts_compared = impact.accounts_compared if impact is not None else 0
     verdicts = []

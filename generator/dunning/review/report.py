@@ -51,6 +51,13 @@ class Side:
 
     label: str
     commit: str | None
+    prefix: str = ""  # the policy's folder inside the git repository
+
+    def link(self, link_base: str | None, file: str, line: int) -> str | None:
+        """A web link to ``file:line`` at this side's commit (None for the working tree)."""
+        if not link_base or not self.commit:
+            return None
+        return f"{link_base.rstrip('/')}/{self.commit}/{self.prefix}{file}#L{line}"
 
     def to_json(self) -> dict[str, Any]:
         """Plain data."""
@@ -142,8 +149,13 @@ def _backtick_runs(line: str) -> list[str]:
     return runs
 
 
-def _change_line(change: Change) -> list[str]:
-    where = f" — `{change.source}`" + (" (base)" if change.side == "base" else "") if change.source else ""
+def _change_line(change: Change, report: DiffReport, link_base: str | None) -> list[str]:
+    where = ""
+    if change.source:
+        side = report.base if change.side == "base" else report.head
+        url = side.link(link_base, change.source.file, change.source.line)
+        text = f"`{change.source}`" + (" (base)" if change.side == "base" else "")
+        where = f" — [{text}]({url})" if url else f" — {text}"
     lines = [f"- {'⚖️ ' if change.law else ''}{change.summary}{where}"]
     if change.detail:
         fence = _fence(change.detail)
@@ -177,8 +189,9 @@ def _summary(report: DiffReport) -> str:
     return f"**{total} change{'s' if total != 1 else ''}**: {' · '.join(parts)}.{law_text}"
 
 
-def to_markdown(report: DiffReport) -> str:
-    """The report as a pull-request comment."""
+def to_markdown(report: DiffReport, link_base: str | None = None) -> str:
+    """The report as a pull-request comment; with ``link_base`` (e.g.
+    ``https://github.com/OWNER/REPO/blob``) every YAML location links to its line."""
     out = [MARKER, f"### Policy diff: {report.base} → {report.head}", "", _summary(report), ""]
     if report.verdicts:
         failed = [v for v in report.verdicts if v.holds]
@@ -196,7 +209,7 @@ def to_markdown(report: DiffReport) -> str:
         by_cat.setdefault(change.category, []).append(change)
     for cat, changes in by_cat.items():
         out += [f"#### {HEADINGS[cat]} ({len(changes)})", ""]
-        lines = [line for c in changes for line in _change_line(c)]
+        lines = [line for c in changes for line in _change_line(c, report, link_base)]
         out += folded(f"{len(changes)} changes", lines, len(changes) > FOLD)
     return "\n".join(out).rstrip("\n") + "\n"
 

@@ -38,6 +38,7 @@ class PolicyRevision:
     commit: str | None  # full commit id; None for the working tree
     policy: Policy
     root: Path  # folder holding policies/ and templates/ (a scratch copy for a revision)
+    prefix: str = ""  # the policy root's folder inside the git repository ("" at the top)
 
     def template_text(self, rel: str) -> str | None:
         """The text of ``templates/<rel>`` in this revision, None when the file is missing."""
@@ -144,7 +145,7 @@ def open_revision(path: Path, ref: str | None) -> Iterator[PolicyRevision]:
     with tempfile.TemporaryDirectory(prefix="dunning-rev-") as tmp:
         _extract(toplevel, commit, prefix, Path(tmp))
         rev_root = Path(tmp) / prefix if prefix else Path(tmp)
-        yield PolicyRevision(ref, commit, _compile(rev_root, f"{ref} ({commit[:12]})"), rev_root)
+        yield PolicyRevision(ref, commit, _compile(rev_root, f"{ref} ({commit[:12]})"), rev_root, prefix)
 
 
 __all__ = ["WORKING_TREE", "PolicyRevision", "open_revision", "resolve_commit"]
