@@ -60,3 +60,10 @@ def test_evaluation_counts_and_percentages() -> None:
     assert parse_condition("changes<3").holds(metrics, 0) == (False, Decimal(3))
     # No accounts compared: a share of nothing is 0%.
     assert parse_condition("tier-moves>0%").holds(metrics, 0) == (False, Decimal(0))
+
+
+def test_every_impact_category_is_a_metric() -> None:
+    from dunning.review.failon import METRICS
+    from dunning.review.impact import CATEGORIES
+
+    assert set(CATEGORIES) <= set(METRICS)

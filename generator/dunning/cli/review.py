@@ -97,7 +97,8 @@ def diff_command(
     --fail-on syntax: METRIC | METRIC OP N | METRIC OP N%   (OP: > >= < <= = !=)
     metrics: changes, law-changes, wording-changes, any-change, any-law-change,
              tier-moves, newly-contacted, no-longer-contacted, newly-excluded,
-             no-longer-excluded, offers-changed, messages-changed (these take N%),
+             no-longer-excluded, newly-paused, no-longer-paused, newly-rejected,
+             no-longer-rejected, offers-changed, messages-changed (these take N%),
              actions-added, actions-removed
     """
     from dunning.review.diff import run_diff

@@ -31,6 +31,10 @@ ACCOUNT_METRICS = {
     "no-longer-contacted": "accounts with a contact action at base and none at head",
     "newly-excluded": "accounts excluded at head but not at base",
     "no-longer-excluded": "accounts excluded at base but not at head",
+    "newly-paused": "accounts paused at head but not at base",
+    "no-longer-paused": "accounts paused at base but not at head",
+    "newly-rejected": "accounts whose jurisdiction the head policy no longer serves",
+    "no-longer-rejected": "accounts whose jurisdiction only the head policy serves",
     "offers-changed": "accounts whose offer (kind, instalments, amounts, discount) differs",
     "messages-changed": "accounts whose rendered message text differs for an action kept in both",
 }
