@@ -15,6 +15,7 @@ line unless a quoted field spans lines); JSON Lines — the physical line; Parqu
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -53,7 +54,7 @@ from dunning.errors import UserError
 
 FORMATS = ("csv", "jsonl", "parquet")
 LINE = "__line"
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 20_000
 _EMPTY_EXTRA: dict[str, str] = {}
 
 
@@ -136,11 +137,11 @@ class AccountFile:
         """Raw chunks: text columns (cleaned names) plus ``__line``, and rows already rejected
         while decoding (JSON Lines lines that are not objects)."""
         if self.format == "csv":
-            lf = pl.scan_csv(
-                self.path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True
-            ).with_row_index(LINE, offset=2)
-            for batch in lf.collect_batches(chunk_size=self.chunk_rows):
-                yield _texts(batch), []
+            offset = 0
+            for piece in self.csv_pieces():
+                text_frame = piece.frame()
+                yield text_frame.with_columns(pl.col(LINE) + offset), []
+                offset += text_frame.height
         elif self.format == "parquet":
             offset = 1
             for batch in pq.ParquetFile(self.path).iter_batches(batch_size=self.chunk_rows):
@@ -151,6 +152,38 @@ class AccountFile:
                 yield _texts(frame), []
         else:
             yield from self._jsonl_frames()
+
+    def csv_pieces(self) -> Iterator[CsvPiece]:
+        """The CSV file cut into pieces of whole records, as bytes (no parsing here: the
+        workers parse; the reading process only holds one piece).
+
+        A cut is made after a newline outside quotes: CSV quoting toggles on every ``"``
+        (an escaped ``""`` toggles twice), so a newline with an even number of quotes
+        before it ends a record.
+        """
+        budget = max(self.chunk_rows * 256, 1 << 16)
+        with self.path.open("rb") as fh:
+            header = b""
+            carry = b""
+            while True:
+                block = fh.read(budget)
+                data = carry + block
+                if not header:
+                    cut = _record_end(data, 0)
+                    if cut < 0 and block:
+                        carry = data
+                        continue
+                    header, data = (data[: cut + 1], data[cut + 1 :]) if cut >= 0 else (data, b"")
+                if not block:
+                    if data.strip():
+                        yield CsvPiece(header, data if data.endswith(b"\n") else data + b"\n")
+                    return
+                cut = _record_end(data, len(data) - 1, backwards=True)
+                if cut < 0:
+                    carry = data
+                    continue
+                yield CsvPiece(header, data[: cut + 1])
+                carry = data[cut + 1 :]
 
     def _jsonl_frames(self) -> Iterator[tuple[pl.DataFrame, list[RowReject]]]:
         rows: list[dict[str, str]] = []
@@ -175,6 +208,48 @@ class AccountFile:
                     rows, rejects = [], []
         if rows or rejects:
             yield _jsonl_frame(rows, self.columns), rejects
+
+
+@dataclass
+class CsvPiece:
+    """Whole CSV records as bytes, with the header; lines are numbered from the piece's start."""
+
+    header: bytes
+    body: bytes
+
+    def frame(self) -> pl.DataFrame:
+        """The records as text columns; ``__line`` counts from 2 (add the records before)."""
+        frame = pl.read_csv(
+            io.BytesIO(self.header + self.body),
+            infer_schema=False,
+            encoding="utf8-lossy",
+            truncate_ragged_lines=True,
+        ).with_row_index(LINE, offset=2)
+        return _texts(frame)
+
+
+def _record_end(data: bytes, start: int, *, backwards: bool = False) -> int:
+    """Index of a newline that ends a record (even quote count before it), or -1; linear."""
+    if backwards:
+        at = data.rfind(b"\n", 0, start + 1)
+        quotes = data.count(b'"', 0, at) if at >= 0 else 0
+        while at >= 0:
+            if quotes % 2 == 0:
+                return at
+            before = data.rfind(b"\n", 0, at)
+            quotes -= data.count(b'"', before + 1, at)
+            at = before
+        return -1
+    at = data.find(b"\n", start)
+    quotes = data.count(b'"', 0, at) if at >= 0 else 0
+    while at >= 0:
+        if quotes % 2 == 0:
+            return at
+        after = data.find(b"\n", at + 1)
+        if after >= 0:
+            quotes += data.count(b'"', at, after)
+        at = after
+    return -1
 
 
 def _jsonl_frame(rows: list[dict[str, str]], columns: tuple[str, ...]) -> pl.DataFrame:

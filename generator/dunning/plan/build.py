@@ -35,7 +35,7 @@ import polars as pl
 
 from dunning.accounts.history import read_history
 from dunning.accounts.model import Contact
-from dunning.accounts.read import CHUNK_ROWS, AccountFile, screen_frame
+from dunning.accounts.read import CHUNK_ROWS, AccountFile, CsvPiece, screen_frame
 from dunning.accounts.record import RowReject, msg_duplicate
 from dunning.errors import DunningError
 from dunning.plan.columnar import ColumnarPlanner
@@ -76,6 +76,9 @@ class ChunkResult:
     first_id: str = ""
     last_id: str = ""
     counts: Summary | None = None
+    duplicates: list[tuple[int, str, int]] = field(default_factory=list)  # (line, id, first line)
+    local_lines: bool = False  # lines count from the chunk's start (CSV pieces parsed by workers)
+    offset: int = 0  # records before the chunk, set by the parent once all counts are known
 
 
 @dataclass
@@ -123,9 +126,13 @@ def _init_worker(inputs: PlanInputs) -> None:
     _WORKER = _State(inputs)
 
 
-def _plan_chunk_in_worker(frame: pl.DataFrame, run: Path) -> ChunkResult:
+def _plan_chunk_in_worker(piece: pl.DataFrame | CsvPiece, run: Path) -> ChunkResult:
     assert _WORKER is not None
-    return plan_chunk(_WORKER, frame, run)
+    if isinstance(piece, CsvPiece):
+        result = plan_chunk(_WORKER, piece.frame(), run)
+        result.local_lines = True
+        return result
+    return plan_chunk(_WORKER, piece, run)
 
 
 def plan_chunk(state: _State, frame: pl.DataFrame, run: Path) -> ChunkResult:
@@ -138,10 +145,11 @@ def plan_chunk(state: _State, frame: pl.DataFrame, run: Path) -> ChunkResult:
     records = state.columnar.plan(screened, state.history)
     records.sort(key=lambda r: (r[0], r[1]))
     rejects = screened.rejects
+    duplicates: list[tuple[int, str, int]] = []
     kept: list[RunRecord] = []
     for record in records:
         if kept and kept[-1][0] == record[0]:
-            rejects.append(RowReject(record[1], record[0], "R011", msg_duplicate(kept[-1][1])))
+            duplicates.append((record[1], record[0], kept[-1][1]))
             continue
         kept.append(record)
     counts = Summary()
@@ -153,7 +161,7 @@ def plan_chunk(state: _State, frame: pl.DataFrame, run: Path) -> ChunkResult:
     run.with_suffix(".index").write_bytes(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
     rejects.sort()
     first, last = (kept[0][0], kept[-1][0]) if kept else ("", "")
-    return ChunkResult(screened.rows, rejects, run, first, last, counts)
+    return ChunkResult(screened.rows, rejects, run, first, last, counts, duplicates)
 
 
 def _count(summary: Summary, status: str, tier: str, stats: tuple[tuple[str, str], ...]) -> None:
@@ -167,7 +175,7 @@ def _count(summary: Summary, status: str, tier: str, stats: tuple[tuple[str, str
         summary.by_channel[channel] += 1
 
 
-def _read_run(run: Path) -> Iterator[RunRecord]:
+def _read_run(run: Path, offset: int = 0) -> Iterator[RunRecord]:
     """A run's records back, in order: (id, line, status, tier, plan line, CSV rows, stats)."""
     index = pickle.loads(run.with_suffix(".index").read_bytes())
     with (
@@ -176,7 +184,7 @@ def _read_run(run: Path) -> Iterator[RunRecord]:
     ):
         for account_id, line, status, tier, stats, n_rows in index:
             text = "".join(rows.readline() for _ in range(n_rows))
-            yield account_id, line, status, tier, plans.readline(), text, stats
+            yield account_id, line + offset, status, tier, plans.readline(), text, stats
 
 
 # ---------------------------------------------------------------------------- the run
@@ -213,7 +221,7 @@ def write_plans(
     try:
         results = _plan_all(inputs, source, runs_dir, workers, progress, policy)
         summary = Summary(accounts_in=sum(r.rows for r in results))
-        rejects = [rej for r in results for rej in r.rejects]
+        rejects = _global_lines(results)
         filled = sorted((r for r in results if r.first_id), key=lambda r: (r.first_id, r.last_id))
         disjoint = all(a.last_id < b.first_id for a, b in itertools.pairwise(filled))
         with (
@@ -231,7 +239,7 @@ def write_plans(
                     assert result.counts is not None
                     _add(summary, result.counts)
             else:
-                runs = [_read_run(r.run) for r in filled]
+                runs = [_read_run(r.run, r.offset) for r in filled]
                 merged = heapq.merge(*runs, key=lambda r: (r[0], r[1]))
                 rejects.extend(_merge(merged, plans, actions, summary))
         rejects.sort()
@@ -266,6 +274,27 @@ def _plan_all(
                 progress.update(result.rows)
         return results
     pending: list[tuple[Future[ChunkResult], list[RowReject]]] = []
+    # one polars thread per worker: the workers already use every core, and each extra
+    # thread costs memory (POLARS_MAX_THREADS is read when a worker imports polars)
+    previous = os.environ.get("POLARS_MAX_THREADS")
+    os.environ["POLARS_MAX_THREADS"] = previous or "1"
+    try:
+        return _plan_in_pool(inputs, source, frames, runs_dir, workers, progress, results, pending)
+    finally:
+        if previous is None:
+            os.environ.pop("POLARS_MAX_THREADS", None)
+
+
+def _plan_in_pool(
+    inputs: PlanInputs,
+    source: AccountFile,
+    frames: Iterator[tuple[pl.DataFrame, list[RowReject]]],
+    runs_dir: Path,
+    workers: int,
+    progress: Any,
+    results: list[ChunkResult],
+    pending: list[tuple[Future[ChunkResult], list[RowReject]]],
+) -> list[ChunkResult]:
     with ProcessPoolExecutor(
         workers, mp_context=get_context("spawn"), initializer=_init_worker, initargs=(inputs,)
     ) as pool:
@@ -279,8 +308,11 @@ def _plan_all(
             if progress is not None:
                 progress.update(result.rows)
 
-        for index, (frame, early) in enumerate(frames):
-            pending.append((pool.submit(_plan_chunk_in_worker, frame, runs_dir / f"{index:06d}"), early))
+        pieces: Iterator[tuple[pl.DataFrame | CsvPiece, list[RowReject]]] = (
+            ((piece, []) for piece in source.csv_pieces()) if source.format == "csv" else frames
+        )
+        for index, (piece, early) in enumerate(pieces):
+            pending.append((pool.submit(_plan_chunk_in_worker, piece, runs_dir / f"{index:06d}"), early))
             while len(pending) > workers + 1:  # bounded: memory holds a few chunks, not the file
                 collect_oldest()
         while pending:
@@ -300,6 +332,24 @@ def _merge(records: Iterator[RunRecord], plans: IO[bytes], actions: IO[str], sum
         actions.write(action_text)
         _count(summary, status, tier, stats)
     return duplicates
+
+
+def _global_lines(results: list[ChunkResult]) -> list[RowReject]:
+    """Give chunk-local line numbers their place in the file; the chunks' rejects, global."""
+    rejects: list[RowReject] = []
+    records = 0
+    for result in results:
+        result.offset = records if result.local_lines else 0
+        shift = result.offset
+        rejects.extend(
+            RowReject(r.line + shift, r.account_id, r.code, r.message) if shift else r for r in result.rejects
+        )
+        rejects.extend(
+            RowReject(line + shift, account_id, "R011", msg_duplicate(first + shift))
+            for line, account_id, first in result.duplicates
+        )
+        records += result.rows
+    return rejects
 
 
 def _add(summary: Summary, part: Summary) -> None:
