@@ -33,7 +33,10 @@ def links_for(rev: Revision | None, repo_url: str | None) -> SourceLinks:
 
 
 def context_for(policy: Policy, repo_root: Path, as_of: date, repo_url: str | None = None) -> HandbookContext:
-    """Everything the page generators need."""
+    """Everything the page generators need (``repo_root`` may be any folder inside the repository)."""
+    from dunning.load.repository import find_root
+
+    repo_root = find_root(repo_root)
     rev = revision(repo_root)
     return HandbookContext(policy, repo_root, as_of, rev, links_for(rev, repo_url))
 

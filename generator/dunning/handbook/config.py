@@ -39,13 +39,14 @@ GENERATED_ORDER = (
 
 def nav(pages: list[Page], guide: list[Page]) -> list[Any]:
     """Generated pages in reading order, the template gallery and source copies in sections,
-    then the hand-written guide pages (sorted by path). The numbered source copies are reached
-    through the "source" links only (``not_in_nav``)."""
+    then the hand-written guide pages (sorted by path).
+
+    The gallery pages (reached from the Templates page) and the numbered source copies (reached
+    through the "source" links) stay out of the nav: every page carries the whole nav, so
+    listing one entry per template would make the site grow with the square of the templates.
+    """
     by_path = {p.path: p for p in pages}
     out: list[Any] = [{title: path} for title, path in GENERATED_ORDER if path in by_path]
-    gallery = sorted(p.path for p in pages if p.path.startswith("gallery/"))
-    if gallery:
-        out.append({"Template gallery": [{by_path[p].title: p} for p in gallery]})
     if guide:
         out.append({"Guide": [{g.title: g.path} for g in sorted(guide, key=lambda g: g.path)]})
     return out
@@ -71,7 +72,7 @@ def mkdocs_yaml(
         "plugins": [{"search": {"lang": ["en", "zh"], "separator": SEARCH_SEPARATOR}}],
         "markdown_extensions": MARKDOWN_EXTENSIONS,
         "validation": VALIDATION,
-        "not_in_nav": "/source/",
+        "not_in_nav": "/source/\n/gallery/\n",
         "nav": nav(pages, guide),
     }
     if repo_url:

@@ -19,6 +19,7 @@ from dunning.handbook import words
 from dunning.handbook.context import HandbookContext, Page, relative, source_page_path
 from dunning.handbook.markdown import DASH, code, escape_html, listing, table, text
 from dunning.policy.model import Template
+from dunning.render.context_spec import CONTEXT_SPEC, FILTERS
 from dunning.render.personas import Persona, persona_context, personas
 from dunning.render.sandbox import RenderError, TemplateSandbox, is_html
 from dunning.text import sms
@@ -133,7 +134,10 @@ def _preview(rendered: Rendered, channel: str) -> str:
 def template_page(ctx: HandbookContext, renderer: Renderer, template: Template) -> Page:
     """The gallery page of one template."""
     path = page_path(template.id)
-    out = [f"# {text(template.id)}\n", ctx.edit_line(template.source, path)]
+    out = [
+        f"# {text(template.id)}\n",
+        f"[← All templates]({relative(path, INDEX)}) · " + ctx.edit_line(template.source, path),
+    ]
     out.append(f"{text(template.description)}\n\n" if template.description else "")
     out.append(
         table(
@@ -160,7 +164,7 @@ def template_page(ctx: HandbookContext, renderer: Renderer, template: Template) 
         files.append([code(locale), link])
     out.append("\n" + table(["Locale", "File"], files))
     out.append(
-        "\nRendered for synthetic sample personas only (invented names, 555-01xx numbers, "
+        "\nRendered for synthetic sample personas only (invented names, phone numbers and "
         "example.com addresses) — never for real accounts.\n"
     )
     for locale in sorted(template.files):
@@ -208,6 +212,19 @@ def registry_rows(ctx: HandbookContext) -> list[list[str]]:
     return rows
 
 
+def context_rows() -> list[list[str]]:
+    """The documented template context: every name a template may use, with its meaning."""
+    rows = []
+    for name, spec in CONTEXT_SPEC.items():
+        if isinstance(spec, dict):
+            if "__doc__" in spec:
+                rows.append([code(name), text(spec["__doc__"])])
+            rows.extend([code(f"{name}.{attr}"), text(doc)] for attr, doc in spec.items() if not attr.startswith("__"))
+        else:
+            rows.append([code(name), text(spec)])
+    return rows
+
+
 def pages(ctx: HandbookContext) -> list[Page]:
     """The template index and one gallery page per template."""
     renderer = Renderer(Path(ctx.policy.root) / "templates")
@@ -221,5 +238,13 @@ def pages(ctx: HandbookContext) -> list[Page]:
         "(US: the mini-Miranda; everywhere: the opt-out instruction; CN SMS: the 【signature】).\n\n"
     )
     out.append(table(["Template", "Channel", "Purpose", "Locales", "What it is for", "Source"], registry_rows(ctx)))
+    out.append("\n## Template context { #context }\n")
+    out.append(
+        "Templates are sandboxed Jinja: they may use these names and nothing else (validate reports any "
+        "other name at its line), and no file outside `templates/`.\n\n"
+    )
+    out.append(table(["Name", "Meaning"], context_rows()))
+    out.append("\n### Filters\n")
+    out.append(table(["Filter", "What it does"], [[code(k), text(v)] for k, v in FILTERS.items()]))
     gallery = [template_page(ctx, renderer, ctx.policy.templates[tid]) for tid in sorted(ctx.policy.templates)]
     return [Page(INDEX, "Templates", "\n".join(out), first), *gallery]
