@@ -111,3 +111,25 @@ def test_unreadable_or_unknown_format_is_a_user_error(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("x", encoding="utf-8")
     with pytest.raises(UserError, match="cannot tell the format"):
         list(read_accounts(tmp_path / "a.txt"))
+
+
+def test_csv_pieces_cut_only_between_records(tmp_path: Path) -> None:
+    # Quoted fields with newlines and escaped quotes around the 64 KiB cut points: every piece
+    # holds whole records, and the chunked reader numbers rows exactly as one read does.
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["account_id", "jurisdiction", "currency", "overdue_amount", "due_date", "note"])
+    for i in range(3000):
+        note = f'line one\nline "two" {i}' if i % 7 == 0 else f"plain {i}" * 3
+        writer.writerow([f"A{i:05d}", "US", "USD", "1.00", "2026-11-01", note])
+    path = tmp_path / "a.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    from dunning.accounts.read import AccountFile
+
+    source = AccountFile(path, chunk_rows=1)
+    pieces = list(source.csv_pieces())
+    assert len(pieces) > 2
+    assert b"".join(p.body for p in pieces) == path.read_bytes()[len(pieces[0].header) :]
+    found = [a for chunk in read_accounts(path, None, SERVED, chunk_rows=1) for a in chunk.accounts]
+    assert [(a.account_id, a.line) for a in found] == [(f"A{i:05d}", i + 2) for i in range(3000)]
+    assert found[7].extra == {"note": 'line one\nline "two" 7'}
