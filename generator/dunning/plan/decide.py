@@ -184,11 +184,13 @@ class Planner:
         outstanding: dict[int, date] = {}  # step index -> local day its deferred action moved to
         dpd = days_past_due(account, self.as_of)
         log = say if callable(say) else None
+        fired: set[int] = set()
         for offset in range(self.horizon + 1):
             due = self.as_of + timedelta(days=offset)
             for step in strategy.steps:
                 if not step.fires_on(dpd + offset, tier.dpd.high):
                     continue
+                fired.add(step.index)
                 code = f"step/{strategy.id}/{step.id}"
                 ok, part = holds(
                     step.when,
@@ -228,6 +230,12 @@ class Planner:
                     assert action.not_before is not None
                     planned.append(Contact(account.account_id, action.not_before, action.channel, "attempt"))
                 out.append(action)
+        if log:
+            last = dpd + self.horizon
+            for step in strategy.steps:
+                if step.index not in fired:
+                    repeat = f", every {step.every} days" if step.every else ""
+                    log(f"step/{strategy.id}/{step.id}: not due (day {step.day}{repeat}; dpd {dpd}–{last})")
         return tuple(out)
 
     def _place(
