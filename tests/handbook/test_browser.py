@@ -104,3 +104,14 @@ def test_search_finds_a_tier(page, served: str, built_site: Path) -> None:  # ty
     result.wait_for(state="visible", timeout=60_000)
     assert page.locator(".md-search-result__meta").inner_text().lower().startswith(("1", "2", "3", "4", "5", "6", "7"))
     page.screenshot(path=str(built_site.parent / "screenshots" / "search.png"))
+
+
+def test_search_finds_chinese_text(page, served: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{served}/index.html")
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    box = page.locator("input.md-search__input")
+    # Chinese arrives through an input method, not key by key: insert the text, then a key event
+    page.keyboard.insert_text("外访工单")
+    box.press("End")
+    result = page.locator(".md-search-result__item", has_text="visit-sheet").first
+    result.wait_for(state="visible", timeout=60_000)
