@@ -121,29 +121,36 @@ def template_files(ctx: RuleContext) -> list[TemplateFile]:
         return cached
     box = _sandbox(ctx)
     root = ctx.repo.template_root
-    found: dict[str, TemplateFile] = {}
+    parsed: dict[str, TemplateFile] = {}  # one read and parse per file, even if several locales share it
+    files: list[TemplateFile] = []
     for template in ctx.policy.templates.values():
         for locale, name in sorted(template.files.items()):
-            if name in found:
-                continue
             candidate = root / name
             if not (candidate.is_file() or candidate.is_symlink()):
                 continue
-            file = TemplateFile(template, locale, name)
-            try:
-                file.text, file.filename, _ = box.loader.get_source(box.text_env, name)
-            except TemplateNotFound as exc:
-                file.unreadable = str(exc.message or exc)
-                found[name] = file
-                continue
-            try:
-                file.tree = box.text_env.parse(file.text, name)
-            except TemplateSyntaxError as exc:
-                file.syntax_error = (exc.lineno or 1, exc.message or "syntax error")
-            found[name] = file
-    files = [found[n] for n in sorted(found)]
+            first = parsed.get(name)
+            if first is None:
+                first = parsed[name] = _read(box, TemplateFile(template, locale, name))
+            file = TemplateFile(template, locale, name, first.text, first.filename, first.unreadable)
+            file.tree, file.syntax_error, file._nodes = first.tree, first.syntax_error, first._nodes
+            files.append(file)
+    files.sort(key=lambda f: (f.name, f.locale, f.template.id))
     ctx.cache["template_files"] = files
     return files
+
+
+def _read(box: TemplateSandbox, file: TemplateFile) -> TemplateFile:
+    """Read (through the sandbox's loader) and parse one file, recording why when it fails."""
+    try:
+        file.text, file.filename, _ = box.loader.get_source(box.text_env, file.name)
+    except TemplateNotFound as exc:
+        file.unreadable = str(exc.message or exc)
+        return file
+    try:
+        file.tree = box.text_env.parse(file.text, file.name)
+    except TemplateSyntaxError as exc:
+        file.syntax_error = (exc.lineno or 1, exc.message or "syntax error")
+    return file
 
 
 def uses(file: TemplateFile, obj: str, *attrs: str) -> bool:
@@ -182,7 +189,7 @@ def sample_renders(ctx: RuleContext, file: TemplateFile) -> list[SampleRender]:
     from dunning.render.personas import persona_context, personas
     from dunning.render.sandbox import RenderError, is_html
 
-    key = f"renders:{file.name}"
+    key = f"renders:{file.name}:{file.locale}:{file.template.id}"
     cached = ctx.cache.get(key)
     if isinstance(cached, list):
         return cached
