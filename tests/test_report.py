@@ -129,3 +129,10 @@ def test_sarif_is_byte_identical_across_runs() -> None:
     jsonschema.validate(doc, schema)
     assert "region" not in doc["runs"][0]["results"][2]["locations"][0]["physicalLocation"]
     assert doc["runs"][0]["results"][1]["level"] == "warning"
+
+
+def test_github_unwritable_summary_is_a_warning_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "missing-dir" / "summary.md"))
+    lines = github.render([problem(2)]).splitlines()
+    assert lines[0].startswith("::error file=policies/tiers.yaml,line=2,col=3,title=P102::")
+    assert lines[-1].startswith("::warning title=dunning validate::cannot write the job summary: ")

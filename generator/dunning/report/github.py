@@ -86,6 +86,9 @@ def render(problems: list[Problem], color: bool = False) -> str:
     out.append(f"{counts[Level.ERROR]} error(s), {counts[Level.WARNING]} warning(s)")
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if path:
-        with open(path, "a", encoding="utf-8") as handle:
-            handle.write(summary(problems))
+        try:
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write(summary(problems))
+        except OSError as exc:  # a broken runner setting must not hide the findings
+            out.append(f"::warning title=dunning validate::cannot write the job summary: {escape_data(str(exc))}")
     return "\n".join(out) + "\n"
