@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -104,3 +105,24 @@ def test_real_process_deep_nesting_prints_no_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stdout + proc.stderr
     assert proc.returncode == 1
     assert "policies/deep.yaml" in proc.stdout and "Y005" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("template", "code", "line"),
+    [
+        ("{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}", "T001", 1),  # Jinja's parser recursion
+        ("ok\n{% for i in range(10**9) %}x{% endfor %} {{ compliance.opt_out }}", "T011", 2),  # bounded range
+        ("{{ ''.__class__.__mro__[1].__subclasses__() }} {{ compliance.opt_out }}", "T011", 1),  # sandbox escape
+        ("{{ account.name * 100000000 }} {{ compliance.opt_out }}", "T011", 1),  # output amplification
+    ],
+)
+def test_hostile_templates_are_findings(template: str, code: str, line: int, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(BASE, repo)
+    (repo / "templates" / "sms" / "sms-reminder.zh-CN.j2").write_text("【{{ company.sms_signature }}】" + template)
+    result = CliRunner().invoke(main, ["validate", str(repo), "--format", "json"])
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 1
+    assert "Traceback" not in result.output
+    problems = json.loads(result.output)["problems"]
+    found = [(p["file"], p["line"], p["code"]) for p in problems if p["code"] == code]
+    assert found == [("templates/sms/sms-reminder.zh-CN.j2", line, code)]

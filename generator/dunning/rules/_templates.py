@@ -150,6 +150,8 @@ def _read(box: TemplateSandbox, file: TemplateFile) -> TemplateFile:
         file.tree = box.text_env.parse(file.text, file.name)
     except TemplateSyntaxError as exc:
         file.syntax_error = (exc.lineno or 1, exc.message or "syntax error")
+    except RecursionError:  # Jinja's parser recurses per nesting level
+        file.syntax_error = (1, "expressions or blocks are nested too deeply")
     return file
 
 
