@@ -126,3 +126,11 @@ def test_hostile_templates_are_findings(template: str, code: str, line: int, tmp
     problems = json.loads(result.output)["problems"]
     found = [(p["file"], p["line"], p["code"]) for p in problems if p["code"] == code]
     assert found == [("templates/sms/sms-reminder.zh-CN.j2", line, code)]
+
+
+def test_excerpt_of_a_huge_line_is_a_window(tmp_path: Path) -> None:
+    repo = repo_with(tmp_path, "hostile.yaml", b"tiers: " + b"x" * 3_000_000 + b"\n")
+    result = CliRunner().invoke(main, ["validate", str(repo), "--format", "text"])
+    assert result.exit_code == 1
+    assert "policies/hostile.yaml:1:8: error S003" in result.output
+    assert max(len(line) for line in result.output.splitlines()) < 300

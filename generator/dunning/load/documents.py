@@ -12,6 +12,8 @@ from typing import Any
 
 from dunning.problems import Problem
 
+EXCERPT_WIDTH = 160  # characters of one line shown in an excerpt
+
 
 @dataclass(frozen=True, order=True)
 class Pos:
@@ -101,9 +103,19 @@ class SourceFile:
         lines = self.text.splitlines()
         if not 0 < line <= len(lines):
             return ""
+        # a very long line (a minified or hostile file) is shown as a window around the column
+        start = max(0, col - 1 - EXCERPT_WIDTH // 3) if len(lines[line - 1]) > EXCERPT_WIDTH else 0
         out = []
         for n in range(max(1, line - 1), min(len(lines), line + 1) + 1):
-            out.append(f"{n:>5} | {lines[n - 1]}")
+            text = lines[n - 1]
+            skip = start if n == line else 0
+            if len(text) > skip + EXCERPT_WIDTH:
+                text = text[skip : skip + EXCERPT_WIDTH] + "…"
+            elif skip:
+                text = text[skip:]
+            if skip:
+                text = "…" + text
+            out.append(f"{n:>5} | {text}")
             if n == line:
-                out.append("      | " + " " * max(0, col - 1) + "^")
+                out.append("      | " + " " * max(0, col - 1 - start + (1 if start else 0)) + "^")
         return "\n".join(out)

@@ -448,7 +448,7 @@ def _to_problem(source: SourceFile, err: ValidationError) -> Problem:
         code = "S004"
         allowed = list(err.constraint)
         close = difflib.get_close_matches(str(err.value), [str(a) for a in allowed], n=1)
-        message = f"{err.value!r} is not allowed for {field!r}"
+        message = f"{_describe(err.value)} is not allowed for {field!r}"
         hint = (f"did you mean {close[0]!r}? " if close else "") + f"allowed: {', '.join(map(str, allowed))}"
     elif err.code in (
         errors.MIN_VALUE.code, errors.MAX_VALUE.code, errors.MIN_LENGTH.code,
@@ -464,7 +464,7 @@ def _to_problem(source: SourceFile, err: ValidationError) -> Problem:
             "regex": "ids are lower-case words with - or _; codes are upper-case (CN, US-MA, USD)",
         }.get(str(err.rule), hint)
         if err.rule == "regex":
-            message = f"{field!r}: {err.value!r} does not have the expected form"
+            message = f"{field!r}: {_describe(err.value)} does not have the expected form"
     elif err.code in (errors.DEPENDENCIES_FIELD.code, errors.EXCLUDES_FIELD.code):
         code = "S007"
         message = f"{field!r}: {err.info[0] if err.info else err.rule}"
@@ -485,6 +485,8 @@ def _describe(value: Any) -> str:
         return "a list"
     if value is None:
         return "empty"
+    if isinstance(value, str) and len(value) > 60:  # a message must stay one readable line
+        return repr(value[:60]) + f"… ({len(value)} characters)"
     return repr(value if not isinstance(value, Decimal) else str(value))
 
 
