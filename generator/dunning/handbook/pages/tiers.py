@@ -76,7 +76,7 @@ def pages(ctx: HandbookContext) -> list[Page]:
         "contacted (reason `tier/none`).\n"
     )
     out.append("## Thresholds\n")
-    out.append(table(HEADER, rows(ctx)))
+    out.append('<div class="hb-compact" markdown>\n\n' + table(HEADER, rows(ctx)) + "\n</div>\n")
     out.append("\n## The ladder\n")
     out.append(
         "Each bar spans the days past due of one tier, in evaluation order; a dashed border marks "

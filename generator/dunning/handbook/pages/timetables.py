@@ -17,7 +17,7 @@ from dunning.handbook.markdown import DASH, code, joined, listing, table, text
 from dunning.policy.model import CHANNELS, WEEKDAYS, ChannelHours, Timetable
 
 PATH = "timetables.md"
-GRID_HEADER = ["Channel", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Public holidays", "Make-up workdays"]
+GRID_HEADER = ["Channel", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Holidays", "Make-up days"]
 # A fixed week (Monday 2024-01-01 … Sunday 2024-01-07) only to name weekdays for the resolver.
 _WEEK = tuple(date(2024, 1, 1) + timedelta(days=i) for i in range(7))
 NO_CONTACT = "no contact"
@@ -119,7 +119,8 @@ def pages(ctx: HandbookContext) -> list[Page]:
         )
         out.append("\n### Weekly grid\n")
         if timetable.hours:
-            out.append(table(GRID_HEADER, grid_rows(timetable)))
+            # a wrapper so the handbook's CSS can keep each window on one line
+            out.append('<div class="hb-grid" markdown>\n\n' + table(GRID_HEADER, grid_rows(timetable)) + "\n</div>\n")
             sources = ", ".join(ctx.link(h.source, PATH, words.channel(c)) for c, h in sorted(timetable.hours.items()))
             out.append(f"\nSources: {sources}\n")
         else:
