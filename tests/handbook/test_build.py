@@ -3,6 +3,7 @@ source links to the repository, and the serve watcher."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -142,3 +143,21 @@ def test_watcher_regenerates_pages_when_a_policy_file_changes(tmp_path: Path) ->
     assert watcher.regenerations == 1
     assert "Late arrears" in (src / "docs" / "tiers.md").read_text(encoding="utf-8")
     assert any("still serving the last good version" in m for m in messages)
+
+
+def test_a_policy_without_offers_exclusions_caps_or_experiments_builds(tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "repo")
+    shutil.rmtree(root / "site")
+    for name in ("experiments.yaml", "offers.yaml", "contact-rules.yaml"):
+        (root / "policies" / name).unlink()
+    strategies = root / "policies" / "strategies.yaml"
+    text = strategies.read_text(encoding="utf-8")
+    strategies.write_text(text[: text.index("  early-empathetic:")], encoding="utf-8")
+    site = build_handbook(require_policy(root), root, tmp_path / "out", AS_OF)
+    page = (site.parent / "handbook-src" / "docs" / "offers-and-exclusions.md").read_text(encoding="utf-8")
+    assert "The policy makes no offers." in page
+    assert "The policy adds no exclusions of its own." in page
+    assert "No experiments are running." in (site.parent / "handbook-src" / "docs" / "strategies.md").read_text(
+        encoding="utf-8"
+    )
+    assert not (site / "guide").exists()
