@@ -116,7 +116,8 @@ def test_revision_history_and_repository_links(tmp_path: Path) -> None:
     tiers_md = (docs / "tiers.md").read_text(encoding="utf-8")
     assert f"(https://github.com/acme/collections-policy/blob/{head}/policies/tiers.yaml#L5)" in tiers_md
     assert "(https://github.com/acme/collections-policy/edit/main/policies/tiers.yaml)" in tiers_md
-    assert "repo_url: https://github.com/acme/collections-policy" in (src / "mkdocs.yml").read_text(encoding="utf-8")
+    # no repo_url for Material: it would call the host's API from every reader's browser
+    assert "repo_url" not in (src / "mkdocs.yml").read_text(encoding="utf-8")
 
     tiers.write_text(tiers.read_text(encoding="utf-8") + "\n# an uncommitted note\n")
     dirty = generate(require_policy(root), root, tmp_path / "out2", date(2026, 11, 28))

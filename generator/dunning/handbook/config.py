@@ -52,9 +52,7 @@ def nav(pages: list[Page], guide: list[Page]) -> list[Any]:
     return out
 
 
-def mkdocs_yaml(
-    site_name: str, pages: list[Page], guide: list[Page], repo_url: str | None, language: str = "en"
-) -> str:
+def mkdocs_yaml(site_name: str, pages: list[Page], guide: list[Page], language: str = "en") -> str:
     """The text of ``mkdocs.yml`` (keys in a fixed order, so the same policy gives the same file)."""
     config: dict[str, Any] = {
         "site_name": site_name,
@@ -75,7 +73,6 @@ def mkdocs_yaml(
         "not_in_nav": "/source/\n/gallery/\n",
         "nav": nav(pages, guide),
     }
-    if repo_url:
-        config["repo_url"] = repo_url
-        config["edit_uri"] = ""  # "edit this page" links are per element, to the YAML line
+    # ``repo_url`` stays unset even when known: Material would then fetch the repository's stars
+    # and forks from the host's API in every reader's browser. The source links carry the URL.
     return yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=1000)

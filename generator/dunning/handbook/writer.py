@@ -105,7 +105,7 @@ def write_sources(ctx: HandbookContext, src_dir: Path) -> list[Page]:
     for path, content in sorted(wanted.items()):
         _write(path, content)
     site_name = f"{ctx.policy.name} — handbook"
-    _write(src_dir / "mkdocs.yml", mkdocs_yaml(site_name, pages, guide, ctx.links.repo_url))
+    _write(src_dir / "mkdocs.yml", mkdocs_yaml(site_name, pages, guide))
     return pages
 
 
