@@ -155,19 +155,43 @@ def _read(box: TemplateSandbox, file: TemplateFile) -> TemplateFile:
     return file
 
 
-def uses(file: TemplateFile, obj: str, *attrs: str) -> bool:
-    """True when the template reads ``obj.attr`` for one of ``attrs`` anywhere."""
-    for node in file.find(nodes.Getattr):
-        if isinstance(node.node, nodes.Name) and node.node.name == obj and node.attr in attrs:
-            return True
-    for item in file.find(nodes.Getitem):
-        if (
-            isinstance(item.node, nodes.Name)
-            and item.node.name == obj
-            and isinstance(item.arg, nodes.Const)
-            and item.arg.value in attrs
-        ):
-            return True
+def _included(ctx: RuleContext, file: TemplateFile) -> list[TemplateFile]:
+    """The files ``file`` pulls in with include/extends/import (transitively, each once)."""
+    box = _sandbox(ctx)
+    parsed = ctx.cache.setdefault("included", {})
+    assert isinstance(parsed, dict)
+    out: list[TemplateFile] = []
+    seen = {file.name}
+    todo = [file]
+    while todo:
+        current = todo.pop()
+        for node in current.find(nodes.Include) + current.find(nodes.Extends) + current.find(nodes.Import):
+            target = node.template
+            if not (isinstance(target, nodes.Const) and isinstance(target.value, str)) or target.value in seen:
+                continue
+            seen.add(target.value)
+            if target.value not in parsed:
+                parsed[target.value] = _read(box, TemplateFile(file.template, file.locale, target.value))
+            included = parsed[target.value]
+            out.append(included)
+            todo.append(included)
+    return out
+
+
+def uses(ctx: RuleContext, file: TemplateFile, obj: str, *attrs: str) -> bool:
+    """True when the template (or a file it includes) reads ``obj.attr`` for one of ``attrs``."""
+    for part in (file, *_included(ctx, file)):
+        for node in part.find(nodes.Getattr):
+            if isinstance(node.node, nodes.Name) and node.node.name == obj and node.attr in attrs:
+                return True
+        for item in part.find(nodes.Getitem):
+            if (
+                isinstance(item.node, nodes.Name)
+                and item.node.name == obj
+                and isinstance(item.arg, nodes.Const)
+                and item.arg.value in attrs
+            ):
+                return True
     return False
 
 

@@ -3,9 +3,9 @@
 12 CFR 1006.18(e) (the "mini-Miranda"): communications from a debt collector must say so.
 Every ``collection``-purpose SMS, email, letter and call script in a locale that a US
 jurisdiction serves must include ``{{ compliance.mini_miranda }}`` or, where space is short,
-``{{ compliance.mini_miranda_short }}``. ``limited_content`` messages (voicemails) must not
-carry it and ``internal`` ones never reach the debtor; ``notice`` templates are free to.
-Reported at the top of the file.
+``{{ compliance.mini_miranda_short }}`` (directly, or in a file it includes).
+``limited_content`` messages (voicemails) must not carry it and ``internal`` ones never
+reach the debtor; ``notice`` templates are free to. Reported at the top of the file.
 
 Passing::
 
@@ -41,7 +41,7 @@ def check(ctx: RuleContext) -> Iterator[Problem]:
             continue
         if not served_by(ctx, file.locale, "US"):
             continue
-        if not uses(file, "compliance", "mini_miranda", "mini_miranda_short"):
+        if not uses(ctx, file, "compliance", "mini_miranda", "mini_miranda_short"):
             yield ctx.problem(
                 rule,
                 file.source(),

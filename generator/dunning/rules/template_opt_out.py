@@ -3,8 +3,8 @@
 Regulation F (12 CFR 1006.6(e)) requires a clear way to opt out of electronic
 communications in every text and email, and CN carriers require the unsubscribe keyword in
 texts. The jurisdiction's wording lives in the compliance texts; the template must include
-it with ``{{ compliance.opt_out }}``. Every SMS and email template that is not ``internal``
-is checked, in every locale. Reported at the top of the file.
+it with ``{{ compliance.opt_out }}`` (directly, or in a file it includes). Every SMS and
+email template that is not ``internal`` is checked, in every locale. Reported at the top of the file.
 
 Passing::
 
@@ -36,7 +36,7 @@ def check(ctx: RuleContext) -> Iterator[Problem]:
         template = file.template
         if file.tree is None or template.channel not in ("sms", "email") or template.purpose == "internal":
             continue
-        if not uses(file, "compliance", "opt_out"):
+        if not uses(ctx, file, "compliance", "opt_out"):
             yield ctx.problem(
                 rule,
                 file.source(),
