@@ -100,6 +100,9 @@ def pages(ctx: HandbookContext) -> list[Page]:
     p = ctx.policy
     packs = all_packs()
     out = ["# Compliance\n"]
+    first = min((j.source for j in p.jurisdictions.values()), default=None)
+    if first is not None:  # where the policy names its packs and tightens them
+        out.append(ctx.edit_line(first, PATH))
     out.append(
         "The law is data: each jurisdiction's packs hold its rules with parameters and citations. "
         "A policy may tighten a parameter, never loosen it (validate refuses that), and the same "
@@ -153,7 +156,7 @@ def pages(ctx: HandbookContext) -> list[Page]:
             ]
             out.append(table(["Item", "Value"], facts))
         pages_out.append(pack_source_page(pack))
-    return [Page(PATH, "Compliance", "\n".join(out)), *pages_out]
+    return [Page(PATH, "Compliance", "\n".join(out), first), *pages_out]
 
 
 def pack_source_page(pack: Pack) -> Page:
