@@ -23,7 +23,7 @@ def pages(ctx: HandbookContext) -> list[Page]:
         ("Portfolio", code(p.id)),
         ("Default locale", code(p.default_locale)),
         ("Locales", listing(p.locales, DASH)),
-        ("Policy as of", text(ctx.as_of.isoformat())),
+        ("Handbook as of", text(ctx.as_of.isoformat())),
         ("Policy revision", code(revision.label) if revision else "not in git"),
         ("Branch", code(revision.branch) if revision and revision.branch else DASH),
     ]
@@ -37,7 +37,7 @@ def pages(ctx: HandbookContext) -> list[Page]:
         ("Frequency caps", len(p.caps), "offers-and-exclusions.md#frequency-caps"),
         ("Exclusions", len(p.exclusions), "offers-and-exclusions.md#exclusions"),
         ("Offers", len(p.offers), "offers-and-exclusions.md#offers"),
-        ("Templates", len(p.templates), None),
+        ("Templates", len(p.templates), "templates.md"),
         ("Agencies", len(p.agencies), None),
     ]
     out.append("\n## What is in force\n")
