@@ -20,10 +20,14 @@ CONVERSATION = ("conversation", "connected", "promise", "dispute", "cease")
 
 
 def promise_state(account: Account, as_of: date, grace_days: int) -> Promise:
-    """NONE (no promise), BROKEN (its date + grace has passed) or ANY (an open promise)."""
-    if account.promise_to_pay_date is None:
+    """NONE (no promise, or one that was kept), BROKEN (its date + grace passed with no
+    payment on or after the promise date) or ANY (an open promise)."""
+    promised = account.promise_to_pay_date
+    if promised is None:
         return Promise.NONE
-    if as_of > account.promise_to_pay_date + timedelta(days=grace_days):
+    if account.last_payment_date is not None and account.last_payment_date >= promised:
+        return Promise.NONE  # kept: a payment arrived on or after the promised date
+    if as_of > promised + timedelta(days=grace_days):
         return Promise.BROKEN
     return Promise.ANY
 
