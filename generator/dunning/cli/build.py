@@ -66,6 +66,13 @@ def _stage(name: str, args: Sequence[str]) -> int:
 @workers_option
 @pdf_option
 @click.option("--handbook/--no-handbook", default=True, envvar="DUNNING_HANDBOOK", help="Also publish the handbook.")
+@click.option(
+    "--forecast-days",
+    type=click.IntRange(min=1, max=366),
+    default=None,
+    envvar="DUNNING_FORECAST_DAYS",
+    help="Add a forecast page to the handbook: the cadence simulated DAYS days from the as-of date.",
+)
 @repo_path
 @quiet
 @user_errors
@@ -78,6 +85,7 @@ def build_command(
     workers: int | None,
     pdf: bool,
     handbook: bool,
+    forecast_days: int | None,
     path: Path,
     quiet: bool,
 ) -> None:
@@ -111,14 +119,16 @@ def build_command(
         click.echo("build stopped: render failed for some messages", err=True)
         sys.exit(EXIT_FINDINGS)
     if handbook:
-        try:
-            from dunning.handbook import build_handbook
-        except ImportError:
-            build_handbook = None  # type: ignore[assignment]
-        if build_handbook is not None:
-            site = build_handbook(policy, path, out_dir, day)
-            if not quiet:
-                click.echo(f"handbook built in {site}")
+        from dunning.handbook import build_handbook
+
+        extra: dict[str, bytes] = {}
+        if forecast_days is not None:
+            from dunning.review.forecast import forecast_files
+
+            extra = forecast_files(policy, accounts, day, forecast_days, history)
+        site = build_handbook(policy, path, out_dir, day, extra_pages=extra)
+        if not quiet:
+            click.echo(f"handbook built in {site}")
     write_manifest(policy, out_dir, result)
     if not quiet:
         click.echo(f"manifest: {out_dir / 'manifest.json'}")

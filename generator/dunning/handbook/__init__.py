@@ -7,6 +7,7 @@ the repository's ``site/``, so ``serve`` has no rebuild loop) and builds the sit
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -50,20 +51,46 @@ def generate(policy: Policy, repo_root: Path, out_dir: Path, as_of: date, repo_u
     return src
 
 
-def build_handbook(policy: Policy, repo_root: Path, out_dir: Path, as_of: date, repo_url: str | None = None) -> Path:
+def add_pages(src: Path, pages: Mapping[str, bytes], nav_title: str) -> None:
+    """Add pages made by another stage (``dunning build --forecast-days``: the simulation's
+    forecast) to generated sources: files under ``docs/``, each Markdown page in the nav."""
+    import yaml
+
+    docs = src / "docs"
+    for name, data in sorted(pages.items()):
+        target = docs / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    config_path = src / "mkdocs.yml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config["nav"].extend({nav_title: name} for name in sorted(pages) if name.endswith(".md"))
+    config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8")
+
+
+def build_handbook(
+    policy: Policy,
+    repo_root: Path,
+    out_dir: Path,
+    as_of: date,
+    repo_url: str | None = None,
+    extra_pages: Mapping[str, bytes] | None = None,
+) -> Path:
     """Generate and build the handbook; return the built site folder ``out_dir/handbook``.
 
     ``dunning build`` and ``dunning handbook build`` both call this. ``as_of`` anchors the
-    holiday calendar and the build date; nothing reads the clock.
+    holiday calendar and the build date; nothing reads the clock. ``extra_pages`` (relative
+    path → bytes) are added as they are, their Markdown pages under "Forecast" in the nav.
     """
     from dunning.handbook.build import mkdocs_build
     from dunning.handbook.writer import clean
 
     src = generate(policy, repo_root, out_dir, as_of, repo_url)
+    if extra_pages:
+        add_pages(src, extra_pages, "Forecast")
     site = out_dir / SITE_FOLDER
     clean(site)
     mkdocs_build(src, site, as_of)
     return site
 
 
-__all__ = ["build_handbook", "context_for", "generate"]
+__all__ = ["add_pages", "build_handbook", "context_for", "generate"]
