@@ -21,7 +21,7 @@ venv: $(STAMP)
 ## demo: validate, plan, render and publish the handbook for the bundled example
 demo: $(STAMP)
 	$(BIN)/dunning build --accounts examples/accounts.csv --history examples/history.csv \
-	  --as-of $(AS_OF) --out $(OUT) .
+	  --as-of $(AS_OF) --horizon 7 --forecast-days 14 --out $(OUT) .
 
 ## test: ruff, mypy --strict on the package, and the whole pytest suite
 test: lint typecheck pytest
