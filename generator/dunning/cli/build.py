@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, user_errors
-from dunning.cli.params import quiet, repo_path
+from dunning.cli.params import accounts_file, quiet, repo_path
 from dunning.cli.render import pdf_option, report, workers_option
 from dunning.errors import UserError
 
@@ -32,13 +32,7 @@ def _stage(name: str, args: Sequence[str]) -> int:
 
 
 @click.command("build")
-@click.option(
-    "--accounts",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="DUNNING_ACCOUNTS",
-    help="Account snapshot (CSV, JSON Lines or Parquet).",
-)
+@accounts_file
 @click.option(
     "--as-of",
     "as_of",

@@ -14,3 +14,10 @@ repo_path = click.argument(
     envvar="DUNNING_PATH",
 )
 quiet = click.option("--quiet", "-q", is_flag=True, envvar="DUNNING_QUIET", help="Print only errors.")
+accounts_file = click.option(
+    "--accounts",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="DUNNING_ACCOUNTS",
+    help="Account snapshot (CSV, JSON Lines or Parquet).",
+)

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, user_errors
-from dunning.cli.params import repo_path
+from dunning.cli.params import accounts_file, repo_path
 from dunning.errors import UserError
 
 
@@ -119,13 +119,7 @@ def diff_command(
 
 
 @click.command("simulate")
-@click.option(
-    "--accounts",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="DUNNING_ACCOUNTS",
-    help="Account snapshot (CSV, JSON Lines or Parquet).",
-)
+@accounts_file
 @click.option("--from", "start", required=True, envvar="DUNNING_FROM", help="First simulated day (YYYY-MM-DD).")
 @click.option("--days", required=True, type=click.IntRange(1, 366), envvar="DUNNING_DAYS", help="Days to simulate.")
 @click.option(
