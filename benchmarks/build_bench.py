@@ -26,74 +26,34 @@ import os
 import resource
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
+
+from process_tree import pss_kib, run_sampled
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT.parent / "shared" / "bench"
 AS_OF = "2026-11-28"
 
 
-def _pss_kib(pid: int) -> int:
-    """Proportional set size: shared (forked, copy-on-write) pages split among their sharers,
-    so a tree of forked workers is not counted several times over."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _tree_rss_kib(pid: int) -> int:
-    """Sum of PSS over ``pid`` and all its descendants."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-    total, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
-        total += _pss_kib(current)
-        stack.extend(children.get(current, ()))
-    return total
-
-
 def run(label: str, argv: list[str], cwd: Path = ROOT) -> dict[str, float]:
     """Run ``argv``; wall time, peak tree PSS (MiB) and the largest single-process RSS (MiB)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, _tree_rss_kib(process.pid))
-            done.wait(0.2)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    output, _ = process.communicate()
-    done.set()
-    sampler.join()
-    wall = time.perf_counter() - start
+    result = run_sampled(argv, pss_kib, interval=0.2, cwd=cwd, stderr=subprocess.STDOUT)
     largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    output = result.stdout
     tail = "\n".join(output.strip().splitlines()[-4:])
-    print(f"--- {label}: {wall:.1f} s, peak tree PSS {peak / 1024:.0f} MiB (exit {process.returncode})\n{tail}")
-    if process.returncode not in (0, 1):
+    print(
+        f"--- {label}: {result.wall_s:.1f} s, peak tree PSS {result.peak_kib / 1024:.0f} MiB"
+        f" (exit {result.returncode})\n{tail}"
+    )
+    if result.returncode not in (0, 1):
         raise SystemExit(f"{label} failed:\n{output[-3000:]}")
-    return {"wall_s": wall, "peak_tree_pss_mib": peak / 1024, "max_process_rss_mib": max(largest, before) / 1024}
+    return {
+        "wall_s": result.wall_s,
+        "peak_tree_pss_mib": result.peak_kib / 1024,
+        "max_process_rss_mib": max(largest, before) / 1024,
+    }
 
 
 def main() -> None:

@@ -22,60 +22,21 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
+
+from process_tree import rss_kib, run_sampled
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT.parent / "shared" / "bench"
 AS_OF = "2026-11-28"
 
 
-def tree_rss_kib(pid: int) -> int:
-    """Sum of VmRSS over ``pid`` and all its descendants."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            status = Path(f"/proc/{entry}/status").read_text()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        parent = int(fields.get("PPid", "0").strip() or 0)
-        children.setdefault(parent, []).append(int(entry))
-        rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0]) if "VmRSS" in fields else 0
-    total, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
-        total += rss.get(current, 0)
-        stack.extend(children.get(current, []))
-    return total
-
-
 def measure(cmd: list[str]) -> tuple[float, int, int]:
     """(wall seconds, peak tree RSS in MiB, exit code) of ``cmd``."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "CI": "1"})
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, tree_rss_kib(proc.pid))
-            time.sleep(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, err = proc.communicate()
-    done.set()
-    sampler.join()
-    wall = time.perf_counter() - start
-    if proc.returncode:
-        sys.stderr.write(err.decode(errors="replace")[-2000:])
-    return wall, peak // 1024, proc.returncode
+    run = run_sampled(cmd, rss_kib, interval=0.05, env={**os.environ, "CI": "1"})
+    if run.returncode:
+        sys.stderr.write(run.stderr[-2000:])
+    return run.wall_s, run.peak_kib // 1024, run.returncode
 
 
 def portfolio(work: Path, size: int) -> Path:

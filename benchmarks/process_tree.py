@@ -1,0 +1,93 @@
+"""Peak memory of a command and every process it forks, sampled from /proc while it runs.
+
+Shared by the plan and build benchmarks: ``getrusage`` only reports the largest single
+child, but ``dunning`` plans and renders in worker processes, so the figure that matters is
+the sum over the whole tree.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+def rss_kib(pid: int) -> int:
+    """Resident set size (VmRSS) of one process, 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def pss_kib(pid: int) -> int:
+    """Proportional set size: shared (forked, copy-on-write) pages split among their sharers,
+    so a tree of forked workers is not counted several times over."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_kib(pid: int, per_process: Callable[[int], int]) -> int:
+    """``per_process`` summed over ``pid`` and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += per_process(current)
+        stack.extend(children.get(current, ()))
+    return total
+
+
+@dataclass
+class Sampled:
+    """What :func:`run_sampled` measured."""
+
+    wall_s: float
+    peak_kib: int
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_sampled(argv: list[str], per_process: Callable[[int], int], interval: float = 0.1, **popen: object) -> Sampled:
+    """Run ``argv`` to the end, sampling the tree's memory every ``interval`` seconds."""
+    start = time.perf_counter()
+    options: dict[str, object] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **popen}
+    process = subprocess.Popen(argv, **options)  # type: ignore[call-overload]
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_kib(process.pid, per_process))
+            done.wait(interval)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = process.communicate()
+    done.set()
+    sampler.join()
+    return Sampled(time.perf_counter() - start, peak, process.returncode, out or "", err or "")
