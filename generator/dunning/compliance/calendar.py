@@ -24,8 +24,6 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-import holidays as holidays_lib
-
 from dunning.policy.model import WEEKDAYS, Window
 
 
@@ -39,28 +37,32 @@ class DayKind(StrEnum):
 
 
 @lru_cache(maxsize=64)
-def _calendar(country: str, subdivision: str | None) -> Any:
-    return holidays_lib.country_holidays(country, subdiv=subdivision)
+def _calendar(country: str, subdivision: str | None) -> Any | None:
+    """The library's calendar for ``country`` (and ``subdivision`` when the library knows it);
+    None when it has no calendar for the country.
 
+    The ``holidays`` package is imported here, on the first date asked about, not when a
+    policy is compiled: importing it and resolving a country loads the registry of every
+    country (≈ 0.2 s), which ``dunning validate`` never needs."""
+    import holidays as holidays_lib
 
-@lru_cache(maxsize=256)
-def _subdivisions(country: str) -> frozenset[str] | None:
-    """The library's subdivisions of ``country``; None when it has no calendar for it.
-
-    Asking for the one country is ~1 ms; ``list_supported_countries()`` loads every
-    country's module (0.24 s, a quarter of validating the example)."""
     try:
-        return frozenset(holidays_lib.country_holidays(country).subdivisions)
-    except NotImplementedError:
+        known = holidays_lib.country_holidays(country).subdivisions
+    except NotImplementedError:  # the library's answer for a country it has no calendar for
         return None
+    if subdivision not in known:
+        subdivision = None
+    return holidays_lib.country_holidays(country, subdiv=subdivision)
 
 
 def calendar_key(holidays: str | None, jurisdiction: str) -> tuple[str, str | None] | None:
     """(country, subdivision) of the holiday calendar for an account of ``jurisdiction``.
 
     ``holidays`` is the policy's calendar code (``US``, ``CN``, ``US-MA``; None: no calendar).
-    When it names only the country and the account's jurisdiction names a subdivision the
-    library knows, the subdivision's holidays apply too (stricter: more days off).
+    When it names only the country and the account's jurisdiction names a subdivision, the
+    subdivision's holidays apply too where the library knows them (stricter: more days off);
+    a subdivision it does not know falls back to the country's calendar, a country it does not
+    know to plain weekdays (both decided lazily, by :func:`_calendar`).
     """
     if not holidays:
         return None
@@ -68,19 +70,14 @@ def calendar_key(holidays: str | None, jurisdiction: str) -> tuple[str, str | No
     j_country, _, j_sub = jurisdiction.partition("-")
     if not subdivision and j_country == country and j_sub:
         subdivision = j_sub
-    known = _subdivisions(country)
-    if known is None:
-        return None
-    if subdivision and subdivision not in known:
-        subdivision = ""
     return country, subdivision or None
 
 
 @lru_cache(maxsize=65536)
 def day_kind(key: tuple[str, str | None] | None, day: date) -> DayKind:
     """The kind of ``day`` in the calendar ``key`` (from :func:`calendar_key`)."""
-    if key is not None:
-        cal = _calendar(*key)
+    cal = None if key is None else _calendar(*key)
+    if cal is not None:
         if day in cal:  # also expands the calendar to the day's year
             return DayKind.HOLIDAY
         if day in getattr(cal, "weekend_workdays", ()):
@@ -90,9 +87,8 @@ def day_kind(key: tuple[str, str | None] | None, day: date) -> DayKind:
 
 def holiday_name(key: tuple[str, str | None] | None, day: date) -> str:
     """The holiday's name (English), or ''."""
-    if key is None:
-        return ""
-    return str(_calendar(*key).get(day) or "")
+    cal = None if key is None else _calendar(*key)
+    return "" if cal is None else str(cal.get(day) or "")
 
 
 def resolve_day_type(by_day_type: Mapping[str, tuple[Window, ...]], kind: DayKind, day: date) -> str | None:

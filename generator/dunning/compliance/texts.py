@@ -20,8 +20,6 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-import holidays as holidays_lib
-
 RECEIPT_BUSINESS_DAYS = 5
 VALIDATION_PERIOD_DAYS = 30
 
@@ -81,6 +79,8 @@ def mini_miranda(jurisdiction: str, locale: str, *, short: bool = False) -> str:
 
 @lru_cache(maxsize=1)
 def _federal_holidays() -> Any:
+    import holidays as holidays_lib  # on first use: importing it costs ≈ 0.2 s of start-up
+
     return holidays_lib.country_holidays("US")
 
 

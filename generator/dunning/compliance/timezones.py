@@ -23,10 +23,8 @@ import csv
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
-
-from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
-from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
 
 from dunning.accounts.model import Account
 
@@ -45,6 +43,17 @@ def _zip_prefixes() -> dict[str, tuple[str, ...]]:
             for prefix in range(int(row["first"]), int(row["last"]) + 1):
                 table[f"{prefix:03d}"] = zones
     return table
+
+
+@lru_cache(maxsize=1)
+def _phone_tables() -> tuple[Any, int, Any]:
+    """libphonenumber's prefix → zones table, its longest prefix and the country calling codes,
+    imported on the first phone asked about (the package costs ≈ 40 ms of every start-up,
+    and ``dunning validate`` never looks at a phone number)."""
+    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+    from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
+
+    return TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX, COUNTRY_CODE_TO_REGION_CODE
 
 
 @lru_cache(maxsize=1)
@@ -78,11 +87,12 @@ def zones_for_phone(phone: str) -> tuple[str, ...]:
     digits = phone[1:] if phone.startswith("+") else ""
     if not digits.isdigit():
         return ()
-    for length in range(min(len(digits), TIMEZONE_LONGEST_PREFIX), 0, -1):
-        zones = TIMEZONE_DATA.get(digits[:length])
+    table, longest, country_codes = _phone_tables()
+    for length in range(min(len(digits), longest), 0, -1):
+        zones = table.get(digits[:length])
         if zones is None:
             continue
-        if int(digits[:length]) in COUNTRY_CODE_TO_REGION_CODE and len(zones) != 1:
+        if int(digits[:length]) in country_codes and len(zones) != 1:
             return ()
         return tuple(z for z in zones if z != _UNKNOWN and is_zone(z))
     return ()

@@ -63,26 +63,35 @@ def lexicon(locale: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def _pattern(phrase: str) -> re.Pattern[str]:
+def _alternative(phrase: str) -> str:
     if re.search(r"[A-Za-z]", phrase):
         words = r"\s+".join(re.escape(w) for w in phrase.split())
-        return re.compile(rf"(?<![A-Za-z]){words}(?![A-Za-z])", re.IGNORECASE)
-    return re.compile(re.escape(phrase))
+        return rf"(?<![A-Za-z]){words}(?![A-Za-z])"
+    return re.escape(phrase)
+
+
+def _key(phrase: str) -> str:
+    return " ".join(phrase.casefold().split())
+
+
+@functools.lru_cache(maxsize=64)
+def _matcher(locale: str, extra: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """One alternation of every phrase of ``locale`` (longest first, so the longest phrase at
+    an offset wins) and the category of each phrase. One compiled pattern instead of one per
+    phrase: compiling ~100 small patterns was a tenth of ``dunning validate``."""
+    categories: dict[str, str] = {}
+    for category, phrase in (*lexicon(locale), *(("policy", w) for w in extra)):
+        if phrase.strip():
+            categories.setdefault(_key(phrase), category)
+    phrases = sorted(categories, key=lambda k: (-len(k), k))
+    if not phrases:
+        return re.compile(r"(?!)"), categories
+    return re.compile("|".join(_alternative(p) for p in phrases), re.IGNORECASE), categories
 
 
 def find(text: str, locale: str, extra: Iterable[str] = ()) -> list[ToneHit]:
-    """Every banned word or phrase in ``text``, by offset (overlapping hits: the longest first)."""
-    entries = [*lexicon(locale), *(("policy", w) for w in extra)]
-    hits: dict[int, ToneHit] = {}
-    for category, phrase in entries:
-        for m in _pattern(phrase).finditer(text):
-            old = hits.get(m.start())
-            if old is None or len(old.phrase) < len(m.group(0)):
-                hits[m.start()] = ToneHit(m.start(), m.group(0), category)
-    out: list[ToneHit] = []
-    for offset in sorted(hits):
-        # "we will sue" and "sue you" in "we will sue you" are one finding
-        if out and offset < out[-1].offset + len(out[-1].phrase):
-            continue
-        out.append(hits[offset])
-    return out
+    """Every banned word or phrase in ``text``, by offset; where hits overlap, the one that
+    starts first (and at one offset the longest) is the finding: "we will sue" and "sue you"
+    in "we will sue you" are one finding."""
+    pattern, categories = _matcher(locale, tuple(extra))
+    return [ToneHit(m.start(), m.group(0), categories.get(_key(m.group(0)), "policy")) for m in pattern.finditer(text)]
