@@ -68,6 +68,7 @@ class ColumnarPlanner:
         self.policy = planner.policy
         self.keys = FastPlanner(planner)
         self.templates: dict[str, Template] = {}
+        self._dpd_classes: dict[int, str] = {}  # per process: every chunk asks for the same few hundred
         self._offer_index = {offer.id: i for i, offer in enumerate(self.policy.offers)}
         policy = self.policy
         conditions = [
@@ -178,6 +179,12 @@ class ColumnarPlanner:
     def _dpd_class(self, dpd: int) -> str:
         """What days past due decides: which tiers' bounds hold and which steps fire on each
         day of the horizon (for every tier's upper bound). The number itself is a slot."""
+        found = self._dpd_classes.get(dpd)
+        if found is None:
+            found = self._dpd_classes[dpd] = self._classify_dpd(dpd)
+        return found
+
+    def _classify_dpd(self, dpd: int) -> str:
         tiers = self.policy.tiers
         bits = [t.dpd.contains(dpd) for t in tiers]
         highs = sorted({t.dpd.high for t in tiers}, key=lambda h: -1 if h is None else h)
