@@ -38,7 +38,7 @@ def test_columnar_equals_full_planner(policy: Policy, tmp_path: Path, horizon: i
     full = Planner(policy, AS_OF, horizon)
     got = []
     for frame, _ in AccountFile(path, chunk_rows=500).frames():
-        got.extend(planner.plan(screen_frame(frame, frozenset(policy.jurisdictions)), {}))
+        got.extend(planner.plan(screen_frame(frame, frozenset(policy.jurisdictions)), {}).records())
     got.sort(key=lambda r: r[1])
     assert len(got) == len(accounts)
     for record, acct in zip(got, accounts, strict=True):

@@ -35,10 +35,10 @@ import polars as pl
 
 from dunning.accounts.history import read_history
 from dunning.accounts.model import Contact
-from dunning.accounts.read import CHUNK_ROWS, AccountFile, CsvPiece, screen_frame
+from dunning.accounts.read import CHUNK_ROWS, LINE, AccountFile, CsvPiece, screen_frame
 from dunning.accounts.record import RowReject, msg_duplicate
 from dunning.errors import DunningError
-from dunning.plan.columnar import ColumnarPlanner
+from dunning.plan.columnar import OUTCOME, PLAN, ROWS, ColumnarPlanner
 from dunning.plan.decide import Planner
 from dunning.plan.output import ACTION_COLUMNS, REJECT_COLUMNS
 from dunning.policy import require_policy
@@ -139,51 +139,67 @@ def plan_chunk(state: _State, frame: pl.DataFrame, run: Path) -> ChunkResult:
     """Validate and plan one chunk; write its run files (sorted by account id) next to ``run``.
 
     Duplicate ids inside the chunk are rejected here (the later line); duplicates across
-    chunks are found by the merge.
+    chunks are found by the merge. The plans stay columns until they are written: no
+    Python object per account.
     """
     screened = screen_frame(frame, state.jurisdictions)
-    records = state.columnar.plan(screened, state.history)
-    records.sort(key=lambda r: (r[0], r[1]))
-    rejects = screened.rejects
+    planned = state.columnar.plan(screened, state.history)
+    plans = planned.frame.sort(["account_id", LINE])
+    first = plans["account_id"].is_first_distinct()
     duplicates: list[tuple[int, str, int]] = []
-    kept: list[RunRecord] = []
-    for record in records:
-        if kept and kept[-1][0] == record[0]:
-            duplicates.append((record[1], record[0], kept[-1][1]))
-            continue
-        kept.append(record)
+    if not first.all():
+        earlier = plans.select(pl.col(LINE).first().over("account_id")).to_series()
+        later = plans.with_columns(earlier.alias("__first")).filter(~first)
+        duplicates = list(
+            zip(later[LINE].to_list(), later["account_id"].to_list(), later["__first"].to_list(), strict=True)
+        )
+        plans = plans.filter(first)
     counts = Summary()
-    for record in kept:
-        _count(counts, record[2], record[3], record[6])
-    run.with_suffix(".plans").write_bytes(b"".join(r[4] for r in kept))
-    run.with_suffix(".csv").write_text("".join(r[5] for r in kept), encoding="utf-8", newline="")
-    index = [(r[0], r[1], r[2], r[3], r[6], r[5].count("\n")) for r in kept]
-    run.with_suffix(".index").write_bytes(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
-    rejects.sort()
-    first, last = (kept[0][0], kept[-1][0]) if kept else ("", "")
-    return ChunkResult(screened.rows, rejects, run, first, last, counts, duplicates)
+    for outcome, n in plans.group_by(OUTCOME).len().iter_rows():
+        status, tier, stats = planned.outcomes[outcome]
+        _count(counts, status, tier, stats, n)
+    _write_text_column(plans, PLAN, run.with_suffix(".plans"))
+    _write_text_column(plans, ROWS, run.with_suffix(".csv"))
+    index = plans.select(
+        pl.col("account_id"),
+        pl.col(LINE),
+        pl.col(OUTCOME),
+        pl.col(ROWS).str.count_matches("\n", literal=True).alias("__n"),
+    )
+    index.write_ipc(run.with_suffix(".index"))
+    run.with_suffix(".outcomes").write_bytes(pickle.dumps(planned.outcomes, protocol=pickle.HIGHEST_PROTOCOL))
+    rejects = sorted(screened.rejects)
+    first_id, last_id = (plans["account_id"][0], plans["account_id"][-1]) if plans.height else ("", "")
+    return ChunkResult(screened.rows, rejects, run, first_id, last_id, counts, duplicates)
 
 
-def _count(summary: Summary, status: str, tier: str, stats: tuple[tuple[str, str], ...]) -> None:
+def _write_text_column(frame: pl.DataFrame, column: str, path: Path) -> None:
+    """The column's strings end to end (each already ends with its newline), as UTF-8."""
+    frame.select(column).write_csv(path, include_header=False, quote_style="never", line_terminator="")
+
+
+def _count(summary: Summary, status: str, tier: str, stats: tuple[tuple[str, str], ...], n: int = 1) -> None:
     if status == "excluded":
-        summary.excluded += 1
+        summary.excluded += n
     else:
-        summary.planned += 1
-    summary.by_tier[tier] += 1
+        summary.planned += n
+    summary.by_tier[tier] += n
     for action_status, channel in stats:
-        summary.actions[action_status] += 1
-        summary.by_channel[channel] += 1
+        summary.actions[action_status] += n
+        summary.by_channel[channel] += n
 
 
 def _read_run(run: Path, offset: int = 0) -> Iterator[RunRecord]:
     """A run's records back, in order: (id, line, status, tier, plan line, CSV rows, stats)."""
-    index = pickle.loads(run.with_suffix(".index").read_bytes())
+    index = pl.read_ipc(run.with_suffix(".index"))
+    outcomes = pickle.loads(run.with_suffix(".outcomes").read_bytes())
     with (
         run.with_suffix(".plans").open("rb") as plans,
         run.with_suffix(".csv").open(encoding="utf-8", newline="") as rows,
     ):
-        for account_id, line, status, tier, stats, n_rows in index:
+        for account_id, line, outcome, n_rows in index.iter_rows():
             text = "".join(rows.readline() for _ in range(n_rows))
+            status, tier, stats = outcomes[outcome]
             yield account_id, line + offset, status, tier, plans.readline(), text, stats
 
 

@@ -60,6 +60,46 @@ class Template:
     offer: int  # index into policy.offers, -1: none
 
 
+PLAN = "__plan"  # the plans.jsonl line, newline included
+ROWS = "__rows"  # the actions.csv rows, "" when the plan has no action
+OUTCOME = "__outcome"  # index into PlannedChunk.outcomes
+CHUNK_SCHEMA = {"account_id": pl.String, LINE: pl.Int64, PLAN: pl.String, ROWS: pl.String, OUTCOME: pl.Int64}
+
+
+class _Outcomes:
+    """The distinct (status, tier, action stats) of a chunk's plans, numbered."""
+
+    def __init__(self) -> None:
+        self.known: list[tuple[str, str, Stats]] = []
+        self._index: dict[tuple[str, str, Stats], int] = {}
+
+    def index(self, status: str, tier: str, stats: Stats) -> int:
+        key = (status, tier, stats)
+        found = self._index.get(key)
+        if found is None:
+            found = self._index[key] = len(self.known)
+            self.known.append(key)
+        return found
+
+
+@dataclass(frozen=True)
+class PlannedChunk:
+    """A chunk's plans as columns (see :data:`CHUNK_SCHEMA`), unsorted, and what each
+    ``OUTCOME`` number stands for (status, tier, action stats) — the counts of
+    ``summary.json`` come from these, never from parsing the lines back."""
+
+    frame: pl.DataFrame
+    outcomes: list[tuple[str, str, Stats]]
+
+    def records(self) -> list[Record]:
+        """Row by row: (account_id, line, status, tier, plan line, CSV rows, stats)."""
+        out: list[Record] = []
+        for account_id, line, plan, rows, outcome in self.frame.iter_rows():
+            status, tier, stats = self.outcomes[outcome]
+            out.append((account_id, line, status, tier, plan.encode(), rows, stats))
+        return out
+
+
 class ColumnarPlanner:
     """Plans screened chunks; templates are kept across chunks (one process, one run)."""
 
@@ -218,8 +258,8 @@ class ColumnarPlanner:
         )
 
     # ------------------------------------------------------------------ a chunk
-    def plan(self, screened: Screened, history: Mapping[str, Sequence[Contact]]) -> list[Record]:
-        """Plan records (unsorted) for the clean rows of one screened chunk."""
+    def plan(self, screened: Screened, history: Mapping[str, Sequence[Contact]]) -> PlannedChunk:
+        """The plans (unsorted) of the clean rows of one screened chunk, as columns."""
         good = screened.good
         slow_mask = pl.col("account_id").str.contains(r'[",\\\r\n]') | ~pl.col("overdue_amount").str.contains(
             _CANONICAL
@@ -227,73 +267,86 @@ class ColumnarPlanner:
         if history:
             slow_mask = slow_mask | pl.col("account_id").is_in(list(history))
         flagged = good.with_columns(slow_mask.alias("__slow"))
-        slow = flagged.filter(pl.col("__slow"))
-        records: list[Record] = []
-        empty: tuple[Contact, ...] = ()
-        for acct in accounts_of(slow, screened.extra_columns):
-            line, rows_text, status, tier, stats = _full(self.planner.plan(acct, history.get(acct.account_id, empty)))
-            records.append((acct.account_id, acct.line, status, tier, line, rows_text, stats))
+        outcomes = _Outcomes()
+        parts = [self._plan_slow(flagged.filter(pl.col("__slow")), screened.extra_columns, history, outcomes)]
         fast = self._key_columns(flagged.filter(~pl.col("__slow")))
-        if fast.height == 0:
-            return records
+        if fast.height:
+            parts.append(self._plan_fast(fast, screened.extra_columns, outcomes))
+        return PlannedChunk(pl.concat(parts), outcomes.known)
+
+    def _plan_slow(
+        self,
+        rows: pl.DataFrame,
+        extra_columns: list[str],
+        history: Mapping[str, Sequence[Contact]],
+        outcomes: _Outcomes,
+    ) -> pl.DataFrame:
+        """Rows the templates cannot serve (history, ids that need escaping, balances not
+        written canonically): each planned by the full planner."""
+        ids, lines, plans, actions, kinds = [], [], [], [], []
+        empty: tuple[Contact, ...] = ()
+        for acct in accounts_of(rows, extra_columns):
+            line, rows_text, status, tier, stats = _full(self.planner.plan(acct, history.get(acct.account_id, empty)))
+            ids.append(acct.account_id)
+            lines.append(acct.line)
+            plans.append(line.decode())
+            actions.append(rows_text)
+            kinds.append(outcomes.index(status, tier, stats))
+        return pl.DataFrame(
+            {"account_id": ids, LINE: lines, PLAN: plans, ROWS: actions, OUTCOME: kinds}, schema=CHUNK_SCHEMA
+        )
+
+    def _plan_fast(self, fast: pl.DataFrame, extra_columns: list[str], outcomes: _Outcomes) -> pl.DataFrame:
+        """Rows whose decision key has a template: the template with the slots filled in."""
         firsts = fast.unique(subset="__key", keep="first", maintain_order=True)
         unknown = firsts.filter(~pl.col("__key").is_in(list(self.templates)))
         if unknown.height:
-            self._learn(unknown, screened.extra_columns)
-        keys = firsts["__key"].to_list()
+            self._learn(unknown, extra_columns)
+        shared = [self.templates[k] for k in firsts["__key"].to_list()]
         table = pl.DataFrame(
             {
-                "__key": keys,
-                "__json": [self.templates[k].json for k in keys],
-                "__csv": [self.templates[k].csv for k in keys],
-                "__offer": [self.templates[k].offer for k in keys],
-                "__tpl": list(range(len(keys))),
+                "__key": firsts["__key"],
+                "__json": [t.json for t in shared],
+                "__csv": [t.csv for t in shared],
+                "__offer": [t.offer for t in shared],
+                OUTCOME: [outcomes.index(t.status, t.tier, t.stats) for t in shared],
             },
             schema={
                 "__key": pl.String,
                 "__json": pl.String,
                 "__csv": pl.String,
                 "__offer": pl.Int64,
-                "__tpl": pl.Int64,
+                OUTCOME: pl.Int64,
             },
         )
         joined = fast.join(table, on="__key", how="left", maintain_order="left")
-        offers = self._offers_json(joined)
-        out = joined.select(
+        joined = joined.with_columns(self._offers_json(joined))
+        return joined.select(
             pl.col("account_id"),
             pl.col(LINE),
-            pl.col("__tpl"),
             pl.col("__json")
             .str.replace_all(_JSON_ID, pl.col("account_id"), literal=True)
             .str.replace(
                 _JSON_AMOUNT, pl.concat_str([pl.lit('"'), pl.col("overdue_amount"), pl.lit('"')]), literal=True
             )
-            .str.replace(_JSON_OFFERS, offers, literal=True)
+            .str.replace(_JSON_OFFERS, pl.col("__offers"), literal=True)
             .str.replace(_JSON_DPD, pl.col("__dpd").cast(pl.String), literal=True)
-            .alias("__plan"),
-            pl.col("__csv").str.replace_all(_ID, pl.col("account_id"), literal=True).alias("__rows"),
+            .alias(PLAN),
+            pl.col("__csv").str.replace_all(_ID, pl.col("account_id"), literal=True).alias(ROWS),
+            pl.col(OUTCOME),
         )
-        shared = [self.templates[k] for k in keys]
-        for account_id, line, tpl, text, rows_text in zip(
-            out["account_id"].to_list(),
-            out[LINE].to_list(),
-            out["__tpl"].to_list(),
-            out["__plan"].to_list(),
-            out["__rows"].to_list(),
-            strict=True,
-        ):
-            template = shared[tpl]
-            records.append((account_id, line, template.status, template.tier, text.encode(), rows_text, template.stats))
-        return records
 
     # ------------------------------------------------------------------ offers
-    def _offers_json(self, frame: pl.DataFrame) -> pl.Expr:
-        expr: pl.Expr = pl.lit("[]")
+    def _offers_json(self, frame: pl.DataFrame) -> pl.Series:
+        """Each row's offers array. Every offer's terms are computed on its own rows only: a
+        when/then chain would evaluate every offer's arithmetic on every row."""
+        texts = pl.Series("__offers", ["[]"], dtype=pl.String).extend_constant("[]", frame.height - 1)
         as_of = self.planner.as_of
         for index in sorted({i for i in frame["__offer"].unique().to_list() if i is not None and i >= 0}):
-            offer = self.policy.offers[index]
-            expr = pl.when(pl.col("__offer") == index).then(_offer_expr(offer, as_of)).otherwise(expr)
-        return expr
+            mask = frame["__offer"] == index
+            terms = _offer_terms(frame.filter(mask), self.policy.offers[index], as_of)
+            texts = texts.scatter(mask.arg_true(), terms)
+        return texts
 
 
 def _named(column: pl.Expr, names: list[str]) -> pl.Expr:
@@ -320,74 +373,81 @@ def _class_exprs(levels: list[Decimal]) -> tuple[pl.Expr, pl.Expr]:
     return below, upto
 
 
-def _minor_text(value: pl.Expr, digits: pl.Expr) -> pl.Expr:
-    """Integer minor units → decimal text with the currency's digits (0, 2 or 3)."""
-    ten = pl.lit(10, dtype=pl.Int64).pow(digits).cast(pl.Int64)
-    whole = value // ten
-    fraction = value % ten
+def _minor_text(value: pl.Expr) -> pl.Expr:
+    """Integer minor units → decimal text with the currency's digits (0, 2 or 3); needs the
+    ``__digits`` and ``__ten`` (10 ** digits) columns."""
+    digits = pl.col("__digits")
+    ten = pl.col("__ten")
     return (
         pl.when(digits == 0)
         .then(value.cast(pl.String))
         .otherwise(
             pl.concat_str(
-                [whole.cast(pl.String), pl.lit("."), fraction.cast(pl.String).str.zfill(digits.cast(pl.Int64))]
+                [(value // ten).cast(pl.String), pl.lit("."), (value % ten).cast(pl.String).str.zfill(digits)]
             )
         )
     )
 
 
-def _offer_expr(offer: Offer, as_of: date) -> pl.Expr:
-    """The offer's JSON array for each row, in integer minor units (see :mod:`.offers`)."""
+def _offer_terms(rows: pl.DataFrame, offer: Offer, as_of: date) -> pl.Series:
+    """The offer's JSON array for each of ``rows``, in integer minor units (see :mod:`.offers`).
+
+    Computed in stages, each a small expression over the previous stage's columns: one
+    expression for the whole arithmetic repeats its sub-terms (the count appears in every
+    amount) and cost polars ~20 ms to plan per call, whatever the number of rows."""
     col = pl.col
-    digits = col("__digits")
-    unit = pl.lit(10, dtype=pl.Int64).pow(SCALE - digits).cast(pl.Int64)
-    overdue = col("__amount4") // unit  # exact: R004 keeps the balance within the minor unit
+    ten = pl.lit(10, dtype=pl.Int64).pow(col("__digits")).cast(pl.Int64)
+    unit = pl.lit(10, dtype=pl.Int64).pow(SCALE - col("__digits")).cast(pl.Int64)
     keep = (1 - offer.max_discount).as_integer_ratio()
-    total = overdue * keep[0] // keep[1]
+    staged = rows.select(
+        col("currency"),
+        col("__digits"),
+        ten.alias("__ten"),
+        (col("__amount4") // unit).alias("__overdue"),  # exact: R004 keeps the balance within the minor unit
+    ).with_columns((col("__overdue") * keep[0] // keep[1]).alias("__total"))
     count: pl.Expr = pl.lit(offer.instalments, dtype=pl.Int64)
     minimum = offer.min_instalment
     if minimum:
-        ten = pl.lit(10, dtype=pl.Int64).pow(digits).cast(pl.Int64)
 
         def fits(value: Decimal) -> pl.Expr:
             # floor(total / (value × 10^digits)) = total × den // (num × 10^digits)
             num, den = value.as_integer_ratio()
-            return total * den // (ten * num)
+            return col("__total") * den // (col("__ten") * num)
 
         default = minimum.default
-        fallback = fits(default) if default is not None and default > 0 else pl.lit(None, dtype=pl.Int64)
-        mins: pl.Expr = fallback
+        mins: pl.Expr = fits(default) if default is not None and default > 0 else pl.lit(None, dtype=pl.Int64)
         for currency, value in sorted(minimum.by_currency.items()):
             if value > 0:
                 mins = pl.when(col("currency") == currency).then(fits(value)).otherwise(mins)
         count = pl.when(mins.is_null()).then(count).otherwise(pl.min_horizontal(count, mins))
-    count = pl.max_horizontal(count, pl.lit(1))
-    each = total // count
-    first = total - each * (count - 1)
-    each_text = _minor_text(each, digits)
-    amounts = pl.concat_str(
-        [
-            pl.lit('"'),
-            _minor_text(first, digits),
-            pl.lit('"'),
-            pl.concat_str([pl.lit(',"'), each_text, pl.lit('"')]).repeat_by(count - 1).list.join(""),
-        ]
+    staged = staged.with_columns(pl.max_horizontal(count, pl.lit(1)).alias("__count"))
+    staged = staged.with_columns((col("__total") // col("__count")).alias("__each"))
+    staged = staged.with_columns((col("__total") - col("__each") * (col("__count") - 1)).alias("__first"))
+    staged = staged.with_columns(
+        _minor_text(col("__first")).alias("__first_text"),
+        pl.concat_str([pl.lit(',"'), _minor_text(col("__each")), pl.lit('"')]).alias("__each_text"),
+        _minor_text(col("__overdue") - col("__total")).alias("__discount_text"),
+        _minor_text(col("__total")).alias("__total_text"),
     )
     head = orjson.dumps({"id": offer.id, "kind": offer.kind}).decode()[:-1]
     first_due = (as_of + timedelta(days=offer.grace_days)).isoformat()
-    return pl.concat_str(
-        [
-            pl.lit("[" + head + ',"currency":"'),
-            col("currency"),
-            pl.lit('","instalments":'),
-            count.cast(pl.String),
-            pl.lit(',"amounts":['),
-            amounts,
-            pl.lit(f'],"first_due_date":"{first_due}","interval_days":{offer.interval_days},"discount":'),
-            pl.lit(orjson.dumps(str(offer.max_discount)).decode() + ',"discount_amount":"'),
-            _minor_text(overdue - total, digits),
-            pl.lit('","total":"'),
-            _minor_text(total, digits),
-            pl.lit('"}]'),
-        ]
-    )
+    return staged.select(
+        pl.concat_str(
+            [
+                pl.lit("[" + head + ',"currency":"'),
+                col("currency"),
+                pl.lit('","instalments":'),
+                col("__count").cast(pl.String),
+                pl.lit(',"amounts":["'),
+                col("__first_text"),
+                pl.lit('"'),
+                col("__each_text").repeat_by(col("__count") - 1).list.join(""),
+                pl.lit(f'],"first_due_date":"{first_due}","interval_days":{offer.interval_days},"discount":'),
+                pl.lit(orjson.dumps(str(offer.max_discount)).decode() + ',"discount_amount":"'),
+                col("__discount_text"),
+                pl.lit('","total":"'),
+                col("__total_text"),
+                pl.lit('"}]'),
+            ]
+        ).alias("__offers")
+    ).to_series()
