@@ -9,6 +9,7 @@ past the last arm (shares summing to under 100, which validate warns about) gets
 from __future__ import annotations
 
 import hashlib
+import math
 from decimal import Decimal
 
 from dunning.policy.model import Arm, Experiment, Policy
@@ -22,13 +23,24 @@ def bucket(experiment_id: str, account_id: str) -> int:
     return int.from_bytes(digest[:8], "big") % BUCKETS
 
 
+def arm_limits(experiment: Experiment) -> tuple[tuple[int, Arm], ...]:
+    """Each arm with the bucket it ends before, in file order: a bucket below the first
+    limit is the first arm's, and so on; a bucket past the last limit has no arm. Shares
+    are percentages (two decimals allowed), so a limit can fall between buckets; the
+    integer ``slot < edge`` holds exactly when ``slot < ceil(edge)``."""
+    edge = Decimal(0)
+    limits = []
+    for arm in experiment.arms:
+        edge += arm.share * (BUCKETS // 100)
+        limits.append((math.ceil(edge), arm))
+    return tuple(limits)
+
+
 def assign_arm(experiment: Experiment, account_id: str) -> Arm | None:
     """The arm whose cumulative share range holds the account's bucket."""
     slot = bucket(experiment.id, account_id)
-    edge = Decimal(0)
-    for arm in experiment.arms:
-        edge += arm.share * (BUCKETS // 100)
-        if slot < edge:
+    for limit, arm in arm_limits(experiment):
+        if slot < limit:
             return arm
     return None
 

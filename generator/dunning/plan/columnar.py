@@ -29,7 +29,7 @@ import polars as pl
 
 from dunning.accounts.model import Contact
 from dunning.accounts.read import LINE, Screened, accounts_of
-from dunning.plan.arms import assign_arm
+from dunning.plan.arms import arm_limits, bucket
 from dunning.plan.decide import Planner
 from dunning.plan.fast import FastPlanner, _full
 from dunning.plan.model import AccountPlan
@@ -123,6 +123,7 @@ class ColumnarPlanner:
         self._segments = sorted(
             {*(g for t in policy.tiers for g in t.segments), *(g for c in conditions for g in c.segments)}
         )
+        self._arm_limits = [arm_limits(e) for e in policy.experiments]
         # an arm matters only for accounts a tier of its experiment can hold
         self._arm_ranges = [
             [(t.dpd.low, t.dpd.high) for t in policy.tiers if t.id in e.tiers] for e in policy.experiments
@@ -178,17 +179,22 @@ class ColumnarPlanner:
             .otherwise(pl.concat_str([col("phone"), col("postal_code"), col("address")], separator="\x1f"))
         )
         arms = []
-        for i, (experiment, ranges) in enumerate(zip(self.policy.experiments, self._arm_ranges, strict=True)):
+        for i, (experiment, ranges, limits) in enumerate(
+            zip(self.policy.experiments, self._arm_ranges, self._arm_limits, strict=True)
+        ):
             inside = pl.lit(False)
             for low, high in ranges:
                 inside = inside | ((col("__dpd") >= low) & (pl.lit(True) if high is None else col("__dpd") <= high))
             mask = frame.select(inside).to_series()
-            ids = frame["account_id"].to_list()
-            values = [
-                ((a.id if (a := assign_arm(experiment, x)) is not None else "-") if m else "")
-                for x, m in zip(ids, mask.to_list(), strict=True)
-            ]
-            arms.append(pl.Series(f"__arm{i}", values, dtype=pl.String))
+            # sha256 per account (the arm must be stable across runs and tools), the rest on columns
+            slots = pl.Series(
+                [bucket(experiment.id, x) for x in frame.filter(mask)["account_id"].to_list()], dtype=pl.Int64
+            )
+            arm: pl.Expr = pl.lit("-")
+            for limit, choice in reversed(limits):
+                arm = pl.when(pl.lit(slots) < limit).then(pl.lit(choice.id)).otherwise(arm)
+            column = pl.Series(f"__arm{i}", [""], dtype=pl.String).extend_constant("", frame.height - 1)
+            arms.append(column.scatter(mask.arg_true(), pl.select(arm).to_series()) if slots.len() else column)
         frame = frame.with_columns(arms)
         dpd_values = frame["__dpd"].unique().to_list()
         frame = frame.with_columns(
@@ -268,11 +274,12 @@ class ColumnarPlanner:
             slow_mask = slow_mask | pl.col("account_id").is_in(list(history))
         flagged = good.with_columns(slow_mask.alias("__slow"))
         outcomes = _Outcomes()
-        parts = [self._plan_slow(flagged.filter(pl.col("__slow")), screened.extra_columns, history, outcomes)]
+        slow = flagged.filter(pl.col("__slow"))
+        parts = [self._plan_slow(slow, screened.extra_columns, history, outcomes)] if slow.height else []
         fast = self._key_columns(flagged.filter(~pl.col("__slow")))
         if fast.height:
             parts.append(self._plan_fast(fast, screened.extra_columns, outcomes))
-        return PlannedChunk(pl.concat(parts), outcomes.known)
+        return PlannedChunk(pl.concat(parts) if parts else pl.DataFrame(schema=CHUNK_SCHEMA), outcomes.known)
 
     def _plan_slow(
         self,
@@ -299,7 +306,7 @@ class ColumnarPlanner:
     def _plan_fast(self, fast: pl.DataFrame, extra_columns: list[str], outcomes: _Outcomes) -> pl.DataFrame:
         """Rows whose decision key has a template: the template with the slots filled in."""
         firsts = fast.unique(subset="__key", keep="first", maintain_order=True)
-        unknown = firsts.filter(~pl.col("__key").is_in(list(self.templates)))
+        unknown = firsts.filter(pl.Series([k not in self.templates for k in firsts["__key"].to_list()]))
         if unknown.height:
             self._learn(unknown, extra_columns)
         shared = [self.templates[k] for k in firsts["__key"].to_list()]
