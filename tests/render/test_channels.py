@@ -231,3 +231,17 @@ def test_email_headers_cannot_be_injected() -> None:
     assert str(message["To"]) == '"Eve Bcc: v@example.org" <eve@example.com>'
     with pytest.raises(Exception, match="no usable email address"):
         email_bytes({**context, "account": {**context["account"], "email": "a@b.c>\r\nX: y"}}, {}, "t.j2")
+
+
+@pytest.mark.parametrize(
+    "display",
+    ["Mary Smith", "Zoë Garcia", "王芳", 'O\'Brien, "J"', "", "   ", "\x01\x02", "a\r\nb", "Ünïcode, with comma"],
+)
+def test_mailbox_is_what_formataddr_writes(display: str) -> None:
+    # the display name is encoded once per distinct name (cached): the bytes must stay formataddr's
+    from email.utils import formataddr
+
+    from dunning.render.email import _clean, _mailbox
+
+    expected = formataddr((_clean(display), "u1@example.com"), charset="utf-8")
+    assert _mailbox(display, "u1@example.com") == expected

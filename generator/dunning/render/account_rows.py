@@ -52,6 +52,7 @@ def read_account_rows(path: Path, account_ids: Iterable[str], fmt: str | None = 
             frame.filter(pl.col("account_id").is_in(wanted.implode()))
             .unique(subset="account_id", keep="first", maintain_order=True)
             .sort("account_id")
+            .with_columns(pl.all().str.strip_chars())  # as the plan read them; done here once per column
             .collect()
         )
     except pl.exceptions.PolarsError as exc:
@@ -62,7 +63,7 @@ def read_account_rows(path: Path, account_ids: Iterable[str], fmt: str | None = 
 
 def _text(row: Mapping[str, Any], name: str) -> str:
     value = row.get(name)
-    return "" if value is None else str(value).strip()
+    return "" if value is None else value if type(value) is str else str(value).strip()
 
 
 def _decimal(row: Mapping[str, Any], name: str) -> Decimal | None:
@@ -86,27 +87,29 @@ def _day(row: Mapping[str, Any], name: str) -> date | None:
 
 
 def account_from_row(row: Mapping[str, Any]) -> Account:
-    """One text row (as read above) → an :class:`Account` (types only; plan validated the row)."""
+    """One row (as read above: text, stripped) → an :class:`Account` (types only; plan
+    validated the row)."""
+    text = row.get
     return Account(
-        account_id=_text(row, "account_id"),
-        jurisdiction=_text(row, "jurisdiction"),
-        currency=_text(row, "currency"),
+        account_id=text("account_id") or "",
+        jurisdiction=text("jurisdiction") or "",
+        currency=text("currency") or "",
         overdue_amount=_decimal(row, "overdue_amount") or Decimal(0),
         due_date=_day(row, "due_date") or date.min,
-        customer_id=_text(row, "customer_id"),
-        name=_text(row, "name"),
-        locale=_text(row, "locale"),
-        timezone=_text(row, "timezone"),
-        phone=_text(row, "phone"),
-        email=_text(row, "email"),
-        address=_text(row, "address"),
-        postal_code=_text(row, "postal_code"),
-        product=_text(row, "product"),
-        segment=_text(row, "segment"),
+        customer_id=text("customer_id") or "",
+        name=text("name") or "",
+        locale=text("locale") or "",
+        timezone=text("timezone") or "",
+        phone=text("phone") or "",
+        email=text("email") or "",
+        address=text("address") or "",
+        postal_code=text("postal_code") or "",
+        product=text("product") or "",
+        segment=text("segment") or "",
         principal=_decimal(row, "principal"),
         last_payment_date=_day(row, "last_payment_date"),
         promise_to_pay_date=_day(row, "promise_to_pay_date"),
         promise_amount=_decimal(row, "promise_amount"),
-        flags=frozenset(f for f in FLAG_COLUMNS if _text(row, f).lower() in _TRUE),
+        flags=frozenset(f for f in FLAG_COLUMNS if (text(f) or "").lower() in _TRUE),
         extra={k: str(v) for k, v in sorted(row.items()) if k not in _KNOWN and v is not None},
     )

@@ -16,6 +16,7 @@ import csv
 import io
 import multiprocessing
 import os
+import re
 import shutil
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -39,7 +40,8 @@ PLANS = "plans.jsonl"
 SUMMARY = "summary.json"
 MESSAGES = "messages"
 CHUNK_ACCOUNTS = 500
-_RENDERABLE_MARKS = (b'"status":"scheduled"', b'"status":"deferred"', b'"status": "scheduled"', b'"status": "deferred"')
+# an action's status (the plan's own status is active/paused/excluded, never these two)
+_RENDERABLE = re.compile(rb'"status":\s*"(?:scheduled|deferred)"')
 
 
 @dataclass
@@ -90,7 +92,7 @@ def _candidate_lines(plans: Path) -> Iterator[tuple[str, bytes]]:
     with plans.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             line = raw.rstrip(b"\r\n")
-            if line and any(mark in line for mark in _RENDERABLE_MARKS):
+            if _RENDERABLE.search(line):
                 yield _account_id(line, plans, number), line
 
 

@@ -42,6 +42,7 @@ REMOVED_GLOBALS = ("lipsum", "cycler", "joiner")
 # Channels whose whole template is HTML; for email only the ``html`` block is.
 HTML_CHANNELS = frozenset({"letter"})
 HTML_BLOCKS = frozenset({"html"})
+_DICT_ATTRIBUTES = frozenset(dir(dict))  # names a template's `x.name` resolves to a dict method
 
 
 def is_html(channel: str, block: str | None = None) -> bool:
@@ -157,6 +158,19 @@ class MessageEnvironment(ImmutableSandboxedEnvironment):
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         # Never hand out a wrapped str.format: is_safe_attribute below refuses it instead.
         return None
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # The context is plain dicts, so `account.name` is the commonest lookup there is. The
+        # sandbox first asks for a dict *attribute* of that name and only after the
+        # AttributeError for the item; for a name that no dict attribute has, going straight
+        # to the item gives the same answer (and a missing key the same undefined) without
+        # raising and catching an exception on every lookup.
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if isinstance(obj, str) and attr in ("format", "format_map"):
