@@ -245,3 +245,25 @@ def test_mailbox_is_what_formataddr_writes(display: str) -> None:
 
     expected = formataddr((_clean(display), "u1@example.com"), charset="utf-8")
     assert _mailbox(display, "u1@example.com") == expected
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "您的账户****0001已逾期15天，我们能帮您什么？",
+        "Your loan ****0031 is 14 days past due — how can we help?",
+        "€" * 40 + " 😀 " + "x" * 30,
+        "短",
+    ],
+)
+def test_encoded_subject_round_trips_with_short_lines(subject: str) -> None:
+    from email.parser import HeaderParser
+
+    from dunning.render.email import _header
+
+    raw = _header("Subject", subject)
+    lines = raw.split("\r\n")
+    assert lines[-1] == "" and all(len(line) <= 78 for line in lines)
+    assert all(line.startswith(" ") for line in lines[1:-1])  # folded continuation lines
+    parsed = HeaderParser(policy=email_policy.default).parsestr(raw.replace("\r\n", "\n") + "\n")
+    assert str(parsed["Subject"]) == subject

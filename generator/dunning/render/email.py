@@ -37,13 +37,35 @@ def _clean(value: str) -> str:
     return " ".join(_CONTROL.sub(" ", value).split())
 
 
-@functools.lru_cache(maxsize=4096)  # subjects repeat per template and locale; encoding one costs ~0.3 ms
+_WORD_BYTES = 39  # UTF-8 bytes per encoded-word: 52 base64 characters, 64 with the =?utf-8?b?…?= frame
+
+
 def _header(name: str, value: str) -> str:
     value = _clean(value)
-    if value.isascii() and len(name) + 2 + len(value) <= 78:
-        return f"{name}: {value}{CRLF}"
-    encoded = Header(value, "utf-8" if not value.isascii() else "us-ascii", header_name=name).encode(linesep=CRLF)
-    return f"{name}: {encoded}{CRLF}"
+    if value.isascii():
+        if len(name) + 2 + len(value) <= 78:
+            return f"{name}: {value}{CRLF}"
+        return f"{name}: {Header(value, 'us-ascii', header_name=name).encode(linesep=CRLF)}{CRLF}"
+    return f"{name}: {(CRLF + ' ').join(_encoded_words(value))}{CRLF}"
+
+
+def _encoded_words(value: str) -> list[str]:
+    """RFC 2047 "B" encoded-words of UTF-8, each at most 64 characters (lines stay under 78
+    with the folding space) and each holding whole characters (RFC 2047 section 5).
+
+    email.header.Header wrote the same thing at ~0.4 ms a header, and subjects carry the
+    masked account number, so every email paid it."""
+    words: list[str] = []
+    chunk = bytearray()
+    for char in value:
+        data = char.encode("utf-8")
+        if len(chunk) + len(data) > _WORD_BYTES:
+            words.append(f"=?utf-8?b?{base64.b64encode(chunk).decode('ascii')}?=")
+            chunk.clear()
+        chunk += data
+    if chunk:
+        words.append(f"=?utf-8?b?{base64.b64encode(chunk).decode('ascii')}?=")
+    return words
 
 
 def _mailbox(display: str, addr: str) -> str:
