@@ -246,6 +246,7 @@ class TemplateSandbox:
         self.loader = TemplateRootLoader(self.root)
         self.text_env = MessageEnvironment(self.loader, autoescape=False)
         self.html_env = MessageEnvironment(self.loader, autoescape=True)
+        self._compiled: dict[tuple[str, bool], jinja2.Template] = {}
 
     def environment(self, html: bool) -> MessageEnvironment:
         """The environment for HTML (autoescaped) or plain-text output."""
@@ -293,6 +294,12 @@ class TemplateSandbox:
             raise self._fail(env, name, exc, None, None) from None
         return tuple(block.name for block in tree.find_all(nodes.Block))
 
+    def _compile(self, env: MessageEnvironment, name: str, html: bool) -> jinja2.Template:
+        # templates do not change during a run (auto_reload is off): a plain dict in front of
+        # jinja's locked LRU cache saves its bookkeeping on every message
+        template = self._compiled[(name, html)] = env.get_template(name)
+        return template
+
     def _run(self, env: MessageEnvironment, name: str, chunks: Iterable[str]) -> str:
         env.budget.used = 0
         out: list[str] = []
@@ -317,13 +324,14 @@ class TemplateSandbox:
         """Render the whole template (or one ``block``) with ``context``; errors → :class:`RenderError`."""
         env = self.environment(html)
         try:
-            template = env.get_template(name)
+            template = self._compiled.get((name, html)) or self._compile(env, name, html)
+            variables = context if isinstance(context, dict) else dict(context)  # new_context copies it
             if block is None:
-                chunks: Iterable[str] = template.root_render_func(template.new_context(dict(context)))
+                chunks: Iterable[str] = template.root_render_func(template.new_context(variables))
             else:
                 if block not in template.blocks:
                     raise RenderError(name, None, f"the template has no {{% block {block} %}}", account_id)
-                chunks = template.blocks[block](template.new_context(dict(context)))
+                chunks = template.blocks[block](template.new_context(variables))
             return str(self._run(env, name, chunks))
         except Exception as exc:  # every failure becomes a RenderError
             raise self._fail(env, name, exc, account_id, context) from None
