@@ -124,7 +124,7 @@ def test_csv_pieces_cut_only_between_records(tmp_path: Path) -> None:
         writer.writerow([f"A{i:05d}", "US", "USD", "1.00", "2026-11-01", note])
     path = tmp_path / "a.csv"
     path.write_text(buffer.getvalue(), encoding="utf-8")
-    from dunning.accounts.read import AccountFile
+    from dunning.accounts.source import AccountFile
 
     source = AccountFile(path, chunk_rows=1)
     pieces = list(source.csv_pieces())

@@ -9,7 +9,8 @@ import polars as pl
 import pytest
 from test_fast import _portfolio
 
-from dunning.accounts.read import AccountFile, screen_frame
+from dunning.accounts.read import screen_frame
+from dunning.accounts.source import AccountFile
 from dunning.plan.columnar import ColumnarPlanner
 from dunning.plan.decide import Planner
 from dunning.plan.fast import _full

@@ -85,7 +85,8 @@ class Gate:
         """
         import polars as pl  # only files are batched: stdin callers do not wait for it to load
 
-        from dunning.accounts.read import LINE, validate_frame
+        from dunning.accounts.read import validate_frame
+        from dunning.accounts.source import LINE
 
         parsed: list[dict[str, Any] | BadRequest] = []
         rows: list[dict[str, str]] = []

@@ -28,21 +28,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
-import polars as pl
 
-from dunning.accounts.history import read_history
-from dunning.accounts.model import Contact
-from dunning.accounts.read import CHUNK_ROWS, LINE, AccountFile, CsvPiece, screen_frame
 from dunning.accounts.record import RowReject, msg_duplicate
+from dunning.accounts.source import CHUNK_ROWS, AccountFile, CsvPiece
 from dunning.errors import DunningError
-from dunning.plan.columnar import OUTCOME, PLAN, ROWS, ColumnarPlanner
-from dunning.plan.decide import Planner
 from dunning.plan.output import ACTION_COLUMNS, REJECT_COLUMNS
-from dunning.policy import require_policy
 from dunning.policy.model import Policy
+
+if TYPE_CHECKING:
+    import polars as pl
 
 SCHEMA_VERSION = 1
 SMALL_INPUT = 4 << 20  # below this many bytes one process is faster than starting workers
@@ -106,79 +103,8 @@ class Summary:
         )
 
 
-# ---------------------------------------------------------------------------- chunk planning
-class _State:
-    """Per-process planning state (a worker builds its own: the compiled policy is not picklable)."""
-
-    def __init__(self, inputs: PlanInputs, policy: Policy | None = None) -> None:
-        self.policy = policy or require_policy(inputs.policy_path)
-        self.planner = Planner(self.policy, inputs.as_of, inputs.horizon)
-        self.columnar = ColumnarPlanner(self.planner)
-        self.history: dict[str, tuple[Contact, ...]] = read_history(inputs.history)
-        self.jurisdictions = frozenset(self.policy.jurisdictions)
-
-
-_WORKER: _State | None = None
-
-
-def _init_worker(inputs: PlanInputs) -> None:
-    global _WORKER
-    _WORKER = _State(inputs)
-
-
-def _plan_chunk_in_worker(piece: pl.DataFrame | CsvPiece, run: Path) -> ChunkResult:
-    assert _WORKER is not None
-    if isinstance(piece, CsvPiece):
-        result = plan_chunk(_WORKER, piece.frame(), run)
-        result.local_lines = True
-        return result
-    return plan_chunk(_WORKER, piece, run)
-
-
-def plan_chunk(state: _State, frame: pl.DataFrame, run: Path) -> ChunkResult:
-    """Validate and plan one chunk; write its run files (sorted by account id) next to ``run``.
-
-    Duplicate ids inside the chunk are rejected here (the later line); duplicates across
-    chunks are found by the merge. The plans stay columns until they are written: no
-    Python object per account.
-    """
-    screened = screen_frame(frame, state.jurisdictions)
-    planned = state.columnar.plan(screened, state.history)
-    plans = planned.frame.sort(["account_id", LINE])
-    first = plans["account_id"].is_first_distinct()
-    duplicates: list[tuple[int, str, int]] = []
-    if not first.all():
-        earlier = plans.select(pl.col(LINE).first().over("account_id")).to_series()
-        later = plans.with_columns(earlier.alias("__first")).filter(~first)
-        duplicates = list(
-            zip(later[LINE].to_list(), later["account_id"].to_list(), later["__first"].to_list(), strict=True)
-        )
-        plans = plans.filter(first)
-    counts = Summary()
-    for outcome, n in plans.group_by(OUTCOME).len().iter_rows():
-        status, tier, stats = planned.outcomes[outcome]
-        _count(counts, status, tier, stats, n)
-    _write_text_column(plans, PLAN, run.with_suffix(".plans"))
-    _write_text_column(plans, ROWS, run.with_suffix(".csv"))
-    index = plans.select(
-        pl.col("account_id"),
-        pl.col(LINE),
-        pl.col(OUTCOME),
-        pl.col(ROWS).str.count_matches("\n", literal=True).alias("__n"),
-    )
-    index.write_ipc(run.with_suffix(".index"))
-    run.with_suffix(".outcomes").write_bytes(pickle.dumps(planned.outcomes, protocol=pickle.HIGHEST_PROTOCOL))
-    rejects = sorted(screened.rejects)
-    first_id, last_id = (plans["account_id"][0], plans["account_id"][-1]) if plans.height else ("", "")
-    return ChunkResult(screened.rows, rejects, run, first_id, last_id, counts, duplicates)
-
-
-def _write_text_column(frame: pl.DataFrame, column: str, path: Path) -> None:
-    """The column's strings end to end (each already ends with its newline), as UTF-8."""
-    frame.select(column).write_csv(path, include_header=False, quote_style="never", line_terminator="")
-
-
-def _count(summary: Summary, status: str, tier: str, stats: tuple[tuple[str, str], ...], n: int = 1) -> None:
+def count(summary: Summary, status: str, tier: str, stats: tuple[tuple[str, str], ...], n: int = 1) -> None:
+    """Add ``n`` plans with this status, tier and actions (status, channel) to ``summary``."""
     if status == "excluded":
         summary.excluded += n
     else:
@@ -191,6 +117,8 @@ def _count(summary: Summary, status: str, tier: str, stats: tuple[tuple[str, str
 
 def _read_run(run: Path, offset: int = 0) -> Iterator[RunRecord]:
     """A run's records back, in order: (id, line, status, tier, plan line, CSV rows, stats)."""
+    import polars as pl  # only unsorted input is merged record by record
+
     index = pl.read_ipc(run.with_suffix(".index"))
     outcomes = pickle.loads(run.with_suffix(".outcomes").read_bytes())
     with (
@@ -279,7 +207,9 @@ def _plan_all(
     results: list[ChunkResult] = []
     frames = source.frames()
     if workers == 1:
-        state = _State(inputs, policy)
+        from dunning.plan.chunk import PlanningState, plan_chunk
+
+        state = PlanningState(inputs, policy)
         for index, (frame, early) in enumerate(frames):
             result = plan_chunk(state, frame, runs_dir / f"{index:06d}")
             result.rejects.extend(early)
@@ -327,7 +257,7 @@ def _plan_in_pool(
             ((piece, []) for piece in source.csv_pieces()) if source.format == "csv" else frames
         )
         for index, (piece, early) in enumerate(pieces):
-            pending.append((pool.submit(_plan_chunk_in_worker, piece, runs_dir / f"{index:06d}"), early))
+            pending.append((pool.submit(_plan_in_worker, piece, runs_dir / f"{index:06d}"), early))
             while len(pending) > workers + 1:  # bounded: memory holds a few chunks, not the file
                 collect_oldest()
         while pending:
@@ -351,6 +281,20 @@ def _append(source: Path, target: int) -> None:
                 view = view[os.write(target, view) :]
 
 
+def _init_worker(inputs: PlanInputs) -> None:
+    # The worker side lives in dunning.plan.chunk, imported only in the workers: it pulls in
+    # polars and the planner, which the parent (cutting the file, merging runs) never needs.
+    from dunning.plan.chunk import init_worker
+
+    init_worker(inputs)
+
+
+def _plan_in_worker(piece: pl.DataFrame | CsvPiece, run: Path) -> ChunkResult:
+    from dunning.plan.chunk import plan_in_worker
+
+    return plan_in_worker(piece, run)
+
+
 def _merge(records: Iterator[RunRecord], plans: IO[bytes], actions: IO[str], summary: Summary) -> list[RowReject]:
     duplicates: list[RowReject] = []
     previous, first_line = "", 0
@@ -361,7 +305,7 @@ def _merge(records: Iterator[RunRecord], plans: IO[bytes], actions: IO[str], sum
         previous, first_line = account_id, line
         plans.write(plan_bytes)
         actions.write(action_text)
-        _count(summary, status, tier, stats)
+        count(summary, status, tier, stats)
     return duplicates
 
 

@@ -28,7 +28,8 @@ import orjson
 import polars as pl
 
 from dunning.accounts.model import Contact
-from dunning.accounts.read import LINE, Screened, accounts_of
+from dunning.accounts.read import Screened, accounts_of
+from dunning.accounts.source import LINE
 from dunning.plan.arms import arm_limits, bucket
 from dunning.plan.decide import Planner
 from dunning.plan.fast import FastPlanner, _full

@@ -33,7 +33,8 @@ import polars as pl
 
 from dunning.accounts.history import read_history
 from dunning.accounts.model import Account, Contact
-from dunning.accounts.read import AccountFile, validate_frame
+from dunning.accounts.read import validate_frame
+from dunning.accounts.source import AccountFile
 from dunning.errors import UserError
 from dunning.plan.decide import Planner
 from dunning.plan.fast import FastPlanner

@@ -1,0 +1,95 @@
+"""One chunk of a plan run, in the process that plans it (a worker, or the only process).
+
+A worker builds its planning state once (the compiled policy is not picklable), then for
+each chunk: parse (CSV pieces arrive as bytes), screen the rows on columns, plan them
+(:mod:`dunning.plan.columnar`), and write the chunk's run files sorted by account id. Only
+counts, rejects and the run's id range go back to the parent (:mod:`dunning.plan.build`).
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import polars as pl
+
+from dunning.accounts.history import read_history
+from dunning.accounts.model import Contact
+from dunning.accounts.read import screen_frame
+from dunning.accounts.source import LINE, CsvPiece
+from dunning.plan.build import ChunkResult, PlanInputs, Summary, count
+from dunning.plan.columnar import OUTCOME, PLAN, ROWS, ColumnarPlanner
+from dunning.plan.decide import Planner
+from dunning.policy import require_policy
+from dunning.policy.model import Policy
+
+
+class PlanningState:
+    """Per-process planning state (a worker builds its own: the compiled policy is not picklable)."""
+
+    def __init__(self, inputs: PlanInputs, policy: Policy | None = None) -> None:
+        self.policy = policy or require_policy(inputs.policy_path)
+        self.planner = Planner(self.policy, inputs.as_of, inputs.horizon)
+        self.columnar = ColumnarPlanner(self.planner)
+        self.history: dict[str, tuple[Contact, ...]] = read_history(inputs.history)
+        self.jurisdictions = frozenset(self.policy.jurisdictions)
+
+
+_WORKER: PlanningState | None = None
+
+
+def init_worker(inputs: PlanInputs) -> None:
+    global _WORKER
+    _WORKER = PlanningState(inputs)
+
+
+def plan_in_worker(piece: pl.DataFrame | CsvPiece, run: Path) -> ChunkResult:
+    assert _WORKER is not None
+    if isinstance(piece, CsvPiece):
+        result = plan_chunk(_WORKER, piece.frame(), run)
+        result.local_lines = True
+        return result
+    return plan_chunk(_WORKER, piece, run)
+
+
+def plan_chunk(state: PlanningState, frame: pl.DataFrame, run: Path) -> ChunkResult:
+    """Validate and plan one chunk; write its run files (sorted by account id) next to ``run``.
+
+    Duplicate ids inside the chunk are rejected here (the later line); duplicates across
+    chunks are found by the merge. The plans stay columns until they are written: no
+    Python object per account.
+    """
+    screened = screen_frame(frame, state.jurisdictions)
+    planned = state.columnar.plan(screened, state.history)
+    plans = planned.frame.sort(["account_id", LINE])
+    first = plans["account_id"].is_first_distinct()
+    duplicates: list[tuple[int, str, int]] = []
+    if not first.all():
+        earlier = plans.select(pl.col(LINE).first().over("account_id")).to_series()
+        later = plans.with_columns(earlier.alias("__first")).filter(~first)
+        duplicates = list(
+            zip(later[LINE].to_list(), later["account_id"].to_list(), later["__first"].to_list(), strict=True)
+        )
+        plans = plans.filter(first)
+    counts = Summary()
+    for outcome, n in plans.group_by(OUTCOME).len().iter_rows():
+        status, tier, stats = planned.outcomes[outcome]
+        count(counts, status, tier, stats, n)
+    _write_text_column(plans, PLAN, run.with_suffix(".plans"))
+    _write_text_column(plans, ROWS, run.with_suffix(".csv"))
+    index = plans.select(
+        pl.col("account_id"),
+        pl.col(LINE),
+        pl.col(OUTCOME),
+        pl.col(ROWS).str.count_matches("\n", literal=True).alias("__n"),
+    )
+    index.write_ipc(run.with_suffix(".index"))
+    run.with_suffix(".outcomes").write_bytes(pickle.dumps(planned.outcomes, protocol=pickle.HIGHEST_PROTOCOL))
+    rejects = sorted(screened.rejects)
+    first_id, last_id = (plans["account_id"][0], plans["account_id"][-1]) if plans.height else ("", "")
+    return ChunkResult(screened.rows, rejects, run, first_id, last_id, counts, duplicates)
+
+
+def _write_text_column(frame: pl.DataFrame, column: str, path: Path) -> None:
+    """The column's strings end to end (each already ends with its newline), as UTF-8."""
+    frame.select(column).write_csv(path, include_header=False, quote_style="never", line_terminator="")
