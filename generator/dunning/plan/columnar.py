@@ -327,7 +327,11 @@ class ColumnarPlanner:
                 OUTCOME: pl.Int64,
             },
         )
-        joined = fast.join(table, on="__key", how="left", maintain_order="left")
+        # only what the fill needs crosses the join (the key frame carries every input column)
+        needed = fast.select(
+            "account_id", LINE, "overdue_amount", "currency", "__digits", "__amount4", "__dpd", "__key"
+        )
+        joined = needed.join(table, on="__key", how="left", maintain_order="left")
         joined = joined.with_columns(self._offers_json(joined))
         return joined.select(
             pl.col("account_id"),
