@@ -67,7 +67,7 @@ def test_sms_records(plan_dir: Path, example_root: Path) -> None:
     assert cn["recipient"] == "+8613800138101"
     assert cn["not_before"] == "2026-11-28T09:00:00+08:00"
     us = records[1]
-    assert "$720.50" in us["text"] and "6 payments of about $120.08" in us["text"]
+    assert "$720.50" in us["text"] and "6 parts of about $120.08" in us["text"]
     assert us["encoding"] == "GSM-7" and us["segments"] == 2
     assert "Reply STOP" in us["text"]
 

@@ -177,7 +177,7 @@ def test_shared_decisions_give_what_planning_every_account_gives(
     edits = {
         "policies/tiers.yaml": ("dpd: {min: 8, max: 30}", "dpd: {min: 8, max: 35}"),
         "policies/offers.yaml": ("instalments: 6", "instalments: 8"),
-        "templates/sms/sms-early.en-US.j2": ("your payment", "your instalment"),
+        "templates/sms/sms-early.en-US.j2": ("Need help?", "Any questions?"),
     }
     for rel, (old, new) in edits.items():
         path = example_copy / rel
