@@ -35,7 +35,7 @@ class ChunkResult:
     """What one chunk produced, in plan order."""
 
     sms: list[bytes] = field(default_factory=list)
-    calls: list[list[str]] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)  # calls.csv rows as CSV text: less to pickle and write
     letters: list[list[str]] = field(default_factory=list)
     routes: list[list[str]] = field(default_factory=list)
     agency: dict[str, list[list[str]]] = field(default_factory=dict)
@@ -139,7 +139,7 @@ class ChunkRenderer:
         relative = f"messages/calls/{file_stem(action['id'])}.txt"
         row = calls.call_row(context, script, relative, file)
         self._write(result, relative, script.encode("utf-8"))
-        result.calls.append(row)
+        result.calls.append(calls.csv_line(row))
 
     def _visit(self, context: dict[str, Any], action: dict[str, Any], file: str, result: ChunkResult) -> None:
         sheet = visits.visit_sheet(context, self._text(file, context, "visit"), file)

@@ -6,6 +6,8 @@ The window is given twice: in the debtor's local time (what the agent reads) and
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC
 from typing import Any
 
@@ -38,3 +40,15 @@ def call_row(context: dict[str, Any], script: str, script_file: str, template_fi
         script_file,
         script,
     ]
+
+
+_LINE = io.StringIO()
+_WRITER = csv.writer(_LINE, lineterminator="\n")
+
+
+def csv_line(row: list[str]) -> str:
+    """One ``calls.csv`` record as text (the scripts span lines: quoted as the csv module does)."""
+    _LINE.seek(0)
+    _LINE.truncate()
+    _WRITER.writerow(row)
+    return _LINE.getvalue()

@@ -53,7 +53,14 @@ _LOCALE_DATA: dict[str, dict[str, Any]] = {
         "scale": Decimal(1),
     },
     "en-US": {
-        "names": ("Alex Sample", "Jordan Example", "Casey Demo", "Riley Placeholder", "Zoë Morgan-Example", "Taylor Doe"),
+        "names": (
+            "Alex Sample",
+            "Jordan Example",
+            "Casey Demo",
+            "Riley Placeholder",
+            "Zoë Morgan-Example",
+            "Taylor Doe",
+        ),
         "phone": "+1202555{:04d}",
         "address": "{} Example Avenue, Springfield, IL 62701",
         "postal_code": "62701",

@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import re
 import shutil
+from array import array
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -61,14 +62,46 @@ class RenderSummary:
         return sum(self.rendered.values())
 
 
-# The renderer of this process; set before the pool forks so that workers inherit the
-# compiled policy instead of compiling it again.
-_RENDERER: ChunkRenderer | None = None
+@dataclass(frozen=True)
+class _Job:
+    """One chunk as the parent hands it over: where its plan lines start in ``plans.jsonl``
+    (the worker reads them itself) and each line's account row as a tuple (None: the
+    account is not in the snapshot)."""
+
+    offsets: list[int]
+    rows: list[tuple[Any, ...] | None]
 
 
-def _render_in_worker(items: Sequence[tuple[bytes, dict[str, Any] | None]]) -> ChunkResult:
-    assert _RENDERER is not None
-    return _RENDERER.render_chunk(items)
+@dataclass(frozen=True)
+class _Worker:
+    """What every render process shares; set before the pool forks, so that workers inherit
+    the compiled policy instead of compiling it again."""
+
+    renderer: ChunkRenderer
+    plans: Path
+    columns: tuple[str, ...]
+
+    def items(self, job: _Job) -> list[tuple[bytes, dict[str, Any] | None]]:
+        """The job's (plan line, account row) pairs."""
+        out: list[tuple[bytes, dict[str, Any] | None]] = []
+        with self.plans.open("rb") as handle:
+            for offset, row in zip(job.offsets, job.rows, strict=True):
+                handle.seek(offset)
+                line = handle.readline().rstrip(b"\r\n")
+                out.append((line, dict(zip(self.columns, row, strict=True)) if row is not None else None))
+        return out
+
+    def render(self, job: _Job) -> ChunkResult:
+        """Render one job."""
+        return self.renderer.render_chunk(self.items(job))
+
+
+_WORKER: _Worker | None = None
+
+
+def _render_in_worker(job: _Job) -> ChunkResult:
+    assert _WORKER is not None
+    return _WORKER.render(job)
 
 
 _ID_PREFIX = b'{"account_id":"'
@@ -87,13 +120,21 @@ def _account_id(line: bytes, plans: Path, number: int) -> str:
         raise UserError(f"{plans}:{number}: not a plan line", "re-run `dunning plan`") from None
 
 
-def _candidate_lines(plans: Path) -> Iterator[tuple[str, bytes]]:
-    """(account id, line) of every plan line with something to render, in file order (streamed)."""
+def _candidates(plans: Path) -> tuple[list[str], array[int]]:
+    """Account ids and byte offsets of the plan lines with something to render, in file order.
+
+    One pass over the file; the workers read the lines again by offset, so the parent never
+    holds more than one line (an array of offsets costs 8 bytes a message)."""
+    ids: list[str] = []
+    offsets = array("q")
+    position = 0
     with plans.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
-            line = raw.rstrip(b"\r\n")
-            if _RENDERABLE.search(line):
-                yield _account_id(line, plans, number), line
+            if _RENDERABLE.search(raw):
+                ids.append(_account_id(raw.rstrip(b"\r\n"), plans, number))
+                offsets.append(position)
+            position += len(raw)
+    return ids, offsets
 
 
 def _accounts_path(plans_dir: Path, summary: dict[str, Any], accounts: Path | None) -> Path:
@@ -139,7 +180,7 @@ class _Sink:
     def add(self, result: ChunkResult) -> None:
         for line in result.sms:
             self.sms.write(line + b"\n")
-        self.calls.writerows(result.calls)
+        self.calls_handle.write("".join(result.calls))
         self.rejects.writerows(result.rejects)
         self.letters.extend(result.letters)
         self.routes.extend(result.routes)
@@ -178,25 +219,14 @@ class _Sink:
         self.summary.files = len(self.known)
 
 
-def _chunks(
-    plans: Path, rows: Any, index: dict[str, int], size: int
-) -> Iterator[list[tuple[bytes, dict[str, Any] | None]]]:
-    """Chunks of (plan line, account row) read from ``plans`` as they are needed."""
-    part: list[tuple[str, bytes]] = []
-
-    def emit() -> list[tuple[bytes, dict[str, Any] | None]]:
-        positions = [index.get(account_id) for account_id, _ in part]
+def _jobs(ids: list[str], offsets: array[int], rows: Any, size: int) -> Iterator[_Job]:
+    """Chunks of ``size`` candidate lines, each with its account rows (built as needed)."""
+    index = {account_id: n for n, account_id in enumerate(rows.get_column("account_id").to_list())}
+    for start in range(0, len(ids), size):
+        positions = [index.get(account_id) for account_id in ids[start : start + size]]
         found = [p for p in positions if p is not None]
-        dicts = iter(rows[found].to_dicts()) if found else iter(())
-        return [(line, next(dicts) if p is not None else None) for (_, line), p in zip(part, positions, strict=True)]
-
-    for item in _candidate_lines(plans):
-        part.append(item)
-        if len(part) == size:
-            yield emit()
-            part = []
-    if part:
-        yield emit()
+        tuples = iter(rows[found].rows()) if found else iter(())
+        yield _Job(list(offsets[start : start + size]), [next(tuples) if p is not None else None for p in positions])
 
 
 def _in_order(pool: Any, chunks: Iterator[Any], window: int) -> Iterator[ChunkResult]:
@@ -235,7 +265,7 @@ def render_plans(
     manifest: bool = True,
 ) -> RenderSummary:
     """Render every scheduled and deferred action of ``plans_dir`` into ``plans_dir/messages``."""
-    global _RENDERER
+    global _WORKER
     plans = plans_dir / PLANS
     if not plans.is_file():
         raise UserError(f"{plans}: no plans here", "run `dunning plan --out DIR` first, or pass --plans DIR")
@@ -244,9 +274,8 @@ def render_plans(
     policy = policy or require_policy(policy_root)
     accounts_path = _accounts_path(plans_dir, summary, accounts)
 
-    wanted = [account_id for account_id, _ in _candidate_lines(plans)]
+    wanted, offsets = _candidates(plans)
     rows = read_account_rows(accounts_path, wanted)
-    index = {account_id: n for n, account_id in enumerate(rows.get_column("account_id").to_list())}
 
     staging = plans_dir / f".{MESSAGES}.tmp"
     if staging.exists():
@@ -255,16 +284,17 @@ def render_plans(
     renderer = ChunkRenderer(policy, TemplateSandbox(Path(policy.root) / "templates"), staging, pdf=pdf)
     sink = _Sink(staging / MESSAGES, policy)
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    chunks = _chunks(plans, rows, index, chunk_accounts)
+    shared = _Worker(renderer, plans, tuple(rows.columns))
+    jobs = _jobs(wanted, offsets, rows, chunk_accounts)
     try:
         if workers <= 1 or len(wanted) <= chunk_accounts:
-            for chunk in chunks:
-                sink.add(renderer.render_chunk(chunk))
+            for job in jobs:
+                sink.add(shared.render(job))
         else:
-            _RENDERER = renderer
+            _WORKER = shared
             context = multiprocessing.get_context("fork")
             with context.Pool(workers) as pool:
-                for chunk_result in _in_order(pool, chunks, 2 * workers):
+                for chunk_result in _in_order(pool, jobs, 2 * workers):
                     sink.add(chunk_result)
         sink.close()
     except BaseException:
@@ -272,7 +302,7 @@ def render_plans(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
-        _RENDERER = None
+        _WORKER = None
     known = dict(sink.known)
     _swap_into_place(staging / MESSAGES, plans_dir / MESSAGES)
     shutil.rmtree(staging, ignore_errors=True)
