@@ -1,0 +1,66 @@
+"""What ``dunning validate`` loads at start-up, and the invariants its shortcuts rely on.
+
+How long validate takes is measured by ``benchmarks/validate_repo.py``, not here; these tests
+prove that the shortcuts give the same answers as the long way, and that validate does not
+load what it does not use (in a fresh interpreter, so other tests' imports do not count).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import holidays
+import pytest
+
+from dunning.compliance.calendar import _country_entity_alone, country_calendar
+
+YEARS = range(1970, 2101)
+
+
+def _fresh(code: str, cwd: Path | None = None) -> object:
+    """Run ``code`` in a new interpreter; it prints one JSON value, which is returned."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=120, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_one_country_module_is_the_librarys_us_calendar() -> None:
+    alone = _country_entity_alone(holidays, "US")
+    assert alone is not None, "the holidays layout changed: validate now imports every country's calendar"
+    assert dict(alone(years=YEARS)) == dict(holidays.country_holidays("US", years=YEARS))
+
+
+def test_country_calendar_in_a_fresh_interpreter_loads_only_that_country() -> None:
+    code = f"""
+import json, sys
+from datetime import date
+from dunning.compliance.calendar import country_calendar
+calendar = country_calendar("US")
+for year in range({YEARS.start}, {YEARS.stop}):
+    date(year, 1, 1) in calendar  # expands the year, as validation_end's lookups do
+print(json.dumps(["holidays.countries" in sys.modules, sorted((d.isoformat(), n) for d, n in calendar.items())]))
+"""
+    countries_imported, days = _fresh(code)  # type: ignore[misc]
+    assert countries_imported is False
+    expected = holidays.country_holidays("US", years=YEARS)
+    assert days == sorted([d.isoformat(), n] for d, n in expected.items())
+
+
+def test_country_calendar_of_an_unknown_country_is_the_librarys_error() -> None:
+    with pytest.raises(NotImplementedError):
+        country_calendar("XX")
+
+
+def test_validation_end_in_a_fresh_interpreter_matches() -> None:
+    code = """
+import json, sys
+from datetime import date
+from dunning.compliance.texts import validation_end
+print(json.dumps([validation_end(date(2026, 11, 25)).isoformat(), "holidays.countries" in sys.modules]))
+"""
+    assert _fresh(code) == [date(2027, 1, 2).isoformat(), False]
