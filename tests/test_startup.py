@@ -13,9 +13,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import click
 import holidays
 import pytest
 
+from dunning.cli import COMMANDS, main
 from dunning.compliance.calendar import _country_entity_alone, country_calendar
 
 YEARS = range(1970, 2101)
@@ -64,3 +66,31 @@ from dunning.compliance.texts import validation_end
 print(json.dumps([validation_end(date(2026, 11, 25)).isoformat(), "holidays.countries" in sys.modules]))
 """
     assert _fresh(code) == [date(2027, 1, 2).isoformat(), False]
+
+
+def test_every_command_resolves_to_itself() -> None:
+    with click.Context(main) as ctx:
+        assert main.list_commands(ctx) == sorted(COMMANDS)
+        for name in COMMANDS:
+            command = main.get_command(ctx, name)
+            assert isinstance(command, click.Command)
+            assert command.name == name
+
+
+def test_validate_loads_neither_other_commands_nor_every_country(example_root: Path) -> None:
+    code = """
+import contextlib, io, json, sys
+from dunning.cli import main
+with contextlib.redirect_stdout(io.StringIO()) as out:
+    try:
+        main(["validate", ".", "--format", "json"])
+    except SystemExit as exit:
+        code = exit.code
+loaded = sorted(m for m in sys.modules if m.startswith(("dunning.cli.", "holidays.countries")))
+print(json.dumps([code, json.loads(out.getvalue())["counts"]["error"], loaded]))
+"""
+    assert _fresh(code, cwd=example_root) == [
+        0,
+        0,
+        ["dunning.cli.errors", "dunning.cli.params", "dunning.cli.validate"],
+    ]
