@@ -35,10 +35,14 @@ class CommandsOnDemand(click.Group):
         return sorted({*COMMANDS, *self.commands})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands and cmd_name in COMMANDS:
-            module, _, attribute = COMMANDS[cmd_name].partition(":")
+        return self.load_command(cmd_name)
+
+    def load_command(self, name: str) -> click.Command | None:
+        """The subcommand called ``name`` (its module imported now if it was not yet), or None."""
+        if name not in self.commands and name in COMMANDS:
+            module, _, attribute = COMMANDS[name].partition(":")
             self.add_command(getattr(importlib.import_module(module), attribute))
-        return self.commands.get(cmd_name)
+        return self.commands.get(name)
 
 
 @click.group(
