@@ -226,8 +226,12 @@ def sample_renders(ctx: RuleContext, file: TemplateFile) -> list[SampleRender]:
     box = _sandbox(ctx)
     html = is_html(file.template.channel)
     _prime(box.environment(html), file)
+    # a locale's personas are the same for every template, and rendering only reads them
+    sample = ctx.cache.get(f"personas:{file.locale}")
+    if not isinstance(sample, tuple):
+        sample = ctx.cache[f"personas:{file.locale}"] = personas(ctx.policy, file.locale)
     out: list[SampleRender] = []
-    for persona in personas(ctx.policy, file.locale):
+    for persona in sample:
         context = persona_context(ctx.policy, persona, file.template.id)
         try:
             text = box.render(file.name, context, html=html)
