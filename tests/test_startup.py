@@ -31,10 +31,11 @@ def _fresh(code: str, cwd: Path | None = None) -> object:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_one_country_module_is_the_librarys_us_calendar() -> None:
-    alone = _country_entity_alone(holidays, "US")
+@pytest.mark.parametrize("country", ["US", "CN", "GB"])
+def test_one_country_module_is_the_librarys_calendar(country: str) -> None:
+    alone = _country_entity_alone(holidays, country)
     assert alone is not None, "the holidays layout changed: validate now imports every country's calendar"
-    assert dict(alone(years=YEARS)) == dict(holidays.country_holidays("US", years=YEARS))
+    assert dict(alone(years=YEARS)) == dict(holidays.country_holidays(country, years=YEARS))
 
 
 def test_country_calendar_in_a_fresh_interpreter_loads_only_that_country() -> None:
