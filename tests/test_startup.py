@@ -12,13 +12,16 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 import holidays
+import jinja2
 import pytest
 
 from dunning.cli import COMMANDS, main
 from dunning.compliance.calendar import _country_entity_alone, country_calendar
+from dunning.validate import validate
 
 YEARS = range(1970, 2101)
 
@@ -95,3 +98,29 @@ print(json.dumps([code, json.loads(out.getvalue())["counts"]["error"], loaded]))
         0,
         ["dunning.cli.errors", "dunning.cli.params", "dunning.cli.validate"],
     ]
+
+
+def test_each_template_is_parsed_once_and_compiled_from_that_tree(
+    example_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # rules/_templates.py hands Jinja's cache the tree it parsed; if a Jinja release changed the
+    # cache key, rendering would quietly parse and compile every template a second time
+    parsed: list[str] = []
+    compiled: list[tuple[str, bool]] = []
+    parse, compile_ = jinja2.Environment.parse, jinja2.Environment.compile
+
+    def counting_parse(self: jinja2.Environment, source: str, name: str | None = None, *args: Any) -> Any:
+        parsed.append(str(name))
+        return parse(self, source, name, *args)
+
+    def counting_compile(self: jinja2.Environment, source: Any, name: str | None = None, *args: Any) -> Any:
+        compiled.append((str(name), isinstance(source, jinja2.nodes.Template)))
+        return compile_(self, source, name, *args)
+
+    monkeypatch.setattr(jinja2.Environment, "parse", counting_parse)
+    monkeypatch.setattr(jinja2.Environment, "compile", counting_compile)
+    _loaded, problems = validate(example_root)
+    files = sorted(p.relative_to(example_root / "templates").as_posix() for p in example_root.glob("templates/**/*.j2"))
+    assert not [p for p in problems if p.code.startswith("T")]
+    assert sorted(parsed) == files
+    assert sorted(compiled) == [(name, True) for name in files]
