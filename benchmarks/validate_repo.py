@@ -5,16 +5,25 @@ split into many files: 50 products, each with its own five-tier ladder (one file
 product), one strategy file per tier (250), offers and exclusions per product (100 + 94),
 plus the example's portfolio, template registry, timetables, caps and experiment (6 files)
 — 500 policy files, the example's 35 template files. Each run is a fresh process
-(`dunning validate --format json`), so start-up is included, as a CI job would see it.
+(`dunning validate --format json`), so start-up is included, as a CI job would see it; no
+run reuses anything from an earlier one except Python's own bytecode cache (`__pycache__`),
+and the output says whether dunning's bytecode was there (an installed wheel has it; an
+editable checkout run with PYTHONDONTWRITEBYTECODE=1 compiles dunning's ~100 modules from
+source in every process).
 
-    .venv/bin/python benchmarks/validate_repo.py [--runs 3] [--keep DIR]
+    .venv/bin/python benchmarks/validate_repo.py [--runs 3] [--keep DIR] [--instructions]
+
+`--instructions` also counts the instructions of one run of each under valgrind's callgrind
+(Debian `valgrind`; ~60x slower): the one figure the neighbours on a shared machine cannot move.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -144,12 +153,42 @@ def time_validate(repo: Path, runs: int) -> tuple[list[float], list[float], dict
     return times, cpu, counts
 
 
+def count_instructions(repo: Path) -> int:
+    """Instructions one `dunning validate --format json` process on ``repo`` executes (callgrind's Ir)."""
+    command = [sys.executable, str(DUNNING), "validate", str(repo), "--format", "json"]
+    proc = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = re.search(r"Collected : (\d+)", proc.stderr)
+    if proc.returncode not in (0, 1) or found is None:
+        raise SystemExit(f"valgrind failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def _bytecode_state() -> str:
+    """Whether the dunning that runs has its modules' bytecode cached (it is only read, never written here)."""
+    probe = subprocess.run(
+        [sys.executable, "-c", "import dunning.validate; print(dunning.validate.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    cached = Path(importlib.util.cache_from_source(probe)).is_file()
+    return "dunning bytecode cached" if cached else "dunning bytecode NOT cached (compiled from source in every run)"
+
+
 def main() -> None:
     """Generate, time, print a Markdown table row per repository."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="write the generated repository here and keep it")
+    parser.add_argument("--instructions", action="store_true", help="also count instructions with valgrind")
     args = parser.parse_args()
+    if args.instructions and shutil.which("valgrind") is None:
+        parser.error("--instructions needs valgrind (apt-get install valgrind)")
     with tempfile.TemporaryDirectory() as tmp:
         repo = args.keep or Path(tmp) / "big-repo"
         if repo.exists():
@@ -157,9 +196,13 @@ def main() -> None:
         files = generate(repo)
         size = sum(p.stat().st_size for p in (repo / "policies").rglob("*.yaml"))
         load = os.getloadavg()[0]
-        print(f"load average at start: {load:.2f} on {os.cpu_count()} CPUs")
-        print("| repository | policy files | YAML bytes | runs | median wall s | min wall s | CPU s | findings |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+        print(f"load average at start: {load:.2f} on {os.cpu_count()} CPUs; {_bytecode_state()}")
+        extra = " instructions |" if args.instructions else ""
+        print(
+            "| repository | policy files | YAML bytes | runs | median wall s | min wall s | median CPU s | min CPU s "
+            "| findings |" + extra
+        )
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |" + (" ---: |" if extra else ""))
         for label, path, nfiles, nbytes in (
             ("bundled example", ROOT, len(list((ROOT / "policies").glob("*.yaml"))), None),
             ("generated", repo, files, size),
@@ -169,8 +212,9 @@ def main() -> None:
             times, cpu, counts = time_validate(path, args.runs)
             print(
                 f"| {label} | {nfiles} | {nbytes} | {args.runs} | {statistics.median(times):.2f} | "
-                f"{min(times):.2f} | {statistics.median(cpu):.2f} | "
+                f"{min(times):.2f} | {statistics.median(cpu):.2f} | {min(cpu):.2f} | "
                 f"{counts['error']} errors, {counts['warning']} warnings |"
+                + (f" {count_instructions(path) / 1e9:.2f} G |" if args.instructions else "")
             )
 
 

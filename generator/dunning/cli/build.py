@@ -19,7 +19,7 @@ def _stage(name: str, args: Sequence[str]) -> int:
     """Run another ``dunning`` command in this process (its own options, output and exit code)."""
     from dunning.cli import main
 
-    if name not in main.commands:
+    if main.load_command(name) is None:
         raise UserError(f"the {name} stage is not available in this version", "install the complete package")
     try:
         main.main(args=[name, *args], prog_name="dunning", standalone_mode=False)
@@ -132,5 +132,5 @@ def build_command(
 def _has_quiet(name: str) -> bool:
     from dunning.cli import main
 
-    command = main.commands.get(name)
+    command = main.load_command(name)
     return command is not None and any(getattr(p, "name", "") == "quiet" for p in command.params)

@@ -18,10 +18,13 @@ A day type that resolves to nothing means no contact that day.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from dunning.policy.model import WEEKDAYS, Window
@@ -53,6 +56,51 @@ def _calendar(country: str, subdivision: str | None) -> Any | None:
     if subdivision not in known:
         subdivision = None
     return holidays_lib.country_holidays(country, subdiv=subdivision)
+
+
+@lru_cache(maxsize=16)
+def country_calendar(country: str) -> Any:
+    """``holidays.country_holidays(country)`` — the library's own calendar class with its defaults —
+    without importing the calendars of every other country when that can be avoided.
+
+    The library resolves a country lazily, but through ``holidays.countries``, whose
+    ``__init__`` imports all ~250 country modules (≈ 0.1 s); a country's module itself needs
+    only the library's core. So while nothing has imported that package yet, the one module
+    the library's registry names for ``country`` is run on its own, from the installed
+    library's own file (same code, same data). Anything unexpected — a layout that is not
+    the one this relies on, or a country the registry does not know — takes the library's
+    usual path, which also raises its ``NotImplementedError`` for an unknown country."""
+    import holidays as holidays_lib
+
+    if "holidays.countries" not in sys.modules:
+        entity = _country_entity_alone(holidays_lib, country)
+        if entity is not None:
+            return entity()
+    return holidays_lib.country_holidays(country)
+
+
+def _country_entity_alone(holidays_lib: Any, country: str) -> Any | None:
+    """The calendar class of ``country`` from its module alone (None: use the library's path)."""
+    try:
+        from holidays.registry import COUNTRIES  # module name -> (class name, codes …)
+    except ImportError:
+        return None
+    module = next((name for name, entities in COUNTRIES.items() if country in entities), None)
+    locations = getattr(holidays_lib.__spec__, "submodule_search_locations", None) or ()
+    if module is None or not locations:
+        return None
+    path = Path(next(iter(locations))) / "countries" / f"{module}.py"
+    spec = importlib.util.spec_from_file_location(f"holidays.countries.{module}", path)
+    if spec is None or spec.loader is None or not path.is_file():
+        return None
+    # Not put into sys.modules: a later full import of the countries package builds its own
+    # copy, so the library's import state is never one this function made up.
+    loaded = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(loaded)
+    except (ImportError, OSError):
+        return None
+    return getattr(loaded, COUNTRIES[module][0], None)
 
 
 def calendar_key(holidays: str | None, jurisdiction: str) -> tuple[str, str | None] | None:

@@ -13,7 +13,7 @@ import re
 import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from jinja2 import Environment, TemplateNotFound, TemplateSyntaxError, nodes
 
@@ -37,7 +37,8 @@ class TemplateFile:
     unreadable: str = ""  # why it could not be read
     tree: nodes.Template | None = None
     syntax_error: tuple[int, str] | None = None
-    _nodes: list[nodes.Node] = field(default_factory=list, repr=False)
+    # node type (and each of its bases) -> its nodes in walk order; filled on the first find()
+    _nodes: dict[type[nodes.Node], list[nodes.Node]] = field(default_factory=dict, repr=False)
 
     @property
     def path(self) -> str:
@@ -49,12 +50,15 @@ class TemplateFile:
         return Source(self.path, line, col)
 
     def find(self, kind: type[N]) -> list[N]:
-        """Every node of ``kind`` in the parsed template (one walk per file, then filtered)."""
+        """Every node of ``kind`` in the parsed template (one walk per file, indexed by type:
+        the template rules ask each file for its names, attributes and filters ~30 times)."""
         if self.tree is None:
             return []
         if not self._nodes:
-            self._nodes.extend(self.tree.find_all(nodes.Node))
-        return [n for n in self._nodes if isinstance(n, kind)]
+            for node in self.tree.find_all(nodes.Node):
+                for base in type(node).__mro__:
+                    self._nodes.setdefault(base, []).append(node)
+        return cast(list[N], list(self._nodes.get(kind, ())))  # only nodes of ``kind`` are filed under it
 
     @cached_property
     def tag_spans(self) -> list[tuple[int, int]]:
@@ -222,8 +226,12 @@ def sample_renders(ctx: RuleContext, file: TemplateFile) -> list[SampleRender]:
     box = _sandbox(ctx)
     html = is_html(file.template.channel)
     _prime(box.environment(html), file)
+    # a locale's personas are the same for every template, and rendering only reads them
+    sample = ctx.cache.get(f"personas:{file.locale}")
+    if not isinstance(sample, tuple):
+        sample = ctx.cache[f"personas:{file.locale}"] = personas(ctx.policy, file.locale)
     out: list[SampleRender] = []
-    for persona in personas(ctx.policy, file.locale):
+    for persona in sample:
         context = persona_context(ctx.policy, persona, file.template.id)
         try:
             text = box.render(file.name, context, html=html)
