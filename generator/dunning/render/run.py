@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import multiprocessing
@@ -70,6 +71,7 @@ class _Job:
 
     offsets: list[int]
     rows: list[tuple[Any, ...] | None]
+    columns: tuple[str, ...]  # the names of the row tuples' fields
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,6 @@ class _Worker:
 
     renderer: ChunkRenderer
     plans: Path
-    columns: tuple[str, ...]
 
     def items(self, job: _Job) -> list[tuple[bytes, dict[str, Any] | None]]:
         """The job's (plan line, account row) pairs."""
@@ -88,7 +89,7 @@ class _Worker:
             for offset, row in zip(job.offsets, job.rows, strict=True):
                 handle.seek(offset)
                 line = handle.readline().rstrip(b"\r\n")
-                out.append((line, dict(zip(self.columns, row, strict=True)) if row is not None else None))
+                out.append((line, dict(zip(job.columns, row, strict=True)) if row is not None else None))
         return out
 
     def render(self, job: _Job) -> ChunkResult:
@@ -222,11 +223,13 @@ class _Sink:
 def _jobs(ids: list[str], offsets: array[int], rows: Any, size: int) -> Iterator[_Job]:
     """Chunks of ``size`` candidate lines, each with its account rows (built as needed)."""
     index = {account_id: n for n, account_id in enumerate(rows.get_column("account_id").to_list())}
+    columns = tuple(rows.columns)
     for start in range(0, len(ids), size):
         positions = [index.get(account_id) for account_id in ids[start : start + size]]
         found = [p for p in positions if p is not None]
         tuples = iter(rows[found].rows()) if found else iter(())
-        yield _Job(list(offsets[start : start + size]), [next(tuples) if p is not None else None for p in positions])
+        rows_of = [next(tuples) if p is not None else None for p in positions]
+        yield _Job(list(offsets[start : start + size]), rows_of, columns)
 
 
 def _in_order(pool: Any, chunks: Iterator[Any], window: int) -> Iterator[ChunkResult]:
@@ -275,7 +278,6 @@ def render_plans(
     accounts_path = _accounts_path(plans_dir, summary, accounts)
 
     wanted, offsets = _candidates(plans)
-    rows = read_account_rows(accounts_path, wanted)
 
     staging = plans_dir / f".{MESSAGES}.tmp"
     if staging.exists():
@@ -284,16 +286,19 @@ def render_plans(
     renderer = ChunkRenderer(policy, TemplateSandbox(Path(policy.root) / "templates"), staging, pdf=pdf)
     sink = _Sink(staging / MESSAGES, policy)
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    shared = _Worker(renderer, plans, tuple(rows.columns))
-    jobs = _jobs(wanted, offsets, rows, chunk_accounts)
+    _WORKER = _Worker(renderer, plans)
     try:
-        if workers <= 1 or len(wanted) <= chunk_accounts:
-            for job in jobs:
-                sink.add(shared.render(job))
-        else:
-            _WORKER = shared
-            context = multiprocessing.get_context("fork")
-            with context.Pool(workers) as pool:
+        with contextlib.ExitStack() as stack:
+            pool = None
+            if workers > 1 and len(wanted) > chunk_accounts:
+                # forked before the snapshot is read: the workers get rows as tuples per job and
+                # do not inherit the table (nor the memory polars keeps after reading it)
+                pool = stack.enter_context(multiprocessing.get_context("fork").Pool(workers))
+            jobs = _jobs(wanted, offsets, read_account_rows(accounts_path, wanted), chunk_accounts)
+            if pool is None:
+                for job in jobs:
+                    sink.add(_WORKER.render(job))
+            else:
                 for chunk_result in _in_order(pool, jobs, 2 * workers):
                     sink.add(chunk_result)
         sink.close()
