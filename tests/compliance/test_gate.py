@@ -168,6 +168,7 @@ def test_parallel_workers_answer_in_input_order(tmp_path: Path) -> None:
         for hour in range(5, 23)
     ]
     lines.insert(4, b"oops")
-    serial = list(answer_batches(Gate(require_policy(REPO)), lines))
-    assert list(answer_parallel(str(REPO), lines, 2, size=3)) == serial
+    gate = Gate(require_policy(REPO))
+    serial = list(answer_batches(gate, lines))
+    assert list(answer_parallel(gate, lines, 2, size=3)) == serial
     assert serial[4] == b'{"verdict":"error","message":"line 5: not valid JSON (column 1)"}'

@@ -27,12 +27,13 @@ import orjson
 
 from dunning.accounts.history import parse_contact
 from dunning.accounts.model import HISTORY_CHANNELS, OUTCOMES, Account, Contact
-from dunning.accounts.record import RowReject, clean_key, parse_record, text
+from dunning.accounts.record import RowReject, parse_record
 from dunning.compliance.engine import ContactEngine, Verdict
 from dunning.errors import UserError
 from dunning.policy.model import Policy
 
 BATCH = 16384
+PARALLEL_CHUNK = 1024  # ≈ 0.1 s of work: the last chunk keeps one worker busy alone
 ACCOUNT_SHAPE = "`account` must be an object with the account snapshot's columns"
 REQUEST_KEYS = ("account", "history", "planned", "channel", "at", "debt_id", "content", "purpose")
 
@@ -52,6 +53,8 @@ class Gate:
     def answer(self, line: bytes | str, number: int) -> bytes:
         """The answer line (without newline) for request line ``number`` (1-based)."""
         try:
+            if not line.strip():
+                raise BadRequest("empty line, no request")
             verdict = self.decide(line, number)
         except BadRequest as exc:
             return orjson.dumps({"verdict": "error", "message": f"line {number}: {exc}"})
@@ -77,57 +80,13 @@ class Gate:
         )
 
     def answer_batch(self, lines: Sequence[bytes], first: int) -> list[bytes]:
-        """Answers for consecutive request lines numbered from ``first``.
+        """Answers for consecutive request lines numbered from ``first`` (a worker's unit).
 
-        The accounts of the batch are validated together by the snapshot reader's columnar
-        check (:func:`dunning.accounts.read.validate_frame`, which hands any failing row to
-        ``parse_record`` for its message), so a batch answers exactly as line-by-line does.
+        Each line is answered on its own, exactly as on stdin: a columnar account check
+        (polars, as the snapshot reader does) was tried here and cost more than it saved —
+        ``parse_record`` is a few µs per account and polars alone is 0.3 s of start-up.
         """
-        import polars as pl  # only files are batched: stdin callers do not wait for it to load
-
-        from dunning.accounts.read import LINE, validate_frame
-
-        parsed: list[dict[str, Any] | BadRequest] = []
-        rows: list[dict[str, str]] = []
-        for number, line in enumerate(lines, start=first):
-            if not line.strip():
-                parsed.append(BadRequest("empty line, no request"))
-                continue
-            try:
-                request = _request(line)
-                raw = request.get("account")
-                if not isinstance(raw, dict):
-                    raise BadRequest(ACCOUNT_SHAPE)
-            except BadRequest as exc:
-                parsed.append(exc)
-                continue
-            parsed.append(request)
-            # the snapshot reader's own clean-up, skipped for the usual plain keys and strings
-            row = {
-                (k if k.isidentifier() else clean_key(k)): (v if type(v) is str else text(v)) for k, v in raw.items()
-            }
-            row[LINE] = str(number)
-            rows.append(row)
-        accounts: dict[int, Account | RowReject] = {}
-        if rows:
-            names = sorted({k for row in rows for k in row if k != LINE})
-            data = {name: [row.get(name, "") for row in rows] for name in [*names, LINE]}
-            frame = pl.DataFrame(data, schema=dict.fromkeys(data, pl.String)).with_columns(pl.col(LINE).cast(pl.Int64))
-            chunk = validate_frame(frame, self.jurisdictions)
-            accounts.update((a.line, a) for a in chunk.accounts)
-            accounts.update((r.line, r) for r in chunk.rejects)
-        out = []
-        for number, item in enumerate(parsed, start=first):
-            try:
-                if isinstance(item, BadRequest):
-                    raise item
-                account = accounts[number]
-                if isinstance(account, RowReject):
-                    raise BadRequest(f"account rejected ({account.code}): {account.message}")
-                out.append(orjson.dumps(verdict_json(self._decide(item, account))))
-            except BadRequest as exc:
-                out.append(orjson.dumps({"verdict": "error", "message": f"line {number}: {exc}"}))
-        return out
+        return [self.answer(line, number) for number, line in enumerate(lines, start=first)]
 
     def _account(self, raw: Any, number: int) -> Account:
         if not isinstance(raw, dict):
@@ -231,10 +190,7 @@ def answer_lines(gate: Gate, lines: Iterable[bytes]) -> Iterator[bytes]:
     """One answer per input line, each as soon as its line is read (blank lines included,
     so answers stay aligned): for interactive callers on stdin."""
     for number, line in enumerate(lines, start=1):
-        if line.strip():
-            yield gate.answer(line, number)
-        else:
-            yield orjson.dumps({"verdict": "error", "message": f"line {number}: empty line, no request"})
+        yield gate.answer(line, number)
 
 
 def answer_batches(gate: Gate, lines: Iterable[bytes], size: int = BATCH) -> Iterator[bytes]:
@@ -274,15 +230,22 @@ def _chunks(lines: Iterable[bytes], size: int) -> Iterator[tuple[int, list[bytes
         yield first, batch
 
 
-def answer_parallel(root: str, lines: Iterable[bytes], jobs: int, size: int = BATCH // 2) -> Iterator[bytes]:
+def answer_parallel(gate: Gate, lines: Iterable[bytes], jobs: int, size: int = PARALLEL_CHUNK) -> Iterator[bytes]:
     """:func:`answer_batches` over ``jobs`` worker processes, answers in input order.
 
-    Workers are spawned (not forked: polars' thread pool must not be copied mid-flight) and
-    each loads the policy at ``root`` itself.
+    Where the platform can fork, the workers are forked from this process and share its
+    loaded policy and engine (nothing in the gate starts a thread that a fork could copy
+    mid-flight); elsewhere they are spawned and load the policy from its root themselves.
+    Chunks are small so that two workers finish together.
     """
     import multiprocessing
 
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(jobs, initializer=_start_worker, initargs=(root,)) as pool:
+    global _WORKER
+    if "fork" in multiprocessing.get_all_start_methods():
+        _WORKER = gate
+        pool = multiprocessing.get_context("fork").Pool(jobs)
+    else:  # pragma: no cover - Windows
+        pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=_start_worker, initargs=(gate.policy.root,))
+    with pool:
         for answers in pool.imap(_answer_chunk, _chunks(lines, size)):
             yield from answers
