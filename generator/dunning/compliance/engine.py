@@ -19,7 +19,7 @@ pack fixes one (China: Asia/Shanghai). A planned contact counts like a placed on
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -38,7 +38,7 @@ from dunning.compliance.windows import (
     local_interval,
     normalize,
 )
-from dunning.policy.model import ExclusionEffect, FrequencyCap, Policy, Timetable
+from dunning.policy.model import Condition, Exclusion, ExclusionEffect, FrequencyCap, Policy, Timetable
 
 VerdictKind = Literal["allow", "suppress", "reschedule"]
 StopEffect = Literal["exclude", "pause", "suppress"]
@@ -160,6 +160,8 @@ class ContactEngine:
         self._windows: dict[tuple[Any, ...], tuple[Interval, ...]] = {}
         self._reasons: dict[tuple[Any, ...], Reason | None] = {}
         self._counters: dict[tuple[str, str], tuple[_Counter, ...]] = {}
+        # exclusions whose verdict can change from one day to the next (see _earliest)
+        self._dated = tuple(e for e in policy.exclusions if _needs_date(e.when))
 
     # ------------------------------------------------------------------ jurisdictions
     def jurisdiction(self, code: str) -> _Jurisdiction:
@@ -332,20 +334,23 @@ class ContactEngine:
                         False,
                     )
                 )
+        found.extend(self._exclusion_stops(account, self.policy.exclusions, as_of, tier_id, history))
+        return tuple(found)
+
+    def _exclusion_stops(
+        self,
+        account: Account,
+        exclusions: Iterable[Exclusion],
+        as_of: date | None,
+        tier_id: str | None,
+        history: Sequence[Contact],
+    ) -> Iterator[Stop]:
+        """The stops of those ``exclusions`` that hold for the account (see :meth:`stops`)."""
         tier_known = tier_id is not None
-        for exclusion in self.policy.exclusions:
+        for exclusion in exclusions:
             when = exclusion.when
-            # cheap parts first: most exclusions hinge on a flag or a segment
-            if (when.flags and not account.flags.issuperset(when.flags)) or (
-                when.segments and account.segment not in when.segments
-            ):
+            if not _may_hold(when, account):
                 continue
-            if when.max_overdue or when.min_overdue:
-                high, low = when.max_overdue.get(account.currency), when.min_overdue.get(account.currency)
-                if (high is not None and account.overdue_amount > high) or (
-                    low is not None and account.overdue_amount < low
-                ):
-                    continue
             if as_of is None and _needs_date(when):
                 continue
             if when.tiers and not tier_known and as_of is not None:
@@ -362,15 +367,12 @@ class ContactEngine:
             if ok:
                 effect = _EXCLUSION_EFFECTS[exclusion.effect]
                 channels = exclusion.channels if exclusion.effect is ExclusionEffect.SUPPRESS else ()
-                found.append(
-                    Stop(
-                        effect,
-                        channels,
-                        Reason(exclusion.code, exclusion.id, str(exclusion.source), exclusion.reason),
-                        False,
-                    )
+                yield Stop(
+                    effect,
+                    channels,
+                    Reason(exclusion.code, exclusion.id, str(exclusion.source), exclusion.reason),
+                    False,
                 )
-        return tuple(found)
 
     # ------------------------------------------------------------------ windows
     def windows(self, account: Account, channel: str, day: date) -> tuple[tuple[datetime, datetime], ...]:
@@ -551,6 +553,7 @@ class ContactEngine:
         zones = self.timezones(account)
         j = self.jurisdiction(account.jurisdiction)
         as_of = _local_date(at, zones[0])
+        instant = int(at.timestamp())
         stops = [
             s for s in self.stops(account, as_of=as_of, tier_id=tier_id, history=history) if s.blocks(channel, purpose)
         ]
@@ -562,11 +565,13 @@ class ContactEngine:
         legal_reasons = [s.reason for s in legal_stops]
         policy_reasons = [s.reason for s in stops if not s.legal]
         if not legal_stops:
-            legal_reasons.extend(self._time_reasons(account, channel, at, zones, layer="law"))
+            legal_reasons.extend(self._time_reasons(account, channel, at, as_of, instant, zones, layer="law"))
             legal_reasons.extend(counters.refusals(at, legal_only=True))
         if not stops:
             policy_reasons.extend(
-                r for r in self._time_reasons(account, channel, at, zones, layer="policy") if r not in legal_reasons
+                r
+                for r in self._time_reasons(account, channel, at, as_of, instant, zones, layer="policy")
+                if r not in legal_reasons
             )
             policy_reasons.extend(counters.refusals(at, legal_only=False, skip_legal=True))
 
@@ -576,7 +581,7 @@ class ContactEngine:
             return Verdict("suppress", legal_verdict, None, reasons)
         if not reasons:
             return Verdict("allow", legal_verdict, None, ())
-        earliest = self._earliest(account, channel, at, zones, counters, history, tier_id, purpose)
+        earliest = self._earliest(account, channel, as_of, instant, zones, counters, history, tier_id, purpose)
         if earliest is None:
             horizon = Reason(
                 "horizon",
@@ -588,10 +593,18 @@ class ContactEngine:
         return Verdict("reschedule", legal_verdict, earliest, reasons)
 
     def _time_reasons(
-        self, account: Account, channel: str, at: datetime, zones: tuple[str, ...], *, layer: str
+        self,
+        account: Account,
+        channel: str,
+        at: datetime,
+        day: date,
+        instant: int,
+        zones: tuple[str, ...],
+        *,
+        layer: str,
     ) -> list[Reason]:
-        day = _local_date(at, zones[0])
-        instant = int(at.timestamp())
+        """Why the windows refuse ``at`` (``day`` its local date in the primary zone,
+        ``instant`` its epoch second) in one layer: the law's hours or the policy's."""
         if contains(self._intervals(zones, account.jurisdiction, channel, day, layer=layer), instant):
             return []
         j = self.jurisdiction(account.jurisdiction)
@@ -636,23 +649,26 @@ class ContactEngine:
         self,
         account: Account,
         channel: str,
-        at: datetime,
+        first_day: date,
+        instant: int,
         zones: tuple[str, ...],
         counters: _CounterState,
         history: Sequence[Contact],
         tier_id: str | None,
         purpose: str | None,
     ) -> datetime | None:
-        """The first moment from ``at`` that :meth:`check` would allow (None within the bound).
+        """The first moment from ``instant`` (on local day ``first_day``) that :meth:`check`
+        would allow (None within the bound).
 
         Exclusions whose conditions depend on the date (a tier the account grows into, a
         promise that lapses) are evaluated again for every later day, so a moment that
         is only free of caps but falls on a day the account is excluded is never offered.
+        Only those need it: every other stop is the same on every day, and :meth:`check`
+        asks for the earliest moment only when none of them blocks. Their flag, segment
+        and balance parts do not change with the day either, so most accounts have none.
         """
         tz = zone(zones[0])
-        first_day = _local_date(at, zones[0])
-        instant = int(at.timestamp())
-        dated = any(_needs_date(e.when) for e in self.policy.exclusions)
+        dated = [e for e in self._dated if _may_hold(e.when, account)]
         for offset in range(SEARCH_DAYS + 1):
             day = first_day + timedelta(days=offset)
             intervals = self._intervals(zones, account.jurisdiction, channel, day, layer="both")
@@ -662,7 +678,8 @@ class ContactEngine:
                 dated
                 and offset
                 and any(
-                    s.blocks(channel, purpose) for s in self.stops(account, as_of=day, tier_id=tier_id, history=history)
+                    s.blocks(channel, purpose)
+                    for s in self._exclusion_stops(account, dated, as_of=day, tier_id=tier_id, history=history)
                 )
             ):
                 continue
@@ -733,6 +750,20 @@ def _missing_disclosures(j: _Jurisdiction, channel: str, content: str, purpose: 
     return out
 
 
+def _may_hold(cond: Condition, account: Account) -> bool:
+    """False when a part of ``cond`` that does not depend on the date already fails:
+    flags, segments, balance bounds — the cheap parts, checked before any tier or history."""
+    if (cond.flags and not account.flags.issuperset(cond.flags)) or (
+        cond.segments and account.segment not in cond.segments
+    ):
+        return False
+    if cond.max_overdue or cond.min_overdue:
+        high, low = cond.max_overdue.get(account.currency), cond.min_overdue.get(account.currency)
+        if (high is not None and account.overdue_amount > high) or (low is not None and account.overdue_amount < low):
+            return False
+    return True
+
+
 def _needs_date(cond: Any) -> bool:
     return bool(
         cond.tiers
@@ -760,8 +791,53 @@ def _hours_intervals(hours: _Hours, zone_name: str, span: Interval) -> list[Inte
     return intersect(normalize(out), [span])
 
 
+def _counted(
+    counter: _Counter, account: Account, history: Sequence[Contact], planned: Sequence[Contact], debt: str
+) -> list[int]:
+    """Positions (history first, then planned) of the contacts ``counter`` counts.
+
+    History counts by outcome (``counts``; None: all but failed and busy); planned
+    contacts always count, except as conversations. Per debt: a record's ``debt_id``
+    must match ``debt``, and a record without one counts against every debt of its account.
+    Per number: a record without a number counts against the account's number.
+    """
+    channels, counts, per = counter.channels, counter.counts, counter.per
+    any_debt = per != "debt" or bool(account.product and account.product in counter.one_debt_products)
+    found = []
+    groups = ((history, False),) if counter.kind == "after" else ((history, False), (planned, True))
+    position = 0
+    for contacts, is_planned in groups:
+        for c in contacts:
+            position += 1
+            if c.channel not in channels:
+                continue
+            if not is_planned:
+                if counts is None:
+                    if c.outcome in DEFAULT_CAP_OUTCOMES_EXCLUDED:
+                        continue
+                elif c.outcome not in counts:
+                    continue
+            if not any_debt:
+                if c.debt_id:
+                    if c.debt_id != debt:
+                        continue
+                elif c.account_id and c.account_id != account.account_id and c.account_id != debt:
+                    continue
+            elif per == "number" and (c.phone or account.phone) != account.phone:
+                continue
+            found.append(position - 1)
+    return found
+
+
 class _CounterState:
-    """Frequency counting for one check: which contacts each counter counts, by local day."""
+    """Frequency counting for one check.
+
+    Which contacts a counter counts does not depend on the time zone — only the calendar
+    day each falls on does — so each counter's selection is made once. A counter that
+    cannot refuse whatever the day (fewer counted contacts in all than its cap; no
+    conversation for the after-conversation rule) is dropped before any day is computed:
+    with no history and nothing planned only a cap of 0 is left.
+    """
 
     def __init__(
         self,
@@ -774,86 +850,50 @@ class _CounterState:
         zones: tuple[str, ...],
         j: _Jurisdiction,
     ) -> None:
-        self.account = account
         self.zones = zones
-        self.active = engine.counters_for(j, channel)
-        self.debt = debt_id or account.account_id
-        self.history = history
-        self.planned = planned
-        self._days: dict[tuple[int, str], list[int]] = {}
-        self._ordinals: dict[str, tuple[list[int], list[int]]] = {}
+        self.contacts = (*history, *planned)
+        self.live: list[tuple[int, _Counter, list[int], tuple[str, ...]]] = []
+        for index, counter in enumerate(engine.counters_for(j, channel)):
+            selected = _counted(counter, account, history, planned, debt_id or account.account_id)
+            can_refuse = bool(selected) if counter.kind == "after" else len(selected) >= counter.max
+            if can_refuse:
+                counter_zones = (counter.fixed_zone,) if counter.fixed_zone else zones
+                self.live.append((index, counter, selected, counter_zones))
+        self._ordinals: dict[str, list[int]] = {}
+        self._refused: dict[tuple[int, str, int], Reason | None] = {}
 
-    def _local_ordinals(self, zone_name: str) -> tuple[list[int], list[int]]:
-        """Local calendar day (ordinal) of every history and planned contact in one zone."""
-        found = self._ordinals.get(zone_name)
-        if found is None:
+    def _days(self, selected: list[int], zone_name: str) -> list[int]:
+        """Local days (ordinals, in ``zone_name``) of the selected contacts."""
+        ordinals = self._ordinals.get(zone_name)
+        if ordinals is None:
             tz = zone(zone_name)
-            found = (
-                [c.at.astimezone(tz).toordinal() for c in self.history],
-                [c.at.astimezone(tz).toordinal() for c in self.planned],
-            )
-            self._ordinals[zone_name] = found
-        return found
-
-    def _dates(self, index: int, counter: _Counter, zone_name: str) -> list[int]:
-        """Local days (ordinals, in ``zone_name``) of the contacts ``counter`` counts.
-
-        History counts by outcome (``counts``; None: all but failed and busy); planned
-        contacts always count, except as conversations. Per debt: a record's ``debt_id``
-        must match, and a record without one counts against every debt of its account.
-        Per number: a record without a number counts against the account's number.
-        """
-        key = (index, zone_name)
-        found = self._days.get(key)
-        if found is not None:
-            return found
-        past, planned = self._local_ordinals(zone_name)
-        account = self.account
-        channels, counts, per = counter.channels, counter.counts, counter.per
-        after = counter.kind == "after"
-        any_debt = per != "debt" or bool(account.product and account.product in counter.one_debt_products)
-        found = []
-        for contacts, ordinals, is_planned in ((self.history, past, False), (self.planned, planned, True)):
-            if is_planned and after:
-                continue
-            for c, ordinal in zip(contacts, ordinals, strict=True):
-                if c.channel not in channels:
-                    continue
-                if not is_planned:
-                    if counts is None:
-                        if c.outcome in DEFAULT_CAP_OUTCOMES_EXCLUDED:
-                            continue
-                    elif c.outcome not in counts:
-                        continue
-                if not any_debt:
-                    if c.debt_id:
-                        if c.debt_id != self.debt:
-                            continue
-                    elif c.account_id and c.account_id != account.account_id and c.account_id != self.debt:
-                        continue
-                elif per == "number" and (c.phone or account.phone) != account.phone:
-                    continue
-                found.append(ordinal)
-        self._days[key] = found
-        return found
+            ordinals = self._ordinals[zone_name] = [c.at.astimezone(tz).toordinal() for c in self.contacts]
+        return [ordinals[i] for i in selected]
 
     def refusals(self, at: datetime, *, legal_only: bool, skip_legal: bool = False) -> list[Reason]:
         """Reasons the counters refuse a contact at ``at``."""
-        out = []
+        out: list[Reason] = []
+        if not self.live:
+            return out
         days: dict[str, int] = {}
-        for index, counter in enumerate(self.active):
+        for index, counter, selected, zones in self.live:
             if legal_only and not counter.legal:
                 continue
             if skip_legal and counter.legal:
                 continue
-            zones: Iterable[str] = (counter.fixed_zone,) if counter.fixed_zone else self.zones
             for zone_name in zones:
                 day = days.get(zone_name)
                 if day is None:
                     day = days[zone_name] = at.astimezone(zone(zone_name)).toordinal()
-                message = self._refuse(counter, self._dates(index, counter, zone_name), day)
-                if message:
-                    out.append(Reason(counter.reason_code, counter.rule, counter.citation, message))
+                key = (index, zone_name, day)
+                if key in self._refused:
+                    reason = self._refused[key]
+                else:
+                    message = self._refuse(counter, self._days(selected, zone_name), day)
+                    reason = Reason(counter.reason_code, counter.rule, counter.citation, message) if message else None
+                    self._refused[key] = reason
+                if reason is not None:
+                    out.append(reason)
                     break
         return out
 
