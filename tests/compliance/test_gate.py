@@ -109,6 +109,25 @@ def test_malformed_lines_are_answered_and_the_stream_goes_on(tmp_path: Path) -> 
     ]
 
 
+def test_events_with_a_list_or_object_for_a_word_are_answered_not_crashed(tmp_path: Path) -> None:
+    # the fast path asked a set whether it held the list and raised TypeError: the whole
+    # stream stopped with a traceback
+    event = {"at": "2026-11-02T10:00:00-05:00", "channel": "call", "outcome": "busy"}
+    answers = run(
+        [
+            request(history=[{**event, "channel": ["call"]}]),
+            request(planned=[event, {**event, "outcome": {"said": "hello"}}]),
+            request(),
+        ],
+        tmp_path,
+    )
+    assert answers[:2] == [
+        {"verdict": "error", "message": "line 1: history[0]: unknown channel \"['call']\""},
+        {"verdict": "error", "message": "line 2: planned[1]: unknown outcome \"{'said': 'hello'}\""},
+    ]
+    assert answers[2]["verdict"] == "allow"
+
+
 def test_stdin_and_stops(tmp_path: Path) -> None:
     bankrupt = {**ACCOUNT, "bankruptcy": "yes"}
     lines = request(account=bankrupt, channel="letter", at="2026-11-03T10:00:00-05:00") + "\n"

@@ -139,9 +139,10 @@ def _contact_fast(item: dict[str, Any], account_id: str) -> Contact | None:
     """A well-formed history event without the general reader's text clean-up; None when the
     event needs :func:`parse_contact` (which gives the exact message for a bad one)."""
     at_text, channel, outcome = item.get("at"), item.get("channel"), item.get("outcome")
-    if not (isinstance(at_text, str) and channel in _CHANNELS and outcome in _OUTCOMES) or not _CONTACT_KEYS.issuperset(
-        item
-    ):
+    # strings first: a list or an object is unhashable, and asking a set about it raises
+    if not (type(at_text) is str and type(channel) is str and type(outcome) is str):
+        return None
+    if channel not in _CHANNELS or outcome not in _OUTCOMES or not _CONTACT_KEYS.issuperset(item):
         return None
     debt, phone, owner = item.get("debt_id", ""), item.get("phone", ""), item.get("account_id") or account_id
     if not (isinstance(debt, str) and isinstance(phone, str) and isinstance(owner, str)):
