@@ -128,6 +128,30 @@ def test_events_with_a_list_or_object_for_a_word_are_answered_not_crashed(tmp_pa
     assert answers[2]["verdict"] == "allow"
 
 
+def test_moments_at_the_ends_of_the_calendar_are_answered_not_crashed(tmp_path: Path) -> None:
+    # converting them into the debtor's zone or searching 60 days ahead left Python's
+    # date range (OverflowError): the whole stream stopped with a traceback
+    event = {"channel": "call", "outcome": "busy"}
+    answers = run(
+        [
+            request(at="0001-01-01T00:00:00+01:00"),
+            request(at="9999-12-31T23:59:59-12:00"),
+            request(history=[{**event, "at": "9999-12-30T12:00:00-05:00"}]),
+            request(planned=[{**event, "at": " 0001-01-01T10:00:00+14:00"}]),
+            request(at="0002-01-01T00:00:00+14:00", history=[{**event, "at": "9998-12-31T23:59:59-12:00"}]),
+        ],
+        tmp_path,
+    )
+    beyond = "is outside the years 2–9998 the engine can search"
+    assert [a["verdict"] for a in answers] == ["error"] * 4 + ["reschedule"]
+    assert [a["message"] for a in answers[:4]] == [
+        f"line 1: `at` '0001-01-01T00:00:00+01:00' {beyond}",
+        f"line 2: `at` '9999-12-31T23:59:59-12:00' {beyond}",
+        f"line 3: history[0]: at 9999-12-30T12:00:00-05:00 {beyond}",
+        f"line 4: planned[0]: at 0001-01-01T10:00:00+14:00 {beyond}",
+    ]
+
+
 def test_stdin_and_stops(tmp_path: Path) -> None:
     bankrupt = {**ACCOUNT, "bankruptcy": "yes"}
     lines = request(account=bankrupt, channel="letter", at="2026-11-03T10:00:00-05:00") + "\n"

@@ -36,6 +36,9 @@ BATCH = 16384
 PARALLEL_CHUNK = 1024  # ≈ 0.1 s of work: the last chunk keeps one worker busy alone
 ACCOUNT_SHAPE = "`account` must be an object with the account snapshot's columns"
 REQUEST_KEYS = ("account", "history", "planned", "channel", "at", "debt_id", "content", "purpose")
+# Python's dates end with the years 1 and 9999; the engine converts a moment into every
+# candidate zone and searches 60 days ahead, so a moment must keep a year's margin.
+YEARS = (2, 9998)
 
 
 class BadRequest(Exception):
@@ -105,15 +108,16 @@ class Gate:
         for i, item in enumerate(raw):
             if not isinstance(item, dict):
                 raise BadRequest(f"{key}[{i}] must be an object")
-            fast = _contact_fast(item, account.account_id)
-            if fast is not None:
-                out.append(fast)
-                continue
-            row = item if item.get("account_id") else {**item, "account_id": account.account_id}
-            try:
-                out.append(parse_contact(row, f"{key}[{i}]"))
-            except UserError as exc:
-                raise BadRequest(exc.message) from None
+            contact = _contact_fast(item, account.account_id)
+            if contact is None:
+                row = item if item.get("account_id") else {**item, "account_id": account.account_id}
+                try:
+                    contact = parse_contact(row, f"{key}[{i}]")
+                except UserError as exc:
+                    raise BadRequest(exc.message) from None
+            if not YEARS[0] <= contact.at.year <= YEARS[1]:
+                raise BadRequest(f"{key}[{i}]: at {contact.at.isoformat()} is {_OUT_OF_RANGE}")
+            out.append(contact)
         return tuple(out)
 
 
@@ -130,6 +134,7 @@ def _request(line: bytes | str) -> dict[str, Any]:
     return request
 
 
+_OUT_OF_RANGE = f"outside the years {YEARS[0]}–{YEARS[1]} the engine can search"
 _CONTACT_KEYS = frozenset(("account_id", "at", "channel", "outcome", "debt_id", "phone"))
 _CHANNELS = frozenset(HISTORY_CHANNELS)
 _OUTCOMES = frozenset(OUTCOMES)
@@ -165,6 +170,8 @@ def _moment(raw: Any) -> datetime:
         raise BadRequest(f"`at` {raw!r} is not an ISO 8601 time") from None
     if at.utcoffset() is None:
         raise BadRequest(f"`at` {raw!r} has no UTC offset; add one, e.g. -05:00 or +08:00")
+    if not YEARS[0] <= at.year <= YEARS[1]:
+        raise BadRequest(f"`at` {raw!r} is {_OUT_OF_RANGE}")
     return at
 
 
