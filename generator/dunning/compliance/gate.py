@@ -147,16 +147,24 @@ def _contact_fast(item: dict[str, Any], account_id: str) -> Contact | None:
     # strings first: a list or an object is unhashable, and asking a set about it raises
     if not (type(at_text) is str and type(channel) is str and type(outcome) is str):
         return None
-    if channel not in _CHANNELS or outcome not in _OUTCOMES or not _CONTACT_KEYS.issuperset(item):
+    if channel not in _CHANNELS or outcome not in _OUTCOMES:
         return None
-    debt, phone, owner = item.get("debt_id", ""), item.get("phone", ""), item.get("account_id") or account_id
-    if not (isinstance(debt, str) and isinstance(phone, str) and isinstance(owner, str)):
-        return None
+    if len(item) == 3:  # the usual event: exactly at, channel and outcome
+        debt = phone = ""
+        owner = account_id
+    else:
+        if not _CONTACT_KEYS.issuperset(item):
+            return None
+        debt, phone, owner = item.get("debt_id", ""), item.get("phone", ""), item.get("account_id") or account_id
+        if not (type(debt) is str and type(phone) is str and type(owner) is str):
+            return None
+        if debt != debt.strip() or phone != phone.strip() or owner != owner.strip():
+            return None
     try:
         at = datetime.fromisoformat(at_text)
     except ValueError:
         return None
-    if at.utcoffset() is None or debt != debt.strip() or phone != phone.strip() or owner != owner.strip():
+    if at.utcoffset() is None:
         return None
     return Contact(owner, at, channel, outcome, debt, phone)
 
