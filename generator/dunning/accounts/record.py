@@ -52,6 +52,8 @@ BOM = "\ufeff"
 REPLACEMENT = "\ufffd"  # what a lossy UTF-8 decoder puts where bytes were invalid
 TRUE_WORDS = frozenset({"true", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "0", "no", ""})  # empty is false
+# the usual spellings, looked up before any lower-casing
+_FLAG_TRUTH = {w: word in TRUE_WORDS for word in TRUE_WORDS | FALSE_WORDS for w in (word, word.upper(), word.title())}
 AMOUNT_COLUMNS = ("overdue_amount", "principal", "promise_amount")
 DATE_COLUMNS = ("due_date", "last_payment_date", "promise_to_pay_date")
 KNOWN_COLUMNS = frozenset((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *FLAG_COLUMNS))
@@ -255,38 +257,33 @@ def parse_record(
             return reject("R001", msg_required(column))
     if CONTROL_RE.search(account_id):
         return reject("R001", msg_account_id())
-    amounts: dict[str, Decimal | None] = {}
+    amounts: dict[str, Decimal] = {}  # the amounts given, in column order
     for column in AMOUNT_COLUMNS:
-        raw = get(column, "")
-        if not raw:
-            amounts[column] = None
-            continue
-        amount = parse_amount(raw)
-        if amount is None:
-            return reject("R002", msg_amount(column, raw))
-        amounts[column] = amount
-    for column in AMOUNT_COLUMNS:
-        found = amounts[column]
-        if found is not None and found < 0:
-            return reject("R003", msg_negative(column, get(column, "")))
+        raw = get(column)
+        if raw:
+            amount = parse_amount(raw)
+            if amount is None:
+                return reject("R002", msg_amount(column, raw))
+            amounts[column] = amount
+    for column, amount in amounts.items():
+        if amount < 0:
+            return reject("R003", msg_negative(column, row[column]))
     currency = get("currency", "")
     currency_ok = bool(CURRENCY_RE.match(currency)) and currency in currencies()
     if currency_ok:
         digits = minor_digits(currency)
-        for column in AMOUNT_COLUMNS:
-            raw = get(column, "")
-            if raw and decimal_places(raw) > digits:
+        for column in amounts:
+            raw = row[column]
+            if decimal_places(raw) > digits:
                 return reject("R004", msg_digits(column, raw, currency, digits))
-    dates: dict[str, date | None] = {}
+    dates: dict[str, date] = {}  # the dates given
     for column in DATE_COLUMNS:
-        raw = get(column, "")
-        if not raw:
-            dates[column] = None
-            continue
-        parsed = parse_date(raw)
-        if parsed is None:
-            return reject("R005", msg_date(column, raw))
-        dates[column] = parsed
+        raw = get(column)
+        if raw:
+            parsed = parse_date(raw)
+            if parsed is None:
+                return reject("R005", msg_date(column, raw))
+            dates[column] = parsed
     jurisdiction = get("jurisdiction", "")
     if not served(jurisdiction, jurisdictions):
         return reject("R006", msg_jurisdiction(jurisdiction))
@@ -303,18 +300,21 @@ def parse_record(
         value = get(column)
         if not value:
             continue  # absent or empty: false
-        raw = value.lower()
-        if raw in TRUE_WORDS:
+        truth = _FLAG_TRUTH.get(value)
+        if truth is None:
+            raw = value.lower()
+            if raw not in TRUE_WORDS and raw not in FALSE_WORDS:
+                return reject("R010", msg_flag(column, value))
+            truth = raw in TRUE_WORDS
+        if truth:
             flags.append(column)
-        elif raw not in FALSE_WORDS:
-            return reject("R010", msg_flag(column, value))
     locale = get("locale", "")
     if locale and not LOCALE_RE.match(locale):
         return reject("R014", msg_locale(locale))
-    extra = {k: row[k] for k in sorted(k for k in row if k not in KNOWN_COLUMNS and k)}
-    due_date = dates["due_date"]
+    others = row.keys() - KNOWN_COLUMNS  # usually none: one set operation instead of a loop
+    extra = {k: row[k] for k in sorted(others) if k} if others else {}
+    due_date = dates["due_date"]  # required, checked above
     overdue = amounts["overdue_amount"]
-    assert due_date is not None and overdue is not None  # required, checked above
     return Account(
         account_id=account_id,
         jurisdiction=jurisdiction,
@@ -331,10 +331,10 @@ def parse_record(
         postal_code=get("postal_code", ""),
         product=get("product", ""),
         segment=get("segment", ""),
-        principal=amounts["principal"],
-        last_payment_date=dates["last_payment_date"],
-        promise_to_pay_date=dates["promise_to_pay_date"],
-        promise_amount=amounts["promise_amount"],
+        principal=amounts.get("principal"),
+        last_payment_date=dates.get("last_payment_date"),
+        promise_to_pay_date=dates.get("promise_to_pay_date"),
+        promise_amount=amounts.get("promise_amount"),
         flags=frozenset(flags),
         extra=extra,
         line=line,
