@@ -687,7 +687,7 @@ class ContactEngine:
                 if end <= instant:
                     continue
                 moment = datetime.fromtimestamp(max(start, instant), tz)
-                if not counters.refusals(moment, legal_only=False):
+                if not counters.refuses(moment):
                     return moment
                 break  # caps count whole calendar days: the rest of the day is refused too
         return None
@@ -792,7 +792,11 @@ def _hours_intervals(hours: _Hours, zone_name: str, span: Interval) -> list[Inte
 
 
 def _counted(
-    counter: _Counter, account: Account, history: Sequence[Contact], planned: Sequence[Contact], debt: str
+    counter: _Counter,
+    account: Account,
+    history: Sequence[Contact],
+    planned: Sequence[Contact],
+    debt: str,
 ) -> list[int]:
     """Positions (history first, then planned) of the contacts ``counter`` counts.
 
@@ -860,7 +864,7 @@ class _CounterState:
                 counter_zones = (counter.fixed_zone,) if counter.fixed_zone else zones
                 self.live.append((index, counter, selected, counter_zones))
         self._ordinals: dict[str, list[int]] = {}
-        self._refused: dict[tuple[int, str, int], Reason | None] = {}
+        self._runs: dict[tuple[int, str, int], tuple[int, int] | None] = {}
 
     def _days(self, selected: list[int], zone_name: str) -> list[int]:
         """Local days (ordinals, in ``zone_name``) of the selected contacts."""
@@ -870,12 +874,10 @@ class _CounterState:
             ordinals = self._ordinals[zone_name] = [c.at.astimezone(tz).toordinal() for c in self.contacts]
         return [ordinals[i] for i in selected]
 
-    def refusals(self, at: datetime, *, legal_only: bool, skip_legal: bool = False) -> list[Reason]:
-        """Reasons the counters refuse a contact at ``at``."""
-        out: list[Reason] = []
-        if not self.live:
-            return out
+    def _found(self, at: datetime, legal_only: bool, skip_legal: bool) -> Iterator[tuple[_Counter, tuple[int, int]]]:
+        """Each counter that refuses a contact at ``at``, with the run of days that makes it."""
         days: dict[str, int] = {}
+        runs = self._runs
         for index, counter, selected, zones in self.live:
             if legal_only and not counter.legal:
                 continue
@@ -886,31 +888,39 @@ class _CounterState:
                 if day is None:
                     day = days[zone_name] = at.astimezone(zone(zone_name)).toordinal()
                 key = (index, zone_name, day)
-                if key in self._refused:
-                    reason = self._refused[key]
+                if key in runs:
+                    run = runs[key]
                 else:
-                    message = self._refuse(counter, self._days(selected, zone_name), day)
-                    reason = Reason(counter.reason_code, counter.rule, counter.citation, message) if message else None
-                    self._refused[key] = reason
-                if reason is not None:
-                    out.append(reason)
+                    run = runs[key] = self._refusing_run(counter, self._days(selected, zone_name), day)
+                if run is not None:
+                    yield counter, run
                     break
-        return out
+
+    def refusals(self, at: datetime, *, legal_only: bool, skip_legal: bool = False) -> list[Reason]:
+        """Reasons the counters refuse a contact at ``at``."""
+        if not self.live:
+            return []
+        return [
+            Reason(counter.reason_code, counter.rule, counter.citation, self._message(counter, run))
+            for counter, run in self._found(at, legal_only, skip_legal)
+        ]
+
+    def refuses(self, at: datetime) -> bool:
+        """True when a counter refuses a contact at ``at`` (no reasons written: the search
+        for the earliest moment asks this for many moments)."""
+        return bool(self.live) and any(True for _ in self._found(at, False, False))
 
     @staticmethod
-    def _refuse(counter: _Counter, days: list[int], day: int) -> str:
-        """Why ``counter`` refuses a contact on local day ``day`` (ordinals), or ''."""
+    def _refusing_run(counter: _Counter, days: list[int], day: int) -> tuple[int, int] | None:
+        """Why ``counter`` refuses a contact on local day ``day`` (ordinals): the first day and
+        the number of counted contacts of the run that is full — for the after-conversation
+        rule the conversation's day and 1 — or None when it allows the contact."""
         n = counter.per_days
         if counter.kind == "after":
             hit = max((d for d in days if d <= day < d + n), default=None)
-            if hit is None:
-                return ""
-            return (
-                f"a telephone conversation on {date.fromordinal(hit)} (day 1 of {n}) "
-                f"blocks calls until {date.fromordinal(hit + n)}"
-            )
+            return None if hit is None else (hit, 1)
         if len(days) < counter.max:  # fewer counted contacts in all than the cap allows
-            return ""
+            return None
         # counts[i] = contacts on day (day - n + 1 + i); every run of n days holding `day`
         # is a slice counts[k : k + n], k = 0 … n - 1.
         low = day - n + 1
@@ -924,7 +934,19 @@ class _CounterState:
             if k:
                 window += counts[k + n - 1] - counts[k - 1]
             if window >= counter.max:
-                start, end = date.fromordinal(low + k), date.fromordinal(low + k + n - 1)
-                span = f"{start}" if n == 1 else f"{start}–{end}"
-                return f"{window} counted contact(s) already in {span}; at most {counter.max} in {n} day(s)"
-        return ""
+                return low + k, window
+        return None
+
+    @staticmethod
+    def _message(counter: _Counter, run: tuple[int, int]) -> str:
+        """The refusal of :meth:`_refusing_run` in words."""
+        n = counter.per_days
+        first, count = run
+        if counter.kind == "after":
+            return (
+                f"a telephone conversation on {date.fromordinal(first)} (day 1 of {n}) "
+                f"blocks calls until {date.fromordinal(first + n)}"
+            )
+        start, end = date.fromordinal(first), date.fromordinal(first + n - 1)
+        span = f"{start}" if n == 1 else f"{start}–{end}"
+        return f"{count} counted contact(s) already in {span}; at most {counter.max} in {n} day(s)"
