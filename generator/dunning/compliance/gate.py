@@ -128,12 +128,13 @@ def _request(line: bytes | str) -> dict[str, Any]:
         raise BadRequest(f"not valid JSON (column {exc.colno})") from None
     if not isinstance(request, dict):
         raise BadRequest("a request must be a JSON object")
-    unknown = sorted(k for k in request if k not in REQUEST_KEYS)
-    if unknown:
+    if not _REQUEST_KEY_SET.issuperset(request):
+        unknown = sorted(k for k in request if k not in REQUEST_KEYS)
         raise BadRequest(f"unknown key(s) {', '.join(unknown)}; a request has {', '.join(REQUEST_KEYS)}")
     return request
 
 
+_REQUEST_KEY_SET = frozenset(REQUEST_KEYS)
 _OUT_OF_RANGE = f"outside the years {YEARS[0]}–{YEARS[1]} the engine can search"
 _CONTACT_KEYS = frozenset(("account_id", "at", "channel", "outcome", "debt_id", "phone"))
 _CHANNELS = frozenset(HISTORY_CHANNELS)
@@ -164,7 +165,7 @@ def _contact_fast(item: dict[str, Any], account_id: str) -> Contact | None:
         at = datetime.fromisoformat(at_text)
     except ValueError:
         return None
-    if at.utcoffset() is None:
+    if at.tzinfo is None:  # fromisoformat gives a fixed offset or none at all
         return None
     return Contact(owner, at, channel, outcome, debt, phone)
 
