@@ -160,6 +160,8 @@ class ContactEngine:
         self._windows: dict[tuple[Any, ...], tuple[Interval, ...]] = {}
         self._reasons: dict[tuple[Any, ...], Reason | None] = {}
         self._counters: dict[tuple[str, str], tuple[_Counter, ...]] = {}
+        # reasons that are the same words for every request that meets them (immutable, so shared)
+        self._said: dict[tuple[Any, ...], Reason] = {}
         # exclusions whose verdict can change from one day to the next (see _earliest)
         self._dated = tuple(e for e in policy.exclusions if _needs_date(e.when))
 
@@ -610,19 +612,24 @@ class ContactEngine:
         j = self.jurisdiction(account.jurisdiction)
         if layer == "law":
             out = []
-            for hours in j.hours:
+            for index, hours in enumerate(j.hours):
                 if not hours.rule.applies_to(channel):
                     continue
                 for zone_name in (hours.fixed_zone, *zones) if hours.fixed_zone else zones:
                     local = at.astimezone(zone(zone_name))
                     if not (hours.start <= local.time() < hours.end):
-                        out.append(
-                            _law_reason(
-                                hours.rule,
-                                f"{local:%H:%M} in {zone_name} is outside the legal hours "
-                                f"{hours.start:%H:%M}–{_clock_text(hours.end)}",
+                        key: tuple[Any, ...] = (j.code, index, zone_name, local.hour, local.minute)
+                        reason = self._said.get(key)
+                        if reason is None:
+                            reason = self._say(
+                                key,
+                                _law_reason(
+                                    hours.rule,
+                                    f"{local:%H:%M} in {zone_name} is outside the legal hours "
+                                    f"{hours.start:%H:%M}–{_clock_text(hours.end)}",
+                                ),
                             )
-                        )
+                        out.append(reason)
                         break
             applicable = [h.rule for h in j.hours if h.rule.applies_to(channel)]
             if not out and applicable:  # DST edge: judged by the stricter interval, not the wall clock
@@ -635,15 +642,29 @@ class ContactEngine:
             if blocked is not None:
                 return [blocked]
         if j.timetable is not None:
-            return [
-                Reason(
-                    f"timetable/{j.timetable.id}",
-                    j.timetable.id,
-                    str(j.timetable.hours[channel].source) if channel in j.timetable.hours else str(j.timetable.source),
-                    f"outside the policy's {channel} window for this day",
+            key = (j.code, channel)
+            reason = self._said.get(key)
+            if reason is None:
+                reason = self._say(
+                    key,
+                    Reason(
+                        f"timetable/{j.timetable.id}",
+                        j.timetable.id,
+                        str(j.timetable.hours[channel].source)
+                        if channel in j.timetable.hours
+                        else str(j.timetable.source),
+                        f"outside the policy's {channel} window for this day",
+                    ),
                 )
-            ]
+            return [reason]
         return []
+
+    def _say(self, key: tuple[Any, ...], reason: Reason) -> Reason:
+        """Keep ``reason`` for every later request that meets the same rule the same way."""
+        if len(self._said) > _CACHE_LIMIT:
+            self._said.clear()
+        self._said[key] = reason
+        return reason
 
     def _earliest(
         self,
