@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from dunning.accounts.model import Account, Contact
@@ -568,14 +568,14 @@ class ContactEngine:
         policy_reasons = [s.reason for s in stops if not s.legal]
         if not legal_stops:
             legal_reasons.extend(self._time_reasons(account, channel, at, as_of, instant, zones, layer="law"))
-            legal_reasons.extend(counters.refusals(at, legal_only=True))
+            legal_reasons.extend(counters.refusals(at, as_of.toordinal(), legal_only=True))
         if not stops:
             policy_reasons.extend(
                 r
                 for r in self._time_reasons(account, channel, at, as_of, instant, zones, layer="policy")
                 if r not in legal_reasons
             )
-            policy_reasons.extend(counters.refusals(at, legal_only=False, skip_legal=True))
+            policy_reasons.extend(counters.refusals(at, as_of.toordinal(), legal_only=False, skip_legal=True))
 
         legal_verdict: VerdictKind = "suppress" if legal_stops else ("reschedule" if legal_reasons else "allow")
         reasons = tuple(legal_reasons + policy_reasons)
@@ -707,9 +707,10 @@ class ContactEngine:
             for start, end in intervals:
                 if end <= instant:
                     continue
-                moment = datetime.fromtimestamp(max(start, instant), tz)
-                if not counters.refuses(moment):
-                    return moment
+                # every interval lies in the primary zone's local day `day`
+                moment = max(start, instant)
+                if not counters.refuses(moment, day.toordinal()):
+                    return datetime.fromtimestamp(moment, tz)
                 break  # caps count whole calendar days: the rest of the day is refused too
         return None
 
@@ -895,9 +896,13 @@ class _CounterState:
             ordinals = self._ordinals[zone_name] = [c.at.astimezone(tz).toordinal() for c in self.contacts]
         return [ordinals[i] for i in selected]
 
-    def _found(self, at: datetime, legal_only: bool, skip_legal: bool) -> Iterator[tuple[_Counter, tuple[int, int]]]:
-        """Each counter that refuses a contact at ``at``, with the run of days that makes it."""
-        days: dict[str, int] = {}
+    def _found(
+        self, at: datetime | int, day: int, legal_only: bool, skip_legal: bool
+    ) -> Iterator[tuple[_Counter, tuple[int, int]]]:
+        """Each counter that refuses a contact at ``at`` (a moment or its epoch second), with
+        the run of days that makes it. ``day`` is the moment's local day (ordinal) in the
+        primary zone, which the caller knows: only other zones need a conversion."""
+        days = {self.zones[0]: day}
         runs = self._runs
         for index, counter, selected, zones in self.live:
             if legal_only and not counter.legal:
@@ -905,31 +910,33 @@ class _CounterState:
             if skip_legal and counter.legal:
                 continue
             for zone_name in zones:
-                day = days.get(zone_name)
-                if day is None:
-                    day = days[zone_name] = at.astimezone(zone(zone_name)).toordinal()
-                key = (index, zone_name, day)
+                local = days.get(zone_name)
+                if local is None:
+                    moment = at if isinstance(at, datetime) else datetime.fromtimestamp(at, UTC)
+                    local = days[zone_name] = moment.astimezone(zone(zone_name)).toordinal()
+                key = (index, zone_name, local)
                 if key in runs:
                     run = runs[key]
                 else:
-                    run = runs[key] = self._refusing_run(counter, self._days(selected, zone_name), day)
+                    run = runs[key] = self._refusing_run(counter, self._days(selected, zone_name), local)
                 if run is not None:
                     yield counter, run
                     break
 
-    def refusals(self, at: datetime, *, legal_only: bool, skip_legal: bool = False) -> list[Reason]:
-        """Reasons the counters refuse a contact at ``at``."""
+    def refusals(self, at: datetime, day: int, *, legal_only: bool, skip_legal: bool = False) -> list[Reason]:
+        """Reasons the counters refuse a contact at ``at`` (local day ``day`` in the primary zone)."""
         if not self.live:
             return []
         return [
             Reason(counter.reason_code, counter.rule, counter.citation, self._message(counter, run))
-            for counter, run in self._found(at, legal_only, skip_legal)
+            for counter, run in self._found(at, day, legal_only, skip_legal)
         ]
 
-    def refuses(self, at: datetime) -> bool:
-        """True when a counter refuses a contact at ``at`` (no reasons written: the search
-        for the earliest moment asks this for many moments)."""
-        return bool(self.live) and any(True for _ in self._found(at, False, False))
+    def refuses(self, instant: int, day: int) -> bool:
+        """True when a counter refuses a contact at epoch second ``instant`` (local day ``day``
+        in the primary zone); no reasons are written: the search for the earliest moment
+        asks this for many moments."""
+        return bool(self.live) and any(True for _ in self._found(instant, day, False, False))
 
     @staticmethod
     def _refusing_run(counter: _Counter, days: list[int], day: int) -> tuple[int, int] | None:
