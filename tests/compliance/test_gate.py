@@ -215,3 +215,27 @@ def test_parallel_workers_answer_in_input_order(tmp_path: Path) -> None:
     serial = list(answer_batches(gate, lines))
     assert list(answer_parallel(gate, lines, 2, size=3)) == serial
     assert serial[4] == b'{"verdict":"error","message":"line 5: not valid JSON (column 1)"}'
+
+
+def test_the_gate_builds_the_same_contact_as_the_dataclass() -> None:
+    import dataclasses
+    from datetime import datetime
+
+    from dunning.accounts.model import Contact
+    from dunning.compliance.gate import _new_contact
+
+    at = datetime.fromisoformat("2026-11-02T10:00:00-05:00")
+    values = ("A-1", at, "call", "busy", "D-2", "+12125550100")
+    built = _new_contact(*values)
+    assert built == Contact(*values)
+    assert dataclasses.astuple(built) == values
+    # a field added to Contact (or a __post_init__) must be added to the gate's builder too
+    assert [f.name for f in dataclasses.fields(Contact)] == [
+        "account_id",
+        "at",
+        "channel",
+        "outcome",
+        "debt_id",
+        "phone",
+    ]
+    assert not hasattr(Contact, "__post_init__")
