@@ -52,8 +52,6 @@ BOM = "\ufeff"
 REPLACEMENT = "\ufffd"  # what a lossy UTF-8 decoder puts where bytes were invalid
 TRUE_WORDS = frozenset({"true", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "0", "no", ""})  # empty is false
-# the usual spellings, looked up before any lower-casing
-_FLAG_TRUTH = {w: word in TRUE_WORDS for word in TRUE_WORDS | FALSE_WORDS for w in (word, word.upper(), word.title())}
 AMOUNT_COLUMNS = ("overdue_amount", "principal", "promise_amount")
 DATE_COLUMNS = ("due_date", "last_payment_date", "promise_to_pay_date")
 KNOWN_COLUMNS = frozenset((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *FLAG_COLUMNS))
@@ -205,6 +203,7 @@ def msg_locale(value: str) -> str:
 
 
 # ---------------------------------------------------------------- checks
+@lru_cache(maxsize=8192)  # a portfolio has a few thousand distinct dates, not one per row
 def parse_date(value: str) -> date | None:
     """An ISO ``YYYY-MM-DD`` date, None when it is not one."""
     if not DATE_RE.match(value):
@@ -300,19 +299,16 @@ def parse_record(
         value = get(column)
         if not value:
             continue  # absent or empty: false
-        truth = _FLAG_TRUTH.get(value)
-        if truth is None:
-            raw = value.lower()
-            if raw not in TRUE_WORDS and raw not in FALSE_WORDS:
-                return reject("R010", msg_flag(column, value))
-            truth = raw in TRUE_WORDS
-        if truth:
+        raw = value.lower()
+        if raw in TRUE_WORDS:
             flags.append(column)
+        elif raw not in FALSE_WORDS:
+            return reject("R010", msg_flag(column, value))
     locale = get("locale", "")
     if locale and not LOCALE_RE.match(locale):
         return reject("R014", msg_locale(locale))
-    others = row.keys() - KNOWN_COLUMNS  # usually none: one set operation instead of a loop
-    extra = {k: row[k] for k in sorted(others) if k} if others else {}
+    # usually every column is a known one: one set test instead of a loop over the row
+    extra = {} if KNOWN_COLUMNS.issuperset(row) else {k: row[k] for k in sorted(row) if k not in KNOWN_COLUMNS and k}
     due_date = dates["due_date"]  # required, checked above
     overdue = amounts["overdue_amount"]
     return Account(
