@@ -105,18 +105,19 @@ class Gate:
         if not isinstance(raw, list):
             raise BadRequest(f"`{key}` must be a list of contact events")
         out = []
+        owner = account.account_id
         for i, item in enumerate(raw):
             if not isinstance(item, dict):
                 raise BadRequest(f"{key}[{i}] must be an object")
-            contact = _contact_fast(item, account.account_id)
+            contact = _contact_fast(item, owner)
             if contact is None:
-                row = item if item.get("account_id") else {**item, "account_id": account.account_id}
+                row = item if item.get("account_id") else {**item, "account_id": owner}
                 try:
                     contact = parse_contact(row, f"{key}[{i}]")
                 except UserError as exc:
                     raise BadRequest(exc.message) from None
-            if not YEARS[0] <= contact.at.year <= YEARS[1]:
-                raise BadRequest(f"{key}[{i}]: at {contact.at.isoformat()} is {_OUT_OF_RANGE}")
+                if not YEARS[0] <= contact.at.year <= YEARS[1]:
+                    raise BadRequest(f"{key}[{i}]: at {contact.at.isoformat()} is {_OUT_OF_RANGE}")
             out.append(contact)
         return tuple(out)
 
@@ -143,12 +144,16 @@ _OUTCOMES = frozenset(OUTCOMES)
 
 def _contact_fast(item: dict[str, Any], account_id: str) -> Contact | None:
     """A well-formed history event without the general reader's text clean-up; None when the
-    event needs :func:`parse_contact` (which gives the exact message for a bad one)."""
+    event needs :func:`parse_contact` (which gives the exact message for a bad one, or whose
+    result the caller refuses: a year out of range)."""
     at_text, channel, outcome = item.get("at"), item.get("channel"), item.get("outcome")
-    # strings first: a list or an object is unhashable, and asking a set about it raises
-    if not (type(at_text) is str and type(channel) is str and type(outcome) is str):
+    try:
+        if channel not in _CHANNELS or outcome not in _OUTCOMES:
+            return None
+        at = datetime.fromisoformat(at_text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # not a string (a list is not even hashable), not a time
         return None
-    if channel not in _CHANNELS or outcome not in _OUTCOMES:
+    if at.tzinfo is None or not YEARS[0] <= at.year <= YEARS[1]:  # fromisoformat: fixed offset or none
         return None
     if len(item) == 3:  # the usual event: exactly at, channel and outcome
         debt = phone = ""
@@ -161,31 +166,22 @@ def _contact_fast(item: dict[str, Any], account_id: str) -> Contact | None:
             return None
         if debt != debt.strip() or phone != phone.strip() or owner != owner.strip():
             return None
-    try:
-        at = datetime.fromisoformat(at_text)
-    except ValueError:
-        return None
-    if at.tzinfo is None:  # fromisoformat gives a fixed offset or none at all
-        return None
-    return _new_contact(owner, at, channel, outcome, debt, phone)
-
-
-# A frozen dataclass's __init__ writes every field through object.__setattr__; a request
-# brings a dozen events, so the gate fills Contact's slots through their descriptors: the
-# same object (a test compares them) at a third of the cost. Contact has no __post_init__.
-_SLOTS = [getattr(Contact, name).__set__ for name in ("account_id", "at", "channel", "outcome", "debt_id", "phone")]
-_set_account_id, _set_at, _set_channel, _set_outcome, _set_debt_id, _set_phone = _SLOTS
-
-
-def _new_contact(account_id: str, at: datetime, channel: str, outcome: str, debt_id: str, phone: str) -> Contact:
-    contact = object.__new__(Contact)
-    _set_account_id(contact, account_id)
+    # A frozen dataclass's __init__ writes every field through object.__setattr__; a request
+    # brings a dozen events, so the gate fills Contact's slots through their descriptors: the
+    # same object (a test compares them) at a third of the cost. Contact has no __post_init__.
+    contact: Contact = _new(Contact)
+    _set_account_id(contact, owner)
     _set_at(contact, at)
     _set_channel(contact, channel)
     _set_outcome(contact, outcome)
-    _set_debt_id(contact, debt_id)
+    _set_debt_id(contact, debt)
     _set_phone(contact, phone)
     return contact
+
+
+_new = object.__new__
+_SLOTS = [getattr(Contact, name).__set__ for name in ("account_id", "at", "channel", "outcome", "debt_id", "phone")]
+_set_account_id, _set_at, _set_channel, _set_outcome, _set_debt_id, _set_phone = _SLOTS
 
 
 def _moment(raw: Any) -> datetime:
