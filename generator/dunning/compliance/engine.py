@@ -949,6 +949,9 @@ class _CounterState:
             return None if hit is None else (hit, 1)
         if len(days) < counter.max:  # fewer counted contacts in all than the cap allows
             return None
+        if n == 1:  # a daily cap: the one run is the day itself
+            count = days.count(day)
+            return (day, count) if count >= counter.max else None
         # counts[i] = contacts on day (day - n + 1 + i); every run of n days holding `day`
         # is a slice counts[k : k + n], k = 0 … n - 1.
         low = day - n + 1
