@@ -897,11 +897,13 @@ class _CounterState:
         return [ordinals[i] for i in selected]
 
     def _found(
-        self, at: datetime | int, day: int, legal_only: bool, skip_legal: bool
-    ) -> Iterator[tuple[_Counter, tuple[int, int]]]:
+        self, at: datetime | int, day: int, legal_only: bool, skip_legal: bool, first: bool = False
+    ) -> list[tuple[_Counter, tuple[int, int]]]:
         """Each counter that refuses a contact at ``at`` (a moment or its epoch second), with
-        the run of days that makes it. ``day`` is the moment's local day (ordinal) in the
-        primary zone, which the caller knows: only other zones need a conversion."""
+        the run of days that makes it (only the first with ``first``). ``day`` is the moment's
+        local day (ordinal) in the primary zone, which the caller knows: only other zones
+        need a conversion."""
+        found = []
         days = {self.zones[0]: day}
         runs = self._runs
         for index, counter, selected, zones in self.live:
@@ -920,8 +922,11 @@ class _CounterState:
                 else:
                     run = runs[key] = self._refusing_run(counter, self._days(selected, zone_name), local)
                 if run is not None:
-                    yield counter, run
+                    found.append((counter, run))
+                    if first:
+                        return found
                     break
+        return found
 
     def refusals(self, at: datetime, day: int, *, legal_only: bool, skip_legal: bool = False) -> list[Reason]:
         """Reasons the counters refuse a contact at ``at`` (local day ``day`` in the primary zone)."""
@@ -936,7 +941,7 @@ class _CounterState:
         """True when a counter refuses a contact at epoch second ``instant`` (local day ``day``
         in the primary zone); no reasons are written: the search for the earliest moment
         asks this for many moments."""
-        return bool(self.live) and any(True for _ in self._found(instant, day, False, False))
+        return bool(self.live) and bool(self._found(instant, day, False, False, first=True))
 
     @staticmethod
     def _refusing_run(counter: _Counter, days: list[int], day: int) -> tuple[int, int] | None:
