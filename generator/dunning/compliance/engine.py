@@ -556,26 +556,25 @@ class ContactEngine:
         j = self.jurisdiction(account.jurisdiction)
         as_of = _local_date(at, zones[0])
         instant = int(at.timestamp())
-        stops = [
-            s for s in self.stops(account, as_of=as_of, tier_id=tier_id, history=history) if s.blocks(channel, purpose)
-        ]
+        found = self.stops(account, as_of=as_of, tier_id=tier_id, history=history)
+        # most requests meet no stop at all: no list is built for them
+        stops = [s for s in found if s.blocks(channel, purpose)] if found else []
         if content is not None:
             stops.extend(_missing_disclosures(j, channel, content, purpose))
-        legal_stops = [s for s in stops if s.legal]
+        legal_stops = [s for s in stops if s.legal] if stops else stops
         counters = _CounterState(self, account, channel, history, planned, debt_id, zones, j)
 
-        legal_reasons = [s.reason for s in legal_stops]
-        policy_reasons = [s.reason for s in stops if not s.legal]
+        legal_reasons = [s.reason for s in legal_stops] if legal_stops else []
+        policy_reasons = [s.reason for s in stops if not s.legal] if stops else []
+        day = as_of.toordinal()
         if not legal_stops:
             legal_reasons.extend(self._time_reasons(account, channel, at, as_of, instant, zones, layer="law"))
-            legal_reasons.extend(counters.refusals(at, as_of.toordinal(), legal_only=True))
+            legal_reasons.extend(counters.refusals(at, day, legal_only=True))
         if not stops:
-            policy_reasons.extend(
-                r
-                for r in self._time_reasons(account, channel, at, as_of, instant, zones, layer="policy")
-                if r not in legal_reasons
-            )
-            policy_reasons.extend(counters.refusals(at, as_of.toordinal(), legal_only=False, skip_legal=True))
+            policy = self._time_reasons(account, channel, at, as_of, instant, zones, layer="policy")
+            if policy:
+                policy_reasons.extend(r for r in policy if r not in legal_reasons)
+            policy_reasons.extend(counters.refusals(at, day, legal_only=False, skip_legal=True))
 
         legal_verdict: VerdictKind = "suppress" if legal_stops else ("reschedule" if legal_reasons else "allow")
         reasons = tuple(legal_reasons + policy_reasons)
