@@ -109,6 +109,49 @@ def test_malformed_lines_are_answered_and_the_stream_goes_on(tmp_path: Path) -> 
     ]
 
 
+def test_events_with_a_list_or_object_for_a_word_are_answered_not_crashed(tmp_path: Path) -> None:
+    # the fast path asked a set whether it held the list and raised TypeError: the whole
+    # stream stopped with a traceback
+    event = {"at": "2026-11-02T10:00:00-05:00", "channel": "call", "outcome": "busy"}
+    answers = run(
+        [
+            request(history=[{**event, "channel": ["call"]}]),
+            request(planned=[event, {**event, "outcome": {"said": "hello"}}]),
+            request(),
+        ],
+        tmp_path,
+    )
+    assert answers[:2] == [
+        {"verdict": "error", "message": "line 1: history[0]: unknown channel \"['call']\""},
+        {"verdict": "error", "message": "line 2: planned[1]: unknown outcome \"{'said': 'hello'}\""},
+    ]
+    assert answers[2]["verdict"] == "allow"
+
+
+def test_moments_at_the_ends_of_the_calendar_are_answered_not_crashed(tmp_path: Path) -> None:
+    # converting them into the debtor's zone or searching 60 days ahead left Python's
+    # date range (OverflowError): the whole stream stopped with a traceback
+    event = {"channel": "call", "outcome": "busy"}
+    answers = run(
+        [
+            request(at="0001-01-01T00:00:00+01:00"),
+            request(at="9999-12-31T23:59:59-12:00"),
+            request(history=[{**event, "at": "9999-12-30T12:00:00-05:00"}]),
+            request(planned=[{**event, "at": " 0001-01-01T10:00:00+14:00"}]),
+            request(at="0002-01-01T00:00:00+14:00", history=[{**event, "at": "9998-12-31T23:59:59-12:00"}]),
+        ],
+        tmp_path,
+    )
+    beyond = "is outside the years 2–9998 the engine can search"
+    assert [a["verdict"] for a in answers] == ["error"] * 4 + ["reschedule"]
+    assert [a["message"] for a in answers[:4]] == [
+        f"line 1: `at` '0001-01-01T00:00:00+01:00' {beyond}",
+        f"line 2: `at` '9999-12-31T23:59:59-12:00' {beyond}",
+        f"line 3: history[0]: at 9999-12-30T12:00:00-05:00 {beyond}",
+        f"line 4: planned[0]: at 0001-01-01T10:00:00+14:00 {beyond}",
+    ]
+
+
 def test_stdin_and_stops(tmp_path: Path) -> None:
     bankrupt = {**ACCOUNT, "bankruptcy": "yes"}
     lines = request(account=bankrupt, channel="letter", at="2026-11-03T10:00:00-05:00") + "\n"
@@ -168,6 +211,32 @@ def test_parallel_workers_answer_in_input_order(tmp_path: Path) -> None:
         for hour in range(5, 23)
     ]
     lines.insert(4, b"oops")
-    serial = list(answer_batches(Gate(require_policy(REPO)), lines))
-    assert list(answer_parallel(str(REPO), lines, 2, size=3)) == serial
+    gate = Gate(require_policy(REPO))
+    serial = list(answer_batches(gate, lines))
+    assert list(answer_parallel(gate, lines, 2, size=3)) == serial
     assert serial[4] == b'{"verdict":"error","message":"line 5: not valid JSON (column 1)"}'
+
+
+def test_the_gate_builds_the_same_contact_as_the_dataclass() -> None:
+    import dataclasses
+    from datetime import datetime
+
+    from dunning.accounts.model import Contact
+    from dunning.compliance.gate import _contact_fast
+
+    at = "2026-11-02T10:00:00-05:00"
+    event = {"at": at, "channel": "call", "outcome": "busy", "debt_id": "D-2", "phone": "+12125550100"}
+    values = ("A-1", datetime.fromisoformat(at), "call", "busy", "D-2", "+12125550100")
+    built = _contact_fast(event, "A-1")
+    assert built == Contact(*values)
+    assert built is not None and dataclasses.astuple(built) == values
+    # a field added to Contact (or a __post_init__) must be added to the gate's builder too
+    assert [f.name for f in dataclasses.fields(Contact)] == [
+        "account_id",
+        "at",
+        "channel",
+        "outcome",
+        "debt_id",
+        "phone",
+    ]
+    assert not hasattr(Contact, "__post_init__")

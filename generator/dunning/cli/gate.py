@@ -35,7 +35,6 @@ def gate_command(requests: str, path: Path, jobs: int) -> None:
     stream goes on. Exit 0 once every line is answered, 1 when the policy has errors, 2 when
     REQUESTS cannot be read."""
     from dunning.compliance.gate import Gate, answer_batches, answer_lines, answer_parallel
-    from dunning.load.repository import find_root
     from dunning.policy import require_policy
 
     gate = Gate(require_policy(path))
@@ -52,7 +51,7 @@ def gate_command(requests: str, path: Path, jobs: int) -> None:
     except OSError as exc:
         raise UserError(f"cannot read {requests}: {exc.strerror}", "pass a JSON Lines file, or - for stdin") from exc
     with handle:
-        answers = answer_parallel(str(find_root(path)), handle, jobs) if jobs > 1 else answer_batches(gate, handle)
+        answers = answer_parallel(gate, handle, jobs) if jobs > 1 else answer_batches(gate, handle)
         for answer in answers:
             out.write(answer + b"\n")
     out.flush()

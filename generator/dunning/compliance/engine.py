@@ -19,9 +19,9 @@ pack fixes one (China: Asia/Shanghai). A planned contact counts like a placed on
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from dunning.accounts.model import Account, Contact
@@ -38,7 +38,7 @@ from dunning.compliance.windows import (
     local_interval,
     normalize,
 )
-from dunning.policy.model import ExclusionEffect, FrequencyCap, Policy, Timetable
+from dunning.policy.model import Condition, Exclusion, ExclusionEffect, FrequencyCap, Policy, Timetable
 
 VerdictKind = Literal["allow", "suppress", "reschedule"]
 StopEffect = Literal["exclude", "pause", "suppress"]
@@ -160,6 +160,10 @@ class ContactEngine:
         self._windows: dict[tuple[Any, ...], tuple[Interval, ...]] = {}
         self._reasons: dict[tuple[Any, ...], Reason | None] = {}
         self._counters: dict[tuple[str, str], tuple[_Counter, ...]] = {}
+        # reasons that are the same words for every request that meets them (immutable, so shared)
+        self._said: dict[tuple[Any, ...], Reason] = {}
+        # exclusions whose verdict can change from one day to the next (see _earliest)
+        self._dated = tuple(e for e in policy.exclusions if _needs_date(e.when))
 
     # ------------------------------------------------------------------ jurisdictions
     def jurisdiction(self, code: str) -> _Jurisdiction:
@@ -332,20 +336,23 @@ class ContactEngine:
                         False,
                     )
                 )
+        found.extend(self._exclusion_stops(account, self.policy.exclusions, as_of, tier_id, history))
+        return tuple(found)
+
+    def _exclusion_stops(
+        self,
+        account: Account,
+        exclusions: Iterable[Exclusion],
+        as_of: date | None,
+        tier_id: str | None,
+        history: Sequence[Contact],
+    ) -> Iterator[Stop]:
+        """The stops of those ``exclusions`` that hold for the account (see :meth:`stops`)."""
         tier_known = tier_id is not None
-        for exclusion in self.policy.exclusions:
+        for exclusion in exclusions:
             when = exclusion.when
-            # cheap parts first: most exclusions hinge on a flag or a segment
-            if (when.flags and not account.flags.issuperset(when.flags)) or (
-                when.segments and account.segment not in when.segments
-            ):
+            if not _may_hold(when, account):
                 continue
-            if when.max_overdue or when.min_overdue:
-                high, low = when.max_overdue.get(account.currency), when.min_overdue.get(account.currency)
-                if (high is not None and account.overdue_amount > high) or (
-                    low is not None and account.overdue_amount < low
-                ):
-                    continue
             if as_of is None and _needs_date(when):
                 continue
             if when.tiers and not tier_known and as_of is not None:
@@ -362,15 +369,12 @@ class ContactEngine:
             if ok:
                 effect = _EXCLUSION_EFFECTS[exclusion.effect]
                 channels = exclusion.channels if exclusion.effect is ExclusionEffect.SUPPRESS else ()
-                found.append(
-                    Stop(
-                        effect,
-                        channels,
-                        Reason(exclusion.code, exclusion.id, str(exclusion.source), exclusion.reason),
-                        False,
-                    )
+                yield Stop(
+                    effect,
+                    channels,
+                    Reason(exclusion.code, exclusion.id, str(exclusion.source), exclusion.reason),
+                    False,
                 )
-        return tuple(found)
 
     # ------------------------------------------------------------------ windows
     def windows(self, account: Account, channel: str, day: date) -> tuple[tuple[datetime, datetime], ...]:
@@ -551,24 +555,26 @@ class ContactEngine:
         zones = self.timezones(account)
         j = self.jurisdiction(account.jurisdiction)
         as_of = _local_date(at, zones[0])
-        stops = [
-            s for s in self.stops(account, as_of=as_of, tier_id=tier_id, history=history) if s.blocks(channel, purpose)
-        ]
+        instant = int(at.timestamp())
+        found = self.stops(account, as_of=as_of, tier_id=tier_id, history=history)
+        # most requests meet no stop at all: no list is built for them
+        stops = [s for s in found if s.blocks(channel, purpose)] if found else []
         if content is not None:
             stops.extend(_missing_disclosures(j, channel, content, purpose))
-        legal_stops = [s for s in stops if s.legal]
+        legal_stops = [s for s in stops if s.legal] if stops else stops
         counters = _CounterState(self, account, channel, history, planned, debt_id, zones, j)
 
-        legal_reasons = [s.reason for s in legal_stops]
-        policy_reasons = [s.reason for s in stops if not s.legal]
+        legal_reasons = [s.reason for s in legal_stops] if legal_stops else []
+        policy_reasons = [s.reason for s in stops if not s.legal] if stops else []
+        day = as_of.toordinal()
         if not legal_stops:
-            legal_reasons.extend(self._time_reasons(account, channel, at, zones, layer="law"))
-            legal_reasons.extend(counters.refusals(at, legal_only=True))
+            legal_reasons.extend(self._time_reasons(account, channel, at, as_of, instant, zones, layer="law"))
+            legal_reasons.extend(counters.refusals(at, day, legal_only=True))
         if not stops:
-            policy_reasons.extend(
-                r for r in self._time_reasons(account, channel, at, zones, layer="policy") if r not in legal_reasons
-            )
-            policy_reasons.extend(counters.refusals(at, legal_only=False, skip_legal=True))
+            policy = self._time_reasons(account, channel, at, as_of, instant, zones, layer="policy")
+            if policy:
+                policy_reasons.extend(r for r in policy if r not in legal_reasons)
+            policy_reasons.extend(counters.refusals(at, day, legal_only=False, skip_legal=True))
 
         legal_verdict: VerdictKind = "suppress" if legal_stops else ("reschedule" if legal_reasons else "allow")
         reasons = tuple(legal_reasons + policy_reasons)
@@ -576,7 +582,7 @@ class ContactEngine:
             return Verdict("suppress", legal_verdict, None, reasons)
         if not reasons:
             return Verdict("allow", legal_verdict, None, ())
-        earliest = self._earliest(account, channel, at, zones, counters, history, tier_id, purpose)
+        earliest = self._earliest(account, channel, as_of, instant, zones, counters, history, tier_id, purpose)
         if earliest is None:
             horizon = Reason(
                 "horizon",
@@ -588,28 +594,41 @@ class ContactEngine:
         return Verdict("reschedule", legal_verdict, earliest, reasons)
 
     def _time_reasons(
-        self, account: Account, channel: str, at: datetime, zones: tuple[str, ...], *, layer: str
+        self,
+        account: Account,
+        channel: str,
+        at: datetime,
+        day: date,
+        instant: int,
+        zones: tuple[str, ...],
+        *,
+        layer: str,
     ) -> list[Reason]:
-        day = _local_date(at, zones[0])
-        instant = int(at.timestamp())
+        """Why the windows refuse ``at`` (``day`` its local date in the primary zone,
+        ``instant`` its epoch second) in one layer: the law's hours or the policy's."""
         if contains(self._intervals(zones, account.jurisdiction, channel, day, layer=layer), instant):
             return []
         j = self.jurisdiction(account.jurisdiction)
         if layer == "law":
             out = []
-            for hours in j.hours:
+            for index, hours in enumerate(j.hours):
                 if not hours.rule.applies_to(channel):
                     continue
                 for zone_name in (hours.fixed_zone, *zones) if hours.fixed_zone else zones:
                     local = at.astimezone(zone(zone_name))
                     if not (hours.start <= local.time() < hours.end):
-                        out.append(
-                            _law_reason(
-                                hours.rule,
-                                f"{local:%H:%M} in {zone_name} is outside the legal hours "
-                                f"{hours.start:%H:%M}–{_clock_text(hours.end)}",
+                        key: tuple[Any, ...] = (j.code, index, zone_name, local.hour, local.minute)
+                        reason = self._said.get(key)
+                        if reason is None:
+                            reason = self._say(
+                                key,
+                                _law_reason(
+                                    hours.rule,
+                                    f"{local:%H:%M} in {zone_name} is outside the legal hours "
+                                    f"{hours.start:%H:%M}–{_clock_text(hours.end)}",
+                                ),
                             )
-                        )
+                        out.append(reason)
                         break
             applicable = [h.rule for h in j.hours if h.rule.applies_to(channel)]
             if not out and applicable:  # DST edge: judged by the stricter interval, not the wall clock
@@ -622,37 +641,54 @@ class ContactEngine:
             if blocked is not None:
                 return [blocked]
         if j.timetable is not None:
-            return [
-                Reason(
-                    f"timetable/{j.timetable.id}",
-                    j.timetable.id,
-                    str(j.timetable.hours[channel].source) if channel in j.timetable.hours else str(j.timetable.source),
-                    f"outside the policy's {channel} window for this day",
+            key = (j.code, channel)
+            reason = self._said.get(key)
+            if reason is None:
+                reason = self._say(
+                    key,
+                    Reason(
+                        f"timetable/{j.timetable.id}",
+                        j.timetable.id,
+                        str(j.timetable.hours[channel].source)
+                        if channel in j.timetable.hours
+                        else str(j.timetable.source),
+                        f"outside the policy's {channel} window for this day",
+                    ),
                 )
-            ]
+            return [reason]
         return []
+
+    def _say(self, key: tuple[Any, ...], reason: Reason) -> Reason:
+        """Keep ``reason`` for every later request that meets the same rule the same way."""
+        if len(self._said) > _CACHE_LIMIT:
+            self._said.clear()
+        self._said[key] = reason
+        return reason
 
     def _earliest(
         self,
         account: Account,
         channel: str,
-        at: datetime,
+        first_day: date,
+        instant: int,
         zones: tuple[str, ...],
         counters: _CounterState,
         history: Sequence[Contact],
         tier_id: str | None,
         purpose: str | None,
     ) -> datetime | None:
-        """The first moment from ``at`` that :meth:`check` would allow (None within the bound).
+        """The first moment from ``instant`` (on local day ``first_day``) that :meth:`check`
+        would allow (None within the bound).
 
         Exclusions whose conditions depend on the date (a tier the account grows into, a
         promise that lapses) are evaluated again for every later day, so a moment that
         is only free of caps but falls on a day the account is excluded is never offered.
+        Only those need it: every other stop is the same on every day, and :meth:`check`
+        asks for the earliest moment only when none of them blocks. Their flag, segment
+        and balance parts do not change with the day either, so most accounts have none.
         """
         tz = zone(zones[0])
-        first_day = _local_date(at, zones[0])
-        instant = int(at.timestamp())
-        dated = any(_needs_date(e.when) for e in self.policy.exclusions)
+        dated = [e for e in self._dated if _may_hold(e.when, account)]
         for offset in range(SEARCH_DAYS + 1):
             day = first_day + timedelta(days=offset)
             intervals = self._intervals(zones, account.jurisdiction, channel, day, layer="both")
@@ -662,16 +698,18 @@ class ContactEngine:
                 dated
                 and offset
                 and any(
-                    s.blocks(channel, purpose) for s in self.stops(account, as_of=day, tier_id=tier_id, history=history)
+                    s.blocks(channel, purpose)
+                    for s in self._exclusion_stops(account, dated, as_of=day, tier_id=tier_id, history=history)
                 )
             ):
                 continue
             for start, end in intervals:
                 if end <= instant:
                     continue
-                moment = datetime.fromtimestamp(max(start, instant), tz)
-                if not counters.refusals(moment, legal_only=False):
-                    return moment
+                # every interval lies in the primary zone's local day `day`
+                moment = max(start, instant)
+                if not counters.refuses(moment, day.toordinal()):
+                    return datetime.fromtimestamp(moment, tz)
                 break  # caps count whole calendar days: the rest of the day is refused too
         return None
 
@@ -733,6 +771,20 @@ def _missing_disclosures(j: _Jurisdiction, channel: str, content: str, purpose: 
     return out
 
 
+def _may_hold(cond: Condition, account: Account) -> bool:
+    """False when a part of ``cond`` that does not depend on the date already fails:
+    flags, segments, balance bounds — the cheap parts, checked before any tier or history."""
+    if (cond.flags and not account.flags.issuperset(cond.flags)) or (
+        cond.segments and account.segment not in cond.segments
+    ):
+        return False
+    if cond.max_overdue or cond.min_overdue:
+        high, low = cond.max_overdue.get(account.currency), cond.min_overdue.get(account.currency)
+        if (high is not None and account.overdue_amount > high) or (low is not None and account.overdue_amount < low):
+            return False
+    return True
+
+
 def _needs_date(cond: Any) -> bool:
     return bool(
         cond.tiers
@@ -760,8 +812,57 @@ def _hours_intervals(hours: _Hours, zone_name: str, span: Interval) -> list[Inte
     return intersect(normalize(out), [span])
 
 
+def _counted(
+    counter: _Counter,
+    account: Account,
+    history: Sequence[Contact],
+    planned: Sequence[Contact],
+    debt: str,
+) -> list[int]:
+    """Positions (history first, then planned) of the contacts ``counter`` counts.
+
+    History counts by outcome (``counts``; None: all but failed and busy); planned
+    contacts always count, except as conversations. Per debt: a record's ``debt_id``
+    must match ``debt``, and a record without one counts against every debt of its account.
+    Per number: a record without a number counts against the account's number.
+    """
+    channels, counts, per = counter.channels, counter.counts, counter.per
+    any_debt = per != "debt" or bool(account.product and account.product in counter.one_debt_products)
+    found = []
+    groups = ((history, False),) if counter.kind == "after" else ((history, False), (planned, True))
+    position = 0
+    for contacts, is_planned in groups:
+        for c in contacts:
+            position += 1
+            if c.channel not in channels:
+                continue
+            if not is_planned:
+                if counts is None:
+                    if c.outcome in DEFAULT_CAP_OUTCOMES_EXCLUDED:
+                        continue
+                elif c.outcome not in counts:
+                    continue
+            if not any_debt:
+                if c.debt_id:
+                    if c.debt_id != debt:
+                        continue
+                elif c.account_id and c.account_id != account.account_id and c.account_id != debt:
+                    continue
+            elif per == "number" and (c.phone or account.phone) != account.phone:
+                continue
+            found.append(position - 1)
+    return found
+
+
 class _CounterState:
-    """Frequency counting for one check: which contacts each counter counts, by local day."""
+    """Frequency counting for one check.
+
+    Which contacts a counter counts does not depend on the time zone — only the calendar
+    day each falls on does — so each counter's selection is made once. A counter that
+    cannot refuse whatever the day (fewer counted contacts in all than its cap; no
+    conversation for the after-conversation rule) is dropped before any day is computed:
+    with no history and nothing planned only a cap of 0 is left.
+    """
 
     def __init__(
         self,
@@ -774,103 +875,87 @@ class _CounterState:
         zones: tuple[str, ...],
         j: _Jurisdiction,
     ) -> None:
-        self.account = account
         self.zones = zones
-        self.active = engine.counters_for(j, channel)
-        self.debt = debt_id or account.account_id
-        self.history = history
-        self.planned = planned
-        self._days: dict[tuple[int, str], list[int]] = {}
-        self._ordinals: dict[str, tuple[list[int], list[int]]] = {}
+        self.contacts = (*history, *planned)
+        self.live: list[tuple[int, _Counter, list[int], tuple[str, ...]]] = []
+        for index, counter in enumerate(engine.counters_for(j, channel)):
+            selected = _counted(counter, account, history, planned, debt_id or account.account_id)
+            can_refuse = bool(selected) if counter.kind == "after" else len(selected) >= counter.max
+            if can_refuse:
+                counter_zones = (counter.fixed_zone,) if counter.fixed_zone else zones
+                self.live.append((index, counter, selected, counter_zones))
+        self._ordinals: dict[str, list[int]] = {}
+        self._runs: dict[tuple[int, str, int], tuple[int, int] | None] = {}
 
-    def _local_ordinals(self, zone_name: str) -> tuple[list[int], list[int]]:
-        """Local calendar day (ordinal) of every history and planned contact in one zone."""
-        found = self._ordinals.get(zone_name)
-        if found is None:
+    def _days(self, selected: list[int], zone_name: str) -> list[int]:
+        """Local days (ordinals, in ``zone_name``) of the selected contacts."""
+        ordinals = self._ordinals.get(zone_name)
+        if ordinals is None:
             tz = zone(zone_name)
-            found = (
-                [c.at.astimezone(tz).toordinal() for c in self.history],
-                [c.at.astimezone(tz).toordinal() for c in self.planned],
-            )
-            self._ordinals[zone_name] = found
-        return found
+            ordinals = self._ordinals[zone_name] = [c.at.astimezone(tz).toordinal() for c in self.contacts]
+        return [ordinals[i] for i in selected]
 
-    def _dates(self, index: int, counter: _Counter, zone_name: str) -> list[int]:
-        """Local days (ordinals, in ``zone_name``) of the contacts ``counter`` counts.
-
-        History counts by outcome (``counts``; None: all but failed and busy); planned
-        contacts always count, except as conversations. Per debt: a record's ``debt_id``
-        must match, and a record without one counts against every debt of its account.
-        Per number: a record without a number counts against the account's number.
-        """
-        key = (index, zone_name)
-        found = self._days.get(key)
-        if found is not None:
-            return found
-        past, planned = self._local_ordinals(zone_name)
-        account = self.account
-        channels, counts, per = counter.channels, counter.counts, counter.per
-        after = counter.kind == "after"
-        any_debt = per != "debt" or bool(account.product and account.product in counter.one_debt_products)
+    def _found(
+        self, at: datetime | int, day: int, legal_only: bool, skip_legal: bool, first: bool = False
+    ) -> list[tuple[_Counter, tuple[int, int]]]:
+        """Each counter that refuses a contact at ``at`` (a moment or its epoch second), with
+        the run of days that makes it (only the first with ``first``). ``day`` is the moment's
+        local day (ordinal) in the primary zone, which the caller knows: only other zones
+        need a conversion."""
         found = []
-        for contacts, ordinals, is_planned in ((self.history, past, False), (self.planned, planned, True)):
-            if is_planned and after:
-                continue
-            for c, ordinal in zip(contacts, ordinals, strict=True):
-                if c.channel not in channels:
-                    continue
-                if not is_planned:
-                    if counts is None:
-                        if c.outcome in DEFAULT_CAP_OUTCOMES_EXCLUDED:
-                            continue
-                    elif c.outcome not in counts:
-                        continue
-                if not any_debt:
-                    if c.debt_id:
-                        if c.debt_id != self.debt:
-                            continue
-                    elif c.account_id and c.account_id != account.account_id and c.account_id != self.debt:
-                        continue
-                elif per == "number" and (c.phone or account.phone) != account.phone:
-                    continue
-                found.append(ordinal)
-        self._days[key] = found
-        return found
-
-    def refusals(self, at: datetime, *, legal_only: bool, skip_legal: bool = False) -> list[Reason]:
-        """Reasons the counters refuse a contact at ``at``."""
-        out = []
-        days: dict[str, int] = {}
-        for index, counter in enumerate(self.active):
+        days = {self.zones[0]: day}
+        runs = self._runs
+        for index, counter, selected, zones in self.live:
             if legal_only and not counter.legal:
                 continue
             if skip_legal and counter.legal:
                 continue
-            zones: Iterable[str] = (counter.fixed_zone,) if counter.fixed_zone else self.zones
             for zone_name in zones:
-                day = days.get(zone_name)
-                if day is None:
-                    day = days[zone_name] = at.astimezone(zone(zone_name)).toordinal()
-                message = self._refuse(counter, self._dates(index, counter, zone_name), day)
-                if message:
-                    out.append(Reason(counter.reason_code, counter.rule, counter.citation, message))
+                local = days.get(zone_name)
+                if local is None:
+                    moment = at if isinstance(at, datetime) else datetime.fromtimestamp(at, UTC)
+                    local = days[zone_name] = moment.astimezone(zone(zone_name)).toordinal()
+                key = (index, zone_name, local)
+                if key in runs:
+                    run = runs[key]
+                else:
+                    run = runs[key] = self._refusing_run(counter, self._days(selected, zone_name), local)
+                if run is not None:
+                    found.append((counter, run))
+                    if first:
+                        return found
                     break
-        return out
+        return found
+
+    def refusals(self, at: datetime, day: int, *, legal_only: bool, skip_legal: bool = False) -> list[Reason]:
+        """Reasons the counters refuse a contact at ``at`` (local day ``day`` in the primary zone)."""
+        if not self.live:
+            return []
+        return [
+            Reason(counter.reason_code, counter.rule, counter.citation, self._message(counter, run))
+            for counter, run in self._found(at, day, legal_only, skip_legal)
+        ]
+
+    def refuses(self, instant: int, day: int) -> bool:
+        """True when a counter refuses a contact at epoch second ``instant`` (local day ``day``
+        in the primary zone); no reasons are written: the search for the earliest moment
+        asks this for many moments."""
+        return bool(self.live) and bool(self._found(instant, day, False, False, first=True))
 
     @staticmethod
-    def _refuse(counter: _Counter, days: list[int], day: int) -> str:
-        """Why ``counter`` refuses a contact on local day ``day`` (ordinals), or ''."""
+    def _refusing_run(counter: _Counter, days: list[int], day: int) -> tuple[int, int] | None:
+        """Why ``counter`` refuses a contact on local day ``day`` (ordinals): the first day and
+        the number of counted contacts of the run that is full — for the after-conversation
+        rule the conversation's day and 1 — or None when it allows the contact."""
         n = counter.per_days
         if counter.kind == "after":
             hit = max((d for d in days if d <= day < d + n), default=None)
-            if hit is None:
-                return ""
-            return (
-                f"a telephone conversation on {date.fromordinal(hit)} (day 1 of {n}) "
-                f"blocks calls until {date.fromordinal(hit + n)}"
-            )
+            return None if hit is None else (hit, 1)
         if len(days) < counter.max:  # fewer counted contacts in all than the cap allows
-            return ""
+            return None
+        if n == 1:  # a daily cap: the one run is the day itself
+            count = days.count(day)
+            return (day, count) if count >= counter.max else None
         # counts[i] = contacts on day (day - n + 1 + i); every run of n days holding `day`
         # is a slice counts[k : k + n], k = 0 … n - 1.
         low = day - n + 1
@@ -884,7 +969,19 @@ class _CounterState:
             if k:
                 window += counts[k + n - 1] - counts[k - 1]
             if window >= counter.max:
-                start, end = date.fromordinal(low + k), date.fromordinal(low + k + n - 1)
-                span = f"{start}" if n == 1 else f"{start}–{end}"
-                return f"{window} counted contact(s) already in {span}; at most {counter.max} in {n} day(s)"
-        return ""
+                return low + k, window
+        return None
+
+    @staticmethod
+    def _message(counter: _Counter, run: tuple[int, int]) -> str:
+        """The refusal of :meth:`_refusing_run` in words."""
+        n = counter.per_days
+        first, count = run
+        if counter.kind == "after":
+            return (
+                f"a telephone conversation on {date.fromordinal(first)} (day 1 of {n}) "
+                f"blocks calls until {date.fromordinal(first + n)}"
+            )
+        start, end = date.fromordinal(first), date.fromordinal(first + n - 1)
+        span = f"{start}" if n == 1 else f"{start}–{end}"
+        return f"{count} counted contact(s) already in {span}; at most {counter.max} in {n} day(s)"

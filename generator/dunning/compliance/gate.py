@@ -27,14 +27,18 @@ import orjson
 
 from dunning.accounts.history import parse_contact
 from dunning.accounts.model import HISTORY_CHANNELS, OUTCOMES, Account, Contact
-from dunning.accounts.record import RowReject, clean_key, parse_record, text
+from dunning.accounts.record import RowReject, parse_record
 from dunning.compliance.engine import ContactEngine, Verdict
 from dunning.errors import UserError
 from dunning.policy.model import Policy
 
 BATCH = 16384
+PARALLEL_CHUNK = 1024  # ≈ 0.1 s of work: the last chunk keeps one worker busy alone
 ACCOUNT_SHAPE = "`account` must be an object with the account snapshot's columns"
 REQUEST_KEYS = ("account", "history", "planned", "channel", "at", "debt_id", "content", "purpose")
+# Python's dates end with the years 1 and 9999; the engine converts a moment into every
+# candidate zone and searches 60 days ahead, so a moment must keep a year's margin.
+YEARS = (2, 9998)
 
 
 class BadRequest(Exception):
@@ -52,6 +56,8 @@ class Gate:
     def answer(self, line: bytes | str, number: int) -> bytes:
         """The answer line (without newline) for request line ``number`` (1-based)."""
         try:
+            if not line.strip():
+                raise BadRequest("empty line, no request")
             verdict = self.decide(line, number)
         except BadRequest as exc:
             return orjson.dumps({"verdict": "error", "message": f"line {number}: {exc}"})
@@ -77,58 +83,13 @@ class Gate:
         )
 
     def answer_batch(self, lines: Sequence[bytes], first: int) -> list[bytes]:
-        """Answers for consecutive request lines numbered from ``first``.
+        """Answers for consecutive request lines numbered from ``first`` (a worker's unit).
 
-        The accounts of the batch are validated together by the snapshot reader's columnar
-        check (:func:`dunning.accounts.read.validate_frame`, which hands any failing row to
-        ``parse_record`` for its message), so a batch answers exactly as line-by-line does.
+        Each line is answered on its own, exactly as on stdin: a columnar account check
+        (polars, as the snapshot reader does) was tried here and cost more than it saved —
+        ``parse_record`` is a few µs per account and polars alone is 0.3 s of start-up.
         """
-        import polars as pl  # only files are batched: stdin callers do not wait for it to load
-
-        from dunning.accounts.read import validate_frame
-        from dunning.accounts.source import LINE
-
-        parsed: list[dict[str, Any] | BadRequest] = []
-        rows: list[dict[str, str]] = []
-        for number, line in enumerate(lines, start=first):
-            if not line.strip():
-                parsed.append(BadRequest("empty line, no request"))
-                continue
-            try:
-                request = _request(line)
-                raw = request.get("account")
-                if not isinstance(raw, dict):
-                    raise BadRequest(ACCOUNT_SHAPE)
-            except BadRequest as exc:
-                parsed.append(exc)
-                continue
-            parsed.append(request)
-            # the snapshot reader's own clean-up, skipped for the usual plain keys and strings
-            row = {
-                (k if k.isidentifier() else clean_key(k)): (v if type(v) is str else text(v)) for k, v in raw.items()
-            }
-            row[LINE] = str(number)
-            rows.append(row)
-        accounts: dict[int, Account | RowReject] = {}
-        if rows:
-            names = sorted({k for row in rows for k in row if k != LINE})
-            data = {name: [row.get(name, "") for row in rows] for name in [*names, LINE]}
-            frame = pl.DataFrame(data, schema=dict.fromkeys(data, pl.String)).with_columns(pl.col(LINE).cast(pl.Int64))
-            chunk = validate_frame(frame, self.jurisdictions)
-            accounts.update((a.line, a) for a in chunk.accounts)
-            accounts.update((r.line, r) for r in chunk.rejects)
-        out = []
-        for number, item in enumerate(parsed, start=first):
-            try:
-                if isinstance(item, BadRequest):
-                    raise item
-                account = accounts[number]
-                if isinstance(account, RowReject):
-                    raise BadRequest(f"account rejected ({account.code}): {account.message}")
-                out.append(orjson.dumps(verdict_json(self._decide(item, account))))
-            except BadRequest as exc:
-                out.append(orjson.dumps({"verdict": "error", "message": f"line {number}: {exc}"}))
-        return out
+        return [self.answer(line, number) for number, line in enumerate(lines, start=first)]
 
     def _account(self, raw: Any, number: int) -> Account:
         if not isinstance(raw, dict):
@@ -144,18 +105,20 @@ class Gate:
         if not isinstance(raw, list):
             raise BadRequest(f"`{key}` must be a list of contact events")
         out = []
+        owner = account.account_id
         for i, item in enumerate(raw):
             if not isinstance(item, dict):
                 raise BadRequest(f"{key}[{i}] must be an object")
-            fast = _contact_fast(item, account.account_id)
-            if fast is not None:
-                out.append(fast)
-                continue
-            row = item if item.get("account_id") else {**item, "account_id": account.account_id}
-            try:
-                out.append(parse_contact(row, f"{key}[{i}]"))
-            except UserError as exc:
-                raise BadRequest(exc.message) from None
+            contact = _contact_fast(item, owner)
+            if contact is None:
+                row = item if item.get("account_id") else {**item, "account_id": owner}
+                try:
+                    contact = parse_contact(row, f"{key}[{i}]")
+                except UserError as exc:
+                    raise BadRequest(exc.message) from None
+                if not YEARS[0] <= contact.at.year <= YEARS[1]:
+                    raise BadRequest(f"{key}[{i}]: at {contact.at.isoformat()} is {_OUT_OF_RANGE}")
+            out.append(contact)
         return tuple(out)
 
 
@@ -166,12 +129,14 @@ def _request(line: bytes | str) -> dict[str, Any]:
         raise BadRequest(f"not valid JSON (column {exc.colno})") from None
     if not isinstance(request, dict):
         raise BadRequest("a request must be a JSON object")
-    unknown = sorted(k for k in request if k not in REQUEST_KEYS)
-    if unknown:
+    if not _REQUEST_KEY_SET.issuperset(request):
+        unknown = sorted(k for k in request if k not in REQUEST_KEYS)
         raise BadRequest(f"unknown key(s) {', '.join(unknown)}; a request has {', '.join(REQUEST_KEYS)}")
     return request
 
 
+_REQUEST_KEY_SET = frozenset(REQUEST_KEYS)
+_OUT_OF_RANGE = f"outside the years {YEARS[0]}–{YEARS[1]} the engine can search"
 _CONTACT_KEYS = frozenset(("account_id", "at", "channel", "outcome", "debt_id", "phone"))
 _CHANNELS = frozenset(HISTORY_CHANNELS)
 _OUTCOMES = frozenset(OUTCOMES)
@@ -179,22 +144,44 @@ _OUTCOMES = frozenset(OUTCOMES)
 
 def _contact_fast(item: dict[str, Any], account_id: str) -> Contact | None:
     """A well-formed history event without the general reader's text clean-up; None when the
-    event needs :func:`parse_contact` (which gives the exact message for a bad one)."""
+    event needs :func:`parse_contact` (which gives the exact message for a bad one, or whose
+    result the caller refuses: a year out of range)."""
     at_text, channel, outcome = item.get("at"), item.get("channel"), item.get("outcome")
-    if not (isinstance(at_text, str) and channel in _CHANNELS and outcome in _OUTCOMES) or not _CONTACT_KEYS.issuperset(
-        item
-    ):
-        return None
-    debt, phone, owner = item.get("debt_id", ""), item.get("phone", ""), item.get("account_id") or account_id
-    if not (isinstance(debt, str) and isinstance(phone, str) and isinstance(owner, str)):
-        return None
     try:
-        at = datetime.fromisoformat(at_text)
-    except ValueError:
+        if channel not in _CHANNELS or outcome not in _OUTCOMES:
+            return None
+        at = datetime.fromisoformat(at_text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # not a string (a list is not even hashable), not a time
         return None
-    if at.utcoffset() is None or debt != debt.strip() or phone != phone.strip() or owner != owner.strip():
+    if at.tzinfo is None or not YEARS[0] <= at.year <= YEARS[1]:  # fromisoformat: fixed offset or none
         return None
-    return Contact(owner, at, channel, outcome, debt, phone)
+    if len(item) == 3:  # the usual event: exactly at, channel and outcome
+        debt = phone = ""
+        owner = account_id
+    else:
+        if not _CONTACT_KEYS.issuperset(item):
+            return None
+        debt, phone, owner = item.get("debt_id", ""), item.get("phone", ""), item.get("account_id") or account_id
+        if not (type(debt) is str and type(phone) is str and type(owner) is str):
+            return None
+        if debt != debt.strip() or phone != phone.strip() or owner != owner.strip():
+            return None
+    # A frozen dataclass's __init__ writes every field through object.__setattr__; a request
+    # brings a dozen events, so the gate fills Contact's slots through their descriptors: the
+    # same object (a test compares them) at a third of the cost. Contact has no __post_init__.
+    contact: Contact = _new(Contact)
+    _set_account_id(contact, owner)
+    _set_at(contact, at)
+    _set_channel(contact, channel)
+    _set_outcome(contact, outcome)
+    _set_debt_id(contact, debt)
+    _set_phone(contact, phone)
+    return contact
+
+
+_new = object.__new__
+_SLOTS = [getattr(Contact, name).__set__ for name in ("account_id", "at", "channel", "outcome", "debt_id", "phone")]
+_set_account_id, _set_at, _set_channel, _set_outcome, _set_debt_id, _set_phone = _SLOTS
 
 
 def _moment(raw: Any) -> datetime:
@@ -204,8 +191,10 @@ def _moment(raw: Any) -> datetime:
         at = datetime.fromisoformat(raw)
     except ValueError:
         raise BadRequest(f"`at` {raw!r} is not an ISO 8601 time") from None
-    if at.utcoffset() is None:
+    if at.tzinfo is None:  # fromisoformat gives a fixed offset or none at all
         raise BadRequest(f"`at` {raw!r} has no UTC offset; add one, e.g. -05:00 or +08:00")
+    if not YEARS[0] <= at.year <= YEARS[1]:
+        raise BadRequest(f"`at` {raw!r} is {_OUT_OF_RANGE}")
     return at
 
 
@@ -219,12 +208,13 @@ def _optional_text(request: dict[str, Any], key: str) -> str | None:
 
 
 def verdict_json(verdict: Verdict) -> dict[str, Any]:
-    """The answer object, keys in contract order."""
+    """The answer object, keys in contract order (reasons as Reason dataclasses, which orjson
+    writes field by field)."""
     return {
         "verdict": verdict.verdict,
         "legal_verdict": verdict.legal_verdict,
         "earliest": verdict.earliest.isoformat(timespec="seconds") if verdict.earliest else None,
-        "reasons": [r.as_dict() for r in verdict.reasons],
+        "reasons": verdict.reasons,  # orjson writes a dataclass's fields in order, like Reason.as_dict
     }
 
 
@@ -232,10 +222,7 @@ def answer_lines(gate: Gate, lines: Iterable[bytes]) -> Iterator[bytes]:
     """One answer per input line, each as soon as its line is read (blank lines included,
     so answers stay aligned): for interactive callers on stdin."""
     for number, line in enumerate(lines, start=1):
-        if line.strip():
-            yield gate.answer(line, number)
-        else:
-            yield orjson.dumps({"verdict": "error", "message": f"line {number}: empty line, no request"})
+        yield gate.answer(line, number)
 
 
 def answer_batches(gate: Gate, lines: Iterable[bytes], size: int = BATCH) -> Iterator[bytes]:
@@ -275,15 +262,22 @@ def _chunks(lines: Iterable[bytes], size: int) -> Iterator[tuple[int, list[bytes
         yield first, batch
 
 
-def answer_parallel(root: str, lines: Iterable[bytes], jobs: int, size: int = BATCH // 2) -> Iterator[bytes]:
+def answer_parallel(gate: Gate, lines: Iterable[bytes], jobs: int, size: int = PARALLEL_CHUNK) -> Iterator[bytes]:
     """:func:`answer_batches` over ``jobs`` worker processes, answers in input order.
 
-    Workers are spawned (not forked: polars' thread pool must not be copied mid-flight) and
-    each loads the policy at ``root`` itself.
+    Where the platform can fork, the workers are forked from this process and share its
+    loaded policy and engine (nothing in the gate starts a thread that a fork could copy
+    mid-flight); elsewhere they are spawned and load the policy from its root themselves.
+    Chunks are small so that two workers finish together.
     """
     import multiprocessing
 
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(jobs, initializer=_start_worker, initargs=(root,)) as pool:
+    global _WORKER
+    if "fork" in multiprocessing.get_all_start_methods():
+        _WORKER = gate
+        pool = multiprocessing.get_context("fork").Pool(jobs)
+    else:  # pragma: no cover - Windows
+        pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=_start_worker, initargs=(gate.policy.root,))
+    with pool:
         for answers in pool.imap(_answer_chunk, _chunks(lines, size)):
             yield from answers
