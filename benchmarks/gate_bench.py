@@ -19,13 +19,14 @@ and the load average printed with them says how shared the machine was.
 
 Usage::
 
-    .venv/bin/python benchmarks/gate_bench.py [N=20000] [SEED=7]
+    .venv/bin/python benchmarks/gate_bench.py [N=100000] [SEED=7]
 
 Run it once, on a quiet machine; it is a benchmark, not a test.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import os
 import random
@@ -92,8 +93,11 @@ def requests(rows: list[dict[str, str]], seed: int) -> list[bytes]:
 
 def main() -> None:
     """Build the requests, time both ways, print the figures."""
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
-    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 7
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("n", nargs="?", type=int, default=100_000, help="requests (default 100000)")
+    parser.add_argument("seed", nargs="?", type=int, default=7, help="generator seed (default 7)")
+    args = parser.parse_args()
+    n, seed = args.n, args.seed
     from dunning.accounts.record import _valid_block, parse_date
     from dunning.compliance.gate import Gate, answer_batches, answer_lines
     from dunning.compliance.timezones import zones_for_phone
@@ -125,6 +129,11 @@ def main() -> None:
             verdicts[kind] = verdicts.get(kind, 0) + 1
 
         cli_times = {}
+        empty = folder / "empty.jsonl"
+        empty.write_bytes(b"")
+        start = time.perf_counter()
+        subprocess.run([str(ROOT / ".venv" / "bin" / "dunning"), "gate", str(empty), str(ROOT)], check=True)
+        startup = time.perf_counter() - start
         for jobs in (1, 2):
             children = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
@@ -143,6 +152,7 @@ def main() -> None:
     print(f"load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
     for name, (wall, cpu) in timings.items():
         print(f"in-process, {name}: wall {wall:.2f} s = {n / wall:,.0f}/s; cpu {cpu:.2f} s = {n / cpu:,.0f}/s")
+    print(f"cli start-up alone (an empty request file): wall {startup:.2f} s")
     for jobs, (wall, cpu) in cli_times.items():
         print(
             f"cli dunning gate --jobs {jobs} FILE (start-up included): wall {wall:.2f} s = {n / wall:,.0f}/s; "

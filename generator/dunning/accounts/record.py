@@ -46,6 +46,7 @@ import phonenumbers
 from babel.numbers import get_currency_precision, list_currencies
 
 from dunning.accounts.model import FLAG_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Account
+from dunning.accounts.numbering import valid_national
 from dunning.compliance.timezones import is_zone
 
 BOM = "\ufeff"
@@ -104,8 +105,7 @@ def _valid_block(sample: str) -> bool:
         if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
             if digits[size : size + 1] in ("", "0"):
                 break  # leading zeros and trunk prefixes: the parser's rules decide
-            number = phonenumbers.PhoneNumber(country_code=code, national_number=int(digits[size:]))
-            return bool(phonenumbers.is_valid_number(number))
+            return valid_national(code, digits[size:])
     try:
         return bool(phonenumbers.is_valid_number(phonenumbers.parse(sample, None)))
     except phonenumbers.NumberParseException:
@@ -241,7 +241,11 @@ def parse_record(
     # Every check reads values without surrounding blanks: strip them once, here. The key
     # clean-up is clean_key's, inlined (this runs per row of a rejected chunk and per gate
     # request, where a function call per cell was a third of the cost).
-    row = {k.lstrip(BOM).strip(): (v if type(v) is str else text(v)).strip() for k, v in mapping.items()}
+    known = KNOWN_COLUMNS.issuperset(mapping)  # the usual row: no key needs cleaning up
+    if known:
+        row = {k: (v if type(v) is str else text(v)).strip() for k, v in mapping.items()}
+    else:
+        row = {k.lstrip(BOM).strip(): (v if type(v) is str else text(v)).strip() for k, v in mapping.items()}
     get = row.get
     account_id = get("account_id", "")
 
@@ -249,7 +253,8 @@ def parse_record(
         return RowReject(line, account_id, code, message)
 
     # U+FFFD is not a blank, so stripping never hides one; one search over the joined text
-    if REPLACEMENT in "".join(row) or REPLACEMENT in "".join(row.values()):
+    # (a known column name holds none)
+    if REPLACEMENT in "".join(row.values()) or (not known and REPLACEMENT in "".join(row)):
         return reject("R012", msg_encoding())
     for column in REQUIRED_COLUMNS:
         if not get(column):
@@ -308,7 +313,11 @@ def parse_record(
     if locale and not LOCALE_RE.match(locale):
         return reject("R014", msg_locale(locale))
     # usually every column is a known one: one set test instead of a loop over the row
-    extra = {} if KNOWN_COLUMNS.issuperset(row) else {k: row[k] for k in sorted(row) if k not in KNOWN_COLUMNS and k}
+    extra = (
+        {}
+        if known or KNOWN_COLUMNS.issuperset(row)
+        else {k: row[k] for k in sorted(row) if k not in KNOWN_COLUMNS and k}
+    )
     due_date = dates["due_date"]  # required, checked above
     overdue = amounts["overdue_amount"]
     return Account(
