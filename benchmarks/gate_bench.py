@@ -6,8 +6,8 @@ events over the past week and a contact moment spread over a day in the debtor's
 times two things on the bundled example policy:
 
 * ``in-process``: :class:`dunning.compliance.gate.Gate` over the lines (parse, decide, encode);
-* ``cli``: ``dunning gate --jobs 1|2 FILE`` end to end in a subprocess (start-up and policy
-  load included).
+* ``cli``: ``dunning gate --jobs 1|2 FILE`` and ``dunning gate --jobs 2 -`` (the file piped to
+  stdin) end to end in a subprocess (start-up and policy load included).
 
 Every mode must give byte-identical answers. About 8 % of them are ``error`` (R009): the
 shared generator draws US numbers as +1 212 and seven random digits, and a North American
@@ -134,17 +134,15 @@ def main() -> None:
         start = time.perf_counter()
         subprocess.run([str(ROOT / ".venv" / "bin" / "dunning"), "gate", str(empty), str(ROOT)], check=True)
         startup = time.perf_counter() - start
-        for jobs in (1, 2):
+        for label, jobs, source in (("FILE", 1, path), ("FILE", 2, path), ("- (stdin)", 2, None)):
             children = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
-            cli = subprocess.run(
-                [str(ROOT / ".venv" / "bin" / "dunning"), "gate", "--jobs", str(jobs), str(path), str(ROOT)],
-                capture_output=True,
-                check=True,
-            )
+            command = [str(ROOT / ".venv" / "bin" / "dunning"), "gate", "--jobs", str(jobs), str(source or "-"), str(ROOT)]
+            with path.open("rb") as stdin:
+                cli = subprocess.run(command, stdin=stdin if source is None else None, capture_output=True, check=True)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
-            cli_times[jobs] = (time.perf_counter() - start, cpu)
+            cli_times[f"--jobs {jobs} {label}"] = (time.perf_counter() - start, cpu)
             outputs.add(cli.stdout)
         assert len(outputs) == 1, "answers differ between the modes"
 
@@ -153,9 +151,9 @@ def main() -> None:
     for name, (wall, cpu) in timings.items():
         print(f"in-process, {name}: wall {wall:.2f} s = {n / wall:,.0f}/s; cpu {cpu:.2f} s = {n / cpu:,.0f}/s")
     print(f"cli start-up alone (an empty request file): wall {startup:.2f} s")
-    for jobs, (wall, cpu) in cli_times.items():
+    for mode, (wall, cpu) in cli_times.items():
         print(
-            f"cli dunning gate --jobs {jobs} FILE (start-up included): wall {wall:.2f} s = {n / wall:,.0f}/s; "
+            f"cli dunning gate {mode} (start-up included): wall {wall:.2f} s = {n / wall:,.0f}/s; "
             f"cpu of all its processes {cpu:.2f} s"
         )
 

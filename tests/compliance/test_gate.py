@@ -203,7 +203,7 @@ def test_file_batches_answer_exactly_like_line_by_line(tmp_path: Path) -> None:
 
 
 def test_parallel_workers_answer_in_input_order(tmp_path: Path) -> None:
-    from dunning.compliance.gate import Gate, answer_batches, answer_parallel
+    from dunning.compliance.gate import Gate, answer_batches, answer_parallel, chunks
     from dunning.policy import require_policy
 
     lines = [
@@ -213,8 +213,64 @@ def test_parallel_workers_answer_in_input_order(tmp_path: Path) -> None:
     lines.insert(4, b"oops")
     gate = Gate(require_policy(REPO))
     serial = list(answer_batches(gate, lines))
-    assert list(answer_parallel(gate, lines, 2, size=3)) == serial
+    batches = list(answer_parallel(gate, chunks(lines, 3), 2))
+    assert [len(b) for b in batches] == [3] * 6 + [1]
+    assert [a for b in batches for a in b] == serial
     assert serial[4] == b'{"verdict":"error","message":"line 5: not valid JSON (column 1)"}'
+
+
+class _Pipe:
+    """A stream whose ``read1`` hands out the given pieces one at a time, as a pipe would."""
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        self.pieces = pieces
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.pieces.pop(0) if self.pieces else b""
+
+
+def test_arrivals_batch_the_lines_that_have_arrived() -> None:
+    from dunning.compliance.gate import arrivals
+
+    pipe = _Pipe([b"a\nb", b"\n\nc\nd\ne\nf\ng", b"\r\n", b"h"])
+    assert list(arrivals(pipe, size=3)) == [  # type: ignore[arg-type]
+        (1, [b"a\n"]),
+        (2, [b"b\n", b"\n", b"c\n"]),  # a blank line is a line: its answer keeps the rest aligned
+        (5, [b"d\n", b"e\n", b"f\n"]),
+        (8, [b"g\r\n"]),
+        (9, [b"h"]),  # the last line has no newline and is still a line
+    ]
+
+
+def test_stdin_with_workers_answers_each_line_before_the_next_is_sent(tmp_path: Path) -> None:
+    import select
+    import subprocess
+    import sys
+
+    first = request(at="2026-11-02T10:00:00-05:00")
+    late = request(at="2026-11-02T21:00:00-05:00")  # 21:00:00 is outside [08:00, 21:00)
+    command = [sys.executable, "-c", "from dunning.cli import main; main()", "gate", "--jobs", "2", "-", str(REPO)]
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0) as gate:
+        assert gate.stdin is not None and gate.stdout is not None
+        answers = []
+        for line in (first, "{", late):
+            gate.stdin.write(line.encode() + b"\n")
+            gate.stdin.flush()
+            # the answer must come while the gate still waits for more input: one that
+            # waited for a full batch or for the end of the stream would let this time out
+            ready, _, _ = select.select([gate.stdout], [], [], 60)
+            if not ready:
+                gate.kill()
+                raise AssertionError(f"no answer to {line!r} within 60 s while the stream stays open")
+            answers.append(json.loads(gate.stdout.readline()))
+        gate.stdin.close()
+        assert gate.stdout.read() == b""
+        assert gate.wait(timeout=60) == 0
+    assert [a["verdict"] for a in answers] == ["allow", "error", "reschedule"]
+    assert answers[1]["message"] == "line 2: not valid JSON (column 1)"
+    assert answers[2]["reasons"][0]["code"] == "us-regf.call-hours"
+    serial = CliRunner().invoke(main, ["gate", "-", str(REPO)], input=f"{first}\n{{\n{late}\n")
+    assert [json.loads(x) for x in serial.output.splitlines()] == answers
 
 
 def test_the_gate_builds_the_same_contact_as_the_dataclass() -> None:

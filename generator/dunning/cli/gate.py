@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from io import BufferedReader
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import click
 
@@ -24,7 +25,7 @@ from dunning.errors import UserError
     default=1,
     envvar="DUNNING_JOBS",
     show_default=True,
-    help="Worker processes for a REQUESTS file (0 = one per CPU); stdin is answered line by line.",
+    help="Worker processes (0 = one per CPU). On stdin each answer still comes as soon as its line is answered.",
 )
 @user_errors
 def gate_command(requests: str, path: Path, jobs: int) -> None:
@@ -34,25 +35,34 @@ def gate_command(requests: str, path: Path, jobs: int) -> None:
     their codes and citations. A malformed line is answered with verdict "error" and the
     stream goes on. Exit 0 once every line is answered, 1 when the policy has errors, 2 when
     REQUESTS cannot be read."""
-    from dunning.compliance.gate import Gate, answer_batches, answer_lines, answer_parallel
+    from dunning.compliance.gate import Gate, answer_batches, answer_lines, answer_parallel, arrivals, chunks
     from dunning.policy import require_policy
 
     gate = Gate(require_policy(path))
     jobs = jobs or os.cpu_count() or 1
     out = sys.stdout.buffer
     if requests == "-":
-        # interactive callers wait for each answer: flush line by line
-        for answer in answer_lines(gate, sys.stdin.buffer):
-            out.write(answer + b"\n")
-            out.flush()
+        # interactive callers wait for each answer: flush as soon as one is known (with
+        # workers, a batch holds the lines that had arrived, one when the caller waits)
+        if jobs > 1:
+            for answers in answer_parallel(gate, arrivals(cast(BufferedReader, sys.stdin.buffer)), jobs):
+                out.write(b"".join(a + b"\n" for a in answers))
+                out.flush()
+        else:
+            for answer in answer_lines(gate, sys.stdin.buffer):
+                out.write(answer + b"\n")
+                out.flush()
         sys.exit(EXIT_OK)
     try:
         handle: BinaryIO = open(requests, "rb")  # noqa: SIM115 - closed below
     except OSError as exc:
         raise UserError(f"cannot read {requests}: {exc.strerror}", "pass a JSON Lines file, or - for stdin") from exc
     with handle:
-        answers = answer_parallel(gate, handle, jobs) if jobs > 1 else answer_batches(gate, handle)
-        for answer in answers:
-            out.write(answer + b"\n")
+        if jobs > 1:
+            for answers in answer_parallel(gate, chunks(handle), jobs):
+                out.write(b"".join(a + b"\n" for a in answers))
+        else:
+            for answer in answer_batches(gate, handle):
+                out.write(answer + b"\n")
     out.flush()
     sys.exit(EXIT_OK)

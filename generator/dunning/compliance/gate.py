@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -227,8 +227,14 @@ def answer_lines(gate: Gate, lines: Iterable[bytes]) -> Iterator[bytes]:
 
 def answer_batches(gate: Gate, lines: Iterable[bytes], size: int = BATCH) -> Iterator[bytes]:
     """The same answers as :func:`answer_lines`, ``size`` lines at a time (for files)."""
-    for first, batch in _chunks(lines, size):
+    for first, batch in chunks(lines, size):
         yield from gate.answer_batch(batch, first)
+
+
+class Pipe(Protocol):
+    """What :func:`arrivals` reads: ``sys.stdin.buffer`` (a buffered reader) or alike."""
+
+    def read1(self, size: int = ..., /) -> bytes: ...
 
 
 _WORKER: Gate | None = None
@@ -249,7 +255,7 @@ def _answer_chunk(chunk: tuple[int, list[bytes]]) -> list[bytes]:
     return _WORKER.answer_batch(lines, first)
 
 
-def _chunks(lines: Iterable[bytes], size: int) -> Iterator[tuple[int, list[bytes]]]:
+def chunks(lines: Iterable[bytes], size: int = PARALLEL_CHUNK) -> Iterator[tuple[int, list[bytes]]]:
     batch: list[bytes] = []
     first = 1
     for line in lines:
@@ -262,13 +268,42 @@ def _chunks(lines: Iterable[bytes], size: int) -> Iterator[tuple[int, list[bytes
         yield first, batch
 
 
-def answer_parallel(gate: Gate, lines: Iterable[bytes], jobs: int, size: int = PARALLEL_CHUNK) -> Iterator[bytes]:
-    """:func:`answer_batches` over ``jobs`` worker processes, answers in input order.
+def arrivals(stream: Pipe, size: int = PARALLEL_CHUNK, read: int = 1 << 16) -> Iterator[tuple[int, list[bytes]]]:
+    """The lines of ``stream`` in batches of those already arrived (at most ``size``), each
+    with the number of its first line.
+
+    ``read1`` returns what a pipe holds without waiting for more, so a caller that sends one
+    request and waits for its answer gets a batch of one line, while a stream that arrives
+    faster than it is answered is cut into full batches for the workers. A last line without
+    a newline is a line; every other keeps its newline, as when a file is read line by line.
+    """
+    first = 1
+    rest = b""
+    while True:
+        data = stream.read1(read)
+        if not data:
+            break
+        lines = (rest + data).split(b"\n")
+        rest = lines.pop()
+        # each line keeps its newline, as when a file is read line by line: an error's
+        # column (JSON that ends early) counts it
+        lines = [line + b"\n" for line in lines]
+        for start in range(0, len(lines), size):
+            batch = lines[start : start + size]
+            yield first, batch
+            first += len(batch)
+    if rest:
+        yield first, [rest]
+
+
+def answer_parallel(gate: Gate, batches: Iterable[tuple[int, list[bytes]]], jobs: int) -> Iterator[list[bytes]]:
+    """The answers of each batch (numbered lines, see :func:`chunks` and :func:`arrivals`)
+    from ``jobs`` worker processes, batch by batch in input order.
 
     Where the platform can fork, the workers are forked from this process and share its
     loaded policy and engine (nothing in the gate starts a thread that a fork could copy
     mid-flight); elsewhere they are spawned and load the policy from its root themselves.
-    Chunks are small so that two workers finish together.
+    Batches of a file are small so that two workers finish together.
     """
     import multiprocessing
 
@@ -279,5 +314,4 @@ def answer_parallel(gate: Gate, lines: Iterable[bytes], jobs: int, size: int = P
     else:  # pragma: no cover - Windows
         pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=_start_worker, initargs=(gate.policy.root,))
     with pool:
-        for answers in pool.imap(_answer_chunk, _chunks(lines, size)):
-            yield from answers
+        yield from pool.imap(_answer_chunk, batches)
