@@ -137,7 +137,8 @@ def main() -> None:
         for label, jobs, source in (("FILE", 1, path), ("FILE", 2, path), ("- (stdin)", 2, None)):
             children = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
-            command = [str(ROOT / ".venv" / "bin" / "dunning"), "gate", "--jobs", str(jobs), str(source or "-"), str(ROOT)]
+            dunning = str(ROOT / ".venv" / "bin" / "dunning")
+            command = [dunning, "gate", "--jobs", str(jobs), str(source or "-"), str(ROOT)]
             with path.open("rb") as stdin:
                 cli = subprocess.run(command, stdin=stdin if source is None else None, capture_output=True, check=True)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
