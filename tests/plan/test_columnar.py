@@ -46,3 +46,27 @@ def test_columnar_equals_full_planner(policy: Policy, tmp_path: Path, horizon: i
         line, csv_rows, status, tier, stats = _full(full.plan(acct))
         assert record == (acct.account_id, record[1], status, tier, line, csv_rows, stats), acct.account_id
     assert len(planner.templates) < len(accounts) * 3 // 4  # decisions were shared (the twins)
+
+
+def test_promises_past_the_horizon_share_a_template_and_keep_their_own_dates(policy: Policy, tmp_path: Path) -> None:
+    base = {
+        "account_id": "", "jurisdiction": "CN", "currency": "CNY", "timezone": "Asia/Shanghai",
+        "phone": "+8613812345678", "overdue_amount": "1200.00", "due_date": "2026-11-25",
+        "last_payment_date": "", "promise_to_pay_date": "", "email": "", "address": "", "segment": "",
+        "hardship": "", "vulnerable": "", "sms_opt_out": "",
+    }  # fmt: skip
+    promises = {"P-1": "2026-12-05", "P-2": "2026-12-24", "P-3": "2026-11-28"}
+    rows = [{**base, "account_id": k, "promise_to_pay_date": v} for k, v in promises.items()]
+    path = tmp_path / "a.csv"
+    pl.DataFrame(rows, schema=dict.fromkeys(COLUMNS, pl.String)).write_csv(path)
+    planner = ColumnarPlanner(Planner(policy, AS_OF, 0))
+    ((frame, _),) = AccountFile(path).frames()
+    got = {r[0]: r[4] for r in planner.plan(screen_frame(frame, frozenset(policy.jurisdictions)), {}).records()}
+    grace = policy.settings.promise_grace_days
+    assert grace == 3
+    for account_id, until in (("P-1", "2026-12-08"), ("P-2", "2026-12-27"), ("P-3", "2026-12-01")):
+        words = f"promise to pay on {promises[account_id]}; cadence paused until {until}"
+        assert f'"exclusions":[{{"code":"promise/open","reason":"{words}"}}]' in got[account_id].decode()
+    # P-1 and P-2 (both after the as-of date + horizon) were planned from one template (the
+    # reminder tier runs no experiment, so no arm tells them apart)
+    assert len(planner.templates) == 2

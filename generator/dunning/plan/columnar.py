@@ -42,6 +42,8 @@ _JSON_ID = orjson.dumps(_ID).decode()[1:-1]
 _JSON_AMOUNT = orjson.dumps("\x00A\x00").decode()
 _JSON_OFFERS = orjson.dumps("\x00O\x00").decode()
 _JSON_DPD = orjson.dumps("\x00D\x00").decode()
+_PROMISE = "\x00P\x00"  # the reason of a promise/open exclusion: its dates are the row's own
+_JSON_PROMISE = orjson.dumps(_PROMISE).decode()
 _CANONICAL = r"^(0|[1-9]\d{0,13})(\.\d{1,4})?$"
 SCALE = 4  # balances compared in 1/10,000 units (R004 keeps every balance within it)
 
@@ -148,6 +150,18 @@ class ColumnarPlanner:
             amount4.alias("__amount4"),
             (pl.lit(as_of) - paid).dt.total_days().alias("__paid_days"),
             (promised - pl.lit(as_of)).dt.total_days().alias("__promise_days"),
+            # the words of an open promise (decide.py), JSON-quoted, for the templates' slot
+            pl.concat_str(
+                [
+                    pl.lit('"promise to pay on '),
+                    promised.dt.to_string("%Y-%m-%d"),
+                    pl.lit("; cadence paused until "),
+                    (promised + pl.duration(days=grace)).dt.to_string("%Y-%m-%d"),
+                    pl.lit('"'),
+                ]
+            )
+            .fill_null("")
+            .alias("__promise_words"),
             (paid >= promised).fill_null(False).alias("__kept"),
         )
         levels_by_currency = self.keys._thresholds
@@ -164,12 +178,19 @@ class ColumnarPlanner:
             .otherwise((col("__paid_days") - n).clip(-horizon - 1, 0).cast(pl.String))
             for n in self.keys._payment_days
         ]
+        # A promise past the horizon is open on every day the plan looks at: its date only
+        # shows in the words of the promise/open exclusion, which the fill writes per row
+        # (see _PROMISE), so all such promises share one key instead of one per date.
+        promise_days = col("__promise_days").clip(lower_bound=-grace - 2).cast(pl.String)
         promise = (
             pl.when(col("__promise_days").is_null())
             .then(pl.lit("-"))
             .otherwise(
                 pl.concat_str(
-                    [col("__promise_days").clip(lower_bound=-grace - 2).cast(pl.String), col("__kept").cast(pl.String)],
+                    [
+                        pl.when(col("__promise_days") > horizon).then(pl.lit("later")).otherwise(promise_days),
+                        col("__kept").cast(pl.String),
+                    ],
                     separator="/",
                 )
             )
@@ -250,7 +271,8 @@ class ColumnarPlanner:
     def _template(self, plan: AccountPlan, account_id: str) -> Template:
         cut = len(account_id)
         actions = tuple(replace(a, id=_ID + a.id[cut:]) for a in plan.actions)
-        shell = replace(plan, account_id=_ID, actions=actions, offers=())
+        exclusions = tuple(replace(e, reason=_PROMISE) if e.code == "promise/open" else e for e in plan.exclusions)
+        shell = replace(plan, account_id=_ID, actions=actions, offers=(), exclusions=exclusions)
         data = plan_dict(shell)
         data["overdue_amount"] = "\x00A\x00"
         data["dpd"] = "\x00D\x00"
@@ -329,7 +351,15 @@ class ColumnarPlanner:
         )
         # only what the fill needs crosses the join (the key frame carries every input column)
         needed = fast.select(
-            "account_id", LINE, "overdue_amount", "currency", "__digits", "__amount4", "__dpd", "__key"
+            "account_id",
+            LINE,
+            "overdue_amount",
+            "currency",
+            "__digits",
+            "__amount4",
+            "__dpd",
+            "__promise_words",
+            "__key",
         )
         joined = needed.join(table, on="__key", how="left", maintain_order="left")
         joined = joined.with_columns(self._offers_json(joined))
@@ -343,6 +373,7 @@ class ColumnarPlanner:
             )
             .str.replace(_JSON_OFFERS, pl.col("__offers"), literal=True)
             .str.replace(_JSON_DPD, pl.col("__dpd").cast(pl.String), literal=True)
+            .str.replace(_JSON_PROMISE, pl.col("__promise_words"), literal=True)
             .alias(PLAN),
             pl.col("__csv").str.replace_all(_ID, pl.col("account_id"), literal=True).alias(ROWS),
             pl.col(OUTCOME),
