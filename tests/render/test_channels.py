@@ -267,3 +267,26 @@ def test_encoded_subject_round_trips_with_short_lines(subject: str) -> None:
     assert all(line.startswith(" ") for line in lines[1:-1])  # folded continuation lines
     parsed = HeaderParser(policy=email_policy.default).parsestr(raw.replace("\r\n", "\n") + "\n")
     assert str(parsed["Subject"]) == subject
+
+
+@pytest.mark.parametrize("chunk_rows", [2, 20_000])
+def test_account_rows_are_the_wanted_first_rows_sorted_by_id(tmp_path: Path, chunk_rows: int) -> None:
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(
+        "\ufeffaccount_id ,jurisdiction,currency,overdue_amount,due_date,name,region\n"
+        "C-3,CN,CNY,10.00,2026-11-01, 王芳 ,east\n"
+        "A-1,US,USD,5.00,2026-11-01,Ann,\n"
+        "B-2,US,USD,7.00,2026-11-01,Bo,west\n"
+        " A-1 ,US,USD,9.00,2026-11-01,Ann again,\n"  # plan rejected this repeat (R013)
+        "D-4,US,USD,1.00,2026-11-01,Dee,\n".encode()
+    )
+    rows = read_account_rows(path, ["C-3", "A-1", "D-4", "Z-9"], chunk_rows=chunk_rows)
+    assert rows.columns == [
+        "account_id", "jurisdiction", "currency", "overdue_amount", "due_date", "name", "region"
+    ]  # fmt: skip
+    assert rows.rows() == [
+        ("A-1", "US", "USD", "5.00", "2026-11-01", "Ann", ""),
+        ("C-3", "CN", "CNY", "10.00", "2026-11-01", "王芳", "east"),
+        ("D-4", "US", "USD", "1.00", "2026-11-01", "Dee", ""),
+    ]
+    assert account_from_row(rows.row(1, named=True)).extra == {"region": "east"}
