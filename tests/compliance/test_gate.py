@@ -240,6 +240,11 @@ def test_arrivals_batch_the_lines_that_have_arrived() -> None:
         (8, [b"g\r\n"]),
         (9, [b"h"]),  # the last line has no newline and is still a line
     ]
+    # a line longer than one read arrives in pieces and comes out whole
+    long = b'{"account": "' + b"x" * 50 + b'"}'
+    pipe = _Pipe([long[:20], long[20:40], long[40:] + b"\nnext\n", b"tail"])
+    assert list(arrivals(pipe, size=3)) == [(1, [long + b"\n", b"next\n"]), (3, [b"tail"])]  # type: ignore[arg-type]
+    assert list(arrivals(_Pipe([b"no", b"newline"]))) == [(1, [b"nonewline"])]  # type: ignore[arg-type]
 
 
 def test_stdin_with_workers_answers_each_line_before_the_next_is_sent(tmp_path: Path) -> None:

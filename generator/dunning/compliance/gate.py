@@ -279,10 +279,17 @@ def arrivals(stream: Pipe, size: int = PARALLEL_CHUNK, read: int = 1 << 16) -> I
     """
     first = 1
     rest = b""
+    pending: list[bytes] = []  # pieces of a line longer than one read (joined once, not per read)
     while True:
         data = stream.read1(read)
         if not data:
             break
+        if b"\n" not in data:
+            pending.append(data)
+            continue
+        if pending:
+            data = b"".join(pending) + data
+            pending.clear()
         lines = (rest + data).split(b"\n")
         rest = lines.pop()
         # each line keeps its newline, as when a file is read line by line: an error's
@@ -292,6 +299,7 @@ def arrivals(stream: Pipe, size: int = PARALLEL_CHUNK, read: int = 1 << 16) -> I
             batch = lines[start : start + size]
             yield first, batch
             first += len(batch)
+    rest += b"".join(pending)
     if rest:
         yield first, [rest]
 
