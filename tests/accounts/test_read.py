@@ -133,3 +133,26 @@ def test_csv_pieces_cut_only_between_records(tmp_path: Path) -> None:
     found = [a for chunk in read_accounts(path, None, SERVED, chunk_rows=1) for a in chunk.accounts]
     assert [(a.account_id, a.line) for a in found] == [(f"A{i:05d}", i + 2) for i in range(3000)]
     assert found[7].extra == {"note": 'line one\nline "two" 7'}
+
+
+def test_phone_block_verdicts_carry_across_chunks_and_start_over_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dunning.accounts import read
+
+    verdicts = read._BlockVerdicts()
+    asked: list[str] = []
+
+    def valid(block: str) -> bool:
+        asked.append(block)
+        return block.startswith("+86")
+
+    monkeypatch.setattr(read, "_valid_block", valid)
+    first = pl.Series(["+8613800000000", "", "+12120000000", "+8613800000000"])
+    assert verdicts(first).to_list() == [True, True, False, True]  # "" (no phone) is fine
+    assert sorted(asked) == ["+12120000000", "+8613800000000"]  # each distinct block asked once
+    second = pl.Series(["+12120000000", "+8613911110000"])
+    assert verdicts(second).to_list() == [False, True]
+    assert sorted(asked) == ["+12120000000", "+8613800000000", "+8613911110000"]  # only the new one
+    monkeypatch.setattr(read, "_BLOCK_TABLE_LIMIT", 3)
+    third = pl.Series(["+8613800000000", "+12120000000"])  # the table is full: every verdict asked again
+    assert verdicts(third).to_list() == [True, False]
+    assert len(asked) == 5 and verdicts.table.height == 2

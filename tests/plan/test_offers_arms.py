@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from conftest import account, due, plan_of
-from dunning.plan.arms import assign_arm, bucket
+from dunning.plan.arms import assign_arm, bucket, buckets
 from dunning.plan.offers import offer_terms
 from dunning.policy.model import Policy
 
@@ -64,3 +64,6 @@ def test_arm_is_stable_and_shares_hold_on_100k(policy: Policy) -> None:
     assert abs(counts["champion"] / 100_000 - 0.80) < 0.01
     assert abs(counts["challenger"] / 100_000 - 0.20) < 0.01
     assert assign_arm(experiment, "A000000042") == assign_arm(experiment, "A000000042")
+    ids = [f"A{i:09d}" for i in range(2_000)] + ["T-0001", "", "王芳-1"]
+    assert buckets("early-empathy", ids) == [bucket("early-empathy", x) for x in ids]
+    assert buckets("early-empathy", ["T-0001"]) == [703]

@@ -89,6 +89,31 @@ def _map_unique(column: pl.Series, predicate: Callable[[str], bool]) -> pl.Serie
     return column.replace_strict(table, return_dtype=pl.Boolean)
 
 
+class _BlockVerdicts:
+    """Phone-block validity (:func:`_valid_block`) for a column of blocks, kept as a table
+    across the chunks one process screens: a chunk's distinct blocks are mostly ones an
+    earlier chunk already asked about, and only those new to the table cross into Python."""
+
+    def __init__(self) -> None:
+        self.table = pl.DataFrame(schema={"__block": pl.String, "__block_ok": pl.Boolean})
+
+    def __call__(self, blocks: pl.Series) -> pl.Series:
+        if self.table.height >= _BLOCK_TABLE_LIMIT:  # bounded: start over (verdicts are cached below too)
+            self.table = self.table.clear()
+        distinct = blocks.unique()
+        new = distinct.filter(~distinct.is_in(self.table["__block"].implode())).to_list()
+        if new:
+            verdicts = [v == "" or _valid_block(v) for v in new]
+            added = pl.DataFrame({"__block": new, "__block_ok": verdicts}, schema=self.table.schema)
+            self.table = pl.concat([self.table, added])
+        found = blocks.to_frame("__block").join(self.table, on="__block", how="left", maintain_order="left")
+        return found["__block_ok"]
+
+
+_BLOCK_TABLE_LIMIT = 1 << 18  # distinct blocks kept (a few MiB); past it the table starts over
+_block_verdicts = _BlockVerdicts()
+
+
 @dataclass
 class Screened:
     """A chunk after the column checks: the clean rows (text, blanks stripped, plus ``__flags``
@@ -130,7 +155,7 @@ def screen_frame(frame: pl.DataFrame, jurisdictions: Collection[str] | None) -> 
         _map_unique(s["jurisdiction"], lambda v: served(v, jurisdictions)).alias("__jur_ok"),
         _map_unique(s["timezone"], lambda v: not v or is_zone(v)).alias("__tz_ok"),
         _map_unique(s["locale"], lambda v: not v or bool(LOCALE_RE.match(v))).alias("__loc_ok"),
-        _map_unique(blocks, lambda v: v == "" or _valid_block(v)).alias("__block_ok"),
+        _block_verdicts(blocks).alias("__block_ok"),
     )
     # Every check but the phone's, as one flat list: polars evaluates a flat any_horizontal
     # in one pass, while a deep chain of `|` took ten times longer to plan than to run.

@@ -30,7 +30,7 @@ import polars as pl
 from dunning.accounts.model import Contact
 from dunning.accounts.read import Screened, accounts_of
 from dunning.accounts.source import LINE
-from dunning.plan.arms import arm_limits, bucket
+from dunning.plan.arms import arm_limits, buckets
 from dunning.plan.decide import Planner
 from dunning.plan.fast import FastPlanner, _full
 from dunning.plan.model import AccountPlan
@@ -209,9 +209,7 @@ class ColumnarPlanner:
                 inside = inside | ((col("__dpd") >= low) & (pl.lit(True) if high is None else col("__dpd") <= high))
             mask = frame.select(inside).to_series()
             # sha256 per account (the arm must be stable across runs and tools), the rest on columns
-            slots = pl.Series(
-                [bucket(experiment.id, x) for x in frame.filter(mask)["account_id"].to_list()], dtype=pl.Int64
-            )
+            slots = pl.Series(buckets(experiment.id, frame.filter(mask)["account_id"].to_list()), dtype=pl.Int64)
             arm: pl.Expr = pl.lit("-")
             for limit, choice in reversed(limits):
                 arm = pl.when(pl.lit(slots) < limit).then(pl.lit(choice.id)).otherwise(arm)
