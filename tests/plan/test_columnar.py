@@ -70,3 +70,39 @@ def test_promises_past_the_horizon_share_a_template_and_keep_their_own_dates(pol
     # P-1 and P-2 (both after the as-of date + horizon) were planned from one template (the
     # reminder tier runs no experiment, so no arm tells them apart)
     assert len(planner.templates) == 2
+
+
+def test_a_worker_adopts_the_templates_another_logged(policy: Policy, tmp_path: Path) -> None:
+    import pickle
+
+    from dunning.plan.build import PlanInputs
+    from dunning.plan.chunk import PlanningState, plan_chunk
+
+    accounts = _portfolio(policy, 400)
+    rows = [
+        {
+            **{c: str(getattr(a, c) or "") for c in COLUMNS if c not in ("hardship", "vulnerable", "sms_opt_out")},
+            **{f: "yes" if a.flag(f) else "" for f in ("hardship", "vulnerable", "sms_opt_out")},
+        }
+        for a in accounts
+    ]
+    path = tmp_path / "a.csv"
+    pl.DataFrame(rows, schema=dict.fromkeys(COLUMNS, pl.String)).write_csv(path)
+    inputs = PlanInputs(policy.root, path, AS_OF)
+    ((frame, _),) = AccountFile(path).frames()
+    first, second = PlanningState(inputs, policy), PlanningState(inputs, policy)
+    for state in (first, second):
+        state.columnar.take_fresh()  # as a pool worker does
+    plan_chunk(first, frame, tmp_path / "first")
+    learned = first.columnar.take_fresh()
+    assert len(learned) == len(first.columnar.templates) > 10
+    log = tmp_path / "templates.log"
+    log.write_bytes(pickle.dumps(learned[:5]) + pickle.dumps(learned[5:]))
+    second.catch_up(log, len(pickle.dumps(learned[:5])))  # only what had been logged then
+    assert list(second.columnar.templates) == [key for key, _ in learned[:5]]
+    second.catch_up(log, log.stat().st_size)
+    assert second.columnar.templates == first.columnar.templates
+    plan_chunk(second, frame, tmp_path / "second")
+    assert second.columnar.take_fresh() == []  # nothing left to learn
+    for suffix in (".plans", ".csv"):
+        assert (tmp_path / f"second{suffix}").read_bytes() == (tmp_path / f"first{suffix}").read_bytes()

@@ -76,6 +76,7 @@ class ChunkResult:
     duplicates: list[tuple[int, str, int]] = field(default_factory=list)  # (line, id, first line)
     local_lines: bool = False  # lines count from the chunk's start (CSV pieces parsed by workers)
     offset: int = 0  # records before the chunk, set by the parent once all counts are known
+    learned: bytes = b""  # templates the worker learned in this chunk (pickled), for the others
 
 
 @dataclass
@@ -243,10 +244,22 @@ def _plan_in_pool(
     with ProcessPoolExecutor(
         workers, mp_context=get_context("spawn"), initializer=_init_worker, initargs=(inputs,)
     ) as pool:
+        # Every worker would learn every decision template itself; instead each chunk's new
+        # templates go into a log that the parent appends to and every worker catches up on
+        # before its next chunk, so most are learned once per run, not once per worker.
+        log = runs_dir / "templates.log"
+        log.touch()
+        logged = 0
 
         def collect_oldest() -> None:
+            nonlocal logged
             future, early = pending.pop(0)
             result = future.result()
+            if result.learned:
+                with log.open("ab") as fh:
+                    fh.write(result.learned)
+                logged += len(result.learned)
+                result.learned = b""
             result.rejects.extend(early)
             result.rows += len(early)
             results.append(result)
@@ -257,7 +270,7 @@ def _plan_in_pool(
             ((piece, []) for piece in source.csv_pieces()) if source.format == "csv" else frames
         )
         for index, (piece, early) in enumerate(pieces):
-            pending.append((pool.submit(_plan_in_worker, piece, runs_dir / f"{index:06d}"), early))
+            pending.append((pool.submit(_plan_in_worker, piece, runs_dir / f"{index:06d}", (log, logged)), early))
             while len(pending) > workers + 1:  # bounded: memory holds a few chunks, not the file
                 collect_oldest()
         while pending:
@@ -289,10 +302,10 @@ def _init_worker(inputs: PlanInputs) -> None:
     init_worker(inputs)
 
 
-def _plan_in_worker(piece: pl.DataFrame | CsvPiece, run: Path) -> ChunkResult:
+def _plan_in_worker(piece: pl.DataFrame | CsvPiece, run: Path, shared: tuple[Path, int]) -> ChunkResult:
     from dunning.plan.chunk import plan_in_worker
 
-    return plan_in_worker(piece, run)
+    return plan_in_worker(piece, run, shared)
 
 
 def _merge(records: Iterator[RunRecord], plans: IO[bytes], actions: IO[str], summary: Summary) -> list[RowReject]:

@@ -33,6 +33,18 @@ class PlanningState:
         self.columnar = ColumnarPlanner(self.planner)
         self.history: dict[str, tuple[Contact, ...]] = read_history(inputs.history)
         self.jurisdictions = frozenset(self.policy.jurisdictions)
+        self.log_read = 0  # bytes of the run's shared template log already adopted
+
+    def catch_up(self, log: Path, size: int) -> None:
+        """Adopt the templates other workers logged, up to ``size`` bytes of ``log`` (what the
+        parent had written when it handed out this chunk: whole pickles only)."""
+        if size <= self.log_read:
+            return
+        with log.open("rb") as fh:
+            fh.seek(self.log_read)
+            while fh.tell() < size:
+                self.columnar.adopt(pickle.load(fh))
+        self.log_read = size
 
 
 _WORKER: PlanningState | None = None
@@ -41,15 +53,21 @@ _WORKER: PlanningState | None = None
 def init_worker(inputs: PlanInputs) -> None:
     global _WORKER
     _WORKER = PlanningState(inputs)
+    _WORKER.columnar.take_fresh()  # a pool worker shares what it learns
 
 
-def plan_in_worker(piece: pl.DataFrame | CsvPiece, run: Path) -> ChunkResult:
+def plan_in_worker(piece: pl.DataFrame | CsvPiece, run: Path, shared: tuple[Path, int]) -> ChunkResult:
     assert _WORKER is not None
+    _WORKER.catch_up(*shared)
     if isinstance(piece, CsvPiece):
         result = plan_chunk(_WORKER, piece.frame(), run)
         result.local_lines = True
-        return result
-    return plan_chunk(_WORKER, piece, run)
+    else:
+        result = plan_chunk(_WORKER, piece, run)
+    fresh = _WORKER.columnar.take_fresh()
+    if fresh:
+        result.learned = pickle.dumps(fresh, protocol=pickle.HIGHEST_PROTOCOL)
+    return result
 
 
 def plan_chunk(state: PlanningState, frame: pl.DataFrame, run: Path) -> ChunkResult:

@@ -18,7 +18,7 @@ canonically go through the full planner. Both paths give the same bytes (tested)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -111,6 +111,8 @@ class ColumnarPlanner:
         self.policy = planner.policy
         self.keys = FastPlanner(planner)
         self.templates: dict[str, Template] = {}
+        # keys learned since the last take_fresh(); None: nobody shares them (one process)
+        self.fresh: list[str] | None = None
         self._dpd_classes: dict[int, str] = {}  # per process: every chunk asks for the same few hundred
         self._offer_index = {offer.id: i for i, offer in enumerate(self.policy.offers)}
         policy = self.policy
@@ -265,6 +267,22 @@ class ColumnarPlanner:
         for acct, key in zip(accounts_of(rows, extra_columns), rows["__key"].to_list(), strict=True):
             plan = self.planner.plan(acct)
             self.templates[key] = self._template(plan, acct.account_id)
+            if self.fresh is not None:
+                self.fresh.append(key)
+
+    def take_fresh(self) -> list[tuple[str, Template]]:
+        """The templates learned since the last call (for the other workers of the run); from
+        the first call on, learned keys are remembered for the next."""
+        fresh = [(key, self.templates[key]) for key in self.fresh or ()]
+        self.fresh = []
+        return fresh
+
+    def adopt(self, shared: Iterable[tuple[str, Template]]) -> None:
+        """Templates another worker learned: a key means the same decision in every process
+        (tests/plan/test_columnar.py holds a template equal to the full planner for every
+        row of its key), so whichever account taught it, the bytes are the same."""
+        for key, template in shared:
+            self.templates.setdefault(key, template)
 
     def _template(self, plan: AccountPlan, account_id: str) -> Template:
         cut = len(account_id)
