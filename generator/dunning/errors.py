@@ -18,6 +18,10 @@ class UserError(DunningError):
     def __str__(self) -> str:
         return f"{self.message}\n  hint: {self.hint}" if self.hint else self.message
 
+    def __reduce__(self) -> tuple[type[UserError], tuple[str, str]]:
+        # raised in a worker process, it is pickled back to the parent: keep the hint
+        return (type(self), (self.message, self.hint))
+
 
 class PolicyInvalid(DunningError):
     """The policy has errors; ``problems`` says where. Stages after validate refuse to run."""

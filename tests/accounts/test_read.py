@@ -133,6 +133,27 @@ def test_csv_pieces_cut_only_between_records(tmp_path: Path) -> None:
     found = [a for chunk in read_accounts(path, None, SERVED, chunk_rows=1) for a in chunk.accounts]
     assert [(a.account_id, a.line) for a in found] == [(f"A{i:05d}", i + 2) for i in range(3000)]
     assert found[7].extra == {"note": 'line one\nline "two" 7'}
+    # a worker is handed where a piece lies, not its bytes, and reads the same records
+    for piece in pieces:
+        located = piece.located()
+        assert located.body == b"" and located.frame().equals(piece.frame())
+
+
+def test_a_located_piece_without_a_last_newline_or_of_a_changed_file(tmp_path: Path) -> None:
+    from dunning.accounts.source import AccountFile
+
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"account_id,jurisdiction,currency,overdue_amount,due_date\nA-1,US,USD,1.00,2026-11-01")
+    (piece,) = AccountFile(path).csv_pieces()
+    assert (piece.start, piece.size, piece.body) == (57, 26, b"A-1,US,USD,1.00,2026-11-01\n")  # newline added
+    assert piece.located().frame()["account_id"].to_list() == ["A-1"]
+    path.write_bytes(b"account_id,jurisdiction,currency,overdue_amount,due_date\nA-1")  # truncated since
+    with pytest.raises(UserError, match="the file changed while it was being planned") as caught:
+        piece.located().frame()
+    assert caught.value.hint == "plan a snapshot that nothing writes to during the run"
+    import pickle
+
+    assert pickle.loads(pickle.dumps(caught.value)).hint == caught.value.hint  # survives a worker's pipe
 
 
 def test_phone_block_verdicts_carry_across_chunks_and_start_over_when_full(monkeypatch: pytest.MonkeyPatch) -> None:

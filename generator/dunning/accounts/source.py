@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -145,9 +145,11 @@ class AccountFile:
         before it ends a record.
         """
         budget = max(self.chunk_rows * 256, 1 << 16)
-        with self.path.open("rb") as fh:
+        path = self.path
+        with path.open("rb") as fh:
             header = b""
             carry = b""
+            at = 0  # where `data` starts in the file
             while True:
                 block = fh.read(budget)
                 data = carry + block
@@ -157,16 +159,19 @@ class AccountFile:
                         carry = data
                         continue
                     header, data = (data[: cut + 1], data[cut + 1 :]) if cut >= 0 else (data, b"")
+                    at = len(header)
                 if not block:
                     if data.strip():
-                        yield CsvPiece(header, data if data.endswith(b"\n") else data + b"\n")
+                        body = data if data.endswith(b"\n") else data + b"\n"
+                        yield CsvPiece(header, body, path, at, len(data))
                     return
                 cut = _record_end(data, len(data) - 1, backwards=True)
                 if cut < 0:
                     carry = data
                     continue
-                yield CsvPiece(header, data[: cut + 1])
+                yield CsvPiece(header, data[: cut + 1], path, at, cut + 1)
                 carry = data[cut + 1 :]
+                at += cut + 1
 
     def _jsonl_frames(self) -> Iterator[tuple[pl.DataFrame, list[RowReject]]]:
         from dunning.accounts.read import _jsonl_frame
@@ -209,6 +214,14 @@ class CsvPiece:
 
     header: bytes
     body: bytes
+    path: Path | None = None  # where the body lies in the file (``size`` bytes from ``start``)
+    start: int = 0
+    size: int = 0
+
+    def located(self) -> CsvPiece:
+        """The piece without its body, which the worker reads from the file itself: a million
+        accounts are 200 MB that would otherwise be pickled through a pipe to the workers."""
+        return replace(self, body=b"")
 
     def frame(self) -> pl.DataFrame:
         """The records as text columns; ``__line`` counts from 2 (add the records before)."""
@@ -216,8 +229,20 @@ class CsvPiece:
 
         from dunning.accounts.read import _texts
 
+        body = self.body
+        if not body and self.path is not None and self.size:
+            with self.path.open("rb") as fh:
+                fh.seek(self.start)
+                body = fh.read(self.size)
+            if len(body) != self.size:
+                raise UserError(
+                    f"{self.path}: the file changed while it was being planned",
+                    hint="plan a snapshot that nothing writes to during the run",
+                )
+            if not body.endswith(b"\n"):
+                body += b"\n"
         frame = pl.read_csv(
-            io.BytesIO(self.header + self.body),
+            io.BytesIO(self.header + body),
             infer_schema=False,
             encoding="utf8-lossy",
             truncate_ragged_lines=True,

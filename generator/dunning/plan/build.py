@@ -267,7 +267,7 @@ def _plan_in_pool(
                 progress.update(result.rows)
 
         pieces: Iterator[tuple[pl.DataFrame | CsvPiece, list[RowReject]]] = (
-            ((piece, []) for piece in source.csv_pieces()) if source.format == "csv" else frames
+            ((piece.located(), []) for piece in source.csv_pieces()) if source.format == "csv" else frames
         )
         for index, (piece, early) in enumerate(pieces):
             pending.append((pool.submit(_plan_in_worker, piece, runs_dir / f"{index:06d}", (log, logged)), early))
