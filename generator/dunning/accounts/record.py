@@ -37,10 +37,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import NamedTuple
 
 import phonenumbers
 from babel.numbers import get_currency_precision, list_currencies
@@ -66,9 +66,12 @@ LOCALE_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class RowReject:
-    """One input row that could not be accepted: where, which account, why (code + words)."""
+class RowReject(NamedTuple):
+    """One input row that could not be accepted: where, which account, why (code + words).
+
+    A named tuple, not a dataclass: a million-row snapshot has tens of thousands of rejects,
+    made in the workers, pickled to the parent, sorted by line and written; a tuple does
+    each several times faster, and orders the same way (line first)."""
 
     line: int
     account_id: str
