@@ -156,6 +156,46 @@ def test_a_located_piece_without_a_last_newline_or_of_a_changed_file(tmp_path: P
     assert pickle.loads(pickle.dumps(caught.value)).hint == caught.value.hint  # survives a worker's pipe
 
 
+@pytest.mark.parametrize(
+    ("name", "replacement_free"),
+    [
+        ("Zoë 孙军".encode(), True),
+        ("上海市，浦东".encode(), True),  # U+FF0C starts with the byte EF, as U+FFFD does
+        (b"Zo\xe9", False),  # not UTF-8: the lossy parse makes it U+FFFD
+        ("Zo\ufffd".encode(), False),  # U+FFFD written into the file itself
+    ],
+)
+def test_a_piece_says_whether_a_cell_can_hold_the_replacement_character(
+    tmp_path: Path, name: bytes, replacement_free: bool
+) -> None:
+    from dunning.accounts.source import AccountFile
+
+    path = tmp_path / "a.csv"
+    header = b"account_id,jurisdiction,currency,overdue_amount,due_date,name\n"
+    path.write_bytes(header + b"A-1,CN,CNY,1.00,2026-11-01," + name)
+    (piece,) = AccountFile(path).csv_pieces()
+    frame, clean = piece.located().read()
+    assert clean is replacement_free
+    assert frame["name"].to_list() == [name.decode("utf-8", errors="replace")]
+
+
+def test_flags_read_alike_in_any_spelling(tmp_path: Path) -> None:
+    # a chunk written only with true/false/"" takes exact comparisons; any other spelling
+    # lower-cases every cell; both must give the same flags
+    header = "account_id,jurisdiction,currency,overdue_amount,due_date,dispute,hardship,sms_opt_out\n"
+    plain = ["true,false,", "false,,true", ",true,true"]
+    spelled = ["TRUE,no,0", "False,,Yes", " ,1, true "]
+    flags = []
+    for name, rows in (("plain", plain), ("spelled", spelled)):
+        path = tmp_path / f"{name}.csv"
+        body = "".join(f"A{i},US,USD,1.00,2026-11-01,{row}\n" for i, row in enumerate(rows))
+        path.write_text(header + body, encoding="utf-8")
+        (chunk,) = read_accounts(path, None, SERVED)
+        assert chunk.rejects == []
+        flags.append([sorted(a.flags) for a in chunk.accounts])
+    assert flags[0] == flags[1] == [["dispute"], ["sms_opt_out"], ["hardship", "sms_opt_out"]]
+
+
 def test_phone_block_verdicts_carry_across_chunks_and_start_over_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
     from dunning.accounts import read
 

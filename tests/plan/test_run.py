@@ -143,16 +143,20 @@ CORRUPT = (
     b",US,USD,10.00,2026-11-01,,,no,no id\n"
     b"K12,US,USD,10.00\n"
     b"K13,CN,CNY,88.80,2026-10-01,Asia/Shanghai,+8613812345678,YES,fine\n"
+    b"K14,US,USD,10.00,2026-11-01,,,no,Zo\xef\xbf\xbd replaced before it reached us\n"
 )
 
 
-def test_corrupted_corpus_every_row_accounted(example_root: Path, tmp_path: Path) -> None:
+# jobs=2: the worker path, which parses the piece as strict UTF-8 first and skips the
+# per-cell search for U+FFFD only when the bytes hold none (here they hold both kinds)
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_corrupted_corpus_every_row_accounted(example_root: Path, tmp_path: Path, jobs: int) -> None:
     accounts = tmp_path / "corrupt.csv"
     accounts.write_bytes(CORRUPT)
     out = tmp_path / "out"
-    _run(example_root, accounts, out)
+    _run(example_root, accounts, out, jobs=jobs)
     summary = orjson.loads((out / "summary.json").read_bytes())
-    assert (summary["accounts_in"], summary["planned"], summary["excluded"], summary["rejected"]) == (15, 2, 0, 13)
+    assert (summary["accounts_in"], summary["planned"], summary["excluded"], summary["rejected"]) == (16, 2, 0, 14)
     rejects = [tuple(r) for r in csv.reader((out / "rejects.csv").open(encoding="utf-8"))][1:]
     assert [(r[0], r[1], r[2]) for r in rejects] == [
         ("3", "K2", "R002"),
@@ -168,6 +172,7 @@ def test_corrupted_corpus_every_row_accounted(example_root: Path, tmp_path: Path
         ("13", "K1", "R011"),
         ("14", "", "R001"),
         ("15", "K12", "R001"),
+        ("17", "K14", "R012"),
     ]
     assert rejects[10][3] == "account_id already appeared on line 2"
     plans = [orjson.loads(line) for line in (out / "plans.jsonl").read_bytes().splitlines()]

@@ -18,7 +18,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
@@ -225,6 +225,11 @@ class CsvPiece:
 
     def frame(self) -> pl.DataFrame:
         """The records as text columns; ``__line`` counts from 2 (add the records before)."""
+        return self.read()[0]
+
+    def read(self) -> tuple[pl.DataFrame, bool]:
+        """The records as text columns, and whether no cell can hold U+FFFD (the bytes are
+        valid UTF-8 without one), which spares the screening its per-cell search."""
         import polars as pl
 
         from dunning.accounts.read import _texts
@@ -241,13 +246,24 @@ class CsvPiece:
                 )
             if not body.endswith(b"\n"):
                 body += b"\n"
-        frame = pl.read_csv(
-            io.BytesIO(self.header + body),
-            infer_schema=False,
-            encoding="utf8-lossy",
-            truncate_ragged_lines=True,
-        ).with_row_index(LINE, offset=2)
-        return _texts(frame)
+        data = self.header + body
+        # strict UTF-8 first (it is also the faster parse); bad bytes make polars refuse, and
+        # the lossy parse turns them into U+FFFD, which the screening rejects per row (R012)
+        clean = _REPLACEMENT_UTF8 not in data if _REPLACEMENT_UTF8[:1] in data else True
+        try:
+            frame = _read_csv(data, "utf8")
+        except pl.exceptions.ComputeError:
+            frame, clean = _read_csv(data, "utf8-lossy"), False
+        return _texts(frame.with_row_index(LINE, offset=2)), clean
+
+
+_REPLACEMENT_UTF8 = "\ufffd".encode()
+
+
+def _read_csv(data: bytes, encoding: Literal["utf8", "utf8-lossy"]) -> pl.DataFrame:
+    import polars as pl
+
+    return pl.read_csv(io.BytesIO(data), infer_schema=False, encoding=encoding, truncate_ragged_lines=True)
 
 
 def _record_end(data: bytes, start: int, *, backwards: bool = False) -> int:

@@ -28,7 +28,7 @@ import orjson
 import polars as pl
 
 from dunning.accounts.model import Contact
-from dunning.accounts.read import Screened, accounts_of
+from dunning.accounts.read import Screened, accounts_of, date_column
 from dunning.accounts.source import LINE
 from dunning.plan.arms import arm_limits, buckets
 from dunning.plan.decide import Planner
@@ -140,9 +140,9 @@ class ColumnarPlanner:
         horizon = self.planner.horizon
         grace = self.keys._grace
         col = pl.col
-        due = col("due_date").str.to_date("%Y-%m-%d")
-        paid = col("last_payment_date").str.to_date("%Y-%m-%d", strict=False)
-        promised = col("promise_to_pay_date").str.to_date("%Y-%m-%d", strict=False)
+        due = col(date_column("due_date"))
+        paid = col(date_column("last_payment_date"))
+        promised = col(date_column("promise_to_pay_date"))
         parts = col("overdue_amount").str.split_exact(".", 1)
         amount4 = parts.struct.field("field_0").cast(pl.Int64) * 10**SCALE + (
             parts.struct.field("field_1").fill_null("").str.pad_end(SCALE, "0").cast(pl.Int64)
