@@ -75,7 +75,7 @@ def test_promises_past_the_horizon_share_a_template_and_keep_their_own_dates(pol
 def test_a_worker_adopts_the_templates_another_logged(policy: Policy, tmp_path: Path) -> None:
     import pickle
 
-    from dunning.plan.build import PlanInputs
+    from dunning.plan.build import PlanInputs, _log_entry
     from dunning.plan.chunk import PlanningState, plan_chunk
 
     accounts = _portfolio(policy, 400)
@@ -97,11 +97,15 @@ def test_a_worker_adopts_the_templates_another_logged(policy: Policy, tmp_path: 
     learned = first.columnar.take_fresh()
     assert len(learned) == len(first.columnar.templates) > 10
     log = tmp_path / "templates.log"
-    log.write_bytes(pickle.dumps(learned[:5]) + pickle.dumps(learned[5:]))
-    second.catch_up(log, len(pickle.dumps(learned[:5])))  # only what had been logged then
+    entries = [_log_entry(pickle.dumps(part)) for part in (learned[:5], learned[5:])]
+    log.write_bytes(entries[0] + entries[1][:-1])  # the second entry is still being written
+    second.catch_up(log)
     assert list(second.columnar.templates) == [key for key, _ in learned[:5]]
-    second.catch_up(log, log.stat().st_size)
+    assert second.log_read == len(entries[0])
+    log.write_bytes(entries[0] + entries[1])
+    second.catch_up(log)
     assert second.columnar.templates == first.columnar.templates
+    assert second.log_read == log.stat().st_size
     plan_chunk(second, frame, tmp_path / "second")
     assert second.columnar.take_fresh() == []  # nothing left to learn
     for suffix in (".plans", ".csv"):

@@ -14,21 +14,21 @@ from __future__ import annotations
 import csv
 import hashlib
 import heapq
-import itertools
 import os
 import pickle
 import shutil
+import struct
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, TextIO
 
 import orjson
 
@@ -150,6 +150,53 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+class _RunSink:
+    """``plans.jsonl`` and ``actions.csv``, filled while the workers still plan.
+
+    Results arrive in file order. While each chunk's ids all sort after the previous chunk's
+    (a snapshot sorted by account id, the usual case), its run files are appended at once:
+    the copy (half a gigabyte for a million accounts) overlaps the planning instead of
+    following it. The first chunk out of order stops the appending; :meth:`finish` then
+    starts the two files over and merges every run."""
+
+    def __init__(self, plans: BinaryIO, actions: TextIO) -> None:
+        self.plans, self.actions = plans, actions
+        csv.writer(actions).writerow(ACTION_COLUMNS)
+        actions.flush()
+        self.header = actions.tell()
+        self.summary = Summary()
+        self.in_order = True
+        self.last_id = ""
+
+    def take(self, result: ChunkResult) -> None:
+        """Append the run of the next chunk in file order, while the ids keep increasing."""
+        if not self.in_order or not result.first_id:
+            return
+        if result.first_id <= self.last_id:
+            self.in_order = False
+            return
+        self.last_id = result.last_id
+        _append(result.run.with_suffix(".plans"), self.plans.fileno())
+        _append(result.run.with_suffix(".csv"), self.actions.fileno())
+        assert result.counts is not None
+        _add(self.summary, result.counts)
+
+    def finish(self, results: list[ChunkResult]) -> tuple[Summary, list[RowReject]]:
+        """The counts (rows read included) and the duplicates the merge found, if it ran."""
+        duplicates: list[RowReject] = []
+        if not self.in_order:
+            self.summary = Summary()
+            for handle, size in ((self.plans, 0), (self.actions, self.header)):
+                handle.seek(size)
+                handle.truncate()
+            filled = sorted((r for r in results if r.first_id), key=lambda r: (r.first_id, r.last_id))
+            runs = [_read_run(r.run, r.offset) for r in filled]
+            merged = heapq.merge(*runs, key=lambda r: (r[0], r[1]))
+            duplicates = _merge(merged, self.plans, self.actions, self.summary)
+        self.summary.accounts_in = sum(r.rows for r in results)
+        return self.summary, duplicates
+
+
 def write_plans(
     inputs: PlanInputs,
     out: Path,
@@ -163,72 +210,75 @@ def write_plans(
     source = AccountFile(inputs.accounts, inputs.accounts_format, inputs.chunk_rows)  # UserError before any work
     workers = _jobs(inputs, jobs)
     runs_dir = Path(tempfile.mkdtemp(prefix=".runs-", dir=out))
+    # the inputs' digests for summary.json, taken meanwhile (hashlib lets go of the GIL)
+    hashing = ThreadPoolExecutor(1)
+    digests = {name: hashing.submit(sha256_file, path) for name, path in _input_files(inputs).items()}
     try:
-        results = _plan_all(inputs, source, runs_dir, workers, progress, policy)
-        summary = Summary(accounts_in=sum(r.rows for r in results))
-        rejects = _global_lines(results)
-        filled = sorted((r for r in results if r.first_id), key=lambda r: (r.first_id, r.last_id))
-        disjoint = all(a.last_id < b.first_id for a, b in itertools.pairwise(filled))
         with (
             (out / "plans.jsonl").open("wb") as plans,
             (out / "actions.csv").open("w", encoding="utf-8", newline="") as actions,
         ):
-            csv.writer(actions).writerow(ACTION_COLUMNS)
-            if disjoint:  # sorted input (the usual case): the runs only need to be put end to end
-                actions.flush()
-                plans.flush()
-                for result in filled:
-                    _append(result.run.with_suffix(".plans"), plans.fileno())
-                    _append(result.run.with_suffix(".csv"), actions.fileno())
-                    assert result.counts is not None
-                    _add(summary, result.counts)
-            else:
-                runs = [_read_run(r.run, r.offset) for r in filled]
-                merged = heapq.merge(*runs, key=lambda r: (r[0], r[1]))
-                rejects.extend(_merge(merged, plans, actions, summary))
+            sink = _RunSink(plans, actions)
+            results = _plan_all(inputs, source, runs_dir, workers, progress, policy, sink.take)
+            rejects = _global_lines(results)  # also gives each run its line offset, for the merge
+            summary, duplicates = sink.finish(results)
+        rejects.extend(duplicates)
         rejects.sort()
         summary.rejected = len(rejects)
         with (out / "rejects.csv").open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(REJECT_COLUMNS)
-            writer.writerows((r.line, r.account_id, r.code, r.message) for r in rejects)
+            writer.writerows(rejects)
+        hashes = {name: future.result() for name, future in digests.items()}
     finally:
         shutil.rmtree(runs_dir, ignore_errors=True)
+        hashing.shutdown(cancel_futures=True)
     if not summary.balanced():  # pragma: no cover - a bug, never bad input
         raise DunningError(f"accounts were lost: {summary.line()}")
     (out / "summary.json").write_bytes(
-        orjson.dumps(summary_dict(inputs, summary), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+        orjson.dumps(summary_dict(inputs, summary, hashes), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
     )
     return summary
 
 
 def _plan_all(
-    inputs: PlanInputs, source: AccountFile, runs_dir: Path, workers: int, progress: Any, policy: Policy | None
+    inputs: PlanInputs,
+    source: AccountFile,
+    runs_dir: Path,
+    workers: int,
+    progress: Any,
+    policy: Policy | None,
+    take: Callable[[ChunkResult], None],
 ) -> list[ChunkResult]:
+    """Plan every chunk; each result goes to ``take`` as soon as it and all before it are in."""
     results: list[ChunkResult] = []
+
+    def deliver(result: ChunkResult, early: list[RowReject]) -> None:
+        result.rejects.extend(early)
+        result.rows += len(early)
+        results.append(result)
+        take(result)
+        if progress is not None:
+            progress.update(result.rows)
+
     frames = source.frames()
     if workers == 1:
         from dunning.plan.chunk import PlanningState, plan_chunk
 
         state = PlanningState(inputs, policy)
         for index, (frame, early) in enumerate(frames):
-            result = plan_chunk(state, frame, runs_dir / f"{index:06d}")
-            result.rejects.extend(early)
-            result.rows += len(early)
-            results.append(result)
-            if progress is not None:
-                progress.update(result.rows)
+            deliver(plan_chunk(state, frame, runs_dir / f"{index:06d}"), early)
         return results
-    pending: list[tuple[Future[ChunkResult], list[RowReject]]] = []
     # one polars thread per worker: the workers already use every core, and each extra
     # thread costs memory (POLARS_MAX_THREADS is read when a worker imports polars)
     previous = os.environ.get("POLARS_MAX_THREADS")
     os.environ["POLARS_MAX_THREADS"] = previous or "1"
     try:
-        return _plan_in_pool(inputs, source, frames, runs_dir, workers, progress, results, pending)
+        _plan_in_pool(inputs, source, frames, runs_dir, workers, deliver)
     finally:
         if previous is None:
             os.environ.pop("POLARS_MAX_THREADS", None)
+    return results
 
 
 def _plan_in_pool(
@@ -237,10 +287,9 @@ def _plan_in_pool(
     frames: Iterator[tuple[pl.DataFrame, list[RowReject]]],
     runs_dir: Path,
     workers: int,
-    progress: Any,
-    results: list[ChunkResult],
-    pending: list[tuple[Future[ChunkResult], list[RowReject]]],
-) -> list[ChunkResult]:
+    deliver: Callable[[ChunkResult, list[RowReject]], None],
+) -> None:
+    pending: list[tuple[Future[ChunkResult], list[RowReject]]] = []
     with ProcessPoolExecutor(
         workers, mp_context=get_context("spawn"), initializer=_init_worker, initargs=(inputs,)
     ) as pool:
@@ -249,33 +298,25 @@ def _plan_in_pool(
         # before its next chunk, so most are learned once per run, not once per worker.
         log = runs_dir / "templates.log"
         log.touch()
-        logged = 0
 
         def collect_oldest() -> None:
-            nonlocal logged
             future, early = pending.pop(0)
             result = future.result()
             if result.learned:
                 with log.open("ab") as fh:
-                    fh.write(result.learned)
-                logged += len(result.learned)
+                    fh.write(_log_entry(result.learned))
                 result.learned = b""
-            result.rejects.extend(early)
-            result.rows += len(early)
-            results.append(result)
-            if progress is not None:
-                progress.update(result.rows)
+            deliver(result, early)
 
         pieces: Iterator[tuple[pl.DataFrame | CsvPiece, list[RowReject]]] = (
             ((piece.located(), []) for piece in source.csv_pieces()) if source.format == "csv" else frames
         )
         for index, (piece, early) in enumerate(pieces):
-            pending.append((pool.submit(_plan_in_worker, piece, runs_dir / f"{index:06d}", (log, logged)), early))
+            pending.append((pool.submit(_plan_in_worker, piece, runs_dir / f"{index:06d}", log), early))
             while len(pending) > workers + 1:  # bounded: memory holds a few chunks, not the file
                 collect_oldest()
         while pending:
             collect_oldest()
-    return results
 
 
 def _append(source: Path, target: int) -> None:
@@ -302,10 +343,19 @@ def _init_worker(inputs: PlanInputs) -> None:
     init_worker(inputs)
 
 
-def _plan_in_worker(piece: pl.DataFrame | CsvPiece, run: Path, shared: tuple[Path, int]) -> ChunkResult:
+def _plan_in_worker(piece: pl.DataFrame | CsvPiece, run: Path, log: Path) -> ChunkResult:
     from dunning.plan.chunk import plan_in_worker
 
-    return plan_in_worker(piece, run, shared)
+    return plan_in_worker(piece, run, log)
+
+
+LOG_LENGTH = struct.Struct("<Q")  # a template log entry: its length, then the pickled templates
+
+
+def _log_entry(learned: bytes) -> bytes:
+    """A chunk's pickled templates framed for the log: appended with one write, an entry is
+    adopted only once all of it is there (see :meth:`dunning.plan.chunk.PlanningState.catch_up`)."""
+    return LOG_LENGTH.pack(len(learned)) + learned
 
 
 def _merge(records: Iterator[RunRecord], plans: IO[bytes], actions: IO[str], summary: Summary) -> list[RowReject]:
@@ -348,9 +398,14 @@ def _add(summary: Summary, part: Summary) -> None:
     summary.by_tier.update(part.by_tier)
 
 
-def summary_dict(inputs: PlanInputs, summary: Summary) -> dict[str, Any]:
-    """``summary.json`` as plain data (sorted keys inside the counters)."""
+def _input_files(inputs: PlanInputs) -> dict[str, Path]:
     files = {"accounts": inputs.accounts, "history": inputs.history}
+    return {name: path for name, path in files.items() if path is not None}
+
+
+def summary_dict(inputs: PlanInputs, summary: Summary, digests: dict[str, str]) -> dict[str, Any]:
+    """``summary.json`` as plain data (sorted keys inside the counters); ``digests``: the
+    sha256 of each input file by name (accounts, history)."""
     return {
         "schema_version": SCHEMA_VERSION,
         "as_of": inputs.as_of.isoformat(),
@@ -361,9 +416,7 @@ def summary_dict(inputs: PlanInputs, summary: Summary) -> dict[str, Any]:
         "actions": dict(sorted(summary.actions.items())),
         "by_channel": dict(sorted(summary.by_channel.items())),
         "by_tier": dict(sorted(summary.by_tier.items())),
-        "inputs": {
-            name: {"path": str(path), "sha256": sha256_file(path)} for name, path in files.items() if path is not None
-        },
+        "inputs": {name: {"path": str(path), "sha256": digests[name]} for name, path in _input_files(inputs).items()},
     }
 
 

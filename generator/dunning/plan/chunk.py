@@ -17,7 +17,7 @@ from dunning.accounts.history import read_history
 from dunning.accounts.model import Contact
 from dunning.accounts.read import screen_frame
 from dunning.accounts.source import LINE, CsvPiece
-from dunning.plan.build import ChunkResult, PlanInputs, Summary, count
+from dunning.plan.build import LOG_LENGTH, ChunkResult, PlanInputs, Summary, count
 from dunning.plan.columnar import OUTCOME, PLAN, ROWS, ColumnarPlanner
 from dunning.plan.decide import Planner
 from dunning.policy import require_policy
@@ -35,16 +35,22 @@ class PlanningState:
         self.jurisdictions = frozenset(self.policy.jurisdictions)
         self.log_read = 0  # bytes of the run's shared template log already adopted
 
-    def catch_up(self, log: Path, size: int) -> None:
-        """Adopt the templates other workers logged, up to ``size`` bytes of ``log`` (what the
-        parent had written when it handed out this chunk: whole pickles only)."""
-        if size <= self.log_read:
-            return
+    def catch_up(self, log: Path) -> None:
+        """Adopt the templates the other workers logged since the last call: every whole
+        entry of ``log`` (the parent may be appending one meanwhile; a part is left for
+        the next call)."""
         with log.open("rb") as fh:
             fh.seek(self.log_read)
-            while fh.tell() < size:
-                self.columnar.adopt(pickle.load(fh))
-        self.log_read = size
+            data = fh.read()
+        at = 0
+        while len(data) - at >= LOG_LENGTH.size:
+            (size,) = LOG_LENGTH.unpack_from(data, at)
+            end = at + LOG_LENGTH.size + size
+            if end > len(data):
+                break
+            self.columnar.adopt(pickle.loads(data[at + LOG_LENGTH.size : end]))
+            at = end
+        self.log_read += at
 
 
 _WORKER: PlanningState | None = None
@@ -56,11 +62,14 @@ def init_worker(inputs: PlanInputs) -> None:
     _WORKER.columnar.take_fresh()  # a pool worker shares what it learns
 
 
-def plan_in_worker(piece: pl.DataFrame | CsvPiece, run: Path, shared: tuple[Path, int]) -> ChunkResult:
+def plan_in_worker(piece: pl.DataFrame | CsvPiece, run: Path, log: Path) -> ChunkResult:
     assert _WORKER is not None
-    _WORKER.catch_up(*shared)
+    # what the others learned up to now, not up to when this chunk was handed out: chunks
+    # are queued ahead, and a lagging log had both workers learn the same keys at the start
+    _WORKER.catch_up(log)
     if isinstance(piece, CsvPiece):
-        result = plan_chunk(_WORKER, piece.frame(), run)
+        frame, replacement_free = piece.read()
+        result = plan_chunk(_WORKER, frame, run, replacement_free=replacement_free)
         result.local_lines = True
     else:
         result = plan_chunk(_WORKER, piece, run)
@@ -70,14 +79,14 @@ def plan_in_worker(piece: pl.DataFrame | CsvPiece, run: Path, shared: tuple[Path
     return result
 
 
-def plan_chunk(state: PlanningState, frame: pl.DataFrame, run: Path) -> ChunkResult:
+def plan_chunk(state: PlanningState, frame: pl.DataFrame, run: Path, *, replacement_free: bool = False) -> ChunkResult:
     """Validate and plan one chunk; write its run files (sorted by account id) next to ``run``.
 
     Duplicate ids inside the chunk are rejected here (the later line); duplicates across
     chunks are found by the merge. The plans stay columns until they are written: no
-    Python object per account.
+    Python object per account. ``replacement_free``: see :func:`screen_frame`.
     """
-    screened = screen_frame(frame, state.jurisdictions)
+    screened = screen_frame(frame, state.jurisdictions, replacement_free=replacement_free)
     planned = state.columnar.plan(screened, state.history)
     plans = planned.frame.sort(["account_id", LINE])
     first = plans["account_id"].is_first_distinct()
