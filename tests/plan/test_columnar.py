@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -14,7 +16,7 @@ from dunning.accounts.source import AccountFile
 from dunning.plan.columnar import ColumnarPlanner
 from dunning.plan.decide import Planner
 from dunning.plan.fast import _full
-from dunning.policy.model import Policy
+from dunning.policy.model import Amounts, Policy, frozen_map
 
 AS_OF = date(2026, 11, 28)
 COLUMNS = [
@@ -25,6 +27,23 @@ COLUMNS = [
 
 @pytest.mark.parametrize("horizon", [0, 5])
 def test_columnar_equals_full_planner(policy: Policy, tmp_path: Path, horizon: int) -> None:
+    _assert_columnar_equals_full(policy, tmp_path, horizon)
+
+
+def test_columnar_offers_follow_each_currencys_minimum(policy: Policy, tmp_path: Path) -> None:
+    # every offer's terms come from one pass over per-(offer, currency) numbers: a currency
+    # listed with no minimum (0) has none even when a default exists, as in offers.py; a
+    # minimum that is no whole number of units still divides exactly
+    hardship, payment, settlement = policy.offers
+    offers = (
+        replace(hardship, min_instalment=Amounts(frozen_map({"CNY": Decimal(0)}), Decimal("40"))),
+        replace(payment, min_instalment=Amounts(frozen_map({"USD": Decimal("7.5")}), None)),
+        replace(settlement, instalments=3, min_instalment=Amounts(frozen_map({}), Decimal("333.33"))),
+    )
+    _assert_columnar_equals_full(replace(policy, offers=offers), tmp_path, 0)
+
+
+def _assert_columnar_equals_full(policy: Policy, tmp_path: Path, horizon: int) -> None:
     accounts = _portfolio(policy, 600)
     rows = [
         {

@@ -115,6 +115,7 @@ class ColumnarPlanner:
         self.fresh: list[str] | None = None
         self._dpd_classes: dict[int, str] = {}  # per process: every chunk asks for the same few hundred
         self._offer_index = {offer.id: i for i, offer in enumerate(self.policy.offers)}
+        self._offer_rows: dict[tuple[int, str], tuple[int | str, ...]] = {}
         policy = self.policy
         conditions = [
             *(e.when for e in policy.exclusions),
@@ -397,15 +398,27 @@ class ColumnarPlanner:
 
     # ------------------------------------------------------------------ offers
     def _offers_json(self, frame: pl.DataFrame) -> pl.Series:
-        """Each row's offers array. Every offer's terms are computed on its own rows only: a
-        when/then chain would evaluate every offer's arithmetic on every row."""
+        """Each row's offers array: the terms of every offer at once, on the rows with one."""
         texts = pl.Series("__offers", ["[]"], dtype=pl.String).extend_constant("[]", frame.height - 1)
-        as_of = self.planner.as_of
-        for index in sorted({i for i in frame["__offer"].unique().to_list() if i is not None and i >= 0}):
-            mask = frame["__offer"] == index
-            terms = _offer_terms(frame.filter(mask), self.policy.offers[index], as_of)
-            texts = texts.scatter(mask.arg_true(), terms)
-        return texts
+        mask = frame["__offer"] >= 0
+        if not mask.any():
+            return texts
+        rows = frame.filter(mask).select("__offer", "currency", "__digits", "__amount4")
+        pairs = rows.select("__offer", "currency").unique().rows()
+        terms = _offer_terms(rows.join(self._offer_params(pairs), on=["__offer", "currency"], how="left"))
+        return texts.scatter(mask.arg_true(), terms)
+
+    def _offer_params(self, pairs: Iterable[tuple[int, str]]) -> pl.DataFrame:
+        """Per (offer, currency): the numbers and fixed JSON pieces :func:`_offer_terms` needs."""
+        rows = []
+        for index, currency in sorted(pairs):
+            found = self._offer_rows.get((index, currency))
+            if found is None:
+                found = self._offer_rows[(index, currency)] = _offer_row(
+                    self.policy.offers[index], currency, self.planner.as_of
+                )
+            rows.append((index, currency, *found))
+        return pl.DataFrame(rows, schema=_OFFER_PARAMS, orient="row")
 
 
 def _named(column: pl.Expr, names: list[str]) -> pl.Expr:
@@ -448,8 +461,37 @@ def _minor_text(value: pl.Expr) -> pl.Expr:
     )
 
 
-def _offer_terms(rows: pl.DataFrame, offer: Offer, as_of: date) -> pl.Series:
-    """The offer's JSON array for each of ``rows``, in integer minor units (see :mod:`.offers`).
+_OFFER_PARAMS = {
+    "__offer": pl.Int64,
+    "currency": pl.String,
+    "__keep_num": pl.Int64,  # 1 - max_discount as a ratio
+    "__keep_den": pl.Int64,
+    "__instalments": pl.Int64,
+    "__min_num": pl.Int64,  # the currency's minimum instalment as a ratio; 0: none
+    "__min_den": pl.Int64,
+    "__head": pl.String,  # the JSON before the instalment count
+    "__tail": pl.String,  # the JSON between the amounts and the discount amount
+}
+
+
+def _offer_row(offer: Offer, currency: str, as_of: date) -> tuple[int | str, ...]:
+    """The :data:`_OFFER_PARAMS` of one offer in one currency (after the two key columns)."""
+    keep = (1 - offer.max_discount).as_integer_ratio()
+    minimum = offer.min_instalment.get(currency)
+    low = minimum.as_integer_ratio() if minimum is not None and minimum > 0 else (0, 1)
+    head = orjson.dumps({"id": offer.id, "kind": offer.kind, "currency": currency}).decode()[:-1]
+    first_due = (as_of + timedelta(days=offer.grace_days)).isoformat()
+    tail = (
+        f'],"first_due_date":"{first_due}","interval_days":{offer.interval_days},"discount":'
+        + orjson.dumps(str(offer.max_discount)).decode()
+        + ',"discount_amount":"'
+    )
+    return (*keep, offer.instalments, *low, "[" + head + ',"instalments":', tail)
+
+
+def _offer_terms(rows: pl.DataFrame) -> pl.Series:
+    """Each row's offer as a JSON array, in integer minor units (see :mod:`.offers`); ``rows``
+    carry their offer's :data:`_OFFER_PARAMS`, so one pass serves every offer.
 
     Computed in stages, each a small expression over the previous stage's columns: one
     expression for the whole arithmetic repeats its sub-terms (the count appears in every
@@ -457,29 +499,14 @@ def _offer_terms(rows: pl.DataFrame, offer: Offer, as_of: date) -> pl.Series:
     col = pl.col
     ten = pl.lit(10, dtype=pl.Int64).pow(col("__digits")).cast(pl.Int64)
     unit = pl.lit(10, dtype=pl.Int64).pow(SCALE - col("__digits")).cast(pl.Int64)
-    keep = (1 - offer.max_discount).as_integer_ratio()
-    staged = rows.select(
-        col("currency"),
-        col("__digits"),
+    staged = rows.with_columns(
         ten.alias("__ten"),
         (col("__amount4") // unit).alias("__overdue"),  # exact: R004 keeps the balance within the minor unit
-    ).with_columns((col("__overdue") * keep[0] // keep[1]).alias("__total"))
-    count: pl.Expr = pl.lit(offer.instalments, dtype=pl.Int64)
-    minimum = offer.min_instalment
-    if minimum:
-
-        def fits(value: Decimal) -> pl.Expr:
-            # floor(total / (value × 10^digits)) = total × den // (num × 10^digits)
-            num, den = value.as_integer_ratio()
-            return col("__total") * den // (col("__ten") * num)
-
-        default = minimum.default
-        mins: pl.Expr = fits(default) if default is not None and default > 0 else pl.lit(None, dtype=pl.Int64)
-        for currency, value in sorted(minimum.by_currency.items()):
-            if value > 0:
-                mins = pl.when(col("currency") == currency).then(fits(value)).otherwise(mins)
-        count = pl.when(mins.is_null()).then(count).otherwise(pl.min_horizontal(count, mins))
-    staged = staged.with_columns(pl.max_horizontal(count, pl.lit(1)).alias("__count"))
+    ).with_columns((col("__overdue") * col("__keep_num") // col("__keep_den")).alias("__total"))
+    # floor(total / (minimum × 10^digits)) = total × den // (num × 10^digits)
+    fits = col("__total") * col("__min_den") // (col("__ten") * col("__min_num"))
+    count = pl.when(col("__min_num") > 0).then(pl.min_horizontal(col("__instalments"), fits))
+    staged = staged.with_columns(pl.max_horizontal(count.otherwise(col("__instalments")), pl.lit(1)).alias("__count"))
     staged = staged.with_columns((col("__total") // col("__count")).alias("__each"))
     staged = staged.with_columns((col("__total") - col("__each") * (col("__count") - 1)).alias("__first"))
     staged = staged.with_columns(
@@ -488,21 +515,16 @@ def _offer_terms(rows: pl.DataFrame, offer: Offer, as_of: date) -> pl.Series:
         _minor_text(col("__overdue") - col("__total")).alias("__discount_text"),
         _minor_text(col("__total")).alias("__total_text"),
     )
-    head = orjson.dumps({"id": offer.id, "kind": offer.kind}).decode()[:-1]
-    first_due = (as_of + timedelta(days=offer.grace_days)).isoformat()
     return staged.select(
         pl.concat_str(
             [
-                pl.lit("[" + head + ',"currency":"'),
-                col("currency"),
-                pl.lit('","instalments":'),
+                col("__head"),
                 col("__count").cast(pl.String),
                 pl.lit(',"amounts":["'),
                 col("__first_text"),
                 pl.lit('"'),
                 col("__each_text").repeat_by(col("__count") - 1).list.join(""),
-                pl.lit(f'],"first_due_date":"{first_due}","interval_days":{offer.interval_days},"discount":'),
-                pl.lit(orjson.dumps(str(offer.max_discount)).decode() + ',"discount_amount":"'),
+                col("__tail"),
                 col("__discount_text"),
                 pl.lit('","total":"'),
                 col("__total_text"),
