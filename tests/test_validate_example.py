@@ -29,3 +29,18 @@ def test_missing_repository_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", str(tmp_path / "nowhere")])
     assert result.exit_code == 2
     assert "no `policies/` folder" in result.output
+
+
+def test_quiet_reports_only_what_fails_the_run(example_copy: Path) -> None:
+    # the example has four L002 notes: shown normally, not with --quiet; an error is
+    # reported with --quiet alone, without the notes
+    loud = CliRunner().invoke(main, ["validate", str(example_copy), "--format", "text"])
+    assert (loud.exit_code, loud.output.count(" info L002 ")) == (0, 4)
+    quiet = CliRunner().invoke(main, ["validate", str(example_copy), "--format", "text", "--quiet"])
+    assert (quiet.exit_code, quiet.output) == (0, "")
+    tiers = example_copy / "policies" / "tiers.yaml"
+    tiers.write_text(tiers.read_text() + "  - id: extra\n    dpdd: 5\n    dpd: {min: 999}\n", encoding="utf-8")
+    quiet = CliRunner().invoke(main, ["validate", str(example_copy), "--format", "text", "-q"])
+    assert quiet.exit_code == 1
+    assert " error S001 unknown key 'dpdd'" in quiet.output
+    assert " info " not in quiet.output and quiet.output.endswith("error(s), 0 warning(s)\n")

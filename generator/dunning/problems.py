@@ -51,5 +51,10 @@ class Problem:
 
 def has_errors(problems: list[Problem], *, strict: bool = False) -> bool:
     """True when the findings should fail the run (warnings count with ``strict``)."""
-    failing = {Level.ERROR, Level.WARNING} if strict else {Level.ERROR}
-    return any(p.level in failing for p in problems)
+    return bool(failing(problems, strict=strict))
+
+
+def failing(problems: list[Problem], *, strict: bool = False) -> list[Problem]:
+    """The findings that fail the run: errors, and warnings too with ``strict``."""
+    levels = {Level.ERROR, Level.WARNING} if strict else {Level.ERROR}
+    return [p for p in problems if p.level in levels]

@@ -14,10 +14,10 @@ def _tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def _build(example_root: Path, out: Path) -> tuple[int, str]:
+def _build(example_root: Path, out: Path, *options: str) -> tuple[int, str]:
     args = ["build", "--accounts", str(example_root / "examples" / "accounts.csv")]
     args += ["--history", str(example_root / "examples" / "history.csv"), "--as-of", "2026-11-30", "--horizon", "3"]
-    args += ["--out", str(out), "--no-pdf", "--no-handbook", "--workers", "1", str(example_root)]
+    args += ["--out", str(out), "--no-pdf", "--no-handbook", *(options or ("--jobs", "1")), str(example_root)]
     result = CliRunner().invoke(main, args)
     return result.exit_code, result.output
 
@@ -44,6 +44,23 @@ def test_build_runs_every_stage_and_is_byte_identical(example_root: Path, tmp_pa
         document["policy"].pop("revision")
     assert second == first
     assert manifests[0] == manifests[1]
+
+
+def test_build_quiet_prints_only_the_balance_line_and_jobs_reach_both_stages(
+    example_root: Path, tmp_path: Path
+) -> None:
+    # one --jobs for plan and render (--workers, render's first name for it, still works);
+    # with --quiet the validate stage's notes and the render report stay out of the output
+    code, output = _build(example_root, tmp_path / "one", "--jobs", "1", "--quiet")
+    assert (code, output) == (0, "accounts_in 66 == planned 50 + excluded 8 + rejected 8\n")
+    code, output = _build(example_root, tmp_path / "two", "-j", "2", "--quiet")
+    assert (code, output) == (0, "accounts_in 66 == planned 50 + excluded 8 + rejected 8\n")
+    code, _ = _build(example_root, tmp_path / "alias", "--workers", "2", "--quiet")
+    assert code == 0
+    trees = [_tree(tmp_path / name) for name in ("one", "two", "alias")]
+    for tree in trees:
+        tree.pop("manifest.json")  # holds the policy revision, which may move meanwhile
+    assert trees[0] == trees[1] == trees[2]
 
 
 def test_build_stops_at_validate(example_copy: Path, tmp_path: Path) -> None:

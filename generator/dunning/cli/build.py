@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, user_errors
-from dunning.cli.params import accounts_file, quiet, repo_path
-from dunning.cli.render import pdf_option, report, workers_option
+from dunning.cli.params import accounts_file, jobs_option, quiet, repo_path
+from dunning.cli.render import pdf_option, report
 from dunning.errors import UserError
 
 
@@ -57,7 +57,7 @@ def _stage(name: str, args: Sequence[str]) -> int:
     help="Output directory.",
 )
 @click.option("--horizon", type=click.IntRange(min=0), default=None, envvar="DUNNING_HORIZON", help="Plan DAYS ahead.")
-@workers_option
+@jobs_option
 @pdf_option
 @click.option("--handbook/--no-handbook", default=True, envvar="DUNNING_HANDBOOK", help="Also publish the handbook.")
 @click.option(
@@ -76,7 +76,7 @@ def build_command(
     history: Path | None,
     out_dir: Path,
     horizon: int | None,
-    workers: int | None,
+    jobs: int | None,
     pdf: bool,
     handbook: bool,
     forecast_days: int | None,
@@ -90,7 +90,7 @@ def build_command(
 
     day = as_of.date() if hasattr(as_of, "date") else as_of
     assert isinstance(day, date)
-    code = _stage("validate", [str(path)])
+    code = _stage("validate", ["--quiet", str(path)] if quiet else [str(path)])
     if code != EXIT_OK:
         click.echo("build stopped: validate found errors", err=True)
         sys.exit(code)
@@ -99,6 +99,8 @@ def build_command(
         plan_args += ["--history", str(history)]
     if horizon is not None:
         plan_args += ["--horizon", str(horizon)]
+    if jobs is not None:
+        plan_args += ["--jobs", str(jobs)]
     if quiet and _has_quiet("plan"):
         plan_args.append("--quiet")
     code = _stage("plan", [*plan_args, str(path)])
@@ -106,7 +108,7 @@ def build_command(
         click.echo("build stopped: plan failed", err=True)
         sys.exit(code)
     policy = require_policy(path)
-    result = render_plans(out_dir, path, accounts, policy=policy, workers=workers, pdf=pdf, manifest=False)
+    result = render_plans(out_dir, path, accounts, policy=policy, workers=jobs, pdf=pdf, manifest=False)
     report(result, out_dir, quiet)
     if result.failed:
         write_manifest(policy, out_dir, result)

@@ -21,3 +21,13 @@ accounts_file = click.option(
     envvar="DUNNING_ACCOUNTS",
     help="Account snapshot (CSV, JSON Lines or Parquet).",
 )
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    "--workers",  # the name render and build used first; still accepted
+    "jobs",
+    type=click.IntRange(min=1, max=64),
+    default=None,
+    envvar=["DUNNING_JOBS", "DUNNING_WORKERS"],
+    help="Worker processes (default: one per core for large inputs, one for small).",
+)

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from dunning.cli.errors import EXIT_OK, user_errors
-from dunning.cli.params import quiet, repo_path
+from dunning.cli.params import jobs_option, quiet, repo_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -85,13 +85,7 @@ def plan_inputs(func: F) -> F:
     envvar="DUNNING_OUT",
     help="Output directory (replaced as a whole at the end of a successful run).",
 )
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1, max=64),
-    default=None,
-    envvar="DUNNING_JOBS",
-    help="Worker processes (default: one per core for large inputs, one for small).",
-)
+@jobs_option
 @quiet
 @repo_path
 @user_errors

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, user_errors
-from dunning.cli.params import quiet, repo_path
+from dunning.cli.params import jobs_option, quiet, repo_path
 
 plans_option = click.option(
     "--plans",
@@ -23,13 +23,6 @@ accounts_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     envvar="DUNNING_ACCOUNTS",
     help="Account snapshot the plan was made from (default: the one recorded in summary.json).",
-)
-workers_option = click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    envvar="DUNNING_WORKERS",
-    help="Rendering processes (default: one per core).",
 )
 pdf_option = click.option(
     "--pdf/--no-pdf",
@@ -58,18 +51,18 @@ def report(result: object, out_dir: Path, be_quiet: bool) -> None:
 @click.command("render")
 @plans_option
 @accounts_option
-@workers_option
+@jobs_option
 @pdf_option
 @repo_path
 @quiet
 @user_errors
 def render_command(
-    plans_dir: Path, accounts: Path | None, workers: int | None, pdf: bool, path: Path, quiet: bool
+    plans_dir: Path, accounts: Path | None, jobs: int | None, pdf: bool, path: Path, quiet: bool
 ) -> None:
     """Render every scheduled and deferred action of a plan directory into DIR/messages/ and
     write DIR/manifest.json. Exit 0 all rendered, 1 some messages failed, 2 usage or I/O error."""
     from dunning.render.run import render_plans
 
-    result = render_plans(plans_dir, path, accounts, workers=workers, pdf=pdf)
+    result = render_plans(plans_dir, path, accounts, workers=jobs, pdf=pdf)
     report(result, plans_dir, quiet)
     sys.exit(EXIT_FINDINGS if result.failed else EXIT_OK)
