@@ -89,7 +89,7 @@ def main() -> None:
     build += ["--out", str(work / "out"), "--quiet", "--pdf" if args.pdf else "--no-pdf"]
     build += ["--handbook" if args.handbook else "--no-handbook"]
     if args.workers:
-        build += ["--workers", str(args.workers)]
+        build += ["--jobs", str(args.workers)]
     ours = run(f"dunning build, {n} accounts", [*build, str(ROOT)])
     render = [dunning, "render", "--plans", str(work / "out"), "--accounts", str(work / f"accounts-{n}.csv")]
     render += ["--quiet", "--pdf" if args.pdf else "--no-pdf", str(ROOT)]
