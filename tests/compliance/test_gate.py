@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from dunning.cli import main
@@ -272,7 +273,7 @@ def test_stdin_with_workers_answers_each_line_before_the_next_is_sent(tmp_path: 
         assert gate.stdout.read() == b""
         assert gate.wait(timeout=60) == 0
     assert [a["verdict"] for a in answers] == ["allow", "error", "reschedule"]
-    assert answers[1]["message"] == "line 2: not valid JSON (column 1)"
+    assert answers[1]["message"] == "line 2: not valid JSON (column 2)"  # the line ends after "{"
     assert answers[2]["reasons"][0]["code"] == "us-regf.call-hours"
     serial = CliRunner().invoke(main, ["gate", "-", str(REPO)], input=f"{first}\n{{\n{late}\n")
     assert [json.loads(x) for x in serial.output.splitlines()] == answers
@@ -301,3 +302,20 @@ def test_the_gate_builds_the_same_contact_as_the_dataclass() -> None:
         "phone",
     ]
     assert not hasattr(Contact, "__post_init__")
+
+
+@pytest.mark.parametrize(
+    ("line", "column"),
+    [
+        (b"{\n", 2),  # cut short: the column after the request's last character
+        (b"{", 2),
+        (b'{"a":\r\n', 6),
+        ('{"é": x}\n'.encode(), 7),  # columns count characters, not bytes
+        (b"not json\n", 1),
+    ],
+)
+def test_a_json_error_names_the_column_in_the_request_line(line: bytes, column: int) -> None:
+    from dunning.compliance.gate import BadRequest, _request
+
+    with pytest.raises(BadRequest, match=rf"^not valid JSON \(column {column}\)$"):
+        _request(line)

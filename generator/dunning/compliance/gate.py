@@ -126,7 +126,13 @@ def _request(line: bytes | str) -> dict[str, Any]:
     try:
         request = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"not valid JSON (column {exc.colno})") from None
+        # a request is one line: JSON cut short is found on the newline that ends it, which
+        # orjson counts as column 1 of a next line; name the column after the request's end
+        column = exc.colno
+        if exc.lineno > 1:
+            text = line if isinstance(line, str) else line.decode("utf-8", errors="replace")
+            column = len(text.rstrip("\r\n")) + 1
+        raise BadRequest(f"not valid JSON (column {column})") from None
     if not isinstance(request, dict):
         raise BadRequest("a request must be a JSON object")
     if not _REQUEST_KEY_SET.issuperset(request):
