@@ -12,10 +12,12 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
+from dunning.accounts.record import RowReject
+from dunning.accounts.source import AccountFile
 from dunning.cli import main
 from dunning.errors import UserError
 from dunning.plan import decide
-from dunning.plan.build import PlanInputs, run_plan
+from dunning.plan.build import ChunkResult, PlanInputs, Summary, _RunSink, run_plan
 
 AS_OF = date(2026, 11, 28)
 OUTPUTS = ("plans.jsonl", "actions.csv", "rejects.csv", "summary.json")
@@ -68,20 +70,36 @@ def test_two_runs_are_byte_identical_and_unsorted_input_is_sorted(example_root: 
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "c" / name).read_bytes(), name
 
 
-@pytest.mark.parametrize("order", ["as-is", "sorted", "shuffled"])
-def test_small_chunks_merge_to_the_same_bytes(example_root: Path, tmp_path: Path, order: str) -> None:
-    # 7-row chunks: sorted input puts runs end to end, other orders go through the k-way merge
-    # (which also finds the duplicate id across chunks); all give the one-chunk bytes.
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize(("order", "appended"), [("as-is", False), ("sorted", True), ("shuffled", False)])
+def test_small_chunks_merge_to_the_same_bytes(
+    example_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, order: str, appended: bool, jobs: int
+) -> None:
+    # 7-row chunks (JSON Lines: a CSV piece is at least 64 KiB, the whole example): runs of a
+    # sorted snapshot are appended while the chunks come in; any other order starts the
+    # outputs over and goes through the k-way merge (which also finds the duplicate id
+    # across chunks); all give the one-chunk bytes, with one worker or two
     lines = (example_root / "examples" / "accounts.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     body = lines[1:]
-    if order == "sorted":
-        body = sorted(body, key=lambda line: (line.split(",", 1)[0], body.index(line)))
+    if order == "sorted":  # the duplicate of US-0002 dropped: ids strictly increase
+        body = sorted({line.split(",", 1)[0]: line for line in reversed(body)}.values())
     elif order == "shuffled":
         body = body[30:] + body[:30]
-    source = tmp_path / "accounts.csv"
-    source.write_text(lines[0] + "".join(body), encoding="utf-8")
+    (tmp_path / "accounts.csv").write_text(lines[0] + "".join(body), encoding="utf-8")
+    source = tmp_path / "accounts.jsonl"
+    pl.read_csv(tmp_path / "accounts.csv", infer_schema=False).write_ndjson(source)
+    assert sum(1 for _ in AccountFile(source, chunk_rows=7).frames()) == -(-len(body) // 7)
+    seen: list[bool] = []
+    finish = _RunSink.finish
+
+    def spy(self: _RunSink, results: list[ChunkResult]) -> tuple[Summary, list[RowReject]]:
+        seen.append(self.in_order)
+        return finish(self, results)
+
+    monkeypatch.setattr(_RunSink, "finish", spy)
     _run(example_root, source, tmp_path / "whole")
-    _run(example_root, source, tmp_path / "chunked", chunk_rows=7)
+    _run(example_root, source, tmp_path / "chunked", jobs=jobs, chunk_rows=7)
+    assert seen == [True, appended]
     for name in OUTPUTS:
         assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "chunked" / name).read_bytes(), name
 
@@ -212,3 +230,21 @@ def test_cli_plan_prints_the_balance_line_and_explain_words(example_root: Path, 
     assert bad_date.exit_code == 2
     assert "is not a date" in bad_date.output
     shutil.rmtree(tmp_path / "o")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_snapshot_whose_rows_are_all_rejected_is_planned_not_a_crash(
+    example_root: Path, tmp_path: Path, jobs: int
+) -> None:
+    # no row left for the decision keys: the key and offer columns of an empty chunk
+    accounts = tmp_path / "bad.csv"
+    accounts.write_bytes(b"account_id,jurisdiction,currency,overdue_amount,due_date\nK1,US,USD,ten,2026-11-01\n")
+    out = tmp_path / "out"
+    _run(example_root, accounts, out, jobs=jobs)
+    summary = orjson.loads((out / "summary.json").read_bytes())
+    assert (summary["accounts_in"], summary["planned"], summary["rejected"]) == (1, 0, 1)
+    assert (out / "plans.jsonl").read_bytes() == b""
+    assert (out / "rejects.csv").read_text(encoding="utf-8").splitlines() == [
+        "line,account_id,code,message",
+        "2,K1,R002,overdue_amount 'ten' is not a decimal number",
+    ]

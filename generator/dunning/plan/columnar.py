@@ -216,7 +216,7 @@ class ColumnarPlanner:
             arm: pl.Expr = pl.lit("-")
             for limit, choice in reversed(limits):
                 arm = pl.when(pl.lit(slots) < limit).then(pl.lit(choice.id)).otherwise(arm)
-            column = pl.Series(f"__arm{i}", [""], dtype=pl.String).extend_constant("", frame.height - 1)
+            column = pl.repeat("", frame.height, dtype=pl.String, eager=True).alias(f"__arm{i}")
             arms.append(column.scatter(mask.arg_true(), pl.select(arm).to_series()) if slots.len() else column)
         frame = frame.with_columns(arms)
         dpd_values = frame["__dpd"].unique().to_list()
@@ -399,7 +399,7 @@ class ColumnarPlanner:
     # ------------------------------------------------------------------ offers
     def _offers_json(self, frame: pl.DataFrame) -> pl.Series:
         """Each row's offers array: the terms of every offer at once, on the rows with one."""
-        texts = pl.Series("__offers", ["[]"], dtype=pl.String).extend_constant("[]", frame.height - 1)
+        texts = pl.repeat("[]", frame.height, dtype=pl.String, eager=True).alias("__offers")
         mask = frame["__offer"] >= 0
         if not mask.any():
             return texts
