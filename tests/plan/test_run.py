@@ -104,6 +104,40 @@ def test_small_chunks_merge_to_the_same_bytes(
         assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "chunked" / name).read_bytes(), name
 
 
+@pytest.mark.parametrize(("order", "appended"), [("file", False), ("sorted", True)])
+def test_csv_pieces_through_the_workers_give_the_one_process_bytes(
+    example_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, order: str, appended: bool
+) -> None:
+    # the production path: a CSV cut into pieces that two workers read from the file and
+    # number from their own start; rejects, duplicates and the merge need the pieces' line
+    # offsets. Twenty copies of the example (ids suffixed) are ≈ 290 KiB: five pieces.
+    lines = (example_root / "examples" / "accounts.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    body = [line.replace(",", f"-{k:02d},", 1) for k in range(20) for line in lines[1:]]
+    if order == "sorted":  # ids strictly increasing (the in-file duplicates dropped)
+        body = sorted({line.split(",", 1)[0]: line for line in reversed(body)}.values())
+    else:  # and one more duplicate, three pieces after its first line
+        body.append(body[5])
+    source = tmp_path / "accounts.csv"
+    source.write_text(lines[0] + "".join(body), encoding="utf-8")
+    assert len(list(AccountFile(source, chunk_rows=100).csv_pieces())) == 5
+    seen: list[bool] = []
+    finish = _RunSink.finish
+
+    def spy(self: _RunSink, results: list[ChunkResult]) -> tuple[Summary, list[RowReject]]:
+        seen.append(self.in_order)
+        return finish(self, results)
+
+    monkeypatch.setattr(_RunSink, "finish", spy)
+    _run(example_root, source, tmp_path / "one", jobs=1, chunk_rows=100_000)
+    _run(example_root, source, tmp_path / "two", jobs=2, chunk_rows=100)
+    assert seen == [True, appended]
+    for name in OUTPUTS:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+    rejects = (tmp_path / "two" / "rejects.csv").read_text(encoding="utf-8").splitlines()
+    if order == "file":
+        assert rejects[-1] == f"{len(body) + 1},{body[5].split(',', 1)[0]},R011,account_id already appeared on line 7"
+
+
 def test_worker_processes_give_the_same_bytes(example_root: Path, tmp_path: Path) -> None:
     source = example_root / "examples" / "accounts.csv"
     _run(example_root, source, tmp_path / "one", jobs=1)
