@@ -57,10 +57,12 @@ def test_build_quiet_prints_only_the_balance_line_and_jobs_reach_both_stages(
     assert (code, output) == (0, "accounts_in 66 == planned 50 + excluded 8 + rejected 8\n")
     code, _ = _build(example_root, tmp_path / "alias", "--workers", "2", "--quiet")
     assert code == 0
-    trees = [_tree(tmp_path / name) for name in ("one", "two", "alias")]
+    code, _ = _build(example_root, tmp_path / "auto", "--jobs", "0", "--quiet")  # 0: the default, as for gate
+    assert code == 0
+    trees = [_tree(tmp_path / name) for name in ("one", "two", "alias", "auto")]
     for tree in trees:
         tree.pop("manifest.json")  # holds the policy revision, which may move meanwhile
-    assert trees[0] == trees[1] == trees[2]
+    assert trees[0] == trees[1] == trees[2] == trees[3]
 
 
 def test_build_stops_at_validate(example_copy: Path, tmp_path: Path) -> None:

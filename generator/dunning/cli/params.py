@@ -26,8 +26,10 @@ jobs_option = click.option(
     "-j",
     "--workers",  # the name render and build used first; still accepted
     "jobs",
-    type=click.IntRange(min=1, max=64),
+    type=click.IntRange(min=0, max=64),
     default=None,
     envvar=["DUNNING_JOBS", "DUNNING_WORKERS"],
-    help="Worker processes (default: one per core for large inputs, one for small).",
+    # 0 is the default, as `dunning gate --jobs 0` is one per CPU: one DUNNING_JOBS serves all
+    callback=lambda _ctx, _param, value: value or None,
+    help="Worker processes (default, or 0: one per core for large inputs, one for small).",
 )
