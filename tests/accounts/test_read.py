@@ -217,3 +217,25 @@ def test_phone_block_verdicts_carry_across_chunks_and_start_over_when_full(monke
     third = pl.Series(["+8613800000000", "+12120000000"])  # the table is full: every verdict asked again
     assert verdicts(third).to_list() == [True, False]
     assert len(asked) == 5 and verdicts.table.height == 2
+
+
+def test_known_values_ask_each_value_once_and_start_over_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dunning.accounts import read
+
+    asked: list[str] = []
+
+    def passes(value: str) -> bool:
+        asked.append(value)
+        return value.startswith("Asia/")
+
+    known = read._KnownValues(passes)
+    first = pl.Series(["Asia/Shanghai", "Mars/Base", "Asia/Shanghai"])
+    assert known(first).to_list() == [True, False, True]
+    assert sorted(asked) == ["Asia/Shanghai", "Mars/Base"]
+    assert known(pl.Series(["Asia/Shanghai", "Mars/Base", "Asia/Tokyo"])).to_list() == [True, False, True]
+    assert asked[2:] == ["Asia/Tokyo"]  # a failing value is not asked again either
+    monkeypatch.setattr(read, "_KNOWN_LIMIT", 2)
+    assert known(pl.Series(["Venus/Base"])).to_list() == [False]  # over the limit: asked afresh
+    assert asked[3:] == ["Venus/Base"] and known.asked == {"Venus/Base"}
+    assert known(pl.Series(["Asia/Shanghai"])).to_list() == [True]
+    assert asked[4:] == ["Asia/Shanghai"]

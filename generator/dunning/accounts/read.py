@@ -82,11 +82,39 @@ def _texts(frame: pl.DataFrame) -> pl.DataFrame:
     return renamed.select(exprs)
 
 
-def _map_unique(column: pl.Series, predicate: Callable[[str], bool]) -> pl.Series:
-    """``predicate`` on each distinct value only (columns with few distinct values)."""
-    values = column.unique().to_list()
-    table = {v: predicate(v) for v in values}
-    return column.replace_strict(table, return_dtype=pl.Boolean)
+class _KnownValues:
+    """``predicate`` per distinct value of a column with few of them (jurisdiction, time
+    zone, locale), the passing values kept across the chunks one process screens: a chunk
+    whose values all passed before costs one membership test, half of asking again."""
+
+    def __init__(self, predicate: Callable[[str], bool]) -> None:
+        self.predicate = predicate
+        self.passed = pl.Series(dtype=pl.String)
+        self.asked: set[str] = set()
+
+    def __call__(self, column: pl.Series) -> pl.Series:
+        ok = column.is_in(self.passed.implode())
+        if ok.all():
+            return ok
+        if len(self.asked) > _KNOWN_LIMIT:  # a column of junk: bounded, start over
+            self.passed, self.asked = self.passed.clear(), set()
+        new = [v for v in column.filter(~ok).unique().to_list() if v not in self.asked]
+        self.asked.update(new)
+        self.passed = self.passed.extend(pl.Series([v for v in new if self.predicate(v)], dtype=pl.String))
+        return column.is_in(self.passed.implode())
+
+
+_KNOWN_LIMIT = 4096
+# per served-jurisdictions set (the jurisdiction check depends on it), per process
+_known: dict[tuple[str, frozenset[str] | None], _KnownValues] = {}
+
+
+def _known_values(name: str, jurisdictions: Collection[str] | None, predicate: Callable[[str], bool]) -> _KnownValues:
+    key = (name, None if jurisdictions is None else frozenset(jurisdictions))
+    found = _known.get(key)
+    if found is None:
+        found = _known[key] = _KnownValues(predicate)
+    return found
 
 
 class _BlockVerdicts:
@@ -185,9 +213,11 @@ def screen_frame(
     s = s.with_columns(
         (digits >= 0).alias("__cur_ok"),
         digits.alias("__digits"),
-        _map_unique(s["jurisdiction"], lambda v: served(v, jurisdictions)).alias("__jur_ok"),
-        _map_unique(s["timezone"], lambda v: not v or is_zone(v)).alias("__tz_ok"),
-        _map_unique(s["locale"], lambda v: not v or bool(LOCALE_RE.match(v))).alias("__loc_ok"),
+        _known_values("jurisdiction", jurisdictions, lambda v: served(v, jurisdictions))(s["jurisdiction"]).alias(
+            "__jur_ok"
+        ),
+        _known_values("timezone", None, lambda v: not v or is_zone(v))(s["timezone"]).alias("__tz_ok"),
+        _known_values("locale", None, lambda v: not v or bool(LOCALE_RE.match(v)))(s["locale"]).alias("__loc_ok"),
         _block_verdicts(blocks).alias("__block_ok"),
         *(pl.col(c).str.to_date("%Y-%m-%d", strict=False).alias(date_column(c)) for c in DATE_COLUMNS),
     )
@@ -232,9 +262,14 @@ def screen_frame(
     # A row whose one failing check is the phone gets parse_record's verdict without asking
     # it: with every other check passing, R009 is the first (and only) failure it can find.
     # Invalid numbers are the commonest reject in real books, and parse_record costs ~70 µs.
-    phone_only = frame.filter(s["__bad"] & s["__phone_only"])
-    for account_id, line in zip(phone_only["account_id"].to_list(), phone_only[LINE].to_list(), strict=True):
-        rejects.append(RowReject(int(line), account_id.strip(), "R009", msg_phone()))
+    # (the ids as screened: stripped the way parse_record strips them, as a row with a
+    # control character in its id fails another check)
+    phone_only = s.select("account_id", LINE).filter(s["__bad"] & s["__phone_only"])
+    message = msg_phone()
+    rejects.extend(
+        RowReject(line, account_id, "R009", message)
+        for account_id, line in zip(phone_only["account_id"].to_list(), phone_only[LINE].to_list(), strict=True)
+    )
     bad_rows = frame.filter(s["__bad"] & ~s["__phone_only"])
     for row in bad_rows.iter_rows(named=True):
         line = int(row.pop(LINE))

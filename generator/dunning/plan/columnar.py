@@ -234,9 +234,7 @@ class ColumnarPlanner:
             _named(col("product"), self._products),
             _named(col("segment"), self._segments),
             col("__flags").cast(pl.String),
-            (col("phone") != "").cast(pl.String),
-            (col("email") != "").cast(pl.String),
-            (col("address") != "").cast(pl.String),
+            *((col(point) != "").cast(pl.Int8).cast(pl.String) for point in ("phone", "email", "address")),
             promise,
             *payment,
             zones,
@@ -261,7 +259,10 @@ class ColumnarPlanner:
             for step in strategy.steps:
                 for high in highs:
                     bits.extend(step.fires_on(dpd + o, high) for o in range(self.planner.horizon + 1))
-        return "".join("1" if b else "0" for b in bits)
+        # the bits in hex: every account's key carries its class, and a quarter of the
+        # length is less to concatenate and hash per row (every class has the same length)
+        text = "".join("1" if b else "0" for b in bits)
+        return f"{int(text, 2):0{(len(bits) + 3) // 4}x}" if text else ""
 
     # ------------------------------------------------------------------ templates
     def _learn(self, rows: pl.DataFrame, extra_columns: list[str]) -> None:
