@@ -104,7 +104,7 @@ def test_small_chunks_merge_to_the_same_bytes(
         assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "chunked" / name).read_bytes(), name
 
 
-@pytest.mark.parametrize(("order", "appended"), [("file", False), ("sorted", True)])
+@pytest.mark.parametrize(("order", "appended"), [("file", False), ("sorted", True), ("sorted+duplicate", False)])
 def test_csv_pieces_through_the_workers_give_the_one_process_bytes(
     example_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, order: str, appended: bool
 ) -> None:
@@ -113,10 +113,11 @@ def test_csv_pieces_through_the_workers_give_the_one_process_bytes(
     # offsets. Twenty copies of the example (ids suffixed) are ≈ 290 KiB: five pieces.
     lines = (example_root / "examples" / "accounts.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     body = [line.replace(",", f"-{k:02d},", 1) for k in range(20) for line in lines[1:]]
-    if order == "sorted":  # ids strictly increasing (the in-file duplicates dropped)
+    if order.startswith("sorted"):  # ids strictly increasing (the in-file duplicates dropped)
         body = sorted({line.split(",", 1)[0]: line for line in reversed(body)}.values())
-    else:  # and one more duplicate, three pieces after its first line
-        body.append(body[5])
+    first = next(n for n, line in enumerate(body) if line.startswith("CN-"))  # a row that is planned
+    if order != "sorted":  # one more duplicate, pieces after its first line: for the sorted
+        body.append(body[first])  # file, four pieces are appended before the last is out of order
     source = tmp_path / "accounts.csv"
     source.write_text(lines[0] + "".join(body), encoding="utf-8")
     assert len(list(AccountFile(source, chunk_rows=100).csv_pieces())) == 5
@@ -134,8 +135,9 @@ def test_csv_pieces_through_the_workers_give_the_one_process_bytes(
     for name in OUTPUTS:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
     rejects = (tmp_path / "two" / "rejects.csv").read_text(encoding="utf-8").splitlines()
-    if order == "file":
-        assert rejects[-1] == f"{len(body) + 1},{body[5].split(',', 1)[0]},R011,account_id already appeared on line 7"
+    if order != "sorted":
+        duplicate = body[first].split(",", 1)[0]
+        assert rejects[-1] == f"{len(body) + 1},{duplicate},R011,account_id already appeared on line {first + 2}"
 
 
 def test_worker_processes_give_the_same_bytes(example_root: Path, tmp_path: Path) -> None:

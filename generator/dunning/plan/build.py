@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import heapq
+import itertools
 import os
 import pickle
 import shutil
@@ -118,18 +119,22 @@ def count(summary: Summary, status: str, tier: str, stats: tuple[tuple[str, str]
 
 def _read_run(run: Path, offset: int = 0) -> Iterator[RunRecord]:
     """A run's records back, in order: (id, line, status, tier, plan line, CSV rows, stats)."""
+    with run.with_suffix(".plans").open("rb") as plans, run.with_suffix(".csv").open("rb") as rows:
+        yield from _records(run, offset, plans, rows)
+
+
+def _records(run: Path, offset: int, plans: BinaryIO, rows: BinaryIO) -> Iterator[RunRecord]:
+    """The records of ``run`` (its index and outcomes), their text read from ``plans`` and
+    ``rows`` where those stand: the run's own files, or the output it was appended to."""
     import polars as pl  # only unsorted input is merged record by record
 
     index = pl.read_ipc(run.with_suffix(".index"))
     outcomes = pickle.loads(run.with_suffix(".outcomes").read_bytes())
-    with (
-        run.with_suffix(".plans").open("rb") as plans,
-        run.with_suffix(".csv").open(encoding="utf-8", newline="") as rows,
-    ):
-        for account_id, line, outcome, n_rows in index.iter_rows():
-            text = "".join(rows.readline() for _ in range(n_rows))
-            status, tier, stats = outcomes[outcome]
-            yield account_id, line + offset, status, tier, plans.readline(), text, stats
+    for account_id, line, outcome, n_rows in index.iter_rows():
+        # bytes: a record's CSV rows are counted by "\n" (a text handle would also split at "\r")
+        text = b"".join(rows.readline() for _ in range(n_rows)).decode("utf-8")
+        status, tier, stats = outcomes[outcome]
+        yield account_id, line + offset, status, tier, plans.readline(), text, stats
 
 
 # ---------------------------------------------------------------------------- the run
@@ -154,19 +159,30 @@ class _RunSink:
     """``plans.jsonl`` and ``actions.csv``, filled while the workers still plan.
 
     Results arrive in file order. While each chunk's ids all sort after the previous chunk's
-    (a snapshot sorted by account id, the usual case), its run files are appended at once:
-    the copy (half a gigabyte for a million accounts) overlaps the planning instead of
-    following it. The first chunk out of order stops the appending; :meth:`finish` then
-    starts the two files over and merges every run."""
+    (a snapshot sorted by account id, the usual case), its run is appended at once and its
+    text files deleted: the copy (half a gigabyte for a million accounts) and the deleting
+    overlap the planning instead of following it. The first chunk out of order stops the
+    appending; :meth:`finish` then merges what was appended (one sorted run, read back from
+    the outputs) with every later run into fresh outputs."""
 
-    def __init__(self, plans: BinaryIO, actions: TextIO) -> None:
-        self.plans, self.actions = plans, actions
-        csv.writer(actions).writerow(ACTION_COLUMNS)
-        actions.flush()
-        self.header = actions.tell()
+    def __init__(self, out: Path, runs_dir: Path) -> None:
+        self.out, self.runs_dir = out, runs_dir
+        self.plans, self.actions = self._open()
         self.summary = Summary()
         self.in_order = True
         self.last_id = ""
+        self.appended: list[ChunkResult] = []
+
+    def _open(self) -> tuple[BinaryIO, TextIO]:
+        plans = (self.out / "plans.jsonl").open("wb")
+        actions = (self.out / "actions.csv").open("w", encoding="utf-8", newline="")
+        csv.writer(actions).writerow(ACTION_COLUMNS)
+        actions.flush()
+        return plans, actions
+
+    def close(self) -> None:
+        self.plans.close()
+        self.actions.close()
 
     def take(self, result: ChunkResult) -> None:
         """Append the run of the next chunk in file order, while the ids keep increasing."""
@@ -176,8 +192,10 @@ class _RunSink:
             self.in_order = False
             return
         self.last_id = result.last_id
-        _append(result.run.with_suffix(".plans"), self.plans.fileno())
-        _append(result.run.with_suffix(".csv"), self.actions.fileno())
+        for suffix, target in ((".plans", self.plans), (".csv", self.actions)):
+            _append(result.run.with_suffix(suffix), target.fileno())
+            result.run.with_suffix(suffix).unlink()
+        self.appended.append(result)
         assert result.counts is not None
         _add(self.summary, result.counts)
 
@@ -185,14 +203,23 @@ class _RunSink:
         """The counts (rows read included) and the duplicates the merge found, if it ran."""
         duplicates: list[RowReject] = []
         if not self.in_order:
+            self.close()
+            prefix = {name: self.runs_dir / f"appended.{name}" for name in ("plans.jsonl", "actions.csv")}
+            for name, path in prefix.items():
+                os.replace(self.out / name, path)
+            self.plans, self.actions = self._open()
             self.summary = Summary()
-            for handle, size in ((self.plans, 0), (self.actions, self.header)):
-                handle.seek(size)
-                handle.truncate()
-            filled = sorted((r for r in results if r.first_id), key=lambda r: (r.first_id, r.last_id))
-            runs = [_read_run(r.run, r.offset) for r in filled]
-            merged = heapq.merge(*runs, key=lambda r: (r[0], r[1]))
-            duplicates = _merge(merged, self.plans, self.actions, self.summary)
+            appended = {id(r) for r in self.appended}
+            later = [r for r in results if r.first_id and id(r) not in appended]
+            with prefix["plans.jsonl"].open("rb") as plans, prefix["actions.csv"].open("rb") as rows:
+                rows.readline()  # the header
+                # the appended chunks follow one another in id order: together, one sorted run
+                runs: list[Iterator[RunRecord]] = [
+                    itertools.chain.from_iterable(_records(r.run, r.offset, plans, rows) for r in self.appended)
+                ]
+                runs += [_read_run(r.run, r.offset) for r in later]
+                merged = heapq.merge(*runs, key=lambda r: (r[0], r[1]))
+                duplicates = _merge(merged, self.plans, self.actions, self.summary)
         self.summary.accounts_in = sum(r.rows for r in results)
         return self.summary, duplicates
 
@@ -214,14 +241,13 @@ def write_plans(
     hashing = ThreadPoolExecutor(1)
     digests = {name: hashing.submit(sha256_file, path) for name, path in _input_files(inputs).items()}
     try:
-        with (
-            (out / "plans.jsonl").open("wb") as plans,
-            (out / "actions.csv").open("w", encoding="utf-8", newline="") as actions,
-        ):
-            sink = _RunSink(plans, actions)
+        sink = _RunSink(out, runs_dir)
+        try:
             results = _plan_all(inputs, source, runs_dir, workers, progress, policy, sink.take)
             rejects = _global_lines(results)  # also gives each run its line offset, for the merge
             summary, duplicates = sink.finish(results)
+        finally:
+            sink.close()
         rejects.extend(duplicates)
         rejects.sort()
         summary.rejected = len(rejects)
