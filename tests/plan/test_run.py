@@ -28,6 +28,19 @@ def _run(root: Path, accounts: Path, out: Path, jobs: int = 1, **kw: object) -> 
     run_plan(PlanInputs(root, accounts, AS_OF, history, **kw), out, jobs=jobs)  # type: ignore[arg-type]
 
 
+def _runs_appended(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each plan run from now on appended every run as it came (True) or merged."""
+    seen: list[bool] = []
+    finish = _RunSink.finish
+
+    def spy(self: _RunSink, results: list[ChunkResult]) -> tuple[Summary, list[RowReject]]:
+        seen.append(self.in_order)
+        return finish(self, results)
+
+    monkeypatch.setattr(_RunSink, "finish", spy)
+    return seen
+
+
 def test_sample_portfolio_every_row_accounted(example_root: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     _run(example_root, example_root / "examples" / "accounts.csv", out)
@@ -89,14 +102,7 @@ def test_small_chunks_merge_to_the_same_bytes(
     source = tmp_path / "accounts.jsonl"
     pl.read_csv(tmp_path / "accounts.csv", infer_schema=False).write_ndjson(source)
     assert sum(1 for _ in AccountFile(source, chunk_rows=7).frames()) == -(-len(body) // 7)
-    seen: list[bool] = []
-    finish = _RunSink.finish
-
-    def spy(self: _RunSink, results: list[ChunkResult]) -> tuple[Summary, list[RowReject]]:
-        seen.append(self.in_order)
-        return finish(self, results)
-
-    monkeypatch.setattr(_RunSink, "finish", spy)
+    seen = _runs_appended(monkeypatch)
     _run(example_root, source, tmp_path / "whole")
     _run(example_root, source, tmp_path / "chunked", jobs=jobs, chunk_rows=7)
     assert seen == [True, appended]
@@ -121,14 +127,7 @@ def test_csv_pieces_through_the_workers_give_the_one_process_bytes(
     source = tmp_path / "accounts.csv"
     source.write_text(lines[0] + "".join(body), encoding="utf-8")
     assert len(list(AccountFile(source, chunk_rows=100).csv_pieces())) == 5
-    seen: list[bool] = []
-    finish = _RunSink.finish
-
-    def spy(self: _RunSink, results: list[ChunkResult]) -> tuple[Summary, list[RowReject]]:
-        seen.append(self.in_order)
-        return finish(self, results)
-
-    monkeypatch.setattr(_RunSink, "finish", spy)
+    seen = _runs_appended(monkeypatch)
     _run(example_root, source, tmp_path / "one", jobs=1, chunk_rows=100_000)
     _run(example_root, source, tmp_path / "two", jobs=2, chunk_rows=100)
     assert seen == [True, appended]
