@@ -193,7 +193,7 @@ def screen_frame(
 
     ``replacement_free``: the caller knows that no cell holds U+FFFD (a CSV piece that decoded
     as strict UTF-8 without one, see :meth:`CsvPiece.read`), so the per-cell search for
-    undecodable bytes — a tenth of the screening — is skipped.
+    undecodable bytes — a sixth of the screening — is skipped.
     """
     for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *FLAG_COLUMNS):
         if name not in frame.columns:

@@ -2,11 +2,13 @@
 
 Memory does not grow with the number of accounts: each chunk is validated and planned in a
 worker process, which writes its plans sorted by account id to a *run* file (spilled to
-disk) and returns only counts and row rejects. The parent then k-way merges the runs
-(:func:`heapq.merge`), which gives ``plans.jsonl`` and ``actions.csv`` in account-id order
-whatever the input order, and finds duplicate account ids on the way (the later line is
-rejected, R011). Everything is written into a temporary directory next to ``--out`` that
-replaces it only at the end, so a failed or killed run leaves the previous output as it was.
+disk) and returns only counts and row rejects. The parent appends the runs to
+``plans.jsonl`` and ``actions.csv`` as they come while their ids keep increasing (a sorted
+snapshot), and otherwise k-way merges them (:func:`heapq.merge`, see :class:`_RunSink`):
+the outputs are in account-id order whatever the input order, and duplicate account ids
+are found on the way (the later line is rejected, R011). Everything is written into a
+temporary directory next to ``--out`` that replaces it only at the end, so a failed or
+killed run leaves the previous output as it was.
 """
 
 from __future__ import annotations
@@ -209,8 +211,8 @@ class _RunSink:
                 os.replace(self.out / name, path)
             self.plans, self.actions = self._open()
             self.summary = Summary()
-            appended = {id(r) for r in self.appended}
-            later = [r for r in results if r.first_id and id(r) not in appended]
+            # the appended chunks are the first of those with plans, in file order
+            later = [r for r in results if r.first_id][len(self.appended) :]
             with prefix["plans.jsonl"].open("rb") as plans, prefix["actions.csv"].open("rb") as rows:
                 rows.readline()  # the header
                 # the appended chunks follow one another in id order: together, one sorted run
