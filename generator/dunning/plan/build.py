@@ -47,9 +47,10 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 SMALL_INPUT = 4 << 20  # below this many bytes one process is faster than starting workers
 
-# One run record: (account_id, line, status, tier, plans.jsonl line, actions.csv rows,
-# ((action status, channel), ...)).
-RunRecord = tuple[str, int, str, str, bytes, str, tuple[tuple[str, str], ...]]
+Outcome = tuple[str, str, tuple[tuple[str, str], ...]]  # (status, tier, ((action status, channel), ...))
+# One run record: (account_id, line, plans.jsonl line, actions.csv rows, outcome). Records
+# order as tuples do: by account id, then line (no two records share a line).
+RunRecord = tuple[str, int, bytes, str, Outcome]
 
 
 @dataclass(frozen=True)
@@ -134,9 +135,11 @@ def _records(run: Path, offset: int, plans: BinaryIO, rows: BinaryIO) -> Iterato
     outcomes = pickle.loads(run.with_suffix(".outcomes").read_bytes())
     for account_id, line, outcome, n_rows in index.iter_rows():
         # bytes: a record's CSV rows are counted by "\n" (a text handle would also split at "\r")
-        text = b"".join(rows.readline() for _ in range(n_rows)).decode("utf-8")
-        status, tier, stats = outcomes[outcome]
-        yield account_id, line + offset, status, tier, plans.readline(), text, stats
+        if n_rows == 1:
+            text = rows.readline().decode("utf-8")
+        else:
+            text = b"".join(rows.readline() for _ in range(n_rows)).decode("utf-8")
+        yield account_id, line + offset, plans.readline(), text, outcomes[outcome]
 
 
 # ---------------------------------------------------------------------------- the run
@@ -220,7 +223,7 @@ class _RunSink:
                     itertools.chain.from_iterable(_records(r.run, r.offset, plans, rows) for r in self.appended)
                 ]
                 runs += [_read_run(r.run, r.offset) for r in later]
-                merged = heapq.merge(*runs, key=lambda r: (r[0], r[1]))
+                merged = heapq.merge(*runs)
                 duplicates = _merge(merged, self.plans, self.actions, self.summary)
         self.summary.accounts_in = sum(r.rows for r in results)
         return self.summary, duplicates
@@ -388,15 +391,18 @@ def _log_entry(learned: bytes) -> bytes:
 
 def _merge(records: Iterator[RunRecord], plans: IO[bytes], actions: IO[str], summary: Summary) -> list[RowReject]:
     duplicates: list[RowReject] = []
+    tally: Counter[Outcome] = Counter()
     previous, first_line = "", 0
-    for account_id, line, status, tier, plan_bytes, action_text, stats in records:
+    for account_id, line, plan_bytes, action_text, outcome in records:
         if account_id == previous:
             duplicates.append(RowReject(line, account_id, "R011", msg_duplicate(first_line)))
             continue
         previous, first_line = account_id, line
         plans.write(plan_bytes)
         actions.write(action_text)
-        count(summary, status, tier, stats)
+        tally[outcome] += 1
+    for (status, tier, stats), n in tally.items():
+        count(summary, status, tier, stats, n)
     return duplicates
 
 
