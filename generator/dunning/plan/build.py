@@ -246,20 +246,21 @@ def write_plans(
     hashing = ThreadPoolExecutor(1)
     digests = {name: hashing.submit(sha256_file, path) for name, path in _input_files(inputs).items()}
     try:
+        rejects = _RejectsFile(out / "rejects.csv")
         sink = _RunSink(out, runs_dir)
         try:
-            results = _plan_all(inputs, source, runs_dir, workers, progress, policy, sink.take)
-            rejects = _global_lines(results)  # also gives each run its line offset, for the merge
+
+            def take(result: ChunkResult) -> None:
+                rejects.take(result)  # first: it gives the run its line offset
+                sink.take(result)
+
+            results = _plan_all(inputs, source, runs_dir, workers, progress, policy, take)
             summary, duplicates = sink.finish(results)
+            rejects.finish(duplicates, runs_dir)
         finally:
             sink.close()
-        rejects.extend(duplicates)
-        rejects.sort()
-        summary.rejected = len(rejects)
-        with (out / "rejects.csv").open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(REJECT_COLUMNS)
-            writer.writerows(rejects)
+            rejects.close()
+        summary.rejected = rejects.count
         hashes = {name: future.result() for name, future in digests.items()}
     finally:
         shutil.rmtree(runs_dir, ignore_errors=True)
@@ -406,22 +407,53 @@ def _merge(records: Iterator[RunRecord], plans: IO[bytes], actions: IO[str], sum
     return duplicates
 
 
-def _global_lines(results: list[ChunkResult]) -> list[RowReject]:
-    """Give chunk-local line numbers their place in the file; the chunks' rejects, global."""
-    rejects: list[RowReject] = []
-    records = 0
-    for result in results:
-        result.offset = records if result.local_lines else 0
-        shift = result.offset
-        rejects.extend(
-            RowReject(r.line + shift, r.account_id, r.code, r.message) if shift else r for r in result.rejects
-        )
-        rejects.extend(
+class _RejectsFile:
+    """``rejects.csv``, written chunk by chunk as the results come in (file order), so the
+    parent never holds more than one chunk's rejects: each chunk covers the lines after the
+    previous one's, and its rejects are sorted, so the file is in line order as it grows."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.handle = path.open("w", encoding="utf-8", newline="")
+        self.writer = csv.writer(self.handle)
+        self.writer.writerow(REJECT_COLUMNS)
+        self.records = 0  # rows read before the next chunk
+        self.count = 0
+
+    def take(self, result: ChunkResult) -> None:
+        """Write the next chunk's rejects, its chunk-local line numbers made the file's (and
+        remember the shift on ``result``: the merge numbers the run's records with it)."""
+        result.offset = shift = self.records if result.local_lines else 0
+        rows = [RowReject(r.line + shift, r.account_id, r.code, r.message) if shift else r for r in result.rejects]
+        rows += [
             RowReject(line + shift, account_id, "R011", msg_duplicate(first + shift))
             for line, account_id, first in result.duplicates
-        )
-        records += result.rows
-    return rejects
+        ]
+        rows.sort()
+        self.writer.writerows(rows)
+        self.count += len(rows)
+        self.records += result.rows
+        result.rejects, result.duplicates = [], []
+
+    def finish(self, later: list[RowReject], scratch: Path) -> None:
+        """Add the rejects found after the chunks (duplicates across them, in any order) in
+        line order: the file so far is read back and merged with them (rare: an unsorted
+        snapshot with a duplicate id in two chunks)."""
+        self.handle.close()
+        if not later:
+            return
+        aside = scratch / "rejects.csv"
+        os.replace(self.path, aside)
+        with aside.open(encoding="utf-8", newline="") as fh, self.path.open("w", encoding="utf-8", newline="") as out:
+            reader = csv.reader(fh)
+            writer = csv.writer(out)
+            writer.writerow(next(reader))
+            written = (RowReject(int(line), account_id, code, message) for line, account_id, code, message in reader)
+            writer.writerows(heapq.merge(written, sorted(later)))
+        self.count += len(later)
+
+    def close(self) -> None:
+        self.handle.close()
 
 
 def _add(summary: Summary, part: Summary) -> None:
