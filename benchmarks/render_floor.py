@@ -51,6 +51,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="where to write the copy (default: beside MESSAGES)")
     args = parser.parse_args()
     layout = _layout(args.messages)
+    if not layout:
+        raise SystemExit(f"{args.messages}: no files to replay (hint: pass the messages/ of a build_bench.py run)")
     root = Path(tempfile.mkdtemp(prefix=".render-floor-", dir=args.work or args.messages.parent))
     shares = [(str(root), layout[i :: args.workers]) for i in range(args.workers)]
     try:
