@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from dunning.cli import main
 
-from .conftest import REPO
+from .compliance_support import REPO
 
 ACCOUNT = {
     "account_id": "A-1",

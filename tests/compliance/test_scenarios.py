@@ -16,7 +16,7 @@ from dunning.accounts.model import Contact
 from dunning.compliance.engine import ContactEngine, Verdict
 from dunning.policy import require_policy
 
-from .conftest import REPO, account
+from .compliance_support import REPO, account
 
 US = account(phone="+12125550100")  # New York
 MA = account(jurisdiction="US-MA", phone="+16175550100")  # Boston

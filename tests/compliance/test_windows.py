@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from dunning.compliance.engine import ContactEngine
 from dunning.compliance.windows import local_instant
 
-from .conftest import account
+from .compliance_support import account
 
 
 def iso(windows: tuple[tuple[datetime, datetime], ...]) -> list[tuple[str, str]]:

@@ -7,12 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from handbook_support import AS_OF, copy_example
 
 from dunning.handbook import build_handbook, context_for
 from dunning.handbook.context import HandbookContext
 from dunning.policy import require_policy
 from dunning.policy.model import Policy
+
+from .handbook_support import AS_OF, copy_example
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
-from handbook_support import copy_example
 
 from dunning.cli import main
+
+from .handbook_support import copy_example
 
 
 def test_build_writes_the_site_and_says_where(tmp_path: Path) -> None:

@@ -9,12 +9,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from handbook_support import AS_OF, copy_example
 
 from dunning.errors import UserError
 from dunning.handbook import build_handbook, generate
 from dunning.handbook.serve import PolicyWatcher
 from dunning.policy import require_policy
+
+from .handbook_support import AS_OF, copy_example
 
 PAGES = (
     "index.html",

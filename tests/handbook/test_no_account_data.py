@@ -11,10 +11,11 @@ import re
 from pathlib import Path
 
 import pytest
-from handbook_support import ROOT
 
 from dunning.policy.model import Policy
 from dunning.render.personas import personas
+
+from .handbook_support import ROOT
 
 # the example portfolio, and a snapshot of our own with values found nowhere else
 SNAPSHOTS = (ROOT / "examples" / "accounts.csv", Path(__file__).with_name("data") / "accounts.csv")

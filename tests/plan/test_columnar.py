@@ -9,7 +9,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from test_fast import _portfolio
 
 from dunning.accounts.read import screen_frame
 from dunning.accounts.source import AccountFile
@@ -17,6 +16,8 @@ from dunning.plan.columnar import ColumnarPlanner
 from dunning.plan.decide import Planner
 from dunning.plan.fast import _full
 from dunning.policy.model import Amounts, Policy, frozen_map
+
+from .plan_support import mixed_portfolio
 
 AS_OF = date(2026, 11, 28)
 COLUMNS = [
@@ -44,7 +45,7 @@ def test_columnar_offers_follow_each_currencys_minimum(policy: Policy, tmp_path:
 
 
 def _assert_columnar_equals_full(policy: Policy, tmp_path: Path, horizon: int) -> None:
-    accounts = _portfolio(policy, 600)
+    accounts = mixed_portfolio(policy, 600)
     rows = [
         {
             **{c: str(getattr(a, c) or "") for c in COLUMNS if c not in ("hardship", "vulnerable", "sms_opt_out")},
@@ -97,7 +98,7 @@ def test_a_worker_adopts_the_templates_another_logged(policy: Policy, tmp_path: 
     from dunning.plan.build import PlanInputs, _log_entry
     from dunning.plan.chunk import PlanningState, plan_chunk
 
-    accounts = _portfolio(policy, 400)
+    accounts = mixed_portfolio(policy, 400)
     rows = [
         {
             **{c: str(getattr(a, c) or "") for c in COLUMNS if c not in ("hardship", "vulnerable", "sms_opt_out")},

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from conftest import account, contact, due, plan_of, rows
 from dunning.compliance.engine import ContactEngine
 from dunning.policy import require_policy
 from dunning.policy.model import Policy
+
+from .plan_support import account, contact, due, plan_of, rows
 
 
 def test_dst_fall_back_day_window_in_standard_time(policy: Policy) -> None:

@@ -6,10 +6,11 @@ from collections import Counter
 from datetime import date
 from decimal import Decimal
 
-from conftest import account, due, plan_of
 from dunning.plan.arms import assign_arm, bucket, buckets
 from dunning.plan.offers import offer_terms
 from dunning.policy.model import Policy
+
+from .plan_support import account, due, plan_of
 
 
 def test_payment_plan_amounts_sum_exactly(policy: Policy) -> None:

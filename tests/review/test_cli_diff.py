@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from dunning.cli import main
 
-from .conftest import commit_all, git
+from .review_support import commit_all, git
 
 
 def _run(*args: str) -> tuple[int, str, str]:

@@ -130,7 +130,7 @@ def test_cadence_only_change_replans_only_the_tiers_that_run_it(
 ) -> None:
     # A change confined to one strategy: accounts of other tiers keep their base plan. The
     # shortcut must give exactly what planning every account again gives.
-    from .conftest import commit_all, git
+    from .review_support import commit_all, git
 
     git(example_copy, "init", "-q", "-b", "main")
     commit_all(example_copy, "example")
@@ -170,7 +170,7 @@ def test_shared_decisions_give_what_planning_every_account_gives(
     # Accounts with the same decision key share one plan (ids, balances and offer amounts
     # filled in per account); a change to tiers, windows, offers and wording on a portfolio
     # with many accounts per key must measure exactly what the full planner measures.
-    from .conftest import commit_all, git
+    from .review_support import commit_all, git
 
     git(example_copy, "init", "-q", "-b", "main")
     commit_all(example_copy, "example")

@@ -8,7 +8,7 @@ from pathlib import Path
 from dunning.review.revision import open_revision
 from dunning.review.semantic import Change, semantic_diff
 
-from .conftest import commit_all, git
+from .review_support import commit_all, git
 
 EXPECTED = [
     ("pack.added", "jurisdictions/CN/packs/cn-extra", "Jurisdiction `CN` now applies compliance pack `cn-extra`."),
