@@ -22,6 +22,7 @@ COMMANDS = {
     "handbook": "dunning.cli.handbook:handbook_group",
     "plan": "dunning.cli.plan:plan_command",
     "render": "dunning.cli.render:render_command",
+    "report": "dunning.cli.results:report_command",
     "schema": "dunning.cli.schema:schema_command",
     "simulate": "dunning.cli.review:simulate_command",
     "validate": "dunning.cli.validate:validate_command",

@@ -423,6 +423,11 @@ def compile_policy(repo: PolicyRepository) -> tuple[Policy | None, list[Problem]
                 source=source,
             )
 
+    costs: dict[str, Amounts] = {}
+    for _file, section in c.sections("costs"):
+        for channel, amount in section.items():
+            costs[str(channel)] = _amounts(amount)
+
     all_files = sorted({f.path for f in repo.files} | {f"templates/{t}" for t in repo.template_files()})
     policy = Policy(
         root=str(repo.root),
@@ -442,6 +447,7 @@ def compile_policy(repo: PolicyRepository) -> tuple[Policy | None, list[Problem]
         experiments=tuple(experiments),
         templates=frozen_map(templates),  # type: ignore[arg-type]
         files=tuple(all_files),
+        costs=frozen_map(dict(sorted(costs.items()))),  # type: ignore[arg-type]
     )
     return policy, c.problems
 

@@ -393,6 +393,7 @@ class Policy:
     experiments: tuple[Experiment, ...]
     templates: Mapping[str, Template]
     files: tuple[str, ...]  # policy and template files, repository-relative, sorted
+    costs: Mapping[str, Amounts] = field(default_factory=frozen_map)  # type: ignore[arg-type]  # channel -> unit cost
 
     @property
     def locales(self) -> tuple[str, ...]:

@@ -288,6 +288,13 @@ SECTIONS: dict[str, dict[str, Any]] = {
             },
         },
     },
+    "costs": {
+        # what one message or attempt costs per channel, for `dunning report` (cost per unit
+        # collected); an amount or a mapping per currency, as thresholds are
+        "type": "dict",
+        "keysrules": {"type": "string", "allowed": list(CHANNELS)},
+        "valuesrules": AMOUNTS,
+    },
     "templates": {
         "type": "dict",
         "keysrules": ID,

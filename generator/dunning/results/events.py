@@ -1,0 +1,125 @@
+"""The contact history as one lazy, columnar frame of readable events (for `dunning report`).
+
+The report reads millions of events, so nothing here makes a Python object per event: the
+file is scanned by polars, the words normalised, and each event's local date taken from its
+own ``at`` (the calendar date in the offset it was recorded with — the customer's or the
+agent's day, as the source system wrote it). Unreadable events are counted, not guessed at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from dunning.errors import UserError
+from dunning.results.definitions import ALIASES, VOCABULARY
+
+# ISO 8601 with a UTC offset (or Z), as the history contract requires.
+_AT = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)$"
+_MONEY = r"^\d+(\.\d+)?$"
+_DATE = r"^\d{4}-\d{2}-\d{2}$"
+_SCALE = 6  # decimal places kept while summing; every ISO 4217 currency has at most 4
+COLUMNS = ("account_id", "at", "event", "channel", "amount", "currency", "date", "action_id", "template", "reason")
+
+
+@dataclass(frozen=True)
+class HistoryScan:
+    """The readable events (lazy) and how many lines were not readable."""
+
+    events: pl.LazyFrame
+    unreadable: int
+
+
+def _scan(path: Path) -> pl.LazyFrame:
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        frame = pl.scan_ndjson(path, infer_schema_length=None)
+    elif suffix in (".parquet", ".pq"):
+        frame = pl.scan_parquet(path)
+    elif suffix == ".csv":
+        frame = pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy")
+    else:
+        raise UserError(
+            f"{path}: cannot tell the history format from the extension {suffix or '(none)'}",
+            hint="name it .csv, .jsonl or .parquet",
+        )
+    return frame
+
+
+def _names(path: Path, frame: pl.LazyFrame) -> list[str]:
+    try:
+        return list(frame.collect_schema().names())
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        # polars messages can quote the file's rows: name the file and the kind of error only
+        raise UserError(f"{path}: the history file cannot be read ({type(exc).__name__})") from None
+
+
+def scan_history(path: Path) -> HistoryScan:
+    """The history file's readable events with typed columns: ``account_id``, ``day`` (local
+    date), ``event`` (normalised word), ``channel``, ``amount`` (Decimal), ``currency``,
+    ``date`` (the promised or paid date, else ``day``), ``action_id``, ``template``, ``reason``
+    (the word of an ``arrears_reason`` event)."""
+    if not path.is_file():
+        raise UserError(f"{path}: no such history file", hint="check the --history path")
+    raw = _scan(path)
+    names = {n.strip().lower().lstrip("\ufeff"): n for n in _names(path, raw)}
+    word_column = names.get("event") or names.get("outcome")
+    missing = [c for c in ("account_id", "at") if c not in names]
+    if word_column is None:
+        missing.append("event")
+    if missing:
+        raise UserError(
+            f"{path}: history column(s) missing: {', '.join(missing)}",
+            hint="every event needs account_id, at and event (the column may be called outcome)",
+        )
+
+    def column(name: str, source: str | None = None) -> pl.Expr:
+        original = source or names.get(name)
+        if original is None:
+            return pl.lit(None, dtype=pl.String).alias(name)
+        return pl.col(original).cast(pl.String).str.strip_chars().replace("", None).alias(name)
+
+    typed = raw.select(
+        column("account_id"),
+        column("at"),
+        column("event", word_column),
+        *(column(c) for c in COLUMNS[3:]),
+    ).with_columns(
+        pl.col("event").str.to_lowercase().replace(ALIASES),
+        pl.col("channel").str.to_lowercase(),
+        pl.col("reason").str.to_lowercase(),
+    )
+    money_word = pl.col("event").is_in(["promise", "payment"])
+    readable = (
+        pl.col("account_id").is_not_null()
+        & pl.col("at").fill_null("").str.contains(_AT)
+        & pl.col("event").is_in(sorted(VOCABULARY))
+        & (~money_word | pl.col("amount").fill_null("").str.contains(_MONEY))
+        & (~money_word | pl.col("currency").fill_null("").str.contains(r"^[A-Z]{3}$"))
+        & (pl.col("date").is_null() | pl.col("date").str.contains(_DATE))
+        & ((pl.col("event") != "promise") | pl.col("date").is_not_null())
+    )
+    day = pl.col("at").str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    flagged = typed.with_columns(ok=readable & day.is_not_null())
+    try:
+        unreadable = int(flagged.select((~pl.col("ok")).sum()).collect().item())
+    except pl.exceptions.PolarsError as exc:
+        raise UserError(f"{path}: the history file cannot be read ({type(exc).__name__})") from None
+    events = (
+        flagged.filter(pl.col("ok"))
+        .with_columns(
+            day=day,
+            amount=pl.col("amount").cast(pl.Decimal(38, _SCALE), strict=False),
+            date=pl.coalesce(pl.col("date").str.to_date("%Y-%m-%d", strict=False), day),
+        )
+        .drop("ok", "at")
+    )
+    return HistoryScan(events, unreadable)
+
+
+def in_period(events: pl.LazyFrame, start: date, end: date) -> pl.LazyFrame:
+    """The events whose local date lies in ``[start, end]``."""
+    return events.filter(pl.col("day").is_between(start, end, closed="both"))

@@ -1,0 +1,238 @@
+"""`dunning report` on a portfolio whose every count and rate was worked out by hand.
+
+The portfolio (tests/results/data): nine CN accounts planned on 2026-11-01 with the bundled
+policy — R1, R2 in `reminder` (3 and 5 days past due), E1, E2, E3, E5 in `early` (10 days;
+E1–E3 fall in the experiment's champion arm, E5 in the challenger: sha256 buckets 7435, 3250,
+7554 and 8948 of 10,000, the champion taking 0–7999), M1, M2 in `mid` (40 days), L1 in `late`
+(70 days). Promise grace is 3 days (policies/portfolio.yaml); call attempts cost 1.50 CNY,
+SMS 0.05 and email 0.01 (policies/costs.yaml). The period is 2026-11-01 to 2026-11-30.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dunning.cli import main
+
+DATA = Path(__file__).parent / "data"
+
+
+def report(args: list[str], example_root: Path) -> dict:  # type: ignore[type-arg]
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "--history",
+            str(DATA / "history.csv"),
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--accounts",
+            str(DATA / "start.csv"),
+            "--format",
+            "json",
+            *args,
+            str(example_root),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)  # type: ignore[no-any-return]
+
+
+def test_arms_of_the_portfolio_follow_the_documented_hash() -> None:
+    # the docstring's arms, from the rule in docs/report.md and plan/arms.py, computed apart
+    buckets = {
+        a: int.from_bytes(hashlib.sha256(f"early-empathy:{a}".encode()).digest()[:8], "big") % 10_000
+        for a in ("E1", "E2", "E3", "E5")
+    }
+    assert buckets == {"E1": 7435, "E2": 3250, "E3": 7554, "E5": 8948}
+
+
+def test_report_by_tier_every_count_and_rate(example_root: Path) -> None:
+    got = report(["--accounts-end", str(DATA / "end.csv"), "--by", "tier"], example_root)
+    assert (got["from"], got["to"], got["by"]) == ("2026-11-01", "2026-11-30", ["tier"])
+    assert (got["accounts_start"], got["accounts_rejected"], got["history_unreadable"]) == (9, 0, 2)
+    groups = {g["key"]["tier"]: g for g in got["groups"]}
+    assert list(groups) == ["early", "late", "mid", "reminder"]
+    assert groups["reminder"] == {
+        "key": {"tier": "reminder"},
+        "accounts": 2,
+        "attempts": 3,  # R1 sent sms; R2 no_answer, right_party_contact
+        "delivered": 2,  # R1 delivered; R2 right_party_contact
+        "right_party_contacts": 1,
+        "promises": 1,
+        "promises_due": 1,  # R2: 200 by 11-10, keep-by 11-13
+        "promises_kept": 1,  # 150 on 11-12 + 50 on 11-13
+        "payments": 3,
+        "paid": {"CNY": "500.00"},
+        "cured": 2,  # R1 left the book, R2 owes 0
+        "rolled": 0,
+        "cost": {"CNY": "3.05"},  # 0.05 + 1.50 + 1.50
+        "accounts_attempted": 2,
+        "accounts_reached": 2,
+        "accounts_right_party": 1,
+        "accounts_promised": 1,
+        "overdue_start": {"CNY": "500.00"},
+        "rates": {
+            "contact_rate": "1.0000",
+            "right_party_contact_rate": "0.5000",
+            "promise_rate": "1.0000",
+            "kept_rate": "1.0000",
+            "cure_rate": "1.0000",
+            "roll_rate": "0.0000",
+            "liquidation_rate": {"CNY": "1.0000"},
+            "cost_per_unit_collected": {"CNY": "0.0061"},
+        },
+    }
+    early = groups["early"]
+    assert {k: early[k] for k in early if k not in ("key", "rates")} == {
+        "accounts": 4,
+        "attempts": 5,  # E1 attempt, voicemail; E3 wrong_number, sent email; E5 refused
+        "delivered": 1,  # E5 refused (a person answered); the bounced email is not delivered
+        "right_party_contacts": 0,
+        "promises": 1,  # E1 on 11-20 (E2's promise was made in October)
+        "promises_due": 2,  # E1 (keep-by 11-28), E2 (keep-by 11-02)
+        "promises_kept": 1,  # E2: 100 paid 10-31; E1 broken by amount: 100 of 500
+        "payments": 2,  # E1 100, E5 1000 (E2's payment was in October)
+        "paid": {"CNY": "1100.00"},
+        "cured": 1,  # E5 left the book
+        "rolled": 2,  # E1 and E2 are in `mid` on 11-30; E3's new due date keeps it `early`
+        "cost": {"CNY": "6.01"},  # four calls and one email
+        "accounts_attempted": 3,
+        "accounts_reached": 1,
+        "accounts_right_party": 2,  # E1 (a promise), E5 (a refusal)
+        "accounts_promised": 1,
+        "overdue_start": {"CNY": "4000.00"},
+    }
+    assert early["rates"] == {
+        "contact_rate": "0.3333",
+        "right_party_contact_rate": "0.6667",
+        "promise_rate": "0.5000",
+        "kept_rate": "0.5000",
+        "cure_rate": "0.2500",
+        "roll_rate": "0.5000",
+        "liquidation_rate": {"CNY": "0.2750"},
+        "cost_per_unit_collected": {"CNY": "0.0055"},
+    }
+    mid = groups["mid"]
+    assert (mid["accounts"], mid["attempts"], mid["delivered"], mid["right_party_contacts"]) == (2, 2, 2, 1)
+    assert (mid["promises"], mid["promises_due"], mid["promises_kept"]) == (2, 0, 0)  # both keep-by in December
+    assert (mid["payments"], mid["paid"], mid["cured"], mid["rolled"]) == (1, {"CNY": "400.00"}, 1, 1)
+    assert mid["rates"]["kept_rate"] is None
+    assert mid["rates"]["liquidation_rate"] == {"CNY": "0.1667"}
+    late = groups["late"]  # L1: its events are before or after the period, or unreadable
+    assert (late["accounts"], late["attempts"], late["paid"], late["cost"], late["rolled"]) == (1, 0, {}, {}, 1)
+    assert late["rates"]["contact_rate"] is None
+    assert late["rates"]["liquidation_rate"] == {"CNY": "0.0000"}
+
+
+def test_experiment_compares_challenger_with_champion(example_root: Path) -> None:
+    got = report(["--accounts-end", str(DATA / "end.csv")], example_root)
+    (experiment,) = got["experiments"]
+    assert experiment["id"] == "early-empathy"
+    assert experiment["arms"] == [
+        {"arm": "champion", "accounts": 3, "cured": 0, "promises_due": 2, "promises_kept": 1},
+        {"arm": "challenger", "accounts": 1, "cured": 1, "promises_due": 0, "promises_kept": 0},
+    ]
+    cure, kept = experiment["comparisons"]
+    assert (cure["metric"], cure["champion_rate"], cure["challenger_rate"], cure["difference"]) == (
+        "cure_rate",
+        "0.0000",
+        "1.0000",
+        "1.0000",
+    )
+    assert (cure["enough"], cure["shown"]) == (False, False)
+    assert (
+        cure["sentence"] == "cure rate: not enough accounts yet (1 in challenger, 3 in champion; at least 100 per arm)"
+    )
+    assert (kept["metric"], kept["champion_rate"], kept["challenger_rate"], kept["interval"]) == (
+        "kept_rate",
+        "0.5000",
+        None,
+        None,
+    )
+    assert (
+        kept["sentence"] == "kept rate: not enough promises yet (0 in challenger, 2 in champion; at least 100 per arm)"
+    )
+
+
+def test_without_an_end_snapshot_cures_and_rolls_are_unknown(example_root: Path) -> None:
+    got = report([], example_root)
+    reminder = next(g for g in got["groups"] if g["key"] == {"tier": "reminder"})
+    assert (reminder["cured"], reminder["rolled"]) == (None, None)
+    assert (reminder["rates"]["cure_rate"], reminder["rates"]["roll_rate"]) == (None, None)
+    assert [c["metric"] for c in got["experiments"][0]["comparisons"]] == ["kept_rate"]
+
+
+def test_report_by_channel_counts_each_accounts_events_in_their_channel(example_root: Path) -> None:
+    got = report(["--accounts-end", str(DATA / "end.csv"), "--by", "channel"], example_root)
+    groups = {g["key"]["channel"]: g for g in got["groups"]}
+    assert list(groups) == ["call", "email", "sms", None]  # payments carry no channel
+    call = groups["call"]
+    assert {k: call[k] for k in call if k not in ("key", "rates")} == {
+        "accounts": 7,  # R2, E1, E2 (its due promise was by call), E3, E5, M1, M2
+        "attempts": 8,
+        "delivered": 4,
+        "right_party_contacts": 2,
+        "promises": 4,
+        "promises_due": 3,
+        "promises_kept": 2,
+        "payments": 0,
+        "paid": {},
+        "cured": 3,  # R2, E5, M2
+        "rolled": 3,  # E1, E2, M1
+        "cost": {"CNY": "12.00"},
+        "accounts_attempted": 6,
+        "accounts_reached": 4,
+        "accounts_right_party": 5,
+        "accounts_promised": 4,
+        "overdue_start": {"CNY": "6600.00"},
+    }
+    assert (groups["sms"]["accounts"], groups["sms"]["cost"]) == (1, {"CNY": "0.05"})
+    assert (groups[None]["accounts"], groups[None]["payments"], groups[None]["paid"]) == (5, 6, {"CNY": "2000.00"})
+
+
+def test_report_by_arrears_reason_takes_what_was_learnt_before_the_start(example_root: Path) -> None:
+    got = report(["--by", "arrears_reason"], example_root)
+    sizes = {g["key"]["arrears_reason"]: g["accounts"] for g in got["groups"]}
+    # E2: the snapshot says income_drop, a conversation on 10-25 said illness (learnt before the
+    # start, so it counts); E1's reason learnt on 11-20 is after the start and does not move it
+    assert sizes == {"forgot": 1, "illness": 2, "income_drop": 1, "unemployment": 1, "unknown": 4}
+
+
+def test_markdown_and_html_carry_the_same_numbers(example_root: Path) -> None:
+    args = ["--accounts-end", str(DATA / "end.csv")]
+    common = ["report", "--history", str(DATA / "history.csv"), "--from", "2026-11-01", "--to", "2026-11-30"]
+    common += ["--accounts", str(DATA / "start.csv"), *args]
+    md = CliRunner().invoke(main, [*common, "--format", "markdown", str(example_root)])
+    assert md.exit_code == 0, md.output
+    assert (
+        "| reminder | 2 | 3 | 2 | 1 | 1 | 1 | 1 | 3 | 2 | 0 | 500.00 CNY | 3.05 CNY | 100.0 % | 50.0 % | 100.0 % "
+        "| 100.0 % | 100.0 % | 0.0 % | 100.0 % CNY |" in md.output
+    )
+    assert "2 history line(s) were unreadable and not counted." in md.output
+    page = CliRunner().invoke(main, [*common, "--format", "html", str(example_root)])
+    assert page.exit_code == 0
+    assert page.output.startswith("<!DOCTYPE html>")
+    assert "<td>reminder</td><td>2</td><td>3</td>" in page.output
+    assert "http" not in page.output.lower()  # a standalone page: no external resource
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--by", "tier,colour"], "--by: unknown group key(s) colour"),
+        (["--to", "2026-10-01"], "--to 2026-10-01 is before --from 2026-11-01"),
+    ],
+)
+def test_bad_options_are_usage_errors(example_root: Path, args: list[str], message: str) -> None:
+    base = ["report", "--history", str(DATA / "history.csv"), "--from", "2026-11-01", "--to", "2026-11-30"]
+    result = CliRunner().invoke(main, [*base, "--accounts", str(DATA / "start.csv"), *args, str(example_root)])
+    assert result.exit_code == 2
+    assert message in result.output
