@@ -147,6 +147,7 @@ def test_experiment_compares_challenger_with_champion(example_root: Path) -> Non
         "1.0000",
         "1.0000",
     )
+    assert cure["interval"] == ["0.0280", "1.0000"]  # Newcombe: 1/1 - 0/3; the docs quote it
     assert (cure["enough"], cure["shown"]) == (False, False)
     assert (
         cure["sentence"] == "cure rate: not enough accounts yet (1 in challenger, 3 in champion; at least 100 per arm)"
