@@ -65,17 +65,65 @@ def handbook_group() -> None:
 @as_of_option
 @repo_url_option
 @click.option("--quiet", "-q", is_flag=True, envvar="DUNNING_QUIET", help="Print only errors.")
+@click.option(
+    "--history",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="DUNNING_HISTORY",
+    help="Contact history: add a Results page (with --accounts, --from and --to; see `dunning report`).",
+)
+@click.option(
+    "--accounts",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="DUNNING_ACCOUNTS",
+    help="Snapshot at the start of the Results period.",
+)
+@click.option(
+    "--accounts-end",
+    "accounts_end",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="DUNNING_ACCOUNTS_END",
+    help="Snapshot at the end of the Results period (cure and roll rates).",
+)
+@click.option("--from", "start", envvar="DUNNING_FROM", help="First day of the Results period (YYYY-MM-DD).")
+@click.option("--to", "end", envvar="DUNNING_TO", help="Last day of the Results period (YYYY-MM-DD).")
 @user_errors
-def build_command(path: Path, out: Path, as_of: datetime | None, repo_url: str | None, quiet: bool) -> None:
+def build_command(
+    path: Path,
+    out: Path,
+    as_of: datetime | None,
+    repo_url: str | None,
+    quiet: bool,
+    history: Path | None,
+    accounts: Path | None,
+    accounts_end: Path | None,
+    start: str | None,
+    end: str | None,
+) -> None:
     """Generate the handbook and build it with `mkdocs build --strict`. Exit 0 built, 1 policy
-    errors, 2 usage error or a broken link."""
+    errors, 2 usage error or a broken link. With --history, --accounts, --from and --to it has
+    a Results page: rates by tier and strategy, experiments, weekly trends (small groups hidden)."""
     from dunning.handbook import build_handbook
     from dunning.load.repository import find_root
     from dunning.policy import require_policy
 
     root = find_root(path)
     policy = require_policy(root)
-    site = build_handbook(policy, root, out, resolve_as_of(root, as_of), repo_url)
+    page = None
+    results_inputs = (history, accounts, start, end)
+    if any(v is not None for v in (*results_inputs, accounts_end)):
+        if any(v is None for v in results_inputs):
+            raise UserError(
+                "a Results page needs --history, --accounts, --from and --to together",
+                "give all four (and --accounts-end for cure and roll rates), or none",
+            )
+        from dunning.cli.review import parse_date
+        from dunning.results import ReportRequest
+        from dunning.results.report import handbook_page
+
+        first, last = parse_date(start, "--from"), parse_date(end, "--to")
+        assert history is not None and accounts is not None and first is not None and last is not None
+        page = handbook_page(ReportRequest(policy, root, history, first, last, accounts, accounts_end))
+    site = build_handbook(policy, root, out, resolve_as_of(root, as_of), repo_url, results_page=page)
     if not quiet:
         click.echo(f"handbook: {site / 'index.html'}")
 

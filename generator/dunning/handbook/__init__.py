@@ -74,12 +74,14 @@ def build_handbook(
     as_of: date,
     repo_url: str | None = None,
     extra_pages: Mapping[str, bytes] | None = None,
+    results_page: bytes | None = None,
 ) -> Path:
     """Generate and build the handbook; return the built site folder ``out_dir/handbook``.
 
     ``dunning build`` and ``dunning handbook build`` both call this. ``as_of`` anchors the
     holiday calendar and the build date; nothing reads the clock. ``extra_pages`` (relative
-    path → bytes) are added as they are, their Markdown pages under "Forecast" in the nav.
+    path → bytes) are added as they are, their Markdown pages under "Forecast" in the nav;
+    ``results_page`` (Markdown made by ``dunning.results``) becomes the "Results" page.
     """
     from dunning.handbook.build import mkdocs_build
     from dunning.handbook.writer import clean
@@ -87,6 +89,8 @@ def build_handbook(
     src = generate(policy, repo_root, out_dir, as_of, repo_url)
     if extra_pages:
         add_pages(src, extra_pages, "Forecast")
+    if results_page is not None:
+        add_pages(src, {"results.md": results_page}, "Results")
     site = out_dir / SITE_FOLDER
     clean(site)
     mkdocs_build(src, site, as_of)

@@ -8,7 +8,9 @@ definitions are in :mod:`dunning.results.definitions` and ``docs/report.md``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -194,69 +196,103 @@ def _cost_table(policy: Policy, currencies: Sequence[str]) -> pl.DataFrame:
     )
 
 
-def compute(request: ReportRequest) -> dict[str, Any]:
-    """The whole report as plain data in the JSON contract's key order (docs/report.md)."""
+@dataclass
+class Prepared:
+    """What every tabulation of one request shares: the start accounts with their groups and
+    outcomes, and the history of those accounts (lazy, over a compact columnar copy)."""
+
+    request: ReportRequest
+    accounts: pl.DataFrame
+    events: pl.LazyFrame  # the start accounts' readable events, with their account's groups
+    ledger: pl.LazyFrame  # promises due in the period, each with ``kept``
+    rejected: int
+    unreadable: int
+
+    @property
+    def has_end(self) -> bool:
+        """True when an end snapshot tells cures and rolls."""
+        return self.request.accounts_end is not None
+
+
+@contextmanager
+def prepared(request: ReportRequest, keys: Sequence[str] | None = None) -> Iterator[Prepared]:
+    """Plan the snapshots, scan the history once into a compact Parquet copy (in a temporary
+    folder, removed afterwards) and join each event to its account's groups. ``keys``: the
+    group keys the tabulations will use (default ``request.by``)."""
     _check(request)
+    keys = tuple(keys if keys is not None else request.by)
     policy = request.policy
     cohort = assign(policy, request.policy_path, request.accounts, request.start, jobs=request.jobs)
-    accounts = cohort.accounts
     scan = scan_history(request.history)
-    events = scan.events
-    if ARREARS_REASON in request.by:
-        accounts = _arrears_reason(accounts, request.accounts, events, request.start)
-    else:
-        accounts = accounts.with_columns(arrears_reason=pl.lit(None, dtype=pl.String))
-    accounts = _outcome_at_end(accounts, policy, request)
-    people = accounts.lazy().select(
-        "account_id",
-        "tier",
-        "strategy",
-        "arm",
-        "experiment",
-        "jurisdiction",
-        "arrears_reason",
-        account_currency=pl.col("currency"),
-    )
-    mine = events.join(people, on="account_id", how="inner")
-    if "template" in request.by:
-        mine = _with_template(mine, policy)
-    period = in_period(mine, request.start, request.end)
-    ledger = _ledger(mine, policy.settings.promise_grace_days, request.start, request.end)
+    with tempfile.TemporaryDirectory(prefix="dunning-report-") as scratch:
+        copy = Path(scratch) / "events.parquet"
+        try:
+            # one pass over the history file; every later query reads the columnar copy
+            scan.events.filter(pl.col("day") <= request.end).sink_parquet(copy)
+        except pl.exceptions.PolarsError as exc:
+            raise UserError(f"{request.history}: the history file cannot be read ({type(exc).__name__})") from None
+        events = pl.scan_parquet(copy)
+        accounts = cohort.accounts
+        if ARREARS_REASON in keys:
+            accounts = _arrears_reason(accounts, request.accounts, events, request.start)
+        else:
+            accounts = accounts.with_columns(arrears_reason=pl.lit(None, dtype=pl.String))
+        accounts = _outcome_at_end(accounts, policy, request)
+        people = accounts.lazy().select(
+            "account_id",
+            "tier",
+            "strategy",
+            "arm",
+            "experiment",
+            "jurisdiction",
+            "arrears_reason",
+            account_currency=pl.col("currency"),
+        )
+        mine = events.join(people, on="account_id", how="inner")
+        if "template" in keys:
+            mine = _with_template(mine, policy)
+        ledger = _ledger(mine, policy.settings.promise_grace_days, request.start, request.end)
+        yield Prepared(request, accounts, mine, ledger, cohort.rejected, scan.unreadable)
 
-    account_keys = [k for k in request.by if k in ACCOUNT_KEYS]
-    event_keys = [k for k in request.by if k in EVENT_KEYS]
-    keys = list(request.by)
-    ev = period.with_columns(
+
+def _flagged(events: pl.LazyFrame) -> pl.LazyFrame:
+    return events.with_columns(
         attempt=pl.col("event").is_in(sorted(ATTEMPTS)),
         reached=pl.col("event").is_in(sorted(DELIVERED)),
         right_party=pl.col("event").is_in(sorted(RIGHT_PARTY)),
         promised=pl.col("event") == PROMISE,
         payment=pl.col("event") == PAYMENT,
     )
-    # per account (and event key): its events' counts
-    per_account = (
-        ev.group_by(["account_id", *keys])
-        .agg(
-            attempts=pl.col("attempt").sum(),
-            delivered=pl.col("reached").sum(),
-            right_party_contacts=(pl.col("event") == "right_party_contact").sum(),
-            promises=pl.col("promised").sum(),
-            payments=pl.col("payment").sum(),
-            accounts_attempted=pl.col("attempt").any().cast(pl.Int64),
-            accounts_reached=pl.col("reached").any().cast(pl.Int64),
-            accounts_right_party=pl.col("right_party").any().cast(pl.Int64),
-            accounts_promised=pl.col("promised").any().cast(pl.Int64),
-        )
+
+
+_EVENT_COUNTS = (
+    pl.col("attempt").sum().alias("attempts"),
+    pl.col("reached").sum().alias("delivered"),
+    (pl.col("event") == "right_party_contact").sum().alias("right_party_contacts"),
+    pl.col("promised").sum().alias("promises"),
+    pl.col("payment").sum().alias("payments"),
+    pl.col("attempt").any().cast(pl.Int64).alias("accounts_attempted"),
+    pl.col("reached").any().cast(pl.Int64).alias("accounts_reached"),
+    pl.col("right_party").any().cast(pl.Int64).alias("accounts_right_party"),
+    pl.col("promised").any().cast(pl.Int64).alias("accounts_promised"),
+)
+
+
+def tabulate(prep: Prepared, by: Sequence[str]) -> list[dict[str, Any]]:
+    """The groups of ``by`` (each a dict in the JSON contract's shape), sorted by key."""
+    request = prep.request
+    keys = list(by)
+    account_keys = [k for k in keys if k in ACCOUNT_KEYS]
+    event_keys = [k for k in keys if k in EVENT_KEYS]
+    period = in_period(prep.events, request.start, request.end)
+    per_account = _flagged(period).group_by(["account_id", *keys]).agg(*_EVENT_COUNTS).collect()
+    promise_counts = (
+        prep.ledger.group_by(["account_id", *keys])
+        .agg(promises_due=pl.len(), promises_kept=pl.col("kept").sum())
         .collect()
     )
-    promise_counts = (
-        ledger.group_by(["account_id", *keys]).agg(promises_due=pl.len(), promises_kept=pl.col("kept").sum()).collect()
-    )
-    ledger_per_account = (
-        ledger.group_by("account_id").agg(promises_due=pl.len(), promises_kept=pl.col("kept").sum()).collect()
-    )
     frame = (
-        _members(accounts, per_account, promise_counts, account_keys, event_keys)
+        _members(prep.accounts, per_account, promise_counts, account_keys, event_keys)
         .join(per_account, on=["account_id", *keys], how="left", nulls_equal=True)
         .join(promise_counts, on=["account_id", *keys], how="left", nulls_equal=True)
     )
@@ -271,18 +307,77 @@ def compute(request: ReportRequest) -> dict[str, Any]:
         _key_tuple(row, keys): Group({k: row[k] for k in keys}, {c: int(row[c]) for c in COUNTS})
         for row in totals.iter_rows(named=True)
     }
-    _add_money(groups, frame, period, policy, keys)
+    _add_money(groups, frame, period, request.policy, keys)
+    return [_group_dict(g, prep.has_end) for g in groups.values()]
+
+
+def weeks(prep: Prepared) -> list[dict[str, Any]]:
+    """The whole book's activity and contact rates week by week (7-day steps from the first
+    day; the last week may be shorter), for the trend charts."""
+    request = prep.request
+    period = _flagged(in_period(prep.events, request.start, request.end)).with_columns(
+        week=((pl.col("day") - request.start).dt.total_days() // 7).cast(pl.Int64)
+    )
+    per_account = period.group_by("week", "account_id").agg(*_EVENT_COUNTS)
+    totals = per_account.group_by("week").agg(pl.exclude("account_id").sum()).sort("week").collect()
+    found = {row["week"]: row for row in totals.iter_rows(named=True)}
+    out = []
+    n_weeks = (request.end - request.start).days // 7 + 1
+    for week in range(n_weeks):
+        first = request.start + timedelta(days=7 * week)
+        last = min(first + timedelta(days=6), request.end)
+        row = found.get(week, {})
+        counts = {c: int(row.get(c, 0)) for c in COUNTS if c not in _NOT_WEEKLY}
+        out.append(
+            {
+                "from": first.isoformat(),
+                "to": last.isoformat(),
+                **counts,
+                "rates": {
+                    "contact_rate": rate(counts["accounts_reached"], counts["accounts_attempted"]),
+                    "right_party_contact_rate": rate(counts["accounts_right_party"], counts["accounts_attempted"]),
+                    "promise_rate": rate(counts["accounts_promised"], counts["accounts_right_party"]),
+                },
+            }
+        )
+    return out
+
+
+_NOT_WEEKLY = ("accounts", "promises_due", "promises_kept", "cured", "rolled")
+
+
+def _report(prep: Prepared, by: Sequence[str]) -> dict[str, Any]:
+    request = prep.request
+    ledger_per_account = (
+        prep.ledger.group_by("account_id").agg(promises_due=pl.len(), promises_kept=pl.col("kept").sum()).collect()
+    )
     return {
         "schema_version": SCHEMA_VERSION,
         "from": request.start.isoformat(),
         "to": request.end.isoformat(),
-        "by": keys,
-        "accounts_start": accounts.height,
-        "accounts_rejected": cohort.rejected,
-        "history_unreadable": scan.unreadable,
-        "groups": [_group_dict(g, request.accounts_end is not None) for g in groups.values()],
-        "experiments": _experiments(policy, accounts, ledger_per_account, request.accounts_end is not None),
+        "by": list(by),
+        "accounts_start": prep.accounts.height,
+        "accounts_rejected": prep.rejected,
+        "history_unreadable": prep.unreadable,
+        "groups": tabulate(prep, by),
+        "experiments": _experiments(request.policy, prep.accounts, ledger_per_account, prep.has_end),
     }
+
+
+def compute(request: ReportRequest) -> dict[str, Any]:
+    """The whole report as plain data in the JSON contract's key order (docs/report.md)."""
+    with prepared(request) as prep:
+        return _report(prep, request.by)
+
+
+def handbook_page(request: ReportRequest) -> bytes:
+    """The handbook's Results page (Markdown) for ``request``: by tier, by strategy, the
+    experiments and the weekly trend, small groups hidden (:mod:`dunning.results.page`)."""
+    from dunning.results.page import results_page
+
+    with prepared(request, keys=("tier", "strategy")) as prep:
+        text = results_page(_report(prep, ("tier",)), _report(prep, ("strategy",)), weeks(prep))
+    return text.encode("utf-8")
 
 
 def _key_tuple(row: dict[str, Any], keys: Sequence[str]) -> tuple[str | None, ...]:
