@@ -32,7 +32,8 @@ def test_build_runs_every_stage_and_is_byte_identical(example_root: Path, tmp_pa
     manifest = orjson.loads(first["manifest.json"])
     assert summary["render"]["failed"] == 0
     assert summary["render"]["rendered"] == sum(summary["render"]["by_channel"].values()) > 0
-    assert set(manifest["outputs"]) == set(first) - {"manifest.json"}
+    # the marker is written after the manifest, at the swap (see docs/security.md)
+    assert set(manifest["outputs"]) == set(first) - {"manifest.json", ".dunning-output"}
     assert "rendered " in output and "manifest: " in output
     code, _ = _build(example_root, tmp_path / "out")
     assert code == 0

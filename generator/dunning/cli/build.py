@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -13,22 +12,6 @@ from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, user_errors
 from dunning.cli.params import accounts_file, jobs_option, quiet, repo_path
 from dunning.cli.render import pdf_option, report
 from dunning.errors import UserError
-
-
-def _stage(name: str, args: Sequence[str]) -> int:
-    """Run another ``dunning`` command in this process (its own options, output and exit code)."""
-    from dunning.cli import main
-
-    if main.load_command(name) is None:
-        raise UserError(f"the {name} stage is not available in this version", "install the complete package")
-    try:
-        main.main(args=[name, *args], prog_name="dunning", standalone_mode=False)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    return EXIT_OK
 
 
 @click.command("build")
@@ -84,55 +67,52 @@ def build_command(
     quiet: bool,
 ) -> None:
     """Validate the policy, plan the accounts, render the messages and publish the handbook
-    into OUT. Stops at the first stage with errors; exit 0 ok, 1 errors, 2 usage or I/O error."""
-    from dunning.policy import require_policy
-    from dunning.render.run import render_plans, write_manifest
+    into OUT, all in one staging folder that replaces OUT in one step. Stops at the first stage
+    with errors; exit 0 ok, 1 errors, 2 usage or I/O error."""
+    from tqdm import tqdm
+
+    from dunning.build import BuildRequest, run_build
+    from dunning.plan.build import show_progress
+    from dunning.problems import Problem, failing
+    from dunning.report import pick
 
     day = as_of.date() if hasattr(as_of, "date") else as_of
     assert isinstance(day, date)
-    code = _stage("validate", ["--quiet", str(path)] if quiet else [str(path)])
-    if code != EXIT_OK:
+    request = BuildRequest(path, accounts, day, out_dir, history, horizon, jobs, pdf, handbook, forecast_days)
+    stage = ["validate"]
+    bar = tqdm(unit=" accounts", file=sys.stderr, disable=not show_progress(quiet), leave=False)
+
+    def on_findings(problems: list[Problem]) -> None:  # as `dunning validate` prints them
+        shown = failing(problems, strict=False) if quiet else problems
+        if shown or not quiet:
+            click.echo(pick("auto")(shown, sys.stdout.isatty()), nl=False)
+
+    try:
+        result = run_build(
+            request, on_findings=on_findings, on_stage=lambda name: stage.__setitem__(0, name), progress=bar
+        )
+    except UserError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"  hint: {exc.hint}", err=True)
+        click.echo(f"build stopped: {stage[0]} failed", err=True)
+        sys.exit(EXIT_USAGE)
+    finally:
+        bar.close()
+    if result.stopped == "validate":
         click.echo("build stopped: validate found errors", err=True)
-        sys.exit(code)
-    plan_args = ["--accounts", str(accounts), "--as-of", day.isoformat(), "--out", str(out_dir)]
-    if history is not None:
-        plan_args += ["--history", str(history)]
-    if horizon is not None:
-        plan_args += ["--horizon", str(horizon)]
-    if jobs is not None:
-        plan_args += ["--jobs", str(jobs)]
-    if quiet and _has_quiet("plan"):
-        plan_args.append("--quiet")
-    code = _stage("plan", [*plan_args, str(path)])
-    if code != EXIT_OK:
-        click.echo("build stopped: plan failed", err=True)
-        sys.exit(code)
-    policy = require_policy(path)
-    result = render_plans(out_dir, path, accounts, policy=policy, workers=jobs, pdf=pdf, manifest=False)
-    report(result, out_dir, quiet)
-    if result.failed:
-        write_manifest(policy, out_dir, result)
+        sys.exit(EXIT_FINDINGS)
+    assert result.plans is not None and result.render is not None
+    if not quiet:
+        actions = ", ".join(f"{status} {count}" for status, count in sorted(result.plans.actions.items())) or "none"
+        click.echo(f"plans written to {out_dir}/ (actions: {actions})")
+    click.echo(result.plans.line())
+    report(result.render, out_dir, quiet)
+    if result.stopped == "render":
         click.echo("build stopped: render failed for some messages", err=True)
         sys.exit(EXIT_FINDINGS)
-    if handbook:
-        from dunning.handbook import build_handbook
-
-        extra: dict[str, bytes] = {}
-        if forecast_days is not None:
-            from dunning.review.forecast import forecast_files
-
-            extra = forecast_files(policy, accounts, day, forecast_days, history)
-        site = build_handbook(policy, path, out_dir, day, extra_pages=extra)
-        if not quiet:
-            click.echo(f"handbook built in {site}")
-    write_manifest(policy, out_dir, result)
+    if result.site is not None and not quiet:
+        click.echo(f"handbook built in {result.site}")
     if not quiet:
         click.echo(f"manifest: {out_dir / 'manifest.json'}")
     sys.exit(EXIT_OK)
-
-
-def _has_quiet(name: str) -> bool:
-    from dunning.cli import main
-
-    command = main.load_command(name)
-    return command is not None and any(getattr(p, "name", "") == "quiet" for p in command.params)

@@ -60,7 +60,8 @@ def handbook_group() -> None:
     default=Path("out"),
     show_default=True,
     envvar="DUNNING_OUT",
-    help="Output folder: the site goes to OUT/handbook, its Markdown to OUT/handbook-src.",
+    help="Output folder: the site goes to OUT/handbook, its Markdown to OUT/handbook-src "
+    "(the rest of a dunning output there is kept).",
 )
 @as_of_option
 @repo_url_option
@@ -102,8 +103,9 @@ def build_command(
     """Generate the handbook and build it with `mkdocs build --strict`. Exit 0 built, 1 policy
     errors, 2 usage error or a broken link. With --history, --accounts, --from and --to it has
     a Results page: rates by tier and strategy, experiments, weekly trends (small groups hidden)."""
-    from dunning.handbook import build_handbook
+    from dunning.handbook import SITE_FOLDER, SOURCE_FOLDER, build_handbook
     from dunning.load.repository import find_root
+    from dunning.outdir import OutputDir
     from dunning.policy import require_policy
 
     root = find_root(path)
@@ -123,9 +125,12 @@ def build_command(
         first, last = parse_date(start, "--from"), parse_date(end, "--to")
         assert history is not None and accounts is not None and first is not None and last is not None
         page = handbook_page(ReportRequest(policy, root, history, first, last, accounts, accounts_end))
-    site = build_handbook(policy, root, out, resolve_as_of(root, as_of), repo_url, results_page=page)
+    day = resolve_as_of(root, as_of)
+    # the rest of a build's output (plans, messages) is carried over; only the handbook changes
+    with OutputDir(out, protect=(root,)).replace(keep=lambda name: name not in (SOURCE_FOLDER, SITE_FOLDER)) as staging:
+        build_handbook(policy, root, staging, day, repo_url, results_page=page)
     if not quiet:
-        click.echo(f"handbook: {site / 'index.html'}")
+        click.echo(f"handbook: {out / SITE_FOLDER / 'index.html'}")
 
 
 @handbook_group.command("serve")

@@ -62,9 +62,12 @@ def mkdocs_build(src_dir: Path, site_dir: Path, as_of: date) -> None:
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, MkDocsException
 
+    # absolute: MkDocs resolves a relative site_dir against the folder of mkdocs.yml, which put
+    # `--out out`'s site in out/handbook-src/out/handbook
+    config_file, site = os.path.abspath(src_dir / "mkdocs.yml"), os.path.abspath(site_dir)
     with _build_date(as_of), _captured_warnings() as warnings:
         try:
-            config = load_config(config_file=str(src_dir / "mkdocs.yml"), site_dir=str(site_dir), strict=True)
+            config = load_config(config_file=config_file, site_dir=site, strict=True)
             mkdocs_commands.build(config)
         except (Abort, MkDocsException) as exc:
             detail = "\n".join(f"  {m}" for m in warnings.messages) or f"  {exc}"

@@ -7,14 +7,13 @@ disk) and returns only counts and row rejects. The parent appends the runs to
 snapshot), and otherwise k-way merges them (:func:`heapq.merge`, see :class:`_RunSink`):
 the outputs are in account-id order whatever the input order, and duplicate account ids
 are found on the way (the later line is rejected, R011). Everything is written into a
-temporary directory next to ``--out`` that replaces it only at the end, so a failed or
-killed run leaves the previous output as it was.
+staging directory next to ``--out`` that replaces it in one step at the end (see
+:mod:`dunning.outdir`), so a failed or killed run leaves the previous output as it was.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import heapq
 import itertools
 import os
@@ -26,18 +25,18 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, TextIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
 from dunning.accounts.record import RowReject, msg_duplicate
 from dunning.accounts.source import CHUNK_ROWS, AccountFile, CsvPiece
 from dunning.errors import DunningError
+from dunning.outdir import OutputDir, open_private, sha256_file, write_private
 from dunning.plan.output import ACTION_COLUMNS, REJECT_COLUMNS
 from dunning.policy.model import Policy
 
@@ -151,15 +150,6 @@ def _jobs(inputs: PlanInputs, jobs: int | None) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class _RunSink:
     """``plans.jsonl`` and ``actions.csv``, filled while the workers still plan.
 
@@ -178,9 +168,9 @@ class _RunSink:
         self.last_id = ""
         self.appended: list[ChunkResult] = []
 
-    def _open(self) -> tuple[BinaryIO, TextIO]:
-        plans = (self.out / "plans.jsonl").open("wb")
-        actions = (self.out / "actions.csv").open("w", encoding="utf-8", newline="")
+    def _open(self) -> tuple[IO[bytes], IO[str]]:
+        plans = open_private(self.out / "plans.jsonl", "wb")
+        actions = open_private(self.out / "actions.csv", "w", encoding="utf-8", newline="")
         csv.writer(actions).writerow(ACTION_COLUMNS)
         actions.flush()
         return plans, actions
@@ -238,7 +228,7 @@ def write_plans(
     policy: Policy | None = None,
 ) -> Summary:
     """Plan every account of ``inputs`` into the directory ``out`` (written in place; see
-    :func:`atomic_directory` for the all-or-nothing wrapper). ``progress`` gets ``update(n)``."""
+    :func:`run_plan` for the all-or-nothing wrapper). ``progress`` gets ``update(n)``."""
     source = AccountFile(inputs.accounts, inputs.accounts_format, inputs.chunk_rows)  # UserError before any work
     workers = _jobs(inputs, jobs)
     runs_dir = Path(tempfile.mkdtemp(prefix=".runs-", dir=out))
@@ -267,8 +257,9 @@ def write_plans(
         hashing.shutdown(cancel_futures=True)
     if not summary.balanced():  # pragma: no cover - a bug, never bad input
         raise DunningError(f"accounts were lost: {summary.line()}")
-    (out / "summary.json").write_bytes(
-        orjson.dumps(summary_dict(inputs, summary, hashes), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    write_private(
+        out / "summary.json",
+        orjson.dumps(summary_dict(inputs, summary, hashes), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE),
     )
     return summary
 
@@ -414,7 +405,7 @@ class _RejectsFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.handle = path.open("w", encoding="utf-8", newline="")
+        self.handle = open_private(path, "w", encoding="utf-8", newline="")
         self.writer = csv.writer(self.handle)
         self.writer.writerow(REJECT_COLUMNS)
         self.records = 0  # rows read before the next chunk
@@ -444,7 +435,10 @@ class _RejectsFile:
             return
         aside = scratch / "rejects.csv"
         os.replace(self.path, aside)
-        with aside.open(encoding="utf-8", newline="") as fh, self.path.open("w", encoding="utf-8", newline="") as out:
+        with (
+            aside.open(encoding="utf-8", newline="") as fh,
+            open_private(self.path, "w", encoding="utf-8", newline="") as out,
+        ):
             reader = csv.reader(fh)
             writer = csv.writer(out)
             writer.writerow(next(reader))
@@ -486,34 +480,15 @@ def summary_dict(inputs: PlanInputs, summary: Summary, digests: dict[str, str]) 
     }
 
 
-@contextmanager
-def atomic_directory(out: Path) -> Iterator[Path]:
-    """A fresh temporary directory next to ``out`` that replaces ``out`` when the block ends
-    without an error; on an error (or a kill) ``out`` keeps its previous content."""
-    parent = out.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=parent))
-        os.replace(out, old / "previous")
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def run_plan(
     inputs: PlanInputs, out: Path, *, jobs: int | None = None, progress: Any = None, policy: Policy | None = None
 ) -> Summary:
-    """Plan into ``out`` all or nothing: a failed or killed run leaves ``out`` untouched."""
+    """Plan into ``out`` all or nothing: a failed or killed run leaves ``out`` untouched, and
+    an ``out`` that dunning did not write is refused (:class:`dunning.outdir.OutputDir`)."""
     AccountFile(inputs.accounts, inputs.accounts_format)  # fail before creating anything
-    with atomic_directory(out) as tmp:
-        return write_plans(inputs, tmp, jobs=jobs, progress=progress, policy=policy)
+    protect = Path(policy.root) if policy is not None else inputs.policy_path
+    with OutputDir(out, protect=(protect,)).replace() as staging:
+        return write_plans(inputs, staging, jobs=jobs, progress=progress, policy=policy)
 
 
 def show_progress(quiet: bool) -> bool:

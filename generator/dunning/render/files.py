@@ -7,6 +7,8 @@ import os
 import re
 from pathlib import Path
 
+from dunning.outdir import DIR_MODE, FILE_MODE
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -28,27 +30,19 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write_bytes(root: Path, relative: str, data: bytes) -> tuple[str, str]:
-    """Write ``data`` to ``root/relative`` and return ``(relative, sha256)`` for the manifest.
+    """Write ``data`` to ``root/relative`` (owner-only: messages hold personal data) and return
+    ``(relative, sha256)`` for the manifest.
 
     Plain descriptors rather than file objects: a large render writes one file per email,
     script and sheet, and the buffered file object's set-up was a third of each write."""
     path = os.path.join(root, relative)
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
     try:
-        fd = os.open(path, flags, 0o644)
+        fd = os.open(path, flags, FILE_MODE)
     except FileNotFoundError:  # the folder usually exists: one syscall, not three
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd = os.open(path, flags, 0o644)
+        os.makedirs(os.path.dirname(path), DIR_MODE, exist_ok=True)
+        fd = os.open(path, flags, FILE_MODE)
     try:
         view = memoryview(data)
         while view:

@@ -16,8 +16,8 @@ from typing import Any
 import orjson
 
 from dunning import __version__
+from dunning.outdir import sha256_file, write_private
 from dunning.policy.model import Policy
-from dunning.render.files import sha256_file
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
@@ -54,9 +54,10 @@ def dump_json(data: Any, *, sort_keys: bool = True) -> bytes:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a file."""
+    """Write owner-only via a temporary file and rename, so a reader never sees half a file
+    (and a hard-linked previous version is replaced, never rewritten)."""
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
+    write_private(tmp, data)
     os.replace(tmp, path)
 
 

@@ -3,11 +3,12 @@
 1. Stream ``plans.jsonl`` and keep the lines with a scheduled or deferred action.
 2. Read just those accounts from the snapshot (columnar, see :mod:`account_rows`).
 3. Render chunks of plans in parallel (one process per core, results taken in plan order), each
-   process writing its per-message files into a staging directory.
+   process writing its per-message files into the staging folder.
 4. Write the shared files (sms.jsonl, calls.csv, the letter index, routes, agency files,
-   render-rejects.csv) in plan order, swap the staging directory into place, then update
-   ``summary.json`` and write ``manifest.json``. A failure before the swap leaves the previous
-   ``messages/`` untouched; same inputs give the same bytes.
+   render-rejects.csv) in plan order, update ``summary.json`` and write ``manifest.json``.
+   Everything is written into a staging copy of the plan folder that replaces it in one
+   step (:mod:`dunning.outdir`): a failure or a kill leaves the previous ``messages/``
+   untouched; same inputs give the same bytes.
 """
 
 from __future__ import annotations
@@ -29,12 +30,22 @@ from typing import Any
 import orjson
 
 from dunning.errors import UserError
+from dunning.outdir import (
+    MARKER,
+    OutputDir,
+    make_private_dir,
+    open_private,
+    read_marker,
+    sha256_file,
+    step,
+    write_private,
+)
 from dunning.policy import require_policy
 from dunning.policy.model import Policy
 from dunning.render import calls, letter, visits
 from dunning.render.account_rows import read_account_rows
 from dunning.render.batch import CHANNEL_ORDER, REJECT_COLUMNS, ChunkRenderer, ChunkResult
-from dunning.render.files import sha256_bytes, sha256_file
+from dunning.render.files import sha256_bytes
 from dunning.render.manifest import MANIFEST, build_manifest, dump_json, write_atomic
 from dunning.render.sandbox import TemplateSandbox
 
@@ -165,11 +176,11 @@ class _Sink:
     def __init__(self, staging: Path, policy: Policy) -> None:
         self.staging = staging
         self.policy = policy
-        self.sms = (staging / "sms.jsonl").open("wb")
-        self.calls_handle = (staging / "calls.csv").open("w", encoding="utf-8", newline="")
+        self.sms = open_private(staging / "sms.jsonl", "wb")
+        self.calls_handle = open_private(staging / "calls.csv", "w", encoding="utf-8", newline="")
         self.calls = csv.writer(self.calls_handle, lineterminator="\n")
         self.calls.writerow(calls.COLUMNS)
-        self.rejects_handle = (staging / "render-rejects.csv").open("w", encoding="utf-8", newline="")
+        self.rejects_handle = open_private(staging / "render-rejects.csv", "w", encoding="utf-8", newline="")
         self.rejects = csv.writer(self.rejects_handle, lineterminator="\n")
         self.rejects.writerow(REJECT_COLUMNS)
         self.letters: list[list[str]] = []
@@ -195,8 +206,8 @@ class _Sink:
 
     def _write(self, relative: str, data: bytes) -> None:
         path = self.staging / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        make_private_dir(path.parent)
+        write_private(path, data)
 
     def close(self) -> None:
         for handle in (self.sms, self.calls_handle, self.rejects_handle):
@@ -244,18 +255,6 @@ def _in_order(pool: Any, chunks: Iterator[Any], window: int) -> Iterator[ChunkRe
         yield pending.popleft().get()
 
 
-def _swap_into_place(staging: Path, final: Path) -> None:
-    """Replace ``final`` by ``staging`` with two renames; the old tree is removed only afterwards."""
-    old = final.with_name(f".{final.name}.old")
-    if old.exists():
-        shutil.rmtree(old)
-    if final.exists():
-        os.replace(final, old)
-    os.replace(staging, final)
-    if old.exists():
-        shutil.rmtree(old)
-
-
 def render_plans(
     plans_dir: Path,
     policy_root: Path,
@@ -267,24 +266,71 @@ def render_plans(
     chunk_accounts: int = CHUNK_ACCOUNTS,
     manifest: bool = True,
 ) -> RenderSummary:
-    """Render every scheduled and deferred action of ``plans_dir`` into ``plans_dir/messages``."""
+    """Render every scheduled and deferred action of ``plans_dir`` into ``plans_dir/messages``.
+
+    The plan folder must carry dunning's marker (``dunning plan`` wrote it). Its plans are
+    carried into a staging folder, the messages rendered there, and the whole folder swapped
+    into place in one step (:class:`dunning.outdir.OutputDir`): a failed or killed render
+    leaves the previous messages and summary as they were."""
+    if not (plans_dir / PLANS).is_file():
+        raise UserError(
+            f"{plans_dir / PLANS}: no plans here", "run `dunning plan --out DIR` first, or pass --plans DIR"
+        )
+    if read_marker(plans_dir) is None:
+        raise UserError(
+            f"{plans_dir} was not written by `dunning plan` (no {MARKER} marker)",
+            "re-run `dunning plan --out DIR`; render writes only into folders dunning wrote",
+        )
+    policy = policy or require_policy(policy_root)
+    output = OutputDir(plans_dir, protect=(Path(policy.root),))
+    # summary.json is carried over too: it is rewritten by rename, never in place
+    with output.replace(keep=lambda name: name not in (MESSAGES, MANIFEST)) as staging:
+        return render_into(
+            staging,
+            policy_root,
+            accounts,
+            policy=policy,
+            workers=workers,
+            pdf=pdf,
+            chunk_accounts=chunk_accounts,
+            manifest=manifest,
+            origin=plans_dir,
+        )
+
+
+def render_into(
+    out_dir: Path,
+    policy_root: Path,
+    accounts: Path | None = None,
+    *,
+    policy: Policy | None = None,
+    workers: int | None = None,
+    pdf: bool = True,
+    chunk_accounts: int = CHUNK_ACCOUNTS,
+    manifest: bool = True,
+    origin: Path | None = None,
+) -> RenderSummary:
+    """Render the plans of ``out_dir`` into ``out_dir/messages`` in place: ``out_dir`` is a
+    staging folder (:func:`render_plans`, ``dunning build``). ``origin`` is the plan folder
+    the user named (a relative accounts path in summary.json is resolved against it)."""
     global _WORKER
-    plans = plans_dir / PLANS
+    origin = origin or out_dir
+    plans = out_dir / PLANS
     if not plans.is_file():
-        raise UserError(f"{plans}: no plans here", "run `dunning plan --out DIR` first, or pass --plans DIR")
-    summary_path = plans_dir / SUMMARY
+        raise UserError(f"{origin / PLANS}: no plans here", "run `dunning plan --out DIR` first, or pass --plans DIR")
+    summary_path = out_dir / SUMMARY
     summary: dict[str, Any] = orjson.loads(summary_path.read_bytes()) if summary_path.is_file() else {}
     policy = policy or require_policy(policy_root)
-    accounts_path = _accounts_path(plans_dir, summary, accounts)
+    accounts_path = _accounts_path(origin, summary, accounts)
 
     wanted, offsets = _candidates(plans)
 
-    staging = plans_dir / f".{MESSAGES}.tmp"
-    if staging.exists():
-        shutil.rmtree(staging)
-    (staging / MESSAGES).mkdir(parents=True)
-    renderer = ChunkRenderer(policy, TemplateSandbox(Path(policy.root) / "templates"), staging, pdf=pdf)
-    sink = _Sink(staging / MESSAGES, policy)
+    messages = out_dir / MESSAGES
+    if messages.exists():
+        shutil.rmtree(messages)
+    make_private_dir(messages)
+    renderer = ChunkRenderer(policy, TemplateSandbox(Path(policy.root) / "templates"), out_dir, pdf=pdf)
+    sink = _Sink(messages, policy)
     workers = workers if workers is not None else (os.cpu_count() or 1)
     _WORKER = _Worker(renderer, plans)
     try:
@@ -304,13 +350,11 @@ def render_plans(
         sink.close()
     except BaseException:
         sink.close()
-        shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
         _WORKER = None
     known = dict(sink.known)
-    _swap_into_place(staging / MESSAGES, plans_dir / MESSAGES)
-    shutil.rmtree(staging, ignore_errors=True)
+    step("messages rendered")
 
     result = sink.summary
     counts = {channel: result.rendered.get(channel, 0) for channel in CHANNEL_ORDER}
@@ -323,7 +367,7 @@ def render_plans(
     result.inputs.setdefault("accounts", {"path": str(accounts_path), "sha256": sha256_file(accounts_path)})
     result.known, result.as_of = known, summary.get("as_of")
     if manifest:
-        write_manifest(policy, plans_dir, result)
+        write_manifest(policy, out_dir, result)
     return result
 
 

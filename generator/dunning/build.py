@@ -1,0 +1,115 @@
+"""The build stage: validate → plan → render → handbook on one compiled policy, published in one step.
+
+Each stage writes into the same staging folder (:class:`dunning.outdir.OutputDir`), and the
+result replaces ``--out`` in one swap at the end: a reader of ``--out`` sees the complete
+previous build or the complete new one, never plans next to missing messages. The policy is
+loaded and compiled once, by validate, and that compiled policy is what every later stage
+uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from dunning.outdir import OutputDir, step
+from dunning.plan.build import PlanInputs, Summary, write_plans
+from dunning.policy import Loaded
+from dunning.problems import Problem, has_errors
+from dunning.render.run import RenderSummary, render_into, write_manifest
+from dunning.validate import validate
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """What ``dunning build`` was asked for (its options, paths as the user gave them)."""
+
+    policy_path: Path
+    accounts: Path
+    as_of: date
+    out: Path
+    history: Path | None = None
+    horizon: int | None = None
+    jobs: int | None = None
+    pdf: bool = True
+    handbook: bool = True
+    forecast_days: int | None = None
+
+
+@dataclass
+class BuildResult:
+    """What each stage gave; ``stopped`` names the stage that stopped the build (or is empty)."""
+
+    loaded: Loaded
+    problems: list[Problem]
+    stopped: str = ""
+    plans: Summary | None = None
+    render: RenderSummary | None = None
+    site: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def run_build(
+    request: BuildRequest,
+    *,
+    strict: bool = False,
+    on_findings: Callable[[list[Problem]], None] = lambda _problems: None,
+    on_stage: Callable[[str], None] = lambda _name: None,
+    progress: Any = None,
+) -> BuildResult:
+    """Run the stages in order; stop at validate errors (nothing written) or at messages that
+    failed to render (plans, messages and manifest published without the handbook).
+
+    ``on_findings`` gets validate's findings before anything else runs; ``on_stage(name)`` is
+    told each later stage as it starts (the CLI names it when one fails); ``progress`` gets
+    the plan's ``update(n)``."""
+    on_stage("validate")
+    loaded, problems = validate(request.policy_path)
+    on_findings(problems)
+    result = BuildResult(loaded, problems)
+    if loaded.policy is None or has_errors(problems, strict=strict):
+        result.stopped = "validate"
+        return result
+    policy = loaded.policy
+    inputs = PlanInputs(request.policy_path, request.accounts, request.as_of, request.history, request.horizon or 0)
+    output = OutputDir(request.out, protect=(Path(policy.root),))
+    on_stage("plan")
+    with output.replace() as staging:
+        result.plans = write_plans(inputs, staging, jobs=request.jobs, progress=progress, policy=policy)
+        step("plans written")
+        on_stage("render")
+        rendered = render_into(
+            staging,
+            request.policy_path,
+            request.accounts,
+            policy=policy,
+            workers=request.jobs,
+            pdf=request.pdf,
+            manifest=False,
+        )
+        result.render = rendered
+        if rendered.failed:
+            result.stopped = "render"
+        elif request.handbook:
+            on_stage("handbook")
+            result.site = _handbook(request, policy, staging)
+            step("handbook built")
+        on_stage("manifest")
+        write_manifest(policy, staging, rendered)  # last: it lists every file, the handbook's too
+        step("manifest written")
+    return result
+
+
+def _handbook(request: BuildRequest, policy: Any, staging: Path) -> Path:
+    from dunning.handbook import SITE_FOLDER, build_handbook
+
+    extra: dict[str, bytes] = {}
+    if request.forecast_days is not None:
+        from dunning.review.forecast import forecast_files
+
+        extra = forecast_files(policy, request.accounts, request.as_of, request.forecast_days, request.history)
+    build_handbook(policy, request.policy_path, staging, request.as_of, extra_pages=extra)
+    return request.out / SITE_FOLDER
