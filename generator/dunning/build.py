@@ -76,8 +76,9 @@ def run_build(
     policy = loaded.policy
     inputs = PlanInputs(request.policy_path, request.accounts, request.as_of, request.history, request.horizon or 0)
     output = OutputDir(request.out, protect=(Path(policy.root),))
-    on_stage("plan")
+    on_stage("out")  # the output folder's checks and lock
     with output.replace() as staging:
+        on_stage("plan")
         result.plans = write_plans(inputs, staging, jobs=request.jobs, progress=progress, policy=policy)
         step("plans written")
         on_stage("render")

@@ -211,7 +211,8 @@ class OutputDir:
                 )
             for folder in POLICY_FOLDERS:
                 if _is_within(path, root / folder):
-                    raise self._refuse(f"it is inside the policy's {folder}/ folder", another + ", e.g. out")
+                    where = "is" if path == root / folder else "is inside"
+                    raise self._refuse(f"it {where} the policy's {folder}/ folder", another + ", e.g. out")
         if path.is_symlink():
             raise self._refuse("it is a symbolic link", "give the real folder it points to, or a new folder")
 

@@ -95,7 +95,8 @@ def build_command(
         click.echo(f"error: {exc.message}", err=True)
         if exc.hint:
             click.echo(f"  hint: {exc.hint}", err=True)
-        click.echo(f"build stopped: {stage[0]} failed", err=True)
+        if stage[0] != "out":  # a refused --out is the whole story
+            click.echo(f"build stopped: {stage[0]} failed", err=True)
         sys.exit(EXIT_USAGE)
     finally:
         bar.close()
