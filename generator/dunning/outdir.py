@@ -331,6 +331,18 @@ class OutputDir:
                 os.umask(previous)
             self._swap()
 
+    def claim(self, *names: str) -> None:
+        """Mark the output as dunning's for a writer that works in place (``handbook serve``
+        rewrites ``OUT/handbook-src`` on every change): the same refusals as a staged run,
+        then the folder is created owner-only if missing and its marker lists ``names``."""
+        self.check_location()
+        with self._locked():
+            self._clean_leftovers()
+            entries = self.check() or []
+            make_private_dir(self.path)
+            write_private(self.path / (MARKER + ".new"), _marker_bytes(sorted({*entries, *names})))
+            os.replace(self.path / (MARKER + ".new"), self.path / MARKER)
+
     def _swap(self) -> None:
         parent_fd = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:

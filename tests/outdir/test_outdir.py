@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from dunning.cli import main
+from dunning.outdir import OutputDir
 
 from .outdir_support import DEMO, contents, policy_repo, run_cli, start_cli, tree
 
@@ -69,6 +70,7 @@ def test_places_no_output_may_go_are_refused(repo: Path, tmp_path: Path, out: st
     build = ["build", *DEMO, "--as-of", "2026-11-28", "--no-pdf", "--out", out, "."]
     _refused(tmp_path, build, stderr)
     _refused(tmp_path, ["handbook", "build", "--as-of", "2026-11-28", "--out", out, "."], stderr)
+    _refused(tmp_path, ["handbook", "serve", "--as-of", "2026-11-28", "--out", out, "."], stderr)
 
 
 def test_a_stale_dunning_out_pointing_home_is_refused(repo: Path, tmp_path: Path) -> None:
@@ -260,3 +262,17 @@ def test_a_build_killed_at_any_step_leaves_the_old_or_the_new_output(repo: Path,
     assert len(seen) == steps - first + 1
     assert seen[-1] == "new" and seen[0] == "old"
     assert ("aside" in seen) == (swap == "rename")
+
+
+def test_serve_claims_its_folder_so_a_later_build_may_replace_it(repo: Path) -> None:
+    OutputDir(repo / "out", protect=(repo,)).claim("handbook-src")
+    (repo / "out" / "handbook-src").mkdir()  # what serve then writes there, in place
+    assert (repo / "out" / ".dunning-output").read_bytes() == (
+        b'{\n  "schema_version": 1,\n  "written_by": "dunning",\n  "entries": [\n    "handbook-src"\n  ]\n}\n'
+    )
+    assert stat.S_IMODE((repo / "out").stat().st_mode) == 0o700
+    result = CliRunner().invoke(main, [*PLAN, "--out", "out", "-q", "."])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (repo / "out").iterdir()) == [
+        ".dunning-output", "actions.csv", "plans.jsonl", "rejects.csv", "summary.json",
+    ]  # fmt: skip

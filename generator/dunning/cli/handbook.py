@@ -156,6 +156,9 @@ def serve_command(path: Path, out: Path, as_of: datetime | None, repo_url: str |
     from dunning.handbook import SOURCE_FOLDER
     from dunning.handbook.serve import serve
     from dunning.load.repository import find_root
+    from dunning.outdir import OutputDir
 
     root = find_root(path)
-    serve(root, out / SOURCE_FOLDER, resolve_as_of(root, as_of), dev_addr, repo_url)
+    day = resolve_as_of(root, as_of)
+    OutputDir(out, protect=(root,)).claim(SOURCE_FOLDER)  # serve rewrites it in place, live
+    serve(root, out / SOURCE_FOLDER, day, dev_addr, repo_url)
