@@ -211,14 +211,15 @@ def test_a_second_run_into_the_same_out_exits_2_and_the_first_finishes(repo: Pat
     assert sorted(p.name for p in repo.iterdir()) == ["examples", "out", "policies", "site", "templates"]
 
 
-def _consistent(out: Path, as_of: str) -> None:
-    """One run's complete output: its manifest lists exactly the files there, with their hashes."""
+def _consistent(out: Path, *as_of: str) -> None:
+    """One run's complete output (of one of the ``as_of`` dates): its manifest lists exactly the
+    files there, with their hashes."""
     import hashlib
 
     files = contents(out)
     manifest = orjson.loads(files.pop("manifest.json"))
     files.pop(".dunning-output")
-    assert manifest["as_of"] == as_of
+    assert manifest["as_of"] in as_of
     assert manifest["outputs"] == {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
 
 
@@ -276,3 +277,25 @@ def test_serve_claims_its_folder_so_a_later_build_may_replace_it(repo: Path) -> 
     assert sorted(p.name for p in (repo / "out").iterdir()) == [
         ".dunning-output", "actions.csv", "plans.jsonl", "rejects.csv", "summary.json",
     ]  # fmt: skip
+
+
+def test_two_builds_started_together_never_mix(repo: Path) -> None:
+    build = ["build", *DEMO, "--no-pdf", "--no-handbook", "--out", "out", "-q", "."]
+    runs = [start_cli([*build, "--as-of", day], repo) for day in ("2026-11-28", "2026-11-29")]
+    codes = [run.wait(timeout=300) for run in runs]
+    # the second either found the first's lock (2) or started after it ended (0)
+    assert codes[0] in (0, 2) and codes[1] in (0, 2) and 0 in codes, codes
+    finished = [day for day, code in zip(("2026-11-28", "2026-11-29"), codes, strict=True) if code == 0]
+    _consistent(repo / "out", *finished)  # one whole run's output (either, when both ran in turn)
+    assert sorted(p.name for p in repo.iterdir()) == ["examples", "out", "policies", "site", "templates"]
+
+
+def test_a_folder_in_the_staging_name_that_dunning_did_not_make_is_refused(repo: Path, tmp_path: Path) -> None:
+    (repo / ".out.dunning-staging").mkdir()
+    (repo / ".out.dunning-staging" / "thesis.tex").write_text("\\\\begin{document}\n", encoding="utf-8")
+    _refused(
+        tmp_path,
+        [*PLAN, "--out", "out", "."],
+        f"error: {repo / '.out.dunning-staging'} is in the way and was not left there by dunning\n"
+        "  hint: move it away; dunning stages its output under that name\n",
+    )
