@@ -40,6 +40,7 @@ from dunning.accounts.source import CHUNK_ROWS, AccountFile, CsvPiece
 from dunning.errors import DunningError
 from dunning.plan.output import ACTION_COLUMNS, REJECT_COLUMNS
 from dunning.policy.model import Policy
+from dunning.text.cells import csv_writer
 
 if TYPE_CHECKING:
     import polars as pl
@@ -181,7 +182,7 @@ class _RunSink:
     def _open(self) -> tuple[BinaryIO, TextIO]:
         plans = (self.out / "plans.jsonl").open("wb")
         actions = (self.out / "actions.csv").open("w", encoding="utf-8", newline="")
-        csv.writer(actions).writerow(ACTION_COLUMNS)
+        csv_writer(actions).writerow(ACTION_COLUMNS)
         actions.flush()
         return plans, actions
 
@@ -415,7 +416,7 @@ class _RejectsFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.handle = path.open("w", encoding="utf-8", newline="")
-        self.writer = csv.writer(self.handle)
+        self.writer = csv_writer(self.handle)
         self.writer.writerow(REJECT_COLUMNS)
         self.records = 0  # rows read before the next chunk
         self.count = 0
@@ -446,7 +447,7 @@ class _RejectsFile:
         os.replace(self.path, aside)
         with aside.open(encoding="utf-8", newline="") as fh, self.path.open("w", encoding="utf-8", newline="") as out:
             reader = csv.reader(fh)
-            writer = csv.writer(out)
+            writer = csv_writer(out)
             writer.writerow(next(reader))
             written = (RowReject(int(line), account_id, code, message) for line, account_id, code, message in reader)
             writer.writerows(heapq.merge(written, sorted(later)))
