@@ -14,7 +14,7 @@ SERVED = ("CN", "US", "US-MA")
 USD = "the minor unit of USD"
 JPY = "decimal place(s), the minor unit of JPY"
 ID_CONTROL = "account_id contains control or bidirectional-formatting characters"
-NOT_DECIMAL = "overdue_amount is not a decimal number (ASCII digits with an optional point, e.g. 1250.50)"
+NOT_DECIMAL = "overdue_amount is not a plain decimal number such as 1250.50"
 NOT_DATE = "is not an ISO date (YYYY-MM-DD) from 1900-01-01 to 2999-12-31"
 GOOD = {
     "account_id": "A1",

@@ -70,17 +70,12 @@ class Chunk:
 def _jsonl_frame(rows: list[dict[str, str]], columns: tuple[str, ...]) -> pl.DataFrame:
     names = [*columns, LINE]
     data = {name: [row.get(name, "") for row in rows] for name in names}
-    frame = pl.DataFrame(data, schema=dict.fromkeys(names, pl.String))
-    return frame.with_columns(pl.col(LINE).cast(pl.Int64))
+    return _texts(pl.DataFrame(data, schema=dict.fromkeys(names, pl.String)))
 
 
 def _texts(frame: pl.DataFrame) -> pl.DataFrame:
     """Every column as text (typed Parquet columns too), names cleaned, nulls as "", free
-    text cleaned as :func:`~dunning.accounts.record.parse_record` cleans it.
-
-    Binary columns (Parquet ``BYTE_ARRAY`` without a string annotation) are read as UTF-8; a
-    value that is not valid UTF-8 becomes U+FFFD, so its row is rejected (R012) like a CSV
-    row with bad bytes."""
+    text cleaned as :func:`~dunning.accounts.record.parse_record` cleans it."""
     renamed = frame.rename({n: clean_key(n) for n in frame.columns if n != LINE})
     exprs = []
     for name, dtype in renamed.schema.items():
@@ -92,13 +87,9 @@ def _texts(frame: pl.DataFrame) -> pl.DataFrame:
             expr = pl.when(col).then(pl.lit("true")).otherwise(pl.lit("false"))
         elif dtype == pl.String:
             expr = col.fill_null("")
-        elif dtype == pl.Binary:
-            decoded = col.cast(pl.String, strict=False)
-            expr = pl.when(col.is_not_null() & decoded.is_null()).then(pl.lit(REPLACEMENT)).otherwise(decoded)
-            expr = expr.fill_null("")
         else:
             expr = col.cast(pl.String).fill_null("")
-        if name not in CHECKED_COLUMNS and renamed[name].dtype in (pl.String, pl.Binary):
+        if name not in CHECKED_COLUMNS and dtype == pl.String:
             expr = _cleaned(expr, renamed[name])
         exprs.append(expr.alias(name))
     return renamed.select(exprs)
@@ -111,7 +102,7 @@ def _cleaned(expr: pl.Expr, values: pl.Series) -> pl.Expr:
     """``expr`` with free text cleaned (clean_free_text on a column), only when some value
     needs it: the search is a fraction of the replacements' cost, and nearly every column of
     a real file is clean."""
-    if values.dtype == pl.String and not values.str.contains(_UNSAFE).any():
+    if not values.str.contains(_UNSAFE).any():
         return expr
     return expr.str.replace_all(LINE_BREAK_PATTERN, " ").str.replace_all(CONTROL_PATTERN, "").str.strip_chars()
 

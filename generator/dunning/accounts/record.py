@@ -197,7 +197,7 @@ def msg_id_length() -> str:
 
 
 def msg_amount(column: str) -> str:
-    return f"{column} is not a decimal number (ASCII digits with an optional point, e.g. 1250.50)"
+    return f"{column} is not a plain decimal number such as 1250.50"
 
 
 def msg_amount_size(column: str) -> str:

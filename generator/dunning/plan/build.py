@@ -80,6 +80,7 @@ class ChunkResult:
     counts: Summary | None = None
     duplicates: list[tuple[int, str, int]] = field(default_factory=list)  # (line, id, first line)
     local_lines: bool = False  # lines count from the chunk's start (CSV pieces parsed by workers)
+    skipped: int = 0  # blank records the worker skipped (not accounts, but lines of the file)
     offset: int = 0  # records before the chunk, set by the parent once all counts are known
     learned: bytes = b""  # templates the worker learned in this chunk (pickled), for the others
 
@@ -433,7 +434,7 @@ class _RejectsFile:
         rows.sort()
         self.writer.writerows(rows)
         self.count += len(rows)
-        self.records += result.rows
+        self.records += result.rows + result.skipped
         result.rejects, result.duplicates = [], []
 
     def finish(self, later: list[RowReject], scratch: Path) -> None:
