@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, user_errors
-from dunning.cli.params import accounts_file, jobs_option, quiet, repo_path
+from dunning.cli.params import accounts_file, jobs_option, max_reject_rate, quiet, repo_path
 from dunning.cli.render import pdf_option, report
 from dunning.errors import UserError
 
@@ -58,6 +58,7 @@ def _stage(name: str, args: Sequence[str]) -> int:
 )
 @click.option("--horizon", type=click.IntRange(min=0), default=None, envvar="DUNNING_HORIZON", help="Plan DAYS ahead.")
 @jobs_option
+@max_reject_rate
 @pdf_option
 @click.option("--handbook/--no-handbook", default=True, envvar="DUNNING_HANDBOOK", help="Also publish the handbook.")
 @click.option(
@@ -77,6 +78,7 @@ def build_command(
     out_dir: Path,
     horizon: int | None,
     jobs: int | None,
+    max_reject_rate: float,
     pdf: bool,
     handbook: bool,
     forecast_days: int | None,
@@ -101,6 +103,7 @@ def build_command(
         plan_args += ["--horizon", str(horizon)]
     if jobs is not None:
         plan_args += ["--jobs", str(jobs)]
+    plan_args += ["--max-reject-rate", repr(max_reject_rate)]
     if quiet and _has_quiet("plan"):
         plan_args.append("--quiet")
     code = _stage("plan", [*plan_args, str(path)])

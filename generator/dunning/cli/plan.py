@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 import click
 
-from dunning.cli.errors import EXIT_OK, user_errors
-from dunning.cli.params import jobs_option, quiet, repo_path
+from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, user_errors
+from dunning.cli.params import jobs_option, max_reject_rate, quiet, repo_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,6 +86,7 @@ def plan_inputs(func: F) -> F:
     help="Output directory (replaced as a whole at the end of a successful run).",
 )
 @jobs_option
+@max_reject_rate
 @quiet
 @repo_path
 @user_errors
@@ -97,11 +98,13 @@ def plan_command(
     accounts_format: str | None,
     out_dir: Path,
     jobs: int | None,
+    max_reject_rate: float,
     quiet: bool,
     path: Path,
 ) -> None:
     """Plan every account of the snapshot: plans.jsonl, actions.csv, rejects.csv and
-    summary.json in OUT. Exit 0 ok, 1 policy errors, 2 usage or I/O error."""
+    summary.json in OUT. Exit 0 ok, 1 policy errors or more rejects than --max-reject-rate,
+    2 usage or I/O error."""
     from tqdm import tqdm
 
     from dunning.plan.build import PlanInputs, run_plan, show_progress
@@ -118,6 +121,15 @@ def plan_command(
         actions = ", ".join(f"{status} {count}" for status, count in sorted(summary.actions.items())) or "none"
         click.echo(f"plans written to {out_dir}/ (actions: {actions})")
     click.echo(summary.line())
+    if summary.rejected > max_reject_rate * summary.accounts_in:
+        share = summary.rejected / summary.accounts_in
+        click.echo(
+            f"error: {summary.rejected} of {summary.accounts_in} accounts rejected ({share:.1%}), more than"
+            f" --max-reject-rate {max_reject_rate:g}; see {out_dir / 'rejects.csv'}",
+            err=True,
+        )
+        click.echo("  hint: is it the right file, with the contract's columns and codes? (docs/plan.md)", err=True)
+        sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)
 
 
