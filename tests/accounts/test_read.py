@@ -62,7 +62,7 @@ HOSTILE_ROWS = [
     ],
     ["H11", "US", "USD", "9" * 15 + ".99", "2026-11-01", "", "", "", "", "", "", "", "", " a\r\nb "],
 ]  # fmt: skip
-ROWS = [*(row + [""] for row in _ROWS), *HOSTILE_ROWS]
+ROWS = [*([*row, ""] for row in _ROWS), *HOSTILE_ROWS]
 
 
 def _expected() -> list[object]:

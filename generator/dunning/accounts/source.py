@@ -81,13 +81,16 @@ class AccountFile:
             raise UserError(f"{path}: no such accounts file", hint="check the --accounts path")
         try:
             with path.open("rb") as fh:
-                start = fh.read(4)
+                start = fh.read(1 << 16)
         except OSError as exc:
             raise UserError(f"{path}: cannot read the accounts file ({exc.strerror})") from None
         if self.format != "parquet":
             for magic, what, hint in _MAGIC:
                 if start.startswith(magic):
                     raise UserError(f"{path}: the accounts file {what}, not {self.format}", hint=hint)
+            if b"\x00" in start:  # text never holds one
+                line = start.count(b"\n", 0, start.index(b"\x00")) + 1
+                raise UserError(f"{path}: line {line}: the file holds NUL bytes; it is not a text file")
         self.columns = self._columns()
         self._check_header()
         missing = [c for c in REQUIRED_COLUMNS if c not in self.columns]
@@ -147,8 +150,6 @@ class AccountFile:
                 hint=f"is it a CSV file? a header or record is at most {_MIB} MiB (docs/plan.md)",
             )
         record = data[:end] if end >= 0 else data
-        if b"\x00" in record:
-            raise UserError(f"{self.path}: line 1: the file holds NUL bytes; it is not a text file")
         if b"\r" in record.rstrip(b"\r"):
             raise UserError(
                 f"{self.path}: line 1: the lines end in CR alone (old Mac line ends)",
