@@ -232,7 +232,10 @@ FILE_CASES: dict[str, tuple[str, Callable[[Path], bytes], list[str]]] = {
     "random bytes": (
         "accounts.csv",
         _random,
-        ["error: accounts.csv: line 3: the file holds NUL bytes; it is not a text file"],
+        [
+            "error: accounts.csv: the accounts file is binary data, not csv text",
+            "  hint: dunning reads UTF-8 text (CSV or JSON Lines) or Parquet",
+        ],
     ),
     ".csv.gz read as CSV": (
         "accounts.csv",

@@ -88,9 +88,11 @@ class AccountFile:
             for magic, what, hint in _MAGIC:
                 if start.startswith(magic):
                     raise UserError(f"{path}: the accounts file {what}, not {self.format}", hint=hint)
-            if b"\x00" in start:  # text never holds one
-                line = start.count(b"\n", 0, start.index(b"\x00")) + 1
-                raise UserError(f"{path}: line {line}: the file holds NUL bytes; it is not a text file")
+            if _looks_binary(start):
+                raise UserError(
+                    f"{path}: the accounts file is binary data, not {self.format} text",
+                    hint="dunning reads UTF-8 text (CSV or JSON Lines) or Parquet",
+                )
         self.columns = self._columns()
         self._check_header()
         missing = [c for c in REQUIRED_COLUMNS if c not in self.columns]
@@ -279,6 +281,18 @@ class AccountFile:
                     rows, rejects = [], []
         if rows or rejects:
             yield _jsonl_frame(rows, self.columns), rejects
+
+
+def _looks_binary(start: bytes) -> bool:
+    """Whether the first bytes of a file are binary data rather than text: more than a tenth
+    of them undecodable or control characters. A few stray ones in a text file are its
+    records' business (removed from free text, rejected in checked columns)."""
+    decoded = start.decode("utf-8", errors="replace")
+    bad = decoded.count(REPLACEMENT) + sum(decoded.count(c) for c in _BINARY_CONTROLS)
+    return bad * 10 > len(decoded)
+
+
+_BINARY_CONTROLS = tuple(chr(c) for c in range(32) if chr(c) not in "\t\n\r")
 
 
 def _jsonl_lines(path: Path, fh: BinaryIO) -> Iterator[tuple[int, bytes]]:
