@@ -154,16 +154,25 @@ def test_a_utf8_bom_in_json_lines_is_accepted(example_copy: Path) -> None:
     assert (run.exit_code, run.rejects(), run.summary()["planned"]) == (0, [], 5)
 
 
-def test_blank_csv_lines_are_skipped_and_lines_keep_their_numbers(example_copy: Path) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])  # lines are numbered by the parent, or by the workers
+def test_blank_csv_lines_are_skipped_and_lines_keep_their_numbers(example_copy: Path, jobs: str) -> None:
     # an empty line, a CRLF one, and the ",,,,…" Excel writes for an empty row
     lines = csv_bytes(rows_with({4: {"overdue_amount": "x"}})).split(b"\n")
     blank = b"," * (len(HEADER) - 1)
     data = b"\n".join([lines[0], lines[1], b"", lines[2], b"\r", blank, *lines[3:]])
     (example_copy / "accounts.csv").write_bytes(data)
-    run = plan(example_copy, "accounts.csv", "--max-reject-rate", "1")
+    run = plan(example_copy, "accounts.csv", "--jobs", jobs)
     assert run.exit_code == 0, run.stderr
     assert run.summary() == {"accounts_in": 5, "planned": 4, "excluded": 0, "rejected": 1}
     assert run.rejects() == [["9", "CN-0005", "R002", NOT_DECIMAL]]  # its physical line
+    assert run.balanced()
+
+
+def test_a_header_and_blank_lines_only_is_an_empty_snapshot(example_copy: Path) -> None:
+    (example_copy / "accounts.csv").write_bytes(csv_bytes([]) + b"\n\n" + b"," * (len(HEADER) - 1) + b"\n")
+    run = plan(example_copy, "accounts.csv")
+    assert (run.exit_code, run.stderr, run.rejects()) == (0, "", [])
+    assert run.summary() == {"accounts_in": 0, "planned": 0, "excluded": 0, "rejected": 0}
 
 
 def _random(_: Path) -> bytes:

@@ -229,7 +229,8 @@ def screen_frame(
     digit_table = {
         v: (minor_digits(v) if CURRENCY_RE.match(v) and v in currencies() else -1) for v in currency.unique().to_list()
     }
-    digits = currency.replace_strict(digit_table, return_dtype=pl.Int64)
+    # (cast: a chunk of blank records skipped is empty, and an empty table types nothing)
+    digits = currency.replace_strict(digit_table, return_dtype=pl.Int64).cast(pl.Int64)
     phone = pl.col("phone")
     shaped = phone.str.contains(E164_RE.pattern)
     blocks = s.select(

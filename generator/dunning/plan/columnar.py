@@ -13,8 +13,8 @@ hundreds of microseconds an account. Here, for a screened chunk (polars, text co
    integer minor units (exact, the same rounding as :mod:`dunning.plan.offers`).
 
 Rows with contact history, an id JSON or CSV would have to escape (or that starts like a
-spreadsheet formula), or a balance not written
-canonically go through the full planner. Both paths give the same bytes (tested).
+spreadsheet formula), or a balance not written canonically go through the full planner.
+Both paths give the same bytes (tested).
 """
 
 from __future__ import annotations
