@@ -53,6 +53,19 @@ def _binary_parquet(path: Path) -> list[list[str]]:
     return ROWS
 
 
+def _bad_string_parquet(path: Path) -> list[list[str]]:
+    # a string column (UTF8-annotated) that a careless writer filled with bytes that are not
+    # UTF-8: pyarrow reads it without a check
+    names = [row[HEADER.index("name")].encode() for row in ROWS]
+    names[1] = b"Jam\xff\xfees"
+    offsets = [0]
+    for name in names:
+        offsets.append(offsets[-1] + len(name))
+    buffers = [None, pa.py_buffer(b"".join(o.to_bytes(4, "little") for o in offsets)), pa.py_buffer(b"".join(names))]
+    _parquet(path, ROWS, name=pa.Array.from_buffers(pa.string(), len(names), buffers))
+    return ROWS
+
+
 def _write(name: str, rows: list[list[str]], maker: Callable[[list[list[str]]], bytes]) -> Callable[[Path], list]:
     def write(path: Path) -> list[list[str]]:
         path.write_bytes(maker(rows))
@@ -114,6 +127,12 @@ ROW_CASES: dict[str, tuple[str, Callable[[Path], list[list[str]]], list[list[str
         "accounts.parquet",
         _binary_parquet,
         [["3", "CN-0003", "R012", "the row is not valid UTF-8"]],
+        ["Jam"],
+    ),
+    "Parquet string column with bad bytes": (
+        "accounts.parquet",
+        _bad_string_parquet,
+        [["2", "US-0002", "R012", "the row is not valid UTF-8"]],
         ["Jam"],
     ),
 }

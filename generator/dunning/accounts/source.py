@@ -315,17 +315,25 @@ _BOM_UTF8 = BOM.encode()
 
 
 def _binary_as_text(batch: Any) -> Any:
-    """A Parquet batch with its binary columns (``BYTE_ARRAY`` without a string annotation)
-    decoded as UTF-8; bytes that are not UTF-8 become U+FFFD, so their row is rejected (R012)
-    as a CSV row with bad bytes is. Rare (string columns are annotated), so decoded in Python."""
+    """A Parquet batch whose text is valid UTF-8: binary columns (``BYTE_ARRAY`` without a
+    string annotation), and string columns a writer filled with bytes that are not UTF-8
+    (pyarrow does not check on reading; polars panics on them), decoded as UTF-8 with
+    U+FFFD for bad bytes, so their row is rejected (R012) as a CSV row with bad bytes is.
+    Rare, so decoded in Python; a valid string column costs one vectorised check."""
     import pyarrow as pa
 
     for index, field in enumerate(batch.schema):
-        if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
-            values = [
-                None if v is None else v.decode("utf-8", errors="replace") for v in batch.column(index).to_pylist()
-            ]
-            batch = batch.set_column(index, field.name, pa.array(values, pa.string()))
+        column = batch.column(index)
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            try:
+                column.validate(full=True)
+                continue
+            except pa.ArrowInvalid:
+                column = column.view(pa.binary() if pa.types.is_string(field.type) else pa.large_binary())
+        elif not (pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type)):
+            continue
+        values = [None if v is None else v.decode("utf-8", errors="replace") for v in column.to_pylist()]
+        batch = batch.set_column(index, field.name, pa.array(values, pa.string()))
     return batch
 
 
