@@ -13,11 +13,15 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
+
+from dunning.cli import main
 
 from .hostile_support import (
     HEADER,
     ROWS,
     csv_bytes,
+    inside,
     jsonl_bytes,
     personal_values,
     plan,
@@ -338,3 +342,18 @@ def test_a_run_rejecting_everything_fails_unless_allowed(example_copy: Path) -> 
     assert strict.stderr.splitlines()[0] == (
         "error: 2 of 5 accounts rejected (40.0%), more than --max-reject-rate 0.2; see out/rejects.csv"
     )
+
+
+def test_build_stops_at_a_plan_rejecting_everything(example_copy: Path) -> None:
+    (example_copy / "accounts.csv").write_bytes(csv_bytes(rows_with({i: {"currency": "usd"} for i in range(5)})))
+    with inside(example_copy):
+        result = CliRunner().invoke(
+            main, ["build", "--accounts", "accounts.csv", "--as-of", "2026-11-28", "--no-pdf", "--no-handbook", "-q"]
+        )
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-3:] == [
+        "error: 5 of 5 accounts rejected (100.0%), more than --max-reject-rate 0.5; see out/rejects.csv",
+        "  hint: is it the right file, with the contract's columns and codes? (docs/plan.md)",
+        "build stopped: plan failed",
+    ]
+    assert not (example_copy / "out" / "messages").exists()
