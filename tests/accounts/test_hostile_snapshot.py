@@ -253,9 +253,9 @@ FILE_CASES: dict[str, tuple[str, Callable[[Path], bytes], list[str]]] = {
             "  hint: save it as 'CSV UTF-8'; dunning reads UTF-8 only",
         ],
     ),
-    "CR-only line ends": (
+    "CR-only line ends, over 1 MiB": (
         "accounts.csv",
-        lambda _: csv_bytes(ROWS).replace(b"\n", b"\r"),
+        lambda _: csv_bytes(ROWS[:1] * 8000).replace(b"\n", b"\r"),
         [
             "error: accounts.csv: line 1: the lines end in CR alone (old Mac line ends)",
             "  hint: convert the line ends to LF or CRLF (e.g. tr '\\r' '\\n')",

@@ -146,16 +146,16 @@ class AccountFile:
         with self.path.open("rb") as fh:
             data = fh.read(MAX_RECORD_BYTES + 1)
         end = _record_end(data, 0)
+        record = data[:end] if end >= 0 else data[:MAX_RECORD_BYTES]
+        if b"\r" in record.rstrip(b"\r"):  # before the length: a CR-only file has no line end
+            raise UserError(
+                f"{self.path}: line 1: the lines end in CR alone (old Mac line ends)",
+                hint="convert the line ends to LF or CRLF (e.g. tr '\\r' '\\n')",
+            )
         if end < 0 and len(data) > MAX_RECORD_BYTES:
             raise UserError(
                 f"{self.path}: line 1: no line end in the first {_MIB} MiB",
                 hint=f"is it a CSV file? a header or record is at most {_MIB} MiB (docs/plan.md)",
-            )
-        record = data[:end] if end >= 0 else data
-        if b"\r" in record.rstrip(b"\r"):
-            raise UserError(
-                f"{self.path}: line 1: the lines end in CR alone (old Mac line ends)",
-                hint="convert the line ends to LF or CRLF (e.g. tr '\\r' '\\n')",
             )
         try:
             return next(csv.reader(io.StringIO(record.decode("utf-8", errors="replace"))), [])
