@@ -266,3 +266,19 @@ def test_known_values_ask_each_value_once_and_start_over_when_full(monkeypatch: 
     assert asked[3:] == ["Venus/Base"] and known.asked == {"Venus/Base"}
     assert known(pl.Series(["Asia/Shanghai"])).to_list() == [True]
     assert asked[4:] == ["Asia/Shanghai"]
+
+
+def test_dictionary_encoded_parquet_text_is_cleaned_like_any_text(tmp_path: Path) -> None:
+    # pandas' category dtype writes dictionary columns, which polars reads as categorical
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    values = {"name": ["x\u202ey", "z"], "note": ["\u2066a\t", "b"]}
+    base = {"account_id": ["A1", "A2"], "jurisdiction": ["US"] * 2, "currency": ["USD"] * 2}
+    base |= {"overdue_amount": ["1", "2"], "due_date": ["2026-11-01"] * 2}
+    table = pa.table({**base, **{k: pa.array(v).dictionary_encode() for k, v in values.items()}})
+    pq.write_table(table, tmp_path / "a.parquet")
+    found = [a for chunk in read_accounts(tmp_path / "a.parquet", None, SERVED) for a in chunk.accounts]
+    rows = [{**{k: v[i] for k, v in base.items()}, **{k: v[i] for k, v in values.items()}} for i in range(2)]
+    assert found == [parse_record(row, i + 1, SERVED) for i, row in enumerate(rows)]
+    assert [(a.name, dict(a.extra)) for a in found] == [("xy", {"note": "a"}), ("z", {"note": "b"})]

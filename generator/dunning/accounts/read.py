@@ -89,8 +89,10 @@ def _texts(frame: pl.DataFrame) -> pl.DataFrame:
             expr = col.fill_null("")
         else:
             expr = col.cast(pl.String).fill_null("")
-        if name not in CHECKED_COLUMNS and dtype == pl.String:
-            expr = _cleaned(expr, renamed[name])
+        # free text, whatever its type (a Parquet dictionary column is categorical); numbers,
+        # dates and flags written as text hold no control character
+        if name not in CHECKED_COLUMNS and not (dtype == pl.Boolean or dtype.is_numeric() or dtype.is_temporal()):
+            expr = _cleaned(expr, renamed[name] if dtype == pl.String else renamed[name].cast(pl.String))
         exprs.append(expr.alias(name))
     return renamed.select(exprs)
 
