@@ -406,16 +406,13 @@ class CsvPiece:
             ) from None
         self.records = frame.height
         frame = _texts(frame.with_row_index(LINE, offset=2))
-        if _may_hold_blank_records(body):
+        # Blank records (an empty line, or the ",,,," Excel writes for an empty row) are no
+        # accounts: dropped. Only a record without an account id can be one, so that column
+        # is looked at first (real files rarely have such a record).
+        if (frame["account_id"].str.strip_chars() == "").any():
             data_columns = [c for c in frame.columns if c != LINE]
             frame = frame.filter(pl.any_horizontal(pl.col(c).str.strip_chars() != "" for c in data_columns))
         return frame, clean
-
-
-def _may_hold_blank_records(body: bytes) -> bool:
-    """Whether a record can be blank: a line that is empty or starts with a comma (Excel
-    writes an empty row as ``,,,``). Checked on the bytes first: real files rarely have one."""
-    return body.startswith((b"\n", b"\r\n", b",")) or b"\n\n" in body or b"\n\r\n" in body or b"\n," in body
 
 
 _REPLACEMENT_UTF8 = "\ufffd".encode()
