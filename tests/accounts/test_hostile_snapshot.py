@@ -70,8 +70,11 @@ def _bad_string_parquet(path: Path) -> list[list[str]]:
     return ROWS
 
 
-def _write(name: str, rows: list[list[str]], maker: Callable[[list[list[str]]], bytes]) -> Callable[[Path], list]:
-    def write(path: Path) -> list[list[str]]:
+Rows = list[list[str]]
+
+
+def _write(name: str, rows: Rows, maker: Callable[[Rows], bytes]) -> Callable[[Path], Rows]:
+    def write(path: Path) -> Rows:
         path.write_bytes(maker(rows))
         return rows
 
