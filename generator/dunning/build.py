@@ -37,6 +37,7 @@ class BuildRequest:
     pdf: bool = True
     handbook: bool = True
     forecast_days: int | None = None
+    max_reject_rate: float = 1.0  # the share of rejected accounts above which the build stops after plan
 
 
 @dataclass
@@ -60,8 +61,10 @@ def run_build(
     on_stage: Callable[[str], None] = lambda _name: None,
     progress: Any = None,
 ) -> BuildResult:
-    """Run the stages in order; stop at validate errors (nothing written) or at messages that
-    failed to render (plans, messages and manifest published without the handbook).
+    """Run the stages in order; stop at validate errors (nothing written), at a plan that
+    rejected more than ``max_reject_rate`` of the accounts (the plan's files published, no
+    messages) or at messages that failed to render (plans, messages and manifest published
+    without the handbook).
 
     ``on_findings`` gets validate's findings before anything else runs; ``on_stage(name)`` is
     told each later stage as it starts (the CLI names it when one fails); ``progress`` gets
@@ -81,6 +84,10 @@ def run_build(
         on_stage("plan")
         result.plans = write_plans(inputs, staging, jobs=request.jobs, progress=progress, policy=policy)
         step("plans written")
+        if result.plans.rejected > request.max_reject_rate * result.plans.accounts_in:
+            # published as `dunning plan` would leave it (rejects.csv says why), no messages
+            result.stopped = "plan"
+            return result
         on_stage("render")
         rendered = render_into(
             staging,

@@ -18,9 +18,9 @@ from dunning.errors import UserError
 SERVED = frozenset({"CN", "US", "US-MA"})
 HEADER = [
     "account_id", "jurisdiction", "currency", "overdue_amount", "due_date", "timezone", "phone", "locale",
-    "principal", "promise_to_pay_date", "sms_opt_out", "dispute", "note",
+    "principal", "promise_to_pay_date", "sms_opt_out", "dispute", "note", "name",
 ]  # fmt: skip
-ROWS = [
+_ROWS = [
     ["A1", "US", "USD", "10.00", "2026-11-01", "", "+14155550123", "en-US", "", "", "yes", "", "x"],
     ["A2", "US-MA", "USD", "0", "2026-11-01", "America/New_York", "", "", "100.5", "2026-12-01", "No", "TRUE", ""],
     ["A3", "CN", "CNY", " 12.3 ", "2026-11-01", "Asia/Shanghai", "+8613812345678", "zh-CN", "", "", "", "", ""],
@@ -42,6 +42,27 @@ ROWS = [
     ["B15", "", "", "", "", "", "", "", "", "", "", "", ""],
     ["B16", "US", "JPY", "1.5", "2026-11-01", "", "", "", "", "", "", "", ""],
 ]
+# Hostile values (issue 14): the columnar checks and parse_record must agree on them too.
+HOSTILE_ROWS = [
+    ["H1", "US", "USD", "1" * 27 + ".00", "2026-11-01", "", "", "", "", "", "", "", "", ""],
+    ["H2", "US", "USD", "1", "2026-11-01", "", "", "", "9" * 16, "", "", "", "", ""],
+    ["H3", "US", "USD", "１２３", "2026-11-01", "", "", "", "", "", "", "", "", ""],
+    ["H4", "US", "USD", "١٢٣", "2026-11-01", "", "", "", "", "", "", "", "", ""],
+    ["H5", "US", "USD", "1", "0000-01-01", "", "", "", "", "", "", "", "", ""],
+    ["H6", "US", "USD", "1", "2026-11-01", "", "", "", "", "9999-12-31", "", "", "", ""],
+    ["H7", "US", "USD", "1", "２０２６-１１-０１", "", "", "", "", "", "", "", "", ""],
+    ["X" * 65, "US", "USD", "1", "2026-11-01", "", "", "", "", "", "", "", "", ""],
+    ["账" * 43, "US", "USD", "1", "2026-11-01", "", "", "", "", "", "", "", "", ""],
+    ["H8\u202e", "US", "USD", "1", "2026-11-01", "", "", "", "", "", "", "", "", ""],
+    ["H9", "US", "USD", "1", "2026-11-01", "", "+１４１５５５５０１２３", "", "", "", "", "", "", ""],
+    ["=HYPERLINK(1)", "US", "USD", "1", "2026-11-01", "", "", "", "", "", "", "", "@SUM(1+1)", "+1+1"],
+    [
+        "H10", "CN", "CNY", "1", "2026-11-01", "", "", "", "", "", "", "",
+        "\u2066x\u2069\x07 y\t", "【示例金融】\u202egnp.exe\u202c\u200e\x85\ufeff",
+    ],
+    ["H11", "US", "USD", "9" * 15 + ".99", "2026-11-01", "", "", "", "", "", "", "", "", " a\r\nb "],
+]  # fmt: skip
+ROWS = [*([*row, ""] for row in _ROWS), *HOSTILE_ROWS]
 
 
 def _expected() -> list[object]:
@@ -95,7 +116,13 @@ def test_codes_in_the_corpus() -> None:
     assert codes == [
         "ok", "ok", "ok", "R002", "R003", "ok", "R004", "R005", "R005", "R006", "R006", "R007", "ok",
         "R008", "R009", "R014", "R010", "R001", "R001", "R004",
+        "R015", "R015", "R002", "R002", "R005", "R005", "R005", "R017", "R017", "R001", "R009", "ok", "ok", "ok",
     ]  # fmt: skip
+    cleaned = [r for r in _expected() if isinstance(r, Account) and r.account_id in ("H10", "H11")]
+    assert [(a.name, dict(a.extra)) for a in cleaned] == [
+        ("【示例金融】gnp.exe", {"note": "x y"}),
+        ("a b", {"note": ""}),
+    ]
 
 
 def test_bad_utf8_row_is_rejected_with_its_line(tmp_path: Path) -> None:
@@ -132,7 +159,7 @@ def test_csv_pieces_cut_only_between_records(tmp_path: Path) -> None:
     assert b"".join(p.body for p in pieces) == path.read_bytes()[len(pieces[0].header) :]
     found = [a for chunk in read_accounts(path, None, SERVED, chunk_rows=1) for a in chunk.accounts]
     assert [(a.account_id, a.line) for a in found] == [(f"A{i:05d}", i + 2) for i in range(3000)]
-    assert found[7].extra == {"note": 'line one\nline "two" 7'}
+    assert found[7].extra == {"note": 'line one line "two" 7'}  # free text: a line break is a space
     # a worker is handed where a piece lies, not its bytes, and reads the same records
     for piece in pieces:
         located = piece.located()
@@ -239,3 +266,19 @@ def test_known_values_ask_each_value_once_and_start_over_when_full(monkeypatch: 
     assert asked[3:] == ["Venus/Base"] and known.asked == {"Venus/Base"}
     assert known(pl.Series(["Asia/Shanghai"])).to_list() == [True]
     assert asked[4:] == ["Asia/Shanghai"]
+
+
+def test_dictionary_encoded_parquet_text_is_cleaned_like_any_text(tmp_path: Path) -> None:
+    # pandas' category dtype writes dictionary columns, which polars reads as categorical
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    values = {"name": ["x\u202ey", "z"], "note": ["\u2066a\t", "b"]}
+    base = {"account_id": ["A1", "A2"], "jurisdiction": ["US"] * 2, "currency": ["USD"] * 2}
+    base |= {"overdue_amount": ["1", "2"], "due_date": ["2026-11-01"] * 2}
+    table = pa.table({**base, **{k: pa.array(v).dictionary_encode() for k, v in values.items()}})
+    pq.write_table(table, tmp_path / "a.parquet")
+    found = [a for chunk in read_accounts(tmp_path / "a.parquet", None, SERVED) for a in chunk.accounts]
+    rows = [{**{k: v[i] for k, v in base.items()}, **{k: v[i] for k, v in values.items()}} for i in range(2)]
+    assert found == [parse_record(row, i + 1, SERVED) for i, row in enumerate(rows)]
+    assert [(a.name, dict(a.extra)) for a in found] == [("xy", {"note": "a"}), ("z", {"note": "b"})]

@@ -13,6 +13,9 @@ from dunning.accounts.record import RowReject, parse_record, valid_phone
 SERVED = ("CN", "US", "US-MA")
 USD = "the minor unit of USD"
 JPY = "decimal place(s), the minor unit of JPY"
+ID_CONTROL = "account_id contains control or bidirectional-formatting characters"
+NOT_DECIMAL = "overdue_amount is not a plain decimal number such as 1250.50"
+NOT_DATE = "is not an ISO date (YYYY-MM-DD) from 1900-01-01 to 2999-12-31"
 GOOD = {
     "account_id": "A1",
     "jurisdiction": "US",
@@ -44,37 +47,72 @@ def test_good_row_with_bom_flags_and_extra() -> None:
     [
         ({"account_id": " "}, "R001", "account_id is empty; it is required"),
         ({"due_date": ""}, "R001", "due_date is empty; it is required"),
-        ({"account_id": "A\t1"}, "R001", "account_id contains control characters"),
-        ({"overdue_amount": "12,50"}, "R002", "overdue_amount '12,50' is not a decimal number"),
-        ({"overdue_amount": "1e3"}, "R002", "overdue_amount '1e3' is not a decimal number"),
-        ({"overdue_amount": "-5.00"}, "R003", "overdue_amount -5.00 is negative"),
-        (
-            {"overdue_amount": "5.001"},
-            "R004",
-            "overdue_amount 5.001 has more than 2 decimal place(s), the minor unit of USD",
-        ),
+        ({"account_id": "A\t1"}, "R001", ID_CONTROL),
+        ({"account_id": "A\u202e1"}, "R001", ID_CONTROL),
+        ({"account_id": "A\u2066"}, "R001", ID_CONTROL),
+        ({"account_id": "A" * 65}, "R017", "account_id is longer than 64 characters (128 bytes in UTF-8)"),
+        ({"account_id": "账" * 43}, "R017", "account_id is longer than 64 characters (128 bytes in UTF-8)"),
+        ({"overdue_amount": "12,50"}, "R002", NOT_DECIMAL),
+        ({"overdue_amount": "1e3"}, "R002", NOT_DECIMAL),
+        ({"overdue_amount": "１２３"}, "R002", NOT_DECIMAL),
+        ({"overdue_amount": "١٢٣"}, "R002", NOT_DECIMAL),
+        ({"overdue_amount": "1" * 16}, "R015", "overdue_amount has more than 15 digits before the decimal point"),
+        ({"principal": "-" + "9" * 27 + ".00"}, "R015", "principal has more than 15 digits before the decimal point"),
+        ({"overdue_amount": "-5.00"}, "R003", "overdue_amount is negative"),
+        ({"overdue_amount": "5.001"}, "R004", "overdue_amount has more than 2 decimal place(s), the minor unit of USD"),
         (
             {"currency": "JPY", "overdue_amount": "5.5"},
             "R004",
-            "overdue_amount 5.5 has more than 0 decimal place(s), the minor unit of JPY",
+            "overdue_amount has more than 0 decimal place(s), the minor unit of JPY",
         ),
-        ({"due_date": "2026-02-30"}, "R005", "due_date '2026-02-30' is not an ISO date (YYYY-MM-DD)"),
-        ({"due_date": "20261001"}, "R005", "due_date '20261001' is not an ISO date (YYYY-MM-DD)"),
-        ({"jurisdiction": "FR"}, "R006", "jurisdiction 'FR' is not served by the policy"),
-        ({"jurisdiction": "us"}, "R006", "jurisdiction 'us' is not served by the policy"),
-        ({"currency": "XXY"}, "R007", "currency 'XXY' is not an ISO 4217 code"),
-        ({"timezone": "Mars/Olympus"}, "R008", "timezone 'Mars/Olympus' is not an IANA time zone"),
+        ({"due_date": "2026-02-30"}, "R005", "due_date " + NOT_DATE),
+        ({"due_date": "20261001"}, "R005", "due_date " + NOT_DATE),
+        ({"due_date": "0000-01-01"}, "R005", "due_date " + NOT_DATE),
+        ({"due_date": "1899-12-31"}, "R005", "due_date " + NOT_DATE),
+        ({"promise_to_pay_date": "9999-12-31"}, "R005", "promise_to_pay_date " + NOT_DATE),
+        ({"last_payment_date": "２０２６-１０-０１"}, "R005", "last_payment_date " + NOT_DATE),
+        ({"jurisdiction": "FR"}, "R006", "jurisdiction FR is not served by the policy"),
+        ({"jurisdiction": "us"}, "R006", "jurisdiction is not an ISO 3166 code (e.g. US, US-CA, CN)"),
+        ({"currency": "XXY"}, "R007", "currency XXY is not an ISO 4217 code"),
+        ({"currency": "usd"}, "R007", "currency is not an ISO 4217 code (three capital letters, e.g. USD)"),
+        ({"timezone": "Mars/Olympus"}, "R008", "timezone is not an IANA time zone (e.g. America/New_York)"),
         ({"phone": "+1 415 555 0123"}, "R009", "phone is not a valid E.164 number (e.g. +14155550123)"),
         ({"phone": "+11115550123"}, "R009", "phone is not a valid E.164 number (e.g. +14155550123)"),
-        ({"bankruptcy": "maybe"}, "R010", "bankruptcy 'maybe' is not true/false/1/0/yes/no"),
+        ({"phone": "+１４１５５５５０１２３"}, "R009", "phone is not a valid E.164 number (e.g. +14155550123)"),
+        ({"bankruptcy": "maybe"}, "R010", "bankruptcy is not true/false/1/0/yes/no"),
         ({"name": "Zo\ufffd"}, "R012", "the row is not valid UTF-8"),
-        ({"locale": "en_US"}, "R014", "locale 'en_US' is not a BCP 47 tag"),
+        ({"locale": "en_US"}, "R014", "locale is not a BCP 47 tag (e.g. en-US, zh-CN)"),
+        ({"__extra_fields": "x"}, "R016", "the row has more fields than the header"),
     ],
 )
 def test_each_bad_value_has_its_code(changes: dict[str, object], code: str, message: str) -> None:
     found = parse(**changes)
     assert isinstance(found, RowReject)
     assert (found.line, found.code, found.message) == (7, code, message)
+
+
+def test_no_message_repeats_the_value() -> None:
+    # every bad value of the table above is long and distinctive here: none is in its message
+    for column, value in [("overdue_amount", "12,50xyz"), ("due_date", "2026-02-30xyz"), ("timezone", "Mars/xyz"),
+                          ("bankruptcy", "maybe-xyz"), ("locale", "en_US_xyz"), ("jurisdiction", "usxyz"),
+                          ("currency", "usdxyz"), ("phone", "+1415xyz")]:  # fmt: skip
+        found = parse(**{column: value})
+        assert isinstance(found, RowReject)
+        assert "xyz" not in found.message, (column, found.message)
+
+
+def test_free_text_is_cleaned_and_checked_columns_are_not() -> None:
+    account = parse(
+        name="\u202e  李娜\u202c\x00 ", address="2 Main St\r\nNew York\u2028NY\t10001", branch="\u2066north\u2069",
+        customer_id="C\x7f1", email="a@b.example\u200f",
+    )  # fmt: skip
+    assert isinstance(account, Account)
+    assert (account.name, account.address, account.customer_id, account.email) == (
+        "李娜", "2 Main St New YorkNY 10001", "C1", "a@b.example",
+    )  # fmt: skip
+    assert dict(account.extra) == {"branch": "north"}
+    found = parse(timezone="Asia/Shanghai\u202e")  # a checked column is never cleaned into passing
+    assert isinstance(found, RowReject) and found.code == "R008"
 
 
 def test_subdivision_served_through_its_country() -> None:

@@ -103,7 +103,7 @@ def test_malformed_lines_are_answered_and_the_stream_goes_on(tmp_path: Path) -> 
         "line 3: a request must be a JSON object",
         "line 4: channel must be one of call, sms, email, letter, visit",
         "line 5: `at` '2026-11-02T10:00:00' has no UTC offset; add one, e.g. -05:00 or +08:00",
-        "line 6: account rejected (R002): overdue_amount '12,x' is not a decimal number",
+        "line 6: account rejected (R002): overdue_amount is not a plain decimal number such as 1250.50",
         "line 7: history[0]: unknown outcome 'shouted'",
         "line 8: unknown key(s) colour; a request has "
         "account, history, planned, channel, at, debt_id, content, purpose",

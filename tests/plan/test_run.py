@@ -281,5 +281,5 @@ def test_a_snapshot_whose_rows_are_all_rejected_is_planned_not_a_crash(
     assert (out / "plans.jsonl").read_bytes() == b""
     assert (out / "rejects.csv").read_text(encoding="utf-8").splitlines() == [
         "line,account_id,code,message",
-        "2,K1,R002,overdue_amount 'ten' is not a decimal number",
+        "2,K1,R002,overdue_amount is not a plain decimal number such as 1250.50",
     ]

@@ -24,15 +24,22 @@ import polars as pl
 from dunning.accounts.model import FLAG_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Account
 from dunning.accounts.record import (
     AMOUNT_COLUMNS,
+    AMOUNT_INTEGER_DIGITS,
+    CHECKED_COLUMNS,
     CONTROL_RE,
     CURRENCY_RE,
     DATE_COLUMNS,
+    DATE_MAX,
+    DATE_MIN,
     DATE_RE,
     DECIMAL_RE,
     E164_RE,
     FALSE_WORDS,
+    ID_MAX_BYTES,
+    ID_MAX_CHARS,
     KNOWN_COLUMNS,
     LOCALE_RE,
+    RAGGED,
     REPLACEMENT,
     TRUE_WORDS,
     RowReject,
@@ -46,6 +53,7 @@ from dunning.accounts.record import (
 )
 from dunning.accounts.source import CHUNK_ROWS, LINE, AccountFile
 from dunning.compliance.timezones import is_zone
+from dunning.text.cells import CONTROL_PATTERN, LINE_BREAK_PATTERN
 
 _EMPTY_EXTRA: dict[str, str] = {}
 
@@ -62,24 +70,43 @@ class Chunk:
 def _jsonl_frame(rows: list[dict[str, str]], columns: tuple[str, ...]) -> pl.DataFrame:
     names = [*columns, LINE]
     data = {name: [row.get(name, "") for row in rows] for name in names}
-    frame = pl.DataFrame(data, schema=dict.fromkeys(names, pl.String))
-    return frame.with_columns(pl.col(LINE).cast(pl.Int64))
+    return _texts(pl.DataFrame(data, schema=dict.fromkeys(names, pl.String)))
 
 
 def _texts(frame: pl.DataFrame) -> pl.DataFrame:
-    """Every column as text (typed Parquet columns too), names cleaned, nulls as ""."""
+    """Every column as text (typed Parquet columns too), names cleaned, nulls as "", free
+    text cleaned as :func:`~dunning.accounts.record.parse_record` cleans it."""
     renamed = frame.rename({n: clean_key(n) for n in frame.columns if n != LINE})
     exprs = []
     for name, dtype in renamed.schema.items():
+        col = pl.col(name)
         if name == LINE:
-            exprs.append(pl.col(LINE).cast(pl.Int64))
-        elif dtype == pl.Boolean:
-            exprs.append(pl.when(pl.col(name)).then(pl.lit("true")).otherwise(pl.lit("false")).alias(name))
+            exprs.append(col.cast(pl.Int64))
+            continue
+        if dtype == pl.Boolean:
+            expr = pl.when(col).then(pl.lit("true")).otherwise(pl.lit("false"))
         elif dtype == pl.String:
-            exprs.append(pl.col(name).fill_null(""))
+            expr = col.fill_null("")
         else:
-            exprs.append(pl.col(name).cast(pl.String).fill_null(""))
+            expr = col.cast(pl.String).fill_null("")
+        # free text, whatever its type (a Parquet dictionary column is categorical); numbers,
+        # dates and flags written as text hold no control character
+        if name not in CHECKED_COLUMNS and not (dtype == pl.Boolean or dtype.is_numeric() or dtype.is_temporal()):
+            expr = _cleaned(expr, renamed[name] if dtype == pl.String else renamed[name].cast(pl.String))
+        exprs.append(expr.alias(name))
     return renamed.select(exprs)
+
+
+_UNSAFE = "[\t\n\r]|" + CONTROL_PATTERN
+
+
+def _cleaned(expr: pl.Expr, values: pl.Series) -> pl.Expr:
+    """``expr`` with free text cleaned (clean_free_text on a column), only when some value
+    needs it: the search is a fraction of the replacements' cost, and nearly every column of
+    a real file is clean."""
+    if not values.str.contains(_UNSAFE).any():
+        return expr
+    return expr.str.replace_all(LINE_BREAK_PATTERN, " ").str.replace_all(CONTROL_PATTERN, "").str.strip_chars()
 
 
 class _KnownValues:
@@ -204,7 +231,8 @@ def screen_frame(
     digit_table = {
         v: (minor_digits(v) if CURRENCY_RE.match(v) and v in currencies() else -1) for v in currency.unique().to_list()
     }
-    digits = currency.replace_strict(digit_table, return_dtype=pl.Int64)
+    # (cast: a chunk of blank records skipped is empty, and an empty table types nothing)
+    digits = currency.replace_strict(digit_table, return_dtype=pl.Int64).cast(pl.Int64)
     phone = pl.col("phone")
     shaped = phone.str.contains(E164_RE.pattern)
     blocks = s.select(
@@ -228,6 +256,8 @@ def screen_frame(
         *(() if replacement_free else (pl.col(c).str.contains(REPLACEMENT, literal=True) for c in data_columns)),
         *(pl.col(c) == "" for c in REQUIRED_COLUMNS),
         pl.col("account_id").str.contains(CONTROL_RE.pattern),
+        (pl.col("account_id").str.len_chars() > ID_MAX_CHARS) | (pl.col("account_id").str.len_bytes() > ID_MAX_BYTES),
+        *((pl.col(RAGGED) != "",) if RAGGED in frame.columns else ()),
         ~pl.col("__jur_ok"),
         ~pl.col("__cur_ok"),
         ~pl.col("__tz_ok"),
@@ -241,12 +271,15 @@ def screen_frame(
         places = (col.str.len_bytes() - col.str.find(".", literal=True) - 1).fill_null(0)
         failures += [
             present & ~col.str.contains(DECIMAL_RE.pattern),
+            col.str.contains(f"^-?[0-9]{{{AMOUNT_INTEGER_DIGITS + 1}}}"),  # R015
             present & (col.cast(pl.Float64, strict=False) < 0),
             present & pl.col("__cur_ok") & (places > pl.col("__digits")),
         ]
     for c in DATE_COLUMNS:
         col = pl.col(c)
-        failures.append((col != "") & (~col.str.contains(DATE_RE.pattern) | pl.col(date_column(c)).is_null()))
+        parsed = pl.col(date_column(c))
+        outside = parsed.is_null() | (parsed < DATE_MIN) | (parsed > DATE_MAX)
+        failures.append((col != "") & (~col.str.contains(DATE_RE.pattern) | outside))
     flag_checks, flag_bits = _flag_exprs(s)
     s = s.with_columns(
         pl.any_horizontal([*failures, *flag_checks]).alias("__other_bad"),

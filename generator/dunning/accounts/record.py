@@ -12,12 +12,13 @@ Reject codes (stable; ``rejects.csv`` and the gate's error answers carry them):
 code  meaning
 ====  ==============================================================================
 R001  a required value is empty (account_id, jurisdiction, currency, overdue_amount,
-      due_date), or account_id holds control characters
+      due_date), or account_id holds control or bidirectional-formatting characters
 R002  an amount (overdue_amount, principal, promise_amount) is not a plain decimal number
+      (ASCII digits 0-9, an optional point, an optional leading ``-``)
 R003  an amount is negative
 R004  an amount has more decimal places than its currency's minor unit (USD 2, JPY 0)
 R005  a date (due_date, last_payment_date, promise_to_pay_date) is not an ISO date
-      YYYY-MM-DD
+      YYYY-MM-DD from 1900-01-01 to 2999-12-31
 R006  the jurisdiction is malformed or not served by the policy
 R007  the currency is not an ISO 4217 code
 R008  the timezone is not an IANA time zone
@@ -27,10 +28,21 @@ R011  the account_id appeared on an earlier line (the later line is rejected)
 R012  the row is not valid UTF-8 (bad bytes were replaced by U+FFFD on reading)
 R013  the row is malformed (a JSON Lines line that is not a JSON object)
 R014  the locale is not a BCP 47 tag
+R015  an amount has more than 15 digits before the decimal point (checked with R002)
+R016  the row has more fields than the header (checked right after R012)
+R017  account_id is longer than 64 characters or 128 UTF-8 bytes (checked with R001)
 ====  ==============================================================================
 
 The first failing check (in the order of the table, column order within a check) decides
-the code; messages name the column and never echo more than the offending value.
+the code. Messages name the column and the rule, never the value: they reach CI logs, the
+gate's answers and spreadsheets. The only values they repeat are codes already checked to
+be well-formed (a jurisdiction or currency code, a line number).
+
+Free text (customer_id, name, email, address, postal_code, product, segment and every
+column the contract does not name) is accepted as it comes but cleaned on reading:
+control and bidirectional-formatting characters removed, tabs and line breaks made one
+space (:func:`dunning.text.cells.clean_text`), blanks around it stripped. The columnar
+reader applies the same cleaning to the same columns (a test holds them equal).
 """
 
 from __future__ import annotations
@@ -48,6 +60,7 @@ from babel.numbers import get_currency_precision, list_currencies
 from dunning.accounts.model import FLAG_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Account
 from dunning.accounts.numbering import valid_national
 from dunning.compliance.timezones import is_zone
+from dunning.text.cells import CONTROL_PATTERN, clean_text
 
 BOM = "\ufeff"
 REPLACEMENT = "\ufffd"  # what a lossy UTF-8 decoder puts where bytes were invalid
@@ -55,15 +68,31 @@ TRUE_WORDS = frozenset({"true", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "0", "no", ""})  # empty is false
 AMOUNT_COLUMNS = ("overdue_amount", "principal", "promise_amount")
 DATE_COLUMNS = ("due_date", "last_payment_date", "promise_to_pay_date")
-KNOWN_COLUMNS = frozenset((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *FLAG_COLUMNS))
+# A CSV row with more fields than the header: the reader parses one column more than the
+# header names, under this name, and a value in it rejects the row (R016).
+RAGGED = "__extra_fields"
+KNOWN_COLUMNS = frozenset((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *FLAG_COLUMNS, RAGGED))
+# Columns whose values must pass a check (codes, numbers, dates, flags): they are never
+# cleaned, so a control character in one fails its check. Every other column is free text.
+CHECKED_COLUMNS = KNOWN_COLUMNS - {"customer_id", "name", "email", "address", "postal_code", "product", "segment"}
 
-DECIMAL_RE = re.compile(r"^-?(?:\d+(?:\.\d*)?|\.\d+)$")
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# ASCII digits only ([0-9], not \d): Python and polars both read \d as any Unicode digit,
+# and "１２３" or "١٢٣" would pass the pattern only to fail a later cast.
+DECIMAL_RE = re.compile(r"^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
+DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 JURISDICTION_RE = re.compile(r"^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
-E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
+E164_RE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 LOCALE_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
-CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+# what makes an account id unusable: any control or bidirectional-formatting character
+# (the ones clean_text removes from free text, and tab and line breaks)
+CONTROL_RE = re.compile("[\t\n\r]|" + CONTROL_PATTERN)
+# Caps of the contract (docs/plan.md): amounts up to 15 integer digits (999 trillion; a
+# Decimal of that size times any rate stays exact in the 28-digit default context), dates
+# in a range every library handles, ids that fit in a file name with room to spare.
+AMOUNT_INTEGER_DIGITS = 15
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2999, 12, 31)
+ID_MAX_CHARS, ID_MAX_BYTES = 64, 128
 
 
 class RowReject(NamedTuple):
@@ -144,65 +173,87 @@ def text(value: object) -> str:
 
 
 def clean_key(key: str) -> str:
-    """A column name without a byte-order mark or surrounding blanks."""
-    return key.lstrip(BOM).strip()
+    """A column name without a byte-order mark, control characters or surrounding blanks."""
+    return clean_text(key.lstrip(BOM)).strip()
+
+
+def clean_free_text(value: str) -> str:
+    """A free-text value (see the module docstring) as every stage sees it."""
+    return clean_text(value).strip()
 
 
 # ---------------------------------------------------------------- messages (shared with read.py)
+# They name the column and the rule, never the value (see the module docstring).
 def msg_required(column: str) -> str:
     return f"{column} is empty; it is required"
 
 
 def msg_account_id() -> str:
-    return "account_id contains control characters"
+    return "account_id contains control or bidirectional-formatting characters"
 
 
-def msg_amount(column: str, value: str) -> str:
-    return f"{column} {value!r} is not a decimal number"
+def msg_id_length() -> str:
+    return f"account_id is longer than {ID_MAX_CHARS} characters ({ID_MAX_BYTES} bytes in UTF-8)"
 
 
-def msg_negative(column: str, value: str) -> str:
-    return f"{column} {value} is negative"
+def msg_amount(column: str) -> str:
+    return f"{column} is not a plain decimal number such as 1250.50"
 
 
-def msg_digits(column: str, value: str, currency: str, digits: int) -> str:
-    return f"{column} {value} has more than {digits} decimal place(s), the minor unit of {currency}"
+def msg_amount_size(column: str) -> str:
+    return f"{column} has more than {AMOUNT_INTEGER_DIGITS} digits before the decimal point"
 
 
-def msg_date(column: str, value: str) -> str:
-    return f"{column} {value!r} is not an ISO date (YYYY-MM-DD)"
+def msg_negative(column: str) -> str:
+    return f"{column} is negative"
+
+
+def msg_digits(column: str, currency: str, digits: int) -> str:
+    return f"{column} has more than {digits} decimal place(s), the minor unit of {currency}"
+
+
+def msg_date(column: str) -> str:
+    return f"{column} is not an ISO date (YYYY-MM-DD) from {DATE_MIN} to {DATE_MAX}"
 
 
 def msg_jurisdiction(value: str) -> str:
-    return f"jurisdiction {value!r} is not served by the policy"
+    if JURISDICTION_RE.match(value):  # a well-formed code says which one the policy lacks
+        return f"jurisdiction {value} is not served by the policy"
+    return "jurisdiction is not an ISO 3166 code (e.g. US, US-CA, CN)"
 
 
 def msg_currency(value: str) -> str:
-    return f"currency {value!r} is not an ISO 4217 code"
+    if CURRENCY_RE.match(value):
+        return f"currency {value} is not an ISO 4217 code"
+    return "currency is not an ISO 4217 code (three capital letters, e.g. USD)"
 
 
-def msg_timezone(value: str) -> str:
-    return f"timezone {value!r} is not an IANA time zone"
+def msg_timezone() -> str:
+    return "timezone is not an IANA time zone (e.g. America/New_York)"
 
 
 def msg_phone() -> str:
     return "phone is not a valid E.164 number (e.g. +14155550123)"
 
 
-def msg_flag(column: str, value: str) -> str:
-    return f"{column} {value!r} is not true/false/1/0/yes/no"
+def msg_flag(column: str) -> str:
+    return f"{column} is not true/false/1/0/yes/no"
 
 
 def msg_encoding() -> str:
     return "the row is not valid UTF-8"
 
 
+def msg_ragged() -> str:
+    return "the row has more fields than the header"
+
+
 def msg_duplicate(first_line: int) -> str:
     return f"account_id already appeared on line {first_line}"
 
 
-def msg_locale(value: str) -> str:
-    return f"locale {value!r} is not a BCP 47 tag"
+def msg_locale() -> str:
+    return "locale is not a BCP 47 tag (e.g. en-US, zh-CN)"
 
 
 # ---------------------------------------------------------------- checks
@@ -212,19 +263,27 @@ def parse_date(value: str) -> date | None:
     if not DATE_RE.match(value):
         return None
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         return None
+    return parsed if DATE_MIN <= parsed <= DATE_MAX else None
 
 
 def parse_amount(value: str) -> Decimal | None:
-    """A plain decimal number (no exponent, no sign but ``-``), None when it is not one."""
+    """A plain decimal number (no exponent, no sign but ``-``, ASCII digits), None when it is
+    not one."""
     if not DECIMAL_RE.match(value):
         return None
     try:
         return Decimal(value)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
         return None
+
+
+def integer_digits(value: str) -> int:
+    """Digits before the decimal point as written, sign excluded (``"-012.5"`` → 3)."""
+    whole, _, _ = value.partition(".")
+    return len(whole.lstrip("-"))
 
 
 def decimal_places(value: str) -> int:
@@ -248,7 +307,10 @@ def parse_record(
     if known:
         row = {k: (v if type(v) is str else text(v)).strip() for k, v in mapping.items()}
     else:
-        row = {k.lstrip(BOM).strip(): (v if type(v) is str else text(v)).strip() for k, v in mapping.items()}
+        row = {clean_key(k): (v if type(v) is str else text(v)).strip() for k, v in mapping.items()}
+    for k, v in row.items():
+        if k not in CHECKED_COLUMNS and v and not v.isprintable():
+            row[k] = clean_free_text(v)
     get = row.get
     account_id = get("account_id", "")
 
@@ -259,22 +321,28 @@ def parse_record(
     # (a known column name holds none)
     if REPLACEMENT in "".join(row.values()) or (not known and REPLACEMENT in "".join(row)):
         return reject("R012", msg_encoding())
+    if get(RAGGED):
+        return reject("R016", msg_ragged())
     for column in REQUIRED_COLUMNS:
         if not get(column):
             return reject("R001", msg_required(column))
     if CONTROL_RE.search(account_id):
         return reject("R001", msg_account_id())
+    if len(account_id) > ID_MAX_CHARS or len(account_id.encode()) > ID_MAX_BYTES:
+        return reject("R017", msg_id_length())
     amounts: dict[str, Decimal] = {}  # the amounts given, in column order
     for column in AMOUNT_COLUMNS:
         raw = get(column)
         if raw:
             amount = parse_amount(raw)
             if amount is None:
-                return reject("R002", msg_amount(column, raw))
+                return reject("R002", msg_amount(column))
+            if integer_digits(raw) > AMOUNT_INTEGER_DIGITS:
+                return reject("R015", msg_amount_size(column))
             amounts[column] = amount
     for column, amount in amounts.items():
         if amount < 0:
-            return reject("R003", msg_negative(column, row[column]))
+            return reject("R003", msg_negative(column))
     currency = get("currency", "")
     currency_ok = bool(CURRENCY_RE.match(currency)) and currency in currencies()
     if currency_ok:
@@ -282,14 +350,14 @@ def parse_record(
         for column in amounts:
             raw = row[column]
             if decimal_places(raw) > digits:
-                return reject("R004", msg_digits(column, raw, currency, digits))
+                return reject("R004", msg_digits(column, currency, digits))
     dates: dict[str, date] = {}  # the dates given
     for column in DATE_COLUMNS:
         raw = get(column)
         if raw:
             parsed = parse_date(raw)
             if parsed is None:
-                return reject("R005", msg_date(column, raw))
+                return reject("R005", msg_date(column))
             dates[column] = parsed
     jurisdiction = get("jurisdiction", "")
     if not served(jurisdiction, jurisdictions):
@@ -298,7 +366,7 @@ def parse_record(
         return reject("R007", msg_currency(currency))
     timezone = get("timezone", "")
     if timezone and not is_zone(timezone):
-        return reject("R008", msg_timezone(timezone))
+        return reject("R008", msg_timezone())
     phone = get("phone", "")
     if phone and not valid_phone(phone):
         return reject("R009", msg_phone())
@@ -311,10 +379,10 @@ def parse_record(
         if raw in TRUE_WORDS:
             flags.append(column)
         elif raw not in FALSE_WORDS:
-            return reject("R010", msg_flag(column, value))
+            return reject("R010", msg_flag(column))
     locale = get("locale", "")
     if locale and not LOCALE_RE.match(locale):
-        return reject("R014", msg_locale(locale))
+        return reject("R014", msg_locale())
     # usually every column is a known one: one set test instead of a loop over the row
     extra = (
         {}

@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, user_errors
-from dunning.cli.params import accounts_file, jobs_option, quiet, repo_path
+from dunning.cli.params import accounts_file, jobs_option, max_reject_rate, quiet, repo_path
+from dunning.cli.plan import too_many_rejects
 from dunning.cli.render import pdf_option, report
 from dunning.errors import UserError
 
@@ -41,6 +42,7 @@ from dunning.errors import UserError
 )
 @click.option("--horizon", type=click.IntRange(min=0), default=None, envvar="DUNNING_HORIZON", help="Plan DAYS ahead.")
 @jobs_option
+@max_reject_rate
 @pdf_option
 @click.option("--handbook/--no-handbook", default=True, envvar="DUNNING_HANDBOOK", help="Also publish the handbook.")
 @click.option(
@@ -60,6 +62,7 @@ def build_command(
     out_dir: Path,
     horizon: int | None,
     jobs: int | None,
+    max_reject_rate: float,
     pdf: bool,
     handbook: bool,
     forecast_days: int | None,
@@ -78,7 +81,9 @@ def build_command(
 
     day = as_of.date() if hasattr(as_of, "date") else as_of
     assert isinstance(day, date)
-    request = BuildRequest(path, accounts, day, out_dir, history, horizon, jobs, pdf, handbook, forecast_days)
+    request = BuildRequest(
+        path, accounts, day, out_dir, history, horizon, jobs, pdf, handbook, forecast_days, max_reject_rate
+    )
     stage = ["validate"]
     bar = tqdm(unit=" accounts", file=sys.stderr, disable=not show_progress(quiet), leave=False)
 
@@ -103,11 +108,16 @@ def build_command(
     if result.stopped == "validate":
         click.echo("build stopped: validate found errors", err=True)
         sys.exit(EXIT_FINDINGS)
-    assert result.plans is not None and result.render is not None
+    assert result.plans is not None
     if not quiet:
         actions = ", ".join(f"{status} {count}" for status, count in sorted(result.plans.actions.items())) or "none"
         click.echo(f"plans written to {out_dir}/ (actions: {actions})")
     click.echo(result.plans.line())
+    if result.stopped == "plan":
+        too_many_rejects(result.plans, max_reject_rate, out_dir)
+        click.echo("build stopped: plan failed", err=True)
+        sys.exit(EXIT_FINDINGS)
+    assert result.render is not None
     report(result.render, out_dir, quiet)
     if result.stopped == "render":
         click.echo("build stopped: render failed for some messages", err=True)

@@ -33,3 +33,11 @@ jobs_option = click.option(
     callback=lambda _ctx, _param, value: value or None,
     help="Worker processes (default, or 0: one per core for large inputs, one for small).",
 )
+max_reject_rate = click.option(
+    "--max-reject-rate",
+    type=click.FloatRange(min=0.0, max=1.0),
+    default=0.5,
+    show_default=True,
+    envvar="DUNNING_MAX_REJECT_RATE",
+    help="Fail (exit 1, outputs kept) when more than this share of the accounts is rejected; 1 never fails.",
+)

@@ -7,12 +7,15 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from dunning.cli.errors import EXIT_OK, user_errors
-from dunning.cli.params import jobs_option, quiet, repo_path
+from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, user_errors
+from dunning.cli.params import jobs_option, max_reject_rate, quiet, repo_path
+
+if TYPE_CHECKING:
+    from dunning.plan.build import Summary
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -74,6 +77,10 @@ def plan_inputs(func: F) -> F:
     return func
 
 
+if TYPE_CHECKING:
+    from dunning.plan.build import Summary
+
+
 @click.command("plan")
 @plan_inputs
 @click.option(
@@ -86,6 +93,7 @@ def plan_inputs(func: F) -> F:
     help="Output directory (replaced as a whole at the end of a successful run).",
 )
 @jobs_option
+@max_reject_rate
 @quiet
 @repo_path
 @user_errors
@@ -97,11 +105,13 @@ def plan_command(
     accounts_format: str | None,
     out_dir: Path,
     jobs: int | None,
+    max_reject_rate: float,
     quiet: bool,
     path: Path,
 ) -> None:
     """Plan every account of the snapshot: plans.jsonl, actions.csv, rejects.csv and
-    summary.json in OUT. Exit 0 ok, 1 policy errors, 2 usage or I/O error."""
+    summary.json in OUT. Exit 0 ok, 1 policy errors or more rejects than --max-reject-rate,
+    2 usage or I/O error."""
     from tqdm import tqdm
 
     from dunning.plan.build import PlanInputs, run_plan, show_progress
@@ -118,6 +128,9 @@ def plan_command(
         actions = ", ".join(f"{status} {count}" for status, count in sorted(summary.actions.items())) or "none"
         click.echo(f"plans written to {out_dir}/ (actions: {actions})")
     click.echo(summary.line())
+    if summary.rejected > max_reject_rate * summary.accounts_in:
+        too_many_rejects(summary, max_reject_rate, out_dir)
+        sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)
 
 
@@ -143,3 +156,14 @@ def explain_command(
     inputs = PlanInputs(path, accounts, as_of, history, horizon, accounts_format)
     click.echo(explain_account(inputs, account_id))
     sys.exit(EXIT_OK)
+
+
+def too_many_rejects(summary: Summary, max_reject_rate: float, out_dir: Path) -> None:
+    """Say that the run rejected more accounts than ``--max-reject-rate`` allows, and where why."""
+    share = summary.rejected / summary.accounts_in
+    click.echo(
+        f"error: {summary.rejected} of {summary.accounts_in} accounts rejected ({share:.1%}), more than"
+        f" --max-reject-rate {max_reject_rate:g}; see {out_dir / 'rejects.csv'}",
+        err=True,
+    )
+    click.echo("  hint: is it the right file, with the contract's columns and codes? (docs/plan.md)", err=True)

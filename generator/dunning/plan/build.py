@@ -39,6 +39,7 @@ from dunning.errors import DunningError
 from dunning.outdir import OutputDir, open_private, sha256_file, write_private
 from dunning.plan.output import ACTION_COLUMNS, REJECT_COLUMNS
 from dunning.policy.model import Policy
+from dunning.text.cells import csv_writer
 
 if TYPE_CHECKING:
     import polars as pl
@@ -78,6 +79,7 @@ class ChunkResult:
     counts: Summary | None = None
     duplicates: list[tuple[int, str, int]] = field(default_factory=list)  # (line, id, first line)
     local_lines: bool = False  # lines count from the chunk's start (CSV pieces parsed by workers)
+    skipped: int = 0  # blank records the worker skipped (not accounts, but lines of the file)
     offset: int = 0  # records before the chunk, set by the parent once all counts are known
     learned: bytes = b""  # templates the worker learned in this chunk (pickled), for the others
 
@@ -171,7 +173,7 @@ class _RunSink:
     def _open(self) -> tuple[IO[bytes], IO[str]]:
         plans = open_private(self.out / "plans.jsonl", "wb")
         actions = open_private(self.out / "actions.csv", "w", encoding="utf-8", newline="")
-        csv.writer(actions).writerow(ACTION_COLUMNS)
+        csv_writer(actions).writerow(ACTION_COLUMNS)
         actions.flush()
         return plans, actions
 
@@ -406,7 +408,7 @@ class _RejectsFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.handle = open_private(path, "w", encoding="utf-8", newline="")
-        self.writer = csv.writer(self.handle)
+        self.writer = csv_writer(self.handle)
         self.writer.writerow(REJECT_COLUMNS)
         self.records = 0  # rows read before the next chunk
         self.count = 0
@@ -423,7 +425,7 @@ class _RejectsFile:
         rows.sort()
         self.writer.writerows(rows)
         self.count += len(rows)
-        self.records += result.rows
+        self.records += result.rows + result.skipped
         result.rejects, result.duplicates = [], []
 
     def finish(self, later: list[RowReject], scratch: Path) -> None:
@@ -440,7 +442,7 @@ class _RejectsFile:
             open_private(self.path, "w", encoding="utf-8", newline="") as out,
         ):
             reader = csv.reader(fh)
-            writer = csv.writer(out)
+            writer = csv_writer(out)
             writer.writerow(next(reader))
             written = (RowReject(int(line), account_id, code, message) for line, account_id, code, message in reader)
             writer.writerows(heapq.merge(written, sorted(later)))

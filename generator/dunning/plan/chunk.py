@@ -71,6 +71,7 @@ def plan_in_worker(piece: pl.DataFrame | CsvPiece, run: Path, log: Path) -> Chun
         frame, replacement_free = piece.read()
         result = plan_chunk(_WORKER, frame, run, replacement_free=replacement_free)
         result.local_lines = True
+        result.skipped = piece.records - frame.height
     else:
         result = plan_chunk(_WORKER, piece, run)
     fresh = _WORKER.columnar.take_fresh()

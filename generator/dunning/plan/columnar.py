@@ -12,8 +12,9 @@ hundreds of microseconds an account. Here, for a screened chunk (polars, text co
    the balance and the offer filled in by string expressions; offer terms are computed in
    integer minor units (exact, the same rounding as :mod:`dunning.plan.offers`).
 
-Rows with contact history, an id JSON or CSV would have to escape, or a balance not written
-canonically go through the full planner. Both paths give the same bytes (tested).
+Rows with contact history, an id JSON or CSV would have to escape (or that starts like a
+spreadsheet formula), or a balance not written canonically go through the full planner.
+Both paths give the same bytes (tested).
 """
 
 from __future__ import annotations
@@ -308,9 +309,11 @@ class ColumnarPlanner:
     def plan(self, screened: Screened, history: Mapping[str, Sequence[Contact]]) -> PlannedChunk:
         """The plans (unsorted) of the clean rows of one screened chunk, as columns."""
         good = screened.good
-        slow_mask = pl.col("account_id").str.contains(r'[",\\\r\n]') | ~pl.col("overdue_amount").str.contains(
-            _CANONICAL
-        )
+        # an id that starts like a spreadsheet formula is written by the full planner too:
+        # its actions.csv cell is neutralised there (dunning.text.cells.safe_cell)
+        slow_mask = pl.col("account_id").str.contains(r'^[=+\-@\t\r]|[",\\\r\n]') | ~pl.col(
+            "overdue_amount"
+        ).str.contains(_CANONICAL)
         if history:
             slow_mask = slow_mask | pl.col("account_id").is_in(list(history))
         flagged = good.with_columns(slow_mask.alias("__slow"))

@@ -7,7 +7,6 @@ money as decimal strings, reasons ``;``-joined in the CSV.
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import orjson
 
 from dunning.plan.model import AccountPlan, OfferTerms, PlannedAction
+from dunning.text.cells import csv_writer
 
 ACTION_COLUMNS = (
     "account_id", "action_id", "channel", "template", "locale", "status", "not_before", "not_after",
@@ -100,7 +100,7 @@ def action_rows(plan: AccountPlan) -> str:
     if not plan.actions:
         return ""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     for a in plan.actions:
         writer.writerow(
             (

@@ -20,6 +20,7 @@ from typing import Any
 import polars as pl
 
 from dunning.accounts.model import FLAG_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Account
+from dunning.accounts.record import RAGGED
 from dunning.accounts.source import LINE, AccountFile
 from dunning.errors import UserError
 
@@ -45,7 +46,7 @@ def read_account_rows(
     try:
         source = AccountFile(path, fmt, chunk_rows)
         for frame, _ in source.frames():
-            kept = frame.filter(pl.col("account_id").str.strip_chars().is_in(wanted)).drop(LINE)
+            kept = frame.filter(pl.col("account_id").str.strip_chars().is_in(wanted)).drop(LINE, RAGGED, strict=False)
             if kept.height:
                 parts.append(kept.with_columns(pl.all().str.strip_chars()))  # as the plan read them
     except pl.exceptions.PolarsError as exc:

@@ -6,12 +6,12 @@ The window is given twice: in the debtor's local time (what the agent reads) and
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import UTC
 from typing import Any
 
 from dunning.render.sandbox import RenderError
+from dunning.text.cells import csv_writer
 
 COLUMNS = (
     "action_id", "account_id", "phone", "timezone", "window_start_local", "window_end_local",
@@ -43,7 +43,7 @@ def call_row(context: dict[str, Any], script: str, script_file: str, template_fi
 
 
 _LINE = io.StringIO()
-_WRITER = csv.writer(_LINE, lineterminator="\n")
+_WRITER = csv_writer(_LINE, lineterminator="\n")
 
 
 def csv_line(row: list[str]) -> str:

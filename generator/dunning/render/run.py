@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
 import multiprocessing
 import os
@@ -48,6 +47,7 @@ from dunning.render.batch import CHANNEL_ORDER, REJECT_COLUMNS, ChunkRenderer, C
 from dunning.render.files import sha256_bytes
 from dunning.render.manifest import MANIFEST, build_manifest, dump_json, write_atomic
 from dunning.render.sandbox import TemplateSandbox
+from dunning.text.cells import csv_writer
 
 PLANS = "plans.jsonl"
 SUMMARY = "summary.json"
@@ -164,7 +164,7 @@ def _accounts_path(plans_dir: Path, summary: dict[str, Any], accounts: Path | No
 
 def _csv_bytes(header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
@@ -178,10 +178,10 @@ class _Sink:
         self.policy = policy
         self.sms = open_private(staging / "sms.jsonl", "wb")
         self.calls_handle = open_private(staging / "calls.csv", "w", encoding="utf-8", newline="")
-        self.calls = csv.writer(self.calls_handle, lineterminator="\n")
+        self.calls = csv_writer(self.calls_handle, lineterminator="\n")
         self.calls.writerow(calls.COLUMNS)
         self.rejects_handle = open_private(staging / "render-rejects.csv", "w", encoding="utf-8", newline="")
-        self.rejects = csv.writer(self.rejects_handle, lineterminator="\n")
+        self.rejects = csv_writer(self.rejects_handle, lineterminator="\n")
         self.rejects.writerow(REJECT_COLUMNS)
         self.letters: list[list[str]] = []
         self.routes: list[list[str]] = []

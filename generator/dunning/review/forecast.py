@@ -8,7 +8,6 @@ carries no software version. Same forecast → same bytes.
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 from pathlib import Path
@@ -18,6 +17,7 @@ import orjson
 
 from dunning.policy.model import Policy
 from dunning.review.simulate import STATUSES, Forecast
+from dunning.text.cells import csv_writer
 
 SCHEMA_VERSION = 1
 CHANNEL_COLUMNS = ("day", "channel", "scheduled", "deferred", "suppressed", "contacts_made")
@@ -26,7 +26,7 @@ TIER_COLUMNS = ("day", "tier", "active", "paused", "excluded")
 
 def _csv(header: tuple[str, ...], rows: list[list[Any]]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")

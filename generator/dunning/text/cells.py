@@ -20,15 +20,19 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Cells that begin with "+" or "-" but can only ever be a number: an E.164 phone number
 # (+8613812345678) and a plain decimal (-12.50). A spreadsheet evaluates them to the same
 # number and nothing else, so they stay as written and remain readable and sortable.
-_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?|\+[1-9]\d{6,14}")
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?|\+[1-9][0-9]{6,14}")  # ASCII digits only
 
 # Control characters (C0 but tab/newline handled below, DEL, C1 including U+0085 NEL), the
 # Unicode line and paragraph separators, and every bidirectional formatting character
 # (embeddings, overrides, isolates, marks) that can make "\u202egnp.exe" read as "exe.png".
-_CONTROLS = re.compile(
+CONTROL_PATTERN = (
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb]"
 )
-_LINE_BREAKS = re.compile("[\t\n\r]+")
+LINE_BREAK_PATTERN = "[\t\n\r]+"
+# the patterns are plain character classes, read alike by Python's re and polars' (Rust)
+# regex: the columnar reader cleans whole columns with them (dunning.accounts.read)
+_CONTROLS = re.compile(CONTROL_PATTERN)
+_LINE_BREAKS = re.compile(LINE_BREAK_PATTERN)
 
 
 def safe_cell(value: str) -> str:
