@@ -201,7 +201,7 @@ def test_strategy_table_and_timeline(example_ctx: HandbookContext) -> None:
     ) in page
     # a repeat without `until` runs to the last day of its tier (late: 61–90)
     assert "| day 62, then every 2 days until day 90 | phone call |" in page
-    assert "| day 100 | **legal review** (escalation) |" in page
+    assert "| day 105 | **legal review** (escalation) |" in page
     # one mark per firing day: day 10, 14, 18, 22, 26, 30 for the early call
     early = page[page.index("## early {") : page.index("## mid {")]
     assert early.count("<title>day ") == 1 + 6 + 1 + 1

@@ -13,21 +13,27 @@ from dunning.policy.model import Policy
 from .plan_support import account, contact, due, plan_of, rows
 
 
+def texts(plan: object) -> list[tuple[object, ...]]:
+    """The plan's SMS rows (a US account's day-1 validation letter comes with them)."""
+    return [r for r in rows(plan) if r[0] == "sms"]  # type: ignore[arg-type]
+
+
 def test_dst_fall_back_day_window_in_standard_time(policy: Policy) -> None:
     # 2026-11-01 (Sunday): New York leaves DST at 02:00; the weekend SMS window 10:00-18:00 is EST.
     as_of = date(2026, 11, 1)
     plan = plan_of(policy, account(policy, due_date=due(as_of, 1)), as_of)
-    assert rows(plan) == [
+    assert [r[0] for r in rows(plan)] == ["letter", "sms"]  # the US validation notice goes with the text
+    assert texts(plan) == [
         ("sms", "scheduled", "2026-11-01T10:00:00-05:00", "2026-11-01T18:00:00-05:00", ("step/reminder/sms@1",))
     ]
     before = plan_of(policy, account(policy, due_date=due(date(2026, 10, 31), 1)), date(2026, 10, 31))
-    assert rows(before)[0][2:4] == ("2026-10-31T10:00:00-04:00", "2026-10-31T18:00:00-04:00")
+    assert texts(before)[0][2:4] == ("2026-10-31T10:00:00-04:00", "2026-10-31T18:00:00-04:00")
 
 
 def test_dst_spring_forward_day_window_in_daylight_time(policy: Policy) -> None:
     as_of = date(2027, 3, 14)
     plan = plan_of(policy, account(policy, due_date=due(as_of, 1)), as_of)
-    assert rows(plan) == [
+    assert texts(plan) == [
         ("sms", "scheduled", "2027-03-14T10:00:00-04:00", "2027-03-14T18:00:00-04:00", ("step/reminder/sms@1",))
     ]
 
@@ -39,7 +45,7 @@ def test_phone_and_address_disagree_window_holds_in_both_zones(policy: Policy) -
     acct = account(policy, timezone="", phone="+12125550100", postal_code="94105", due_date=due(as_of, 1))
     plan = plan_of(policy, acct, as_of)
     assert plan.timezone == "America/Los_Angeles"
-    assert rows(plan) == [
+    assert texts(plan) == [
         ("sms", "scheduled", "2026-11-28T10:00:00-08:00", "2026-11-28T15:00:00-08:00", ("step/reminder/sms@1",))
     ]
 
@@ -135,15 +141,25 @@ def test_conversation_then_seven_days_without_calls(policy: Policy) -> None:
 def test_us_holiday_defers_or_suppresses(policy: Policy) -> None:
     as_of = date(2026, 11, 26)  # Thanksgiving
     acct = account(policy, due_date=due(as_of, 1))
-    assert rows(plan_of(policy, acct, as_of)) == [("sms", "suppressed", None, None, ("step/reminder/sms@1", "holiday"))]
+    assert rows(plan_of(policy, acct, as_of)) == [
+        ("letter", "suppressed", None, None, ("step/reminder/letter@1", "holiday")),
+        ("sms", "suppressed", None, None, ("step/reminder/sms@1", "holiday")),
+    ]
     assert rows(plan_of(policy, acct, as_of, 1)) == [
+        (
+            "letter",
+            "deferred",
+            "2026-11-27T09:00:00-05:00",
+            "2026-11-27T17:00:00-05:00",
+            ("step/reminder/letter@1", "holiday"),
+        ),
         (
             "sms",
             "deferred",
             "2026-11-27T09:00:00-05:00",
             "2026-11-27T20:00:00-05:00",
             ("step/reminder/sms@1", "holiday"),
-        )
+        ),
     ]
 
 
@@ -215,10 +231,10 @@ def test_law_stops_and_policy_exclusions(policy: Policy) -> None:
 
 def test_escalation_only_when_conditions_hold(policy: Policy) -> None:
     as_of = date(2026, 12, 1)
-    big = account(policy, due_date=due(as_of, 100), overdue_amount="5000.00", last_payment_date="2026-07-01")
+    big = account(policy, due_date=due(as_of, 105), overdue_amount="5000.00", last_payment_date="2026-07-01")
     plan = plan_of(policy, big, as_of)
     assert [(a.channel, a.status, a.template) for a in plan.actions] == [("legal_review", "scheduled", "legal-review")]
-    paid = account(policy, due_date=due(as_of, 100), overdue_amount="5000.00", last_payment_date="2026-11-01")
+    paid = account(policy, due_date=due(as_of, 105), overdue_amount="5000.00", last_payment_date="2026-11-01")
     assert plan_of(policy, paid, as_of).actions == ()
     small = account(policy, due_date=due(as_of, 120), overdue_amount="900.00", last_payment_date="2026-07-01")
     agency = plan_of(policy, small, as_of).actions

@@ -32,6 +32,7 @@ from dunning.policy.model import (
     Policy,
     Promise,
     Range,
+    Requirement,
     Settings,
     Source,
     Step,
@@ -284,9 +285,17 @@ def compile_policy(repo: PolicyRepository) -> tuple[Policy | None, list[Problem]
                         priority=int(s.get("priority", DEFAULT_PRIORITY.get(s["channel"], 5))),
                         description=str(s.get("description", "")),
                         source=c.src(file, s),
+                        catch_up=s.get("catch_up"),
+                        required=bool(s.get("required", False)),
+                        requires=tuple(
+                            Requirement(str(r["sent"]), int(r.get("at_least_days", 0)), c.src(file, r))
+                            for r in s.get("requires") or ()
+                        ),
                     )
                 )
-            strategies[sid] = Strategy(sid, str(body.get("description", "")), tuple(steps), source)
+            strategies[sid] = Strategy(
+                sid, str(body.get("description", "")), tuple(steps), source, catch_up=body.get("catch_up")
+            )
 
     timetables: list[Timetable] = []
     for file, section in c.sections("timetables"):
@@ -421,6 +430,7 @@ def compile_policy(repo: PolicyRepository) -> tuple[Policy | None, list[Problem]
                 files=frozen_map(files),  # type: ignore[arg-type]
                 description=str(body.get("description", "")),
                 source=source,
+                notice=body.get("notice"),
             )
 
     costs: dict[str, Amounts] = {}

@@ -17,6 +17,13 @@ from types import MappingProxyType
 
 CHANNELS = ("sms", "email", "letter", "call", "visit", "agency", "legal_review")
 # Channels that reach the debtor (the others are internal hand-overs).
+# Notices the law attaches duties to, as a template registers them (`notice:`): the US
+# validation notice (12 CFR 1006.34), the UK default notice (CCA 1974 s. 87) and a plain
+# notice of arrears (CCA s. 86B, or a lender's own).
+NOTICE_KINDS = ("validation", "default", "arrears")
+# A one-off step that did not go out on its day may still go out this many days later
+# (docs/cadence.md): a week covers a weekend, a holiday break and a cap's deferral.
+DEFAULT_CATCH_UP = 7
 CONTACT_CHANNELS = ("sms", "email", "letter", "call", "visit")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_TYPES = (*WEEKDAYS, "workdays", "weekends", "holidays", "every_day")
@@ -187,6 +194,16 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class Requirement:
+    """A step waits until a message of template ``sent`` went out at least ``at_least_days``
+    days before (and was not returned undelivered)."""
+
+    sent: str  # a template id
+    at_least_days: int
+    source: Source
+
+
+@dataclass(frozen=True)
 class Step:
     """One cadence step: on day ``day`` past due (and every ``every`` days until ``until``)."""
 
@@ -201,6 +218,9 @@ class Step:
     priority: int
     description: str
     source: Source
+    catch_up: int | None = None  # days a missed occurrence may still go out (None: the default)
+    required: bool = False  # a notice: sent however late the account arrives, before later steps
+    requires: tuple[Requirement, ...] = ()  # what must have been sent first
 
     @property
     def id(self) -> str:
@@ -227,6 +247,19 @@ class Strategy:
     description: str
     steps: tuple[Step, ...]
     source: Source
+    catch_up: int | None = None  # the strategy's default for its steps
+
+    def catch_up_days(self, step: Step) -> int:
+        """How many days after an occurrence's due day it may still be sent: the step's
+        ``catch_up``, else the strategy's, else up to the next occurrence of a repeating step
+        (``every - 1``), else :data:`DEFAULT_CATCH_UP`."""
+        if step.catch_up is not None:
+            return step.catch_up
+        if self.catch_up is not None:
+            return self.catch_up
+        if step.every is not None:
+            return step.every - 1
+        return DEFAULT_CATCH_UP
 
 
 @dataclass(frozen=True)
@@ -361,6 +394,7 @@ class Template:
     files: Mapping[str, str]  # locale -> path relative to templates/
     description: str
     source: Source
+    notice: str | None = None  # the notice the law names it as (NOTICE_KINDS), for purpose notice
 
 
 @dataclass(frozen=True)

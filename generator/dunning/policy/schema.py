@@ -20,7 +20,7 @@ from cerberus import TypeDefinition, Validator, errors
 from cerberus.errors import ValidationError
 
 from dunning.load.documents import SourceFile, position_of
-from dunning.policy.model import CHANNELS, CONTACT_CHANNELS, DAY_TYPES, FLAGS
+from dunning.policy.model import CHANNELS, CONTACT_CHANNELS, DAY_TYPES, FLAGS, NOTICE_KINDS
 from dunning.problems import Level, Problem
 
 ID = {"type": "string", "regex": r"[a-z0-9][a-z0-9_.-]*", "maxlength": 64}
@@ -33,6 +33,8 @@ LOCALIZED = {"type": ["string", "dict"], "check_with": "localized"}
 AMOUNTS = {"check_with": "amounts"}
 DAYS = {"type": "integer", "min": 0, "max": 3650}
 HOURS = {"check_with": "hours"}
+# how many days after its due day a step that did not go out may still be sent (caught up)
+CATCH_UP = {"type": "integer", "min": 0, "max": 365}
 OUTCOMES = (
     "attempt", "no_answer", "busy", "voicemail", "connected", "conversation",
     "delivered", "failed", "opt_out", "dispute", "cease", "promise",
@@ -150,13 +152,15 @@ SECTIONS: dict[str, dict[str, Any]] = {
             "type": "dict",
             "schema": {
                 "description": TEXT,
+                "catch_up": CATCH_UP,
                 "steps": {
                     "type": "list",
                     "required": True,
                     "schema": {
                         "type": "dict",
                         "schema": {
-                            "day": {"type": "integer", "min": 0, "max": 36500, "required": True},
+                            # negative: before the due date (a pre-due reminder)
+                            "day": {"type": "integer", "min": -365, "max": 36500, "required": True},
                             "channel": {"type": "string", "allowed": list(CHANNELS), "required": True},
                             "template": ID,
                             "every": {"type": "integer", "min": 1, "max": 365},
@@ -165,6 +169,18 @@ SECTIONS: dict[str, dict[str, Any]] = {
                             "agency": ID,
                             "priority": {"type": "integer", "min": 1, "max": 9},
                             "description": TEXT,
+                            "catch_up": CATCH_UP,
+                            "required": {"type": "boolean"},
+                            "requires": {
+                                "type": "list",
+                                "schema": {
+                                    "type": "dict",
+                                    "schema": {
+                                        "sent": {**ID, "required": True},
+                                        "at_least_days": {"type": "integer", "min": 0, "max": 3650},
+                                    },
+                                },
+                            },
                         },
                     },
                 },
@@ -307,6 +323,8 @@ SECTIONS: dict[str, dict[str, Any]] = {
                     "allowed": ["collection", "notice", "limited_content", "internal"],
                 },
                 "locales": {"type": "list", "schema": LOCALE},
+                # which notice the law knows it as: validation (Reg F), default (CCA s. 87), arrears
+                "notice": {"type": "string", "allowed": list(NOTICE_KINDS)},
                 "file": {"type": "string", "regex": r"[^\0]+"},
                 "description": TEXT,
             },

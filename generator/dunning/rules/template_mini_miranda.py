@@ -4,8 +4,10 @@
 Every ``collection``-purpose SMS, email, letter and call script in a locale that a US
 jurisdiction serves must include ``{{ compliance.mini_miranda }}`` or, where space is short,
 ``{{ compliance.mini_miranda_short }}`` (directly, or in a file it includes).
-``limited_content`` messages (voicemails) must not carry it and ``internal`` ones never
-reach the debtor; ``notice`` templates are free to. Reported at the top of the file.
+``notice`` templates too: the validation notice is a communication, model form B-1 opens
+with the disclosure, and the pack's disclosure rule scopes both purposes (the stricter
+reading). ``limited_content`` messages (voicemails) must not carry it and ``internal`` ones
+never reach the debtor. Reported at the top of the file.
 
 Passing::
 
@@ -33,11 +35,11 @@ CHANNELS = ("sms", "email", "letter", "call")
 
 
 def check(ctx: RuleContext) -> Iterator[Problem]:
-    """Report US-served collection templates without either mini-Miranda text."""
+    """Report US-served collection and notice templates without either mini-Miranda text."""
     rule = sys.modules[__name__]
     for file in template_files(ctx):
         template = file.template
-        if file.tree is None or template.purpose != "collection" or template.channel not in CHANNELS:
+        if file.tree is None or template.purpose not in ("collection", "notice") or template.channel not in CHANNELS:
             continue
         if not served_by(ctx, file.locale, "US"):
             continue

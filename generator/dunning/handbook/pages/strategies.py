@@ -57,6 +57,11 @@ def step_rows(ctx: HandbookContext, strategy: Strategy) -> list[list[str]]:
         if step.agency:
             template += f" → {code(step.agency)}"
         when = words.condition(step.when)
+        if step.required:
+            when += " Required: sent however late the account arrives, before later steps."
+        for need in step.requires:
+            days = f" at least {need.at_least_days} days before" if need.at_least_days else ""
+            when += f" Waits until {need.sent} was sent{days} (and not returned)."
         if step.description:
             when += f" {step.description}"
         out.append(
