@@ -302,16 +302,17 @@ FILE_CASES: dict[str, tuple[str, Callable[[Path], bytes], list[str]]] = {
 @pytest.mark.parametrize("case", sorted(FILE_CASES))
 def test_an_unusable_file_is_exit_2_with_file_line_and_hint(case: str, example_copy: Path) -> None:
     name, content, expected = FILE_CASES[case]
+    (example_copy / "good.csv").write_bytes(csv_bytes(ROWS))
+    assert plan(example_copy, "good.csv").exit_code == 0  # the previous output, dunning's own
+    previous = (example_copy / "out" / "plans.jsonl").read_bytes()
     (example_copy / name).write_bytes(content(example_copy))
-    (example_copy / "out").mkdir()
-    (example_copy / "out" / "kept.txt").write_text("previous output", encoding="utf-8")
     run = plan(example_copy, name)
     assert run.exit_code == 2
     assert run.stderr.splitlines() == expected
     assert "Traceback" not in run.stdout + run.stderr
     for value in personal_values(ROWS):
         assert value not in run.stderr, value
-    assert (example_copy / "out" / "kept.txt").read_text(encoding="utf-8") == "previous output"
+    assert (example_copy / "out" / "plans.jsonl").read_bytes() == previous
 
 
 def test_a_parquet_list_column_is_exit_2(example_copy: Path) -> None:
