@@ -27,6 +27,9 @@ from dunning.text.sms import describe, encoding, length, segments
         ("😀" * 35, "UCS-2", 70, 1),  # a surrogate pair is two UTF-16 code units
         ("a" * 66 + "😀", "UCS-2", 68, 1),
         ("【示例金融】您好", "UCS-2", 8, 1),
+        # the first character above the BMP (U+10000) is a surrogate pair; the last BMP one is not
+        ("\U00010000", "UCS-2", 2, 1),
+        ("\uffff", "UCS-2", 1, 1),
     ],
 )
 def test_encoding_length_segments(text: str, enc: str, size: int, parts: int) -> None:

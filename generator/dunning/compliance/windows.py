@@ -7,7 +7,11 @@ instant. Each local window is turned into a half-open interval of UTC epoch seco
 * a start that does not exist (it falls in a spring-forward gap) or exists twice (a
   fall-back hour) resolves to the *later* instant, an end to the *earlier* one — the
   stricter side, so a window never grows because of a clock change;
-* ``24:00`` (compiled as ``time.max``) is the next midnight.
+* ``24:00`` (compiled as ``time.max``) is the end of the day: the first instant of the
+  next local date. A calendar day runs from its own first instant to the next one's, so
+  consecutive days tile time even where a clock change falls at midnight (Santiago,
+  Havana, Cairo, Beirut): the day the clock jumps from 00:00 to 01:00 is 23 hours and the
+  day before it keeps its 24; where midnight happens twice the day starts at the first.
 
 Intervals of different zones are intersected, so a moment is allowed only when every
 candidate zone allows it.
@@ -27,15 +31,24 @@ _MIDNIGHT = time(0, 0)
 def local_instant(day: date, at: time, tz: ZoneInfo, *, start: bool) -> int:
     """The UTC epoch second of local ``day`` ``at`` in ``tz``, resolved to the stricter side."""
     if at == time.max:
-        day, at = day + timedelta(days=1), _MIDNIGHT
+        return _day_start(day + timedelta(days=1), tz)
     first = int(datetime.combine(day, at, tzinfo=tz).timestamp())
     second = int(datetime.combine(day, at, tzinfo=tz).replace(fold=1).timestamp())
     return max(first, second) if start else min(first, second)
 
 
+def _day_start(day: date, tz: ZoneInfo) -> int:
+    """The first instant of local ``day``.
+
+    ``fold=0`` is exactly that: a midnight that exists twice is read as the first one, and a
+    midnight skipped by the clock is read with the offset before the jump, which is the
+    instant of the jump — the first moment whose local date is ``day``."""
+    return int(datetime.combine(day, _MIDNIGHT, tzinfo=tz).timestamp())
+
+
 def day_bounds(day: date, tz: ZoneInfo) -> Interval:
     """The whole local calendar day as an interval (23, 24 or 25 hours long)."""
-    return local_instant(day, _MIDNIGHT, tz, start=True), local_instant(day, time.max, tz, start=False)
+    return _day_start(day, tz), _day_start(day + timedelta(days=1), tz)
 
 
 def local_interval(day: date, start: time, end: time, tz: ZoneInfo) -> Interval | None:
