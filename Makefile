@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 AS_OF  ?= 2026-11-28
 OUT    ?= out
 
-.PHONY: demo test lint typecheck pytest venv clean bench
+.PHONY: demo test lint typecheck pytest venv clean bench mutate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,10 +23,10 @@ demo: $(STAMP)
 	$(BIN)/dunning build --accounts examples/accounts.csv --history examples/history.csv \
 	  --as-of $(AS_OF) --horizon 7 --forecast-days 14 --out $(OUT) .
 
-## test: ruff, mypy --strict on the package, and the whole pytest suite
+## test: ruff, mypy --strict on the package, its tests and tools, and the whole pytest suite
 test: lint typecheck pytest
 
-LINT_PATHS = $(wildcard generator tests benchmarks)
+LINT_PATHS = $(wildcard generator tests benchmarks tools)
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)
@@ -46,5 +46,14 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/gate_bench.py
 	$(BIN)/python benchmarks/build_bench.py --accounts 1000000 --peer-accounts 100000 --peer-python $(BIN)/python
 
+# mutation testing of one module against the tests that import it (docs/testing.md; minutes,
+# not in CI): make mutate MODULE=dunning/compliance/windows.py [TESTS="tests/x.py tests/y.py"]
+MODULE ?=
+TESTS  ?=
+mutate: $(STAMP)
+	@test -n "$(MODULE)" || { echo "usage: make mutate MODULE=dunning/compliance/windows.py [TESTS=...]"; exit 2; }
+	$(BIN)/pip install --quiet -e '.[mutate]'
+	$(BIN)/python tools/mutate.py $(MODULE) --show $(if $(TESTS),--tests $(TESTS))
+
 clean:
-	rm -rf $(VENV) $(OUT) build *.egg-info
+	rm -rf $(VENV) $(OUT) build *.egg-info .mutate

@@ -51,7 +51,9 @@ for year in range({YEARS.start}, {YEARS.stop}):
     date(year, 1, 1) in calendar  # expands the year, as validation_end's lookups do
 print(json.dumps(["holidays.countries" in sys.modules, sorted((d.isoformat(), n) for d, n in calendar.items())]))
 """
-    countries_imported, days = _fresh(code)  # type: ignore[misc]
+    found = _fresh(code)
+    assert isinstance(found, list)
+    countries_imported, days = found
     assert countries_imported is False
     expected = holidays.country_holidays("US", years=YEARS)
     assert days == sorted([d.isoformat(), n] for d, n in expected.items())

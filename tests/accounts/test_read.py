@@ -89,7 +89,7 @@ def test_reader_agrees_with_parse_record(tmp_path: Path, fmt: str) -> None:
         frame = pl.read_csv(source, infer_schema=False)
         source = tmp_path / f"a.{fmt}"
         frame.write_ndjson(source) if fmt == "jsonl" else frame.write_parquet(source)
-    found: list[object] = []
+    found: list[Account | RowReject] = []
     for chunk in read_accounts(source, None, SERVED, chunk_rows=7):
         found.extend(chunk.accounts)
         found.extend(chunk.rejects)

@@ -234,7 +234,7 @@ def test_arrivals_batch_the_lines_that_have_arrived() -> None:
     from dunning.compliance.gate import arrivals
 
     pipe = _Pipe([b"a\nb", b"\n\nc\nd\ne\nf\ng", b"\r\n", b"h"])
-    assert list(arrivals(pipe, size=3)) == [  # type: ignore[arg-type]
+    assert list(arrivals(pipe, size=3)) == [
         (1, [b"a\n"]),
         (2, [b"b\n", b"\n", b"c\n"]),  # a blank line is a line: its answer keeps the rest aligned
         (5, [b"d\n", b"e\n", b"f\n"]),
@@ -244,8 +244,8 @@ def test_arrivals_batch_the_lines_that_have_arrived() -> None:
     # a line longer than one read arrives in pieces and comes out whole
     long = b'{"account": "' + b"x" * 50 + b'"}'
     pipe = _Pipe([long[:20], long[20:40], long[40:] + b"\nnext\n", b"tail"])
-    assert list(arrivals(pipe, size=3)) == [(1, [long + b"\n", b"next\n"]), (3, [b"tail"])]  # type: ignore[arg-type]
-    assert list(arrivals(_Pipe([b"no", b"newline"]))) == [(1, [b"nonewline"])]  # type: ignore[arg-type]
+    assert list(arrivals(pipe, size=3)) == [(1, [long + b"\n", b"next\n"]), (3, [b"tail"])]
+    assert list(arrivals(_Pipe([b"no", b"newline"]))) == [(1, [b"nonewline"])]
 
 
 def test_stdin_with_workers_answers_each_line_before_the_next_is_sent(tmp_path: Path) -> None:

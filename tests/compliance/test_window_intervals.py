@@ -36,9 +36,9 @@ NEW_YORK = ZoneInfo("America/New_York")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def utc(*fields: int) -> int:
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> int:
     """The epoch second of a UTC wall time."""
-    return int(datetime(*fields, tzinfo=UTC).timestamp())  # type: ignore[misc]
+    return int(datetime(year, month, day, hour, minute, second, tzinfo=UTC).timestamp())
 
 
 def hours(span: Interval) -> float:

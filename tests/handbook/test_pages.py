@@ -11,7 +11,7 @@ from dunning.handbook.pages.rules import rst_to_markdown
 
 
 def body(pages: list, path: str) -> str:  # type: ignore[type-arg]
-    return next(p.body for p in pages if p.path == path)
+    return str(next(p.body for p in pages if p.path == path))
 
 
 def test_tier_table_rows_in_evaluation_order(example_ctx: HandbookContext) -> None:

@@ -15,7 +15,7 @@ from dunning.accounts.source import AccountFile
 from dunning.plan.columnar import ColumnarPlanner
 from dunning.plan.decide import Planner
 from dunning.plan.fast import _full
-from dunning.policy.model import Amounts, Policy, frozen_map
+from dunning.policy.model import Amounts, Policy
 
 from .plan_support import mixed_portfolio
 
@@ -37,9 +37,9 @@ def test_columnar_offers_follow_each_currencys_minimum(policy: Policy, tmp_path:
     # minimum that is no whole number of units still divides exactly
     hardship, payment, settlement = policy.offers
     offers = (
-        replace(hardship, min_instalment=Amounts(frozen_map({"CNY": Decimal(0)}), Decimal("40"))),
-        replace(payment, min_instalment=Amounts(frozen_map({"USD": Decimal("7.5")}), None)),
-        replace(settlement, instalments=3, min_instalment=Amounts(frozen_map({}), Decimal("333.33"))),
+        replace(hardship, min_instalment=Amounts({"CNY": Decimal(0)}, Decimal("40"))),
+        replace(payment, min_instalment=Amounts({"USD": Decimal("7.5")}, None)),
+        replace(settlement, instalments=3, min_instalment=Amounts({}, Decimal("333.33"))),
     )
     _assert_columnar_equals_full(replace(policy, offers=offers), tmp_path, 0)
 
@@ -118,7 +118,7 @@ def test_a_worker_adopts_the_templates_another_logged(policy: Policy, tmp_path: 
     ]
     path = tmp_path / "a.csv"
     pl.DataFrame(rows, schema=dict.fromkeys(COLUMNS, pl.String)).write_csv(path)
-    inputs = PlanInputs(policy.root, path, AS_OF)
+    inputs = PlanInputs(Path(policy.root), path, AS_OF)
     ((frame, _),) = AccountFile(path).frames()
     first, second = PlanningState(inputs, policy), PlanningState(inputs, policy)
     for state in (first, second):

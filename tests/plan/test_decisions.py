@@ -175,9 +175,9 @@ def test_china_make_up_working_day_uses_workday_windows(policy: Policy) -> None:
     ]
     saturday = date(2026, 3, 7)
     plan = plan_of(policy, account(policy, **cn, due_date=due(saturday, 21)), saturday)
-    letter = next(r for r in rows(plan) if r[0] == "letter")
-    assert letter[1:4] == ("suppressed", None, None)
-    assert letter[4][1:] == ("weekday",)
+    suppressed = next(r for r in rows(plan) if r[0] == "letter")
+    assert suppressed[1:4] == ("suppressed", None, None)
+    assert suppressed[4][1:] == ("weekday",)
 
 
 def test_single_channel_opt_out(policy: Policy) -> None:

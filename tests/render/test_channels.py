@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from email import policy as email_policy
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -208,7 +209,7 @@ def test_email_headers_cannot_be_injected() -> None:
 
     from dunning.render.email import email_bytes
 
-    context = {
+    context: dict[str, Any] = {
         "account": {
             "id": "X1",
             "name": "Eve\r\nBcc: v@example.org",

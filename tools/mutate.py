@@ -1,0 +1,149 @@
+"""Mutation-test one module of ``dunning`` against its tests, with mutmut 3 (``make mutate``).
+
+mutmut 3 expects the code under ``./``, ``src/`` or ``source/`` and names each mutant after
+the file's path, so it cannot run in this repository's ``generator/`` layout as it is. This
+wrapper lays out a scratch copy of the tracked files in ``.mutate/<module>/`` with the package
+under ``src/dunning``, writes a ``[tool.mutmut]`` section that mutates only ``MODULE`` and
+runs only the chosen tests, runs ``mutmut run`` there and prints the score: killed / all,
+then again with the equivalent mutants listed in ``tools/mutation_equivalents.toml`` set
+aside. The survivors are printed with their diffs (``--show``).
+
+Usage (from the repository root; ``make mutate MODULE=dunning/compliance/windows.py``)::
+
+    python tools/mutate.py dunning/compliance/windows.py [--tests tests/compliance/test_windows.py ...]
+
+Without ``--tests`` the tests are the test files that import the module (by its dotted
+name), which is how docs/testing.md measured the recorded scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EQUIVALENTS = ROOT / "tools" / "mutation_equivalents.toml"
+# mutmut's verdicts (``mutmut results --all true``) that count as killed
+KILLED = {"killed", "timeout", "caught by type check", "segfault"}
+
+
+def tests_importing(dotted: str) -> list[str]:
+    """The test files that import ``dotted`` (``from dunning.x import`` or ``import dunning.x``)."""
+    package, _, name = dotted.rpartition(".")
+    pattern = re.compile(
+        rf"^\s*(from\s+{re.escape(dotted)}\s+import|import\s+{re.escape(dotted)}\b|"
+        rf"from\s+{re.escape(package)}\s+import\s+(\([^)]*\b{re.escape(name)}\b|[^\n]*\b{re.escape(name)}\b))",
+        re.MULTILINE,
+    )
+    found = []
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        if pattern.search(path.read_text(encoding="utf-8")):
+            found.append(str(path.relative_to(ROOT)))
+    return found
+
+
+def lay_out(scratch: Path) -> None:
+    """A copy of the tracked (and new, not ignored) files with ``generator/dunning`` moved to ``src/dunning``."""
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout
+    for name in listed.decode().split("\0"):
+        if not name or not (ROOT / name).is_file():
+            continue
+        target = scratch / ("src/" + name.removeprefix("generator/") if name.startswith("generator/") else name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+
+
+def write_config(scratch: Path, module: str, tests: list[str]) -> None:
+    quoted = ", ".join(f'"{t}"' for t in tests)
+    with (scratch / "pyproject.toml").open("a", encoding="utf-8") as out:
+        out.write(
+            "\n[tool.mutmut]\n"
+            'source_paths = ["src"]\n'
+            f'only_mutate = ["src/{module}"]\n'
+            f"pytest_add_cli_args_test_selection = [{quoted}]\n"
+            'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:randomly"]\n'
+        )
+
+
+def results(scratch: Path, env: dict[str, str]) -> dict[str, str]:
+    """mutant name → verdict, for every mutant of the run."""
+    out = subprocess.run(
+        [sys.executable, "-m", "mutmut", "results", "--all", "true"],
+        cwd=scratch,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    verdicts = {}
+    for line in out.splitlines():
+        name, sep, verdict = line.strip().partition(": ")
+        if sep and "__mutmut_" in name:
+            verdicts[name] = verdict.strip()
+    return verdicts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("module", help="the module's path under generator/, e.g. dunning/compliance/windows.py")
+    parser.add_argument("--tests", nargs="*", help="test files or node ids (default: the tests importing it)")
+    parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
+    parser.add_argument("--show", action="store_true", help="print the diff of every surviving mutant")
+    args = parser.parse_args()
+
+    module = args.module.removeprefix("generator/")
+    if not (ROOT / "generator" / module).is_file():
+        parser.error(f"no module generator/{module}")
+    dotted = module.removesuffix(".py").replace("/", ".")
+    tests = args.tests or tests_importing(dotted)
+    if not tests:
+        parser.error(f"no test imports {dotted}; name them with --tests")
+
+    scratch = ROOT / ".mutate" / dotted
+    lay_out(scratch)
+    write_config(scratch, module, tests)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    print(f"mutating {module} against {len(tests)} test file(s): {' '.join(tests)}", flush=True)
+    subprocess.run(
+        [sys.executable, "-m", "mutmut", "run", "--max-children", str(args.jobs)], cwd=scratch, env=env, check=True
+    )
+
+    verdicts = results(scratch, env)
+    equivalent = tomllib.loads(EQUIVALENTS.read_text(encoding="utf-8")).get(module, {})
+    stale = sorted(set(equivalent) - set(verdicts))
+    killed = sum(v in KILLED for v in verdicts.values())
+    survived = sorted(n for n, v in verdicts.items() if v not in KILLED)
+    set_aside = [n for n in survived if n in equivalent]
+    total = len(verdicts)
+    print(f"\n{module}: {total} mutants, {killed} killed: {100 * killed / total:.1f} %")
+    if total - len(set_aside):
+        score = 100 * killed / (total - len(set_aside))
+        print(f"after {len(set_aside)} equivalent mutant(s) set aside: {score:.1f} %")
+    for name in survived:
+        mark = "equivalent" if name in equivalent else verdicts[name]
+        print(f"  {mark}: {name}")
+        if args.show and name not in equivalent:
+            shown = subprocess.run(
+                [sys.executable, "-m", "mutmut", "show", name], cwd=scratch, env=env, capture_output=True, text=True
+            )
+            print(shown.stdout)
+    for name in stale:
+        print(f"  listed as equivalent but not generated (the source changed?): {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
