@@ -67,13 +67,19 @@ def lay_out(scratch: Path) -> None:
 
 
 def write_config(scratch: Path, module: str, tests: list[str]) -> None:
+    """The ``[tool.mutmut]`` section. mutmut runs the tests in its ``mutants/`` copy, which
+    holds only the source and ``tests/`` unless told: the example policy, templates and the
+    rest the tests read are copied there too."""
     quoted = ", ".join(f'"{t}"' for t in tests)
+    others = sorted(p.name for p in scratch.iterdir() if p.name not in {"src", "tests", "pyproject.toml"})
+    copied = ", ".join(f'"{name}"' for name in others)
     with (scratch / "pyproject.toml").open("a", encoding="utf-8") as out:
         out.write(
             "\n[tool.mutmut]\n"
             'source_paths = ["src"]\n'
             f'only_mutate = ["src/{module}"]\n'
             f"pytest_add_cli_args_test_selection = [{quoted}]\n"
+            f"also_copy = [{copied}]\n"
             'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:randomly"]\n'
         )
 
