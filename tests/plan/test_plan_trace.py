@@ -1,0 +1,147 @@
+"""Every field of a plan and every line of its decision trace (what ``dunning explain`` prints),
+for accounts that take the planner's main paths: an experiment arm in two time zones with a
+broken promise, an open promise with an opt-out, no tier, and an agency hand-over."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from dunning.plan.decide import Planner, promise_status
+from dunning.plan.model import AccountPlan, Exclusion, OfferTerms, PlannedAction
+from dunning.policy.model import Policy
+
+from .plan_support import account, due
+
+AS_OF = date(2026, 12, 1)
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def traced(policy: Policy, horizon: int, **changes: object) -> tuple[AccountPlan, list[str]]:
+    trace: list[str] = []
+    plan = Planner(policy, AS_OF, horizon).plan(account(policy, **changes), (), trace)
+    assert Planner(policy, AS_OF, horizon).plan(account(policy, **changes)) == plan  # the trace changes nothing
+    return plan, trace
+
+
+def test_arm_two_zones_and_a_broken_promise(policy: Policy) -> None:
+    plan, trace = traced(
+        policy, 3, due_date=due(AS_OF, 12), timezone="", postal_code="02139", phone="+14155550100",
+        promise_to_pay_date="2026-11-20",
+    )  # fmt: skip
+    assert trace == [
+        "days past due: 12 (due 2026-11-19, as of 2026-12-01)",
+        "tier/early: the first tier (file order) whose bounds hold — dpd 8–30 (policies/tiers.yaml:10:5)",
+        "arm/early-empathy/champion: hash bucket 703 of 10000 falls in arm champion (80%); strategy early",
+        "time zones: America/New_York, America/Los_Angeles disagree; every window must hold in all of them",
+        "promise/broken: promised for 2026-11-20, no payment since — cadence resumes",
+        "status: active",
+        "step/early/call@10 due 2026-12-03: scheduled 2026-12-03T12:00:00-05:00 – 2026-12-03T20:00:00-05:00",
+        "step/early/email@14 due 2026-12-03: scheduled 2026-12-03T11:00:00-05:00 – 2026-12-03T20:00:00-05:00",
+        "step/early/sms@8: not due (day 8; dpd 12–15)",
+        "step/early/letter@21: not due (day 21; dpd 12–15)",
+        "offer/hardship-plan: not made (condition/flags)",
+        "offer/payment-plan: not made (condition/tiers)",
+        "offer/settlement: not made (condition/tiers)",
+    ]
+    assert plan == AccountPlan(
+        account_id="T-0001", as_of=AS_OF, dpd=12, tier="early", arm="champion", status="active", jurisdiction="US",
+        locale="en-US", timezone="America/New_York", currency="USD", overdue_amount=Decimal("500.00"), exclusions=(),
+        actions=(
+            PlannedAction(
+                id="T-0001-early-call10-20261203", step="early/call@10", channel="call", template="call-early",
+                locale="en-US", not_before=datetime(2026, 12, 3, 12, tzinfo=NEW_YORK),
+                not_after=datetime(2026, 12, 3, 20, tzinfo=NEW_YORK), status="scheduled", priority=3,
+                reasons=("step/early/call@10", "promise/broken"), agency=None,
+            ),
+            PlannedAction(
+                id="T-0001-early-email14-20261203", step="early/email@14", channel="email", template="email-early",
+                locale="en-US", not_before=datetime(2026, 12, 3, 11, tzinfo=NEW_YORK),
+                not_after=datetime(2026, 12, 3, 20, tzinfo=NEW_YORK), status="scheduled", priority=6,
+                reasons=("step/early/email@14", "promise/broken"), agency=None,
+            ),
+        ),
+        offers=(), line=2,
+    )  # fmt: skip
+
+
+def test_open_promise_pauses_and_the_offer_is_still_made(policy: Policy) -> None:
+    plan, trace = traced(
+        policy, 7, due_date=due(AS_OF, 40), promise_to_pay_date="2026-11-29", overdue_amount="1000.00",
+        sms_opt_out="yes",
+    )  # fmt: skip
+    assert trace == [
+        "days past due: 40 (due 2026-10-22, as of 2026-12-01)",
+        "tier/mid: the first tier (file order) whose bounds hold — dpd 31–60 (policies/tiers.yaml:15:5)",
+        "opt-out/sms: the debtor asked not to be contacted by sms; other channels stay open → suppress "
+        "(channels sms; 12 CFR 1006.14(h)(1); 12 CFR 1006.6(e))",
+        "promise/open: promised for 2026-11-29, grace 3 days — cadence paused",
+        "status: paused",
+        "no cadence steps: the account is paused",
+        "offer/hardship-plan: not made (condition/flags)",
+        "offer/payment-plan: 6 instalment(s) 166.70 + 166.66 + 166.66 + 166.66 + 166.66 + 166.66 = 1000.00 USD, "
+        "first due 2026-12-11, every 30 days",
+    ]
+    assert (plan.status, plan.tier, plan.arm, plan.actions) == ("paused", "mid", None, ())
+    assert plan.exclusions == (
+        Exclusion("opt-out/sms", "the debtor asked not to be contacted by sms; other channels stay open"),
+        Exclusion("promise/open", "promise to pay on 2026-11-29; cadence paused until 2026-12-02"),
+    )
+    assert plan.offers == (
+        OfferTerms(
+            id="payment-plan", kind="payment_plan", currency="USD",
+            amounts=(Decimal("166.70"), *[Decimal("166.66")] * 5), first_due_date=date(2026, 12, 11),
+            interval_days=30, discount=Decimal("0"), discount_amount=Decimal("0.00"), total=Decimal("1000.00"),
+        ),
+    )  # fmt: skip
+
+
+def test_no_tier_means_no_cadence(policy: Policy) -> None:
+    plan, trace = traced(policy, 7, due_date=due(AS_OF, 0))
+    assert trace == [
+        "days past due: 0 (due 2026-12-01, as of 2026-12-01)",
+        "tier/none: no tier holds 0 days past due with this balance, product and segment",
+        "no promise to pay on file",
+        "status: active",
+        "no cadence steps: no tier",
+        "offer/hardship-plan: not made (condition/flags)",
+        "offer/payment-plan: not made (condition/tiers)",
+        "offer/settlement: not made (condition/tiers)",
+    ]
+    assert (plan.dpd, plan.tier, plan.status, plan.actions, plan.offers) == (0, None, "active", (), ())
+
+
+def test_agency_hand_over_takes_the_whole_local_day_and_the_countrys_agency(policy: Policy) -> None:
+    # the agency lists US; a US-MA account is placed with it through its country
+    plan, trace = traced(policy, 7, due_date=due(AS_OF, 120), jurisdiction="US-MA", overdue_amount="2000.00")
+    assert trace[3:] == [
+        "status: active",
+        "step/recovery/agency@120 due 2026-12-01: scheduled 2026-12-01T00:00:00-05:00 – 2026-12-02T00:00:00-05:00",
+        "step/recovery/letter@91: not due (day 91; dpd 120–127)",
+        "step/recovery/legal_review@100: not due (day 100; dpd 120–127)",
+        "offer/hardship-plan: not made (condition/flags)",
+        "offer/payment-plan: not made (condition/tiers)",
+        "offer/settlement: 1 instalment(s) 1500.00 = 1500.00 USD, first due 2026-12-15, every 30 days",
+    ]
+    assert plan.actions == (
+        PlannedAction(
+            id="T-0001-recovery-agency120-20261201", step="recovery/agency@120", channel="agency",
+            template="agency-placement", locale="en-US", not_before=datetime(2026, 12, 1, tzinfo=NEW_YORK),
+            not_after=datetime(2026, 12, 2, tzinfo=NEW_YORK), status="scheduled", priority=1,
+            reasons=("step/recovery/agency@120",), agency="northwind-recovery",
+        ),
+    )  # fmt: skip
+    assert plan.actions[0].not_after.utcoffset() == plan.actions[0].not_before.utcoffset()  # type: ignore[union-attr]
+
+
+def test_promise_status_edges(policy: Policy) -> None:
+    cases = [
+        ({}, "none"),
+        ({"promise_to_pay_date": "2026-11-28"}, "open"),  # date + 3 days of grace is the as-of date
+        ({"promise_to_pay_date": "2026-11-27"}, "broken"),
+        ({"promise_to_pay_date": "2026-11-20", "last_payment_date": "2026-11-20"}, "kept"),
+        ({"promise_to_pay_date": "2026-11-20", "last_payment_date": "2026-11-19"}, "broken"),
+    ]
+    found = [(changes, promise_status(account(policy, **changes), AS_OF, 3)) for changes, _ in cases]
+    assert found == cases
