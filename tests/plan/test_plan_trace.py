@@ -12,7 +12,7 @@ from dunning.plan.decide import Planner, promise_status
 from dunning.plan.model import AccountPlan, Exclusion, OfferTerms, PlannedAction
 from dunning.policy.model import Policy
 
-from .plan_support import account, due
+from .plan_support import account, contact, due
 
 AS_OF = date(2026, 12, 1)
 NEW_YORK = ZoneInfo("America/New_York")
@@ -145,3 +145,32 @@ def test_promise_status_edges(policy: Policy) -> None:
     ]
     found = [(changes, promise_status(account(policy, **changes), AS_OF, 3)) for changes, _ in cases]
     assert found == cases
+
+
+def test_deferred_and_superseded_runs_in_words_and_fields(policy: Policy) -> None:
+    talk = [contact("2026-11-29T11:00:00-05:00", "conversation")]
+    acct = account(policy, due_date=due(AS_OF, 32), overdue_amount="1500.00", locale="zh-CN")
+    trace: list[str] = []
+    plan = Planner(policy, AS_OF, 7).plan(acct, talk, trace)
+    assert trace[4:8] == [
+        "step/mid/call@32 due 2026-12-01: deferred to 2026-12-07T09:00:00-05:00 – 2026-12-07T20:00:00-05:00 "
+        "(us-regf.after-conversation)",
+        "step/mid/call@32 due 2026-12-04: suppressed (superseded)",
+        "step/mid/email@35 due 2026-12-04: scheduled 2026-12-04T08:00:00-05:00 – 2026-12-04T20:00:00-05:00",
+        "step/mid/call@32 due 2026-12-07: suppressed (superseded)",
+    ]
+    assert plan.actions[1] == PlannedAction(
+        id="T-0001-mid-call32-20261204", step="mid/call@32", channel="call", template="call-mid", locale="zh-CN",
+        not_before=None, not_after=None, status="suppressed", priority=3, reasons=("step/mid/call@32", "superseded"),
+        agency=None,
+    )  # fmt: skip
+    assert [(a.template, a.locale, a.priority) for a in plan.actions] == [
+        ("call-mid", "zh-CN", 3), ("call-mid", "zh-CN", 3), ("email-plan", "zh-CN", 6), ("call-mid", "zh-CN", 3),
+    ]  # fmt: skip
+
+
+def test_a_template_without_the_accounts_locale_uses_its_first(policy: Policy) -> None:
+    acct = account(policy, due_date=due(AS_OF, 32), overdue_amount="1500.00", locale="en-GB")
+    plan = Planner(policy, AS_OF, 0).plan(acct)
+    assert plan.locale == "en-GB"
+    assert [(a.template, a.locale) for a in plan.actions] == [("call-mid", "en-US")]
