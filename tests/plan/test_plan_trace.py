@@ -12,7 +12,7 @@ from dunning.plan.decide import Planner, promise_status
 from dunning.plan.model import AccountPlan, Exclusion, OfferTerms, PlannedAction
 from dunning.policy.model import Policy
 
-from .plan_support import account, contact, due
+from .plan_support import account, contact, due, rows
 
 AS_OF = date(2026, 12, 1)
 NEW_YORK = ZoneInfo("America/New_York")
@@ -174,3 +174,63 @@ def test_a_template_without_the_accounts_locale_uses_its_first(policy: Policy) -
     plan = Planner(policy, AS_OF, 0).plan(acct)
     assert plan.locale == "en-GB"
     assert [(a.template, a.locale) for a in plan.actions] == [("call-mid", "en-US")]
+
+
+def test_texts_on_file_are_checked_against_a_cap_that_counts_texts(policy: Policy) -> None:
+    # Massachusetts: two calls or texts in any 7 days. Texts on Nov 27 and 28 leave no room on
+    # Dec 1; the text moves to Dec 4 (Nov 27 has dropped out), the call due Dec 2 to Saturday
+    # Dec 5 (the planned text counts), its Dec 5 run is superseded and its Dec 8 run finds no
+    # room before the horizon ends.
+    acct = account(policy, due_date=due(AS_OF, 31), jurisdiction="US-MA", phone="+16175550100")
+    texts = [contact(f"2026-11-2{d}T10:00:00-05:00", "delivered", "sms") for d in (7, 8)]
+    assert rows(Planner(policy, AS_OF, 7).plan(acct, texts)) == [
+        ("sms", "deferred", "2026-12-04T09:00:00-05:00", "2026-12-04T20:00:00-05:00",
+         ("step/mid/sms@31", "us-ma.call-frequency")),
+        ("call", "deferred", "2026-12-05T10:00:00-05:00", "2026-12-05T14:00:00-05:00",
+         ("step/mid/call@32", "us-ma.call-frequency")),
+        ("call", "suppressed", None, None, ("step/mid/call@32", "superseded")),
+        ("email", "scheduled", "2026-12-05T08:00:00-05:00", "2026-12-05T20:00:00-05:00", ("step/mid/email@35",)),
+        ("call", "suppressed", None, None, ("step/mid/call@32", "us-ma.call-frequency")),
+    ]  # fmt: skip
+    assert rows(Planner(policy, AS_OF, 0).plan(acct, texts)) == [
+        ("sms", "suppressed", None, None, ("step/mid/sms@31", "us-ma.call-frequency"))
+    ]
+
+
+def test_a_deferral_to_the_last_day_of_the_horizon_is_kept(policy: Policy) -> None:
+    acct = account(policy, due_date=due(AS_OF, 31), jurisdiction="US-MA", phone="+16175550100")
+    texts = [contact(f"2026-11-2{d}T10:00:00-05:00", "delivered", "sms") for d in (7, 8)]
+    assert rows(Planner(policy, AS_OF, 3).plan(acct, texts)) == [  # the horizon ends on Dec 4
+        ("sms", "deferred", "2026-12-04T09:00:00-05:00", "2026-12-04T20:00:00-05:00",
+         ("step/mid/sms@31", "us-ma.call-frequency")),
+        ("call", "suppressed", None, None, ("step/mid/call@32", "us-ma.call-frequency")),
+    ]  # fmt: skip
+
+
+def test_a_repeating_step_stops_at_the_end_of_its_tier(policy: Policy) -> None:
+    # mid is dpd 31-60; call@32 repeats every 3 days: dpd 59 is its last run, not 62 or 65
+    plan = Planner(policy, AS_OF, 7).plan(account(policy, due_date=due(AS_OF, 58), overdue_amount="1500.00"))
+    assert rows(plan) == [
+        ("call", "scheduled", "2026-12-02T09:00:00-05:00", "2026-12-02T20:00:00-05:00", ("step/mid/call@32",))
+    ]
+
+
+def test_the_challenger_arm_runs_its_own_strategy(policy: Policy) -> None:
+    trace: list[str] = []
+    plan = Planner(policy, AS_OF, 3).plan(account(policy, account_id="T-0002", due_date=due(AS_OF, 12)), (), trace)
+    assert trace[2] == (
+        "arm/early-empathy/challenger: hash bucket 9776 of 10000 falls in arm challenger (20%); "
+        "strategy early-empathetic"
+    )
+    assert plan.arm == "challenger"
+    assert [(a.step, a.template) for a in plan.actions] == [
+        ("early-empathetic/call@9", "call-early"),
+        ("early-empathetic/email@14", "email-early"),
+    ]
+
+
+def test_a_chinese_account_gets_its_jurisdictions_locale_and_agency(policy: Policy) -> None:
+    cn = {"jurisdiction": "CN", "currency": "CNY", "timezone": "", "phone": "+8613812345678", "account_id": "C-0001"}
+    plan = Planner(policy, AS_OF, 0).plan(account(policy, **cn, due_date=due(AS_OF, 120), overdue_amount="2000.00"))
+    assert plan.locale == "zh-CN"  # no locale on the account: CN's default, not the portfolio's en-US
+    assert [(a.channel, a.agency, a.locale) for a in plan.actions] == [("agency", "huaxia-services", "zh-CN")]
