@@ -119,7 +119,7 @@ def test_agency_hand_over_takes_the_whole_local_day_and_the_countrys_agency(poli
         "status: active",
         "step/recovery/agency@120 due 2026-12-01: scheduled 2026-12-01T00:00:00-05:00 – 2026-12-02T00:00:00-05:00",
         "step/recovery/letter@91: not due (day 91; dpd 120–127)",
-        "step/recovery/legal_review@100: not due (day 100; dpd 120–127)",
+        "step/recovery/legal_review@105: not due (day 105; dpd 120–127)",
         "offer/hardship-plan: not made (condition/flags)",
         "offer/payment-plan: not made (condition/tiers)",
         "offer/settlement: 1 instalment(s) 1500.00 = 1500.00 USD, first due 2026-12-15, every 30 days",
