@@ -103,11 +103,13 @@ def build_command(
     """Generate the handbook and build it with `mkdocs build --strict`. Exit 0 built, 1 policy
     errors, 2 usage error or a broken link. With --history, --accounts, --from and --to it has
     a Results page: rates by tier and strategy, experiments, weekly trends (small groups hidden)."""
+    from dunning.extras import require
     from dunning.handbook import SITE_FOLDER, SOURCE_FOLDER, build_handbook
     from dunning.load.repository import find_root
     from dunning.outdir import OutputDir
     from dunning.policy import require_policy
 
+    require("handbook")
     root = find_root(path)
     policy = require_policy(root)
     page = None

@@ -157,10 +157,12 @@ def simulate_command(
     a daily cure probability), carrying the simulated contacts forward so caps apply."""
     from decimal import Decimal, InvalidOperation
 
+    from dunning.extras import require
     from dunning.policy import require_policy
     from dunning.review.forecast import write_forecast
     from dunning.review.simulate import simulate
 
+    require("charts")
     first = parse_date(start, "--from")
     assert first is not None
     rate = None

@@ -58,6 +58,9 @@ def mkdocs_build(src_dir: Path, site_dir: Path, as_of: date) -> None:
     A warning (a broken link or anchor, a page missing from the nav) fails the build with a
     :class:`UserError` listing every warning.
     """
+    from dunning.extras import require
+
+    require("handbook")
     from mkdocs.commands import build as mkdocs_commands
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, MkDocsException

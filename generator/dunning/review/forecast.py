@@ -72,6 +72,9 @@ def summary(forecast: Forecast, cure_rate: object, seed: int) -> dict[str, Any]:
 
 
 def _figures(forecast: Forecast, policy: Policy) -> dict[str, Any]:
+    from dunning.extras import require
+
+    require("charts")
     import matplotlib
 
     matplotlib.use("Agg")
