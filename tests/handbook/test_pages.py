@@ -6,7 +6,7 @@ from datetime import date
 
 from dunning.handbook.context import HandbookContext
 from dunning.handbook.markdown import table, text
-from dunning.handbook.pages import gallery, offers, overview, rules, strategies, tiers, timetables
+from dunning.handbook.pages import gallery, offers, overview, review, rules, strategies, tiers, timetables
 from dunning.handbook.pages.rules import rst_to_markdown
 
 
@@ -223,6 +223,22 @@ def test_rule_catalogue_has_every_code_with_examples(example_ctx: HandbookContex
     assert "## P101 tier-gap { #p101 }" in page
     assert "| [P101](#p101) | `tier-gap` | warning | some days past due fall in no tier. |" in page
     assert "```yaml" in page
+
+
+def test_review_page_lists_each_acknowledgement_once(example_ctx: HandbookContext) -> None:
+    page = body(review.pages(example_ctx), "review.md")
+    assert "## Open findings\n\nNone: every finding is acknowledged below, or there is none.\n" in page
+    reason = "Massachusetts allows two calls or texts in seven days (209 CMR 18.14(1)(d));"
+    assert page.count(reason) == 1
+    assert f"| [L002](rules.md#l002) | {reason}" in page
+    assert "| [policies/acknowledgements.yaml:6](source/policies/acknowledgements.yaml.md#L6) | 4 |" in page
+    rows = [line for line in page.splitlines() if line.startswith("| [policies/strategies.yaml:")]
+    assert [row.split(" | ")[0] for row in rows] == [
+        "| [policies/strategies.yaml:22](source/policies/strategies.yaml.md#L22)",
+        "| [policies/strategies.yaml:43](source/policies/strategies.yaml.md#L43)",
+        "| [policies/strategies.yaml:64](source/policies/strategies.yaml.md#L64)",
+        "| [policies/strategies.yaml:113](source/policies/strategies.yaml.md#L113)",
+    ]
 
 
 def test_rst_literal_blocks_become_fenced_yaml() -> None:
