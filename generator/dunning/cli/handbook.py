@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import user_errors
-from dunning.cli.params import repo_path
+from dunning.cli.params import ACCOUNTS_SOURCE, HISTORY_SOURCE, repo_path
 from dunning.errors import UserError
 
 as_of_option = click.option(
@@ -68,13 +68,13 @@ def handbook_group() -> None:
 @click.option("--quiet", "-q", is_flag=True, envvar="DUNNING_QUIET", help="Print only errors.")
 @click.option(
     "--history",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=HISTORY_SOURCE,
     envvar="DUNNING_HISTORY",
     help="Contact history: add a Results page (with --accounts, --from and --to; see `dunning report`).",
 )
 @click.option(
     "--accounts",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=ACCOUNTS_SOURCE,
     envvar="DUNNING_ACCOUNTS",
     help="Snapshot at the start of the Results period.",
 )

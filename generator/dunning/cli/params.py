@@ -2,9 +2,50 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from dunning.accounts.location import Kind
+
+
+class DataSource(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.3 on
+    """Where an account snapshot or a contact history lives: a file, ``-``, a compressed file,
+    a Parquet dataset folder or ``sqlite:///…`` (:mod:`dunning.accounts.location`). A source
+    that is not a plain file is copied into a private scratch folder, removed when the command
+    ends; the command gets a path either way."""
+
+    name = "source"
+
+    def __init__(self, kind: Kind) -> None:
+        self.kind = kind
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
+        from dunning.accounts.location import is_plain_file, materialize
+        from dunning.errors import UserError
+
+        if isinstance(value, Path):
+            return value
+        text = str(value)
+        if is_plain_file(text):
+            return Path(text)
+        scratch = Path(tempfile.mkdtemp(prefix=f"dunning-{self.kind}-"))  # mode 0700: personal data
+        if ctx is not None:
+            ctx.call_on_close(lambda: shutil.rmtree(scratch, ignore_errors=True))
+        try:
+            return materialize(text, self.kind, scratch)
+        except UserError as exc:
+            shutil.rmtree(scratch, ignore_errors=True)
+            self.fail(exc.message + (f" (hint: {exc.hint})" if exc.hint else ""), param, ctx)
+
+
+ACCOUNTS_SOURCE = DataSource("accounts")
+HISTORY_SOURCE = DataSource("history")
+SOURCES_HELP = "a file (CSV, JSON Lines, Parquet, .gz/.zst), - for stdin, a Parquet dataset folder or sqlite:///FILE"
 
 repo_path = click.argument(
     "path",
@@ -17,7 +58,7 @@ quiet = click.option("--quiet", "-q", is_flag=True, envvar="DUNNING_QUIET", help
 accounts_file = click.option(
     "--accounts",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=ACCOUNTS_SOURCE,
     envvar="DUNNING_ACCOUNTS",
     help="Account snapshot (CSV, JSON Lines or Parquet).",
 )

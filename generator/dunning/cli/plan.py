@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, user_errors
-from dunning.cli.params import jobs_option, max_reject_rate, quiet, repo_path
+from dunning.cli.params import ACCOUNTS_SOURCE, HISTORY_SOURCE, jobs_option, max_reject_rate, quiet, repo_path
 
 if TYPE_CHECKING:
     from dunning.plan.build import Summary
@@ -39,7 +39,7 @@ def plan_inputs(func: F) -> F:
         click.option(
             "--accounts",
             required=True,
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=ACCOUNTS_SOURCE,
             envvar="DUNNING_ACCOUNTS",
             help="Account snapshot: CSV, JSON Lines or Parquet.",
         ),
@@ -53,7 +53,7 @@ def plan_inputs(func: F) -> F:
         ),
         click.option(
             "--history",
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=HISTORY_SOURCE,
             envvar="DUNNING_HISTORY",
             help="Contact history: CSV or JSON Lines.",
         ),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, user_errors
-from dunning.cli.params import jobs_option, quiet, repo_path
+from dunning.cli.params import ACCOUNTS_SOURCE, jobs_option, quiet, repo_path
 
 if TYPE_CHECKING:
     from dunning.policy.model import Policy
@@ -24,7 +24,7 @@ plans_option = click.option(
 )
 accounts_option = click.option(
     "--accounts",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=ACCOUNTS_SOURCE,
     envvar="DUNNING_ACCOUNTS",
     help="Account snapshot the plan was made from (default: the one recorded in summary.json).",
 )

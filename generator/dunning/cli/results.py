@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import EXIT_OK, user_errors
-from dunning.cli.params import jobs_option, repo_path
+from dunning.cli.params import ACCOUNTS_SOURCE, HISTORY_SOURCE, jobs_option, repo_path
 from dunning.cli.review import parse_date
 from dunning.errors import UserError
 
@@ -21,7 +21,7 @@ def _by(value: str) -> tuple[str, ...]:
 @click.option(
     "--history",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=HISTORY_SOURCE,
     envvar="DUNNING_HISTORY",
     help="Contact history (CSV, JSON Lines or Parquet).",
 )
@@ -30,7 +30,7 @@ def _by(value: str) -> tuple[str, ...]:
 @click.option(
     "--accounts",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=ACCOUNTS_SOURCE,
     envvar="DUNNING_ACCOUNTS",
     help="Snapshot at the start: who was in which tier, strategy and arm on --from.",
 )

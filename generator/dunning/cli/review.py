@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, user_errors
-from dunning.cli.params import accounts_file, repo_path
+from dunning.cli.params import ACCOUNTS_SOURCE, HISTORY_SOURCE, accounts_file, repo_path
 from dunning.errors import UserError
 
 
@@ -33,14 +33,12 @@ def parse_date(value: str | None, option: str) -> date | None:
 )
 @click.option(
     "--accounts",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=ACCOUNTS_SOURCE,
     envvar="DUNNING_ACCOUNTS",
     help="Account snapshot: plan both policies on it and show the impact.",
 )
 @click.option("--as-of", "as_of", envvar="DUNNING_AS_OF", help="Planning date for the impact (YYYY-MM-DD).")
-@click.option(
-    "--history", type=click.Path(dir_okay=False, path_type=Path), envvar="DUNNING_HISTORY", help="Contact history."
-)
+@click.option("--history", type=HISTORY_SOURCE, envvar="DUNNING_HISTORY", help="Contact history.")
 @click.option(
     "--format",
     "fmt",
@@ -122,9 +120,7 @@ def diff_command(
 @accounts_file
 @click.option("--from", "start", required=True, envvar="DUNNING_FROM", help="First simulated day (YYYY-MM-DD).")
 @click.option("--days", required=True, type=click.IntRange(1, 366), envvar="DUNNING_DAYS", help="Days to simulate.")
-@click.option(
-    "--history", type=click.Path(dir_okay=False, path_type=Path), envvar="DUNNING_HISTORY", help="Contact history."
-)
+@click.option("--history", type=HISTORY_SOURCE, envvar="DUNNING_HISTORY", help="Contact history.")
 @click.option(
     "--cure-rate",
     "cure_rate",
