@@ -71,6 +71,16 @@ def test_a_missing_extra_is_one_line(
     assert not (tmp_path / "out").exists()
 
 
+def test_postgres_without_its_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    without(monkeypatch, "adbc_driver_postgresql")
+    accounts = "postgresql://db.example.org/book?table=accounts"
+    result = CliRunner().invoke(main, ["plan", "--accounts", accounts, "--as-of", "2026-11-28", str(ROOT)])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: PostgreSQL sources need the 'postgres' extra: pip install 'dunning[postgres]'\n",
+    )
+
+
 def test_render_without_the_pdf_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     plans = tmp_path / "plans"
     planned = CliRunner().invoke(

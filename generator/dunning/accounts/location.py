@@ -6,7 +6,11 @@
 * a gzip or zstd compressed CSV or JSON Lines file (``accounts.csv.gz``, ``history.jsonl.zst``);
 * a Parquet dataset directory, hive-partitioned or not (``snapshot/country=CN/part-0.parquet``);
 * a SQLite database: ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``, with
-  ``?table=NAME`` (default: ``accounts`` or ``history``) or ``?query=SELECT …``, opened read-only.
+  ``?table=NAME`` (default: ``accounts`` or ``history``) or ``?query=SELECT …``, opened read-only;
+* a PostgreSQL database: ``postgresql://[user@]host[:port]/dbname?table=NAME`` (or ``?query=``),
+  read through ADBC's libpq driver in Arrow batches (the ``postgres`` extra). The password
+  never goes on the command line: libpq takes it from ``PGPASSWORD``, ``~/.pgpass`` or a
+  service file, as psql does; a location with a password is refused.
 
 Each is copied, in batches and without holding it all in memory, into one file of a format
 the readers know, in a private scratch folder that the command removes when it ends: an
@@ -37,7 +41,7 @@ _COPY_BLOCK = 1 << 20
 
 def is_plain_file(value: str) -> bool:
     """True when ``value`` names a file the readers open themselves (no copy needed)."""
-    if value == "-" or value.startswith("sqlite:"):
+    if value == "-" or value.startswith(("sqlite:", "postgresql:", "postgres:")):
         return False
     path = Path(value)
     return not path.is_dir() and path.suffix.lower() not in (".gz", ".zst")
@@ -50,6 +54,8 @@ def materialize(value: str, kind: Kind, scratch: Path, stdin: BinaryIO | None = 
         return _from_stdin(stdin if stdin is not None else sys.stdin.buffer, scratch, kind)
     if value.startswith("sqlite:"):
         return _from_sqlite(value, kind, scratch)
+    if value.startswith(("postgresql:", "postgres:")):
+        return _from_postgres(value, kind, scratch)
     path = Path(value)
     if path.is_dir():
         return _from_dataset(path, kind, scratch)
@@ -135,8 +141,12 @@ def sqlite_source(value: str, kind: Kind) -> tuple[Path, str]:
         if not query.lower().startswith(("select", "with")):
             raise UserError(f"sqlite:///{path}: the query must be a SELECT", hint="the database is read, never written")
         return path, query
-    table = options.get("table", [kind])[0]
-    return path, 'SELECT * FROM "' + table.replace('"', '""') + '"'
+    return path, _select(options.get("table", [kind])[0])
+
+
+def _select(table: str) -> str:
+    """``SELECT * FROM "schema"."table"``: each dotted part quoted, so a name cannot inject SQL."""
+    return "SELECT * FROM " + ".".join('"' + part.replace('"', '""') + '"' for part in table.split("."))
 
 
 def _sqlite_batches(path: Path, query: str) -> Iterator[tuple[list[str], list[tuple[object, ...]]]]:
@@ -196,5 +206,75 @@ def _from_sqlite(value: str, kind: Kind, scratch: Path) -> Path:
         pl.DataFrame(schema=dict.fromkeys(columns, pl.String)).write_parquet(target)
     else:
         pl.scan_parquet(files).sink_parquet(target)
+    shutil.rmtree(parts)
+    return target
+
+
+def postgres_source(value: str, kind: Kind) -> tuple[str, str, str]:
+    """The libpq connection URI (without ``table``/``query``), the SELECT, and the location as
+    it may be shown in a message (no user, no password)."""
+    from urllib.parse import urlencode, urlunsplit
+
+    parts = urlsplit(value)
+    shown = f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
+    if parts.password is not None:
+        raise UserError(
+            f"{shown}: the location holds a password",
+            hint="never put it on the command line: set PGPASSWORD or use ~/.pgpass (libpq reads both)",
+        )
+    options = parse_qs(parts.query, keep_blank_values=True)
+    ours = {k: options.pop(k) for k in ("table", "query") if k in options}
+    if len(ours) > 1 or any(len(v) > 1 for v in ours.values()):
+        raise UserError(f"{shown}: give ?table=NAME or ?query=SELECT … (one of them, once)")
+    if "query" in ours:
+        query = ours["query"][0].strip()
+        if not query.lower().startswith(("select", "with")):
+            raise UserError(f"{shown}: the query must be a SELECT", hint="the database is read, never written")
+    else:
+        query = _select(ours.get("table", [kind])[0])
+    uri = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(options, doseq=True), ""))
+    return uri, query, shown
+
+
+def _from_postgres(value: str, kind: Kind, scratch: Path) -> Path:
+    from dunning.extras import require
+
+    require("postgres")
+    import adbc_driver_manager
+    import adbc_driver_postgresql.dbapi as postgres
+    import polars as pl
+
+    uri, query, shown = postgres_source(value, kind)
+    parts = scratch / "postgres-parts"
+    parts.mkdir()
+    target = scratch / ("postgres-accounts.parquet" if kind == "accounts" else "postgres-history.jsonl")
+    try:
+        with postgres.connect(uri) as connection, connection.cursor() as cursor:
+            cursor.execute(query)
+            reader = cursor.fetch_record_batch()
+            columns = list(reader.schema.names)
+            for number, batch in enumerate(reader):
+                frame = pl.from_arrow(batch)
+                assert isinstance(frame, pl.DataFrame)
+                frame = frame.select(pl.all().cast(pl.String))
+                if kind == "accounts":
+                    frame.write_parquet(parts / f"{number:06d}.parquet")
+                else:
+                    with target.open("ab") as out:  # an empty cell is left out, as from SQLite
+                        for row in frame.iter_rows(named=True):
+                            out.write(orjson.dumps({k: v for k, v in row.items() if v is not None}) + b"\n")
+    except (adbc_driver_manager.Error, OSError) as exc:  # libpq's message names no password
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UserError(
+            f"{shown}: cannot read it ({first})", hint="check the server, the table or the SELECT"
+        ) from None
+    if kind == "accounts":
+        files = sorted(parts.glob("*.parquet"))
+        if files:
+            pl.scan_parquet(files).sink_parquet(target)
+        else:
+            pl.DataFrame(schema=dict.fromkeys(columns, pl.String)).write_parquet(target)
+    elif not target.exists():
+        target.write_bytes(b"")
     shutil.rmtree(parts)
     return target

@@ -27,6 +27,7 @@ class DataSource(click.ParamType):  # type: ignore[type-arg]  # generic from cli
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
         from dunning.accounts.location import is_plain_file, materialize
         from dunning.errors import UserError
+        from dunning.extras import MissingExtra
 
         if isinstance(value, Path):
             return value
@@ -38,9 +39,21 @@ class DataSource(click.ParamType):  # type: ignore[type-arg]  # generic from cli
             ctx.call_on_close(lambda: shutil.rmtree(scratch, ignore_errors=True))
         try:
             return materialize(text, self.kind, scratch)
+        except MissingExtra as exc:  # one line, as everywhere else, not a usage error
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise MissingExtraError(exc.message) from None
         except UserError as exc:
             shutil.rmtree(scratch, ignore_errors=True)
             self.fail(exc.message + (f" (hint: {exc.hint})" if exc.hint else ""), param, ctx)
+
+
+class MissingExtraError(click.ClickException):
+    """A missing extra found while the options are read: ``error: …`` on one line, exit 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.message}", err=True)
 
 
 ACCOUNTS_SOURCE = DataSource("accounts")
