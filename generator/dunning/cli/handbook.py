@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import user_errors
-from dunning.cli.params import ACCOUNTS_SOURCE, HISTORY_SOURCE, repo_path
+from dunning.cli.params import ACCOUNTS_SOURCE, history_option, repo_path
 from dunning.errors import UserError
 
 as_of_option = click.option(
@@ -66,12 +66,7 @@ def handbook_group() -> None:
 @as_of_option
 @repo_url_option
 @click.option("--quiet", "-q", is_flag=True, envvar="DUNNING_QUIET", help="Print only errors.")
-@click.option(
-    "--history",
-    type=HISTORY_SOURCE,
-    envvar="DUNNING_HISTORY",
-    help="Contact history: add a Results page (with --accounts, --from and --to; see `dunning report`).",
-)
+@history_option(help="Contact history for a Results page (with --accounts, --from and --to)")
 @click.option(
     "--accounts",
     type=ACCOUNTS_SOURCE,

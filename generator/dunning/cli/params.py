@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 if TYPE_CHECKING:
     from dunning.accounts.location import Kind
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class DataSource(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.3 on
@@ -58,7 +61,18 @@ class MissingExtraError(click.ClickException):
 
 ACCOUNTS_SOURCE = DataSource("accounts")
 HISTORY_SOURCE = DataSource("history")
-SOURCES_HELP = "a file (CSV, JSON Lines, Parquet, .gz/.zst), - for stdin, a Parquet dataset folder or sqlite:///FILE"
+SOURCES_HELP = (
+    "a CSV, JSON Lines or Parquet file (.gz/.zst too), - for stdin, a Parquet dataset folder, "
+    "sqlite:///FILE?table=NAME or postgresql://HOST/DB?table=NAME"
+)
+
+
+def history_option(required: bool = False, help: str = "Contact history") -> Callable[[F], F]:
+    """``--history``, the same option in every command that reads the contact history."""
+    return click.option(
+        "--history", required=required, type=HISTORY_SOURCE, envvar="DUNNING_HISTORY", help=f"{help}: {SOURCES_HELP}."
+    )
+
 
 repo_path = click.argument(
     "path",
@@ -73,7 +87,7 @@ accounts_file = click.option(
     required=True,
     type=ACCOUNTS_SOURCE,
     envvar="DUNNING_ACCOUNTS",
-    help="Account snapshot (CSV, JSON Lines or Parquet).",
+    help=f"Account snapshot: {SOURCES_HELP}.",
 )
 jobs_option = click.option(
     "--jobs",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, user_errors
-from dunning.cli.params import ACCOUNTS_SOURCE, HISTORY_SOURCE, jobs_option, max_reject_rate, quiet, repo_path
+from dunning.cli.params import ACCOUNTS_SOURCE, HISTORY_SOURCE, history_option, jobs_option, max_reject_rate, quiet, repo_path
 
 if TYPE_CHECKING:
     from dunning.plan.build import Summary
@@ -51,12 +51,7 @@ def plan_inputs(func: F) -> F:
             envvar="DUNNING_AS_OF",
             help="The run's date (YYYY-MM-DD); never taken from the clock.",
         ),
-        click.option(
-            "--history",
-            type=HISTORY_SOURCE,
-            envvar="DUNNING_HISTORY",
-            help="Contact history: CSV or JSON Lines.",
-        ),
+        history_option(),
         click.option(
             "--horizon",
             type=click.IntRange(min=0, max=366),

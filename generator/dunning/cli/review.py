@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, user_errors
-from dunning.cli.params import ACCOUNTS_SOURCE, HISTORY_SOURCE, accounts_file, repo_path
+from dunning.cli.params import ACCOUNTS_SOURCE, accounts_file, history_option, repo_path
 from dunning.errors import UserError
 
 
@@ -38,7 +38,7 @@ def parse_date(value: str | None, option: str) -> date | None:
     help="Account snapshot: plan both policies on it and show the impact.",
 )
 @click.option("--as-of", "as_of", envvar="DUNNING_AS_OF", help="Planning date for the impact (YYYY-MM-DD).")
-@click.option("--history", type=HISTORY_SOURCE, envvar="DUNNING_HISTORY", help="Contact history.")
+@history_option()
 @click.option(
     "--format",
     "fmt",
@@ -56,7 +56,12 @@ def parse_date(value: str | None, option: str) -> date | None:
     help="Exit 1 when this holds, e.g. 'tier-moves>5%', 'newly-contacted>100', 'any-law-change' (repeatable).",
 )
 @click.option(
-    "--examples", default=5, show_default=True, type=click.IntRange(0, 100), help="Example account ids per category."
+    "--examples",
+    default=5,
+    show_default=True,
+    type=click.IntRange(0, 100),
+    envvar="DUNNING_EXAMPLES",
+    help="Example account ids per category.",
 )
 @click.option(
     "--link-base",
@@ -120,7 +125,7 @@ def diff_command(
 @accounts_file
 @click.option("--from", "start", required=True, envvar="DUNNING_FROM", help="First simulated day (YYYY-MM-DD).")
 @click.option("--days", required=True, type=click.IntRange(1, 366), envvar="DUNNING_DAYS", help="Days to simulate.")
-@click.option("--history", type=HISTORY_SOURCE, envvar="DUNNING_HISTORY", help="Contact history.")
+@history_option()
 @click.option(
     "--cure-rate",
     "cure_rate",
