@@ -11,7 +11,7 @@ import click
 from click.testing import CliRunner
 
 from dunning.cli import COMMANDS, main
-from dunning.cli.params import ACCOUNTS_SOURCE, HISTORY_SOURCE
+from dunning.cli.params import ACCOUNTS_SOURCE, HISTORY_SOURCE, ISO_DATE
 
 PIPELINE = [
     "validate",
@@ -60,13 +60,20 @@ def test_every_option_has_its_environment_variable_in_help() -> None:
                 assert f"env var: {envvars[0]}" in text, (name, param.name)
 
 
-def test_sources_are_declared_with_one_type() -> None:
-    seen = {"accounts": set(), "history": set()}
+def test_shared_options_are_declared_with_one_type() -> None:
+    seen: dict[str, set[int]] = {"accounts": set(), "history": set(), "as_of": set()}
     for _name, command in every_command():
         for param in command.params:
             if param.name in seen:
                 seen[param.name].add(id(param.type))
-    assert seen == {"accounts": {id(ACCOUNTS_SOURCE)}, "history": {id(HISTORY_SOURCE)}}
+    assert seen == {"accounts": {id(ACCOUNTS_SOURCE)}, "history": {id(HISTORY_SOURCE)}, "as_of": {id(ISO_DATE)}}
+
+
+def test_a_bad_date_names_the_option() -> None:
+    for args in (["plan", "--accounts", "a.csv"], ["build", "--accounts", "a.csv"], ["diff", "--base", "HEAD"]):
+        result = CliRunner().invoke(main, [*args, "--as-of", "30/11/2026"])
+        assert result.exit_code == 2
+        assert "--as-of '30/11/2026' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-28" in result.output
 
 
 def test_shell_completion_script() -> None:

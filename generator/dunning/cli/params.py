@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -57,6 +58,34 @@ class MissingExtraError(click.ClickException):
 
     def show(self, file: Any = None) -> None:
         click.echo(f"error: {self.message}", err=True)
+
+
+class IsoDate(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.3 on
+    """A calendar date written ``YYYY-MM-DD``, given to the command as a :class:`datetime.date`."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        text = str(value)
+        try:
+            if len(text) == 10:
+                return date.fromisoformat(text)
+        except ValueError:
+            pass
+        option = param.opts[0] if param is not None and param.opts else "the date"
+        self.fail(f"{option} {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-28", param, ctx)
+
+
+ISO_DATE = IsoDate()
+
+
+def as_of_option(required: bool = True, help: str = "The run's date; never taken from the clock.") -> Callable[[F], F]:
+    """``--as-of``, the same option (and type: a date) in every command that takes it."""
+    return click.option("--as-of", "as_of", required=required, type=ISO_DATE, envvar="DUNNING_AS_OF", help=help)
 
 
 ACCOUNTS_SOURCE = DataSource("accounts")

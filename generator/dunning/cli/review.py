@@ -10,14 +10,14 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, user_errors
-from dunning.cli.params import ACCOUNTS_SOURCE, accounts_file, history_option, repo_path
+from dunning.cli.params import ACCOUNTS_SOURCE, accounts_file, as_of_option, history_option, repo_path
 from dunning.errors import UserError
 
 
-def parse_date(value: str | None, option: str) -> date | None:
+def parse_date(value: str | date | None, option: str) -> date | None:
     """An ISO date option, or UserError naming the option."""
-    if value is None:
-        return None
+    if value is None or isinstance(value, date):
+        return value
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -37,7 +37,7 @@ def parse_date(value: str | None, option: str) -> date | None:
     envvar="DUNNING_ACCOUNTS",
     help="Account snapshot: plan both policies on it and show the impact.",
 )
-@click.option("--as-of", "as_of", envvar="DUNNING_AS_OF", help="Planning date for the impact (YYYY-MM-DD).")
+@as_of_option(required=False, help="Planning date for the impact.")
 @history_option()
 @click.option(
     "--format",
@@ -83,7 +83,7 @@ def diff_command(
     base: str,
     head: str | None,
     accounts: Path | None,
-    as_of: str | None,
+    as_of: date | None,
     history: Path | None,
     fmt: str,
     fail_on: tuple[str, ...],
