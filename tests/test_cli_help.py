@@ -11,7 +11,7 @@ import click
 from click.testing import CliRunner
 
 from dunning.cli import COMMANDS, main
-from dunning.cli.params import ACCOUNTS_SOURCE, HISTORY_SOURCE, ISO_DATE
+from dunning.cli.params import ACCOUNTS_SOURCE, HISTORY_SOURCE, HORIZON_DAYS, ISO_DATE
 
 PIPELINE = [
     "validate",
@@ -61,12 +61,17 @@ def test_every_option_has_its_environment_variable_in_help() -> None:
 
 
 def test_shared_options_are_declared_with_one_type() -> None:
-    seen: dict[str, set[int]] = {"accounts": set(), "history": set(), "as_of": set()}
+    seen: dict[str, set[int]] = {"accounts": set(), "history": set(), "as_of": set(), "horizon": set()}
     for _name, command in every_command():
         for param in command.params:
             if param.name in seen:
                 seen[param.name].add(id(param.type))
-    assert seen == {"accounts": {id(ACCOUNTS_SOURCE)}, "history": {id(HISTORY_SOURCE)}, "as_of": {id(ISO_DATE)}}
+    assert seen == {
+        "accounts": {id(ACCOUNTS_SOURCE)},
+        "history": {id(HISTORY_SOURCE)},
+        "as_of": {id(ISO_DATE)},
+        "horizon": {id(HORIZON_DAYS)},
+    }
 
 
 def test_a_bad_date_names_the_option() -> None:

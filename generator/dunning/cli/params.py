@@ -88,6 +88,23 @@ def as_of_option(required: bool = True, help: str = "The run's date; never taken
     return click.option("--as-of", "as_of", required=required, type=ISO_DATE, envvar="DUNNING_AS_OF", help=help)
 
 
+HORIZON_DAYS = click.IntRange(min=0, max=366)
+
+
+def horizon_option(
+    default: int | None = 0, help: str = "Also plan the steps due in the next DAYS days."
+) -> Callable[[F], F]:
+    """``--horizon``, the same option (and type: 0 to 366 days) wherever a plan is made."""
+    return click.option(
+        "--horizon",
+        type=HORIZON_DAYS,
+        default=default,
+        show_default=default is not None,
+        envvar="DUNNING_HORIZON",
+        help=help,
+    )
+
+
 ACCOUNTS_SOURCE = DataSource("accounts")
 HISTORY_SOURCE = DataSource("history")
 SOURCES_HELP = (

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, user_errors
-from dunning.cli.params import ACCOUNTS_SOURCE, HISTORY_SOURCE, as_of_option, history_option, jobs_option, max_reject_rate, quiet, repo_path
+from dunning.cli.params import ACCOUNTS_SOURCE, HISTORY_SOURCE, (, as_of_option, history_option, jobs_option, max_reject_rate, quiet, repo_path
 
 if TYPE_CHECKING:
     from dunning.plan.build import Summary
@@ -32,14 +32,7 @@ def plan_inputs(func: F) -> F:
         ),
         as_of_option(),
         history_option(),
-        click.option(
-            "--horizon",
-            type=click.IntRange(min=0, max=366),
-            default=0,
-            show_default=True,
-            envvar="DUNNING_HORIZON",
-            help="Also plan the steps due in the next DAYS days.",
-        ),
+        horizon_option(),
         click.option(
             "--accounts-format",
             type=click.Choice(["csv", "jsonl", "parquet"]),

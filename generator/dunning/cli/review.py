@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, user_errors
-from dunning.cli.params import ACCOUNTS_SOURCE, accounts_file, as_of_option, history_option, repo_path
+from dunning.cli.params import ACCOUNTS_SOURCE, accounts_file, as_of_option, history_option, horizon_option, repo_path
 from dunning.errors import UserError
 
 
@@ -69,14 +69,7 @@ def parse_date(value: str | date | None, option: str) -> date | None:
     envvar="DUNNING_LINK_BASE",
     help="Link YAML locations to lines, e.g. https://github.com/OWNER/REPO/blob (markdown).",
 )
-@click.option(
-    "--horizon",
-    default=0,
-    show_default=True,
-    type=click.IntRange(0, 366),
-    envvar="DUNNING_HORIZON",
-    help="Also plan the next DAYS days (as `dunning plan --horizon`).",
-)
+@horizon_option(help="Also plan the next DAYS days (as `dunning plan --horizon`).")
 @repo_path
 @user_errors
 def diff_command(
