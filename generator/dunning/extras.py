@@ -27,6 +27,7 @@ EXTRAS = {
     "pdf": Extra("pdf", "weasyprint", "PDF letters need"),
     "handbook": Extra("handbook", "material", "the handbook needs"),
     "charts": Extra("charts", "matplotlib", "charts need"),
+    "parquet": Extra("parquet", "pyarrow", "Parquet input needs"),
     "postgres": Extra("postgres", "adbc_driver_postgresql", "PostgreSQL sources need"),
 }
 

@@ -13,10 +13,11 @@
   service file, as psql does; a location with a password is refused.
 
 Each is copied, in batches and without holding it all in memory, into one file of a format
-the readers know, in a private scratch folder that the command removes when it ends: an
-account snapshot as Parquet, a history as JSON Lines. So every source goes through the same
-contract checks, rejects and reconciliation as a file, and a row's ``line`` in rejects.csv
-is its position in the source (the header is line 1 only for CSV).
+the readers know, in a private scratch folder that the command removes when it ends: JSON
+Lines (a dataset folder's or PostgreSQL's snapshot as Parquet, which their extras bring). So
+every source goes through the same contract checks, rejects and reconciliation as a file,
+and a row's ``line`` in rejects.csv is its position in the source (the header is line 1
+only for CSV).
 """
 
 from __future__ import annotations
@@ -105,6 +106,9 @@ def _decompressed(path: Path, suffix: str, scratch: Path) -> Path:
 def _from_dataset(path: Path, kind: Kind, scratch: Path) -> Path:
     import polars as pl
 
+    from dunning.extras import require
+
+    require("parquet")
     files = sorted(p for p in path.rglob("*.parquet") if p.is_file())
     if not files:
         raise UserError(f"{path}: a folder given as input must hold Parquet files (a dataset); it has none")
@@ -180,33 +184,15 @@ def _text(value: object) -> str | None:
 
 
 def _from_sqlite(value: str, kind: Kind, scratch: Path) -> Path:
-    import polars as pl
-
+    # JSON Lines, which the core reads (a snapshot as Parquet would need the parquet extra);
+    # an empty cell is left out, as an empty CSV cell reads
     path, query = sqlite_source(value, kind)
-    if kind == "history":
-        target = scratch / "sqlite-history.jsonl"
-        with target.open("wb") as out:
-            for names, rows in _sqlite_batches(path, query):
-                for row in rows:
-                    record = {c: t for c, v in zip(names, row, strict=True) if (t := _text(v)) is not None}
-                    out.write(orjson.dumps(record) + b"\n")
-        return target
-    parts = scratch / "sqlite-parts"
-    parts.mkdir()
-    columns: list[str] = []
-    for number, (names, rows) in enumerate(_sqlite_batches(path, query)):
-        columns = names
-        if not rows:
-            continue
-        data = {c: [_text(row[i]) for row in rows] for i, c in enumerate(columns)}
-        pl.DataFrame(data, schema=dict.fromkeys(columns, pl.String)).write_parquet(parts / f"{number:06d}.parquet")
-    target = scratch / "sqlite-accounts.parquet"
-    files = sorted(parts.glob("*.parquet"))
-    if not files:  # no rows: the columns still decide whether the snapshot meets the contract
-        pl.DataFrame(schema=dict.fromkeys(columns, pl.String)).write_parquet(target)
-    else:
-        pl.scan_parquet(files).sink_parquet(target)
-    shutil.rmtree(parts)
+    target = scratch / f"sqlite-{kind}.jsonl"
+    with target.open("wb") as out:
+        for names, rows in _sqlite_batches(path, query):
+            for row in rows:
+                record = {c: t for c, v in zip(names, row, strict=True) if (t := _text(v)) is not None}
+                out.write(orjson.dumps(record) + b"\n")
     return target
 
 

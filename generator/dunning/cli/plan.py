@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, user_errors
-from dunning.cli.params import ACCOUNTS_SOURCE, HISTORY_SOURCE, (, as_of_option, history_option, jobs_option, max_reject_rate, quiet, repo_path
+from dunning.cli.params import (
+    ACCOUNTS_SOURCE,
+    as_of_option,
+    history_option,
+    horizon_option,
+    jobs_option,
+    max_reject_rate,
+    quiet,
+    repo_path,
+)
 
 if TYPE_CHECKING:
     from dunning.plan.build import Summary
