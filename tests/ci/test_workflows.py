@@ -132,7 +132,7 @@ def test_policy_ci_on_a_policy_with_findings_from_a_fork(tmp_path: Path, offline
     ]
     # a gap before tier 'early' leaves a step that never fires: a warning, which --strict fails
     log = job.step("Validate (annotations + job summary)").output
-    assert "::warning file=policies/strategies.yaml,line=19,col=14,title=P110::" in log
+    assert "::warning file=policies/strategies.yaml,line=27,col=14,title=P110::" in log
     results = json.loads((repo / "dunning.sarif").read_text(encoding="utf-8"))["runs"][0]["results"]
     assert ("P110", "warning") in {(r["ruleId"], r["level"]) for r in results}
 

@@ -234,10 +234,10 @@ def test_review_page_lists_each_acknowledgement_once(example_ctx: HandbookContex
     assert "| [policies/acknowledgements.yaml:6](source/policies/acknowledgements.yaml.md#L6) | 4 |" in page
     rows = [line for line in page.splitlines() if line.startswith("| [policies/strategies.yaml:")]
     assert [row.split(" | ")[0] for row in rows] == [
-        "| [policies/strategies.yaml:22](source/policies/strategies.yaml.md#L22)",
-        "| [policies/strategies.yaml:43](source/policies/strategies.yaml.md#L43)",
-        "| [policies/strategies.yaml:64](source/policies/strategies.yaml.md#L64)",
-        "| [policies/strategies.yaml:113](source/policies/strategies.yaml.md#L113)",
+        "| [policies/strategies.yaml:30](source/policies/strategies.yaml.md#L30)",
+        "| [policies/strategies.yaml:51](source/policies/strategies.yaml.md#L51)",
+        "| [policies/strategies.yaml:72](source/policies/strategies.yaml.md#L72)",
+        "| [policies/strategies.yaml:125](source/policies/strategies.yaml.md#L125)",
     ]
 
 

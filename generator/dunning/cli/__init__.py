@@ -49,10 +49,13 @@ class CommandsOnDemand(click.Group):
 
 
 def show_envvars(command: click.Command) -> None:
-    """Every option's help shows its ``DUNNING_*`` variable (``[env var: DUNNING_AS_OF]``)."""
+    """Every option's help shows its ``DUNNING_*`` variable (``[env var: DUNNING_AS_OF]``).
+    Written into the help text rather than through click's ``show_envvar``, which would also
+    change every error message about the option."""
     for param in command.params:
-        if isinstance(param, click.Option):
-            param.show_envvar = True
+        if isinstance(param, click.Option) and param.envvar and "[env var:" not in (param.help or ""):
+            names = [param.envvar] if isinstance(param.envvar, str) else list(param.envvar)
+            param.help = f"{param.help or ''}  [env var: {', '.join(names)}]".strip()
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             show_envvars(sub)
