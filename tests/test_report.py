@@ -49,7 +49,7 @@ def test_github_caps_annotations_per_level_but_lists_everything(monkeypatch: pyt
     plain = [line for line in lines if line.startswith("policies/")]
     assert len(plain) == 23
     assert plain[0] == "policies/tiers.yaml:1:3: error P102 m1 (hint: h)"
-    assert lines[-1] == "12 error(s), 11 warning(s)"
+    assert lines[-1] == "12 error(s), 11 warning(s), 0 note(s)"
 
 
 def test_github_appends_step_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,7 +59,7 @@ def test_github_appends_step_summary(tmp_path: Path, monkeypatch: pytest.MonkeyP
     github.render([problem(2, message="a | b")])
     assert summary.read_text(encoding="utf-8") == (
         "earlier step\n"
-        "## dunning validate: ❌ policy has errors\n\n**1 error(s), 0 warning(s)**\n\n"
+        "## dunning validate: ❌ policy has errors\n\n**1 error(s), 0 warning(s), 0 note(s)**\n\n"
         "| Location | Level | Code | Message |\n| --- | --- | --- | --- |\n"
         "| `policies/tiers.yaml:2:3` | error | P102 | a \\| b — hint: h |\n\n"
     )

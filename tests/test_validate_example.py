@@ -12,7 +12,7 @@ from dunning.cli import main
 def test_example_is_clean(example_root: Path) -> None:
     result = CliRunner().invoke(main, ["validate", str(example_root), "--strict", "--format", "text"])
     assert result.exit_code == 0, result.output
-    assert result.output.endswith("0 error(s), 0 warning(s)\n")
+    assert result.output.endswith("0 error(s), 0 warning(s), 0 note(s), 4 acknowledged\n")
 
 
 def test_unknown_key_has_did_you_mean(example_copy: Path) -> None:
@@ -32,10 +32,11 @@ def test_missing_repository_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_quiet_reports_only_what_fails_the_run(example_copy: Path) -> None:
-    # the example has four L002 notes: shown normally, not with --quiet; an error is
-    # reported with --quiet alone, without the notes
+    # the example acknowledges its four L002 notes: listed once normally, not with --quiet;
+    # an error is reported with --quiet alone, without them
     loud = CliRunner().invoke(main, ["validate", str(example_copy), "--format", "text"])
-    assert (loud.exit_code, loud.output.count(" info L002 ")) == (0, 4)
+    assert (loud.exit_code, loud.output.count(" info L002 ")) == (0, 0)
+    assert loud.output.startswith("acknowledged:\n  L002 policies/strategies.yaml:30:9, 51:9, 72:9, 125:9\n")
     quiet = CliRunner().invoke(main, ["validate", str(example_copy), "--format", "text", "--quiet"])
     assert (quiet.exit_code, quiet.output) == (0, "")
     tiers = example_copy / "policies" / "tiers.yaml"
@@ -43,4 +44,5 @@ def test_quiet_reports_only_what_fails_the_run(example_copy: Path) -> None:
     quiet = CliRunner().invoke(main, ["validate", str(example_copy), "--format", "text", "-q"])
     assert quiet.exit_code == 1
     assert " error S001 unknown key 'dpdd'" in quiet.output
-    assert " info " not in quiet.output and quiet.output.endswith("error(s), 0 warning(s)\n")
+    assert " info " not in quiet.output and "acknowledged" not in quiet.output
+    assert quiet.output.endswith("error(s), 0 warning(s), 0 note(s)\n")

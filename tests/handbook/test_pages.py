@@ -6,7 +6,7 @@ from datetime import date
 
 from dunning.handbook.context import HandbookContext
 from dunning.handbook.markdown import table, text
-from dunning.handbook.pages import gallery, offers, overview, rules, strategies, tiers, timetables
+from dunning.handbook.pages import gallery, offers, overview, review, rules, strategies, tiers, timetables
 from dunning.handbook.pages.rules import rst_to_markdown
 
 
@@ -88,7 +88,7 @@ def test_tier_table_rows_in_evaluation_order(example_ctx: HandbookContext) -> No
     )
     assert expected in page
     assert '| <span id="tier-late"></span>Serious arrears | day 61 | after day 90: [Recovery](#tier-recovery) |' in page
-    assert '<figure class="hb-figure"><svg' in page
+    assert '<figure class="hb-figure" data-search-exclude><svg' in page
     assert "<title>recovery: dpd 91+</title>" in page
 
 
@@ -123,7 +123,7 @@ def test_timetable_grid_rows(example_ctx: HandbookContext) -> None:
     ) in page
     assert "| 2026-12-31 | 2026-12-31 | phone call | New Year's Eve — no calls |" in page
     # law hours from the packs, with the rule linked on the compliance page
-    assert "| `CN` | [cn.quiet-hours](compliance.md#cn-quiet-hours) | 08:00–22:00 | Asia/Shanghai |" in page
+    assert "| `CN` | [cn.quiet-hours](compliance.md#cn-quiet-hours) | 08:00–22:00 | `Asia/Shanghai` |" in page
 
 
 def test_holiday_calendar_is_anchored_on_as_of_with_make_up_days(example_ctx: HandbookContext) -> None:
@@ -225,6 +225,22 @@ def test_rule_catalogue_has_every_code_with_examples(example_ctx: HandbookContex
     assert "```yaml" in page
 
 
+def test_review_page_lists_each_acknowledgement_once(example_ctx: HandbookContext) -> None:
+    page = body(review.pages(example_ctx), "review.md")
+    assert "## Open findings\n\nNone: every finding is acknowledged below, or there is none.\n" in page
+    reason = "Massachusetts allows two calls or texts in seven days (209 CMR 18.14(1)(d));"
+    assert page.count(reason) == 1
+    assert f"| [L002](rules.md#l002) | {reason}" in page
+    assert "| [policies/acknowledgements.yaml:6](source/policies/acknowledgements.yaml.md#L6) | 4 |" in page
+    rows = [line for line in page.splitlines() if line.startswith("| [policies/strategies.yaml:")]
+    assert [row.split(" | ")[0] for row in rows] == [
+        "| [policies/strategies.yaml:30](source/policies/strategies.yaml.md#L30)",
+        "| [policies/strategies.yaml:51](source/policies/strategies.yaml.md#L51)",
+        "| [policies/strategies.yaml:72](source/policies/strategies.yaml.md#L72)",
+        "| [policies/strategies.yaml:125](source/policies/strategies.yaml.md#L125)",
+    ]
+
+
 def test_rst_literal_blocks_become_fenced_yaml() -> None:
     doc = "Why.\n\nFailing::\n\n    tiers:\n      - {id: a}\n\nAfter."
     assert rst_to_markdown(doc) == "Why.\n\nFailing:\n\n```yaml\ntiers:\n  - {id: a}\n```\n\nAfter.\n"
@@ -247,3 +263,15 @@ def test_gallery_renders_every_locale_with_sms_counts(example_ctx: HandbookConte
     assert '<iframe class="hb-html" sandbox=""' in letter  # untrusted HTML is sandboxed
     index = body(pages, "templates.md")
     assert '<span id="template-visit-sheet"></span>[visit-sheet](gallery/visit-sheet.md)' in index
+
+
+def test_disclosure_patterns_in_words_and_backticks_as_code() -> None:
+    from dunning.handbook.markdown import prose
+    from dunning.handbook.pages.compliance import params_text
+
+    patterns = ["(?i)\\bstop\\b", "(?i)\\bopt[ -]?out\\b", "退订", "(?i)a.*b"]
+    assert params_text({"patterns": patterns, "text": "opt_out"}) == (
+        "text contains one of: “stop” in any case; “opt out” (or “opt-out”, “optout”) in any case; “退订”; "
+        "the pattern (?i)a.*b, text=opt_out"
+    )
+    assert prose("use `compliance.opt_out`, a | b and `odd") == "use `compliance.opt_out`, a \\| b and \\`odd"

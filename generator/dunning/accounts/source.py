@@ -340,6 +340,9 @@ def _binary_as_text(batch: Any) -> Any:
 def _parquet_file(path: Path) -> Any:
     """A pyarrow ParquetFile. pyarrow is imported here, not at the top: it is ~50 MiB of
     resident memory in every planning process, and only Parquet input needs it."""
+    from dunning.extras import require
+
+    require("parquet")
     import pyarrow.parquet as pq
 
     return pq.ParquetFile(path)

@@ -14,18 +14,18 @@ from dunning import __version__
 # command name -> "module:attribute". A command's module is imported only when that command
 # runs (or help lists it): `dunning validate` runs in every CI job and pre-commit hook, and
 # need not load the planner's, renderer's and handbook's command modules first.
-COMMANDS = {
-    "build": "dunning.cli.build:build_command",
-    "diff": "dunning.cli.review:diff_command",
+COMMANDS = {  # in pipeline order, as `dunning --help` lists them
+    "validate": "dunning.cli.validate:validate_command",
+    "schema": "dunning.cli.schema:schema_command",
+    "plan": "dunning.cli.plan:plan_command",
     "explain": "dunning.cli.plan:explain_command",
     "gate": "dunning.cli.gate:gate_command",
-    "handbook": "dunning.cli.handbook:handbook_group",
-    "plan": "dunning.cli.plan:plan_command",
     "render": "dunning.cli.render:render_command",
-    "report": "dunning.cli.results:report_command",
-    "schema": "dunning.cli.schema:schema_command",
+    "build": "dunning.cli.build:build_command",
+    "handbook": "dunning.cli.handbook:handbook_group",
+    "diff": "dunning.cli.review:diff_command",
     "simulate": "dunning.cli.review:simulate_command",
-    "validate": "dunning.cli.validate:validate_command",
+    "report": "dunning.cli.results:report_command",
 }
 
 
@@ -33,7 +33,7 @@ class CommandsOnDemand(click.Group):
     """A group whose subcommands are imported by name from :data:`COMMANDS` when first asked for."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*COMMANDS, *self.commands})
+        return [*COMMANDS, *sorted(set(self.commands) - set(COMMANDS))]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return self.load_command(cmd_name)
@@ -42,8 +42,23 @@ class CommandsOnDemand(click.Group):
         """The subcommand called ``name`` (its module imported now if it was not yet), or None."""
         if name not in self.commands and name in COMMANDS:
             module, _, attribute = COMMANDS[name].partition(":")
-            self.add_command(getattr(importlib.import_module(module), attribute))
+            command = getattr(importlib.import_module(module), attribute)
+            show_envvars(command)
+            self.add_command(command)
         return self.commands.get(name)
+
+
+def show_envvars(command: click.Command) -> None:
+    """Every option's help shows its ``DUNNING_*`` variable (``[env var: DUNNING_AS_OF]``).
+    Written into the help text rather than through click's ``show_envvar``, which would also
+    change every error message about the option."""
+    for param in command.params:
+        if isinstance(param, click.Option) and param.envvar and "[env var:" not in (param.help or ""):
+            names = [param.envvar] if isinstance(param.envvar, str) else list(param.envvar)
+            param.help = f"{param.help or ''}  [env var: {', '.join(names)}]".strip()
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            show_envvars(sub)
 
 
 @click.group(

@@ -9,28 +9,25 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, user_errors
-from dunning.cli.params import accounts_file, jobs_option, max_reject_rate, quiet, repo_path
+from dunning.cli.params import (
+    accounts_file,
+    as_of_option,
+    history_option,
+    horizon_option,
+    jobs_option,
+    max_reject_rate,
+    quiet,
+    repo_path,
+)
 from dunning.cli.plan import too_many_rejects
-from dunning.cli.render import pdf_option, report
+from dunning.cli.render import pdf_option, report, sends_letters
 from dunning.errors import UserError
 
 
 @click.command("build")
 @accounts_file
-@click.option(
-    "--as-of",
-    "as_of",
-    required=True,
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    envvar="DUNNING_AS_OF",
-    help="The run's date (YYYY-MM-DD); never taken from the clock.",
-)
-@click.option(
-    "--history",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="DUNNING_HISTORY",
-    help="Contact history (CSV or JSON Lines).",
-)
+@as_of_option()
+@history_option()
 @click.option(
     "--out",
     "out_dir",
@@ -40,7 +37,7 @@ from dunning.errors import UserError
     envvar="DUNNING_OUT",
     help="Output directory.",
 )
-@click.option("--horizon", type=click.IntRange(min=0), default=None, envvar="DUNNING_HORIZON", help="Plan DAYS ahead.")
+@horizon_option(default=None, help="Also plan the steps due in the next DAYS days [default: 0].")
 @jobs_option
 @max_reject_rate
 @pdf_option
@@ -75,12 +72,23 @@ def build_command(
     from tqdm import tqdm
 
     from dunning.build import BuildRequest, run_build
+    from dunning.extras import installed, require
     from dunning.plan.build import show_progress
+    from dunning.policy import load_and_compile
     from dunning.problems import Problem, failing
     from dunning.report import pick
 
     day = as_of.date() if hasattr(as_of, "date") else as_of
     assert isinstance(day, date)
+    # a missing extra stops the build before it writes anything, not after the plan
+    if handbook:
+        require("handbook", "or build with --no-handbook")
+    if handbook and forecast_days is not None:
+        require("charts", "or build without --forecast-days")
+    if pdf and not installed("pdf"):
+        loaded = load_and_compile(path)  # a policy with errors is validate's to report
+        if loaded.policy is not None and sends_letters(loaded.policy):
+            require("pdf", "or build with --no-pdf")
     request = BuildRequest(
         path, accounts, day, out_dir, history, horizon, jobs, pdf, handbook, forecast_days, max_reject_rate
     )

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import click
 
 from dunning.cli.errors import user_errors
-from dunning.cli.params import repo_path
+from dunning.cli.params import ACCOUNTS_SOURCE, history_option, repo_path
+from dunning.cli.params import as_of_option as shared_as_of
 from dunning.errors import UserError
 
-as_of_option = click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    envvar="DUNNING_AS_OF",
-    help="Date the holiday calendar and build date are anchored on [default: the date of the "
-    "policy's last commit; required outside git].",
+as_of_option = shared_as_of(
+    required=False,
+    help="Date the holiday calendar and build date are anchored on "
+    "[default: the date of the policy's last commit; required outside git].",
 )
 repo_url_option = click.option(
     "--repo-url",
@@ -28,10 +26,10 @@ repo_url_option = click.option(
 )
 
 
-def resolve_as_of(root: Path, as_of: datetime | None) -> date:
+def resolve_as_of(root: Path, as_of: date | None) -> date:
     """``--as-of``, else the committer date of HEAD (the same for the same revision)."""
     if as_of is not None:
-        return as_of.date()
+        return as_of
     try:
         done = subprocess.run(
             ["git", "-C", str(root), "log", "-1", "--format=%cs"], capture_output=True, text=True, check=False
@@ -66,15 +64,10 @@ def handbook_group() -> None:
 @as_of_option
 @repo_url_option
 @click.option("--quiet", "-q", is_flag=True, envvar="DUNNING_QUIET", help="Print only errors.")
-@click.option(
-    "--history",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="DUNNING_HISTORY",
-    help="Contact history: add a Results page (with --accounts, --from and --to; see `dunning report`).",
-)
+@history_option(help="Contact history for a Results page (with --accounts, --from and --to)")
 @click.option(
     "--accounts",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=ACCOUNTS_SOURCE,
     envvar="DUNNING_ACCOUNTS",
     help="Snapshot at the start of the Results period.",
 )
@@ -91,7 +84,7 @@ def handbook_group() -> None:
 def build_command(
     path: Path,
     out: Path,
-    as_of: datetime | None,
+    as_of: date | None,
     repo_url: str | None,
     quiet: bool,
     history: Path | None,
@@ -103,11 +96,13 @@ def build_command(
     """Generate the handbook and build it with `mkdocs build --strict`. Exit 0 built, 1 policy
     errors, 2 usage error or a broken link. With --history, --accounts, --from and --to it has
     a Results page: rates by tier and strategy, experiments, weekly trends (small groups hidden)."""
+    from dunning.extras import require
     from dunning.handbook import SITE_FOLDER, SOURCE_FOLDER, build_handbook
     from dunning.load.repository import find_root
     from dunning.outdir import OutputDir
     from dunning.policy import require_policy
 
+    require("handbook")
     root = find_root(path)
     policy = require_policy(root)
     page = None
@@ -150,7 +145,7 @@ def build_command(
     "--dev-addr", default="127.0.0.1:8000", show_default=True, envvar="DUNNING_DEV_ADDR", help="Address to serve on."
 )
 @user_errors
-def serve_command(path: Path, out: Path, as_of: datetime | None, repo_url: str | None, dev_addr: str) -> None:
+def serve_command(path: Path, out: Path, as_of: date | None, repo_url: str | None, dev_addr: str) -> None:
     """Serve the handbook with live reload; pages are regenerated when a file under policies/,
     templates/ or site/ changes. Stop with Ctrl-C."""
     from dunning.handbook import SOURCE_FOLDER

@@ -12,25 +12,21 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, user_errors
-from dunning.cli.params import jobs_option, max_reject_rate, quiet, repo_path
+from dunning.cli.params import (
+    ACCOUNTS_SOURCE,
+    as_of_option,
+    history_option,
+    horizon_option,
+    jobs_option,
+    max_reject_rate,
+    quiet,
+    repo_path,
+)
 
 if TYPE_CHECKING:
     from dunning.plan.build import Summary
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
-    if not value:
-        raise click.BadParameter("give the run's date, e.g. --as-of 2026-11-28")
-    try:
-        return date.fromisoformat(value) if len(value) == 10 else _bad_date(value)
-    except ValueError:
-        return _bad_date(value)
-
-
-def _bad_date(value: str) -> date:
-    raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD, e.g. --as-of 2026-11-28")
 
 
 def plan_inputs(func: F) -> F:
@@ -39,32 +35,13 @@ def plan_inputs(func: F) -> F:
         click.option(
             "--accounts",
             required=True,
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=ACCOUNTS_SOURCE,
             envvar="DUNNING_ACCOUNTS",
             help="Account snapshot: CSV, JSON Lines or Parquet.",
         ),
-        click.option(
-            "--as-of",
-            "as_of",
-            required=True,
-            callback=_as_of,
-            envvar="DUNNING_AS_OF",
-            help="The run's date (YYYY-MM-DD); never taken from the clock.",
-        ),
-        click.option(
-            "--history",
-            type=click.Path(dir_okay=False, path_type=Path),
-            envvar="DUNNING_HISTORY",
-            help="Contact history: CSV or JSON Lines.",
-        ),
-        click.option(
-            "--horizon",
-            type=click.IntRange(min=0, max=366),
-            default=0,
-            show_default=True,
-            envvar="DUNNING_HORIZON",
-            help="Also plan the steps due in the next DAYS days.",
-        ),
+        as_of_option(),
+        history_option(),
+        horizon_option(),
         click.option(
             "--accounts-format",
             type=click.Choice(["csv", "jsonl", "parquet"]),

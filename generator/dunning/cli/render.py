@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, user_errors
-from dunning.cli.params import jobs_option, quiet, repo_path
+from dunning.cli.params import ACCOUNTS_SOURCE, jobs_option, quiet, repo_path
+
+if TYPE_CHECKING:
+    from dunning.policy.model import Policy
 
 plans_option = click.option(
     "--plans",
@@ -20,7 +24,7 @@ plans_option = click.option(
 )
 accounts_option = click.option(
     "--accounts",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=ACCOUNTS_SOURCE,
     envvar="DUNNING_ACCOUNTS",
     help="Account snapshot the plan was made from (default: the one recorded in summary.json).",
 )
@@ -31,6 +35,11 @@ pdf_option = click.option(
     show_default=True,
     help="Also write a PDF of every letter (WeasyPrint; about 0.2 s per letter).",
 )
+
+
+def sends_letters(policy: Policy) -> bool:
+    """Whether some step of the policy sends a letter (whose PDF needs the 'pdf' extra)."""
+    return any(step.channel == "letter" for strategy in policy.strategies.values() for step in strategy.steps)
 
 
 def report(result: object, out_dir: Path, be_quiet: bool) -> None:
@@ -61,8 +70,13 @@ def render_command(
 ) -> None:
     """Render every scheduled and deferred action of a plan directory into DIR/messages/ and
     write DIR/manifest.json. Exit 0 all rendered, 1 some messages failed, 2 usage or I/O error."""
+    from dunning.extras import require
+    from dunning.policy import require_policy
     from dunning.render.run import render_plans
 
-    result = render_plans(plans_dir, path, accounts, workers=jobs, pdf=pdf)
+    policy = require_policy(path)
+    if pdf and sends_letters(policy):
+        require("pdf", "or render with --no-pdf")
+    result = render_plans(plans_dir, path, accounts, policy=policy, workers=jobs, pdf=pdf)
     report(result, plans_dir, quiet)
     sys.exit(EXIT_FINDINGS if result.failed else EXIT_OK)

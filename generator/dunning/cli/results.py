@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import EXIT_OK, user_errors
-from dunning.cli.params import jobs_option, repo_path
+from dunning.cli.params import ACCOUNTS_SOURCE, history_option, jobs_option, repo_path
 from dunning.cli.review import parse_date
 from dunning.errors import UserError
 
@@ -18,19 +18,13 @@ def _by(value: str) -> tuple[str, ...]:
 
 
 @click.command("report")
-@click.option(
-    "--history",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="DUNNING_HISTORY",
-    help="Contact history (CSV, JSON Lines or Parquet).",
-)
+@history_option(required=True)
 @click.option("--from", "start", required=True, envvar="DUNNING_FROM", help="First day of the period (YYYY-MM-DD).")
 @click.option("--to", "end", required=True, envvar="DUNNING_TO", help="Last day of the period (YYYY-MM-DD), included.")
 @click.option(
     "--accounts",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=ACCOUNTS_SOURCE,
     envvar="DUNNING_ACCOUNTS",
     help="Snapshot at the start: who was in which tier, strategy and arm on --from.",
 )

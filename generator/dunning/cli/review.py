@@ -10,14 +10,14 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, user_errors
-from dunning.cli.params import accounts_file, repo_path
+from dunning.cli.params import ACCOUNTS_SOURCE, accounts_file, as_of_option, history_option, horizon_option, repo_path
 from dunning.errors import UserError
 
 
-def parse_date(value: str | None, option: str) -> date | None:
+def parse_date(value: str | date | None, option: str) -> date | None:
     """An ISO date option, or UserError naming the option."""
-    if value is None:
-        return None
+    if value is None or isinstance(value, date):
+        return value
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -33,14 +33,12 @@ def parse_date(value: str | None, option: str) -> date | None:
 )
 @click.option(
     "--accounts",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=ACCOUNTS_SOURCE,
     envvar="DUNNING_ACCOUNTS",
     help="Account snapshot: plan both policies on it and show the impact.",
 )
-@click.option("--as-of", "as_of", envvar="DUNNING_AS_OF", help="Planning date for the impact (YYYY-MM-DD).")
-@click.option(
-    "--history", type=click.Path(dir_okay=False, path_type=Path), envvar="DUNNING_HISTORY", help="Contact history."
-)
+@as_of_option(required=False, help="Planning date for the impact.")
+@history_option()
 @click.option(
     "--format",
     "fmt",
@@ -58,7 +56,12 @@ def parse_date(value: str | None, option: str) -> date | None:
     help="Exit 1 when this holds, e.g. 'tier-moves>5%', 'newly-contacted>100', 'any-law-change' (repeatable).",
 )
 @click.option(
-    "--examples", default=5, show_default=True, type=click.IntRange(0, 100), help="Example account ids per category."
+    "--examples",
+    default=5,
+    show_default=True,
+    type=click.IntRange(0, 100),
+    envvar="DUNNING_EXAMPLES",
+    help="Example account ids per category.",
 )
 @click.option(
     "--link-base",
@@ -66,21 +69,14 @@ def parse_date(value: str | None, option: str) -> date | None:
     envvar="DUNNING_LINK_BASE",
     help="Link YAML locations to lines, e.g. https://github.com/OWNER/REPO/blob (markdown).",
 )
-@click.option(
-    "--horizon",
-    default=0,
-    show_default=True,
-    type=click.IntRange(0, 366),
-    envvar="DUNNING_HORIZON",
-    help="Also plan the next DAYS days (as `dunning plan --horizon`).",
-)
+@horizon_option(help="Also plan the next DAYS days (as `dunning plan --horizon`).")
 @repo_path
 @user_errors
 def diff_command(
     base: str,
     head: str | None,
     accounts: Path | None,
-    as_of: str | None,
+    as_of: date | None,
     history: Path | None,
     fmt: str,
     fail_on: tuple[str, ...],
@@ -122,9 +118,7 @@ def diff_command(
 @accounts_file
 @click.option("--from", "start", required=True, envvar="DUNNING_FROM", help="First simulated day (YYYY-MM-DD).")
 @click.option("--days", required=True, type=click.IntRange(1, 366), envvar="DUNNING_DAYS", help="Days to simulate.")
-@click.option(
-    "--history", type=click.Path(dir_okay=False, path_type=Path), envvar="DUNNING_HISTORY", help="Contact history."
-)
+@history_option()
 @click.option(
     "--cure-rate",
     "cure_rate",
@@ -157,10 +151,12 @@ def simulate_command(
     a daily cure probability), carrying the simulated contacts forward so caps apply."""
     from decimal import Decimal, InvalidOperation
 
+    from dunning.extras import require
     from dunning.policy import require_policy
     from dunning.review.forecast import write_forecast
     from dunning.review.simulate import simulate
 
+    require("charts")
     first = parse_date(start, "--from")
     assert first is not None
     rate = None

@@ -22,7 +22,12 @@ FILE_NAME = "policy.schema.json"
     envvar="DUNNING_SCHEMA_OUT",
     help="Folder to write policy.schema.json into (policy files point at ../schemas/policy.schema.json).",
 )
-@click.option("--check", is_flag=True, help="Write nothing; exit 1 when the file there is missing or out of date.")
+@click.option(
+    "--check",
+    is_flag=True,
+    envvar="DUNNING_SCHEMA_CHECK",
+    help="Write nothing; exit 1 when the file there is missing or out of date.",
+)
 @user_errors
 def schema_command(out: Path, check: bool) -> None:
     """Write the JSON Schema of policy files, so editors autocomplete keys and flag mistakes."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
@@ -52,12 +53,30 @@ def _captured_warnings() -> Iterator[_Collect]:
         logger.propagate, logger.level = old_propagate, old_level
 
 
+def _quiet_jieba() -> None:
+    """Material's search segments Chinese with jieba when it is installed (the handbook extra
+    brings it): without it 催收 matches no page. jieba logs its dictionary loading at DEBUG to
+    stderr as it is imported; only its warnings belong in dunning's output. (jieba 0.42 also
+    imports setuptools' deprecated pkg_resources when present, which warns; it works without.)"""
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+            import jieba
+    except ImportError:  # search still works, word by word only for the Latin scripts
+        return
+    jieba.setLogLevel(logging.WARNING)
+
+
 def mkdocs_build(src_dir: Path, site_dir: Path, as_of: date) -> None:
     """``mkdocs build --strict`` of ``src_dir/mkdocs.yml`` into ``site_dir`` (in-process).
 
     A warning (a broken link or anchor, a page missing from the nav) fails the build with a
     :class:`UserError` listing every warning.
     """
+    from dunning.extras import require
+
+    require("handbook")
+    _quiet_jieba()
     from mkdocs.commands import build as mkdocs_commands
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, MkDocsException

@@ -33,6 +33,7 @@ GENERATED_ORDER = (
     ("Offers and exclusions", "offers-and-exclusions.md"),
     ("Compliance", "compliance.md"),
     ("Rule catalogue", "rules.md"),
+    ("Review", "review.md"),
     ("Change history", "history.md"),
 )
 

@@ -18,13 +18,21 @@ DASH = "—"
 
 def text(value: object) -> str:
     """``value`` as Markdown text that renders literally (one line, specials escaped)."""
-    out = []
-    for ch in " ".join(str(value).split()):
-        if ch in _MARKDOWN_SPECIAL:
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return "".join(out)
+    return _escaped(" ".join(str(value).split()))
+
+
+def _escaped(value: str) -> str:
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in value)
+
+
+def prose(value: object) -> str:
+    """Like :func:`text`, but a span in backticks (``compliance.opt_out``) becomes inline code,
+    as the law packs' and policy's descriptions write names: the reader sees the name, not the
+    backticks. An unpaired backtick stays a literal one."""
+    parts = " ".join(str(value).split()).split("`")
+    if len(parts) % 2 == 0:  # an odd number of backticks: the last one is no fence
+        parts[-2:] = ["`".join(parts[-2:])]
+    return "".join(code(part) if i % 2 and part else _escaped(part) for i, part in enumerate(parts))
 
 
 def code(value: object) -> str:

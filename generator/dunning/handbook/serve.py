@@ -101,6 +101,9 @@ class PolicyWatcher(threading.Thread):
 
 def serve(root: Path, src: Path, as_of: date, dev_addr: str, repo_url: str | None = None) -> None:
     """Generate once, then serve ``src`` with live reload until interrupted."""
+    from dunning.extras import require
+
+    require("handbook")
     from mkdocs.commands.serve import serve as mkdocs_serve
 
     if not regenerate(root, src, as_of, repo_url, click.echo):

@@ -13,7 +13,18 @@ from pathlib import Path
 from dunning.errors import UserError
 from dunning.handbook.config import mkdocs_yaml
 from dunning.handbook.context import HandbookContext, Page
-from dunning.handbook.pages import compliance, gallery, history, offers, overview, rules, strategies, tiers, timetables
+from dunning.handbook.pages import (
+    compliance,
+    gallery,
+    history,
+    offers,
+    overview,
+    review,
+    rules,
+    strategies,
+    tiers,
+    timetables,
+)
 from dunning.handbook.sources import pages as source_pages
 
 ASSETS = Path(__file__).with_name("assets")
@@ -29,6 +40,7 @@ BUILDERS: tuple[PageBuilder, ...] = (
     offers.pages,
     compliance.pages,
     rules.pages,
+    review.pages,
     history.pages,
 )
 

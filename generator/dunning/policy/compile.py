@@ -15,6 +15,7 @@ from typing import Any
 from dunning.load.documents import SourceFile, YList, YMap
 from dunning.load.repository import PolicyRepository
 from dunning.policy.model import (
+    Acknowledgement,
     Agency,
     Amounts,
     Arm,
@@ -403,6 +404,18 @@ def compile_policy(repo: PolicyRepository) -> tuple[Policy | None, list[Problem]
                 Experiment(item["id"], _tuple(item["tiers"]), arms, str(item.get("description", "")), source)
             )
 
+    acknowledgements = tuple(
+        Acknowledgement(
+            code=str(item["code"]),
+            reason=" ".join(str(item["reason"]).split()),
+            file=None if item.get("file") is None else str(item["file"]),
+            contains=None if item.get("contains") is None else str(item["contains"]),
+            source=c.src(file, item),
+        )
+        for file, section in c.sections("acknowledgements")
+        for item in section
+    )
+
     all_locales = tuple(sorted({loc for j in jurisdictions.values() for loc in j.locales}))
     templates: dict[str, Template] = {}
     for file, section in c.sections("templates"):
@@ -458,6 +471,7 @@ def compile_policy(repo: PolicyRepository) -> tuple[Policy | None, list[Problem]
         templates=frozen_map(templates),  # type: ignore[arg-type]
         files=tuple(all_files),
         costs=frozen_map(dict(sorted(costs.items()))),  # type: ignore[arg-type]
+        acknowledgements=acknowledgements,
     )
     return policy, c.problems
 

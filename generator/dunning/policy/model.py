@@ -373,6 +373,18 @@ class Arm:
 
 
 @dataclass(frozen=True)
+class Acknowledgement:
+    """A finding the policy owners have looked at and accept, with their reason: every finding
+    of ``code`` (in ``file``, and whose message contains ``contains``, when given)."""
+
+    code: str
+    reason: str
+    file: str | None
+    contains: str | None
+    source: Source
+
+
+@dataclass(frozen=True)
 class Experiment:
     """Champion/challenger: accounts of ``tiers`` split into arms by a stable hash."""
 
@@ -428,6 +440,7 @@ class Policy:
     templates: Mapping[str, Template]
     files: tuple[str, ...]  # policy and template files, repository-relative, sorted
     costs: Mapping[str, Amounts] = field(default_factory=frozen_map)  # type: ignore[arg-type]  # channel -> unit cost
+    acknowledgements: tuple[Acknowledgement, ...] = ()
 
     @property
     def locales(self) -> tuple[str, ...]:

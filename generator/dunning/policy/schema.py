@@ -311,6 +311,18 @@ SECTIONS: dict[str, dict[str, Any]] = {
         "keysrules": {"type": "string", "allowed": list(CHANNELS)},
         "valuesrules": AMOUNTS,
     },
+    "acknowledgements": {
+        "type": "list",
+        "schema": {
+            "type": "dict",
+            "schema": {
+                "code": {"type": "string", "regex": r"[A-Z][0-9]{3}", "required": True},
+                "reason": {**TEXT, "minlength": 3, "required": True},
+                "file": {"type": "string", "regex": r"[^\0]+"},
+                "contains": {"type": "string", "minlength": 1, "maxlength": 500},
+            },
+        },
+    },
     "templates": {
         "type": "dict",
         "keysrules": ID,

@@ -15,8 +15,13 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from dunning.problems import Level, Problem
+
+if TYPE_CHECKING:
+    from dunning.acknowledge import Acknowledged
 
 ANNOTATIONS_PER_LEVEL = 10
 SUMMARY_ROWS = 500
@@ -49,12 +54,13 @@ def _cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def summary(problems: list[Problem]) -> str:
-    """The Markdown job summary: counts, then a table of the findings."""
-    counts = Counter(p.level for p in problems)
-    errors, warnings = counts[Level.ERROR], counts[Level.WARNING]
+def summary(problems: list[Problem], acknowledged: Sequence[Acknowledged] = ()) -> str:
+    """The Markdown job summary: counts, a table of the findings, then the acknowledged ones."""
+    from dunning.report import counts_line
+
+    errors = sum(p.level is Level.ERROR for p in problems)
     verdict = "✅ policy is valid" if not errors else "❌ policy has errors"
-    out = [f"## dunning validate: {verdict}", "", f"**{errors} error(s), {warnings} warning(s)**", ""]
+    out = [f"## dunning validate: {verdict}", "", f"**{counts_line(problems, len(acknowledged))}**", ""]
     if problems:
         out += ["| Location | Level | Code | Message |", "| --- | --- | --- | --- |"]
         for p in problems[:SUMMARY_ROWS]:
@@ -63,11 +69,22 @@ def summary(problems: list[Problem]) -> str:
         if len(problems) > SUMMARY_ROWS:
             out += ["", f"… and {len(problems) - SUMMARY_ROWS} more (see the step log)."]
         out.append("")
+    if acknowledged:
+        from dunning.acknowledge import grouped
+
+        out += ["Acknowledged:", "", "| Findings | Code | Reason |", "| --- | --- | --- |"]
+        for code, reason, where, found in grouped(acknowledged):
+            places = "<br>".join(f"`{_cell(p.location)}`" for p in found)
+            out.append(f"| {places} | {code} | {_cell(reason)} (`{_cell(where)}`) |")
+        out.append("")
     return "\n".join(out) + "\n"
 
 
-def render(problems: list[Problem], color: bool = False) -> str:
-    """Annotations (capped per level), then every finding as a plain line, then the counts."""
+def render(problems: list[Problem], color: bool = False, acknowledged: Sequence[Acknowledged] = ()) -> str:
+    """Annotations (capped per level), then every finding as a plain line, the acknowledged
+    findings one line each (never annotated), then the counts."""
+    from dunning.report import counts_line
+
     out: list[str] = []
     shown: Counter[Level] = Counter()
     for p in problems:
@@ -82,13 +99,18 @@ def render(problems: list[Problem], color: bool = False) -> str:
     for p in problems:
         hint = f" (hint: {p.hint})" if p.hint else ""
         out.append(f"{p.location}: {p.level.value} {p.code} {p.message}{hint}")
-    counts = Counter(p.level for p in problems)
-    out.append(f"{counts[Level.ERROR]} error(s), {counts[Level.WARNING]} warning(s)")
+    if acknowledged:
+        from dunning.acknowledge import grouped
+
+        for code, reason, where, found in grouped(acknowledged):
+            places = ", ".join(p.location for p in found)
+            out.append(f"acknowledged {code} at {places}: {reason} ({where})")
+    out.append(counts_line(problems, len(acknowledged)))
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if path:
         try:
             with open(path, "a", encoding="utf-8") as handle:
-                handle.write(summary(problems))
+                handle.write(summary(problems, acknowledged))
         except OSError as exc:  # a broken runner setting must not hide the findings
             out.append(f"::warning title=dunning validate::cannot write the job summary: {escape_data(str(exc))}")
     return "\n".join(out) + "\n"

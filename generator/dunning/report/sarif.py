@@ -10,10 +10,14 @@ timestamps: the document is byte-identical for the same findings.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from dunning import __version__
 from dunning.problems import Level, Problem
+
+if TYPE_CHECKING:
+    from dunning.acknowledge import Acknowledged
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Level.ERROR: "error", Level.WARNING: "warning", Level.INFO: "note"}
@@ -38,12 +42,14 @@ def _rules() -> list[dict[str, Any]]:
     return rules
 
 
-def document(problems: list[Problem]) -> dict[str, Any]:
-    """The SARIF log as plain data."""
+def document(problems: list[Problem], acknowledged: Sequence[Acknowledged] = ()) -> dict[str, Any]:
+    """The SARIF log as plain data; acknowledged findings are results with an accepted
+    suppression (its justification the reason), which code scanning shows as dismissed."""
     rules = _rules()
     index = {r["id"]: i for i, r in enumerate(rules)}
     results = []
-    for p in problems:
+    reasons = {a.problem: a for a in acknowledged}
+    for p in [*problems, *reasons]:
         location: dict[str, Any] = {"artifactLocation": {"uri": p.file}}
         if p.line > 0:
             location["region"] = {"startLine": p.line, "startColumn": max(p.col, 1)}
@@ -55,6 +61,9 @@ def document(problems: list[Problem]) -> dict[str, Any]:
         }
         if p.code in index:
             result["ruleIndex"] = index[p.code]
+        if p in reasons:
+            kind = "inSource" if reasons[p].inline else "external"
+            result["suppressions"] = [{"kind": kind, "status": "accepted", "justification": reasons[p].reason}]
         results.append(result)
     return {
         "$schema": SCHEMA,
@@ -75,6 +84,6 @@ def document(problems: list[Problem]) -> dict[str, Any]:
     }
 
 
-def render(problems: list[Problem], color: bool = False) -> str:
+def render(problems: list[Problem], color: bool = False, acknowledged: Sequence[Acknowledged] = ()) -> str:
     """The SARIF document as indented JSON."""
-    return json.dumps(document(problems), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(document(problems, acknowledged), ensure_ascii=False, indent=2) + "\n"

@@ -9,6 +9,7 @@ carries no software version. Same forecast → same bytes.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -71,7 +72,58 @@ def summary(forecast: Forecast, cure_rate: object, seed: int) -> dict[str, Any]:
     }
 
 
+def holidays_in(forecast: Forecast, policy: Policy) -> dict[str, list[str]]:
+    """Public holidays among the simulated days in the policy's calendars: ISO day → sorted
+    ``"CN: National Day"`` labels (each jurisdiction of each timetable, as the planner reads it)."""
+    from dunning.compliance.calendar import DayKind, calendar_key, day_kind, holiday_name
+
+    found: dict[str, set[str]] = {}
+    for timetable in policy.timetables:
+        for jurisdiction in timetable.jurisdictions:
+            key = calendar_key(timetable.holidays, jurisdiction)
+            for iso in forecast.day_list:
+                day = date.fromisoformat(iso)
+                if day_kind(key, day) is DayKind.HOLIDAY:
+                    found.setdefault(iso, set()).add(f"{jurisdiction}: {holiday_name(key, day)}")
+    return {iso: sorted(labels) for iso, labels in sorted(found.items())}
+
+
+def _day_marks(ax: Any, days: list[str], holidays: Mapping[str, list[str]]) -> None:
+    """Grey bands behind weekends, red behind public holidays; ticks read ``Sat 11-28``."""
+    for i, iso in enumerate(days):
+        day = date.fromisoformat(iso)
+        if iso in holidays:
+            ax.axvspan(i - 0.5, i + 0.5, color="#f4c7c3", zorder=0, lw=0)
+        elif day.weekday() >= 5:
+            ax.axvspan(i - 0.5, i + 0.5, color="#e8e8e8", zorder=0, lw=0)
+    step = max(1, len(days) // 16)
+    ticks = list(range(0, len(days), step))
+    labels = [f"{date.fromisoformat(days[i]).strftime('%a')} {days[i][5:]}" for i in ticks]
+    ax.set_xticks(ticks, labels, rotation=45, ha="right", fontsize=10)
+    ax.set_xlim(-0.5, len(days) - 0.5)
+
+
+def _legend(ax: Any, holidays: Mapping[str, list[str]], columns: int) -> None:
+    from matplotlib.patches import Patch
+
+    handles, _labels = ax.get_legend_handles_labels()
+    handles += [Patch(color="#e8e8e8", label="weekend")]
+    if holidays:
+        handles += [Patch(color="#f4c7c3", label="public holiday")]
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.3),
+        ncol=min(columns + 2, 5),
+        fontsize=11,
+        frameon=False,
+    )
+
+
 def _figures(forecast: Forecast, policy: Policy) -> dict[str, Any]:
+    from dunning.extras import require
+
+    require("charts")
     import matplotlib
 
     matplotlib.use("Agg")
@@ -79,34 +131,34 @@ def _figures(forecast: Forecast, policy: Policy) -> dict[str, Any]:
 
     matplotlib.rcParams["svg.hashsalt"] = "dunning-forecast"
     matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: smaller and font-independent
+    matplotlib.rcParams["font.size"] = 11  # the page shows the 10-inch chart at ~760 px: keep it legible
     days = forecast.day_list
     x = list(range(len(days)))
-    ticks = x[:: max(1, len(x) // 10)]
+    holidays = holidays_in(forecast, policy)
     figures: dict[str, Any] = {}
 
-    fig, ax = plt.subplots(figsize=(10, 4), dpi=100)
+    fig, ax = plt.subplots(figsize=(10, 5.2), dpi=100)
     bottom = [0] * len(days)
     for ch in forecast.channels():
         values = [forecast.load[(d, ch)] for d in days]
-        ax.bar(x, values, bottom=bottom, label=ch, width=0.8)
+        ax.bar(x, values, bottom=bottom, label=ch, width=0.8, zorder=2)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.set_title("Contacts made per day, by channel")
     ax.set_ylabel("contacts")
-    ax.set_xticks(ticks, [days[i] for i in ticks], rotation=45, ha="right", fontsize=8)
-    if forecast.channels():
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+    _day_marks(ax, days, holidays)
+    _legend(ax, holidays, len(forecast.channels()))
     fig.tight_layout()
     figures["load"] = fig
 
-    fig, ax = plt.subplots(figsize=(10, 4), dpi=100)
+    fig, ax = plt.subplots(figsize=(10, 5.2), dpi=100)
     tiers = forecast.tier_ids(policy)
     series = [[sum(forecast.tiers[(d, t, s)] for s in ("active", "paused", "excluded")) for d in days] for t in tiers]
     if tiers:
-        ax.stackplot(x, *series, labels=tiers)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+        ax.stackplot(x, *series, labels=tiers, zorder=2)
     ax.set_title("Accounts per tier")
     ax.set_ylabel("accounts")
-    ax.set_xticks(ticks, [days[i] for i in ticks], rotation=45, ha="right", fontsize=8)
+    _day_marks(ax, days, holidays)
+    _legend(ax, holidays, len(tiers))
     fig.tight_layout()
     figures["tiers"] = fig
     return figures
@@ -145,6 +197,16 @@ def write_forecast(
     return data
 
 
+def _holiday_note(forecast: Forecast, policy: Policy) -> list[str]:
+    """Under the chart: what the grey and red bands are, and which holidays fall in the days."""
+    holidays = holidays_in(forecast, policy)
+    note = "Grey bands are weekends, red bands public holidays"
+    if not holidays:
+        return [f"{note} (none in these days).", ""]
+    listed = "; ".join(f"{day} ({', '.join(labels)})" for day, labels in holidays.items())
+    return [f"{note}: {listed}.", ""]
+
+
 def forecast_markdown(forecast: Forecast, policy: Policy, chart_dir: str = "forecast") -> str:
     """The handbook page: what the policy makes operations do in the coming days.
 
@@ -160,6 +222,7 @@ def forecast_markdown(forecast: Forecast, policy: Policy, chart_dir: str = "fore
         "",
         f"![Contacts made per day]({chart_dir}/load.svg)",
         "",
+        *_holiday_note(forecast, policy),
         "| channel | scheduled | deferred | suppressed | contacts made | peak day | peak contacts |",
         "|---|---:|---:|---:|---:|---|---:|",
     ]

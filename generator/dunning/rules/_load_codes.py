@@ -348,4 +348,54 @@ STAGE_CODES: tuple[tuple[str, str, Level, str], ...] = (
         Failing: a repository whose ``policies/`` has only tiers and strategies.
         """,
     ),
+    (
+        "A001",
+        "acknowledgement-unused",
+        Level.WARNING,
+        """A001 acknowledgement-unused: an acknowledgement matches no finding.
+
+        The finding it accepted is gone (the policy changed) or moved to another line. A
+        stale acknowledgement would silently accept a different finding later, so it is
+        reported until it is removed or moved to where the finding is now.
+
+        Passing (the step still places three contacts in a week for US-MA)::
+
+            strategies:
+              mid:
+                steps:
+                  - {day: 31, channel: sms, template: sms-mid}
+                  - day: 32  # dunning: ignore[L002] MA accounts: the third contact waits
+                    channel: call
+                    template: call-mid
+                    every: 3
+
+        Failing (nothing on that line is reported any more)::
+
+            strategies:
+              mid:
+                steps:
+                  - day: 32  # dunning: ignore[L002] MA accounts: the third contact waits
+                    channel: call
+                    template: call-mid
+        """,
+    ),
+    (
+        "A002",
+        "acknowledgement-malformed",
+        Level.WARNING,
+        """A002 acknowledgement-malformed: an acknowledgement that cannot be used.
+
+        An inline ``dunning: ignore[...]`` needs rule codes and a reason, so that a reviewer
+        knows why the finding is accepted; and errors cannot be acknowledged at all (an
+        error is something dunning will not do, not a judgement call). The finding stays.
+
+        Passing::
+
+            - day: 10  # dunning: ignore[L002] the MA team calls on its own cadence
+
+        Failing::
+
+            - day: 10  # dunning: ignore[L002]
+        """,
+    ),
 )

@@ -7,13 +7,14 @@ prints exactly what validate, plan and the gate enforce.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dunning.compliance.packs import LawRule, Pack, all_packs, default_packs, effective_params
 from dunning.handbook import words
 from dunning.handbook.context import HandbookContext, Page, relative
-from dunning.handbook.markdown import DASH, code, joined, listing, table, text
+from dunning.handbook.markdown import DASH, code, joined, listing, prose, table, text
 from dunning.policy.model import Policy
 
 PATH = "compliance.md"
@@ -55,13 +56,41 @@ def params_text(params: Mapping[str, Any]) -> str:
     """``max=7, per_days=7``; ``—`` when there are none."""
     if not params:
         return DASH
-    return ", ".join(f"{k}={_value(v)}" for k, v in sorted(params.items()))
+    return ", ".join(
+        f"text contains {pattern_words(v)}" if k == "patterns" and isinstance(v, list | tuple) else f"{k}={_value(v)}"
+        for k, v in sorted(params.items())
+    )
 
 
 def _value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(str(v) for v in value) + "]"
     return str(value)
+
+
+_CASELESS = "(?i)"
+_OPTIONAL_SPACE = re.compile(r"\[ -\]\?")
+_REGEX_SYNTAX = re.compile(r"[\\^$.|?*+()\[\]{}]")
+
+
+def pattern_words(patterns: Sequence[str]) -> str:
+    """The disclosure patterns of a law rule as a reader says them: ``(?i)\\bopt[ -]?out\\b``
+    is “opt out” (or “opt-out”, “optout”), any case, as a whole word. A pattern using other
+    regular-expression syntax is shown as it is written, as code."""
+    words: list[str] = []
+    for pattern in patterns:
+        caseless = pattern.startswith(_CASELESS)
+        bare = pattern.removeprefix(_CASELESS).replace("\\b", "")
+        if _OPTIONAL_SPACE.search(bare):
+            variants = [_OPTIONAL_SPACE.sub(sep, bare) for sep in (" ", "-", "")]
+        else:
+            variants = [bare]
+        if any(_REGEX_SYNTAX.search(v) for v in variants):
+            words.append(f"the pattern {pattern}")
+            continue
+        said = f"“{variants[0]}”" + (f" (or {', '.join(f'“{v}”' for v in variants[1:])})" if variants[1:] else "")
+        words.append(said + (" in any case" if caseless and variants[0].lower() != variants[0].upper() else ""))
+    return "one of: " + "; ".join(words)
 
 
 def packs_in_force(policy: Policy, jurisdiction: str) -> list[str]:
@@ -141,7 +170,7 @@ def pages(ctx: HandbookContext) -> list[Page]:
         for rule in pack.rules:
             link = f"{relative(PATH, source)}#L{rule_line(pack, rule)}"
             out.append(f"\n#### {text(rule.id)} {{ #{rule_anchor(rule.id)} }}\n")
-            out.append(f"{text(rule.description)}\n\n")
+            out.append(f"{prose(rule.description)}\n\n")
             facts = [
                 ["Kind", text(rule.kind.replace("_", " "))],
                 ["Parameters (the law's)", text(params_text(rule.params))],
@@ -149,7 +178,7 @@ def pages(ctx: HandbookContext) -> list[Page]:
                 ["Debt types", listing(rule.debt_types, DASH)],
                 ["Counted per", text(rule.per) or DASH],
                 ["Counts outcomes", listing(rule.counts, DASH)],
-                ["Effect", text(rule.effect)],
+                ["Effect", prose(rule.effect)],
                 ["Enforced in", text(", ".join(rule.enforced)) or DASH],
                 ["Citation", text(rule.citation)],
                 ["Source", f"[{text(pack.file)}:{rule_line(pack, rule)}]({link})"],

@@ -106,7 +106,9 @@ def pages(ctx: HandbookContext) -> list[Page]:
             continue
         title = f"Cadence of {sid}"
         out.append(
-            '\n<figure class="hb-figure">' + svg.timeline(strategy.steps, last_day(p, sid), title) + "</figure>\n"
+            '\n<figure class="hb-figure" data-search-exclude>'
+            + svg.timeline(strategy.steps, last_day(p, sid), title)
+            + "</figure>\n"
         )
         out.append(table(HEADER, step_rows(ctx, strategy)))
     out.append("\n## Experiments { #experiments }\n")

@@ -83,7 +83,7 @@ def pages(ctx: HandbookContext) -> list[Page]:
         "a tier that also depends on amount, product, segment or jurisdiction, an arrow a tier "
         "without an upper bound.\n"
     )
-    out.append('<figure class="hb-figure">' + svg.ladder(p.tiers) + "</figure>\n")
+    out.append('<figure class="hb-figure" data-search-exclude>' + svg.ladder(p.tiers) + "</figure>\n")
     out.append("## What moves an account between tiers\n")
     out.append(
         "- **Time.** Days past due grow by one every day the earliest unpaid instalment stays "

@@ -69,7 +69,7 @@ def law_hours(ctx: HandbookContext, timetable: Timetable) -> list[list[str]]:
                         code(code_),
                         f"[{text(rule.id)}](compliance.md#{rule.id.replace('.', '-')})",
                         text(f"{params.get('start')}–{params.get('end')}"),
-                        text(zone),
+                        code(zone) if "timezone" in params else text(zone),
                         text(joined([words.channel(c) for c in rule.channels])),
                     ]
                 )

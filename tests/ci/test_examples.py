@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
 
 from dunning.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+from .workflow_support import ROOT, load_workflow
 
 
 def test_pre_commit_hook() -> None:
@@ -28,7 +27,7 @@ def test_pre_commit_hook() -> None:
 
 
 def test_github_workflow_validates_with_annotations_and_uploads_sarif() -> None:
-    flow = yaml.safe_load((ROOT / "examples" / "github-actions" / "policy-ci.yml").read_text(encoding="utf-8"))
+    flow = load_workflow("policy-ci.yml")
     steps = flow["jobs"]["validate"]["steps"]
     runs = [s.get("run", "") for s in steps]
     assert "dunning validate --format github --strict ." in runs
@@ -36,6 +35,4 @@ def test_github_workflow_validates_with_annotations_and_uploads_sarif() -> None:
     upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
     assert upload["with"]["sarif_file"] == "dunning.sarif"
     assert flow["permissions"]["security-events"] == "write"
-    # PyYAML reads the `on:` key as True (YAML 1.1) — exactly the surprise dunning's loader avoids
-    triggers = flow.get("on", flow.get(True))
-    assert "pull_request" in triggers
+    assert "pull_request" in flow["on"]
