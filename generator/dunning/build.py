@@ -38,6 +38,8 @@ class BuildRequest:
     handbook: bool = True
     forecast_days: int | None = None
     max_reject_rate: float = 1.0  # the share of rejected accounts above which the build stops after plan
+    email_format: str = "eml"  # eml: a file per email; mbox: one mbox per send date
+    render_progress: bool = False  # render's progress bars (accounts, print batches) on stderr
 
 
 @dataclass
@@ -97,6 +99,8 @@ def run_build(
             workers=request.jobs,
             pdf=request.pdf,
             manifest=False,
+            email_format=request.email_format,
+            progress=request.render_progress,
         )
         result.render = rendered
         if rendered.failed:

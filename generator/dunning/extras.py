@@ -24,7 +24,7 @@ class Extra:
 
 
 EXTRAS = {
-    "pdf": Extra("pdf", "weasyprint", "PDF letters need"),
+    "pdf": Extra("pdf", "typst", "PDF letters need"),
     "handbook": Extra("handbook", "material", "the handbook needs"),
     "charts": Extra("charts", "matplotlib", "charts need"),
     "parquet": Extra("parquet", "pyarrow", "Parquet input needs"),

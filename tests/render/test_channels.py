@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import shutil
-import subprocess
 from email import policy as email_policy
 from pathlib import Path
 from typing import Any
@@ -84,29 +83,6 @@ def test_email_round_trips(
     assert html_part.get_content().replace("\r\n", "\n") == html
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
-def test_letter_pdfs_open_and_hold_the_text(plan_dir: Path, example_root: Path) -> None:
-    render_plans(plan_dir, example_root, workers=1, pdf=True)
-    letters = plan_dir / "messages" / "letters"
-    cn = subprocess.run(
-        ["pdftotext", str(letters / "LN-CN-0001-early-letter21-20261130.pdf"), "-"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    assert "尊敬的李明" in cn and "¥1,234.50" in cn and "2026年11月30日" in cn
-    us = subprocess.run(
-        ["pdftotext", str(letters / "LN-US-0002-mid-letter45-20261130.pdf"), "-"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    assert "Dear Alex Sample" in us and "$120.10" in us and "debt collector" in us
-    info = subprocess.run(
-        ["pdfinfo", str(letters / "LN-US-0002-mid-letter45-20261130.pdf")], capture_output=True, text=True, check=True
-    ).stdout
-    assert "Pages:           1" in info and "CreationDate" not in info
-    assert "Letter" in info or "612 x 792" in info  # US letters on US Letter paper
-    index = (letters / "index.csv").read_text(encoding="utf-8").splitlines()
-    assert index[1].startswith("1,LN-CN-0001-early-letter21-20261130,LN-CN-0001,zh-CN,letter-notice,CN,200120,1,")
-
-
 # Every US text must end with the opt-out instruction (render refuses one without it), so
 # each case is filler + that instruction, sized to land exactly on the boundary.
 OPT_OUT = "Reply STOP to opt out."
@@ -178,17 +154,35 @@ def test_messages_without_required_disclosures_are_rejected(plan_dir: Path, exam
     ) in rejects
 
 
-def test_calls_csv_windows_local_and_utc(plan_dir: Path, example_root: Path) -> None:
+def test_calls_csv_is_one_campaign_list_with_the_script_inline(plan_dir: Path, example_root: Path) -> None:
     render_plans(plan_dir, example_root, workers=1, pdf=False)
     import csv
 
     with (plan_dir / "messages" / "calls.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
+    # one row per planned (scheduled or deferred) call whose account is in the snapshot
+    planned = [
+        action["id"]
+        for plan in _plans().values()
+        if plan["account_id"] in _accounts()
+        for action in plan["actions"]  # type: ignore[attr-defined]
+        if action["channel"] == "call" and action["status"] in ("scheduled", "deferred")
+    ]
+    assert (
+        [row["action_id"] for row in rows]
+        == planned
+        == [
+            "LN-CN-0001-early-call10-20261128",
+            "LN-US-0002-mid-call32-20261130",
+        ]
+    )
     us = rows[1]
-    assert us["action_id"] == "LN-US-0002-mid-call32-20261130"
     assert (us["window_start_local"], us["window_start_utc"]) == ("2026-11-30T09:00:00-06:00", "2026-11-30T15:00:00Z")
-    assert us["script"] == (plan_dir / us["script_file"]).read_text(encoding="utf-8")
+    assert us["script"].startswith("OPENING\nHello, may I speak with Alex Sample?")
     assert "$720.50" in us["script"] and us["priority"] == "3"
+    assert not (plan_dir / "messages" / "calls").exists()  # no file per call
+    records = [orjson.loads(line) for line in (plan_dir / "messages" / "calls.jsonl").read_bytes().splitlines()]
+    assert records == rows  # the same records, the same keys and order
 
 
 def test_cli_render_exit_codes(plan_dir: Path, example_root: Path) -> None:
@@ -291,3 +285,36 @@ def test_account_rows_are_the_wanted_first_rows_sorted_by_id(tmp_path: Path, chu
         ("D-4", "US", "USD", "1.00", "2026-11-01", "Dee", ""),
     ]
     assert account_from_row(rows.row(1, named=True)).extra == {"region": "east"}
+
+
+def test_email_format_mbox_holds_the_same_messages(plan_dir: Path, example_root: Path, tmp_path: Path) -> None:
+    import mailbox
+
+    from dunning.cli import main
+
+    eml_dir = tmp_path / "eml"
+    shutil.copytree(plan_dir.parent, eml_dir)
+    render_plans(eml_dir / "plan", example_root, workers=1, pdf=False)
+    emls = sorted((eml_dir / "plan" / "messages" / "email").glob("*.eml"))
+    result = CliRunner().invoke(
+        main,
+        ["render", "--plans", str(plan_dir), "--no-pdf", "--jobs", "1", "--email-format", "mbox", str(example_root)],
+    )
+    assert result.exit_code == 1, result.output  # the account missing from the snapshot, as with eml
+    assert "email 3" in result.output
+    folder = plan_dir / "messages" / "email"
+    assert sorted(p.name for p in folder.iterdir()) == ["2026-11-28.mbox"]  # one mbox per send date
+    box = mailbox.mbox(folder / "2026-11-28.mbox", create=False)
+    messages = list(box)
+    assert len(messages) == len(emls) == 3
+    # the same bytes as the .eml files, in mbox's LF line ends, separated by From_ lines
+    # carrying each message's own date in UTC (never the clock)
+    for key, eml in zip(box.keys(), emls, strict=True):
+        assert box.get_bytes(key).replace(b"\n", b"\r\n") == eml.read_bytes()
+    raw = (folder / "2026-11-28.mbox").read_bytes()
+    assert raw.startswith(b"From MAILER-DAEMON Sat Nov 28 00:00:00 2026\n")
+    assert [m.get_from() for m in messages] == [
+        "MAILER-DAEMON Sat Nov 28 00:00:00 2026",
+        "MAILER-DAEMON Sat Nov 28 14:00:00 2026",
+        "MAILER-DAEMON Sat Nov 28 16:00:00 2026",
+    ]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import orjson
@@ -79,7 +81,13 @@ def test_rerun_is_byte_identical_and_parallel_equals_serial(plan_dir: Path, exam
     assert _same(_files(plan_dir), first)
     parallel = tmp_path / "parallel"
     shutil.copytree(plan_dir.parent, parallel)
-    render_plans(parallel / "plan", example_root, workers=2, pdf=True, chunk_accounts=1)
+    # in a fresh interpreter, as a CLI run is: this one has typeset letters, and a process
+    # that has done so renders serially (a forked child would wait for Typst's threads)
+    code = (
+        "import sys; from pathlib import Path; from dunning.render.run import render_plans; "
+        "render_plans(Path(sys.argv[1]), Path(sys.argv[2]), workers=2, pdf=True, chunk_accounts=1)"
+    )
+    subprocess.run([sys.executable, "-c", code, str(parallel / "plan"), str(example_root)], check=True)
     assert _same(_files(parallel / "plan"), first)
     manifest = orjson.loads(first["manifest.json"])
     assert manifest["schema_version"] == 1

@@ -20,7 +20,7 @@ from dunning.cli.params import (
     repo_path,
 )
 from dunning.cli.plan import too_many_rejects
-from dunning.cli.render import pdf_option, report, sends_letters
+from dunning.cli.render import email_format_option, pdf_option, report, sends_letters
 from dunning.errors import UserError
 
 
@@ -41,6 +41,7 @@ from dunning.errors import UserError
 @jobs_option
 @max_reject_rate
 @pdf_option
+@email_format_option
 @click.option("--handbook/--no-handbook", default=True, envvar="DUNNING_HANDBOOK", help="Also publish the handbook.")
 @click.option(
     "--forecast-days",
@@ -61,6 +62,7 @@ def build_command(
     jobs: int | None,
     max_reject_rate: float,
     pdf: bool,
+    email_format: str,
     handbook: bool,
     forecast_days: int | None,
     path: Path,
@@ -90,8 +92,9 @@ def build_command(
         if loaded.policy is not None and sends_letters(loaded.policy):
             require("pdf", "or build with --no-pdf")
     request = BuildRequest(
-        path, accounts, day, out_dir, history, horizon, jobs, pdf, handbook, forecast_days, max_reject_rate
-    )
+        path, accounts, day, out_dir, history, horizon, jobs, pdf, handbook, forecast_days, max_reject_rate,
+        email_format=email_format, render_progress=show_progress(quiet),
+    )  # fmt: skip
     stage = ["validate"]
     bar = tqdm(unit=" accounts", file=sys.stderr, disable=not show_progress(quiet), leave=False)
 

@@ -33,7 +33,16 @@ pdf_option = click.option(
     default=True,
     envvar="DUNNING_PDF",
     show_default=True,
-    help="Also write a PDF of every letter (WeasyPrint; about 0.2 s per letter).",
+    help="Typeset the letters: one PDF per print batch plus a PDF copy of each letter (Typst). "
+    "Without: the batch indexes and an HTML preview of each letter.",
+)
+email_format_option = click.option(
+    "--email-format",
+    type=click.Choice(["eml", "mbox"]),
+    default="eml",
+    envvar="DUNNING_EMAIL_FORMAT",
+    show_default=True,
+    help="eml: one RFC 5322 file per email (MTA pickup); mbox: one mbox per send date.",
 )
 
 
@@ -62,11 +71,12 @@ def report(result: object, out_dir: Path, be_quiet: bool) -> None:
 @accounts_option
 @jobs_option
 @pdf_option
+@email_format_option
 @repo_path
 @quiet
 @user_errors
 def render_command(
-    plans_dir: Path, accounts: Path | None, jobs: int | None, pdf: bool, path: Path, quiet: bool
+    plans_dir: Path, accounts: Path | None, jobs: int | None, pdf: bool, email_format: str, path: Path, quiet: bool
 ) -> None:
     """Render every scheduled and deferred action of a plan directory into DIR/messages/ and
     write DIR/manifest.json. Exit 0 all rendered, 1 some messages failed, 2 usage or I/O error."""
@@ -77,6 +87,11 @@ def render_command(
     policy = require_policy(path)
     if pdf and sends_letters(policy):
         require("pdf", "or render with --no-pdf")
-    result = render_plans(plans_dir, path, accounts, policy=policy, workers=jobs, pdf=pdf)
+    from dunning.plan.build import show_progress
+
+    result = render_plans(
+        plans_dir, path, accounts, policy=policy, workers=jobs, pdf=pdf, email_format=email_format,
+        progress=show_progress(quiet),
+    )  # fmt: skip
     report(result, plans_dir, quiet)
     sys.exit(EXIT_FINDINGS if result.failed else EXIT_OK)

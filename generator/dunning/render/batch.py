@@ -1,14 +1,16 @@
 """Render one chunk of plans: every scheduled or deferred action, each through its channel.
 
 A chunk is rendered start to finish by one process (see :mod:`dunning.render.run`), which
-writes the per-message files (emails, letters, scripts, sheets) into the staging directory
-itself and hands back the rows of the shared files (sms.jsonl, calls.csv, indexes) plus the
-sha256 of every file it wrote. A template error for one action becomes a reject row and the
+writes the per-message files (emails, letters' archive copies, visit sheets, agency notes,
+legal cases) into the staging directory itself and hands back the rows of the shared files
+(sms.jsonl, the dialer list, the letters for the print batches, indexes) plus the sha256 of
+every file it wrote. A template error for one action becomes a reject row and the
 chunk goes on.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +20,7 @@ import orjson
 
 from dunning.policy.model import Policy
 from dunning.render import agency as agency_channel
-from dunning.render import calls, letter, sms, visits
+from dunning.render import calls, letter, sms, typeset, visits
 from dunning.render import email as email_channel
 from dunning.render.account_rows import account_from_row
 from dunning.render.context import build_context
@@ -26,8 +28,32 @@ from dunning.render.files import file_stem, write_bytes
 from dunning.render.sandbox import RenderError, TemplateSandbox, _scrub, _strings, is_html
 
 RENDERABLE = frozenset({"scheduled", "deferred"})
+EMAIL_FORMATS = ("eml", "mbox")
 CHANNEL_ORDER = ("sms", "email", "letter", "call", "visit", "agency", "legal_review")
 REJECT_COLUMNS = ("action_id", "account_id", "template", "line", "message")
+
+
+@dataclass(frozen=True)
+class PrintedLetter:
+    """A rendered letter on its way into a print batch (the parent groups and sorts them)."""
+
+    posting_date: str
+    jurisdiction: str
+    paper: str
+    postage: str
+    postal_code: str
+    action_id: str
+    account_id: str
+    address_block: str  # lines joined by "\n"
+    locale: str
+    template: str
+    archive: str  # the archive copy's path under the output directory
+    pages: int  # 0 without PDFs
+    markup: bytes  # the Typst markup, zlib-compressed (b"" without PDFs)
+
+    def batch_key(self) -> tuple[str, str, str, str]:
+        """(posting date, jurisdiction, paper, postage): one print batch."""
+        return (self.posting_date, self.jurisdiction, self.paper, self.postage)
 
 
 @dataclass
@@ -35,8 +61,9 @@ class ChunkResult:
     """What one chunk produced, in plan order."""
 
     sms: list[bytes] = field(default_factory=list)
-    calls: list[str] = field(default_factory=list)  # calls.csv rows as CSV text: less to pickle and write
-    letters: list[list[str]] = field(default_factory=list)
+    calls: list[list[str]] = field(default_factory=list)  # dialer rows in calls.COLUMNS order
+    emails: list[tuple[str, bytes]] = field(default_factory=list)  # (mbox batch, message) with --email-format mbox
+    letters: list[PrintedLetter] = field(default_factory=list)
     routes: list[list[str]] = field(default_factory=list)
     agency: dict[str, list[list[str]]] = field(default_factory=dict)
     rejects: list[list[str]] = field(default_factory=list)
@@ -52,6 +79,7 @@ class ChunkRenderer:
     sandbox: TemplateSandbox
     out_root: Path  # files are written to out_root / "messages/…"
     pdf: bool = True
+    email_format: str = "eml"
 
     def render_chunk(self, items: Sequence[tuple[bytes, Mapping[str, Any] | None]]) -> ChunkResult:
         """Render every renderable action of the plan lines in ``items`` (line, account row or None)."""
@@ -115,31 +143,49 @@ class ChunkRenderer:
     def _email(self, context: dict[str, Any], action: dict[str, Any], file: str, result: ChunkResult) -> None:
         parts = {block: self._text(file, context, "email", block) for block in email_channel.BLOCKS}
         data = email_channel.email_bytes(context, parts, file)
-        self._write(result, f"messages/email/{file_stem(action['id'])}.eml", data)
+        if self.email_format == "mbox":
+            result.emails.append((email_channel.mbox_batch(context), data))
+        else:
+            self._write(result, f"messages/email/{file_stem(action['id'])}.eml", data)
 
     def _letter(self, context: dict[str, Any], action: dict[str, Any], file: str, result: ChunkResult) -> None:
         subject = " ".join(self._text(file, context, "letter", "subject").split())
         body = self._text(file, context, "letter", "body")
-        html = letter.letter_html(context, subject, body, file)
+        parts = letter.letter_parts(context, subject, body, file)
         stem = file_stem(action["id"])
-        html_file = self._write(result, f"messages/letters/{stem}.html", html.encode("utf-8"))
-        pdf_file, pages = "", ""
+        markup, pages = b"", 0
         if self.pdf:
-            data, count = letter.letter_pdf(html, action["id"])
-            pdf_file, pages = self._write(result, f"messages/letters/{stem}.pdf", data), str(count)
+            page = typeset.LetterPage(action["id"], parts.paper, parts.sent_on, letter.letter_markup(parts))
+            data, pages = typeset.archive_pdf(page)
+            archive = self._write(result, f"messages/letters/archive/{stem}.pdf", data)
+            markup = zlib.compress(page.markup.encode("utf-8"), 1)
+        else:
+            archive = self._write(
+                result, f"messages/letters/archive/{stem}.html", letter.letter_html(parts).encode("utf-8")
+            )
         account = context["account"]
-        country = account["jurisdiction"].split("-", 1)[0]
+        template = self.policy.templates[action["template"]]
         result.letters.append(
-            ["", action["id"], account["id"], context["locale"], action["template"], country,
-             account["postal_code"], pages, html_file, pdf_file]
-        )  # fmt: skip
+            PrintedLetter(
+                posting_date=parts.sent_on.isoformat(),
+                jurisdiction=account["jurisdiction"],
+                paper=parts.paper,
+                postage=letter.postage_class(template.purpose),
+                postal_code=account["postal_code"],
+                action_id=action["id"],
+                account_id=account["id"],
+                address_block="\n".join(parts.recipient),
+                locale=parts.locale,
+                template=action["template"],
+                archive=archive,
+                pages=pages,
+                markup=markup,
+            )
+        )
 
     def _call(self, context: dict[str, Any], action: dict[str, Any], file: str, result: ChunkResult) -> None:
         script = self._text(file, context, "call").strip("\n") + "\n"
-        relative = f"messages/calls/{file_stem(action['id'])}.txt"
-        row = calls.call_row(context, script, relative, file)
-        self._write(result, relative, script.encode("utf-8"))
-        result.calls.append(calls.csv_line(row))
+        result.calls.append(calls.call_row(context, script, file))
 
     def _visit(self, context: dict[str, Any], action: dict[str, Any], file: str, result: ChunkResult) -> None:
         sheet = visits.visit_sheet(context, self._text(file, context, "visit"), file)

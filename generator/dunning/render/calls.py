@@ -1,25 +1,25 @@
-"""Calls: the dialer's list ``messages/calls.csv`` and each rendered script as a file.
+"""Calls: the dialer's campaign list, ``messages/calls.csv`` and ``messages/calls.jsonl``.
 
-The window is given twice: in the debtor's local time (what the agent reads) and in UTC
-(what a dialer in another zone schedules by).
+One row per planned call with the rendered script inline (a dialer imports one list per
+campaign, not a file per call). The window is given twice: in the debtor's local time (what
+the agent reads) and in UTC (what a dialer in another zone schedules by). The JSON Lines file
+carries the same records with the same keys, for dialers that import JSON.
 """
 
 from __future__ import annotations
 
-import io
 from datetime import UTC
 from typing import Any
 
 from dunning.render.sandbox import RenderError
-from dunning.text.cells import csv_writer
 
 COLUMNS = (
     "action_id", "account_id", "phone", "timezone", "window_start_local", "window_end_local",
-    "window_start_utc", "window_end_utc", "priority", "template", "locale", "script_file", "script",
+    "window_start_utc", "window_end_utc", "priority", "template", "locale", "script",
 )  # fmt: skip
 
 
-def call_row(context: dict[str, Any], script: str, script_file: str, template_file: str) -> list[str]:
+def call_row(context: dict[str, Any], script: str, template_file: str) -> list[str]:
     """One dialer row (in :data:`COLUMNS` order); RenderError when there is no number to dial."""
     account, action = context["account"], context["action"]
     if not account["phone"]:
@@ -37,18 +37,5 @@ def call_row(context: dict[str, Any], script: str, script_file: str, template_fi
         str(action["priority"]),
         action["template"],
         context["locale"],
-        script_file,
         script,
     ]
-
-
-_LINE = io.StringIO()
-_WRITER = csv_writer(_LINE, lineterminator="\n")
-
-
-def csv_line(row: list[str]) -> str:
-    """One ``calls.csv`` record as text (the scripts span lines: quoted as the csv module does)."""
-    _LINE.seek(0)
-    _LINE.truncate()
-    _WRITER.writerow(row)
-    return _LINE.getvalue()

@@ -18,6 +18,7 @@ import base64
 import functools
 import hashlib
 import re
+from datetime import UTC
 from email.header import Header
 from email.utils import format_datetime, formataddr
 from typing import Any
@@ -112,6 +113,22 @@ def _body(text: str) -> tuple[str, str]:
 def _part(subtype: str, text: str) -> str:
     transfer, body = _body(text)
     return f'Content-Type: text/{subtype}; charset="utf-8"{CRLF}Content-Transfer-Encoding: {transfer}{CRLF}{CRLF}{body}'
+
+
+def mbox_batch(context: dict[str, Any]) -> str:
+    """The mbox an email goes into with ``--email-format mbox``: one per planned send date
+    (the debtor's local date), ``messages/email/<date>.mbox``."""
+    return str(context["action"]["not_before"].date().isoformat())
+
+
+def mbox_from_line(message: bytes) -> bytes:
+    """The mbox ``From `` separator line for a message: its Date in UTC, as ``asctime`` writes
+    it (mailbox would use the clock otherwise, and the output must not depend on it)."""
+    from email.utils import parsedate_to_datetime
+
+    start = message.index(b"\r\nDate: ") + 8
+    sent = parsedate_to_datetime(message[start : message.index(b"\r\n", start)].decode("ascii"))
+    return b"From MAILER-DAEMON " + sent.astimezone(UTC).strftime("%a %b %e %H:%M:%S %Y").encode("ascii")
 
 
 def email_bytes(context: dict[str, Any], parts: dict[str, str], template_file: str) -> bytes:

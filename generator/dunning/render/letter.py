@@ -1,19 +1,27 @@
-"""Letters: a printable HTML page per letter, its PDF (WeasyPrint), and a print batch index.
+"""Letters: what goes on the page, print batches and their index.
 
 The template gives the ``subject`` and ``body`` blocks (HTML, autoescaped); this module adds
-what every letter needs whatever the template says: the sender and recipient address
-blocks, the date, the reference, and the jurisdiction's disclosure when the body lacks it.
-PDF bytes are deterministic: WeasyPrint writes no creation date unless the HTML asks for
-one, and the document identifier is derived from the action id.
+what every letter needs whatever the template says: the sender and recipient address blocks
+(by country convention, :mod:`dunning.render.address`), the date, the reference, and the
+jurisdiction's disclosure when the body lacks it. The same parts make the Typst markup of
+the printed letter (:mod:`dunning.render.typeset`) and the HTML preview (a browser page, for
+the handbook's gallery and for ``--no-pdf``).
+
+Print batches: letters are grouped by posting date, jurisdiction, paper and postage class,
+sorted by postal code (postal presort) and cut into PDFs of at most :data:`BATCH_LETTERS`
+letters; each PDF has an index CSV whose rows give every letter's page range.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
+from dataclasses import dataclass
+from datetime import date
 from html import escape
 from typing import Any
 
+from dunning.render import typeset
+from dunning.render.address import address_block
+from dunning.render.files import file_stem
 from dunning.render.formatting import format_long_date
 from dunning.render.sandbox import RenderError
 
@@ -42,58 +50,104 @@ def _labels(locale: str) -> dict[str, str]:
     return LABELS.get(locale, LABELS["en-US"])
 
 
-def _lines(*parts: str) -> str:
-    return "<br>".join(escape(part) for part in parts if part)
+# Postage class by template purpose. Bills and statements of account go First-Class in the US
+# (USPS DMM 133.3.0: they may not go as Marketing Mail); a statutory notice (purpose
+# ``notice``: the validation notice, default notices) also wants a proof of posting, so it
+# is sent registered — the stricter reading where a law asks for a notice to be "sent".
+POSTAGE = {"notice": "registered"}
+DEFAULT_POSTAGE = "first_class"
+BATCH_LETTERS = 500  # letters per batch PDF: bounded memory in the typesetter, vendor-sized files
 
 
-def letter_html(context: dict[str, Any], subject: str, body: str, template_file: str) -> str:
-    """The complete printable HTML document of one letter."""
+def paper_size(country: str) -> str:
+    """``letter`` for the US and Canada, ``A4`` elsewhere."""
+    return "letter" if country in LETTER_COUNTRIES else "A4"
+
+
+def postage_class(purpose: str) -> str:
+    """The postage class a letter of this template purpose is sent with."""
+    return POSTAGE.get(purpose, DEFAULT_POSTAGE)
+
+
+@dataclass(frozen=True)
+class LetterParts:
+    """Everything printed on one letter, before layout."""
+
+    locale: str
+    country: str
+    paper: str
+    sent_on: date
+    sender: list[str]
+    recipient: list[str]
+    meta: list[str]
+    subject: str
+    body: str  # the template's HTML (autoescaped)
+    disclosure: str  # the jurisdiction's disclosure when the body lacks it, else ""
+
+
+def letter_parts(context: dict[str, Any], subject: str, body: str, template_file: str) -> LetterParts:
+    """The parts of one letter; RenderError when the account has no postal address."""
     account, action, company = context["account"], context["action"], context["company"]
     if not account["address"]:
         raise RenderError(template_file, None, "the account has no postal address", account["id"])
     locale = context["locale"]
     labels = _labels(locale)
     country = account["jurisdiction"].split("-", 1)[0]
-    size = "letter" if country in LETTER_COUNTRIES else "A4"
     sent_on = action["not_before"].date() if action["not_before"] else context["as_of"]
     disclosure = context["compliance"].get("mini_miranda") or ""
-    extra = ""
-    if disclosure and disclosure not in body:
-        extra = f'<p class="disclosures">{escape(disclosure)}</p>'
-    recipient = _lines(account["name"], account["address"], account["postal_code"])
-    sender = _lines(company["name"], company["postal_address"], company["phone"])
-    return (
-        "<!DOCTYPE html>\n"
-        f'<html lang="{escape(locale)}">\n<head>\n<meta charset="utf-8">\n<title>{escape(subject)}</title>\n'
-        f"<style>{STYLE.replace('{size}', size)}</style>\n</head>\n<body>\n"
-        f'<div class="sender">{sender}</div>\n'
-        f'<div class="recipient">{recipient}</div>\n'
-        f'<div class="meta">{labels["date"]}: {escape(format_long_date(sent_on, locale))}<br>'
-        f"{labels['account']}: {escape(account['masked_id'])}<br>"
-        f"{labels['reference']}: {escape(action['id'])}</div>\n"
-        f"<h1>{escape(subject)}</h1>\n"
-        f'<div class="body">{body}</div>\n{extra}\n</body>\n</html>\n'
+    return LetterParts(
+        locale=locale,
+        country=country,
+        paper=paper_size(country),
+        sent_on=sent_on,
+        sender=[part for part in (company["name"], company["postal_address"], company["phone"]) if part],
+        recipient=address_block(country, account["name"], account["address"], account["postal_code"]),
+        meta=[
+            f"{labels['date']}: {format_long_date(sent_on, locale)}",
+            f"{labels['account']}: {account['masked_id']}",
+            f"{labels['reference']}: {action['id']}",
+        ],
+        subject=subject,
+        body=body,
+        disclosure=disclosure if disclosure and disclosure not in body else "",
     )
 
 
-@functools.lru_cache(maxsize=1)
-def _fonts() -> Any:
-    # one font configuration per process: fontconfig setup is the slow part of a small PDF
-    from weasyprint.text.fonts import FontConfiguration
+def letter_markup(parts: LetterParts) -> str:
+    """The letter as Typst markup (content only; the page layout is the batch's or archive's)."""
+    return typeset.letter_markup(
+        locale=parts.locale, sender=parts.sender, recipient=parts.recipient, meta=parts.meta,
+        subject=parts.subject, body_html=parts.body, disclosure=parts.disclosure,
+    )  # fmt: skip
 
-    return FontConfiguration()
+
+def _lines(items: list[str]) -> str:
+    return "<br>".join(escape(item) for item in items)
 
 
-def letter_pdf(html: str, action_id: str) -> tuple[bytes, int]:
-    """The PDF of one letter and its page count; same HTML → same bytes."""
-    from weasyprint import HTML
+def letter_html(parts: LetterParts) -> str:
+    """The letter as a complete HTML page: the browser preview of what the PDF prints."""
+    size = "letter" if parts.paper == "letter" else "A4"
+    extra = f'<p class="disclosures">{escape(parts.disclosure)}</p>' if parts.disclosure else ""
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{escape(parts.locale)}">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(parts.subject)}</title>\n"
+        f"<style>{STYLE.replace('{size}', size)}</style>\n</head>\n<body>\n"
+        f'<div class="sender">{_lines(parts.sender)}</div>\n'
+        f'<div class="recipient">{_lines(parts.recipient)}</div>\n'
+        f'<div class="meta">{_lines(parts.meta)}</div>\n'
+        f"<h1>{escape(parts.subject)}</h1>\n"
+        f'<div class="body">{parts.body}</div>\n{extra}\n</body>\n</html>\n'
+    )
 
-    document = HTML(string=html, base_url=None).render(font_config=_fonts())
-    identifier = hashlib.sha256(action_id.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    data = document.write_pdf(pdf_identifier=identifier)
-    return bytes(data), len(document.pages)
+
+def batch_name(posting: str, jurisdiction: str, paper: str, postage: str, part: int) -> str:
+    """``batch-<date>-<jurisdiction>-<paper>-<postage>-<NNN>`` (file-system safe)."""
+    return f"batch-{posting}-{file_stem(jurisdiction)}-{paper}-{postage}-{part:03d}"
 
 
 INDEX_COLUMNS = (
-    "sequence", "action_id", "account_id", "locale", "template", "country", "postal_code", "pages", "html", "pdf",
+    "sequence", "first_page", "last_page", "account_id", "reference", "address_block", "postage", "paper",
+    "posting_date", "jurisdiction", "locale", "template", "archive",
 )  # fmt: skip

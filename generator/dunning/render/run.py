@@ -4,8 +4,10 @@
 2. Read just those accounts from the snapshot (columnar, see :mod:`account_rows`).
 3. Render chunks of plans in parallel (one process per core, results taken in plan order), each
    process writing its per-message files into the staging folder.
-4. Write the shared files (sms.jsonl, calls.csv, the letter index, routes, agency files,
-   render-rejects.csv) in plan order, update ``summary.json`` and write ``manifest.json``.
+4. Typeset the letters' print batches (one PDF per posting date, jurisdiction, paper and
+   postage class, at most 500 letters each, in parallel) with their index CSVs.
+5. Write the shared files (sms.jsonl, calls.csv/calls.jsonl, mbox files, routes, agency
+   files, render-rejects.csv) in plan order, update ``summary.json`` and write ``manifest.json``.
    Everything is written into a staging copy of the plan folder that replaces it in one
    step (:mod:`dunning.outdir`): a failure or a kill leaves the previous ``messages/``
    untouched; same inputs give the same bytes.
@@ -15,10 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import mailbox
 import multiprocessing
 import os
 import re
 import shutil
+import zlib
 from array import array
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -41,10 +45,11 @@ from dunning.outdir import (
 )
 from dunning.policy import require_policy
 from dunning.policy.model import Policy
-from dunning.render import calls, letter, visits
+from dunning.render import calls, letter, typeset, visits
+from dunning.render import email as email_channel
 from dunning.render.account_rows import read_account_rows
-from dunning.render.batch import CHANNEL_ORDER, REJECT_COLUMNS, ChunkRenderer, ChunkResult
-from dunning.render.files import sha256_bytes
+from dunning.render.batch import CHANNEL_ORDER, EMAIL_FORMATS, REJECT_COLUMNS, ChunkRenderer, ChunkResult, PrintedLetter
+from dunning.render.files import sha256_bytes, write_bytes
 from dunning.render.manifest import MANIFEST, build_manifest, dump_json, write_atomic
 from dunning.render.sandbox import TemplateSandbox
 from dunning.text.cells import csv_writer
@@ -116,6 +121,27 @@ def _render_in_worker(job: _Job) -> ChunkResult:
     return _WORKER.render(job)
 
 
+@dataclass(frozen=True)
+class _PrintBatch:
+    """One print batch to typeset: its file stem and its letters in print order."""
+
+    name: str
+    paper: str
+    posting_date: str
+    letters: list[PrintedLetter]
+
+
+def _typeset_batch(job: tuple[Path, _PrintBatch]) -> tuple[str, str, int]:
+    """Write one batch PDF under ``root``; (relative path, sha256, pages)."""
+    root, batch = job
+    from datetime import date
+
+    sources = [(zlib.decompress(item.markup).decode("utf-8"), item.pages) for item in batch.letters]
+    data = typeset.batch_pdf(batch.name, batch.paper, date.fromisoformat(batch.posting_date), sources)
+    relative, digest = write_bytes(root, f"{MESSAGES}/letters/{batch.name}.pdf", data)
+    return relative, digest, typeset.page_count(data)
+
+
 _ID_PREFIX = b'{"account_id":"'
 
 
@@ -170,6 +196,35 @@ def _csv_bytes(header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def print_batches(letters: list[PrintedLetter]) -> list[_PrintBatch]:
+    """Letters grouped into print batches (posting date, jurisdiction, paper, postage), each
+    sorted by postal code then reference (postal presort) and cut every BATCH_LETTERS."""
+    groups: dict[tuple[str, str, str, str], list[PrintedLetter]] = {}
+    for item in letters:
+        groups.setdefault(item.batch_key(), []).append(item)
+    batches: list[_PrintBatch] = []
+    for key in sorted(groups):
+        ordered = sorted(groups[key], key=lambda item: (item.postal_code, item.action_id))
+        for part, start in enumerate(range(0, len(ordered), letter.BATCH_LETTERS), start=1):
+            name = letter.batch_name(*key, part)
+            batches.append(_PrintBatch(name, key[2], key[0], ordered[start : start + letter.BATCH_LETTERS]))
+    return batches
+
+
+def batch_index(batch: _PrintBatch) -> list[list[str]]:
+    """The index rows of one batch: sequence and page range of every letter in the PDF."""
+    rows: list[list[str]] = []
+    page = 1
+    for sequence, item in enumerate(batch.letters, start=1):
+        first, last = (str(page), str(page + item.pages - 1)) if item.pages else ("", "")
+        page += item.pages
+        rows.append(
+            [str(sequence), first, last, item.account_id, item.action_id, item.address_block, item.postage,
+             item.paper, item.posting_date, item.jurisdiction, item.locale, item.template, item.archive]
+        )  # fmt: skip
+    return rows
+
+
 class _Sink:
     """The shared output files, appended to chunk by chunk in plan order."""
 
@@ -177,13 +232,15 @@ class _Sink:
         self.staging = staging
         self.policy = policy
         self.sms = open_private(staging / "sms.jsonl", "wb")
+        self.calls_jsonl = open_private(staging / "calls.jsonl", "wb")
         self.calls_handle = open_private(staging / "calls.csv", "w", encoding="utf-8", newline="")
         self.calls = csv_writer(self.calls_handle, lineterminator="\n")
         self.calls.writerow(calls.COLUMNS)
         self.rejects_handle = open_private(staging / "render-rejects.csv", "w", encoding="utf-8", newline="")
         self.rejects = csv_writer(self.rejects_handle, lineterminator="\n")
         self.rejects.writerow(REJECT_COLUMNS)
-        self.letters: list[list[str]] = []
+        self.mboxes: dict[str, mailbox.mbox] = {}
+        self.letters: list[PrintedLetter] = []
         self.routes: list[list[str]] = []
         self.agency: dict[str, list[list[str]]] = {}
         self.known: dict[str, str] = {}
@@ -192,7 +249,18 @@ class _Sink:
     def add(self, result: ChunkResult) -> None:
         for line in result.sms:
             self.sms.write(line + b"\n")
-        self.calls_handle.write("".join(result.calls))
+        self.calls.writerows(result.calls)
+        for row in result.calls:
+            self.calls_jsonl.write(orjson.dumps(dict(zip(calls.COLUMNS, row, strict=True))) + b"\n")
+        for batch, message in result.emails:
+            box = self.mboxes.get(batch)
+            if box is None:
+                path = self.staging / "email" / f"{batch}.mbox"
+                make_private_dir(path.parent)
+                open_private(path).close()  # owner-only, as every message file (mailbox keeps the mode)
+                box = self.mboxes[batch] = mailbox.mbox(path, create=False)
+            # mbox is a Unix format (LF); the From_ line carries the message's own date, not the clock's
+            box.add(email_channel.mbox_from_line(message) + b"\n" + message.replace(b"\r\n", b"\n"))
         self.rejects.writerows(result.rejects)
         self.letters.extend(result.letters)
         self.routes.extend(result.routes)
@@ -210,14 +278,11 @@ class _Sink:
         write_private(path, data)
 
     def close(self) -> None:
-        for handle in (self.sms, self.calls_handle, self.rejects_handle):
+        for handle in (self.sms, self.calls_handle, self.calls_jsonl, self.rejects_handle):
             handle.close()
-        if self.letters:
-            # print shops sort by country and postal code for postage; the sequence is the print order
-            self.letters.sort(key=lambda r: (r[5], r[6], r[2], r[1]))
-            for n, row in enumerate(self.letters, start=1):
-                row[0] = str(n)
-            self._write("letters/index.csv", _csv_bytes(letter.INDEX_COLUMNS, self.letters))
+        for box in self.mboxes.values():
+            box.close()
+        self.mboxes.clear()
         if self.routes:
             self.routes.sort(key=lambda r: (r[0], r[4], r[5], r[3], r[2]))
             day, n = "", 0
@@ -228,6 +293,18 @@ class _Sink:
         for agency_id in sorted(self.agency):
             fields = self.policy.agencies[agency_id].fields
             self._write(f"agency/{agency_id}.csv", _csv_bytes(fields, self.agency[agency_id]))
+
+    def write_batches(self, batches: list[_PrintBatch], printed: list[tuple[str, str, int]] | None) -> None:
+        """Each batch's index CSV (and the PDFs' hashes when they were typeset)."""
+        for n, batch in enumerate(batches):
+            rows = batch_index(batch)
+            if printed is not None:
+                relative, digest, pages = printed[n]
+                expected = sum(item.pages for item in batch.letters)
+                if pages != expected:  # the index must match the PDF, page for page
+                    raise UserError(f"{relative}: {pages} pages, the letters hold {expected}", "report this as a bug")
+                self.known[relative] = digest
+            self._write(f"letters/{batch.name}.csv", _csv_bytes(letter.INDEX_COLUMNS, rows))
         self.summary.files = len(self.known)
 
 
@@ -255,6 +332,15 @@ def _in_order(pool: Any, chunks: Iterator[Any], window: int) -> Iterator[ChunkRe
         yield pending.popleft().get()
 
 
+def _bar(total: int, unit: str, shown: bool) -> Any:
+    """A count/rate/ETA bar on stderr (nothing when not ``shown``)."""
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit, file=sys.stderr, disable=not shown, leave=False, dynamic_ncols=True)
+
+
 def render_plans(
     plans_dir: Path,
     policy_root: Path,
@@ -265,13 +351,18 @@ def render_plans(
     pdf: bool = True,
     chunk_accounts: int = CHUNK_ACCOUNTS,
     manifest: bool = True,
+    email_format: str = "eml",
+    progress: bool = False,
 ) -> RenderSummary:
     """Render every scheduled and deferred action of ``plans_dir`` into ``plans_dir/messages``.
 
     The plan folder must carry dunning's marker (``dunning plan`` wrote it). Its plans are
     carried into a staging folder, the messages rendered there, and the whole folder swapped
     into place in one step (:class:`dunning.outdir.OutputDir`): a failed or killed render
-    leaves the previous messages and summary as they were."""
+    leaves the previous messages and summary as they were.
+
+    ``email_format`` is ``eml`` (a file per email) or ``mbox`` (one mbox per send date);
+    ``progress`` shows a count, rate and ETA on stderr for the accounts and the print batches."""
     if not (plans_dir / PLANS).is_file():
         raise UserError(
             f"{plans_dir / PLANS}: no plans here", "run `dunning plan --out DIR` first, or pass --plans DIR"
@@ -295,6 +386,8 @@ def render_plans(
             chunk_accounts=chunk_accounts,
             manifest=manifest,
             origin=plans_dir,
+            email_format=email_format,
+            progress=progress,
         )
 
 
@@ -309,10 +402,14 @@ def render_into(
     chunk_accounts: int = CHUNK_ACCOUNTS,
     manifest: bool = True,
     origin: Path | None = None,
+    email_format: str = "eml",
+    progress: bool = False,
 ) -> RenderSummary:
     """Render the plans of ``out_dir`` into ``out_dir/messages`` in place: ``out_dir`` is a
     staging folder (:func:`render_plans`, ``dunning build``). ``origin`` is the plan folder
     the user named (a relative accounts path in summary.json is resolved against it)."""
+    if email_format not in EMAIL_FORMATS:
+        raise UserError(f"unknown email format {email_format!r}", f"use one of {', '.join(EMAIL_FORMATS)}")
     global _WORKER
     origin = origin or out_dir
     plans = out_dir / PLANS
@@ -329,25 +426,39 @@ def render_into(
     if messages.exists():
         shutil.rmtree(messages)
     make_private_dir(messages)
-    renderer = ChunkRenderer(policy, TemplateSandbox(Path(policy.root) / "templates"), out_dir, pdf=pdf)
+    templates = TemplateSandbox(Path(policy.root) / "templates")
+    renderer = ChunkRenderer(policy, templates, out_dir, pdf=pdf, email_format=email_format)
     sink = _Sink(messages, policy)
     workers = workers if workers is not None else (os.cpu_count() or 1)
     _WORKER = _Worker(renderer, plans)
     try:
         with contextlib.ExitStack() as stack:
             pool = None
-            if workers > 1 and len(wanted) > chunk_accounts:
+            # (not after this process typeset letters itself: see typeset.started_here)
+            if workers > 1 and len(wanted) > chunk_accounts and not (pdf and typeset.started_here()):
                 # forked before the snapshot is read: the workers get rows as tuples per job and
                 # do not inherit the table (nor the memory polars keeps after reading it)
                 pool = stack.enter_context(multiprocessing.get_context("fork").Pool(workers))
             jobs = _jobs(wanted, offsets, read_account_rows(accounts_path, wanted), chunk_accounts)
-            if pool is None:
-                for job in jobs:
-                    sink.add(_WORKER.render(job))
-            else:
-                for chunk_result in _in_order(pool, jobs, 2 * workers):
-                    sink.add(chunk_result)
-        sink.close()
+            bar = stack.enter_context(_bar(len(wanted), " accounts", progress))
+            results = (_WORKER.render(job) for job in jobs) if pool is None else _in_order(pool, jobs, 2 * workers)
+            for n, chunk_result in enumerate(results):
+                sink.add(chunk_result)
+                bar.update(min(chunk_accounts, len(wanted) - n * chunk_accounts))
+            bar.close()
+            sink.close()
+            batches = print_batches(sink.letters)
+            sink.letters = []
+            printed: list[tuple[str, str, int]] | None = None
+            if pdf and batches:
+                typeset_bar = stack.enter_context(_bar(len(batches), " print batches", progress))
+                batch_jobs = [(out_dir, batch) for batch in batches]
+                done = map(_typeset_batch, batch_jobs) if pool is None else pool.imap(_typeset_batch, batch_jobs)
+                printed = []
+                for item in done:
+                    printed.append(item)
+                    typeset_bar.update(1)
+            sink.write_batches(batches, printed)
     except BaseException:
         sink.close()
         raise

@@ -1,0 +1,190 @@
+"""Letters: print batches whose index matches the PDF page for page, archive copies, CJK
+glyphs embedded and text in reading order (pdftotext), address blocks by country, the
+Typst path's escaping and no fetch of any URL."""
+
+from __future__ import annotations
+
+import csv
+import http.server
+import os
+import shutil
+import subprocess
+import threading
+from html import escape
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from dunning.render import typeset
+from dunning.render.address import address_block
+from dunning.render.run import render_plans
+
+GOLDEN_TEXT = Path(__file__).parent / "golden_pdf_text"
+UPDATE = os.environ.get("DUNNING_UPDATE_GOLDEN") == "1"
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+CN_BATCH = "batch-2026-11-30-CN-A4-registered-001"
+US_BATCH = "batch-2026-11-30-US-letter-first_class-001"
+
+
+def _run(*args: str) -> str:
+    return subprocess.run(list(args), capture_output=True, text=True, check=True).stdout
+
+
+def _text(pdf: Path, first: int | None = None, last: int | None = None) -> str:
+    pages = ["-f", str(first), "-l", str(last)] if first else []
+    return _run("pdftotext", "-layout", *pages, str(pdf), "-")
+
+
+def _index(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.parametrize(
+    ("country", "name", "address", "postal_code", "block"),
+    [
+        # the ZIP ends the city line once, never again on a line of its own
+        ("US", "Alex Sample", "10 Example Ave, Springfield, IL 62701", "62701",
+         ["Alex Sample", "10 Example Ave", "Springfield, IL 62701"]),
+        ("US", "Pat Doe", "1 Main St, Apt 2, Boston, MA", "02108",
+         ["Pat Doe", "1 Main St", "Apt 2", "Boston, MA 02108"]),
+        ("CA", "Lee Roy", "5 King St W, Toronto, ON M5H 1A1", "M5H 1A1",
+         ["Lee Roy", "5 King St W", "Toronto, ON M5H 1A1"]),
+        # largest to smallest: postal code, address, name
+        ("CN", "李明", "上海市浦东新区示例路10号", "200120", ["200120", "上海市浦东新区示例路10号", "李明"]),
+        ("GB", "Sam Jones", "1 High Street, Leeds", "LS1 4AP", ["Sam Jones", "1 High Street", "Leeds", "LS1 4AP"]),
+        # account text is cleaned: no control or bidi characters reach the envelope
+        ("GB", "Eve\u202e", "2 Low Road,\tYork", "YO1 7HH", ["Eve", "2 Low Road", "York", "YO1 7HH"]),
+    ],
+)  # fmt: skip
+def test_address_block_by_country(country: str, name: str, address: str, postal_code: str, block: list[str]) -> None:
+    assert address_block(country, name, address, postal_code) == block
+
+
+@needs_poppler
+def test_print_batches_match_their_index_page_for_page(plan_dir: Path, example_root: Path) -> None:
+    render_plans(plan_dir, example_root, workers=1, pdf=True)
+    letters = plan_dir / "messages" / "letters"
+    assert sorted(p.name for p in letters.iterdir()) == [
+        "archive", f"{CN_BATCH}.csv", f"{CN_BATCH}.pdf", f"{US_BATCH}.csv", f"{US_BATCH}.pdf",
+    ]  # fmt: skip
+    for batch in (CN_BATCH, US_BATCH):
+        rows = _index(letters / f"{batch}.csv")
+        info = _run("pdfinfo", str(letters / f"{batch}.pdf"))
+        assert f"Pages:           {rows[-1]['last_page']}" in info
+        assert "CreationDate:    Mon Nov 30 00:00:00 2026 UTC" in info  # the posting date, not the clock
+        expected_first = 1
+        for row in rows:
+            assert int(row["first_page"]) == expected_first
+            expected_first = int(row["last_page"]) + 1
+            pages = _text(letters / f"{batch}.pdf", int(row["first_page"]), int(row["last_page"]))
+            # the pages of this row are this letter: its reference, its address block, and
+            # the same text as its archive copy
+            assert row["reference"] in pages
+            for line in row["address_block"].splitlines():
+                assert line in pages
+            archive = plan_dir / row["archive"]
+            assert archive.suffix == ".pdf"
+            assert _text(archive).replace("\f", "") == pages.replace("\f", "")
+    us = _index(letters / f"{US_BATCH}.csv")
+    # postal presort inside a batch (12207 before 62701); US Letter, First-Class
+    assert [(r["sequence"], r["account_id"], r["postage"], r["paper"]) for r in us] == [
+        ("1", "LN-US-0003", "first_class", "letter"),
+        ("2", "LN-US-0002", "first_class", "letter"),
+    ]
+    assert "612 x 792 pts (letter)" in _run("pdfinfo", str(letters / f"{US_BATCH}.pdf"))
+    cn = _index(letters / f"{CN_BATCH}.csv")
+    assert [(r["account_id"], r["postage"], r["paper"], r["address_block"]) for r in cn] == [
+        ("LN-CN-0001", "registered", "A4", "200120\n上海市浦东新区示例路10号\n李明"),  # a notice: registered
+    ]
+    assert "(A4)" in _run("pdfinfo", str(letters / f"{CN_BATCH}.pdf"))
+
+
+@needs_poppler
+def test_cjk_glyphs_are_embedded_and_the_text_reads_in_order(plan_dir: Path, example_root: Path) -> None:
+    render_plans(plan_dir, example_root, workers=1, pdf=True)
+    pdf = plan_dir / "messages" / "letters" / f"{CN_BATCH}.pdf"
+    fonts = _run("pdffonts", str(pdf)).splitlines()[2:]
+    cjk = [line for line in fonts if "NotoSerifCJK" in line]
+    assert cjk and all(line.split()[-5:-2] == ["yes", "yes", "yes"] for line in cjk)  # embedded, subset, unicode
+    text = _run("pdftotext", str(pdf), "-")
+    in_order = ["示例消费金融有限公司", "200120", "李明", "日期: 2026年11月30日", "逾期还款通知", "尊敬的李明：",
+                "¥1,234.50", "此致"]  # fmt: skip
+    positions = [text.find(part) for part in in_order]
+    assert -1 not in positions, dict(zip(in_order, positions, strict=True))
+    assert positions == sorted(positions)
+
+
+@needs_poppler
+def test_printed_text_golden_per_locale(plan_dir: Path, example_root: Path) -> None:
+    """What each letter prints, as pdftotext reads it (regenerate with DUNNING_UPDATE_GOLDEN=1)."""
+    render_plans(plan_dir, example_root, workers=1, pdf=True)
+    archive = plan_dir / "messages" / "letters" / "archive"
+    produced = {p.stem + ".txt": _text(p) for p in sorted(archive.glob("*.pdf"))}
+    assert sorted(produced) == [
+        "LN-CN-0001-early-letter21-20261130.txt",
+        "LN-US-0002-mid-letter45-20261130.txt",
+        "LN-US-0003-recovery-letter91-20261130.txt",
+    ]
+    if UPDATE:
+        shutil.rmtree(GOLDEN_TEXT, ignore_errors=True)
+        GOLDEN_TEXT.mkdir()
+        for name, text in produced.items():
+            (GOLDEN_TEXT / name).write_text(text, encoding="utf-8")
+    for name, text in produced.items():
+        assert text == (GOLDEN_TEXT / name).read_text(encoding="utf-8"), name
+
+
+def test_template_text_is_never_typst_markup() -> None:
+    # what a template (or an account's name) may contain that Typst would otherwise run
+    hostile = '#read("/etc/passwd") #import "@preview/x:0.1.0": * ] [ \\" $x$ *b* _i_ <l> @ref = h // c'
+    markup = typeset.body_markup(f"<p>{escape(hostile)}</p><p><img src='x.png'>after</p>")
+    assert markup == f"#block[{typeset.literal(hostile)}]#block[{typeset.literal('after')}]"
+    page = typeset.LetterPage(
+        "REF-1", "A4", __import__("datetime").date(2026, 11, 30),
+        typeset.letter_markup(locale="en-US", sender=["S"], recipient=[hostile], meta=["m"], subject=hostile,
+                              body_html=f"<p>{escape(hostile)}</p>", disclosure=""),
+    )  # fmt: skip
+    data, pages = typeset.archive_pdf(page)
+    assert pages == 1
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+        assert text.count('#read("/etc/passwd")') == 3  # printed as text, three times, never run
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        _Recorder.hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        return
+
+
+def test_letters_fetch_no_url(plan_dir: Path, example_copy: Path) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        template = example_copy / "templates" / "letter" / "letter-plan.en-US.j2"
+        source = template.read_text(encoding="utf-8")
+        template.write_text(
+            source.replace(
+                "{% block body %}",
+                f'{{% block body %}}<img src="{url}/img.png"><link rel="stylesheet" href="{url}/s.css">'
+                f'<style>@import url("{url}/i.css"); p {{ background: url("{url}/bg.png") }}</style>'
+                f'<p style="background: url({url}/inline.png)"><a href="{url}/a">link</a></p>',
+            ),
+            encoding="utf-8",
+        )
+        result = render_plans(plan_dir, example_copy, workers=1, pdf=True)
+        assert result.rendered["letter"] == 3
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert _Recorder.hits == []
