@@ -318,3 +318,51 @@ def test_email_format_mbox_holds_the_same_messages(plan_dir: Path, example_root:
         "MAILER-DAEMON Sat Nov 28 14:00:00 2026",
         "MAILER-DAEMON Sat Nov 28 16:00:00 2026",
     ]
+
+
+def _stderr_on_a_terminal(argv: list[str]) -> bytes:
+    """Run the CLI with stderr on a pseudo-terminal (as a person at a terminal sees it)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    import fcntl
+    import struct
+    import termios
+
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 100 columns
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from dunning.cli import main; main()", *argv],
+        stdout=subprocess.DEVNULL, stderr=terminal, env=env,
+    )  # fmt: skip
+    os.close(terminal)
+    chunks = []
+    while True:
+        try:
+            data = os.read(controller, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not data:
+            break
+        chunks.append(data)
+    process.wait()
+    os.close(controller)
+    return b"".join(chunks)
+
+
+def test_progress_on_a_terminal_only(plan_dir: Path, example_root: Path) -> None:
+    argv = ["render", "--plans", str(plan_dir), "--jobs", "1", str(example_root)]
+    shown = _stderr_on_a_terminal(argv)
+    # count of accounts with something to render, then the print batches (2), with rate/ETA
+    assert b"/6 [" in shown and b" accounts" in shown
+    assert b"/2 [" in shown and b" print batches" in shown
+    assert _stderr_on_a_terminal([*argv, "--quiet"]) == b"error: 1 message(s) failed to render; see " + str(
+        plan_dir / "messages" / "render-rejects.csv"
+    ).encode() + b"\r\n"
+    from dunning.cli import main
+
+    piped = CliRunner().invoke(main, argv)  # not a terminal: no bar
+    assert piped.exit_code == 1 and "accounts/s" not in piped.output and "print batches" not in piped.output
