@@ -322,13 +322,12 @@ def test_email_format_mbox_holds_the_same_messages(plan_dir: Path, example_root:
 
 def _stderr_on_a_terminal(argv: list[str]) -> bytes:
     """Run the CLI with stderr on a pseudo-terminal (as a person at a terminal sees it)."""
+    import fcntl
     import os
     import pty
+    import struct
     import subprocess
     import sys
-
-    import fcntl
-    import struct
     import termios
 
     controller, terminal = pty.openpty()
@@ -359,9 +358,12 @@ def test_progress_on_a_terminal_only(plan_dir: Path, example_root: Path) -> None
     # count of accounts with something to render, then the print batches (2), with rate/ETA
     assert b"/6 [" in shown and b" accounts" in shown
     assert b"/2 [" in shown and b" print batches" in shown
-    assert _stderr_on_a_terminal([*argv, "--quiet"]) == b"error: 1 message(s) failed to render; see " + str(
-        plan_dir / "messages" / "render-rejects.csv"
-    ).encode() + b"\r\n"
+    assert (
+        _stderr_on_a_terminal([*argv, "--quiet"])
+        == b"error: 1 message(s) failed to render; see "
+        + str(plan_dir / "messages" / "render-rejects.csv").encode()
+        + b"\r\n"
+    )
     from dunning.cli import main
 
     piped = CliRunner().invoke(main, argv)  # not a terminal: no bar
