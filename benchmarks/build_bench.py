@@ -1,15 +1,21 @@
 """End-to-end benchmark: ``dunning build`` against the in-house peer, side by side, one run.
 
 usage: python benchmarks/build_bench.py [--accounts N] [--peer-accounts N] [--peer-python PY]
-                                        [--work DIR] [--pdf] [--handbook] [--workers N]
+                                        [--work DIR] [--days D1,D2] [--no-pdf] [--no-handbook]
+                                        [--workers N]
 
 - Generates the portfolio with ../shared/bench/make_accounts.py (cached in --work).
 - Runs the peer (``peer_pandas.py``: pandas iterrows + one Jinja SMS per account) on
   --peer-accounts rows (default: the same N). When that is smaller than N the peer's
   throughput is extrapolated linearly and the report says so.
-- Runs ``dunning build`` (validate → plan → render; the handbook only with --handbook, it is
-  a fixed cost that does not grow with accounts; letter PDFs only with --pdf) and then
-  ``dunning render`` alone on the same plan directory.
+- Runs ``dunning build`` (validate → plan → render → handbook, letters typeset as PDFs;
+  ``--no-pdf``/``--no-handbook`` leave them out) once per as-of day of ``--days`` (default:
+  Saturday 2026-11-28, when no letters fall due, and Monday 2026-11-30, when they do), then
+  ``dunning render`` alone on the last day's plan directory, and the peer once, all in one
+  run so that the ratios are taken minutes apart on the same machine.
+- Reports the CPU time (user + system, all processes) of every run, and render's CPU per
+  message by channel (``DUNNING_RENDER_PROFILE``) next to the floor of
+  ``benchmarks/render_floor.py`` (run it on ``WORK/out-<day>/messages``).
 - Peak memory is the peak of the *sum* of PSS over the process tree (workers included, shared
   copy-on-write pages split between them), sampled every 200 ms from /proc, plus the kernel's
   per-process maximum RSS from getrusage.
@@ -29,6 +35,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from process_tree import pss_kib, run_sampled
 
@@ -37,21 +44,24 @@ BENCH = ROOT.parent / "shared" / "bench"
 AS_OF = "2026-11-28"
 
 
-def run(label: str, argv: list[str], cwd: Path = ROOT) -> dict[str, float]:
-    """Run ``argv``; wall time, peak tree PSS (MiB) and the largest single-process RSS (MiB)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result = run_sampled(argv, pss_kib, interval=0.2, cwd=cwd, stderr=subprocess.STDOUT)
-    largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run(label: str, argv: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> dict[str, float]:
+    """Run ``argv``; wall time, CPU time, peak tree PSS (MiB) and the largest process RSS (MiB)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+    result = run_sampled(argv, pss_kib, interval=0.2, cwd=cwd, stderr=subprocess.STDOUT, env=env)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    largest, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime - cpu_before
     output = result.stdout
     tail = "\n".join(output.strip().splitlines()[-4:])
     print(
-        f"--- {label}: {result.wall_s:.1f} s, peak tree PSS {result.peak_kib / 1024:.0f} MiB"
+        f"--- {label}: {result.wall_s:.1f} s wall, {cpu:.1f} s CPU, peak tree PSS {result.peak_kib / 1024:.0f} MiB"
         f" (exit {result.returncode})\n{tail}"
     )
     if result.returncode not in (0, 1):
         raise SystemExit(f"{label} failed:\n{output[-3000:]}")
     return {
         "wall_s": result.wall_s,
+        "cpu_s": cpu,
         "peak_tree_pss_mib": result.peak_kib / 1024,
         "max_process_rss_mib": max(largest, before) / 1024,
     }
@@ -63,13 +73,15 @@ def main() -> None:
     parser.add_argument("--peer-accounts", type=int, default=None)
     parser.add_argument("--peer-python", default=os.environ.get("DUNNING_PEER_PYTHON", "/tmp/peer-venv/bin/python"))
     parser.add_argument("--work", type=Path, default=Path("/tmp/dunning-build-bench"))
-    parser.add_argument("--pdf", action="store_true", help="also write letter PDFs (slow: ~0.2 s per letter)")
-    parser.add_argument("--handbook", action="store_true", help="also build the handbook (fixed cost)")
+    parser.add_argument("--days", default="2026-11-28,2026-11-30", help="as-of days, comma-separated")
+    parser.add_argument("--no-pdf", dest="pdf", action="store_false", help="leave the letters' PDFs out")
+    parser.add_argument("--no-handbook", dest="handbook", action="store_false", help="leave the handbook out")
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args()
     work: Path = args.work
     work.mkdir(parents=True, exist_ok=True)
     n, peer_n = args.accounts, args.peer_accounts or args.accounts
+    days = [day.strip() for day in args.days.split(",") if day.strip()]
 
     for count in sorted({n, peer_n}):
         data = work / f"accounts-{count}.csv"
@@ -81,53 +93,68 @@ def main() -> None:
     # background would take a core from the runs being timed.
     trash = work / f"trash-{time.time_ns()}"
     trash.mkdir()
-    if (work / "out").exists():
-        (work / "out").rename(trash / "out")
+    for old in work.glob("out*"):
+        old.rename(trash / old.name)
 
     dunning = str(Path(sys.executable).with_name("dunning"))
-    build = [dunning, "build", "--accounts", str(work / f"accounts-{n}.csv"), "--as-of", AS_OF]
-    build += ["--out", str(work / "out"), "--quiet", "--pdf" if args.pdf else "--no-pdf"]
-    build += ["--handbook" if args.handbook else "--no-handbook"]
-    if args.workers:
-        build += ["--jobs", str(args.workers)]
-    ours = run(f"dunning build, {n} accounts", [*build, str(ROOT)])
-    render = [dunning, "render", "--plans", str(work / "out"), "--accounts", str(work / f"accounts-{n}.csv")]
-    render += ["--quiet", "--pdf" if args.pdf else "--no-pdf", str(ROOT)]
-    (work / "out" / "messages").rename(trash / "messages")  # render writes a fresh tree, as build did
-    render_only = run("dunning render alone, same plans", render)
+    accounts = str(work / f"accounts-{n}.csv")
+    runs: dict[str, dict[str, Any]] = {}
+    for day in days:
+        out = work / f"out-{day}"
+        build = [dunning, "build", "--accounts", accounts, "--as-of", day, "--out", str(out), "--quiet"]
+        build += ["--pdf" if args.pdf else "--no-pdf", "--handbook" if args.handbook else "--no-handbook"]
+        if args.workers:
+            build += ["--jobs", str(args.workers)]
+        profile = work / f"render-profile-{day}.json"
+        env = {**os.environ, "DUNNING_RENDER_PROFILE": str(profile)}
+        timing = run(f"dunning build {day}, {n} accounts", [*build, str(ROOT)], env=env)
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        runs[day] = {
+            **timing,
+            "rendered": summary.get("render"),
+            "render_cpu_by_channel": json.loads(profile.read_text(encoding="utf-8")),
+        }
+    last = work / f"out-{days[-1]}"
+    render = [dunning, "render", "--plans", str(last), "--accounts", accounts, "--quiet"]
+    render += ["--pdf" if args.pdf else "--no-pdf", str(ROOT)]
+    (last / "messages").rename(trash / "messages")  # render writes a fresh tree, as build did
+    render_only = run(f"dunning render alone, {days[-1]} plans", render)
     peer = run(
         f"peer_pandas.py, {peer_n} accounts",
         [args.peer_python, str(BENCH / "peer_pandas.py"), str(work / f"accounts-{peer_n}.csv"), str(work / "peer")],
     )
-    summary = json.loads((work / "out" / "summary.json").read_text(encoding="utf-8"))
-    ours_rate = n / ours["wall_s"]
-    peer_rate = peer_n / peer["wall_s"]
+    peer_rate = peer_n / float(peer["wall_s"])
+    for measured in runs.values():
+        measured["accounts_per_s"] = n / float(measured["wall_s"])
+        measured["speedup"] = float(measured["accounts_per_s"]) / peer_rate
     result = {
         "accounts": n,
         "peer_accounts": peer_n,
         "peer_extrapolated": peer_n != n,
-        "ours": ours,
+        "builds": runs,
         "render_only": render_only,
         "peer": peer,
-        "ours_accounts_per_s": ours_rate,
         "peer_accounts_per_s": peer_rate,
-        "speedup": ours_rate / peer_rate,
-        "rendered": summary.get("render"),
-        "actions": summary.get("actions"),
         "pdf": args.pdf,
         "handbook": args.handbook,
         "cores": os.cpu_count(),
+        "load_average_at_end": os.getloadavg(),
     }
     (work / "results.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(trash, ignore_errors=True)
     note = " (peer measured on fewer accounts, throughput extrapolated linearly)" if peer_n != n else ""
-    print(
-        f"\nours: {ours_rate:,.0f} accounts/s end to end ({ours['wall_s']:.1f} s for {n:,}), "
-        f"peak {ours['peak_tree_pss_mib']:.0f} MiB over all processes\n"
-        f"render alone: {render_only['wall_s']:.1f} s for {summary.get('render', {}).get('rendered')} messages\n"
-        f"peer: {peer_rate:,.0f} accounts/s ({peer['wall_s']:.1f} s for {peer_n:,}){note}\n"
-        f"speed-up: {ours_rate / peer_rate:.1f}x"
-    )
+    print(f"\npeer: {peer_rate:,.0f} accounts/s ({peer['wall_s']:.1f} s for {peer_n:,}){note}")
+    for day, measured in runs.items():
+        print(
+            f"build {day}: {measured['accounts_per_s']:,.0f} accounts/s ({measured['wall_s']:.1f} s wall, "
+            f"{measured['cpu_s']:.1f} s CPU for {n:,}), {measured['speedup']:.1f}x the peer, "
+            f"peak {measured['peak_tree_pss_mib']:.0f} MiB over all processes; render CPU per message: "
+            + ", ".join(
+                f"{channel} {cost['us_per_message']:,.0f} µs"
+                for channel, cost in measured["render_cpu_by_channel"].items()
+            )
+        )
+    print(f"render alone ({days[-1]}): {render_only['wall_s']:.1f} s wall, {render_only['cpu_s']:.1f} s CPU")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ chunk goes on.
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -69,6 +70,7 @@ class ChunkResult:
     rejects: list[list[str]] = field(default_factory=list)
     files: list[tuple[str, str]] = field(default_factory=list)
     rendered: dict[str, int] = field(default_factory=dict)
+    cpu_ns: dict[str, int] = field(default_factory=dict)  # CPU time per channel (benchmarks only)
 
 
 @dataclass
@@ -116,7 +118,9 @@ class ChunkRenderer:
             context = build_context(plan, action, account, self.policy)
             file = self._template_file(action, context["locale"])
             channel = action["channel"]
+            started = time.process_time_ns()
             getattr(self, f"_{channel}")(context, action, file, result)
+            result.cpu_ns[channel] = result.cpu_ns.get(channel, 0) + time.process_time_ns() - started
             result.rendered[channel] = result.rendered.get(channel, 0) + 1
         except RenderError as exc:
             result.rejects.append([action["id"], account.account_id, exc.template, str(exc.line or ""), exc.message])

@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import time
 import zlib
 from array import array
 from collections import deque
@@ -67,6 +68,7 @@ class RenderSummary:
     """Counts of one render: messages per channel and actions that failed."""
 
     rendered: dict[str, int] = field(default_factory=dict)
+    cpu_ns: dict[str, int] = field(default_factory=dict)  # CPU per channel: see write_cpu_profile
     failed: int = 0
     files: int = 0
     known: dict[str, str] = field(default_factory=dict)  # output file -> sha256, for the manifest
@@ -131,15 +133,16 @@ class _PrintBatch:
     letters: list[PrintedLetter]
 
 
-def _typeset_batch(job: tuple[Path, _PrintBatch]) -> tuple[str, str, int]:
-    """Write one batch PDF under ``root``; (relative path, sha256, pages)."""
+def _typeset_batch(job: tuple[Path, _PrintBatch]) -> tuple[str, str, int, int]:
+    """Write one batch PDF under ``root``; (relative path, sha256, pages, CPU ns spent)."""
+    started = time.process_time_ns()
     root, batch = job
     from datetime import date
 
     sources = [(zlib.decompress(item.markup).decode("utf-8"), item.pages) for item in batch.letters]
     data = typeset.batch_pdf(batch.name, batch.paper, date.fromisoformat(batch.posting_date), sources)
     relative, digest = write_bytes(root, f"{MESSAGES}/letters/{batch.name}.pdf", data)
-    return relative, digest, typeset.page_count(data)
+    return relative, digest, typeset.page_count(data), time.process_time_ns() - started
 
 
 _ID_PREFIX = b'{"account_id":"'
@@ -270,6 +273,8 @@ class _Sink:
             self.known[relative] = digest
         for channel, count in result.rendered.items():
             self.summary.rendered[channel] = self.summary.rendered.get(channel, 0) + count
+        for channel, spent in result.cpu_ns.items():
+            self.summary.cpu_ns[channel] = self.summary.cpu_ns.get(channel, 0) + spent
         self.summary.failed += len(result.rejects)
 
     def _write(self, relative: str, data: bytes) -> None:
@@ -455,8 +460,9 @@ def render_into(
                 batch_jobs = [(out_dir, batch) for batch in batches]
                 done = map(_typeset_batch, batch_jobs) if pool is None else pool.imap(_typeset_batch, batch_jobs)
                 printed = []
-                for item in done:
-                    printed.append(item)
+                for relative, digest, pages, spent in done:
+                    printed.append((relative, digest, pages))
+                    sink.summary.cpu_ns["print_batches"] = sink.summary.cpu_ns.get("print_batches", 0) + spent
                     typeset_bar.update(1)
             sink.write_batches(batches, printed)
     except BaseException:
@@ -477,9 +483,30 @@ def render_into(
     result.inputs = dict(summary.get("inputs") or {})
     result.inputs.setdefault("accounts", {"path": str(accounts_path), "sha256": sha256_file(accounts_path)})
     result.known, result.as_of = known, summary.get("as_of")
+    write_cpu_profile(result)
     if manifest:
         write_manifest(policy, out_dir, result)
     return result
+
+
+def _count(result: RenderSummary, channel: str) -> int:
+    # the print batches' cost is shared by the letters in them
+    return result.rendered.get("letter" if channel == "print_batches" else channel, 0)
+
+
+def write_cpu_profile(result: RenderSummary) -> None:
+    """With ``DUNNING_RENDER_PROFILE=FILE``, write render's CPU time per channel (µs a message)
+    to FILE, for benchmarks/build_bench.py. Kept out of the output directory, whose bytes must
+    not depend on the machine."""
+    target = os.environ.get("DUNNING_RENDER_PROFILE")
+    if not target:
+        return
+    profile = {
+        channel: {"messages": _count(result, channel), "cpu_s": spent / 1e9,
+                  "us_per_message": spent / 1e3 / max(1, _count(result, channel))}
+        for channel, spent in sorted(result.cpu_ns.items())
+    }  # fmt: skip
+    Path(target).write_bytes(orjson.dumps(profile, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
 
 
 def channel_counts(result: RenderSummary) -> dict[str, int]:
