@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from dunning.policy.model import Policy
-from dunning.render.personas import personas
+from dunning.templating.personas import personas
 
 from .handbook_support import ROOT
 

@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from dunning.accounts.model import Account
 from dunning.policy import require_policy
 from dunning.render.account_rows import account_from_row, read_account_rows
-from dunning.render.context import build_context
 from dunning.render.run import render_plans
-from dunning.render.sandbox import TemplateSandbox, is_html
+from dunning.templating.context import build_context
+from dunning.templating.sandbox import TemplateSandbox, is_html
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -10,7 +10,7 @@ from babel.numbers import format_currency
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dunning.render.formatting import (
+from dunning.templating.formatting import (
     FilterError,
     format_local_datetime,
     format_long_date,

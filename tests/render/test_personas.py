@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from dunning.policy import require_policy
-from dunning.render.context_spec import CONTEXT_SPEC
-from dunning.render.personas import SITUATIONS, persona_context, personas
-from dunning.render.sandbox import TemplateSandbox, is_html
+from dunning.templating.context_spec import CONTEXT_SPEC
+from dunning.templating.personas import SITUATIONS, persona_context, personas
+from dunning.templating.sandbox import TemplateSandbox, is_html
 
 
 def test_every_template_renders_for_every_persona(example_root: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dunning.render.sandbox import RenderError, TemplateSandbox, is_html
+from dunning.templating.sandbox import RenderError, TemplateSandbox, is_html
 
 ESCAPES = {
     "class": ("{{ ''.__class__ }}", "access to attribute '__class__' of 'str' object is unsafe"),

@@ -1,4 +1,4 @@
-"""The disclosure texts templates get as ``compliance.*`` (see :mod:`dunning.render.context_spec`).
+"""The disclosure texts templates get as ``compliance.*`` (see :mod:`dunning.templating.context_spec`).
 
 * ``opt_out`` — the opt-out instruction a jurisdiction requires on a channel, in the message
   locale: US texts and emails (12 CFR 1006.6(e)), UK texts and emails (PECR reg. 22(3)),

@@ -24,9 +24,9 @@ from dunning.render import agency as agency_channel
 from dunning.render import calls, letter, sms, typeset, visits
 from dunning.render import email as email_channel
 from dunning.render.account_rows import account_from_row
-from dunning.render.context import build_context
 from dunning.render.files import file_stem, write_bytes
-from dunning.render.sandbox import RenderError, TemplateSandbox, _scrub, _strings, is_html
+from dunning.templating.context import build_context
+from dunning.templating.sandbox import RenderError, TemplateSandbox, _scrub, _strings, is_html
 
 RENDERABLE = frozenset({"scheduled", "deferred"})
 EMAIL_FORMATS = ("eml", "mbox")

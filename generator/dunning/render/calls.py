@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from dunning.render.sandbox import RenderError
+from dunning.templating.sandbox import RenderError
 
 COLUMNS = (
     "action_id", "account_id", "phone", "timezone", "window_start_local", "window_end_local",

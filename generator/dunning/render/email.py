@@ -24,8 +24,8 @@ from email.utils import format_datetime, formataddr
 from typing import Any
 
 from dunning.render.files import file_stem
-from dunning.render.sandbox import RenderError
 from dunning.render.sms import require_disclosures
+from dunning.templating.sandbox import RenderError
 
 BLOCKS = ("subject", "text", "html")
 CRLF = "\r\n"

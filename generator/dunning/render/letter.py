@@ -22,8 +22,8 @@ from typing import Any
 from dunning.render import typeset
 from dunning.render.address import address_block
 from dunning.render.files import file_stem
-from dunning.render.formatting import format_long_date
-from dunning.render.sandbox import RenderError
+from dunning.templating.formatting import format_long_date
+from dunning.templating.sandbox import RenderError
 
 # CJK first for zh, Latin serif otherwise; Noto CJK comes from Debian's fonts-noto-cjk.
 FONT_STACK = '"Noto Serif CJK SC", "Noto Sans CJK SC", "Noto Serif", "DejaVu Serif", serif'

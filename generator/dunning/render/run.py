@@ -52,7 +52,7 @@ from dunning.render.account_rows import read_account_rows
 from dunning.render.batch import CHANNEL_ORDER, EMAIL_FORMATS, REJECT_COLUMNS, ChunkRenderer, ChunkResult, PrintedLetter
 from dunning.render.files import sha256_bytes, write_bytes
 from dunning.render.manifest import MANIFEST, build_manifest, dump_json, write_atomic
-from dunning.render.sandbox import TemplateSandbox
+from dunning.templating.sandbox import TemplateSandbox
 from dunning.text.cells import csv_writer
 
 PLANS = "plans.jsonl"

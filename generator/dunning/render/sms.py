@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dunning.render.sandbox import RenderError
+from dunning.templating.sandbox import RenderError
 from dunning.text import sms as sms_text
 
 

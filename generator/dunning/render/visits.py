@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dunning.render.formatting import format_local_datetime
-from dunning.render.sandbox import RenderError
+from dunning.templating.formatting import format_local_datetime
+from dunning.templating.sandbox import RenderError
 
 # item -> (keywords any of which shows the template covers it, the line to add when it does not)
 CHECKLIST: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {

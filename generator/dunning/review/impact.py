@@ -43,11 +43,11 @@ from dunning.plan.offers import offer_terms
 from dunning.plan.output import plan_dict
 from dunning.policy import require_policy
 from dunning.policy.model import CONTACT_CHANNELS, Policy
-from dunning.render.context import build_context
-from dunning.render.sandbox import RenderError, TemplateSandbox, is_html
 from dunning.review.report import folded
 from dunning.review.revision import PolicyRevision
 from dunning.review.semantic import Change
+from dunning.templating.context import build_context
+from dunning.templating.sandbox import RenderError, TemplateSandbox, is_html
 
 CHUNK_ROWS = 20_000
 REUSE_DECISIONS = True  # tests switch it off to prove the shared decisions change nothing

@@ -18,8 +18,8 @@ from typing import TypeVar, cast
 from jinja2 import Environment, TemplateNotFound, TemplateSyntaxError, nodes
 
 from dunning.policy.model import Source, Template
-from dunning.render.sandbox import TemplateSandbox
 from dunning.rules import RuleContext
+from dunning.templating.sandbox import TemplateSandbox
 
 N = TypeVar("N", bound=nodes.Node)
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
@@ -216,8 +216,8 @@ class SampleRender:
 
 def sample_renders(ctx: RuleContext, file: TemplateFile) -> list[SampleRender]:
     """``file`` rendered for every sample persona of its locale (synthetic data only)."""
-    from dunning.render.personas import persona_context, personas
-    from dunning.render.sandbox import RenderError, is_html
+    from dunning.templating.personas import persona_context, personas
+    from dunning.templating.sandbox import RenderError, is_html
 
     key = f"renders:{file.name}:{file.locale}:{file.template.id}"
     cached = ctx.cache.get(key)

@@ -1,7 +1,7 @@
 """T003 template-attribute: a template reads an attribute the context object does not have.
 
 ``account``, ``tier``, ``action``, ``offer``, ``agency``, ``company`` and ``compliance`` have
-documented attributes (:mod:`dunning.render.context_spec`); a misspelt one
+documented attributes (:mod:`dunning.templating.context_spec`); a misspelt one
 (``account.nmae``) fails at render time. Reported at the attribute's line and column.
 Attributes of values inside them (``account.extra.branch``, items of ``offer.schedule``)
 are not checked.
@@ -25,10 +25,10 @@ from collections.abc import Iterator
 from jinja2 import nodes
 
 from dunning.problems import Level, Problem
-from dunning.render.context_spec import declared_attributes
 from dunning.rules import RuleContext
 from dunning.rules._templates import TemplateFile, template_files
 from dunning.rules.template_names import local_names
+from dunning.templating.context_spec import declared_attributes
 
 CODE = "T003"
 NAME = "template-attribute"

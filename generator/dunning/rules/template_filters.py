@@ -25,9 +25,9 @@ from collections.abc import Iterator
 from jinja2 import nodes
 
 from dunning.problems import Level, Problem
-from dunning.render.context_spec import FILTERS
 from dunning.rules import RuleContext
 from dunning.rules._templates import sandbox, template_files
+from dunning.templating.context_spec import FILTERS
 
 CODE = "T004"
 NAME = "template-filter"

@@ -1,7 +1,7 @@
 """T002 template-undeclared: a template uses a name that is not in the template context.
 
 The context a template is rendered with is a documented contract
-(:mod:`dunning.render.context_spec`): ``account``, ``tier``, ``arm``, ``action``, ``offer``,
+(:mod:`dunning.templating.context_spec`): ``account``, ``tier``, ``arm``, ``action``, ``offer``,
 ``agency``, ``company``, ``compliance``, ``as_of`` and ``locale``. Any other top-level name
 fails at render time for every account (templates run with ``StrictUndefined``). Loop
 variables, ``{% set %}`` names and macro arguments are the template's own and are fine.
@@ -25,9 +25,9 @@ from collections.abc import Iterator
 from jinja2 import nodes
 
 from dunning.problems import Level, Problem
-from dunning.render.context_spec import declared_names
 from dunning.rules import RuleContext
 from dunning.rules._templates import TemplateFile, template_files
+from dunning.templating.context_spec import declared_names
 
 CODE = "T002"
 NAME = "template-undeclared"

@@ -19,9 +19,9 @@ from dunning.handbook import words
 from dunning.handbook.context import HandbookContext, Page, relative, source_page_path
 from dunning.handbook.markdown import DASH, code, escape_html, listing, table, text
 from dunning.policy.model import Template
-from dunning.render.context_spec import CONTEXT_SPEC, FILTERS
-from dunning.render.personas import Persona, persona_context, personas
-from dunning.render.sandbox import RenderError, TemplateSandbox, is_html
+from dunning.templating.context_spec import CONTEXT_SPEC, FILTERS
+from dunning.templating.personas import Persona, persona_context, personas
+from dunning.templating.sandbox import RenderError, TemplateSandbox, is_html
 from dunning.text import sms
 
 DIR = "gallery"

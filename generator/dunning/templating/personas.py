@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from dunning.accounts.model import Account
 from dunning.policy.model import Policy
-from dunning.render.context import account_context, company_context, compliance_texts, offer_context
+from dunning.templating.context import account_context, company_context, compliance_texts, offer_context
 
 SAMPLE_AS_OF = date(2026, 11, 28)
 

@@ -30,7 +30,7 @@ from jinja2.exceptions import SecurityError, TemplateNotFound, TemplateSyntaxErr
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from dunning.errors import DunningError
-from dunning.render.formatting import FILTERS, FilterError
+from dunning.templating.formatting import FILTERS, FilterError
 
 MAX_RANGE = 1_000  # items in one range() call
 MAX_ITERATIONS = 10_000  # range() items in one render, all calls together

@@ -1,6 +1,6 @@
 """Locale-aware filters for templates: money, numbers, percents, dates, masking.
 
-The names and meanings are the contract in :data:`dunning.render.context_spec.FILTERS`.
+The names and meanings are the contract in :data:`dunning.templating.context_spec.FILTERS`.
 Babel (CLDR data) is the one source of truth for symbols, separators and date patterns; the
 filters read the message locale (and the account's currency) from the render context, so a
 template never names a locale itself.

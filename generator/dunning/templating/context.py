@@ -1,4 +1,4 @@
-"""Build the template context — exactly the shape documented in :mod:`dunning.render.context_spec` —
+"""Build the template context — exactly the shape documented in :mod:`dunning.templating.context_spec` —
 as plain data (str, int, Decimal, date, datetime, lists, dicts), never live objects.
 
 Inputs are one ``plans.jsonl`` line (already decoded), one of its actions, the account as the
@@ -17,7 +17,7 @@ from typing import Any
 from dunning.accounts.model import Account
 from dunning.compliance.texts import compliance_context
 from dunning.policy.model import Policy
-from dunning.render.formatting import mask
+from dunning.templating.formatting import mask
 
 
 def _country(jurisdiction: str) -> str:

@@ -80,7 +80,7 @@ CONTEXT_SPEC: dict[str, Any] = {
     "locale": "BCP 47 locale of the message",
 }
 
-# Filters every template may use (implemented in dunning.render.formatting).
+# Filters every template may use (implemented in dunning.templating.formatting).
 FILTERS: dict[str, str] = {
     "money": "Decimal → locale currency text in the account's currency: ¥1,234.50 / $1,234.50",
     "number": "number → locale digits and separators",
