@@ -22,8 +22,6 @@ import multiprocessing
 import os
 import re
 import shutil
-import time
-import zlib
 from array import array
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -46,11 +44,11 @@ from dunning.outdir import (
 )
 from dunning.policy import require_policy
 from dunning.policy.model import Policy
-from dunning.render import calls, letter, typeset, visits
+from dunning.render import calls, letter, printing, typeset, visits
 from dunning.render import email as email_channel
 from dunning.render.account_rows import read_account_rows
 from dunning.render.batch import CHANNEL_ORDER, EMAIL_FORMATS, REJECT_COLUMNS, ChunkRenderer, ChunkResult, PrintedLetter
-from dunning.render.files import sha256_bytes, write_bytes
+from dunning.render.files import sha256_bytes
 from dunning.render.manifest import MANIFEST, build_manifest, dump_json, write_atomic
 from dunning.templating.sandbox import TemplateSandbox
 from dunning.text.cells import csv_writer
@@ -131,18 +129,6 @@ class _PrintBatch:
     paper: str
     posting_date: str
     letters: list[PrintedLetter]
-
-
-def _typeset_batch(job: tuple[Path, _PrintBatch]) -> tuple[str, str, int, int]:
-    """Write one batch PDF under ``root``; (relative path, sha256, pages, CPU ns spent)."""
-    started = time.process_time_ns()
-    root, batch = job
-    from datetime import date
-
-    sources = [(zlib.decompress(item.markup).decode("utf-8"), item.pages) for item in batch.letters]
-    data = typeset.batch_pdf(batch.name, batch.paper, date.fromisoformat(batch.posting_date), sources)
-    relative, digest = write_bytes(root, f"{MESSAGES}/letters/{batch.name}.pdf", data)
-    return relative, digest, typeset.page_count(data), time.process_time_ns() - started
 
 
 _ID_PREFIX = b'{"account_id":"'
@@ -452,19 +438,32 @@ def render_into(
                 bar.update(min(chunk_accounts, len(wanted) - n * chunk_accounts))
             bar.close()
             sink.close()
-            batches = print_batches(sink.letters)
-            sink.letters = []
-            printed: list[tuple[str, str, int]] | None = None
-            if pdf and batches:
-                typeset_bar = stack.enter_context(_bar(len(batches), " print batches", progress))
-                batch_jobs = [(out_dir, batch) for batch in batches]
-                done = map(_typeset_batch, batch_jobs) if pool is None else pool.imap(_typeset_batch, batch_jobs)
-                printed = []
-                for relative, digest, pages, spent in done:
+        # the chunk workers are gone: the print batches, each in a fresh process
+        batches = print_batches(sink.letters)
+        sink.letters = []
+        printed: list[tuple[str, str, int]] | None = None
+        if pdf and batches:
+            printed = []
+            jobs_ = [
+                (
+                    str(out_dir),
+                    batch.name,
+                    batch.paper,
+                    batch.posting_date,
+                    [(i.markup, i.pages) for i in batch.letters],
+                )
+                for batch in batches
+            ]
+            spawn = multiprocessing.get_context("spawn")
+            with (
+                _bar(len(batches), " print batches", progress) as typeset_bar,
+                spawn.Pool(max(1, min(workers, len(batches))), maxtasksperchild=1) as printers,
+            ):
+                for relative, digest, pages, spent in printers.imap(printing.typeset_batch, jobs_):
                     printed.append((relative, digest, pages))
                     sink.summary.cpu_ns["print_batches"] = sink.summary.cpu_ns.get("print_batches", 0) + spent
                     typeset_bar.update(1)
-            sink.write_batches(batches, printed)
+        sink.write_batches(batches, printed)
     except BaseException:
         sink.close()
         raise

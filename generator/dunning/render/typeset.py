@@ -245,7 +245,7 @@ def _layout() -> str:
     return LAYOUT.read_text(encoding="utf-8")
 
 
-def _preamble(paper: str, footer: str, title: str, dated: date) -> str:
+def _preamble(paper: str, footer: str, title: str) -> str:
     layout = _layout().replace("PAPER", f'"{PAPER[paper]}"').replace("FOOTER", footer)
     return f"#set document(title: {literal(title)[1:-1]})\n{layout}\n"
 
@@ -304,7 +304,7 @@ def page_count(pdf: bytes) -> int:
 
 def archive_pdf(page: LetterPage) -> tuple[bytes, int]:
     """One letter as its own PDF (the customer-file copy) and its page count."""
-    source = _preamble(page.paper, ARCHIVE_FOOTER, page.reference, page.dated) + page.markup
+    source = _preamble(page.paper, ARCHIVE_FOOTER, page.reference) + page.markup
     data = _compile(source, page.dated)
     return data, page_count(data)
 
@@ -312,7 +312,7 @@ def archive_pdf(page: LetterPage) -> tuple[bytes, int]:
 def batch_pdf(title: str, paper: str, dated: date, letters: list[tuple[str, int]]) -> bytes:
     """A print batch: ``letters`` (markup, pages of its archive copy) one after another, each
     starting on a new page with its own page numbers."""
-    parts = [_preamble(paper, BATCH_FOOTER, title, dated)]
+    parts = [_preamble(paper, BATCH_FOOTER, title)]
     for n, (markup, pages) in enumerate(letters):
         if n:
             parts.append("#pagebreak()\n")
