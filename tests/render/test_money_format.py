@@ -1,4 +1,4 @@
-"""Money in templates (render/formatting.py): separators of other locales, the Babel fallback,
+"""Money in templates (templating/formatting.py): separators of other locales, the Babel fallback,
 what a filter accepts, and the ``money`` filter's currency and locale from the render context."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from babel.numbers import format_currency
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dunning.render.formatting import FILTERS, FilterError, _money_recipe, format_money, format_number
+from dunning.templating.formatting import FILTERS, FilterError, _money_recipe, format_money, format_number
 
 
 def test_money_in_locales_with_other_separators() -> None:
