@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ACCOUNTS = str(ROOT / "examples" / "accounts.csv")
 HISTORY = str(ROOT / "examples" / "history.csv")
 # the modules each extra brings (pyarrow is no longer used at all)
-EXTRA_MODULES = ("weasyprint", "material", "matplotlib", "pyarrow")
+EXTRA_MODULES = ("typst", "material", "matplotlib", "pyarrow")
 
 
 def without(monkeypatch: pytest.MonkeyPatch, *modules: str) -> None:
@@ -43,7 +43,7 @@ def without(monkeypatch: pytest.MonkeyPatch, *modules: str) -> None:
             "error: charts need the 'charts' extra: pip install 'dunning[charts]' (or build without --forecast-days)\n",
         ),
         (
-            "weasyprint",
+            "typst",
             ["build", "--accounts", ACCOUNTS, "--as-of", "2026-11-28", "--no-handbook", "--quiet"],
             "error: PDF letters need the 'pdf' extra: pip install 'dunning[pdf]' (or build with --no-pdf)\n",
         ),
@@ -88,7 +88,7 @@ def test_render_without_the_pdf_extra(tmp_path: Path, monkeypatch: pytest.Monkey
         ["plan", "--accounts", ACCOUNTS, "--as-of", "2026-11-28", "--horizon", "7", "--out", str(plans), str(ROOT)],
     )
     assert planned.exit_code == 0, planned.output
-    without(monkeypatch, "weasyprint")
+    without(monkeypatch, "typst")
     result = CliRunner().invoke(main, ["render", "--plans", str(plans), str(ROOT)])
     assert (result.exit_code, result.stderr) == (
         2,
