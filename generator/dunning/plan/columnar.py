@@ -31,6 +31,7 @@ import polars as pl
 from dunning.accounts.model import Contact
 from dunning.accounts.read import Screened, accounts_of, date_column
 from dunning.accounts.source import LINE
+from dunning.compliance.timezones import PHONE_KEY_CHARS, REGION_AT_END, ZIP_AT_END
 from dunning.plan.arms import arm_limits, buckets
 from dunning.plan.decide import Planner
 from dunning.plan.fast import FastPlanner, _full
@@ -199,10 +200,16 @@ class ColumnarPlanner:
                 )
             )
         )
-        zones = (
-            pl.when(col("timezone") != "")
-            .then(col("timezone"))
-            .otherwise(pl.concat_str([col("phone"), col("postal_code"), col("address")], separator="\x1f"))
+        # timezones.location_key's parts: every location counts, the stated zone too
+        zones = pl.concat_str(
+            [
+                col("timezone"),
+                col("phone").str.slice(0, PHONE_KEY_CHARS),
+                col("postal_code").str.slice(0, 3),
+                col("address").str.extract(ZIP_AT_END, 1).str.slice(0, 3).fill_null(""),
+                col("address").str.extract(REGION_AT_END, 1).str.to_uppercase().fill_null(""),
+            ],
+            separator="\x1f",
         )
         arms = []
         for i, (experiment, ranges, limits) in enumerate(
