@@ -362,3 +362,25 @@ def test_every_known_location_counts_at_the_gate(tmp_path: Path) -> None:
             }
         ],
     }
+
+
+def test_gb_accounts_of_no_known_nation_keep_every_nations_bank_holidays(tmp_path: Path) -> None:
+    gb = {**ACCOUNT, "jurisdiction": "GB", "currency": "GBP", "phone": "+447911123456"}
+    scotland = {**gb, "jurisdiction": "GB-SCT"}
+    easter_monday = "2026-04-06T10:00:00+01:00"
+    answers = run([request(account=gb, at=easter_monday), request(account=scotland, at=easter_monday)], tmp_path)
+    assert answers[0] == {
+        "verdict": "reschedule",
+        "legal_verdict": "allow",
+        "earliest": "2026-04-07T08:00:00+01:00",
+        "reasons": [
+            {
+                "code": "holiday",
+                "rule": "gb",
+                "citation": "policies/timetables.yaml:24:5",
+                "message": "public holiday (Easter Monday (ENG, NIR, WLS)); "
+                "the timetable gives no `holidays:` window for call",
+            }
+        ],
+    }
+    assert answers[1]["verdict"] == "allow"

@@ -3,7 +3,9 @@
 A local calendar date has one *kind*: a public holiday (of the country, and of the
 subdivision when the account's jurisdiction names one — ``US-MA`` keeps Patriots' Day),
 a make-up working day (China moves working days onto weekends around long holidays:
-``weekend_workdays``), a workday or a weekend day.
+``weekend_workdays``), a workday or a weekend day. Where a country's holidays differ by
+subdivision and the account names none (``GB``), every subdivision's holidays apply
+(:data:`SUBDIVISIONS_WHEN_UNKNOWN`, the stricter reading).
 
 A timetable's windows for a channel are chosen by day type, most specific first:
 
@@ -39,6 +41,16 @@ class DayKind(StrEnum):
     WEEKEND = "weekend"
 
 
+# Countries whose public holidays differ by subdivision and where an account without one
+# cannot be placed: the bank holidays of the United Kingdom are set per nation (Banking and
+# Financial Dealings Act 1971, sch. 1 — England and Wales, Scotland, Northern Ireland; and
+# the proclamations under s. 1). Stricter reading: a `GB` account is off on the bank holidays
+# of every nation (Easter Monday and the August bank holiday of England, Wales and Northern
+# Ireland; 2 January, the first Monday of August and St Andrew's Day of Scotland; St
+# Patrick's Day and the Battle of the Boyne of Northern Ireland).
+SUBDIVISIONS_WHEN_UNKNOWN: Mapping[str, tuple[str, ...]] = {"GB": ("ENG", "NIR", "SCT", "WLS")}
+
+
 @lru_cache(maxsize=64)
 def _calendar(country: str, subdivision: str | None) -> Any | None:
     """The library's calendar for ``country`` (and ``subdivision`` when the library knows it);
@@ -55,6 +67,16 @@ def _calendar(country: str, subdivision: str | None) -> Any | None:
         return None
     if subdivision not in known:
         subdivision = None
+    nations = SUBDIVISIONS_WHEN_UNKNOWN.get(country, ()) if subdivision is None else ()
+    if nations:
+        return sum((holidays_lib.country_holidays(country, subdiv=n) for n in nations[1:]), _subdivision(country, nations[0]))
+    return holidays_lib.country_holidays(country, subdiv=subdivision)
+
+
+@lru_cache(maxsize=64)
+def _subdivision(country: str, subdivision: str) -> Any:
+    import holidays as holidays_lib
+
     return holidays_lib.country_holidays(country, subdiv=subdivision)
 
 
@@ -134,9 +156,16 @@ def day_kind(key: tuple[str, str | None] | None, day: date) -> DayKind:
 
 
 def holiday_name(key: tuple[str, str | None] | None, day: date) -> str:
-    """The holiday's name (English), or ''."""
+    """The holiday's name (English), or ''. In a calendar that joins the subdivisions of a
+    country (a ``GB`` account: every nation's bank holidays) a day that is not off in all of
+    them names those it is off in: ``Easter Monday (ENG, NIR, WLS)``."""
     cal = None if key is None else _calendar(*key)
-    return "" if cal is None else str(cal.get(day) or "")
+    name = "" if cal is None else str(cal.get(day) or "")
+    if not name or key is None or key[1] is not None:
+        return name
+    nations = SUBDIVISIONS_WHEN_UNKNOWN.get(key[0], ())
+    off_in = [n for n in nations if day in _subdivision(key[0], n)]
+    return name if len(off_in) == len(nations) else f"{name} ({', '.join(off_in)})"
 
 
 def resolve_day_type(by_day_type: Mapping[str, tuple[Window, ...]], kind: DayKind, day: date) -> str | None:
