@@ -240,9 +240,12 @@ def test_china_six_unanswered_attempts_a_day_per_number(engine: ContactEngine) -
 
 def test_china_holiday_is_a_policy_refusal_not_a_legal_one(engine: ContactEngine) -> None:
     v = engine.check(CN, "call", at("2026-10-01T10:00:00+08:00"), [])
-    # National Day: 10-01..10-03 are public holidays; Sunday 10-04 is an ordinary weekend day
-    # (the weekend call window, 10:00-18:00); 10-05..10-07 are holidays again.
-    assert summary(v) == ("reschedule", "allow", "2026-10-04T10:00:00+08:00", ["holiday"])
+    # National Day: the State Council's break is 10-01..10-07, the weekend inside it included
+    # (Sunday 10-04 is no ordinary weekend day); Thursday 10-08 is the first workday after it
+    # (the workday call window opens 07:00, the law's hours at 08:00).
+    assert summary(v) == ("reschedule", "allow", "2026-10-08T08:00:00+08:00", ["holiday"])
+    # Saturday 10-10 is a moved working day: the workday window, not the weekend one
+    assert engine.check(CN, "call", at("2026-10-10T08:30:00+08:00"), []).verdict == "allow"
 
 
 # --- stops ------------------------------------------------------------------------------------------------

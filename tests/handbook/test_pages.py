@@ -135,6 +135,12 @@ def test_holiday_calendar_is_anchored_on_as_of_with_make_up_days(example_ctx: Ha
     assert "| 2027-02-06 | Sat | public holiday | Chinese New Year (Spring Festival) |" in page
     assert "| 2026-11-26 |" not in page  # Thanksgiving 2026 is before the as-of date
     assert "| 2027-11-25 | Thu | public holiday | Thanksgiving Day |" in page
+    # the whole National Day break of the State Council's notice, and a warning for 2027
+    assert "| 2026-10-04 | Sun | public holiday | 国庆节 National Day break |" in body(
+        timetables.pages(HandbookContext(example_ctx.policy, example_ctx.root, date(2026, 9, 1), None)),
+        "timetables.md",
+    )
+    assert "!!! warning\n    CN: the official holiday breaks are published up to 2026; for 2027 only" in page
     earlier = HandbookContext(example_ctx.policy, example_ctx.root, date(2026, 1, 1), None)
     page_2026 = body(timetables.pages(earlier), "timetables.md")
     assert "| 2026-01-04 | Sun | make-up working day | — |" in page_2026

@@ -5,7 +5,9 @@ subdivision when the account's jurisdiction names one — ``US-MA`` keeps Patrio
 a make-up working day (China moves working days onto weekends around long holidays:
 ``weekend_workdays``), a workday or a weekend day. Where a country's holidays differ by
 subdivision and the account names none (``GB``), every subdivision's holidays apply
-(:data:`SUBDIVISIONS_WHEN_UNKNOWN`, the stricter reading).
+(:data:`SUBDIVISIONS_WHEN_UNKNOWN`, the stricter reading). Where a government publishes
+its year's arrangement of whole breaks and moved working days (China), that arrangement
+decides the year (:mod:`.breaks`).
 
 A timetable's windows for a channel are chosen by day type, most specific first:
 
@@ -29,6 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from dunning.compliance.breaks import arrangement
 from dunning.policy.model import WEEKDAYS, Window
 
 
@@ -145,7 +148,18 @@ def calendar_key(holidays: str | None, jurisdiction: str) -> tuple[str, str | No
 
 @lru_cache(maxsize=65536)
 def day_kind(key: tuple[str, str | None] | None, day: date) -> DayKind:
-    """The kind of ``day`` in the calendar ``key`` (from :func:`calendar_key`)."""
+    """The kind of ``day`` in the calendar ``key`` (from :func:`calendar_key`).
+
+    Where the country's official arrangement for the year is published (China's 放假调休,
+    :mod:`.breaks`), it decides: every day of a break is a holiday, its moved working days
+    are make-up working days. Otherwise the ``holidays`` package does."""
+    official = None if key is None else arrangement(key[0], day.year)
+    if official is not None:
+        if official.break_on(day) is not None:
+            return DayKind.HOLIDAY
+        if day in official.working_days:
+            return DayKind.MAKEUP_WORKDAY
+        return DayKind.WEEKEND if day.weekday() >= 5 else DayKind.WORKDAY
     cal = None if key is None else _calendar(*key)
     if cal is not None:
         if day in cal:  # also expands the calendar to the day's year
@@ -161,6 +175,10 @@ def holiday_name(key: tuple[str, str | None] | None, day: date) -> str:
     them names those it is off in: ``Easter Monday (ENG, NIR, WLS)``."""
     cal = None if key is None else _calendar(*key)
     name = "" if cal is None else str(cal.get(day) or "")
+    official = None if key is None else arrangement(key[0], day.year)
+    found = None if official is None else official.break_on(day)
+    if found is not None:  # a day of an official break that is no statutory holiday: the break's name
+        return name or f"{found.name} break"
     if not name or key is None or key[1] is not None:
         return name
     nations = SUBDIVISIONS_WHEN_UNKNOWN.get(key[0], ())
