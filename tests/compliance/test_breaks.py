@@ -10,8 +10,8 @@ import holidays
 import pytest
 from click.testing import CliRunner
 
-from dunning.compliance.breaks import arrangements, unpublished_years, warning
 from dunning.cli import main
+from dunning.compliance.breaks import arrangements, unpublished_years, warning
 from dunning.compliance.calendar import DayKind, calendar_key, day_kind, holiday_name
 
 PUBLISHED = sorted(arrangements("CN"))

@@ -119,16 +119,15 @@ def test_stated_timezone_and_phone_disagree_window_holds_in_both(engine: Contact
         ("12 Main St, Los Angeles, XX", ("America/New_York",)),  # no such state
     ],
 )
-def test_address_state_counts_when_there_is_no_zip(
-    engine: ContactEngine, address: str, zones: tuple[str, ...]
-) -> None:
+def test_address_state_counts_when_there_is_no_zip(engine: ContactEngine, address: str, zones: tuple[str, ...]) -> None:
     assert engine.timezones(account(phone="+12125550100", address=address)) == zones
 
 
 def test_canadian_province_counts_for_canadian_accounts_only(engine: ContactEngine) -> None:
-    assert candidate_zones(
-        account(jurisdiction="CA", address="1 King St W, Toronto, ON"), "America/Toronto"
-    ) == ("America/Toronto", "America/Winnipeg")
+    assert candidate_zones(account(jurisdiction="CA", address="1 King St W, Toronto, ON"), "America/Toronto") == (
+        "America/Toronto",
+        "America/Winnipeg",
+    )
     # "CA" after a comma is California for a US account, and nothing for a Chinese one
     assert engine.timezones(account(jurisdiction="CN", currency="CNY", address="1 Rd, CA")) == ("Asia/Shanghai",)
 

@@ -72,7 +72,9 @@ def _calendar(country: str, subdivision: str | None) -> Any | None:
         subdivision = None
     nations = SUBDIVISIONS_WHEN_UNKNOWN.get(country, ()) if subdivision is None else ()
     if nations:
-        return sum((holidays_lib.country_holidays(country, subdiv=n) for n in nations[1:]), _subdivision(country, nations[0]))
+        return sum(
+            (holidays_lib.country_holidays(country, subdiv=n) for n in nations[1:]), _subdivision(country, nations[0])
+        )
     return holidays_lib.country_holidays(country, subdiv=subdivision)
 
 
