@@ -23,11 +23,23 @@ BASE = {
     "email": "debtor@example.com",
     "address": "1 Main St",
 }
+# the Regulation F itemization a US account of the snapshot must carry (R015)
+ITEMIZATION = {
+    "creditor": "Example Bank",
+    "itemization_date": "2026-09-01",
+    "itemization_amount": "500",  # whole units: valid in every currency (JPY too)
+    "interest_since_itemization": "0",
+    "fees_since_itemization": "0",
+    "payments_since_itemization": "0",
+    "credits_since_itemization": "0",
+}
 
 
 def account(policy: Policy, **changes: object) -> Account:
     """An account row of the contract with ``changes``; the row must be valid."""
     row: dict[str, object] = {**BASE, **changes}
+    if str(row["jurisdiction"]).startswith("US"):
+        row = {**ITEMIZATION, **row}
     found = parse_record(row, 2, frozenset(policy.jurisdictions))
     assert isinstance(found, Account), found
     return found
