@@ -31,8 +31,8 @@ from dunning.review.revision import open_revision
 from dunning.review.semantic import semantic_diff
 
 _ITEMIZED = "Example Bank,2026-09-01,100.00,0,0,0,0"  # the Regulation F itemization a US account carries
-ACCOUNTS = f"""account_id,jurisdiction,currency,overdue_amount,due_date,email,segment,timezone,creditor,itemization_date,\
-itemization_amount,interest_since_itemization,fees_since_itemization,payments_since_itemization,\
+ACCOUNTS = f"""account_id,jurisdiction,currency,overdue_amount,due_date,email,segment,timezone,creditor,\
+itemization_date,itemization_amount,interest_since_itemization,fees_since_itemization,payments_since_itemization,\
 credits_since_itemization
 A1,US,USD,250.00,2026-11-25,,,America/New_York,{_ITEMIZED}
 A2,CN,CNY,1200.00,2026-10-28,,,Asia/Shanghai,,,,,,,
