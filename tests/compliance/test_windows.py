@@ -186,3 +186,20 @@ def test_jurisdiction_default_leads_a_phone_with_several_zones(engine: ContactEn
     assert iso(engine.windows(uk, "sms", date(2026, 7, 1))) == [
         ("2026-07-01T08:00:00+01:00", "2026-07-01T21:00:00+01:00")
     ]
+
+
+def test_the_deciding_phone_prefix_places_a_number_like_the_whole_number() -> None:
+    # the planner keys decisions on the zones of a number's deciding prefix (timezones.phone_zones):
+    # it must place every number exactly as the whole number does
+    import random
+
+    from dunning.compliance.timezones import phone_prefix_length, phone_zones, zones_for_phone
+
+    rng = random.Random(5)
+    codes = ["1", "1", "1", "86", "44", "49", "7", "61", "55", "91", "52", "81", "33", "380", "998"]
+    for _ in range(3000):
+        phone = f"+{rng.choice(codes)}{rng.randrange(10**9, 10**10)}"
+        assert phone_zones(phone) == zones_for_phone(phone), phone
+    assert phone_prefix_length("+121") == 8  # +1, area code, exchange
+    assert phone_prefix_length("+861") == 4  # +86 and one digit
+    assert phone_zones("") == ()

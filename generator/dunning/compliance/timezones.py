@@ -43,8 +43,6 @@ ZIP_AT_END = r"(?:^|[^0-9])([0-9]{5})(?:-[0-9]{4})?\s*$"
 REGION_AT_END = r",\s*([A-Za-z]{2})\.?\s*$"
 _ZIP_AT_END = re.compile(ZIP_AT_END)
 _REGION_AT_END = re.compile(REGION_AT_END)
-# where a phone number's zones are decided: "+" and the table's longest prefix (9 digits)
-PHONE_KEY_CHARS = 10
 REGION_COUNTRIES = ("US", "CA")
 _UNKNOWN = "Etc/Unknown"
 
@@ -140,13 +138,33 @@ def address_region(address: str) -> str:
     return match.group(1).upper() if match else ""
 
 
-def location_key(account: Account) -> tuple[str, str, str, str, str]:
+@lru_cache(maxsize=4096)
+def phone_prefix_length(start: str) -> int:
+    """How many leading characters of an E.164 number starting with ``start`` (its first four
+    characters: "+" and three digits, enough for any country calling code) decide its zones:
+    "+" and the longest prefix the time-zone table holds for that country (8 for +1: area
+    code and exchange). Numbers that agree on that many characters have the same zones."""
+    table, _longest, country_codes = _phone_tables()
+    digits = start[1:] if start.startswith("+") else ""
+    code = next((digits[:n] for n in (1, 2, 3) if digits[:n].isdigit() and int(digits[:n]) in country_codes), None)
+    if code is None:
+        return len(start)
+    return 1 + max((len(k) for k in table if k.startswith(code)), default=len(code))
+
+
+def phone_zones(phone: str) -> tuple[str, ...]:
+    """:func:`zones_for_phone`, asked on the deciding prefix only (:func:`phone_prefix_length`):
+    a portfolio has a few thousand deciding prefixes, not a million numbers."""
+    return zones_for_phone(phone[: phone_prefix_length(phone[:4])])
+
+
+def location_key(account: Account) -> tuple[str, tuple[str, ...], str, str, str]:
     """Everything of the account that :func:`candidate_zones` reads besides its jurisdiction:
     two accounts of one jurisdiction with equal keys have the same candidate zones."""
     zip_match = _ZIP_AT_END.search(account.address)
     return (
         account.timezone,
-        account.phone[:PHONE_KEY_CHARS],
+        phone_zones(account.phone),
         account.postal_code.strip()[:3],
         zip_match.group(1)[:3] if zip_match else "",
         address_region(account.address),
@@ -163,7 +181,7 @@ def candidate_zones(account: Account, default_zone: str) -> tuple[str, ...]:
     if not by_address and country in REGION_COUNTRIES:
         by_address = zones_for_region(country, address_region(account.address))
     found.extend(by_address)
-    by_phone = zones_for_phone(account.phone)
+    by_phone = phone_zones(account.phone)
     if default_zone in by_phone:  # e.g. a UK number: London before Guernsey and Jersey
         by_phone = (default_zone, *(z for z in by_phone if z != default_zone))
     found.extend(by_phone)
