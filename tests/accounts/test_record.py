@@ -22,7 +22,7 @@ GOOD = {
     "currency": "USD",
     "overdue_amount": "120.50",
     "due_date": "2026-10-01",
-    # the Regulation F itemization every US account carries (R015)
+    # the Regulation F itemization every US account carries (R018)
     "creditor": "Example Bank",
     "itemization_date": "2026-09-01",
     "itemization_amount": "120.50",

@@ -23,7 +23,7 @@ BASE = {
     "email": "debtor@example.com",
     "address": "1 Main St",
 }
-# the Regulation F itemization a US account of the snapshot must carry (R015)
+# the Regulation F itemization a US account of the snapshot must carry (R018)
 ITEMIZATION = {
     "creditor": "Example Bank",
     "itemization_date": "2026-09-01",

@@ -82,7 +82,17 @@ RAGGED = "__extra_fields"
 KNOWN_COLUMNS = frozenset((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *FLAG_COLUMNS, RAGGED))
 # Columns whose values must pass a check (codes, numbers, dates, flags): they are never
 # cleaned, so a control character in one fails its check. Every other column is free text.
-CHECKED_COLUMNS = KNOWN_COLUMNS - {"customer_id", "name", "email", "address", "postal_code", "product", "segment", "creditor", "original_creditor"}
+CHECKED_COLUMNS = KNOWN_COLUMNS - {
+    "customer_id",
+    "name",
+    "email",
+    "address",
+    "postal_code",
+    "product",
+    "segment",
+    "creditor",
+    "original_creditor",
+}
 
 # ASCII digits only ([0-9], not \d): Python and polars both read \d as any Unicode digit,
 # and "１２３" or "١٢٣" would pass the pattern only to fail a later cast.

@@ -9,9 +9,10 @@ creditor, the CFPB website reference (www.cfpb.gov/debt-collection) and the cons
 section — laid out by model form B-1 (appendix B). The elements are data
 (``compliance.texts.VALIDATION_NOTICE``, each with its paragraph of 1006.34(c)).
 
-A template registered with ``purpose: notice`` on the letter or email channel, in a locale a
-US jurisdiction serves, is the US validation notice (the stricter reading: every such notice
-carries the full content). Like the disclosure rules, it is checked against a rendered
+A template registered as the validation notice (``notice: validation``) on the letter or
+email channel, in a locale a US jurisdiction serves, is the US validation notice; so is, read
+strictly, any such ``purpose: notice`` template that names no notice kind (a ``default`` or
+``arrears`` notice is not one). Like the disclosure rules, it is checked against a rendered
 example: the template is rendered for each synthetic US persona of its locale, and every
 element must appear in the output — values formatted as the template filters format them
 (``| money``, ``| date``, ``| mask``), the model form's statements in its words (English
@@ -42,6 +43,7 @@ from typing import Any
 from markupsafe import escape
 
 from dunning.compliance.texts import VALIDATION_NOTICE, NoticeElement
+from dunning.policy.model import Template
 from dunning.problems import Level, Problem
 from dunning.render.formatting import format_long_date, format_money, mask
 from dunning.rules import RuleContext
@@ -109,12 +111,17 @@ def missing_elements(ctx: RuleContext, file: TemplateFile) -> list[NoticeElement
     return [e for e in VALIDATION_NOTICE if e in missing]
 
 
+def is_validation_notice(template: Template) -> bool:
+    """True when ``template`` is registered as the validation notice, or is a notice of no kind."""
+    return template.notice == "validation" or (template.purpose == "notice" and template.notice is None)
+
+
 def check(ctx: RuleContext) -> Iterator[Problem]:
     """Report US notices whose rendered example lacks an element of 1006.34(c)."""
     rule = sys.modules[__name__]
     for file in template_files(ctx):
         template = file.template
-        if file.tree is None or template.purpose != "notice" or template.channel not in CHANNELS:
+        if file.tree is None or template.channel not in CHANNELS or not is_validation_notice(template):
             continue
         if not served_by(ctx, file.locale, "US"):
             continue
