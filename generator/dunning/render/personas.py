@@ -82,8 +82,14 @@ class Persona:
     plan: dict[str, Any]  # a plans.jsonl-shaped mapping (as_of, dpd, tier, offers …)
 
 
-def _jurisdiction_for(policy: Policy, locale: str) -> tuple[str, str, str]:
-    """(jurisdiction code, currency, IANA zone) of the first jurisdiction serving ``locale``."""
+def _jurisdiction_for(policy: Policy, locale: str, country: str | None = None) -> tuple[str, str, str]:
+    """(jurisdiction code, currency, IANA zone) of the first jurisdiction serving ``locale``
+    (of ``country`` when given)."""
+    if country is not None:
+        for code in sorted(policy.jurisdictions):
+            j = policy.jurisdictions[code]
+            if locale in j.locales and code.split("-", 1)[0] == country:
+                return code, j.currency, j.timezone
     for code in sorted(policy.jurisdictions):
         j = policy.jurisdictions[code]
         if locale in j.locales and "-" not in code:
@@ -144,10 +150,13 @@ def _itemization(jurisdiction: str, overdue: Decimal, since: date, n: int) -> di
     }
 
 
-def personas(policy: Policy, locale: str, as_of: date = SAMPLE_AS_OF) -> tuple[Persona, ...]:
-    """The sample personas of ``locale`` (one per situation), in a fixed order."""
+def personas(
+    policy: Policy, locale: str, as_of: date = SAMPLE_AS_OF, country: str | None = None
+) -> tuple[Persona, ...]:
+    """The sample personas of ``locale`` (one per situation), in a fixed order; ``country``:
+    in that country's first jurisdiction serving the locale (validate's US notice check)."""
     data = _LOCALE_DATA.get(locale, _DEFAULT_DATA)
-    jurisdiction, currency, zone = _jurisdiction_for(policy, locale)
+    jurisdiction, currency, zone = _jurisdiction_for(policy, locale, country)
     out = []
     for n, situation in enumerate(SITUATIONS, start=1):
         overdue = (Decimal(situation.amount_units) * data["scale"]).quantize(Decimal("0.01")) + Decimal("0.50")

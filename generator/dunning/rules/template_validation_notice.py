@@ -47,7 +47,7 @@ from dunning.policy.model import Template
 from dunning.problems import Level, Problem
 from dunning.render.formatting import format_long_date, format_money, mask
 from dunning.rules import RuleContext
-from dunning.rules._templates import TemplateFile, sample_renders, served_by, template_files
+from dunning.rules._templates import TemplateFile, sandbox, served_by, template_files
 
 CODE = "T013"
 NAME = "template-validation-notice"
@@ -93,20 +93,24 @@ def missing_elements(ctx: RuleContext, file: TemplateFile) -> list[NoticeElement
     """The elements missing from ``file`` rendered for any US persona of its locale, in the
     order of :data:`VALIDATION_NOTICE`."""
     from dunning.render.personas import persona_context, personas
+    from dunning.render.sandbox import RenderError, is_html
 
-    html = file.template.channel == "letter"
-    us = {p.id: p for p in personas(ctx.policy, file.locale) if p.account.jurisdiction.split("-", 1)[0] == "US"}
+    html = is_html(file.template.channel)
+    box = sandbox(ctx)
     missing: list[NoticeElement] = []
-    for render in sample_renders(ctx, file):
-        persona = us.get(render.persona)
-        if persona is None or render.text is None:  # a render error is T-render's finding
-            continue
+    # US personas even where another jurisdiction serves the locale first (the sample personas
+    # of the gallery and T011 are in that one)
+    for persona in personas(ctx.policy, file.locale, country="US"):
         context = persona_context(ctx.policy, persona, file.template.id)
+        try:
+            text = box.render(file.name, context, html=html)
+        except RenderError:  # a template that does not render is T011's finding
+            continue
         for element in VALIDATION_NOTICE:
             want = expected_text(element, context, file.locale)
             if want is None or element in missing:
                 continue
-            if (str(escape(want)) if html else want) not in render.text:
+            if (str(escape(want)) if html else want) not in text:
                 missing.append(element)
     return [e for e in VALIDATION_NOTICE if e in missing]
 
