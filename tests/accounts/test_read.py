@@ -306,7 +306,7 @@ def test_dictionary_encoded_parquet_text_is_cleaned_like_any_text(tmp_path: Path
     import pyarrow.parquet as pq
 
     values = {"name": ["x\u202ey", "z"], "note": ["\u2066a\t", "b"]}
-    base = {"account_id": ["A1", "A2"], "jurisdiction": ["US"] * 2, "currency": ["USD"] * 2}
+    base = {"account_id": ["A1", "A2"], "jurisdiction": ["CN"] * 2, "currency": ["CNY"] * 2}
     base |= {"overdue_amount": ["1", "2"], "due_date": ["2026-11-01"] * 2}
     table = pa.table({**base, **{k: pa.array(v).dictionary_encode() for k, v in values.items()}})
     pq.write_table(table, tmp_path / "a.parquet")

@@ -11,13 +11,13 @@ from click.testing import CliRunner
 
 from dunning.cli import main
 
-GOLDEN = Path(__file__).parent / "golden-notice" / "VN-0001-early-letter21-20261130.html"
+GOLDEN = Path(__file__).parent / "golden-notice" / "VN-0001-reminder-letter1-20261130.html"
 CASES = Path(__file__).resolve().parents[1] / "cases"
 ACCOUNTS = (
     "account_id,name,locale,jurisdiction,currency,overdue_amount,due_date,timezone,phone,email,address,postal_code,"
     "product,creditor,original_creditor,itemization_date,itemization_amount,interest_since_itemization,"
     "fees_since_itemization,payments_since_itemization,credits_since_itemization\n"
-    'VN-0001,Jordan Example,en-US,US,USD,1284.37,2026-11-09,America/New_York,+12125550199,jordan@example.com,"12 Elm '
+    'VN-0001,Jordan Example,en-US,US,USD,1284.37,2026-11-29,America/New_York,+12125550199,jordan@example.com,"12 Elm '
     'St, Apt 3, Albany, NY 12207",12207,card,"Example Bank, N.A.",Acme Retail Card Services,2026-09-30,1200.00,64.37,'
     "35.00,10.00,5.00\n"
 )
