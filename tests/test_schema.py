@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from dunning.cli import main
 from dunning.load import load_yaml_text
 from dunning.policy.jsonschema import render
+from dunning.policy.schema import check_file
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "schemas" / "policy.schema.json"
@@ -72,3 +73,18 @@ def test_cli_writes_and_checks(tmp_path: Path) -> None:
     assert written.exit_code == 0
     assert (out / "policy.schema.json").read_text(encoding="utf-8") == COMMITTED.read_text(encoding="utf-8")
     assert runner.invoke(main, ["schema", "--out", str(out), "--check"]).exit_code == 0
+
+
+@pytest.mark.parametrize("purpose", ["collection", "notice", "reply", "limited_content", "internal"])
+def test_every_purpose_the_gate_knows_passes_both_schemas(purpose: str) -> None:
+    # `reply` is what the Breathing Space stop allows (uk-conc.breathing-space): a policy that
+    # registers a reply template must not be refused by validate (S004) while the gate accepts it
+    text = f"templates:\n  answer: {{channel: email, purpose: {purpose}}}\n"
+    assert list(validator().iter_errors(plain(text))) == []
+    assert check_file(load_yaml_text("policies/templates.yaml", text)) == []
+
+
+def test_an_unknown_purpose_is_s004() -> None:
+    text = "templates:\n  answer: {channel: email, purpose: replies}\n"
+    found = check_file(load_yaml_text("policies/templates.yaml", text))
+    assert [(p.code, p.line, p.col) for p in found] == [("S004", 2, 37)]

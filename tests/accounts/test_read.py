@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import replace
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -12,14 +14,17 @@ import pytest
 
 from dunning.accounts.model import Account
 from dunning.accounts.read import read_accounts
-from dunning.accounts.record import RowReject, parse_record
+from dunning.accounts.record import RowReject, msg_date, msg_negative, parse_record
 from dunning.errors import UserError
 
 SERVED = frozenset({"CN", "US", "US-MA"})
 HEADER = [
     "account_id", "jurisdiction", "currency", "overdue_amount", "due_date", "timezone", "phone", "locale",
     "principal", "promise_to_pay_date", "sms_opt_out", "dispute", "note", "name",
+    "creditor", "itemization_date", "itemization_amount", "interest_since_itemization", "fees_since_itemization",
+    "payments_since_itemization", "credits_since_itemization",
 ]  # fmt: skip
+ITEMIZED = ["Example Bank", "2026-10-01", "10.00", "0", "0.00", "0", "0"]
 _ROWS = [
     ["A1", "US", "USD", "10.00", "2026-11-01", "", "+14155550123", "en-US", "", "", "yes", "", "x"],
     ["A2", "US-MA", "USD", "0", "2026-11-01", "America/New_York", "", "", "100.5", "2026-12-01", "No", "TRUE", ""],
@@ -62,7 +67,19 @@ HOSTILE_ROWS = [
     ],
     ["H11", "US", "USD", "9" * 15 + ".99", "2026-11-01", "", "", "", "", "", "", "", "", " a\r\nb "],
 ]  # fmt: skip
-ROWS = [*([*row, ""] for row in _ROWS), *HOSTILE_ROWS]
+# every row above with a complete Regulation F itemization, then rows that differ in it
+_PLAIN = ["", "USD", "1", "2026-11-01", "", "", "", "", "", "", "", "", ""]
+ROWS = [
+    *([*row, "", *ITEMIZED] for row in _ROWS),
+    *([*row, *ITEMIZED] for row in HOSTILE_ROWS),
+    ["C1", "US", *_PLAIN[1:], "", *ITEMIZED[1:]],  # no creditor: R018
+    ["C2", "US-MA", *_PLAIN[1:], *ITEMIZED[:-1], ""],  # no credits: R018
+    ["C3", "CN", "CNY", *_PLAIN[2:], "", "", "", "", "", "", ""],  # CN needs none
+    ["C4", "US", *_PLAIN[1:], "Example Bank", "2026-10-01", "1,0", "0", "0", "0", "0"],  # R002
+    ["C5", "US", *_PLAIN[1:], "Example Bank", "2026-10-01", "10", "0", "-1", "0", "0"],  # R003
+    ["C6", "US", *_PLAIN[1:], "Example Bank", "2026-10-01", "10", "0", "0", "0.001", "0"],  # R004
+    ["C7", "US", *_PLAIN[1:], "Example Bank", "2026-10-32", "10", "0", "0", "0", "0"],  # R005
+]
 
 
 def _expected() -> list[object]:
@@ -117,12 +134,27 @@ def test_codes_in_the_corpus() -> None:
         "ok", "ok", "ok", "R002", "R003", "ok", "R004", "R005", "R005", "R006", "R006", "R007", "ok",
         "R008", "R009", "R014", "R010", "R001", "R001", "R004",
         "R015", "R015", "R002", "R002", "R005", "R005", "R005", "R017", "R017", "R001", "R009", "ok", "ok", "ok",
+        "R018", "R018", "ok", "R002", "R003", "R004", "R005",
     ]  # fmt: skip
     cleaned = [r for r in _expected() if isinstance(r, Account) and r.account_id in ("H10", "H11")]
     assert [(a.name, dict(a.extra)) for a in cleaned] == [
         ("【示例金融】gnp.exe", {"note": "x y"}),
         ("a b", {"note": ""}),
     ]
+    rejects = {r.account_id: r.message for r in _expected() if isinstance(r, RowReject)}
+    assert rejects["C2"] == (
+        "credits_since_itemization is empty; a US account needs the Regulation F itemization for its "
+        "validation notice (12 CFR 1006.34(c)(2); write 0 for no interest, fees, payments or credits)"
+    )
+    assert rejects["C5"] == msg_negative("fees_since_itemization")
+    assert rejects["C7"] == msg_date("itemization_date")
+    first = next(r for r in _expected() if isinstance(r, Account))
+    assert (first.creditor, first.itemization_date, first.itemization_amount, first.current_amount()) == (
+        "Example Bank",
+        date(2026, 10, 1),
+        Decimal("10.00"),
+        Decimal("10.00"),
+    )
 
 
 def test_bad_utf8_row_is_rejected_with_its_line(tmp_path: Path) -> None:
@@ -148,7 +180,7 @@ def test_csv_pieces_cut_only_between_records(tmp_path: Path) -> None:
     writer.writerow(["account_id", "jurisdiction", "currency", "overdue_amount", "due_date", "note"])
     for i in range(3000):
         note = f'line one\nline "two" {i}' if i % 7 == 0 else f"plain {i}" * 3
-        writer.writerow([f"A{i:05d}", "US", "USD", "1.00", "2026-11-01", note])
+        writer.writerow([f"A{i:05d}", "CN", "CNY", "1.00", "2026-11-01", note])
     path = tmp_path / "a.csv"
     path.write_text(buffer.getvalue(), encoding="utf-8")
     from dunning.accounts.source import AccountFile
@@ -215,7 +247,7 @@ def test_flags_read_alike_in_any_spelling(tmp_path: Path) -> None:
     flags = []
     for name, rows in (("plain", plain), ("spelled", spelled)):
         path = tmp_path / f"{name}.csv"
-        body = "".join(f"A{i},US,USD,1.00,2026-11-01,{row}\n" for i, row in enumerate(rows))
+        body = "".join(f"A{i},CN,CNY,1.00,2026-11-01,{row}\n" for i, row in enumerate(rows))
         path.write_text(header + body, encoding="utf-8")
         (chunk,) = read_accounts(path, None, SERVED)
         assert chunk.rejects == []
@@ -274,7 +306,7 @@ def test_dictionary_encoded_parquet_text_is_cleaned_like_any_text(tmp_path: Path
     import pyarrow.parquet as pq
 
     values = {"name": ["x\u202ey", "z"], "note": ["\u2066a\t", "b"]}
-    base = {"account_id": ["A1", "A2"], "jurisdiction": ["US"] * 2, "currency": ["USD"] * 2}
+    base = {"account_id": ["A1", "A2"], "jurisdiction": ["CN"] * 2, "currency": ["CNY"] * 2}
     base |= {"overdue_amount": ["1", "2"], "due_date": ["2026-11-01"] * 2}
     table = pa.table({**base, **{k: pa.array(v).dictionary_encode() for k, v in values.items()}})
     pq.write_table(table, tmp_path / "a.parquet")

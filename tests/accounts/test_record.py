@@ -22,6 +22,14 @@ GOOD = {
     "currency": "USD",
     "overdue_amount": "120.50",
     "due_date": "2026-10-01",
+    # the Regulation F itemization every US account carries (R018)
+    "creditor": "Example Bank",
+    "itemization_date": "2026-09-01",
+    "itemization_amount": "120.50",
+    "interest_since_itemization": "0",
+    "fees_since_itemization": "0",
+    "payments_since_itemization": "0",
+    "credits_since_itemization": "0",
 }
 
 

@@ -319,3 +319,68 @@ def test_a_json_error_names_the_column_in_the_request_line(line: bytes, column: 
 
     with pytest.raises(BadRequest, match=rf"^not valid JSON \(column {column}\)$"):
         _request(line)
+
+
+def test_every_known_location_counts_at_the_gate(tmp_path: Path) -> None:
+    # Reg F comment 6(b)(1)(i)-2. A stated Denver zone with a New York phone (the bench's
+    # A000000003): 19:30 Mountain is 21:30 in New York. An address in California without a
+    # ZIP and a New York phone: 10:30 Eastern is 07:30 in Los Angeles.
+    denver = {**ACCOUNT, "timezone": "America/Denver"}
+    los_angeles = {**ACCOUNT, "address": "12 Main St, Los Angeles, CA"}
+    answers = run(
+        [
+            request(account=denver, at="2026-11-02T19:30:00-07:00"),
+            request(account=denver, at="2026-11-02T18:59:00-07:00"),
+            request(account=los_angeles, at="2026-11-02T10:30:00-05:00"),
+        ],
+        tmp_path,
+    )
+    assert answers[0] == {
+        "verdict": "reschedule",
+        "legal_verdict": "reschedule",
+        "earliest": "2026-11-03T08:00:00-07:00",
+        "reasons": [
+            {
+                "code": "us-regf.call-hours",
+                "rule": "us-regf.call-hours",
+                "citation": "12 CFR 1006.6(b)(1)(i)",
+                "message": "21:30 in America/New_York is outside the legal hours 08:00–21:00",
+            }
+        ],
+    }
+    assert answers[1]["verdict"] == "allow"
+    assert answers[2] == {
+        "verdict": "reschedule",
+        "legal_verdict": "reschedule",
+        "earliest": "2026-11-02T08:00:00-08:00",
+        "reasons": [
+            {
+                "code": "us-regf.call-hours",
+                "rule": "us-regf.call-hours",
+                "citation": "12 CFR 1006.6(b)(1)(i)",
+                "message": "07:30 in America/Los_Angeles is outside the legal hours 08:00–21:00",
+            }
+        ],
+    }
+
+
+def test_gb_accounts_of_no_known_nation_keep_every_nations_bank_holidays(tmp_path: Path) -> None:
+    gb = {**ACCOUNT, "jurisdiction": "GB", "currency": "GBP", "phone": "+447911123456"}
+    scotland = {**gb, "jurisdiction": "GB-SCT"}
+    easter_monday = "2026-04-06T10:00:00+01:00"
+    answers = run([request(account=gb, at=easter_monday), request(account=scotland, at=easter_monday)], tmp_path)
+    assert answers[0] == {
+        "verdict": "reschedule",
+        "legal_verdict": "allow",
+        "earliest": "2026-04-07T08:00:00+01:00",
+        "reasons": [
+            {
+                "code": "holiday",
+                "rule": "gb",
+                "citation": "policies/timetables.yaml:24:5",
+                "message": "public holiday (Easter Monday (ENG, NIR, WLS)); "
+                "the timetable gives no `holidays:` window for call",
+            }
+        ],
+    }
+    assert answers[1]["verdict"] == "allow"

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from dunning.accounts.model import Contact
 from dunning.compliance.engine import ContactEngine, Verdict
 from dunning.policy import require_policy
@@ -238,9 +240,12 @@ def test_china_six_unanswered_attempts_a_day_per_number(engine: ContactEngine) -
 
 def test_china_holiday_is_a_policy_refusal_not_a_legal_one(engine: ContactEngine) -> None:
     v = engine.check(CN, "call", at("2026-10-01T10:00:00+08:00"), [])
-    # National Day: 10-01..10-03 are public holidays; Sunday 10-04 is an ordinary weekend day
-    # (the weekend call window, 10:00-18:00); 10-05..10-07 are holidays again.
-    assert summary(v) == ("reschedule", "allow", "2026-10-04T10:00:00+08:00", ["holiday"])
+    # National Day: the State Council's break is 10-01..10-07, the weekend inside it included
+    # (Sunday 10-04 is no ordinary weekend day); Thursday 10-08 is the first workday after it
+    # (the workday call window opens 07:00, the law's hours at 08:00).
+    assert summary(v) == ("reschedule", "allow", "2026-10-08T08:00:00+08:00", ["holiday"])
+    # Saturday 10-10 is a moved working day: the workday window, not the weekend one
+    assert engine.check(CN, "call", at("2026-10-10T08:30:00+08:00"), []).verdict == "allow"
 
 
 # --- stops ------------------------------------------------------------------------------------------------
@@ -253,6 +258,42 @@ def test_uk_breathing_space_stops_all_contact(engine: ContactEngine) -> None:
     assert v.reasons[0].citation.startswith("The Debt Respite Scheme")
     # a reply to the debtor's own query stays allowed
     assert engine.check(held, "sms", at("2026-11-03T10:00:00+00:00"), [], purpose="reply").verdict == "allow"
+
+
+def test_scotland_cites_its_own_moratorium(engine: ContactEngine) -> None:
+    for jurisdiction, code, cited in (
+        ("GB-SCT", "uk-conc.scotland-moratorium", "Bankruptcy (Scotland) Act 2016, ss. 195-198"),
+        ("GB-WLS", "uk-conc.breathing-space", "The Debt Respite Scheme"),
+        ("GB-NIR", "uk-conc.breathing-space", "The Debt Respite Scheme"),
+    ):
+        held = account(jurisdiction=jurisdiction, currency="GBP", timezone="Europe/London", flags={"breathing_space"})
+        v = engine.check(held, "sms", at("2026-11-03T10:00:00+00:00"), [])
+        assert summary(v) == ("suppress", "suppress", None, [code]), jurisdiction
+        assert v.reasons[0].citation.startswith(cited)
+        assert engine.check(held, "sms", at("2026-11-03T10:00:00+00:00"), [], purpose="reply").verdict == "allow"
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "day", "off"),
+    [
+        ("GB", "2026-04-06", True),  # Easter Monday: England, Wales, Northern Ireland
+        ("GB", "2026-08-31", True),  # the August bank holiday of England, Wales, Northern Ireland
+        ("GB", "2026-08-03", True),  # Scotland's first Monday of August
+        ("GB", "2026-11-30", True),  # St Andrew's Day
+        ("GB", "2026-03-17", True),  # St Patrick's Day
+        ("GB", "2026-11-03", False),
+        ("GB-SCT", "2026-04-06", False),  # a Scottish account is called on Easter Monday …
+        ("GB-SCT", "2026-08-03", True),  # … not on Scotland's bank holiday
+        ("GB-ENG", "2026-08-03", False),
+        ("GB-ENG", "2026-08-31", True),
+    ],
+)
+def test_gb_without_a_nation_keeps_every_nations_bank_holidays(
+    engine: ContactEngine, jurisdiction: str, day: str, off: bool
+) -> None:
+    a = account(jurisdiction=jurisdiction, currency="GBP", timezone="Europe/London")
+    v = engine.check(a, "call", at(f"{day}T10:00:00+01:00" if day < "2026-10-25" else f"{day}T10:00:00+00:00"), [])
+    assert (v.verdict, [r.code for r in v.reasons]) == (("reschedule", ["holiday"]) if off else ("allow", []))
 
 
 def test_a_channel_the_timetable_never_opens_is_suppressed(engine: ContactEngine) -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from dunning.compliance.engine import ContactEngine
+from dunning.compliance.timezones import candidate_zones
 from dunning.compliance.windows import local_instant
 
 from .compliance_support import account
@@ -89,9 +92,44 @@ def test_zip_prefix_on_a_zone_line_gives_both_zones(engine: ContactEngine) -> No
     ]
 
 
-def test_explicit_timezone_wins_and_toll_free_says_nothing(engine: ContactEngine) -> None:
-    assert engine.timezones(account(timezone="America/Denver", phone="+12125550100")) == ("America/Denver",)
+def test_stated_timezone_leads_and_toll_free_says_nothing(engine: ContactEngine) -> None:
+    assert engine.timezones(account(timezone="America/Denver", phone="+18005550100")) == ("America/Denver",)
     assert engine.timezones(account(phone="+18005550100")) == ("America/New_York",)  # jurisdiction default
+
+
+def test_stated_timezone_and_phone_disagree_window_holds_in_both(engine: ContactEngine) -> None:
+    # comment 6(b)(1)(i)-2: a stated Denver zone does not silence a New York phone (the bench's
+    # A000000003): 08:00-21:00 Mountain ∩ 08:00-21:00 Eastern = 08:00-19:00 Mountain
+    a = account(timezone="America/Denver", phone="+12125550100")
+    assert engine.timezones(a) == ("America/Denver", "America/New_York")
+    assert iso(engine.legal_windows(a, "call", date(2026, 11, 2))) == [
+        ("2026-11-02T08:00:00-07:00", "2026-11-02T19:00:00-07:00")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("address", "zones"),
+    [
+        ("12 Main St, Los Angeles, CA", ("America/Los_Angeles", "America/New_York")),
+        ("12 Main St, Los Angeles, ca.", ("America/Los_Angeles", "America/New_York")),
+        ("12 Main St, El Paso, TX", ("America/Chicago", "America/Denver", "America/New_York")),
+        ("12 Main St, Los Angeles, CA 90012", ("America/Los_Angeles", "America/New_York")),  # the ZIP decides
+        ("12 Main St, Springfield, IL 00000", ("America/New_York",)),  # a ZIP the table does not place: the phone
+        ("12 Main St, Los Angeles", ("America/New_York",)),  # no state: the phone alone
+        ("12 Main St, Los Angeles, XX", ("America/New_York",)),  # no such state
+    ],
+)
+def test_address_state_counts_when_there_is_no_zip(engine: ContactEngine, address: str, zones: tuple[str, ...]) -> None:
+    assert engine.timezones(account(phone="+12125550100", address=address)) == zones
+
+
+def test_canadian_province_counts_for_canadian_accounts_only(engine: ContactEngine) -> None:
+    assert candidate_zones(account(jurisdiction="CA", address="1 King St W, Toronto, ON"), "America/Toronto") == (
+        "America/Toronto",
+        "America/Winnipeg",
+    )
+    # "CA" after a comma is California for a US account, and nothing for a Chinese one
+    assert engine.timezones(account(jurisdiction="CN", currency="CNY", address="1 Rd, CA")) == ("Asia/Shanghai",)
 
 
 def test_china_make_up_working_day_uses_workday_window(engine: ContactEngine) -> None:
@@ -148,3 +186,20 @@ def test_jurisdiction_default_leads_a_phone_with_several_zones(engine: ContactEn
     assert iso(engine.windows(uk, "sms", date(2026, 7, 1))) == [
         ("2026-07-01T08:00:00+01:00", "2026-07-01T21:00:00+01:00")
     ]
+
+
+def test_the_deciding_phone_prefix_places_a_number_like_the_whole_number() -> None:
+    # the planner keys decisions on the zones of a number's deciding prefix (timezones.phone_zones):
+    # it must place every number exactly as the whole number does
+    import random
+
+    from dunning.compliance.timezones import phone_prefix_length, phone_zones, zones_for_phone
+
+    rng = random.Random(5)
+    codes = ["1", "1", "1", "86", "44", "49", "7", "61", "55", "91", "52", "81", "33", "380", "998"]
+    for _ in range(3000):
+        phone = f"+{rng.choice(codes)}{rng.randrange(10**9, 10**10)}"
+        assert phone_zones(phone) == zones_for_phone(phone), phone
+    assert phone_prefix_length("+121") == 8  # +1, area code, exchange
+    assert phone_prefix_length("+861") == 4  # +86 and one digit
+    assert phone_zones("") == ()

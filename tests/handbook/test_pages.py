@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
+from dunning.handbook import context_for
 from dunning.handbook.context import HandbookContext
 from dunning.handbook.markdown import table, text
 from dunning.handbook.pages import gallery, offers, overview, review, rules, strategies, tiers, timetables
 from dunning.handbook.pages.rules import rst_to_markdown
+from dunning.policy import require_policy
 
 
 def body(pages: list, path: str) -> str:  # type: ignore[type-arg]
@@ -132,10 +135,44 @@ def test_holiday_calendar_is_anchored_on_as_of_with_make_up_days(example_ctx: Ha
     assert "| 2027-02-06 | Sat | public holiday | Chinese New Year (Spring Festival) |" in page
     assert "| 2026-11-26 |" not in page  # Thanksgiving 2026 is before the as-of date
     assert "| 2027-11-25 | Thu | public holiday | Thanksgiving Day |" in page
+    # the whole National Day break of the State Council's notice, and a warning for 2027
+    assert "| 2026-10-04 | Sun | public holiday | 国庆节 National Day break |" in body(
+        timetables.pages(HandbookContext(example_ctx.policy, example_ctx.root, date(2026, 9, 1), None)),
+        "timetables.md",
+    )
+    assert "!!! warning\n    CN: the official holiday breaks are published up to 2026; for 2027 only" in page
     earlier = HandbookContext(example_ctx.policy, example_ctx.root, date(2026, 1, 1), None)
     page_2026 = body(timetables.pages(earlier), "timetables.md")
     assert "| 2026-01-04 | Sun | make-up working day | — |" in page_2026
     assert "| 2026-10-10 | Sat | make-up working day | — |" in page_2026
+
+
+def test_holidays_in_gb_are_the_days_the_planner_applies() -> None:
+    # the compliance tests' policy serves GB with `holidays: GB`: an account of no known nation
+    # keeps every nation's bank holidays, and the page says which nation each one is from
+    root = Path(__file__).resolve().parents[1] / "compliance" / "repo"
+    ctx = context_for(require_policy(root), root, date(2026, 1, 1))
+    page = body(timetables.pages(ctx), "timetables.md")
+    section = page[page.index("### Holidays in GB, 2026-01-01 to 2026-12-31") :]
+    rows = [line for line in section.splitlines() if line.startswith("| 2026-")]
+    assert rows == [
+        "| 2026-01-01 | Thu | public holiday | New Year's Day |",
+        "| 2026-01-02 | Fri | public holiday | New Year Holiday (SCT) |",
+        "| 2026-03-17 | Tue | public holiday | Saint Patrick's Day (NIR) |",
+        "| 2026-04-03 | Fri | public holiday | Good Friday |",
+        "| 2026-04-06 | Mon | public holiday | Easter Monday (ENG, NIR, WLS) |",
+        "| 2026-05-04 | Mon | public holiday | May Day |",
+        "| 2026-05-25 | Mon | public holiday | Spring Bank Holiday |",
+        "| 2026-06-15 | Mon | public holiday | Scotland's participation in the FIFA World Cup final (SCT) |",
+        "| 2026-07-12 | Sun | public holiday | Battle of the Boyne (NIR) |",
+        "| 2026-07-13 | Mon | public holiday | Battle of the Boyne (observed) (NIR) |",
+        "| 2026-08-03 | Mon | public holiday | Summer Bank Holiday (SCT) |",
+        "| 2026-08-31 | Mon | public holiday | Late Summer Bank Holiday (ENG, NIR, WLS) |",
+        "| 2026-11-30 | Mon | public holiday | Saint Andrew's Day (SCT) |",
+        "| 2026-12-25 | Fri | public holiday | Christmas Day |",
+        "| 2026-12-26 | Sat | public holiday | Boxing Day |",
+        "| 2026-12-28 | Mon | public holiday | Boxing Day (observed) |",
+    ]
 
 
 def test_offer_rows_and_plain_words(example_ctx: HandbookContext) -> None:

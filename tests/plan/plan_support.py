@@ -23,11 +23,23 @@ BASE = {
     "email": "debtor@example.com",
     "address": "1 Main St",
 }
+# the Regulation F itemization a US account of the snapshot must carry (R018)
+ITEMIZATION = {
+    "creditor": "Example Bank",
+    "itemization_date": "2026-09-01",
+    "itemization_amount": "500",  # whole units: valid in every currency (JPY too)
+    "interest_since_itemization": "0",
+    "fees_since_itemization": "0",
+    "payments_since_itemization": "0",
+    "credits_since_itemization": "0",
+}
 
 
 def account(policy: Policy, **changes: object) -> Account:
     """An account row of the contract with ``changes``; the row must be valid."""
     row: dict[str, object] = {**BASE, **changes}
+    if str(row["jurisdiction"]).startswith("US"):
+        row = {**ITEMIZATION, **row}
     found = parse_record(row, 2, frozenset(policy.jurisdictions))
     assert isinstance(found, Account), found
     return found
@@ -83,7 +95,8 @@ def mixed_portfolio(policy: Policy, n: int) -> list[Account]:
             "jurisdiction": "CN" if cn else rng.choice(["US", "US", "US-MA"]),
             "currency": "CNY" if cn else "USD",
             "timezone": "Asia/Shanghai" if cn else rng.choice(["America/New_York", "America/Phoenix", ""]),
-            "phone": "+8613812345678" if cn else "+12125550142",
+            # every known location counts: a stated zone, a phone in another, a state without a ZIP
+            "phone": "+8613812345678" if cn else rng.choice(["+12125550142", "+13105550142"]),
             "overdue_amount": rng.choice(
                 ["5.30", "30.20", "99.90", "150.40", "700.70", "2999.80", "6000.50", "25000.10"]
             ),
@@ -91,7 +104,7 @@ def mixed_portfolio(policy: Policy, n: int) -> list[Account]:
             "last_payment_date": (MIXED_AS_OF - timedelta(days=rng.randint(0, 200))).isoformat(),
             "promise_to_pay_date": promise,
             "email": rng.choice(["", "x@example.com"]),
-            "address": rng.choice(["", "1 Main St"]),
+            "address": rng.choice(["", "1 Main St", "1 Main St, Los Angeles, CA", "1 Main St, Denver, CO 80202"]),
             "segment": rng.choice(["retail", "retail", "staff"]),
             "hardship": rng.choice(["", "", "yes"]),
             "vulnerable": rng.choice(["", "", "", "yes"]),

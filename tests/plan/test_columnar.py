@@ -23,7 +23,13 @@ AS_OF = date(2026, 11, 28)
 COLUMNS = [
     "account_id", "jurisdiction", "currency", "timezone", "phone", "overdue_amount", "due_date",
     "last_payment_date", "promise_to_pay_date", "email", "address", "segment", "hardship", "vulnerable", "sms_opt_out",
+    "creditor", "itemization_date", "itemization_amount", "interest_since_itemization", "fees_since_itemization",
+    "payments_since_itemization", "credits_since_itemization",
 ]  # fmt: skip
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 @pytest.mark.parametrize("horizon", [0, 5])
@@ -55,7 +61,7 @@ def _assert_columnar_equals_full(policy: Policy, tmp_path: Path, horizon: int) -
     accounts = [replace(a, account_id=f"-1{i}") if i % 7 == 3 else a for i, a in enumerate(accounts)]
     rows = [
         {
-            **{c: str(getattr(a, c) or "") for c in COLUMNS if c not in ("hardship", "vulnerable", "sms_opt_out")},
+            **{c: _cell(getattr(a, c)) for c in COLUMNS if c not in ("hardship", "vulnerable", "sms_opt_out")},
             **{f: "yes" if a.flag(f) else "" for f in ("hardship", "vulnerable", "sms_opt_out")},
         }
         for a in accounts
@@ -111,7 +117,7 @@ def test_a_worker_adopts_the_templates_another_logged(policy: Policy, tmp_path: 
     accounts = mixed_portfolio(policy, 400)
     rows = [
         {
-            **{c: str(getattr(a, c) or "") for c in COLUMNS if c not in ("hardship", "vulnerable", "sms_opt_out")},
+            **{c: _cell(getattr(a, c)) for c in COLUMNS if c not in ("hardship", "vulnerable", "sms_opt_out")},
             **{f: "yes" if a.flag(f) else "" for f in ("hardship", "vulnerable", "sms_opt_out")},
         }
         for a in accounts

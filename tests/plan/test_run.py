@@ -116,7 +116,7 @@ def test_csv_pieces_through_the_workers_give_the_one_process_bytes(
 ) -> None:
     # the production path: a CSV cut into pieces that two workers read from the file and
     # number from their own start; rejects, duplicates and the merge need the pieces' line
-    # offsets. Twenty copies of the example (ids suffixed) are ≈ 290 KiB: five pieces.
+    # offsets. Twenty copies of the example (ids suffixed) are ≈ 360 KiB: six pieces.
     lines = (example_root / "examples" / "accounts.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     body = [line.replace(",", f"-{k:02d},", 1) for k in range(20) for line in lines[1:]]
     if order.startswith("sorted"):  # ids strictly increasing (the in-file duplicates dropped)
@@ -126,7 +126,7 @@ def test_csv_pieces_through_the_workers_give_the_one_process_bytes(
         body.append(body[first])  # file, four pieces are appended before the last is out of order
     source = tmp_path / "accounts.csv"
     source.write_text(lines[0] + "".join(body), encoding="utf-8")
-    assert len(list(AccountFile(source, chunk_rows=100).csv_pieces())) == 5
+    assert len(list(AccountFile(source, chunk_rows=100).csv_pieces())) == 6
     seen = _runs_appended(monkeypatch)
     _run(example_root, source, tmp_path / "one", jobs=1, chunk_rows=100_000)
     _run(example_root, source, tmp_path / "two", jobs=2, chunk_rows=100)
@@ -180,8 +180,10 @@ def test_failed_run_leaves_previous_output(example_root: Path, tmp_path: Path, m
 
 
 CORRUPT = (
-    b"\xef\xbb\xbfaccount_id,jurisdiction,currency,overdue_amount,due_date,timezone,phone,dispute,name\n"
-    b"K1,US,USD,10.00,2026-11-01,,,no,ok\n"
+    b"\xef\xbb\xbfaccount_id,jurisdiction,currency,overdue_amount,due_date,timezone,phone,dispute,name,creditor,"
+    b"itemization_date,itemization_amount,interest_since_itemization,fees_since_itemization,"
+    b"payments_since_itemization,credits_since_itemization\n"
+    b"K1,US,USD,10.00,2026-11-01,,,no,ok,Example Bank,2026-10-01,10.00,0,0,0,0\n"
     b"K2,US,USD,ten,2026-11-01,,,no,bad amount\n"
     b"K3,US,USD,-1.00,2026-11-01,,,no,negative\n"
     b"K4,US,USD,1.001,2026-11-01,,,no,too many places\n"
@@ -192,7 +194,7 @@ CORRUPT = (
     b"K9,US,USD,10.00,2026-11-01,,+1202,no,bad phone\n"
     b"K10,US,USD,10.00,2026-11-01,,,perhaps,bad flag\n"
     b"K11,US,USD,10.00,2026-11-01,,,no,Zo\xe9 latin-1\n"
-    b"K1,US,USD,10.00,2026-11-01,,,no,duplicate\n"
+    b"K1,US,USD,10.00,2026-11-01,,,no,duplicate,Example Bank,2026-10-01,10.00,0,0,0,0\n"
     b",US,USD,10.00,2026-11-01,,,no,no id\n"
     b"K12,US,USD,10.00\n"
     b"K13,CN,CNY,88.80,2026-10-01,Asia/Shanghai,+8613812345678,YES,fine\n"

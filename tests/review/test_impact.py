@@ -30,14 +30,17 @@ from dunning.review.impact import measure_impact
 from dunning.review.revision import open_revision
 from dunning.review.semantic import semantic_diff
 
-ACCOUNTS = """account_id,jurisdiction,currency,overdue_amount,due_date,email,segment,timezone
-A1,US,USD,250.00,2026-11-25,,,America/New_York
-A2,CN,CNY,1200.00,2026-10-28,,,Asia/Shanghai
-A3,US,USD,300.00,2026-11-16,a3@example.com,,America/Chicago
-A4,CN,CNY,800.00,2026-11-29,,staff,Asia/Shanghai
-A5,CN,CNY,900.00,2026-11-29,,,Asia/Shanghai
-A6,US,USD,5000.00,2026-05-14,,,America/New_York
-A7,GB,GBP,100.00,2026-11-01,,,Europe/London
+_ITEMIZED = "Example Bank,2026-09-01,100.00,0,0,0,0"  # the Regulation F itemization a US account carries
+ACCOUNTS = f"""account_id,jurisdiction,currency,overdue_amount,due_date,email,segment,timezone,creditor,\
+itemization_date,itemization_amount,interest_since_itemization,fees_since_itemization,payments_since_itemization,\
+credits_since_itemization
+A1,US,USD,250.00,2026-11-25,,,America/New_York,{_ITEMIZED}
+A2,CN,CNY,1200.00,2026-10-28,,,Asia/Shanghai,,,,,,,
+A3,US,USD,300.00,2026-11-16,a3@example.com,,America/Chicago,{_ITEMIZED}
+A4,CN,CNY,800.00,2026-11-29,,staff,Asia/Shanghai,,,,,,,
+A5,CN,CNY,900.00,2026-11-29,,,Asia/Shanghai,,,,,,,
+A6,US,USD,5000.00,2026-05-14,,,America/New_York,{_ITEMIZED}
+A7,GB,GBP,100.00,2026-11-01,,,Europe/London,,,,,,,
 """
 AS_OF = date(2026, 11, 30)
 

@@ -16,6 +16,16 @@ REQUIRED_COLUMNS = ("account_id", "jurisdiction", "currency", "overdue_amount", 
 OPTIONAL_COLUMNS = (
     "customer_id", "name", "locale", "timezone", "phone", "email", "address", "postal_code",
     "product", "segment", "principal", "last_payment_date", "promise_to_pay_date", "promise_amount",
+    *(
+        "creditor", "original_creditor", "itemization_date", "itemization_amount", "interest_since_itemization",
+        "fees_since_itemization", "payments_since_itemization", "credits_since_itemization",
+    ),
+)  # fmt: skip
+# The Regulation F itemization (12 CFR 1006.34(b)(3), (c)(2)): a US account must carry every one
+# of these (reject R018); original_creditor only when it differs from the creditor.
+US_ITEMIZATION_REQUIRED = (
+    "creditor", "itemization_date", "itemization_amount", "interest_since_itemization",
+    "fees_since_itemization", "payments_since_itemization", "credits_since_itemization",
 )  # fmt: skip
 FLAG_COLUMNS = (
     "dispute", "bankruptcy", "deceased", "cease_contact", "hardship", "vulnerable", "legal_hold",
@@ -55,6 +65,15 @@ class Account:
     last_payment_date: date | None = None
     promise_to_pay_date: date | None = None
     promise_amount: Decimal | None = None
+    # the Regulation F itemization (US accounts; empty or None elsewhere)
+    creditor: str = ""  # to whom the debt is owed now
+    original_creditor: str = ""  # if different
+    itemization_date: date | None = None
+    itemization_amount: Decimal | None = None
+    interest_since_itemization: Decimal | None = None
+    fees_since_itemization: Decimal | None = None
+    payments_since_itemization: Decimal | None = None
+    credits_since_itemization: Decimal | None = None
     flags: frozenset[str] = frozenset()  # the FLAG_COLUMNS that are true
     extra: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     line: int = 0  # 1-based line (CSV, JSONL) or row number (Parquet) in the input, for rejects
@@ -62,6 +81,24 @@ class Account:
     def flag(self, name: str) -> bool:
         """True when the boolean column ``name`` is set."""
         return name in self.flags
+
+    def current_amount(self) -> Decimal | None:
+        """The amount of the debt now by the itemization (12 CFR 1006.34(c)(2)(ix)): the amount on
+        the itemization date plus interest and fees, less payments and credits since; None
+        without an itemization."""
+        parts = (
+            self.itemization_amount,
+            self.interest_since_itemization,
+            self.fees_since_itemization,
+            self.payments_since_itemization,
+            self.credits_since_itemization,
+        )
+        if any(p is None for p in parts):
+            return None
+        amount, interest, fees, payments, credits = parts
+        assert amount is not None and interest is not None and fees is not None
+        assert payments is not None and credits is not None
+        return amount + interest + fees - payments - credits
 
 
 @dataclass(frozen=True, slots=True)

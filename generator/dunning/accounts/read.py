@@ -21,7 +21,7 @@ from typing import Any
 
 import polars as pl
 
-from dunning.accounts.model import FLAG_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Account
+from dunning.accounts.model import FLAG_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, US_ITEMIZATION_REQUIRED, Account
 from dunning.accounts.record import (
     AMOUNT_COLUMNS,
     AMOUNT_INTEGER_DIGITS,
@@ -262,6 +262,9 @@ def screen_frame(
         ~pl.col("__cur_ok"),
         ~pl.col("__tz_ok"),
         ~pl.col("__loc_ok"),
+        # R018: a US account without its Regulation F itemization (record.needs_itemization)
+        ((pl.col("jurisdiction") == "US") | pl.col("jurisdiction").str.starts_with("US-"))
+        & pl.any_horizontal(pl.col(c) == "" for c in US_ITEMIZATION_REQUIRED),
     ]
     for c in AMOUNT_COLUMNS:
         col = pl.col(c)
@@ -318,6 +321,10 @@ def screen_frame(
 
 
 _FLAG_SETS: dict[int, frozenset[str]] = {}
+_ITEMIZED_AMOUNTS = (
+    "itemization_amount", "interest_since_itemization", "fees_since_itemization", "payments_since_itemization",
+    "credits_since_itemization",
+)  # fmt: skip
 
 
 def _flags(bits: int) -> frozenset[str]:
@@ -327,15 +334,19 @@ def _flags(bits: int) -> frozenset[str]:
     return found
 
 
+def _money(value: str) -> Decimal | None:
+    return Decimal(value) if value else None
+
+
 def accounts_of(good: pl.DataFrame, extra_columns: list[str]) -> Iterator[Account]:
     """Account records from screened rows (see :func:`screen_frame`)."""
-    due, last_payment, promise = (good[date_column(c)].to_list() for c in DATE_COLUMNS)
+    due, last_payment, promise, itemized_on = (good[date_column(c)].to_list() for c in DATE_COLUMNS)
     cols: dict[str, list[Any]] = {
         c: good[c].to_list()
         for c in (
             "account_id", "jurisdiction", "currency", "overdue_amount", "customer_id", "name", "locale",
             "timezone", "phone", "email", "address", "postal_code", "product", "segment", "principal",
-            "promise_amount", "__flags", LINE,
+            "promise_amount", "creditor", "original_creditor", *_ITEMIZED_AMOUNTS, "__flags", LINE,
         )
     }  # fmt: skip
     extras = [good[c].to_list() for c in extra_columns]
@@ -363,6 +374,14 @@ def accounts_of(good: pl.DataFrame, extra_columns: list[str]) -> Iterator[Accoun
             last_payment_date=last_payment[i],
             promise_to_pay_date=promise[i],
             promise_amount=Decimal(promise_amount) if promise_amount else None,
+            creditor=cols["creditor"][i],
+            original_creditor=cols["original_creditor"][i],
+            itemization_date=itemized_on[i],
+            itemization_amount=_money(cols["itemization_amount"][i]),
+            interest_since_itemization=_money(cols["interest_since_itemization"][i]),
+            fees_since_itemization=_money(cols["fees_since_itemization"][i]),
+            payments_since_itemization=_money(cols["payments_since_itemization"][i]),
+            credits_since_itemization=_money(cols["credits_since_itemization"][i]),
             flags=_flags(cols["__flags"][i]),
             extra=extra if extra is not None else _EMPTY_EXTRA,
             line=cols[LINE][i],

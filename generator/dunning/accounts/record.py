@@ -13,11 +13,12 @@ code  meaning
 ====  ==============================================================================
 R001  a required value is empty (account_id, jurisdiction, currency, overdue_amount,
       due_date), or account_id holds control or bidirectional-formatting characters
-R002  an amount (overdue_amount, principal, promise_amount) is not a plain decimal number
+R002  an amount (overdue_amount, principal, promise_amount, the itemization amounts) is not a
+      plain decimal number
       (ASCII digits 0-9, an optional point, an optional leading ``-``)
 R003  an amount is negative
 R004  an amount has more decimal places than its currency's minor unit (USD 2, JPY 0)
-R005  a date (due_date, last_payment_date, promise_to_pay_date) is not an ISO date
+R005  a date (due_date, last_payment_date, promise_to_pay_date, itemization_date) is not an ISO date
       YYYY-MM-DD from 1900-01-01 to 2999-12-31
 R006  the jurisdiction is malformed or not served by the policy
 R007  the currency is not an ISO 4217 code
@@ -31,6 +32,10 @@ R014  the locale is not a BCP 47 tag
 R015  an amount has more than 15 digits before the decimal point (checked with R002)
 R016  the row has more fields than the header (checked right after R012)
 R017  account_id is longer than 64 characters or 128 UTF-8 bytes (checked with R001)
+R018  a US account lacks a Regulation F itemization value its validation notice must
+      show (12 CFR 1006.34(c)(2)): creditor, itemization_date, itemization_amount,
+      interest_since_itemization, fees_since_itemization, payments_since_itemization,
+      credits_since_itemization (0 when there were none; original_creditor is optional)
 ====  ==============================================================================
 
 The first failing check (in the order of the table, column order within a check) decides
@@ -57,7 +62,7 @@ from typing import NamedTuple
 import phonenumbers
 from babel.numbers import get_currency_precision, list_currencies
 
-from dunning.accounts.model import FLAG_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Account
+from dunning.accounts.model import FLAG_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, US_ITEMIZATION_REQUIRED, Account
 from dunning.accounts.numbering import valid_national
 from dunning.compliance.timezones import is_zone
 from dunning.text.cells import CONTROL_PATTERN, clean_text
@@ -66,15 +71,28 @@ BOM = "\ufeff"
 REPLACEMENT = "\ufffd"  # what a lossy UTF-8 decoder puts where bytes were invalid
 TRUE_WORDS = frozenset({"true", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "0", "no", ""})  # empty is false
-AMOUNT_COLUMNS = ("overdue_amount", "principal", "promise_amount")
-DATE_COLUMNS = ("due_date", "last_payment_date", "promise_to_pay_date")
+AMOUNT_COLUMNS = (
+    "overdue_amount", "principal", "promise_amount", "itemization_amount", "interest_since_itemization",
+    "fees_since_itemization", "payments_since_itemization", "credits_since_itemization",
+)  # fmt: skip
+DATE_COLUMNS = ("due_date", "last_payment_date", "promise_to_pay_date", "itemization_date")
 # A CSV row with more fields than the header: the reader parses one column more than the
 # header names, under this name, and a value in it rejects the row (R016).
 RAGGED = "__extra_fields"
 KNOWN_COLUMNS = frozenset((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *FLAG_COLUMNS, RAGGED))
 # Columns whose values must pass a check (codes, numbers, dates, flags): they are never
 # cleaned, so a control character in one fails its check. Every other column is free text.
-CHECKED_COLUMNS = KNOWN_COLUMNS - {"customer_id", "name", "email", "address", "postal_code", "product", "segment"}
+CHECKED_COLUMNS = KNOWN_COLUMNS - {
+    "customer_id",
+    "name",
+    "email",
+    "address",
+    "postal_code",
+    "product",
+    "segment",
+    "creditor",
+    "original_creditor",
+}
 
 # ASCII digits only ([0-9], not \d): Python and polars both read \d as any Unicode digit,
 # and "１２３" or "١٢٣" would pass the pattern only to fail a later cast.
@@ -256,6 +274,18 @@ def msg_locale() -> str:
     return "locale is not a BCP 47 tag (e.g. en-US, zh-CN)"
 
 
+def msg_itemization(column: str) -> str:
+    return (
+        f"{column} is empty; a US account needs the Regulation F itemization for its validation notice "
+        "(12 CFR 1006.34(c)(2); write 0 for no interest, fees, payments or credits)"
+    )
+
+
+def needs_itemization(jurisdiction: str) -> bool:
+    """True when accounts of ``jurisdiction`` must carry the Regulation F itemization (the US)."""
+    return jurisdiction.split("-", 1)[0] == "US"
+
+
 # ---------------------------------------------------------------- checks
 @lru_cache(maxsize=8192)  # a portfolio has a few thousand distinct dates, not one per row
 def parse_date(value: str) -> date | None:
@@ -293,12 +323,19 @@ def decimal_places(value: str) -> int:
 
 
 def parse_record(
-    mapping: Mapping[str, object], line: int, jurisdictions: Collection[str] | None = None
+    mapping: Mapping[str, object],
+    line: int,
+    jurisdictions: Collection[str] | None = None,
+    *,
+    itemization: bool = True,
 ) -> Account | RowReject:
     """Validate one account row of the snapshot contract.
 
     ``jurisdictions`` are the codes the policy serves (``policy.jurisdictions``); None accepts
     any well-formed ISO 3166 code. Values may be text (CSV) or typed (JSON, Parquet).
+    ``itemization``: whether a US account must carry the Regulation F itemization (R018) —
+    the snapshot's accounts must (their notices are planned and rendered from it); ``dunning
+    gate`` asks only whether a contact may happen now and passes False.
     """
     # Every check reads values without surrounding blanks: strip them once, here. The key
     # clean-up is clean_key's, inlined (this runs per row of a rejected chunk and per gate
@@ -383,6 +420,10 @@ def parse_record(
     locale = get("locale", "")
     if locale and not LOCALE_RE.match(locale):
         return reject("R014", msg_locale())
+    if itemization and needs_itemization(jurisdiction):
+        for column in US_ITEMIZATION_REQUIRED:
+            if not get(column):
+                return reject("R018", msg_itemization(column))
     # usually every column is a known one: one set test instead of a loop over the row
     extra = (
         {}
@@ -411,6 +452,14 @@ def parse_record(
         last_payment_date=dates.get("last_payment_date"),
         promise_to_pay_date=dates.get("promise_to_pay_date"),
         promise_amount=amounts.get("promise_amount"),
+        creditor=get("creditor", ""),
+        original_creditor=get("original_creditor", ""),
+        itemization_date=dates.get("itemization_date"),
+        itemization_amount=amounts.get("itemization_amount"),
+        interest_since_itemization=amounts.get("interest_since_itemization"),
+        fees_since_itemization=amounts.get("fees_since_itemization"),
+        payments_since_itemization=amounts.get("payments_since_itemization"),
+        credits_since_itemization=amounts.get("credits_since_itemization"),
         flags=frozenset(flags),
         extra=extra,
         line=line,

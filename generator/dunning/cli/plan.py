@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -91,6 +91,7 @@ def plan_command(
     2 usage or I/O error."""
     from tqdm import tqdm
 
+    from dunning.compliance.breaks import calendar_warnings
     from dunning.plan.build import PlanInputs, run_plan, show_progress
     from dunning.policy import require_policy
 
@@ -104,6 +105,9 @@ def plan_command(
     if not quiet:
         actions = ", ".join(f"{status} {count}" for status, count in sorted(summary.actions.items())) or "none"
         click.echo(f"plans written to {out_dir}/ (actions: {actions})")
+    calendars = [t.holidays for t in policy.timetables] + [j.holidays for j in policy.jurisdictions.values()]
+    for words in calendar_warnings(calendars, as_of, as_of + timedelta(days=horizon)):
+        click.echo(f"warning: {words}", err=True)
     click.echo(summary.line())
     if summary.rejected > max_reject_rate * summary.accounts_in:
         too_many_rejects(summary, max_reject_rate, out_dir)

@@ -3,7 +3,11 @@
 A local calendar date has one *kind*: a public holiday (of the country, and of the
 subdivision when the account's jurisdiction names one — ``US-MA`` keeps Patriots' Day),
 a make-up working day (China moves working days onto weekends around long holidays:
-``weekend_workdays``), a workday or a weekend day.
+``weekend_workdays``), a workday or a weekend day. Where a country's holidays differ by
+subdivision and the account names none (``GB``), every subdivision's holidays apply
+(:data:`SUBDIVISIONS_WHEN_UNKNOWN`, the stricter reading). Where a government publishes
+its year's arrangement of whole breaks and moved working days (China), that arrangement
+decides the year (:mod:`.breaks`).
 
 A timetable's windows for a channel are chosen by day type, most specific first:
 
@@ -27,6 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from dunning.compliance.breaks import arrangement
 from dunning.policy.model import WEEKDAYS, Window
 
 
@@ -37,6 +42,16 @@ class DayKind(StrEnum):
     MAKEUP_WORKDAY = "makeup_workday"
     WORKDAY = "workday"
     WEEKEND = "weekend"
+
+
+# Countries whose public holidays differ by subdivision and where an account without one
+# cannot be placed: the bank holidays of the United Kingdom are set per nation (Banking and
+# Financial Dealings Act 1971, sch. 1 — England and Wales, Scotland, Northern Ireland; and
+# the proclamations under s. 1). Stricter reading: a `GB` account is off on the bank holidays
+# of every nation (Easter Monday and the August bank holiday of England, Wales and Northern
+# Ireland; 2 January, the first Monday of August and St Andrew's Day of Scotland; St
+# Patrick's Day and the Battle of the Boyne of Northern Ireland).
+SUBDIVISIONS_WHEN_UNKNOWN: Mapping[str, tuple[str, ...]] = {"GB": ("ENG", "NIR", "SCT", "WLS")}
 
 
 @lru_cache(maxsize=64)
@@ -55,6 +70,18 @@ def _calendar(country: str, subdivision: str | None) -> Any | None:
         return None
     if subdivision not in known:
         subdivision = None
+    nations = SUBDIVISIONS_WHEN_UNKNOWN.get(country, ()) if subdivision is None else ()
+    if nations:
+        return sum(
+            (holidays_lib.country_holidays(country, subdiv=n) for n in nations[1:]), _subdivision(country, nations[0])
+        )
+    return holidays_lib.country_holidays(country, subdiv=subdivision)
+
+
+@lru_cache(maxsize=64)
+def _subdivision(country: str, subdivision: str) -> Any:
+    import holidays as holidays_lib
+
     return holidays_lib.country_holidays(country, subdiv=subdivision)
 
 
@@ -123,7 +150,18 @@ def calendar_key(holidays: str | None, jurisdiction: str) -> tuple[str, str | No
 
 @lru_cache(maxsize=65536)
 def day_kind(key: tuple[str, str | None] | None, day: date) -> DayKind:
-    """The kind of ``day`` in the calendar ``key`` (from :func:`calendar_key`)."""
+    """The kind of ``day`` in the calendar ``key`` (from :func:`calendar_key`).
+
+    Where the country's official arrangement for the year is published (China's 放假调休,
+    :mod:`.breaks`), it decides: every day of a break is a holiday, its moved working days
+    are make-up working days. Otherwise the ``holidays`` package does."""
+    official = None if key is None else arrangement(key[0], day.year)
+    if official is not None:
+        if official.break_on(day) is not None:
+            return DayKind.HOLIDAY
+        if day in official.working_days:
+            return DayKind.MAKEUP_WORKDAY
+        return DayKind.WEEKEND if day.weekday() >= 5 else DayKind.WORKDAY
     cal = None if key is None else _calendar(*key)
     if cal is not None:
         if day in cal:  # also expands the calendar to the day's year
@@ -134,9 +172,20 @@ def day_kind(key: tuple[str, str | None] | None, day: date) -> DayKind:
 
 
 def holiday_name(key: tuple[str, str | None] | None, day: date) -> str:
-    """The holiday's name (English), or ''."""
+    """The holiday's name (English), or ''. In a calendar that joins the subdivisions of a
+    country (a ``GB`` account: every nation's bank holidays) a day that is not off in all of
+    them names those it is off in: ``Easter Monday (ENG, NIR, WLS)``."""
     cal = None if key is None else _calendar(*key)
-    return "" if cal is None else str(cal.get(day) or "")
+    name = "" if cal is None else str(cal.get(day) or "")
+    official = None if key is None else arrangement(key[0], day.year)
+    found = None if official is None else official.break_on(day)
+    if found is not None:  # a day of an official break that is no statutory holiday: the break's name
+        return name or f"{found.name} break"
+    if not name or key is None or key[1] is not None:
+        return name
+    nations = SUBDIVISIONS_WHEN_UNKNOWN.get(key[0], ())
+    off_in = [n for n in nations if day in _subdivision(key[0], n)]
+    return name if len(off_in) == len(nations) else f"{name} ({', '.join(off_in)})"
 
 
 def resolve_day_type(by_day_type: Mapping[str, tuple[Window, ...]], kind: DayKind, day: date) -> str | None:

@@ -184,6 +184,8 @@ class ContactEngine:
             if pack is None:  # an unknown pack id is reported by validate (L004)
                 continue
             for rule in pack.rules:
+                if not rule.covers(code):
+                    continue
                 tightening = tighten.get(rule.id)
                 rules.append(
                     (rule, law.effective_params(rule, tightening if isinstance(tightening, Mapping) else None))

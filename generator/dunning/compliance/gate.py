@@ -94,7 +94,8 @@ class Gate:
     def _account(self, raw: Any, number: int) -> Account:
         if not isinstance(raw, dict):
             raise BadRequest(ACCOUNT_SHAPE)
-        parsed = parse_record(raw, number, self.jurisdictions)
+        # the itemization is notice content, not a contact-time fact: a dialer need not send it
+        parsed = parse_record(raw, number, self.jurisdictions, itemization=False)
         if isinstance(parsed, RowReject):
             raise BadRequest(f"account rejected ({parsed.code}): {parsed.message}")
         return parsed

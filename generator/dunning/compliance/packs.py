@@ -45,10 +45,17 @@ class LawRule:
     citation: str
     enforced: tuple[str, ...]
     description: str
+    # jurisdiction codes the rule is limited to within its pack (empty: all the pack covers);
+    # an exact code, so `GB-SCT` names Scotland alone and `GB` the accounts of no known nation
+    jurisdictions: tuple[str, ...] = ()
 
     def applies_to(self, channel: str) -> bool:
         """True when the rule's scope covers ``channel``."""
         return channel in self.channels
+
+    def covers(self, jurisdiction: str) -> bool:
+        """True when the rule applies to accounts of ``jurisdiction`` (its pack applying)."""
+        return not self.jurisdictions or jurisdiction in self.jurisdictions
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,7 @@ def _load(path: Path) -> Pack:
                 citation=str(item["citation"]),
                 enforced=_tuple(item.get("enforced")),
                 description=" ".join(str(item.get("description", "")).split()),
+                jurisdictions=_tuple(scope.get("jurisdictions")),
             )
         )
     pack = Pack(str(data["pack"]), str(data["name"]), _tuple(data.get("applies_to")), tuple(rules), path.name)

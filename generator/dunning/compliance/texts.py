@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -102,3 +103,104 @@ def compliance_context(
         "mini_miranda_short": mini_miranda(jurisdiction, locale, short=True),
         "validation_end": validation_end(sent_on) if us else None,
     }
+
+
+@dataclass(frozen=True)
+class NoticeElement:
+    """One element a US validation notice must show (12 CFR 1006.34(c)): what it is, where the
+    regulation asks for it, and what a rendered notice must contain — a value of the
+    notice's own context (``account.itemization.amount`` formatted as money …) or, for the
+    model form's statements, fixed English words."""
+
+    name: str
+    citation: str
+    value: str = ""  # dotted path into the template context ("" for a fixed phrase)
+    format: str = ""  # money | date | mask ("" for text as it is)
+    phrase: str = ""  # fixed words (English notices only)
+    only_if: str = ""  # dotted path that must be non-empty for the element to be required
+
+
+# Model form B-1 (12 CFR part 1006, appendix B) is the layout; these are the contents the
+# regulation requires in it. Stricter readings: payments and credits are itemized on their own
+# lines, as 1006.34(c)(2)(viii) lists them (the model form joins them); the electronic-dispute
+# statement is required whenever the policy gives the company an email address.
+VALIDATION_NOTICE: tuple[NoticeElement, ...] = (
+    NoticeElement("the debt-collector disclosure", "1006.34(c)(1)", value="compliance.mini_miranda"),
+    NoticeElement("the debt collector's name", "1006.34(c)(2)(i)", value="company.name"),
+    NoticeElement(
+        "the debt collector's mailing address",
+        "1006.34(c)(2)(i)",
+        value="company.postal_address",
+        only_if="company.postal_address",
+    ),
+    NoticeElement("the consumer's name", "1006.34(c)(2)(ii)", value="account.name"),
+    NoticeElement(
+        "the consumer's mailing address", "1006.34(c)(2)(ii)", value="account.address", only_if="account.address"
+    ),
+    NoticeElement(
+        "the creditor on the itemization date",
+        "1006.34(c)(2)(iii)",
+        value="account.original_creditor",
+        only_if="account.original_creditor",
+    ),
+    NoticeElement("the account number", "1006.34(c)(2)(iv)", value="account.id", format="mask"),
+    NoticeElement("the current creditor", "1006.34(c)(2)(v)", value="account.creditor"),
+    NoticeElement("the itemization date", "1006.34(c)(2)(vi)", value="account.itemization.date", format="date"),
+    NoticeElement(
+        "the amount on the itemization date",
+        "1006.34(c)(2)(vii)",
+        value="account.itemization.amount",
+        format="money",
+    ),
+    NoticeElement(
+        "the interest since the itemization date",
+        "1006.34(c)(2)(viii)",
+        value="account.itemization.interest",
+        format="money",
+    ),
+    NoticeElement(
+        "the fees since the itemization date", "1006.34(c)(2)(viii)", value="account.itemization.fees", format="money"
+    ),
+    NoticeElement(
+        "the payments since the itemization date",
+        "1006.34(c)(2)(viii)",
+        value="account.itemization.payments",
+        format="money",
+    ),
+    NoticeElement(
+        "the credits since the itemization date",
+        "1006.34(c)(2)(viii)",
+        value="account.itemization.credits",
+        format="money",
+    ),
+    NoticeElement(
+        "the current amount of the debt", "1006.34(c)(2)(ix)", value="account.itemization.total", format="money"
+    ),
+    NoticeElement(
+        "the end of the validation period", "1006.34(c)(3)(i)-(iii)", value="compliance.validation_end", format="date"
+    ),
+    NoticeElement("how to dispute the debt", "1006.34(c)(3)(i)", phrase="to dispute all or part of the debt"),
+    NoticeElement(
+        "that collection of a disputed amount stops until verification",
+        "1006.34(c)(3)(ii)",
+        phrase="we must stop collection on any amount you dispute",
+    ),
+    NoticeElement(
+        "how to ask for the original creditor",
+        "1006.34(c)(3)(iii)",
+        phrase="name and address of the original creditor",
+    ),
+    NoticeElement("the CFPB website reference", "1006.34(c)(3)(iv)", phrase="www.cfpb.gov/debt-collection"),
+    NoticeElement(
+        "the consumer's rights under federal law", "1006.34(c)(3)(iv)", phrase="your rights under federal law"
+    ),
+    NoticeElement(
+        "how to dispute electronically",
+        "1006.34(c)(3)(v)",
+        value="company.email",
+        phrase="electronically at",
+        only_if="company.email",
+    ),
+    NoticeElement("the consumer-response section", "1006.34(c)(4)", phrase="How do you want to respond?"),
+    NoticeElement("the dispute prompts", "1006.34(c)(4)(i)", phrase="This is not my debt."),
+)

@@ -22,6 +22,7 @@ from decimal import Decimal
 import orjson
 
 from dunning.accounts.model import Account, Contact
+from dunning.compliance.timezones import location_key
 from dunning.plan.arms import assign_arm
 from dunning.plan.decide import Planner
 from dunning.plan.model import AccountPlan
@@ -111,7 +112,7 @@ class FastPlanner:
             if paid is None
             else tuple(max(-horizon - 1, min(0, (as_of - paid).days - n)) for n in self._payment_days)
         )
-        zones = account.timezone or (account.phone, account.postal_code, account.address)
+        zones = location_key(account)  # what the candidate zones depend on, not the street
         return (
             (as_of - account.due_date).days,
             account.jurisdiction,

@@ -16,6 +16,11 @@ from enum import StrEnum
 from types import MappingProxyType
 
 CHANNELS = ("sms", "email", "letter", "call", "visit", "agency", "legal_review")
+# What a message is for. collection: asks for payment (US: carries the mini-Miranda);
+# notice: a notice the law requires or allows (a US letter or email notice is the validation
+# notice, T013); reply: an answer to the customer's own query (allowed during a Breathing
+# Space moratorium, never planned); limited_content: a voicemail; internal: staff only.
+PURPOSES = ("collection", "notice", "reply", "limited_content", "internal")
 # Channels that reach the debtor (the others are internal hand-overs).
 # Notices the law attaches duties to, as a template registers them (`notice:`): the US
 # validation notice (12 CFR 1006.34), the UK default notice (CCA 1974 s. 87) and a plain
@@ -401,7 +406,7 @@ class Template:
 
     id: str
     channel: str
-    purpose: str  # collection | notice | limited_content | internal
+    purpose: str  # one of PURPOSES
     locales: tuple[str, ...]
     files: Mapping[str, str]  # locale -> path relative to templates/
     description: str

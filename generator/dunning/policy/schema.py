@@ -20,7 +20,7 @@ from cerberus import TypeDefinition, Validator, errors
 from cerberus.errors import ValidationError
 
 from dunning.load.documents import SourceFile, position_of
-from dunning.policy.model import CHANNELS, CONTACT_CHANNELS, DAY_TYPES, FLAGS, NOTICE_KINDS
+from dunning.policy.model import CHANNELS, CONTACT_CHANNELS, DAY_TYPES, FLAGS, NOTICE_KINDS, PURPOSES
 from dunning.problems import Level, Problem
 
 ID = {"type": "string", "regex": r"[a-z0-9][a-z0-9_.-]*", "maxlength": 64}
@@ -332,7 +332,7 @@ SECTIONS: dict[str, dict[str, Any]] = {
                 "channel": {"type": "string", "allowed": list(CHANNELS), "required": True},
                 "purpose": {
                     "type": "string",
-                    "allowed": ["collection", "notice", "limited_content", "internal"],
+                    "allowed": list(PURPOSES),
                 },
                 "locales": {"type": "list", "schema": LOCALE},
                 # which notice the law knows it as: validation (Reg F), default (CCA s. 87), arrears

@@ -1,4 +1,4 @@
-"""T006 template-tone: a message uses threatening, insulting, impersonating or shaming words.
+"""T006 template-tone: a message uses threatening, insulting, impersonating, shaming or falsely urgent words.
 
 Collection messages must be respectful and lawful: no threats (arrest, jail, "we will sue
 you" when no suit is planned), no insults, no impersonating courts, police or government,
@@ -6,7 +6,10 @@ no fake blacklists, no shaming or telling family and employers, no exaggerated
 consequences (US: FDCPA 1692d–e / Regulation F; CN: the internet-finance collection
 self-discipline convention and the regulator's collection rules). The word lists are data
 files (``dunning/text/lexicon/en-US.txt``, ``zh-CN.txt``) that a policy extends with
-``portfolio.settings.tone_extra_words``. Checked in the text the debtor reads — SMS, email
+``portfolio.settings.tone_extra_words``: words (English ones with their inflections) and
+patterns for threats whose wording varies ("we will call your employer", 通知您的家人,
+再不还款……就上门), no false urgency ("last chance", 最后通牒). A hit right after a negation
+("we will never contact your employer") is not reported. Checked in the text the debtor reads — SMS, email
 and letter templates that are not ``internal`` — outside the ``{{ }}``/``{% %}`` tags.
 Call scripts and visit sheets are instructions to staff that must *name* the forbidden
 conduct ("never threaten, never claim to be the police"), so they are not linted.

@@ -126,7 +126,24 @@ def account_context(plan: Mapping[str, Any], account: Account, locale: str) -> d
         "last_payment_date": account.last_payment_date,
         "promise_to_pay_date": account.promise_to_pay_date,
         "promise_amount": account.promise_amount,
+        "creditor": account.creditor,
+        "original_creditor": account.original_creditor,
+        "itemization": itemization_context(account),
         "extra": dict(sorted(account.extra.items())),
+    }
+
+
+def itemization_context(account: Account) -> dict[str, Any]:
+    """The ``account.itemization`` object: the Regulation F itemization (None values when the
+    account has none, outside the US)."""
+    return {
+        "date": account.itemization_date,
+        "amount": account.itemization_amount,
+        "interest": account.interest_since_itemization,
+        "fees": account.fees_since_itemization,
+        "payments": account.payments_since_itemization,
+        "credits": account.credits_since_itemization,
+        "total": account.current_amount(),
     }
 
 

@@ -34,6 +34,14 @@ CONTEXT_SPEC: dict[str, Any] = {
         "last_payment_date": "date or None",
         "promise_to_pay_date": "date or None",
         "promise_amount": "Decimal or None",
+        "creditor": "US: the creditor to whom the debt is owed now; empty elsewhere",
+        "original_creditor": "US: the creditor on the itemization date when different, or empty",
+        "itemization": (
+            "US: the Regulation F itemization (12 CFR 1006.34(c)(2)) — .date (the itemization date), "
+            ".amount (owed on that date), .interest, .fees, .payments, .credits (each since that date, "
+            "Decimal) and .total (the debt now: amount + interest + fees - payments - credits); "
+            "None values elsewhere"
+        ),
         "extra": "mapping of any other input columns (strings)",
     },
     "tier": {"id": "tier id", "name": "tier display name"},

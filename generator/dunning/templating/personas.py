@@ -82,8 +82,14 @@ class Persona:
     plan: dict[str, Any]  # a plans.jsonl-shaped mapping (as_of, dpd, tier, offers …)
 
 
-def _jurisdiction_for(policy: Policy, locale: str) -> tuple[str, str, str]:
-    """(jurisdiction code, currency, IANA zone) of the first jurisdiction serving ``locale``."""
+def _jurisdiction_for(policy: Policy, locale: str, country: str | None = None) -> tuple[str, str, str]:
+    """(jurisdiction code, currency, IANA zone) of the first jurisdiction serving ``locale``
+    (of ``country`` when given)."""
+    if country is not None:
+        for code in sorted(policy.jurisdictions):
+            j = policy.jurisdictions[code]
+            if locale in j.locales and code.split("-", 1)[0] == country:
+                return code, j.currency, j.timezone
     for code in sorted(policy.jurisdictions):
         j = policy.jurisdictions[code]
         if locale in j.locales and "-" not in code:
@@ -123,10 +129,34 @@ def _offer(situation: Situation, overdue: Decimal, currency: str, as_of: date) -
     }
 
 
-def personas(policy: Policy, locale: str, as_of: date = SAMPLE_AS_OF) -> tuple[Persona, ...]:
-    """The sample personas of ``locale`` (one per situation), in a fixed order."""
+def _itemization(jurisdiction: str, overdue: Decimal, since: date, n: int) -> dict[str, Any]:
+    """A US persona's Regulation F itemization, adding up to ``overdue`` (none elsewhere): the
+    validation notice renders it, and validate checks every element appears (T013)."""
+    if jurisdiction.split("-", 1)[0] != "US":
+        return {}
+    interest = (overdue * Decimal("0.03")).quantize(Decimal("0.01"))
+    fees = Decimal("25.00") if n % 2 else Decimal("0.00")
+    payments = Decimal("40.00") if n % 3 == 0 else Decimal("0.00")
+    credits = Decimal("10.00") if n % 4 == 0 else Decimal("0.00")
+    return {
+        "creditor": "Example Bank, N.A.",
+        "original_creditor": "Sample Retail Card Services" if n % 2 else "",
+        "itemization_date": since,
+        "itemization_amount": overdue - interest - fees + payments + credits,
+        "interest_since_itemization": interest,
+        "fees_since_itemization": fees,
+        "payments_since_itemization": payments,
+        "credits_since_itemization": credits,
+    }
+
+
+def personas(
+    policy: Policy, locale: str, as_of: date = SAMPLE_AS_OF, country: str | None = None
+) -> tuple[Persona, ...]:
+    """The sample personas of ``locale`` (one per situation), in a fixed order; ``country``:
+    in that country's first jurisdiction serving the locale (validate's US notice check)."""
     data = _LOCALE_DATA.get(locale, _DEFAULT_DATA)
-    jurisdiction, currency, zone = _jurisdiction_for(policy, locale)
+    jurisdiction, currency, zone = _jurisdiction_for(policy, locale, country)
     out = []
     for n, situation in enumerate(SITUATIONS, start=1):
         overdue = (Decimal(situation.amount_units) * data["scale"]).quantize(Decimal("0.01")) + Decimal("0.50")
@@ -149,6 +179,7 @@ def personas(policy: Policy, locale: str, as_of: date = SAMPLE_AS_OF) -> tuple[P
             segment="retail",
             principal=overdue * 4,
             last_payment_date=as_of - timedelta(days=situation.dpd + 30),
+            **_itemization(jurisdiction, overdue, as_of - timedelta(days=situation.dpd + 30), n),
         )
         offer = _offer(situation, overdue, currency, as_of)
         plan = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from dunning.compliance.breaks import calendar_warnings
 from dunning.compliance.calendar import DayKind, calendar_key, day_kind, holiday_name, resolve_day_type
 from dunning.compliance.packs import all_packs, effective_params
 from dunning.handbook import words
@@ -153,6 +154,8 @@ def pages(ctx: HandbookContext) -> list[Page]:
             rows = holiday_rows(timetable, jurisdiction, ctx.as_of)
             if rows:
                 out.append(table(["Date", "Day", "Kind", "Holiday"], rows))
+                for note in calendar_warnings([timetable.holidays], ctx.as_of, end):
+                    out.append(f"\n!!! warning\n    {text(note)}\n")
             else:
                 out.append("No holiday calendar: every day is a workday or a weekend day.\n")
     return [Page(PATH, "Timetables", "\n".join(out), first)]
