@@ -45,7 +45,7 @@ from markupsafe import escape
 from dunning.compliance.texts import VALIDATION_NOTICE, NoticeElement
 from dunning.policy.model import Template
 from dunning.problems import Level, Problem
-from dunning.render.formatting import format_long_date, format_money, mask
+from dunning.templating.formatting import format_long_date, format_money, mask
 from dunning.rules import RuleContext
 from dunning.rules._templates import TemplateFile, sandbox, served_by, template_files
 
@@ -92,8 +92,8 @@ def _formatted(element: NoticeElement, context: Mapping[str, Any], locale: str) 
 def missing_elements(ctx: RuleContext, file: TemplateFile) -> list[NoticeElement]:
     """The elements missing from ``file`` rendered for any US persona of its locale, in the
     order of :data:`VALIDATION_NOTICE`."""
-    from dunning.render.personas import persona_context, personas
-    from dunning.render.sandbox import RenderError, is_html
+    from dunning.templating.personas import persona_context, personas
+    from dunning.templating.sandbox import RenderError, is_html
 
     html = is_html(file.template.channel)
     box = sandbox(ctx)
