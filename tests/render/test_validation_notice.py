@@ -32,7 +32,7 @@ def _rendered_notice(example_root: Path, tmp_path: Path) -> bytes:
     assert planned.exit_code == 0, planned.output
     rendered = CliRunner().invoke(main, ["render", "--plans", str(out), "--no-pdf", "--quiet", str(example_root)])
     assert rendered.exit_code == 0, rendered.output
-    return (out / "messages" / "letters" / GOLDEN.name).read_bytes()
+    return (out / "messages" / "letters" / "archive" / GOLDEN.name).read_bytes()
 
 
 def test_the_notice_has_every_element_and_its_golden_bytes(example_root: Path, tmp_path: Path) -> None:
