@@ -125,7 +125,7 @@ class ChunkRenderer:
         html_file = self._write(result, f"messages/letters/{stem}.html", html.encode("utf-8"))
         pdf_file, pages = "", ""
         if self.pdf:
-            data, count = letter.letter_pdf(html, action["id"])
+            data, count = letter.letter_pdf(html, action["id"], file)
             pdf_file, pages = self._write(result, f"messages/letters/{stem}.pdf", data), str(count)
         account = context["account"]
         country = account["jurisdiction"].split("-", 1)[0]

@@ -16,6 +16,7 @@ from typing import Any
 
 from dunning.render.formatting import format_long_date
 from dunning.render.sandbox import RenderError
+from dunning.resources import refusal
 
 # CJK first for zh, Latin serif otherwise; Noto CJK comes from Debian's fonts-noto-cjk.
 FONT_STACK = '"Noto Serif CJK SC", "Noto Sans CJK SC", "Noto Serif", "DejaVu Serif", serif'
@@ -84,13 +85,42 @@ def _fonts() -> Any:
     return FontConfiguration()
 
 
-def letter_pdf(html: str, action_id: str) -> tuple[bytes, int]:
-    """The PDF of one letter and its page count; same HTML → same bytes."""
+def _fetcher() -> Any:
+    """A WeasyPrint URL fetcher that loads only what :func:`dunning.resources.refusal` allows
+    and remembers what it refused (WeasyPrint swallows fetch errors and renders on)."""
+    from weasyprint.urls import URLFetcher
+
+    class BundledOnly(URLFetcher):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__(timeout=1, allow_redirects=False, allowed_protocols=("data", "file"))
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            why = refusal(url)
+            if why is not None:
+                self.refused.append(why)
+                raise ValueError(f"refused: {why}")
+            return super().fetch(url, headers)
+
+    return BundledOnly()
+
+
+def letter_pdf(html: str, action_id: str, template_file: str = "") -> tuple[bytes, int]:
+    """The PDF of one letter and its page count; same HTML → same bytes. A letter that refers
+    to anything but inline images and bundled assets is refused (:class:`RenderError`)."""
     from weasyprint import HTML
 
-    document = HTML(string=html, base_url=None).render(font_config=_fonts())
+    fetcher = _fetcher()
+    document = HTML(string=html, base_url=None, url_fetcher=fetcher).render(font_config=_fonts())
     identifier = hashlib.sha256(action_id.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    data = document.write_pdf(pdf_identifier=identifier)
+    data = document.write_pdf(pdf_identifier=identifier)  # attachments are fetched here
+    if fetcher.refused:
+        raise RenderError(
+            template_file or "letter",
+            None,
+            f"the letter refers to {fetcher.refused[0]}, which letters may not load "
+            f"({len(fetcher.refused)} reference(s) refused; `dunning validate` reports them as T013)",
+        )
     return bytes(data), len(document.pages)
 
 
