@@ -56,13 +56,12 @@ def refusal(url: str, asset_root: Path | None = LETTER_ASSETS) -> str | None:
         return "a protocol-relative URL (another host)"
     if asset_root is None:
         return "a file (letters bundle no files; use an inline data:image URL)"
-    if scheme:  # file:
-        path = unquote(urlsplit(url).path)
-    else:
-        path = unquote(url.split("?", 1)[0].split("#", 1)[0])
     root = asset_root.resolve()
     try:
-        real = (root / path.lstrip("/")).resolve() if not scheme else Path(path).resolve()
+        if scheme:  # file:
+            real = Path(unquote(urlsplit(url).path)).resolve()
+        else:
+            real = (root / unquote(url.split("?", 1)[0].split("#", 1)[0])).resolve()  # "/x" is /x
     except (OSError, ValueError, RuntimeError):
         return "a path that cannot be resolved"
     if not real.is_relative_to(root):
@@ -112,7 +111,9 @@ def references(text: str) -> Iterator[Reference]:
             if attr not in _URL_ATTRS:
                 continue
             link = attr == "href" and name in ("a", "area") and "attachment" not in rel.lower().split()
-            urls = [part.strip().split()[0] for part in value.split(",") if part.strip()] if attr == "srcset" else [value]
+            urls = (
+                [part.strip().split()[0] for part in value.split(",") if part.strip()] if attr == "srcset" else [value]
+            )
             for url in urls:
                 found.append(Reference(start, url, not link))
     for pattern in (_CSS_URL, _CSS_IMPORT):

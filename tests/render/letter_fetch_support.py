@@ -13,7 +13,7 @@ LIFETIME = 120.0  # seconds: the server stops itself even if a test never return
 class _Recorder(http.server.BaseHTTPRequestHandler):
     requests: list[str]
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         self.requests.append(self.path)
         body = b"SERVED-BY-THE-TEST-SERVER"
         self.send_response(200)
@@ -22,9 +22,9 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    do_POST = do_HEAD = do_GET  # noqa: N815
+    do_POST = do_HEAD = do_GET
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -35,7 +35,8 @@ def _hostile_repo(root: Path, example_root: Path, port: int) -> Path:
         f'<img src="http://127.0.0.1:{port}/pixel.png">\n'
         f'<a rel="attachment" href="file://{secret}">terms</a>\n'
         f'<link rel="stylesheet" href="http://127.0.0.1:{port}/style.css">\n'
-        f'<style>@import "http://127.0.0.1:{port}/import.css";\np {{ background: url(//127.0.0.1:{port}/bg) }}</style>\n'
+        f'<style>@import "http://127.0.0.1:{port}/import.css";\n'
+        f"p {{ background: url(//127.0.0.1:{port}/bg) }}</style>\n"
         f'<img src="{secret}">\n'
     )
     letter.write_text(text.replace("{% block body %}", "{% block body %}" + hostile, 1), encoding="utf-8")
@@ -77,12 +78,15 @@ def test_a_hostile_letter_template_fetches_nothing_and_embeds_nothing(tmp_path: 
             "",
             "the letter refers to a http: URL, which letters may not load "
             "(4 reference(s) refused; `dunning validate` reports them as T013)",
-        ]
+        ],
     ]
     letters = plans / "messages" / "letters"
     assert not (letters / "LN-US-0002-mid-letter45-20261130.pdf").exists()
     pdfs = sorted(letters.glob("*.pdf"))
-    assert [p.name for p in pdfs] == ["LN-CN-0001-early-letter21-20261130.pdf", "LN-US-0003-recovery-letter91-20261130.pdf"]
+    assert [p.name for p in pdfs] == [
+        "LN-CN-0001-early-letter21-20261130.pdf",
+        "LN-US-0003-recovery-letter91-20261130.pdf",
+    ]
     for pdf in pdfs:
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         assert SECRET not in text
@@ -130,15 +134,16 @@ def test_bundled_assets_only_inside_their_folder(tmp_path: Path) -> None:
     assert refusal("leak.png", assets) == "a file outside the bundled assets"
     assert refusal(f"file://{tmp_path}/secret.txt", assets) == "a file outside the bundled assets"
     assert refusal("%2e%2e/secret.txt", assets) == "a file outside the bundled assets"
+    assert refusal(f"{tmp_path}/secret.txt", assets) == "a file outside the bundled assets"
     assert refusal("http://127.0.0.1/logo.png", assets) == "a http: URL"
 
 
 def test_references_found_in_html_and_css() -> None:
     text = (
         '<p><a href="https://example-finance.com/pay">pay</a> <a href=mailto:x@example.com>mail</a>\n'
-        "<img srcset='a.png 1x, http://x.example/b.png 2x'> <a rel=\"attachment\" href=\"x.pdf\">a</a>\n"
+        '<img srcset=\'a.png 1x, http://x.example/b.png 2x\'> <a rel="attachment" href="x.pdf">a</a>\n'
         '<img src="{{ company.logo }}"> <meta http-equiv="refresh" content="0; url=http://x.example/">\n'
-        "<style>@import 'y.css'; p { background: URL( \"z.png\" ) }</style> <img src=\"&#104;ttp://e.example/\">"
+        '<style>@import \'y.css\'; p { background: URL( "z.png" ) }</style> <img src="&#104;ttp://e.example/">'
     )
     found = [(r.url, r.loaded) for r in references(text)]
     assert found == [
