@@ -100,7 +100,7 @@ class SourceFile:
         cached = self.__dict__.get("_lines")
         if cached is None or cached[0] is not self.text:
             cached = self.__dict__["_lines"] = (self.text, self.text.splitlines())
-        return cached[1]  # type: ignore[no-any-return]
+        return cached[1]
 
     def line_text(self, line: int) -> str:
         """The text of a 1-based line, for excerpts ('' when out of range)."""
