@@ -239,7 +239,7 @@ class TierAnalysis:
 
     boxes: dict[str, list[Box]]
     shadowed_by: dict[str, list[Tier]]  # tier id -> earlier tiers that together take all its accounts
-    overlaps: list[tuple[Tier, Tier, Box]]  # (earlier, later, a box of the overlap)
+    overlaps: list[tuple[Tier, Tier, Box]]  # (earlier, later, a box of the overlap), one per later tier
 
 
 WORD_AXES = ("product", "segment", "country", "subdivision", "currency")
@@ -357,6 +357,7 @@ def analyse(tiers: Sequence[Tier]) -> TierAnalysis:
                 continue  # an exception carved out of the later tier: intended
             common = next(a & b for a in own[first.id] for b in mine if a.meets(b))
             overlaps.append((first, later, common))
+            break  # a finding is made at the later tier: the first earlier tier it partly overlaps
         for m, box in enumerate(mine):
             index.add(ids[(i, m)], i, box)
     return TierAnalysis(own, shadowed, overlaps)
