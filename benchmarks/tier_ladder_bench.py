@@ -11,7 +11,8 @@ Each shape is written as `policies/tiers.yaml` over the smallest valid repositor
   carve-out of the next (no finding).
 
 For each shape and N it prints the seconds of one fresh `dunning validate --format json`
-process (start-up included, as CI sees it), its peak memory, and the number of P102/P103
+process (start-up included, as CI sees it), its CPU seconds (what the neighbours on a shared
+machine cannot inflate much), its peak memory (ru_maxrss of the largest child so far), and the number of P102/P103
 findings. Before the index in `rules/_tiers.py`, 10k `sliding` tiers took 225 s.
 
     .venv/bin/python benchmarks/tier_ladder_bench.py [--tiers 1000 10000] [--shapes sliding nested]
@@ -50,22 +51,24 @@ def ladder(shape: str, n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(shape: str, n: int, scratch: Path) -> tuple[float, int, int, int]:
-    """(seconds, peak MiB, P102 count, P103 count) of one validate process."""
+def run(shape: str, n: int, scratch: Path) -> tuple[float, float, int, int, int]:
+    """(wall seconds, CPU seconds, peak MiB, P102 count, P103 count) of one validate process."""
     repo = scratch / f"{shape}-{n}"
     shutil.copytree(BASE, repo)
     (repo / "policies" / "tiers.yaml").write_text(ladder(shape, n), encoding="utf-8")
     dunning = Path(sys.executable).with_name("dunning")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     start = time.perf_counter()
     proc = subprocess.run([str(dunning), "validate", str(repo), "--format", "json"], capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime - cpu
     if proc.returncode not in (0, 1):
         raise SystemExit(f"validate failed ({proc.returncode}): {proc.stderr[-2000:]}")
     codes = [p["code"] for p in json.loads(proc.stdout)["problems"]]
     # ru_maxrss of children is the largest child so far: report it only when this run raised it
-    return seconds, max(peak, before) // 1024, codes.count("P102"), codes.count("P103")
+    return seconds, cpu, max(peak, before) // 1024, codes.count("P102"), codes.count("P103")
 
 
 def main() -> None:
@@ -73,12 +76,12 @@ def main() -> None:
     parser.add_argument("--tiers", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--shapes", nargs="+", choices=SHAPES, default=list(SHAPES))
     args = parser.parse_args()
-    print(f"{'shape':<9} {'tiers':>6} {'seconds':>8} {'peak MiB':>9} {'P102':>7} {'P103':>6}")
+    print(f"{'shape':<9} {'tiers':>6} {'wall s':>8} {'CPU s':>7} {'peak MiB':>9} {'P102':>7} {'P103':>6}")
     with tempfile.TemporaryDirectory() as tmp:
         for shape in args.shapes:
             for n in args.tiers:
-                seconds, peak, p102, p103 = run(shape, n, Path(tmp))
-                print(f"{shape:<9} {n:>6} {seconds:>8.2f} {peak:>9} {p102:>7} {p103:>6}", flush=True)
+                seconds, cpu, peak, p102, p103 = run(shape, n, Path(tmp))
+                print(f"{shape:<9} {n:>6} {seconds:>8.2f} {cpu:>7.2f} {peak:>9} {p102:>7} {p103:>6}", flush=True)
 
 
 if __name__ == "__main__":
