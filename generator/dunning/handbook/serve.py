@@ -161,13 +161,20 @@ def _bind_error(host: str, port: int, exc: OSError) -> UserError:
     return UserError(f"cannot serve on {host}:{port}: {why}", "pass a free address: --dev-addr 127.0.0.1:8001")
 
 
+def check_address(dev_addr: str) -> tuple[str, int]:
+    """(host, port) of ``--dev-addr`` once it is known to be free to listen on; a clear
+    :class:`UserError` otherwise (malformed, in use, not this machine's)."""
+    host, port = _split_addr(dev_addr)
+    _port_free(host, port)
+    return host, port
+
+
 def serve(root: Path, src: Path, as_of: date, dev_addr: str, repo_url: str | None = None) -> None:
     """Generate once, then serve ``src`` with live reload until interrupted."""
     from dunning.extras import require
 
     require("handbook")
-    host, port = _split_addr(dev_addr)
-    _port_free(host, port)
+    host, port = check_address(dev_addr)
     if not regenerate(root, src, as_of, repo_url, click.echo):
         raise UserError("the policy has errors; fix them first", "run `dunning validate`")
     logger = logging.getLogger("mkdocs")
