@@ -16,6 +16,8 @@ from dunning.validate import validate
 
 CASES = Path(__file__).resolve().parent / "cases"
 BASE = CASES / "_base"
+OUTSIDE = "outside-the-repository.txt"  # next to the case's repository, for symlinks.txt
+SECRET = "SECRET-LINE-THAT-MUST-NOT-BE-PRINTED: 1\n"
 NAMES = sorted(p.name for p in CASES.iterdir() if p.is_dir() and not p.name.startswith("_"))
 
 
@@ -32,6 +34,16 @@ def build(case: str, into: Path) -> Path:
     for part in ("policies", "templates"):
         if (folder / part).is_dir():
             shutil.copytree(folder / part, repo / part, dirs_exist_ok=True)
+    links = folder / "symlinks.txt"
+    if links.is_file():
+        # a file outside the repository that a symlink of the case points at
+        (into / OUTSIDE).write_text(SECRET, encoding="utf-8")
+        for line in links.read_text(encoding="utf-8").splitlines():
+            if "->" in line:
+                link, target = (part.strip() for part in line.split("->", 1))
+                (repo / link).parent.mkdir(parents=True, exist_ok=True)
+                (repo / link).unlink(missing_ok=True)
+                (repo / link).symlink_to(target)
     return repo
 
 
@@ -49,8 +61,11 @@ def expected(case: str) -> list[str]:
 @pytest.mark.parametrize("case", NAMES)
 def test_case(case: str, tmp_path: Path) -> None:
     want = expected(case)
-    got = findings(build(case, tmp_path), with_law=any(" L" in w for w in want))
+    repo = build(case, tmp_path)
+    got = findings(repo, with_law=any(" L" in w for w in want))
     assert got == want
+    _loaded, problems = validate(repo)
+    assert all(SECRET.strip() not in f"{p.message} {p.hint} {p.excerpt}" for p in problems)
 
 
 def test_base_is_clean(tmp_path: Path) -> None:

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dunning.acknowledge import Acknowledged, acknowledge
-from dunning.policy import Loaded, load_and_compile
-from dunning.problems import Problem
+from dunning.errors import PolicyInvalid
+from dunning.policy import Loaded, Policy, load_and_compile
+from dunning.problems import Problem, has_errors
 from dunning.rules import run_rules
 
 
@@ -35,3 +36,13 @@ def validate(path: Path) -> tuple[Loaded, list[Problem]]:
     """The open findings of the policy repository at ``path`` (acknowledged ones left out)."""
     result = validation(path)
     return result.loaded, result.problems
+
+
+def require_valid_policy(path: Path) -> Policy:
+    """The compiled policy when ``validate`` finds no error (semantic rules included), else
+    :class:`PolicyInvalid` with every finding; for stages that answer on the policy alone
+    (``gate``) and so must never run on one that validate fails."""
+    loaded, problems = validate(path)
+    if loaded.policy is None or has_errors(problems):
+        raise PolicyInvalid(list(problems))
+    return loaded.policy

@@ -33,12 +33,12 @@ def gate_command(requests: str, path: Path, jobs: int) -> None:
     (`-` for stdin) and prints one JSON answer per line, in order: verdict and legal_verdict
     (allow, suppress or reschedule), earliest (the first allowed moment) and the reasons with
     their codes and citations. A malformed line is answered with verdict "error" and the
-    stream goes on. Exit 0 once every line is answered, 1 when the policy has errors, 2 when
-    REQUESTS cannot be read."""
+    stream goes on. Exit 0 once every line is answered, 1 when the policy has errors (anything
+    `dunning validate` reports as an error), 2 when REQUESTS cannot be read."""
     from dunning.compliance.gate import Gate, answer_batches, answer_lines, answer_parallel, arrivals, chunks
-    from dunning.policy import require_policy
+    from dunning.validate import require_valid_policy
 
-    gate = Gate(require_policy(path))
+    gate = Gate(require_valid_policy(path))
     jobs = jobs or os.cpu_count() or 1
     out = sys.stdout.buffer
     if requests == "-":

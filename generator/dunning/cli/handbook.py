@@ -149,11 +149,12 @@ def serve_command(path: Path, out: Path, as_of: date | None, repo_url: str | Non
     """Serve the handbook with live reload; pages are regenerated when a file under policies/,
     templates/ or site/ changes. Stop with Ctrl-C."""
     from dunning.handbook import SOURCE_FOLDER
-    from dunning.handbook.serve import serve
+    from dunning.handbook.serve import check_address, serve
     from dunning.load.repository import find_root
     from dunning.outdir import OutputDir
 
     root = find_root(path)
     day = resolve_as_of(root, as_of)
+    check_address(dev_addr)  # a busy port is reported before any folder is claimed
     OutputDir(out, protect=(root,)).claim(SOURCE_FOLDER)  # serve rewrites it in place, live
     serve(root, out / SOURCE_FOLDER, day, dev_addr, repo_url)

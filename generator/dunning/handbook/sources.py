@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dunning.handbook.context import HandbookContext, Page, source_page_path
 from dunning.handbook.markdown import escape_html, text
+from dunning.load.repository import resolves_inside
 
 # Front matter for Material's search: the numbered copies would drown real results in YAML lines.
 NOT_SEARCHED = "---\nsearch:\n  exclude: true\n---\n\n"
@@ -29,8 +30,8 @@ def pages(ctx: HandbookContext, files: list[str]) -> list[Page]:
     root = Path(ctx.policy.root)
     for rel in sorted(files):
         path = root / rel
-        if path.is_symlink() or not path.is_file():
-            continue  # a template symlink is never followed (validate reports it)
+        if path.is_symlink() or not resolves_inside(root, path) or not path.is_file():
+            continue  # a symlink is never followed (validate reports it)
         content = path.read_text(encoding="utf-8", errors="replace")
         body = f"{NOT_SEARCHED}# {text(rel)}\n\n{numbered(content)}"
         out.append(Page(source_page_path(rel), rel, body))

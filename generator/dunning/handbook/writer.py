@@ -26,6 +26,7 @@ from dunning.handbook.pages import (
     timetables,
 )
 from dunning.handbook.sources import pages as source_pages
+from dunning.load.repository import files_under
 
 ASSETS = Path(__file__).with_name("assets")
 GUIDE_DIR = "site"  # hand-written pages in the policy repository
@@ -62,10 +63,16 @@ def generated_pages(ctx: HandbookContext) -> list[Page]:
 def guide_pages(root: Path) -> tuple[list[Page], list[Path]]:
     """Hand-written Markdown pages under ``site/`` and the other files there (images, CSS)."""
     base = root / GUIDE_DIR
-    if not base.is_dir():
-        return [], []
+    files = files_under(root, GUIDE_DIR)
+    if files.outside:
+        rel = files.outside[0].relative_to(root).as_posix()
+        raise UserError(
+            f"{rel} resolves outside the repository (a symlink out of it); the handbook publishes "
+            "only files inside the repository",
+            "replace the symlink with the file itself, or delete it",
+        )
     pages, others = [], []
-    for path in sorted(p for p in base.rglob("*") if p.is_file()):
+    for path in files.inside:
         rel = path.relative_to(base).as_posix()
         if path.suffix == ".md":
             body = path.read_text(encoding="utf-8")

@@ -93,14 +93,23 @@ class SourceFile:
     data: Any = None
     problems: list[Problem] = field(default_factory=list)
 
+    @property
+    def lines(self) -> list[str]:
+        """The text's lines, split once: a file with thousands of findings (a long tier
+        ladder) would otherwise be split again for every excerpt."""
+        cached = self.__dict__.get("_lines")
+        if cached is None or cached[0] is not self.text:
+            cached = self.__dict__["_lines"] = (self.text, self.text.splitlines())
+        return cached[1]
+
     def line_text(self, line: int) -> str:
         """The text of a 1-based line, for excerpts ('' when out of range)."""
-        lines = self.text.splitlines()
+        lines = self.lines
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
     def excerpt(self, line: int, col: int) -> str:
         """Numbered context around a position, with a caret under the column."""
-        lines = self.text.splitlines()
+        lines = self.lines
         if not 0 < line <= len(lines):
             return ""
         # a very long line (a minified or hostile file) is shown as a window around the column

@@ -36,6 +36,7 @@ from dunning.accounts.model import Account, Contact
 from dunning.accounts.read import validate_frame
 from dunning.accounts.source import AccountFile
 from dunning.errors import UserError
+from dunning.load.repository import MAX_TEMPLATE_BYTES, files_under, resolves_inside
 from dunning.plan.decide import Planner
 from dunning.plan.fast import FastPlanner
 from dunning.plan.model import AccountPlan
@@ -316,12 +317,26 @@ class _Side:
         if self._shared is None:
             registered = {f for t in self.policy.templates.values() for f in t.files.values()}
             base = self.root / "templates"
-            partials = [p for p in base.rglob("*") if p.is_file() and p.relative_to(base).as_posix() not in registered]
-            self._shared = _identifiers(p.read_text(encoding="utf-8", errors="replace") for p in partials)
+            partials = [
+                p
+                for p in files_under(self.root, "templates").inside
+                if p.relative_to(base).as_posix() not in registered
+            ]
+            self._shared = _identifiers(
+                p.read_text(encoding="utf-8", errors="replace")
+                for p in partials
+                if p.stat().st_size <= MAX_TEMPLATE_BYTES
+            )
         if template_id not in self._names:
             template = self.policy.templates.get(template_id)
             files = [self.root / "templates" / f for f in (template.files.values() if template else ())]
-            texts = (f.read_text(encoding="utf-8", errors="replace") for f in files if f.is_file())
+            texts = (
+                f.read_text(encoding="utf-8", errors="replace")
+                for f in files
+                if resolves_inside(self.root / "templates", f)
+                and f.is_file()
+                and f.stat().st_size <= MAX_TEMPLATE_BYTES
+            )
             self._names[template_id] = _identifiers(texts) | self._shared
         return self._names[template_id]
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dunning.errors import UserError
-from dunning.load.repository import POLICY_DIR, TEMPLATE_DIR, find_root
+from dunning.load.repository import POLICY_DIR, TEMPLATE_DIR, find_root, resolves_inside
 from dunning.policy import load_and_compile
 from dunning.policy.model import Policy
 from dunning.problems import Level
@@ -43,7 +43,7 @@ class PolicyRevision:
     def template_text(self, rel: str) -> str | None:
         """The text of ``templates/<rel>`` in this revision, None when the file is missing."""
         path = self.root / TEMPLATE_DIR / rel
-        if path.is_symlink() or not path.is_file():
+        if path.is_symlink() or not resolves_inside(self.root / TEMPLATE_DIR, path) or not path.is_file():
             return None
         try:
             return path.read_bytes().decode("utf-8", errors="replace")

@@ -66,8 +66,15 @@ class RuleContext:
         for file in self.repo.files:
             if file.path == source.file:
                 return file.excerpt(source.line, source.col)
+        from dunning.load.repository import MAX_TEMPLATE_BYTES, resolves_inside
+
         path = self.repo.root / source.file
-        if source.file.startswith("templates/") and path.is_file() and not path.is_symlink():
+        if (
+            source.file.startswith("templates/")
+            and resolves_inside(self.repo.template_root, path)  # never print a symlink's target
+            and path.is_file()
+            and path.stat().st_size <= MAX_TEMPLATE_BYTES
+        ):
             from dunning.load.documents import SourceFile
 
             text = path.read_text(encoding="utf-8", errors="replace")

@@ -108,6 +108,8 @@ def cadence_overruns(ctx: RuleContext, *, legal: bool) -> list[Overrun]:
     """The first overrun per (strategy, tier, jurisdiction, cap), steps' own jurisdiction
     conditions respected; every other condition is assumed to hold (the worst case)."""
     out: list[Overrun] = []
+    unrolled = ctx.cache.setdefault("cadence-unrolled", {})
+    assert isinstance(unrolled, dict)
     for tier, sid in _strategies_of(ctx):
         strategy = ctx.policy.strategies.get(sid)
         if strategy is None:
@@ -121,7 +123,14 @@ def cadence_overruns(ctx: RuleContext, *, legal: bool) -> list[Overrun]:
                 or code in s.when.jurisdictions
                 or code.split("-", 1)[0] in s.when.jurisdictions
             ]
-            firing = {d: [s for s in steps if s.fires_on(d, tier.dpd.high)] for d in range(tier.dpd.low, last + 1)}
+            # the same unrolled cadence serves the legal and the policy pass, and every tier
+            # with the same days and strategy (a long ladder has thousands)
+            key = (sid, tier.dpd.low, last, tier.dpd.high, tuple(map(id, steps)))
+            firing = unrolled.get(key)
+            if firing is None:
+                firing = unrolled[key] = {
+                    d: [s for s in steps if s.fires_on(d, tier.dpd.high)] for d in range(tier.dpd.low, last + 1)
+                }
             for counter in engine(ctx).jurisdiction(code).counters:
                 if counter.kind != "window" or counter.legal != legal:
                     continue
@@ -141,8 +150,13 @@ def _first_overrun(
 ) -> tuple[int, int, int, Step] | None:
     days = sorted(firing)
     counted = {d: [s for s in firing[d] if s.channel in channels] for d in days}
+    if not days:
+        return None
+    # a running count over the window [start, start + per_days): the days are consecutive
+    total = sum(len(counted.get(d, ())) for d in range(days[0], days[0] + per_days))
     for start in days:
-        window = [s for d in range(start, start + per_days) for s in counted.get(d, [])]
-        if len(window) > cap:
+        if total > cap:
+            window = [s for d in range(start, start + per_days) for s in counted.get(d, [])]
             return start, start + per_days - 1, len(window), window[cap]
+        total += len(counted.get(start + per_days, ())) - len(counted.get(start, ()))
     return None

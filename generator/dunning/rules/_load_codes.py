@@ -143,6 +143,25 @@ STAGE_CODES: tuple[tuple[str, str, Level, str], ...] = (
         """,
     ),
     (
+        "Y009",
+        "outside-repository",
+        Level.ERROR,
+        """Y009 outside-repository: a path under ``policies/`` resolves outside the repository.
+
+        Policy files arrive by pull request. A symlink such as ``policies/zz.yaml ->
+        /home/ci/.netrc`` would make validate read that file and print its lines in the CI
+        log, so a path whose real location (symlinks resolved, folders included) is outside
+        the repository is never read: this finding names the path, never the target. The
+        same holds for ``templates/`` (T010) and for the handbook's ``site/`` pages (the
+        handbook build stops with an error).
+
+        Passing: ``policies/tiers.yaml``, a regular file (or a symlink to another file of the
+        repository).
+
+        Failing: ``policies/zz.yaml`` as a symlink to ``/etc/passwd`` or ``../../secret.yaml``.
+        """,
+    ),
+    (
         "S001",
         "unknown-key",
         Level.ERROR,

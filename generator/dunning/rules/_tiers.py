@@ -15,6 +15,7 @@ other boxes' faces until each piece is inside one box or outside all of them.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,8 +61,11 @@ class Words:
         return True
 
     def within(self, other: Words) -> bool:
-        """True when every word of this set is in ``other``."""
-        return (self & ~other).empty()
+        """True when every word of this set is in ``other`` (``(self & ~other).empty()``,
+        without building the sets: the tier checks ask this millions of times)."""
+        if self.only:
+            return self.values <= other.values if other.only else self.values.isdisjoint(other.values)
+        return not other.only and other.values <= self.values
 
 
 ANY = Words(False, frozenset())
@@ -186,11 +190,26 @@ def _with(box: Box, name: str, value: object) -> Box:
     return Box(**fields)  # type: ignore[arg-type]
 
 
+def _spanned(interval: Interval, others: Sequence[Interval]) -> bool:
+    """True when the ``others`` together contain every point of ``interval``."""
+    low, high = interval
+    reach = low
+    for a, b in sorted(others):
+        if a > reach:
+            return False
+        reach = max(reach, b)
+        if reach >= high:
+            return True
+    return reach >= high
+
+
 def covered(box: Box, cover: Sequence[Box], depth: int = 0) -> bool:
     """True when every account of ``box`` is in some box of ``cover``."""
     touching = [c for c in cover if box.meets(c)]
     if not touching:
         return False
+    if not _spanned(box.dpd, [c.dpd for c in touching]) or not _spanned(box.amount, [c.amount for c in touching]):
+        return False  # some day (or amount) of the box is in none of them: no need to split
     if any(box.within(c) for c in touching):
         return True
     if depth > 200:  # pragma: no cover - cannot happen with finitely many faces; be safe
@@ -223,26 +242,126 @@ class TierAnalysis:
 
     boxes: dict[str, list[Box]]
     shadowed_by: dict[str, list[Tier]]  # tier id -> earlier tiers that together take all its accounts
-    overlaps: list[tuple[Tier, Tier, Box]]  # (earlier, later, a box of the overlap)
+    overlaps: list[tuple[Tier, Tier, Box]]  # (earlier, later, a box of the overlap), one per later tier
+
+
+WORD_AXES = ("product", "segment", "country", "subdivision", "currency")
+FEW = 64  # a word bucket this small is scanned instead of walking the days-past-due tree
+
+
+class _TakingIndex:
+    """The boxes of the tiers that take accounts so far, found without scanning them all.
+
+    Two ways in, and a query takes the cheaper: a segment tree over every box's ``dpd`` low
+    (sorted once) keeping, per node, the highest ``dpd`` high added under it, so a query
+    walks only into nodes that can hold a box meeting the asked days — O((k + 1) log n) for
+    k boxes found; and, per word axis, the boxes that name each word (plus those that take
+    any word), so tiers on the same days but for different products never meet at all.
+    A ladder of 10k tiers compared each with every earlier one: 50M box comparisons.
+    """
+
+    def __init__(self, all_boxes: Sequence[Box]) -> None:
+        order = sorted(range(len(all_boxes)), key=lambda i: all_boxes[i].dpd[0])
+        self.lows = [all_boxes[i].dpd[0] for i in order]
+        self.slot = {box_id: n for n, box_id in enumerate(order)}
+        self.size = 1
+        while self.size < max(1, len(order)):
+            self.size *= 2
+        self.high: list[Decimal] = [-INF] * (2 * self.size)
+        self.entry: list[tuple[int, Box] | None] = [None] * len(order)
+        self.named: dict[str, dict[str, list[tuple[int, Box]]]] = {axis: {} for axis in WORD_AXES}
+        self.unnamed: dict[str, list[tuple[int, Box]]] = {axis: [] for axis in WORD_AXES}
+
+    def add(self, box_id: int, tier: int, box: Box) -> None:
+        """Make ``box`` (of the tier at position ``tier``) findable."""
+        entry = (tier, box)
+        n = self.slot[box_id]
+        self.entry[n] = entry
+        node = n + self.size
+        self.high[node] = box.dpd[1]
+        node //= 2
+        while node and self.high[node] < box.dpd[1]:
+            self.high[node] = box.dpd[1]
+            node //= 2
+        for axis in WORD_AXES:
+            words: Words = getattr(box, axis)
+            if words.only:
+                for word in words.values:
+                    self.named[axis].setdefault(word, []).append(entry)
+            else:
+                self.unnamed[axis].append(entry)
+
+    def meeting(self, box: Box) -> list[tuple[int, Box]]:
+        """(tier position, box) of every added box that shares an account with ``box``."""
+        best: list[tuple[int, Box]] | None = None
+        for axis in WORD_AXES:
+            words: Words = getattr(box, axis)
+            if not words.only:
+                continue
+            candidates = list(self.unnamed[axis])
+            for word in words.values:
+                candidates.extend(self.named[axis].get(word, ()))
+            if best is None or len(candidates) < len(best):
+                best = candidates
+        if best is not None and len(best) <= FEW:
+            return [entry for entry in best if box.meets(entry[1])]
+        return self._by_days(box)
+
+    def _by_days(self, box: Box) -> list[tuple[int, Box]]:
+        low, high = box.dpd
+        end = bisect.bisect_left(self.lows, high)  # boxes starting before ``high``
+        found: list[tuple[int, Box]] = []
+        stack = [(1, 0, self.size)]
+        while stack:
+            node, first, last = stack.pop()
+            if first >= end or self.high[node] <= low:
+                continue
+            if node >= self.size:
+                entry = self.entry[node - self.size]
+                if entry is not None and box.meets(entry[1]):
+                    found.append(entry)
+                continue
+            middle = (first + last) // 2
+            stack.append((2 * node + 1, middle, last))
+            stack.append((2 * node, first, middle))
+        return found
 
 
 def analyse(tiers: Sequence[Tier]) -> TierAnalysis:
-    """Decide shadowing and partial overlaps for the whole ladder once."""
+    """Decide shadowing and partial overlaps for the whole ladder once.
+
+    Tiers are taken top to bottom. Only tiers that take some account are compared with later
+    ones: a shadowed tier adds nothing to what earlier tiers already take, and "those accounts
+    go to" a tier that takes none would be wrong. With the index, the work grows with the
+    number of tiers that really touch each other, not with the square of the ladder.
+    """
     own = {t.id: boxes(t) for t in tiers}
+    ids: dict[tuple[int, int], int] = {}
+    every: list[Box] = []
+    for n, tier in enumerate(tiers):
+        for m, box in enumerate(own[tier.id]):
+            ids[(n, m)] = len(every)
+            every.append(box)
+    index = _TakingIndex(every)
     shadowed: dict[str, list[Tier]] = {}
     overlaps: list[tuple[Tier, Tier, Box]] = []
     for i, later in enumerate(tiers):
         mine = own[later.id]
         if not mine:
             continue
-        touching = [t for t in tiers[:i] if any(a.meets(b) for a in own[t.id] for b in mine)]
+        positions = sorted({n for b in mine for n, _ in index.meeting(b)})
+        touching = [tiers[n] for n in positions]
         cover = [b for t in touching for b in own[t.id]]
         if touching and all(covered(b, cover) for b in mine):
             shadowed[later.id] = touching
             continue
         for first in touching:
-            if all(covered(b, mine) for b in own[first.id]):
+            theirs = own[first.id]
+            if all(any(b.within(m) for m in mine) for b in theirs) or all(covered(b, mine) for b in theirs):
                 continue  # an exception carved out of the later tier: intended
             common = next(a & b for a in own[first.id] for b in mine if a.meets(b))
             overlaps.append((first, later, common))
+            break  # a finding is made at the later tier: the first earlier tier it partly overlaps
+        for m, box in enumerate(mine):
+            index.add(ids[(i, m)], i, box)
     return TierAnalysis(own, shadowed, overlaps)

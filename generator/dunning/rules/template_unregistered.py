@@ -23,6 +23,7 @@ from collections.abc import Iterator
 
 from jinja2 import nodes
 
+from dunning.load.repository import resolves_inside
 from dunning.policy.model import Source
 from dunning.problems import Level, Problem
 from dunning.rules import RuleContext
@@ -47,6 +48,8 @@ def check(ctx: RuleContext) -> Iterator[Problem]:
     for name in ctx.repo.template_files():
         if name in used or name.rsplit("/", 1)[-1].startswith("."):
             continue
+        if not resolves_inside(ctx.repo.root, ctx.repo.template_root / name):
+            continue  # T010 refuses it
         yield ctx.problem(
             rule,
             Source(f"templates/{name}", 1, 1),

@@ -45,9 +45,9 @@ from markupsafe import escape
 from dunning.compliance.texts import VALIDATION_NOTICE, NoticeElement
 from dunning.policy.model import Template
 from dunning.problems import Level, Problem
-from dunning.templating.formatting import format_long_date, format_money, mask
 from dunning.rules import RuleContext
 from dunning.rules._templates import TemplateFile, sandbox, served_by, template_files
+from dunning.templating.formatting import format_long_date, format_money, mask
 
 CODE = "T013"
 NAME = "template-validation-notice"

@@ -35,7 +35,7 @@ LEVEL = Level.WARNING
 
 
 def check(ctx: RuleContext) -> Iterator[Problem]:
-    """Report each later tier that partly overlaps an earlier one (once per pair)."""
+    """Report each later tier that partly overlaps an earlier one, naming the first such tier."""
     rule = sys.modules[__name__]
     for first, later, common in tier_analysis(ctx).overlaps:
         yield ctx.problem(

@@ -30,6 +30,7 @@ from jinja2.exceptions import SecurityError, TemplateNotFound, TemplateSyntaxErr
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from dunning.errors import DunningError
+from dunning.load.repository import MAX_TEMPLATE_BYTES
 from dunning.templating.formatting import FILTERS, FilterError
 
 MAX_RANGE = 1_000  # items in one range() call
@@ -102,6 +103,11 @@ class TemplateRootLoader(jinja2.BaseLoader):
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         real = self.resolve(template)
+        if real.stat().st_size > MAX_TEMPLATE_BYTES:
+            raise TemplateNotFound(
+                template,
+                f"template {template!r} is larger than {MAX_TEMPLATE_BYTES // 1024} KiB, the cap for templates",
+            )
         try:
             source = real.read_text(encoding="utf-8")
         except UnicodeDecodeError:
