@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast
 
 import pytest
 from click.testing import CliRunner
@@ -359,13 +360,13 @@ def test_every_known_location_counts_at_the_gate(tmp_path: Path) -> None:
     # verdict and reason are what this test is about
     hours = {"code": "us-regf.call-hours", "rule": "us-regf.call-hours", "citation": "12 CFR 1006.6(b)(1)(i)"}
     assert answers[0]["legal_verdict"] == "reschedule"
-    assert answers[0]["reasons"][0] == {
+    assert cast("list[dict[str, str]]", answers[0]["reasons"])[0] == {
         **hours,
         "message": "21:30 in America/New_York is outside the legal hours 08:00–21:00",
     }
     assert answers[1]["legal_verdict"] == "allow"
     assert answers[2]["legal_verdict"] == "reschedule"
-    assert answers[2]["reasons"][0] == {
+    assert cast("list[dict[str, str]]", answers[2]["reasons"])[0] == {
         **hours,
         "message": "07:30 in America/Los_Angeles is outside the legal hours 08:00–21:00",
     }
