@@ -118,7 +118,7 @@ def test_conversation_then_seven_days_without_calls(policy: Policy) -> None:
     # window, so the call due Tue Dec 1 moves to Mon Dec 7 09:00.
     as_of = date(2026, 12, 1)
     acct = account(policy, due_date=due(as_of, 32), overdue_amount="1500.00")
-    talk = [contact("2026-11-29T11:00:00-05:00", "conversation")]
+    talk = [contact("2026-11-29T11:00:00-05:00", "right_party_contact")]
     # Over 7 days: the Dec 1 call moves to Dec 7, the Dec 4 run of the step is superseded by it,
     # the email (not a call) goes on Dec 4, and the Dec 7 run is superseded too.
     assert rows(plan_of(policy, acct, as_of, 7, talk)) == [

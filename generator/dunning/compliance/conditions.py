@@ -10,13 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+from dunning.accounts.events import RIGHT_PARTY as CONVERSATION
+from dunning.accounts.events import UNANSWERED
 from dunning.accounts.model import Account, Contact
 from dunning.policy.model import Condition, Policy, Promise, Tier
-
-# Call outcomes that mean nobody answered (for ``failed_attempts``).
-UNANSWERED = ("attempt", "no_answer", "busy", "voicemail", "failed")
-# Outcomes that mean the debtor was spoken to (for ``no_conversation_for_days``).
-CONVERSATION = ("conversation", "connected", "promise", "dispute", "cease")
 
 
 def promise_state(account: Account, as_of: date, grace_days: int) -> Promise:

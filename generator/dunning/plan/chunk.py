@@ -13,8 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from dunning.accounts.history import read_history
-from dunning.accounts.model import Contact
+from dunning.accounts.history import History, read_history
 from dunning.accounts.read import screen_frame
 from dunning.accounts.source import LINE, CsvPiece
 from dunning.plan.build import LOG_LENGTH, ChunkResult, PlanInputs, Summary, count
@@ -31,7 +30,7 @@ class PlanningState:
         self.policy = policy or require_policy(inputs.policy_path)
         self.planner = Planner(self.policy, inputs.as_of, inputs.horizon)
         self.columnar = ColumnarPlanner(self.planner)
-        self.history: dict[str, tuple[Contact, ...]] = read_history(inputs.history)
+        self.history: History = read_history(inputs.history)
         self.jurisdictions = frozenset(self.policy.jurisdictions)
         self.log_read = 0  # bytes of the run's shared template log already adopted
 

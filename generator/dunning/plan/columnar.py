@@ -19,7 +19,7 @@ Both paths give the same bytes (tested).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -28,6 +28,7 @@ from math import floor
 import orjson
 import polars as pl
 
+from dunning.accounts.history import History
 from dunning.accounts.model import Contact
 from dunning.accounts.read import Screened, accounts_of, date_column
 from dunning.accounts.source import LINE
@@ -313,7 +314,7 @@ class ColumnarPlanner:
         )
 
     # ------------------------------------------------------------------ a chunk
-    def plan(self, screened: Screened, history: Mapping[str, Sequence[Contact]]) -> PlannedChunk:
+    def plan(self, screened: Screened, history: History) -> PlannedChunk:
         """The plans (unsorted) of the clean rows of one screened chunk, as columns."""
         good = screened.good
         # an id that starts like a spreadsheet formula is written by the full planner too:
@@ -322,7 +323,7 @@ class ColumnarPlanner:
             "overdue_amount"
         ).str.contains(_CANONICAL)
         if history:
-            slow_mask = slow_mask | pl.col("account_id").is_in(list(history))
+            slow_mask = slow_mask | pl.col("account_id").is_in(list(history.accounts()))
         flagged = good.with_columns(slow_mask.alias("__slow"))
         outcomes = _Outcomes()
         slow = flagged.filter(pl.col("__slow"))
@@ -336,7 +337,7 @@ class ColumnarPlanner:
         self,
         rows: pl.DataFrame,
         extra_columns: list[str],
-        history: Mapping[str, Sequence[Contact]],
+        history: History,
         outcomes: _Outcomes,
     ) -> pl.DataFrame:
         """Rows the templates cannot serve (history, ids that need escaping, balances not

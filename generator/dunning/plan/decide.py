@@ -228,7 +228,7 @@ class Planner:
                     log(_action_words(code, due, action))
                 if action.status != "suppressed" and action.channel in CONTACT_CHANNELS:
                     assert action.not_before is not None
-                    planned.append(Contact(account.account_id, action.not_before, action.channel, "attempt"))
+                    planned.append(Contact(account.account_id, action.not_before, action.channel, "attempted"))
                 out.append(action)
         if log:
             last = dpd + self.horizon

@@ -12,6 +12,7 @@ from datetime import date, time
 from decimal import Decimal
 from typing import Any
 
+from dunning.accounts.events import canonical
 from dunning.load.documents import SourceFile, YList, YMap
 from dunning.load.repository import PolicyRepository
 from dunning.policy.model import (
@@ -341,7 +342,7 @@ def compile_policy(repo: PolicyRepository) -> tuple[Policy | None, list[Problem]
                         max=int(item["max"]),
                         per_days=int(item["per_days"]),
                         scope=str(item.get("scope", "debt")),
-                        outcomes=_tuple(item.get("outcomes")),
+                        outcomes=tuple(dict.fromkeys(canonical(w) for w in _tuple(item.get("outcomes")))),
                         jurisdictions=_tuple(item.get("jurisdictions")),
                         description=str(item.get("description", "")),
                         source=source,

@@ -19,6 +19,7 @@ from typing import Any
 from cerberus import TypeDefinition, Validator, errors
 from cerberus.errors import ValidationError
 
+from dunning.accounts.events import ALIASES, EVENTS
 from dunning.load.documents import SourceFile, position_of
 from dunning.policy.model import CHANNELS, CONTACT_CHANNELS, DAY_TYPES, FLAGS, NOTICE_KINDS, PURPOSES
 from dunning.problems import Level, Problem
@@ -35,10 +36,7 @@ DAYS = {"type": "integer", "min": 0, "max": 3650}
 HOURS = {"check_with": "hours"}
 # how many days after its due day a step that did not go out may still be sent (caught up)
 CATCH_UP = {"type": "integer", "min": 0, "max": 365}
-OUTCOMES = (
-    "attempt", "no_answer", "busy", "voicemail", "connected", "conversation",
-    "delivered", "failed", "opt_out", "dispute", "cease", "promise",
-)  # fmt: skip
+OUTCOMES = (*EVENTS, *ALIASES)  # the history vocabulary (docs/data.md) and today's aliases
 
 CONDITION: dict[str, Any] = {
     "promise": {"type": "string", "allowed": ["any", "none", "broken", "not_kept"]},
