@@ -20,6 +20,8 @@ ACCOUNT = {
     "overdue_amount": "120.00",
     "due_date": "2026-10-01",
     "phone": "+12125550100",
+    "email": "debtor@example.com",
+    "address": "1 Main St",
 }
 
 

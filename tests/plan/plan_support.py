@@ -20,6 +20,7 @@ BASE = {
     "overdue_amount": "500.00",
     "due_date": "2026-10-01",
     "timezone": "America/New_York",
+    "phone": "+12125550100",
     "email": "debtor@example.com",
     "address": "1 Main St",
 }

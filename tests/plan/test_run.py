@@ -167,10 +167,10 @@ def test_failed_run_leaves_previous_output(example_root: Path, tmp_path: Path, m
     before = {name: (out / name).read_bytes() for name in OUTPUTS}
     original = decide.Planner.plan
 
-    def failing(self: decide.Planner, account, history=(), trace=None):  # type: ignore[no-untyped-def]
+    def failing(self: decide.Planner, account, history=(), trace=None, *, held=False):  # type: ignore[no-untyped-def]
         if account.account_id == "US-0030":
             raise RuntimeError("disk on fire")
-        return original(self, account, history, trace)
+        return original(self, account, history, trace, held=held)
 
     monkeypatch.setattr(decide.Planner, "plan", failing)
     with pytest.raises(RuntimeError):

@@ -38,7 +38,16 @@ from dunning.compliance.windows import (
     local_interval,
     normalize,
 )
-from dunning.policy.model import Condition, Exclusion, ExclusionEffect, FrequencyCap, Policy, Timetable
+from dunning.policy.model import (
+    CONTACT_CHANNELS,
+    Condition,
+    Exclusion,
+    ExclusionEffect,
+    FrequencyCap,
+    Policy,
+    Timetable,
+)
+from dunning.state import POINTS, AccountState, account_state
 
 VerdictKind = Literal["allow", "suppress", "reschedule"]
 StopEffect = Literal["exclude", "pause", "suppress"]
@@ -282,14 +291,19 @@ class ContactEngine:
         as_of: date | None = None,
         tier_id: str | None = None,
         history: Sequence[Contact] = (),
+        state: AccountState | None = None,
     ) -> tuple[Stop, ...]:
         """Law and policy stops for the account: law stops first, then opt-outs, the engine's
-        safety stops and the policy's exclusions (in file order).
+        safety stops, unusable contact points and the policy's exclusions (in file order).
 
-        Exclusions whose conditions need a date (tiers, days without payment or
-        conversation) are evaluated only when ``as_of`` is given; ``tier_id`` defaults to
-        the account's tier on ``as_of``.
+        ``state`` is the account's state (snapshot + history, :mod:`dunning.state`); without
+        it it is derived from ``account`` and ``history`` as of ``as_of``. Exclusions whose
+        conditions need a date (tiers, days without payment or conversation) are evaluated
+        only when ``as_of`` is given; ``tier_id`` defaults to the account's tier on ``as_of``.
         """
+        if state is None:
+            state = account_state(account, history, as_of or date.max, self.policy.settings.promise_grace_days)
+        account = state.account
         j = self.jurisdiction(account.jurisdiction)
         found: list[Stop] = []
         if account.flags:  # most accounts carry none: skip the flag rules at once
@@ -302,12 +316,12 @@ class ContactEngine:
                         Stop(
                             _stop_effect(rule.effect),
                             (),
-                            Reason(rule.id, rule.id, rule.citation, _stop_message(flag, rule.effect)),
+                            Reason(rule.id, rule.id, rule.citation, _stop_message(flag, rule.effect, state)),
                             True,
                             tuple(rule.params.get("allow_purposes") or ()),
                         )
                     )
-            for channel in ("call", "sms", "email"):
+            for channel in CONTACT_CHANNELS:
                 flag = f"{channel}_opt_out"
                 if account.flag(flag):
                     opt_rule = j.opt_out_rule
@@ -320,7 +334,8 @@ class ContactEngine:
                                 f"opt-out/{channel}",
                                 opt_rule.id if (legal and opt_rule) else "opt-out",
                                 opt_rule.citation if (legal and opt_rule) else "the debtor's own request",
-                                f"the debtor asked not to be contacted by {channel}; other channels stay open",
+                                f"the debtor asked not to be contacted by {channel}; other channels stay open"
+                                + _source_words(flag, state),
                             ),
                             legal,
                         )
@@ -333,12 +348,16 @@ class ContactEngine:
                         safety_effect,
                         (),
                         Reason(
-                            f"flag/{flag}", f"flag/{flag}", "dunning safety stop", _stop_message(flag, safety_effect)
+                            f"flag/{flag}",
+                            f"flag/{flag}",
+                            "dunning safety stop",
+                            _stop_message(flag, safety_effect, state),
                         ),
                         False,
                     )
                 )
-        found.extend(self._exclusion_stops(account, self.policy.exclusions, as_of, tier_id, history))
+        found.extend(_point_stops(account, state))
+        found.extend(self._exclusion_stops(account, self.policy.exclusions, as_of, tier_id, history, state))
         return tuple(found)
 
     def _exclusion_stops(
@@ -348,6 +367,7 @@ class ContactEngine:
         as_of: date | None,
         tier_id: str | None,
         history: Sequence[Contact],
+        state: AccountState | None = None,
     ) -> Iterator[Stop]:
         """The stops of those ``exclusions`` that hold for the account (see :meth:`stops`)."""
         tier_known = tier_id is not None
@@ -367,6 +387,7 @@ class ContactEngine:
                 tier_id=tier_id,
                 history=history,
                 promise_grace_days=self.policy.settings.promise_grace_days,
+                state=state,
             )
             if ok:
                 effect = _EXCLUSION_EFFECTS[exclusion.effect]
@@ -542,6 +563,7 @@ class ContactEngine:
         content: str | None = None,
         purpose: str | None = None,
         tier_id: str | None = None,
+        state: AccountState | None = None,
     ) -> Verdict:
         """The decision for one contact at ``at``: law alone (``legal_verdict``), law and
         policy (``verdict``) and, when the answer is reschedule, the first allowed moment
@@ -550,7 +572,9 @@ class ContactEngine:
         ``purpose`` is the message purpose (``notice``, ``reply`` …) some stops allow; with
         ``content`` (the rendered text) the disclosures the packs require are checked too
         (a message without them is suppressed). ``tier_id`` overrides the tier the
-        exclusions see (default: the account's tier on the local day of ``at``).
+        exclusions see (default: the account's tier on the local day of ``at``). ``state``:
+        the account's state (:mod:`dunning.state`), derived from ``account`` and ``history``
+        as of the local day of ``at`` when not given.
         """
         if at.tzinfo is None or at.utcoffset() is None:
             raise ValueError("`at` must be timezone-aware")
@@ -558,7 +582,10 @@ class ContactEngine:
         j = self.jurisdiction(account.jurisdiction)
         as_of = _local_date(at, zones[0])
         instant = int(at.timestamp())
-        found = self.stops(account, as_of=as_of, tier_id=tier_id, history=history)
+        if state is None:
+            state = account_state(account, history, as_of, self.policy.settings.promise_grace_days)
+        account = state.account
+        found = self.stops(account, as_of=as_of, tier_id=tier_id, history=history, state=state)
         # most requests meet no stop at all: no list is built for them
         stops = [s for s in found if s.blocks(channel, purpose)] if found else []
         if content is not None:
@@ -584,7 +611,7 @@ class ContactEngine:
             return Verdict("suppress", legal_verdict, None, reasons)
         if not reasons:
             return Verdict("allow", legal_verdict, None, ())
-        earliest = self._earliest(account, channel, as_of, instant, zones, counters, history, tier_id, purpose)
+        earliest = self._earliest(account, channel, as_of, instant, zones, counters, history, tier_id, purpose, state)
         if earliest is None:
             horizon = Reason(
                 "horizon",
@@ -678,6 +705,7 @@ class ContactEngine:
         history: Sequence[Contact],
         tier_id: str | None,
         purpose: str | None,
+        state: AccountState | None = None,
     ) -> datetime | None:
         """The first moment from ``instant`` (on local day ``first_day``) that :meth:`check`
         would allow (None within the bound).
@@ -701,7 +729,9 @@ class ContactEngine:
                 and offset
                 and any(
                     s.blocks(channel, purpose)
-                    for s in self._exclusion_stops(account, dated, as_of=day, tier_id=tier_id, history=history)
+                    for s in self._exclusion_stops(
+                        account, dated, as_of=day, tier_id=tier_id, history=history, state=state
+                    )
                 )
             ):
                 continue
@@ -724,6 +754,10 @@ _SAFETY_STOPS: tuple[tuple[str, StopEffect], ...] = (
     ("legal_hold", "exclude"),
     ("breathing_space", "exclude"),
     ("dispute", "pause"),
+    # contact the representative, not the customer; the agency or the lawyers collect
+    ("represented", "pause"),
+    ("placed_with_agency", "pause"),
+    ("legal_referred", "pause"),
 )
 
 _EXCLUSION_EFFECTS: dict[ExclusionEffect, StopEffect] = {
@@ -739,6 +773,9 @@ _FLAG_WORDS = {
     "legal_hold": "the account is on legal hold",
     "breathing_space": "the debtor is in a Breathing Space moratorium",
     "dispute": "the debt is disputed",
+    "represented": "the debtor is represented (a lawyer or debt adviser): contact the representative",
+    "placed_with_agency": "the account is placed with a collection agency",
+    "legal_referred": "the account is referred to legal",
 }
 
 
@@ -746,11 +783,46 @@ def _stop_effect(effect: str) -> StopEffect:
     return effect if effect in ("exclude", "pause", "suppress") else "exclude"  # type: ignore[return-value]
 
 
-def _stop_message(flag: str, effect: str) -> str:
+def _stop_message(flag: str, effect: str, state: AccountState | None = None) -> str:
     what = {"exclude": "no contact", "pause": "collection paused", "suppress": "channel suppressed"}.get(
         effect, "no contact"
     )
-    return f"{_FLAG_WORDS.get(flag, flag)}: {what}"
+    return f"{_FLAG_WORDS.get(flag, flag)}: {what}" + _source_words(flag, state)
+
+
+def _source_words(flag: str, state: AccountState | None) -> str:
+    """`` (history, since 2026-11-29)`` when the history set the flag; nothing for the
+    snapshot alone (its words are those of every plan without history)."""
+    found = state.flags.get(flag) if state is not None else None
+    if found is None or found.source == "snapshot":
+        return ""
+    return f" ({found.words()})"
+
+
+_POINT_WORDS = {
+    "missing": "no {point} on file",
+    "invalid": "the {point} on file is not usable",
+    "wrong-number": "the phone on file reached someone else (wrong_number)",
+    "bounced": "email to the address on file bounced",
+    "returned": "a letter to the address on file came back (returned_mail)",
+}
+
+
+def _point_stops(account: Account, state: AccountState) -> Iterator[Stop]:
+    """A contact point that is missing, invalid or found unusable removes the channels that
+    need it (a data-quality reason), never the account."""
+    for point, channels in POINTS.items():
+        if not getattr(account, point):
+            what = "invalid" if point in account.invalid else "missing"
+            code = f"data/{point}-{what}"
+        elif point in state.unusable:
+            code = state.unusable[point]
+            what = code.split(f"data/{point}-", 1)[1]
+        else:
+            continue
+        message = _POINT_WORDS[what].format(point=point) + f": no {' or '.join(channels)}"
+        source = "the contact history" if point in state.unusable else "the account snapshot"
+        yield Stop("suppress", channels, Reason(code, "data-quality", source, message), False)
 
 
 _DISCLOSURE_WORDS = {"opt_out": "opt-out instruction", "mini_miranda": "debt-collector disclosure"}
@@ -793,6 +865,11 @@ def _needs_date(cond: Any) -> bool:
         or cond.promise.value != "any"
         or cond.no_payment_for_days is not None
         or cond.no_conversation_for_days is not None
+        or cond.arrangement is not None
+        or cond.days_since_last_contact is not None
+        or cond.days_since_right_party_contact is not None
+        or cond.paid_since_days is not None
+        or cond.outcomes_in_last_days
     )
 
 

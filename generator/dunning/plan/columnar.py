@@ -168,7 +168,15 @@ class ColumnarPlanner:
             )
             .fill_null("")
             .alias("__promise_words"),
-            (paid >= promised).fill_null(False).alias("__kept"),
+            # kept: see FastPlanner._key (a payment in the window, no promised amount)
+            (
+                (paid >= promised)
+                & (paid <= pl.lit(as_of))
+                & (paid <= promised + pl.duration(days=grace))
+                & (col("promise_amount").fill_null("") == "")
+            )
+            .fill_null(False)
+            .alias("__kept"),
         )
         levels_by_currency = self.keys._thresholds
         lo_expr, hi_expr = _class_exprs(levels_by_currency["*"])
@@ -345,7 +353,9 @@ class ColumnarPlanner:
         ids, lines, plans, actions, kinds = [], [], [], [], []
         empty: tuple[Contact, ...] = ()
         for acct in accounts_of(rows, extra_columns):
-            line, rows_text, status, tier, stats = _full(self.planner.plan(acct, history.get(acct.account_id, empty)))
+            contacts = history.get(acct.account_id, empty)
+            plan = self.planner.plan(acct, contacts, held=acct.account_id in history.held)
+            line, rows_text, status, tier, stats = _full(plan)
             ids.append(acct.account_id)
             lines.append(acct.line)
             plans.append(line.decode())

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 from dunning.accounts.model import Account, Contact
 from dunning.compliance.conditions import dpd as days_past_due
@@ -38,20 +38,12 @@ from dunning.plan.arms import assign_arm, bucket, experiment_for
 from dunning.plan.model import AccountPlan, Exclusion, OfferTerms, PlannedAction, PlanStatus
 from dunning.plan.offers import choose_offer, offer_terms
 from dunning.policy.model import CONTACT_CHANNELS, Policy, Step, Strategy, Tier
+from dunning.state import POINTS, AccountState, account_state
 
-PromiseStatus = Literal["none", "open", "kept", "broken"]
-
-
-def promise_status(account: Account, as_of: date, grace_days: int) -> PromiseStatus:
-    """none, open (date + grace not yet passed), kept (paid on/after the date) or broken."""
-    promised = account.promise_to_pay_date
-    if promised is None:
-        return "none"
-    if promised + timedelta(days=grace_days) >= as_of:
-        return "open"
-    if account.last_payment_date is not None and account.last_payment_date >= promised:
-        return "kept"
-    return "broken"
+# Data-quality codes of contact points that are simply absent: every plan of an account
+# without an email would list one, so they show only on the actions they suppress.
+_ABSENT = frozenset(f"data/{point}-missing" for point in POINTS)
+HELD = Exclusion("history/unreadable", "the contact history has an unreadable line for this account: no contact")
 
 
 class Planner:
@@ -67,10 +59,21 @@ class Planner:
         self._may_skip: dict[tuple[str, str], bool] = {}
 
     # ------------------------------------------------------------------ one account
-    def plan(self, account: Account, history: Sequence[Contact] = (), trace: list[str] | None = None) -> AccountPlan:
-        """Every decision for ``account``; ``trace`` (when given) receives the reasons in words."""
+    def plan(
+        self,
+        account: Account,
+        history: Sequence[Contact] = (),
+        trace: list[str] | None = None,
+        *,
+        held: bool = False,
+    ) -> AccountPlan:
+        """Every decision for ``account`` from its snapshot row and its ``history``;
+        ``trace`` (when given) receives the reasons in words. ``held``: the history has an
+        unreadable line for the account, so nothing is planned for it."""
         say = trace.append if trace is not None else None
         policy, as_of = self.policy, self.as_of
+        state = account_state(account, history, as_of, self.grace, held=held)
+        account = state.account
         dpd = days_past_due(account, as_of)
         tier = tier_for(policy, account, as_of)
         tier_id = tier.id if tier is not None else None
@@ -100,42 +103,50 @@ class Planner:
         if say and len(zones) > 1:
             say(f"time zones: {', '.join(zones)} disagree; every window must hold in all of them")
 
-        stops = self.engine.stops(account, as_of=as_of, tier_id=tier_id, history=history)
-        exclusions = _unique(Exclusion(s.reason.code, s.reason.message) for s in stops)
+        stops = self.engine.stops(account, as_of=as_of, tier_id=tier_id, history=history, state=state)
+        exclusions = _unique(Exclusion(s.reason.code, s.reason.message) for s in stops if s.reason.code not in _ABSENT)
         status: PlanStatus = "active"
         if any(s.effect == "exclude" and not s.channels for s in stops):
             status = "excluded"
         elif any(s.effect == "pause" and not s.channels for s in stops):
             status = "paused"
-        promise = promise_status(account, as_of, self.grace)
-        promise_reasons: tuple[str, ...] = ()
-        if promise == "open" and status == "active":
+        if held and status == "active":
             status = "paused"
-            until = account.promise_to_pay_date + timedelta(days=self.grace)  # type: ignore[operator]
+        if held:
+            exclusions = (*exclusions, HELD)
+        promise = state.promise_status(as_of)
+        current = state.promise
+        promise_reasons: tuple[str, ...] = ()
+        if promise == "open" and status == "active" and current is not None:
+            status = "paused"
             exclusions = (
                 *exclusions,
-                Exclusion(
-                    "promise/open", f"promise to pay on {account.promise_to_pay_date}; cadence paused until {until}"
-                ),
+                Exclusion("promise/open", f"promise to pay on {current.due}; cadence paused until {current.until}"),
             )
         elif promise == "broken":
             promise_reasons = ("promise/broken",)
         if say:
+            if history:
+                say(_state_words(state))
             for stop in stops:
                 scope = f"channels {', '.join(stop.channels)}" if stop.channels else "all channels"
                 say(f"{stop.reason.code}: {stop.reason.message} → {stop.effect} ({scope}; {stop.reason.citation})")
-            say(_promise_words(promise, account, self.grace))
+            if held:
+                say(f"{HELD.code}: {HELD.reason}")
+            say(_promise_words(state, as_of))
             say(f"status: {status}")
 
         actions: tuple[PlannedAction, ...] = ()
         if status == "active" and tier is not None and strategy is not None:
-            actions = self._cadence(account, history, tier, strategy, templates, locale, stops, promise_reasons, say)
+            actions = self._cadence(
+                account, history, state, tier, strategy, templates, locale, stops, promise_reasons, say
+            )
         elif say:
             say("no cadence steps: " + ("no tier" if tier is None else f"the account is {status}"))
 
         offers: tuple[OfferTerms, ...] = ()
-        if status != "excluded":
-            offer, skipped = choose_offer(policy, account, as_of, tier_id, history)
+        if status != "excluded" and not held:
+            offer, skipped = choose_offer(policy, account, as_of, tier_id, history, state)
             if say:
                 for passed, part in skipped:
                     say(f"offer/{passed.id}: not made ({part})")
@@ -171,6 +182,7 @@ class Planner:
         self,
         account: Account,
         history: Sequence[Contact],
+        state: AccountState,
         tier: Tier,
         strategy: Strategy,
         templates: dict[str, str],
@@ -199,6 +211,7 @@ class Planner:
                     tier_id=tier.id,
                     history=history,
                     promise_grace_days=self.grace,
+                    state=state,
                 )
                 if not ok:
                     if log:
@@ -213,6 +226,7 @@ class Planner:
                     action = self._place(
                         account,
                         history,
+                        state,
                         planned,
                         strategy,
                         step,
@@ -242,6 +256,7 @@ class Planner:
         self,
         account: Account,
         history: Sequence[Contact],
+        state: AccountState,
         planned: list[Contact],
         strategy: Strategy,
         step: Step,
@@ -294,7 +309,7 @@ class Planner:
             start, end = windows[0]
             if not history and not planned and self._no_cap_refuses_first(account.jurisdiction, channel):
                 return make("deferred" if moved else "scheduled", start, end, moved)
-            verdict = self.engine.check(account, channel, start, history, planned=planned)
+            verdict = self.engine.check(account, channel, start, history, planned=planned, state=state)
             if verdict.allowed:
                 return make("deferred" if moved else "scheduled", start, end, moved)
             codes = [r.code for r in verdict.reasons]
@@ -356,14 +371,42 @@ def _tier_words(tier: Tier | None, dpd: int) -> str:
     return f"tier/{tier.id}: the first tier (file order) whose bounds hold — dpd {tier.dpd} ({tier.source})"
 
 
-def _promise_words(promise: PromiseStatus, account: Account, grace: int) -> str:
-    date_ = account.promise_to_pay_date
+def _promise_words(state: AccountState, as_of: date) -> str:
+    current = state.promise
+    if current is None:
+        return "no promise to pay on file"
+    amount = f"{current.amount} {state.account.currency}" if current.amount is not None else "no amount named"
+    paid = current.paid(as_of)
+    what = f"promised for {current.due} ({amount}; {current.source}), paid against it {paid}"
     return {
-        "none": "no promise to pay on file",
-        "open": f"promise/open: promised for {date_}, grace {grace} days — cadence paused",
-        "kept": f"promise kept: paid on {account.last_payment_date}, on or after the promised {date_}",
-        "broken": f"promise/broken: promised for {date_}, no payment since — cadence resumes",
-    }[promise]
+        "open": f"promise/open: {what}, grace {current.grace} days until {current.until} — cadence paused",
+        "kept": f"promise kept: {what}, kept on {current.kept_on()}",
+        "broken": f"promise/broken: {what}, not kept by {current.until} — cadence resumes",
+    }[current.status(as_of)]
+
+
+def _state_words(state: AccountState) -> str:
+    """The history's contribution to the state, in one line."""
+    parts = [f"{len(state.events)} event(s) on file up to {state.as_of}"]
+    if state.flags:
+        parts.append("flags " + ", ".join(f"{f} ({v.words()})" for f, v in state.flags.items()))
+    if state.unusable:
+        parts.append("unusable " + ", ".join(f"{p} ({c})" for p, c in state.unusable.items()))
+    if state.arrangement is not None:
+        a = state.arrangement
+        parts.append(
+            f"arrangement {a.status(state.as_of)}: {a.count} × {a.instalment} every {a.interval} days from "
+            f"{a.first}, paid {a.paid(state.as_of)}, arrears {a.arrears(state.as_of)}"
+        )
+    if state.last_contact is not None:
+        parts.append(f"last contact {state.last_contact}")
+    if state.last_right_party is not None:
+        parts.append(f"last right-party contact {state.last_right_party}")
+    if state.last_payment is not None:
+        parts.append(f"last payment {state.last_payment}")
+    if state.sent:
+        parts.append(f"{len(state.sent)} message(s) sent")
+    return "state: " + "; ".join(parts)
 
 
 def _action_words(code: str, due: date, action: PlannedAction) -> str:
