@@ -37,7 +37,7 @@ from dunning.plan.arms import arm_limits, buckets
 from dunning.plan.decide import Planner
 from dunning.plan.fast import FastPlanner, _full
 from dunning.plan.model import AccountPlan
-from dunning.plan.output import action_rows, plan_dict
+from dunning.plan.output import action_rows, plan_dict, plan_stats
 from dunning.policy.model import Offer
 
 _ID = "\x00I\x00"
@@ -252,6 +252,7 @@ class ColumnarPlanner:
             _named(col("segment"), self._segments),
             col("__flags").cast(pl.String),
             *((col(point) != "").cast(pl.Int8).cast(pl.String) for point in ("phone", "email", "address")),
+            col("__invalid").cast(pl.String),
             promise,
             *payment,
             zones,
@@ -317,7 +318,7 @@ class ColumnarPlanner:
             csv=action_rows(shell),
             status=plan.status,
             tier=plan.tier or "none",
-            stats=tuple((a.status, a.channel) for a in plan.actions),
+            stats=plan_stats(plan),
             offer=self._offer_index[plan.offers[0].id] if plan.offers else -1,
         )
 

@@ -28,7 +28,7 @@ from dunning.plan.arms import assign_arm
 from dunning.plan.decide import Planner
 from dunning.plan.model import AccountPlan
 from dunning.plan.offers import offer_terms
-from dunning.plan.output import action_rows, offer_dict, plan_dict, plan_line
+from dunning.plan.output import action_rows, offer_dict, plan_dict, plan_line, plan_stats
 from dunning.policy.model import Amounts, Condition, Offer, Policy
 
 _ID = "\x00I\x00"
@@ -130,6 +130,7 @@ class FastPlanner:
             bool(account.phone),
             bool(account.email),
             bool(account.address),
+            account.invalid,
             promise,
             payment,
             zones,
@@ -186,7 +187,7 @@ def _full(plan: AccountPlan) -> Line:
         action_rows(plan),
         plan.status,
         plan.tier or "none",
-        tuple((a.status, a.channel) for a in plan.actions),
+        plan_stats(plan),
     )
 
 
@@ -218,6 +219,6 @@ def _template(plan: AccountPlan, account_id: str, policy: Policy) -> _Template:
         csv_parts=tuple(csv_text.split(_ID)),
         status=plan.status,
         tier=plan.tier or "none",
-        stats=tuple((a.status, a.channel) for a in plan.actions),
+        stats=plan_stats(plan),
         offer=next((o for o in policy.offers if plan.offers and o.id == plan.offers[0].id), None),
     )
