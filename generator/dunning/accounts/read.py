@@ -52,7 +52,7 @@ from dunning.accounts.record import (
     served,
 )
 from dunning.accounts.source import CHUNK_ROWS, LINE, AccountFile
-from dunning.compliance.timezones import is_zone
+from dunning.accounts.zones import is_zone
 from dunning.text.cells import CONTROL_PATTERN, LINE_BREAK_PATTERN
 
 _EMPTY_EXTRA: dict[str, str] = {}

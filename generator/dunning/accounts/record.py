@@ -65,7 +65,7 @@ from babel.numbers import get_currency_precision, list_currencies
 
 from dunning.accounts.model import FLAG_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, US_ITEMIZATION_REQUIRED, Account
 from dunning.accounts.numbering import valid_national
-from dunning.compliance.timezones import is_zone
+from dunning.accounts.zones import is_zone
 from dunning.text.cells import CONTROL_PATTERN, clean_text
 
 BOM = "\ufeff"
