@@ -100,7 +100,7 @@ def test_no_message_repeats_the_value() -> None:
     # every bad value of the table above is long and distinctive here: none is in its message
     for column, value in [("overdue_amount", "12,50xyz"), ("due_date", "2026-02-30xyz"), ("timezone", "Mars/xyz"),
                           ("bankruptcy", "maybe-xyz"), ("locale", "en_US_xyz"), ("jurisdiction", "usxyz"),
-                          ("currency", "usdxyz"), ("phone", "+1415xyz")]:  # fmt: skip
+                          ("currency", "usdxyz")]:  # fmt: skip
         found = parse(**{column: value})
         assert isinstance(found, RowReject)
         assert "xyz" not in found.message, (column, found.message)

@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from dunning.accounts.history import History
 from dunning.accounts.read import screen_frame
 from dunning.accounts.source import AccountFile
 from dunning.plan.columnar import ColumnarPlanner
@@ -72,7 +73,7 @@ def _assert_columnar_equals_full(policy: Policy, tmp_path: Path, horizon: int) -
     full = Planner(policy, AS_OF, horizon)
     got = []
     for frame, _ in AccountFile(path, chunk_rows=500).frames():
-        got.extend(planner.plan(screen_frame(frame, frozenset(policy.jurisdictions)), {}).records())
+        got.extend(planner.plan(screen_frame(frame, frozenset(policy.jurisdictions)), History()).records())
     got.sort(key=lambda r: r[1])
     assert len(got) == len(accounts)
     for record, acct in zip(got, accounts, strict=True):
@@ -97,7 +98,7 @@ def test_promises_past_the_horizon_share_a_template_and_keep_their_own_dates(pol
     pl.DataFrame(rows, schema=dict.fromkeys(COLUMNS, pl.String)).write_csv(path)
     planner = ColumnarPlanner(Planner(policy, AS_OF, 0))
     ((frame, _),) = AccountFile(path).frames()
-    got = {r[0]: r[4] for r in planner.plan(screen_frame(frame, frozenset(policy.jurisdictions)), {}).records()}
+    got = {r[0]: r[4] for r in planner.plan(screen_frame(frame, frozenset(policy.jurisdictions)), History()).records()}
     grace = policy.settings.promise_grace_days
     assert grace == 3
     for account_id, until in (("P-1", "2026-12-08"), ("P-2", "2026-12-27"), ("P-3", "2026-12-01")):

@@ -125,6 +125,21 @@ class Planner:
             )
         elif promise == "broken":
             promise_reasons = ("promise/broken",)
+        # an arrangement being paid as agreed pauses the cadence like an open promise; a
+        # missed instalment breaks it and the cadence resumes with the reason on each action
+        agreed = state.arrangement
+        if agreed is not None and agreed.status(as_of) == "active" and status == "active":
+            status = "paused"
+            exclusions = (
+                *exclusions,
+                Exclusion(
+                    "arrangement/active",
+                    f"arrangement of {agreed.count} instalment(s) of {agreed.instalment} every {agreed.interval} "
+                    f"days from {agreed.first}: paid as agreed, cadence paused",
+                ),
+            )
+        elif agreed is not None and agreed.status(as_of) == "broken":
+            promise_reasons = (*promise_reasons, "arrangement/broken")
         if say:
             if history:
                 say(_state_words(state))
