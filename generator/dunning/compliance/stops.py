@@ -98,6 +98,8 @@ class StopRules(JurisdictionResolver):
                         False,
                     )
                 )
+        if account.overdue_amount <= 0:  # paid in full: nothing to collect, nobody to contact
+            found.append(Stop("exclude", (), SETTLED, False))
         found.extend(_point_stops(account, state))
         found.extend(self._exclusion_stops(account, self.policy.exclusions, as_of, tier_id, history, state))
         return tuple(found)
@@ -194,6 +196,10 @@ def _source_words(flag: str, state: AccountState | None) -> str:
         return ""
     return f" ({found.words()})"
 
+
+SETTLED = Reason(
+    "balance/settled", "balance", "dunning safety stop", "nothing is overdue (paid in full): no collection"
+)
 
 _POINT_WORDS = {
     "missing": "no {point} on file",

@@ -248,6 +248,7 @@ class ColumnarPlanner:
             col("currency"),
             lo_expr.cast(pl.String),
             hi_expr.cast(pl.String),
+            (col("__amount4") > 0).cast(pl.Int8).cast(pl.String),
             _named(col("product"), self._products),
             _named(col("segment"), self._segments),
             col("__flags").cast(pl.String),

@@ -124,6 +124,7 @@ class FastPlanner:
             account.currency,
             bisect_left(levels, amount),
             bisect_right(levels, amount),
+            amount > 0,
             account.product,
             account.segment,
             account.flags,
