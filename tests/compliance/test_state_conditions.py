@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -25,7 +26,7 @@ TWO_BROKEN = (
 )
 
 
-def check(when: dict[str, object], history: tuple[Contact, ...] = (), **fields: object) -> tuple[bool, str]:
+def check(when: Mapping[str, object], history: tuple[Contact, ...] = (), **fields: object) -> tuple[bool, str]:
     return holds(condition(when), account(**fields), as_of=AS_OF, tier_id=None, history=history, promise_grace_days=3)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import orjson
 from click.testing import CliRunner
@@ -27,7 +28,7 @@ def _snapshot(example_root: Path, tmp_path: Path, **blank: str) -> Path:
     return path
 
 
-def _plans(example_root: Path, accounts: Path, out: Path) -> tuple[dict[str, dict[str, object]], dict[str, object]]:
+def _plans(example_root: Path, accounts: Path, out: Path) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     args = ["plan", "--accounts", str(accounts), "--as-of", "2026-11-30", "--horizon", "7", "--out", str(out)]
     result = CliRunner().invoke(main, [*args, "--quiet", str(example_root)])
     assert result.exit_code == 0, result.output
@@ -40,7 +41,7 @@ def test_a_missing_phone_gets_no_calls_and_an_invalid_one_keeps_the_account(exam
     plans, summary = _plans(example_root, accounts, tmp_path / "out")
     blank = plans["CN-0057"]
     # three calls were scheduled to nobody before; now each is suppressed with the reason
-    assert [(a["channel"], a["status"], a["reasons"][-1]) for a in blank["actions"]] == [  # type: ignore[union-attr]
+    assert [(a["channel"], a["status"], a["reasons"][-1]) for a in blank["actions"]] == [
         ("call", "suppressed", "data/phone-missing")
     ] * 3
     assert blank["status"] == "active" and blank["exclusions"] == []
@@ -49,7 +50,7 @@ def test_a_missing_phone_gets_no_calls_and_an_invalid_one_keeps_the_account(exam
     assert invalid["exclusions"] == [
         {"code": "data/phone-invalid", "reason": "the phone on file is not usable: no call or sms"}
     ]
-    assert {(a["channel"], a["status"]) for a in invalid["actions"]} == {("call", "suppressed")}  # type: ignore[union-attr]
+    assert {(a["channel"], a["status"]) for a in invalid["actions"]} == {("call", "suppressed")}
     assert "BAD-0006" in plans  # the example's invalid phone (+1555) is planned too
     assert summary["data_quality"] == {"data/phone-invalid": 2, "data/phone-missing": 1}
     assert summary["accounts_in"] == summary["planned"] + summary["excluded"] + summary["rejected"]
