@@ -36,7 +36,7 @@ def test_case_file_golden(example_root: Path, fmt: str, golden: str) -> None:
 def test_every_history_event_appears_once(example_root: Path) -> None:
     data = json.loads(case(example_root, "json"))
     lines = HISTORY.read_text(encoding="utf-8").splitlines()[1:]
-    assert len(data["timeline"]) == len(lines) == 11
+    assert len(data["timeline"]) == len(lines) == 12
     for line, entry in zip(lines, data["timeline"], strict=True):
         account, at, event = line.split(",")[:3]
         assert (account, entry["at"][:16], entry["event"]) == ("CN-0057", at[:16], event)
@@ -52,9 +52,12 @@ def test_case_file_reads_the_state(example_root: Path) -> None:
     assert data["flags"] == [{"flag": "sms_opt_out", "since": "2026-11-26", "source": "history"}]
     assert [(p["status"], p["paid"]) for p in data["promises"]] == [("kept", "1000.00")]
     assert data["arrangement"]["status"] == "active"
-    assert data["sent"] == [{"action_id": "CN-0057-mid-sms31-20261101", "template": "sms-mid"}]
+    assert data["sent"] == [
+        {"action_id": "CN-0057-early-sms8-20261101", "template": "sms-early"},
+        {"action_id": "CN-0057-mid-sms31-20261124", "template": "sms-mid"},
+    ]
     calls = [a for a in data["next_actions"] if a["channel"] == "call"]
-    assert [a["status"] for a in calls] == ["suppressed"] * 3
+    assert [a["status"] for a in calls] == ["suppressed"] * 4  # the day-32 call of 11-28 too (catch-up)
     assert all("data/phone-wrong-number" in a["reasons"] for a in calls)
     counters = {c["channel"]: c["verdict"] for c in data["counters"]}
     assert counters == {"sms": "suppress", "email": "allow", "letter": "allow", "call": "suppress", "visit": "allow"}

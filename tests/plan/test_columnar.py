@@ -38,6 +38,13 @@ def test_columnar_equals_full_planner(policy: Policy, tmp_path: Path, horizon: i
     _assert_columnar_equals_full(policy, tmp_path, horizon)
 
 
+@pytest.mark.parametrize("horizon", [0, 3])
+def test_columnar_equals_full_planner_when_the_run_tracks_sends(policy: Policy, tmp_path: Path, horizon: int) -> None:
+    # catch-up, missed steps and waiting escalations depend on days past due: the day classes
+    # must tell them apart (plan/backlog.py), or a shared decision would be wrong
+    _assert_columnar_equals_full(policy, tmp_path, horizon, tracks_sent=True)
+
+
 def test_columnar_offers_follow_each_currencys_minimum(policy: Policy, tmp_path: Path) -> None:
     # every offer's terms come from one pass over per-(offer, currency) numbers: a currency
     # listed with no minimum (0) has none even when a default exists, as in offers.py; a
@@ -51,7 +58,7 @@ def test_columnar_offers_follow_each_currencys_minimum(policy: Policy, tmp_path:
     _assert_columnar_equals_full(replace(policy, offers=offers), tmp_path, 0)
 
 
-def _assert_columnar_equals_full(policy: Policy, tmp_path: Path, horizon: int) -> None:
+def _assert_columnar_equals_full(policy: Policy, tmp_path: Path, horizon: int, *, tracks_sent: bool = False) -> None:
     accounts = mixed_portfolio(policy, 600)
     # ids that start like a spreadsheet formula: their actions.csv cells are neutralised
     # (a plain number such as "-12" is not), the same bytes on both paths
@@ -69,8 +76,8 @@ def _assert_columnar_equals_full(policy: Policy, tmp_path: Path, horizon: int) -
     ]
     path = tmp_path / "a.csv"
     pl.DataFrame(rows, schema=dict.fromkeys(COLUMNS, pl.String)).write_csv(path)
-    planner = ColumnarPlanner(Planner(policy, AS_OF, horizon))
-    full = Planner(policy, AS_OF, horizon)
+    planner = ColumnarPlanner(Planner(policy, AS_OF, horizon, tracks_sent=tracks_sent))
+    full = Planner(policy, AS_OF, horizon, tracks_sent=tracks_sent)
     got = []
     for frame, _ in AccountFile(path, chunk_rows=500).frames():
         got.extend(planner.plan(screen_frame(frame, frozenset(policy.jurisdictions)), History()).records())

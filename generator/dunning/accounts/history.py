@@ -80,6 +80,12 @@ class History:
         """Every account the history speaks of (events or held)."""
         return frozenset(self.events) | self.held
 
+    @property
+    def tracks_sent(self) -> bool:
+        """True when the history records sends (a `sent` event for some account): then a step
+        without one was not sent, and the cadence catches it up (plan/backlog.py)."""
+        return any(c.outcome == "sent" for events in self.events.values() for c in events)
+
 
 def event_word(values: Mapping[str, str]) -> str:
     """The row's event word: the ``event`` column, else its alias ``outcome``."""

@@ -82,6 +82,7 @@ def case_command(
             as_of,
             horizon=horizon,
             held=account_id in events.held,
+            tracks_sent=events.tracks_sent,
         )
         sys.stdout.write(WRITERS[fmt](found))
         sys.exit(EXIT_OK)

@@ -11,7 +11,6 @@ It is built from the same planner, state and engine as ``plan``, ``gate`` and ``
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -19,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dunning.accounts.model import Account, Contact
+from dunning.plan.backlog import step_of_action
 from dunning.plan.decide import Planner
 from dunning.plan.model import AccountPlan
 from dunning.plan.output import iso, offer_dict
@@ -26,7 +26,6 @@ from dunning.policy.model import CONTACT_CHANNELS, Policy
 from dunning.state import account_state
 
 SCHEMA_VERSION = 1
-_ACTION = re.compile(r"^(?P<strategy>.+)-(?P<channel>[a-z_]+)(?P<day>-?\d+)-(?P<due>\d{8})$")
 
 
 def mask_phone(phone: str) -> str:
@@ -44,19 +43,6 @@ def mask_email(email: str) -> str:
     if not at:
         return "•" * len(email)
     return (local[:1] + "•••") + "@" + domain
-
-
-def step_of_action(policy: Policy, account_id: str, action_id: str) -> tuple[str, str, int, str | None] | None:
-    """(strategy, channel, day, template) of an action id as ``plan`` writes it
-    (``<account>-<strategy>-<channel><day>-<yyyymmdd>``), or None for a foreign id."""
-    rest = action_id.removeprefix(account_id + "-")
-    found = _ACTION.match(rest) if rest != action_id else None
-    if found is None:
-        return None
-    strategy, channel, day = found["strategy"], found["channel"], int(found["day"])
-    steps = policy.strategies[strategy].steps if strategy in policy.strategies else ()
-    template = next((s.template for s in steps if s.channel == channel and s.day == day), None)
-    return strategy, channel, day, template
 
 
 @dataclass(frozen=True)
@@ -112,9 +98,10 @@ def case_file(
     *,
     horizon: int = 7,
     held: bool = False,
+    tracks_sent: bool = False,
 ) -> CaseFile:
     """The file of ``account`` on ``as_of`` (``horizon``: how many days of planned actions)."""
-    planner = Planner(policy, as_of, horizon)
+    planner = Planner(policy, as_of, horizon, tracks_sent=tracks_sent)
     trace: list[str] = []
     plan: AccountPlan = planner.plan(account, history, trace=trace, held=held)
     state = account_state(account, history, as_of, policy.settings.promise_grace_days, held=held)

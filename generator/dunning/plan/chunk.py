@@ -28,9 +28,9 @@ class PlanningState:
 
     def __init__(self, inputs: PlanInputs, policy: Policy | None = None) -> None:
         self.policy = policy or require_policy(inputs.policy_path)
-        self.planner = Planner(self.policy, inputs.as_of, inputs.horizon)
-        self.columnar = ColumnarPlanner(self.planner)
         self.history: History = read_history(inputs.history)
+        self.planner = Planner(self.policy, inputs.as_of, inputs.horizon, tracks_sent=self.history.tracks_sent)
+        self.columnar = ColumnarPlanner(self.planner)
         self.jurisdictions = frozenset(self.policy.jurisdictions)
         self.log_read = 0  # bytes of the run's shared template log already adopted
 

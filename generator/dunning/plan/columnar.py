@@ -19,6 +19,7 @@ Both paths give the same bytes (tested).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -34,6 +35,7 @@ from dunning.accounts.read import Screened, accounts_of, date_column
 from dunning.accounts.source import LINE
 from dunning.compliance.timezones import REGION_AT_END, ZIP_AT_END, phone_prefix_length, zones_for_phone
 from dunning.plan.arms import arm_limits, buckets
+from dunning.plan.backlog import backlog
 from dunning.plan.decide import Planner
 from dunning.plan.fast import FastPlanner, _full
 from dunning.plan.model import AccountPlan
@@ -278,10 +280,21 @@ class ColumnarPlanner:
             for step in strategy.steps:
                 for high in highs:
                     bits.extend(step.fires_on(dpd + o, high) for o in range(self.planner.horizon + 1))
+        owed = ""
+        if self.planner.tracks_sent:
+            # what the cadence still owes from earlier days (plan/backlog.py) decides too; its
+            # digest keeps the class short (every account's key carries it)
+            found = [
+                backlog(strategy, step, dpd, tier.dpd.low, tier.dpd.high)
+                for tier in tiers
+                for strategy in self.policy.strategies.values()
+                for step in strategy.steps
+            ]
+            owed = ":" + hashlib.sha256(repr(found).encode()).hexdigest()[:12]
         # the bits in hex: every account's key carries its class, and a quarter of the
         # length is less to concatenate and hash per row (every class has the same length)
         text = "".join("1" if b else "0" for b in bits)
-        return f"{int(text, 2):0{(len(bits) + 3) // 4}x}" if text else ""
+        return (f"{int(text, 2):0{(len(bits) + 3) // 4}x}" if text else "") + owed
 
     # ------------------------------------------------------------------ templates
     def _learn(self, rows: pl.DataFrame, extra_columns: list[str]) -> None:

@@ -35,6 +35,7 @@ from dunning.compliance.conditions import holds, tier_for
 from dunning.compliance.engine import ContactEngine, Stop
 from dunning.compliance.timezones import zone
 from dunning.plan.arms import assign_arm, bucket, experiment_for
+from dunning.plan.backlog import MISSED, backlog, occurrence_id, sent_templates, unmet
 from dunning.plan.model import AccountPlan, Exclusion, OfferTerms, PlannedAction, PlanStatus
 from dunning.plan.offers import choose_offer, offer_terms
 from dunning.policy.model import CONTACT_CHANNELS, Policy, Step, Strategy, Tier
@@ -49,8 +50,19 @@ HELD = Exclusion("history/unreadable", "the contact history has an unreadable li
 class Planner:
     """Plans accounts for one policy, as-of date and horizon."""
 
-    def __init__(self, policy: Policy, as_of: date, horizon: int = 0, engine: ContactEngine | None = None) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        as_of: date,
+        horizon: int = 0,
+        engine: ContactEngine | None = None,
+        *,
+        tracks_sent: bool = False,
+    ) -> None:
         self.policy = policy
+        # the run's history records sends (`sent` events): a step without one was not sent,
+        # so the cadence catches it up (plan/backlog.py); without, steps fire on their day only
+        self.tracks_sent = tracks_sent
         self.as_of = as_of
         self.horizon = max(horizon, 0)
         self.last_day = as_of + timedelta(days=self.horizon)
@@ -212,6 +224,40 @@ class Planner:
         dpd = days_past_due(account, self.as_of)
         log = say if callable(say) else None
         fired: set[int] = set()
+        sent = sent_templates(self.policy, account.account_id, state.events)
+        hold = self._notice_hold(account, sent)
+        waiting_for: list[Step] = []  # required steps still owed: later steps wait for them
+        if self.tracks_sent:
+            for step in strategy.steps:
+                for back, kind in backlog(strategy, step, dpd, tier.dpd.low, tier.dpd.high):
+                    due_on = self.as_of - timedelta(days=back)
+                    owed = occurrence_id(account.account_id, strategy, step, due_on)
+                    code = f"step/{strategy.id}/{step.id}"
+                    if owed in state.sent or not self._takes(step, account, history, tier, state, self.as_of):
+                        continue
+                    if step.required:
+                        waiting_for.append(step)
+                    why = (code, "step/catch-up", *promise_reasons)
+                    waiting = self._waiting(
+                        account, strategy, step, due_on, why, locale, sent, hold, (), today=self.as_of
+                    )
+                    if kind == MISSED:
+                        action = self._held(
+                            account, strategy, step, due_on, (code, "step/missed", *promise_reasons), locale
+                        )
+                    elif waiting is not None:
+                        action = waiting
+                    else:
+                        action = self._place(
+                            account, history, state, planned, strategy, step, self.as_of,
+                            templates, locale, stops, why, id_due=due_on,
+                        )  # fmt: skip
+                    if log:
+                        log(_action_words(code, due_on, action))
+                    if action.status != "suppressed" and action.channel in CONTACT_CHANNELS:
+                        assert action.not_before is not None
+                        planned.append(Contact(account.account_id, action.not_before, action.channel, "attempted"))
+                    out.append(action)
         for offset in range(self.horizon + 1):
             due = self.as_of + timedelta(days=offset)
             for step in strategy.steps:
@@ -231,6 +277,15 @@ class Planner:
                 if not ok:
                     if log:
                         log(f"{code} due {due}: not taken ({part})")
+                    continue
+                before = [r for r in waiting_for if r.day < step.day and r is not step]
+                held_back = self._waiting(
+                    account, strategy, step, due, (code, *promise_reasons), locale, sent, hold, before
+                )
+                if held_back is not None:
+                    if log:
+                        log(_action_words(code, due, held_back))
+                    out.append(held_back)
                     continue
                 pending = outstanding.get(step.index)
                 if pending is not None and pending >= due:
@@ -267,6 +322,61 @@ class Planner:
                     log(f"step/{strategy.id}/{step.id}: not due (day {step.day}{repeat}; dpd {dpd}–{last})")
         return tuple(out)
 
+    def _takes(
+        self, step: Step, account: Account, history: Sequence[Contact], tier: Tier, state: AccountState, on: date
+    ) -> bool:
+        ok, _part = holds(
+            step.when, account, as_of=on, tier_id=tier.id, history=history, promise_grace_days=self.grace, state=state
+        )
+        return ok
+
+    def _notice_hold(self, account: Account, sent: dict[str, date]) -> tuple[str, str] | None:
+        """(law rule id, notice template) when the account's jurisdiction requires a notice
+        first (Regulation F's validation notice) and none has been sent: every other
+        communication waits. Only a history that records sends can tell (``tracks_sent``)."""
+        if not self.tracks_sent:
+            return None
+        rule = next(
+            (r for r, _p in self.engine.jurisdiction(account.jurisdiction).rules if r.kind == "notice_first"), None
+        )
+        if rule is None:
+            return None
+        notices = sorted(t.id for t in self.policy.templates.values() if t.notice == "validation")
+        if any(n in sent for n in notices):
+            return None
+        return rule.id, notices[0] if notices else "validation-notice"
+
+    def _waiting(
+        self,
+        account: Account,
+        strategy: Strategy,
+        step: Step,
+        due: date,
+        reasons: tuple[str, ...],
+        locale: str,
+        sent: dict[str, date],
+        hold: tuple[str, str] | None,
+        before: Sequence[Step],
+        *,
+        today: date | None = None,
+    ) -> PlannedAction | None:
+        """The step's action held back (suppressed, ``step/waiting/<template>``) while what it
+        waits for has not been sent: a required notice of the strategy, the messages it
+        ``requires``, or the validation notice the law wants first; None when nothing holds it."""
+        why: list[str] = []
+        if before:
+            why.append(f"step/waiting/{before[0].template or before[0].id}")
+        missing = unmet(step, sent, today or due)  # a caught-up step checks what was sent by today
+        if missing is not None:
+            why.append(f"step/waiting/{missing}")
+        template = self.policy.templates.get(step.template or "")
+        is_notice = template is not None and template.notice == "validation"
+        if hold is not None and step.channel in CONTACT_CHANNELS and not is_notice:
+            why += [f"step/waiting/{hold[1]}", hold[0]]
+        if not why:
+            return None
+        return self._held(account, strategy, step, due, (*reasons, *_unique(why)), locale)
+
     def _place(
         self,
         account: Account,
@@ -280,13 +390,16 @@ class Planner:
         locale: str,
         stops: Sequence[Stop],
         reasons: tuple[str, ...],
+        *,
+        id_due: date | None = None,
     ) -> PlannedAction:
         channel = step.channel
         template = templates.get(step.template, step.template) if step.template else None
         registered = self.policy.templates.get(template) if template else None
         if registered is not None and registered.locales and locale not in registered.locales:
             locale = registered.locales[0]
-        action_id = f"{account.account_id}-{strategy.id}-{channel}{step.day}-{due:%Y%m%d}"
+        # a caught-up occurrence keeps the id of the day it was due, so its `sent` event matches
+        action_id = f"{account.account_id}-{strategy.id}-{channel}{step.day}-{(id_due or due):%Y%m%d}"
         agency = self._agency(account, step) if channel == "agency" else None
 
         def make(status: str, start: datetime | None, end: datetime | None, extra: Sequence[str] = ()) -> PlannedAction:
@@ -341,8 +454,14 @@ class Planner:
     def _superseded(
         self, account: Account, strategy: Strategy, step: Step, due: date, reasons: tuple[str, ...], locale: str
     ) -> PlannedAction:
+        return self._held(account, strategy, step, due, (*reasons, "superseded"), locale)
+
+    def _held(
+        self, account: Account, strategy: Strategy, step: Step, due: date, reasons: tuple[str, ...], locale: str
+    ) -> PlannedAction:
+        """The step's occurrence due on ``due``, suppressed for ``reasons`` (no window)."""
         return PlannedAction(
-            id=f"{account.account_id}-{strategy.id}-{step.channel}{step.day}-{due:%Y%m%d}",
+            id=occurrence_id(account.account_id, strategy, step, due),
             step=f"{strategy.id}/{step.id}",
             channel=step.channel,
             template=step.template,
@@ -351,7 +470,7 @@ class Planner:
             not_after=None,
             status="suppressed",
             priority=step.priority,
-            reasons=(*reasons, "superseded"),
+            reasons=reasons,
         )
 
     def _no_cap_refuses_first(self, jurisdiction: str, channel: str) -> bool:
