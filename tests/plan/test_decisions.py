@@ -3,7 +3,6 @@ stops, opt-outs and promises, on the bundled example policy."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -233,20 +232,20 @@ def test_law_stops_and_policy_exclusions(policy: Policy) -> None:
 def test_escalation_only_when_conditions_hold(policy: Policy) -> None:
     as_of = date(2026, 12, 1)
     big = account(policy, due_date=due(as_of, 105), overdue_amount="5000.00", last_payment_date="2026-07-01")
-    # escalation waits for the pre-legal letter (day 91) to have gone out at least 14 days before
-    waits = plan_of(policy, big, as_of)
-    assert [(a.channel, a.status, a.reasons[-1]) for a in waits.actions] == [
+    # no sent events in this run: the requirement (the pre-legal letter 14 days before) counts as
+    # met when the cadence could have sent it — the letter's day passed and the account has an address
+    plan = plan_of(policy, big, as_of)
+    assert [(a.channel, a.status, a.template) for a in plan.actions] == [("legal_review", "scheduled", "legal-review")]
+    homeless = account(
+        policy, due_date=due(as_of, 105), overdue_amount="5000.00", last_payment_date="2026-07-01", address=""
+    )
+    assert [(a.channel, a.status, a.reasons[-1]) for a in plan_of(policy, homeless, as_of).actions] == [
         ("legal_review", "suppressed", "step/waiting/letter-pre-legal")
     ]
-    letter = contact("2026-11-17T10:00:00-05:00", "sent", "letter")
-    letter = replace(letter, action_id="T-0001-recovery-letter91-20261117")
-    plan = plan_of(policy, big, as_of, history=[letter])
-    assert [(a.channel, a.status, a.template) for a in plan.actions] == [("legal_review", "scheduled", "legal-review")]
     paid = account(policy, due_date=due(as_of, 105), overdue_amount="5000.00", last_payment_date="2026-11-01")
-    assert plan_of(policy, paid, as_of, history=[letter]).actions == ()
+    assert plan_of(policy, paid, as_of).actions == ()
     small = account(policy, due_date=due(as_of, 120), overdue_amount="900.00", last_payment_date="2026-07-01")
-    posted = replace(letter, at=letter.at.replace(day=2), action_id="T-0001-recovery-letter91-20261102")
-    agency = plan_of(policy, small, as_of, history=[posted]).actions
+    agency = plan_of(policy, small, as_of).actions
     assert [(a.channel, a.agency, a.not_before.isoformat() if a.not_before else "") for a in agency] == [
         ("agency", "northwind-recovery", "2026-12-01T00:00:00-05:00")
     ]

@@ -12,7 +12,9 @@ The planner (:mod:`dunning.plan.decide`) and the columnar planner's day classes
 - **Requirements.** A step with ``requires: [{sent: T, at_least_days: N}]`` waits
   (``step/waiting/T``) until a message of template T was sent at least N days before its day
   and was not returned undelivered (``returned_mail`` or ``bounced`` naming the action).
-  Without ``sent`` events nothing is known to be sent: escalation waits (the safe reading).
+  A run whose history records no sends cannot know: there a requirement counts as met
+  when a step that sends T fired at least N days before and its conditions hold for the
+  account today (an account without an address never had its letter, so it waits).
 """
 
 from __future__ import annotations
@@ -84,3 +86,25 @@ def unmet(step: Step, sent: dict[str, date], on: date) -> str | None:
         if when is None or when > on - timedelta(days=need.at_least_days):
             return need.sent
     return None
+
+
+def senders(policy: Policy, template: str, dpd: int, at_least_days: int) -> list[tuple[Strategy, Step]]:
+    """The steps (of any strategy) that send ``template`` on a day at least ``at_least_days``
+    before ``dpd``: what could have sent it, for a run whose history does not record sends."""
+    return [
+        (strategy, step)
+        for strategy in policy.strategies.values()
+        for step in strategy.steps
+        if step.template == template and step.day <= dpd - at_least_days
+    ]
+
+
+def requirement_days(policy: Policy, dpd: int) -> tuple[bool, ...]:
+    """For every requirement of every step: could a sender have fired long enough before
+    ``dpd``? (What days past due decides of :func:`senders`, for the columnar day classes.)"""
+    return tuple(
+        bool(senders(policy, need.sent, dpd, need.at_least_days))
+        for strategy in policy.strategies.values()
+        for step in strategy.steps
+        for need in step.requires
+    )

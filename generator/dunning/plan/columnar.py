@@ -35,7 +35,7 @@ from dunning.accounts.read import Screened, accounts_of, date_column
 from dunning.accounts.source import LINE
 from dunning.compliance.timezones import REGION_AT_END, ZIP_AT_END, phone_prefix_length, zones_for_phone
 from dunning.plan.arms import arm_limits, buckets
-from dunning.plan.backlog import backlog
+from dunning.plan.backlog import backlog, requirement_days
 from dunning.plan.decide import Planner
 from dunning.plan.fast import FastPlanner, _full
 from dunning.plan.model import AccountPlan
@@ -280,6 +280,8 @@ class ColumnarPlanner:
             for step in strategy.steps:
                 for high in highs:
                     bits.extend(step.fires_on(dpd + o, high) for o in range(self.planner.horizon + 1))
+        # which escalations' requirements a cadence could have met by now (plan/backlog.py)
+        bits.extend(requirement_days(self.policy, dpd))
         owed = ""
         if self.planner.tracks_sent:
             # what the cadence still owes from earlier days (plan/backlog.py) decides too; its

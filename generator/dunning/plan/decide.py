@@ -35,7 +35,7 @@ from dunning.compliance.conditions import holds, tier_for
 from dunning.compliance.engine import ContactEngine, Stop
 from dunning.compliance.timezones import zone
 from dunning.plan.arms import assign_arm, bucket, experiment_for
-from dunning.plan.backlog import MISSED, backlog, occurrence_id, sent_templates, unmet
+from dunning.plan.backlog import MISSED, backlog, occurrence_id, senders, sent_templates, unmet
 from dunning.plan.model import AccountPlan, Exclusion, OfferTerms, PlannedAction, PlanStatus
 from dunning.plan.offers import choose_offer, offer_terms
 from dunning.policy.model import CONTACT_CHANNELS, Policy, Step, Strategy, Tier
@@ -330,6 +330,27 @@ class Planner:
         )
         return ok
 
+    def _could_not_have_sent(self, step: Step, account: Account, on: date) -> str | None:
+        """Without sent events: the first template ``step`` requires that no step of the policy
+        could have sent long enough before (its day passed, its conditions hold today)."""
+        dpd = days_past_due(account, on)
+        for need in step.requires:
+            possible = senders(self.policy, need.sent, dpd, need.at_least_days)
+            if not any(self._sender_holds(strategy, sender, account, on) for strategy, sender in possible):
+                return need.sent
+        return None
+
+    def _sender_holds(self, strategy: Strategy, step: Step, account: Account, on: date) -> bool:
+        tier = next((t for t in self.policy.tiers if t.strategy == strategy.id), None)
+        ok, _part = holds(
+            step.when,
+            account,
+            as_of=on,
+            tier_id=tier.id if tier is not None else None,
+            promise_grace_days=self.grace,
+        )
+        return ok
+
     def _notice_hold(self, account: Account, sent: dict[str, date]) -> tuple[str, str] | None:
         """(law rule id, notice template) when the account's jurisdiction requires a notice
         first (Regulation F's validation notice) and none has been sent: every other
@@ -366,7 +387,8 @@ class Planner:
         why: list[str] = []
         if before:
             why.append(f"step/waiting/{before[0].template or before[0].id}")
-        missing = unmet(step, sent, today or due)  # a caught-up step checks what was sent by today
+        on = today or due  # a caught-up step checks what was sent by today
+        missing = unmet(step, sent, on) if self.tracks_sent else self._could_not_have_sent(step, account, on)
         if missing is not None:
             why.append(f"step/waiting/{missing}")
         template = self.policy.templates.get(step.template or "")
