@@ -56,9 +56,9 @@ def test_case_file_reads_the_state(example_root: Path) -> None:
         {"action_id": "CN-0057-early-sms8-20261101", "template": "sms-early"},
         {"action_id": "CN-0057-mid-sms31-20261124", "template": "sms-mid"},
     ]
-    calls = [a for a in data["next_actions"] if a["channel"] == "call"]
-    assert [a["status"] for a in calls] == ["suppressed"] * 4  # the day-32 call of 11-28 too (catch-up)
-    assert all("data/phone-wrong-number" in a["reasons"] for a in calls)
+    # an arrangement kept as agreed pauses the cadence: no action is planned, and the file says why
+    assert (data["status"], data["next_actions"]) == ("paused", [])
+    assert [e["code"] for e in data["exclusions"]][-1] == "arrangement/active"
     counters = {c["channel"]: c["verdict"] for c in data["counters"]}
     assert counters == {"sms": "suppress", "email": "allow", "letter": "allow", "call": "suppress", "visit": "allow"}
     assert data["who"]["phone"] == "+•••••••••0057" and "8613800000057" not in json.dumps(data)

@@ -10,39 +10,16 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import EXIT_OK, user_errors
-from dunning.cli.params import repo_path
-from dunning.cli.plan import _as_of
+from dunning.cli.params import accounts_file, as_of_option, history_option, horizon_option, repo_path
 from dunning.errors import UserError
 
 
 @click.command("case")
 @click.argument("account_id")
-@click.option(
-    "--accounts",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="DUNNING_ACCOUNTS",
-    help="Account snapshot (CSV, JSON Lines or Parquet).",
-)
-@click.option(
-    "--as-of",
-    "as_of",
-    required=True,
-    callback=_as_of,
-    envvar="DUNNING_AS_OF",
-    help="The file's date (YYYY-MM-DD); never taken from the clock.",
-)
-@click.option(
-    "--history", type=click.Path(dir_okay=False, path_type=Path), envvar="DUNNING_HISTORY", help="Contact history."
-)
-@click.option(
-    "--horizon",
-    default=7,
-    show_default=True,
-    type=click.IntRange(0, 366),
-    envvar="DUNNING_HORIZON",
-    help="Show the actions planned for the next DAYS days.",
-)
+@accounts_file
+@as_of_option(help="The file's date (YYYY-MM-DD); never taken from the clock.")
+@history_option()
+@horizon_option(default=7, help="Show the actions planned for the next DAYS days.")
 @click.option(
     "--format",
     "fmt",
@@ -50,7 +27,7 @@ from dunning.errors import UserError
     default="text",
     show_default=True,
     envvar="DUNNING_CASE_FORMAT",
-    help="text for a terminal, markdown or html to share, json for machines.",
+    help="text for a terminal, markdown or html to share, json for machines. [env: DUNNING_CASE_FORMAT]",
 )
 @repo_path
 @user_errors
