@@ -19,8 +19,8 @@ def test_forecast_page_is_built_and_in_the_nav(example_root: Path, tmp_path: Pat
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     page = (out / "handbook-src" / "docs" / "forecast.md").read_text(encoding="utf-8")
-    assert "The policy projected over 5 days from 2026-11-28 on 58 accounts" in page
-    assert "| call | 58 | 10 | 3 | 64 | 2026-11-28 | 19 |" in page
+    assert "The policy projected over 5 days from 2026-11-28 on 59 accounts" in page
+    assert "| call | 58 | 10 | 5 | 64 | 2026-11-28 | 19 |" in page
     assert (out / "handbook" / "forecast.html").is_file()
     assert (out / "handbook" / "forecast" / "load.svg").is_file()
     assert 'href="forecast.html"' in (out / "handbook" / "index.html").read_text(encoding="utf-8")

@@ -111,7 +111,7 @@ def test_no_output_file_runs_formulas_or_carries_control_characters(example_copy
     with inside(example_copy):
         result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert result.stdout == "accounts_in 66 == planned 50 + excluded 8 + rejected 8\n"
+    assert result.stdout == "accounts_in 66 == planned 51 + excluded 8 + rejected 7\n"
     out = example_copy / "out"
     files = sorted(p for p in out.rglob("*") if p.is_file())
     csvs = [p for p in files if p.suffix == ".csv"]

@@ -10,7 +10,7 @@ from dunning.compliance.packs import all_packs, all_rules, clock, default_packs,
 from dunning.policy.model import CHANNELS, CONTACT_CHANNELS
 
 KINDS = {"hours", "frequency", "after_conversation", "daily_cap", "stop", "opt_out", "disclosure", "conduct",
-         "validation_period", "notice_first", "dispute_verification", "default_notice"}  # fmt: skip
+         "validation_period", "notice_first", "default_notice"}  # fmt: skip
 
 
 def test_every_rule_is_complete() -> None:
@@ -22,7 +22,7 @@ def test_every_rule_is_complete() -> None:
             assert rule.kind in KINDS, rule.id
             assert rule.citation and rule.description, rule.id
             # enforcement rules (the default notice's remedy period) scope agency and legal steps
-            allowed = CHANNELS if rule.kind in ("default_notice", "dispute_verification") else CONTACT_CHANNELS
+            allowed = CHANNELS if rule.kind == "default_notice" else CONTACT_CHANNELS
             assert set(rule.channels) <= set(allowed), rule.id
             assert set(rule.enforced) <= {"validate", "plan", "gate", "render"}, rule.id
             assert set(rule.stricter) <= set(rule.params), rule.id

@@ -46,7 +46,12 @@ PLACES = {
     "CN": [("+8613812345678", ""), ("+8613900000000", "")],
 }
 FLAGS = ["dispute", "bankruptcy", "cease_contact", "hardship", "vulnerable", "sms_opt_out", "call_opt_out"]
-OUTCOMES = ["attempt", "no_answer", "busy", "voicemail", "connected", "conversation", "failed", "delivered"]
+OUTCOMES = [
+    "attempted", "no_answer", "busy", "voicemail", "connected", "right_party_contact", "failed", "delivered",
+    # outcomes that change the account's state (dunning.state): flags, opt-outs, contact points
+    "dispute", "opt_out", "wrong_number", "third_party", "bounced", "cease_contact", "represented",
+    "placed_with_agency", "returned_mail", "opt_in",
+]  # fmt: skip
 
 
 @st.composite
@@ -112,4 +117,4 @@ def test_no_plan_holds_an_action_the_gate_refuses(case: tuple[Account, tuple[Con
             purpose=template.purpose if template else None,
         )
         assert verdict.verdict == "allow", (action, verdict)
-        planned.append(Contact(account.account_id, action.not_before, action.channel, "attempt"))
+        planned.append(Contact(account.account_id, action.not_before, action.channel, "attempted"))

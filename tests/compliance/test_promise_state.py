@@ -1,16 +1,20 @@
-"""A kept promise is not a broken one: conditions with `promise: broken` must not match it."""
+"""One answer for "is the promise open, kept or broken": the state module's ledger, which the
+planner, the conditions and the gate all ask (they used to disagree)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from dunning.accounts.model import Account
-from dunning.compliance.conditions import promise_state
-from dunning.policy.model import Promise
+from dunning.accounts.model import Account, Contact
+from dunning.compliance.conditions import holds
+from dunning.policy.model import Condition, Promise
+from dunning.state import account_state
+
+UTC8 = timezone(timedelta(hours=8))
 
 
-def account(promised: date | None, paid: date | None) -> Account:
+def account(promised: date | None, paid: date | None, amount: str | None = None) -> Account:
     return Account(
         account_id="A1",
         jurisdiction="US",
@@ -18,25 +22,63 @@ def account(promised: date | None, paid: date | None) -> Account:
         overdue_amount=Decimal("100.00"),
         due_date=date(2026, 10, 1),
         promise_to_pay_date=promised,
+        promise_amount=Decimal(amount) if amount is not None else None,
         last_payment_date=paid,
     )
 
 
+def status(acct: Account, as_of: date, history: tuple[Contact, ...] = ()) -> str:
+    return account_state(acct, history, as_of, 3).promise_status(as_of)
+
+
+def event(day: str, word: str, **fields: object) -> Contact:
+    return Contact("A1", datetime.fromisoformat(day + "T10:00:00+08:00"), "", word, **fields)  # type: ignore[arg-type]
+
+
 def test_no_promise() -> None:
-    assert promise_state(account(None, None), date(2026, 11, 28), 3) is Promise.NONE
+    assert status(account(None, None), date(2026, 11, 28)) == "none"
 
 
-def test_open_promise_until_date_plus_grace() -> None:
-    assert promise_state(account(date(2026, 11, 25), None), date(2026, 11, 28), 3) is Promise.ANY
+def test_open_until_date_plus_grace_then_broken() -> None:
+    acct = account(date(2026, 11, 25), None)
+    assert [status(acct, date(2026, 11, d)) for d in (25, 28, 29)] == ["open", "open", "broken"]
 
 
-def test_broken_the_day_after_grace_without_payment() -> None:
-    assert promise_state(account(date(2026, 11, 24), None), date(2026, 11, 28), 3) is Promise.BROKEN
+def test_paid_on_the_promised_day_is_kept_the_next_day_within_grace() -> None:
+    # the case the planner ("open") and the conditions ("none") answered differently
+    acct = account(date(2026, 11, 27), date(2026, 11, 27))
+    assert status(acct, date(2026, 11, 28)) == "kept"
+    for promise, expected in ((Promise.NONE, True), (Promise.NOT_KEPT, True), (Promise.BROKEN, False)):
+        ok, _ = holds(Condition(promise=promise), acct, as_of=date(2026, 11, 28), tier_id=None, promise_grace_days=3)
+        assert ok is expected, promise
 
 
-def test_kept_when_paid_on_or_after_the_promised_date() -> None:
-    assert promise_state(account(date(2026, 11, 20), date(2026, 11, 20)), date(2026, 11, 28), 3) is Promise.NONE
+def test_a_payment_before_the_promise_or_after_its_grace_does_not_keep_it() -> None:
+    assert status(account(date(2026, 11, 20), date(2026, 11, 19)), date(2026, 11, 28)) == "broken"
+    assert status(account(date(2026, 11, 20), date(2026, 11, 24)), date(2026, 11, 28)) == "broken"
 
 
-def test_payment_before_the_promise_does_not_keep_it() -> None:
-    assert promise_state(account(date(2026, 11, 20), date(2026, 11, 19)), date(2026, 11, 28), 3) is Promise.BROKEN
+def test_a_promised_amount_is_kept_only_by_amounts_that_add_up_to_it() -> None:
+    acct = account(None, None)
+    promise = event("2026-11-10", "promise", amount=Decimal("300.00"), on=date(2026, 11, 20))
+    part = event("2026-11-18", "payment", amount=Decimal("200.00"))
+    rest = event("2026-11-22", "payment", amount=Decimal("100.00"))
+    state = account_state(acct, (promise, part), date(2026, 11, 24), 3)
+    assert (state.promise_status(date(2026, 11, 24)), state.promise and state.promise.paid(date(2026, 11, 24))) == (
+        "broken",
+        Decimal("200.00"),
+    )
+    assert status(acct, date(2026, 11, 24), (promise, part, rest)) == "kept"
+    # the snapshot's payment date alone (amount unknown) does not keep a promise with an amount
+    assert status(account(date(2026, 11, 20), date(2026, 11, 20), "300.00"), date(2026, 11, 28)) == "broken"
+
+
+def test_broken_promises_are_counted_on_the_day_they_break() -> None:
+    history = tuple(
+        event(made, "promise", amount=Decimal("50"), on=date.fromisoformat(on))
+        for made, on in (("2026-10-01", "2026-10-05"), ("2026-11-01", "2026-11-05"))
+    )
+    state = account_state(account(None, None), history, date(2026, 11, 30), 3)
+    assert [p.broken_on() for p in state.promises] == [date(2026, 10, 9), date(2026, 11, 9)]
+    assert state.outcomes_in("promise_broken", 60, date(2026, 11, 30)) == 2
+    assert state.outcomes_in("promise_broken", 30, date(2026, 11, 30)) == 1

@@ -43,7 +43,7 @@ SEVEN_CALLS = [
     call("2026-11-02T09:00:00-05:00"),
     call("2026-11-03T09:00:00-05:00"),
     call("2026-11-03T12:00:00-05:00", "voicemail"),
-    call("2026-11-04T09:00:00-05:00", "attempt"),
+    call("2026-11-04T09:00:00-05:00", "attempted"),
     call("2026-11-05T09:00:00-05:00"),
     call("2026-11-06T09:00:00-05:00"),
     call("2026-11-06T10:00:00-05:00", "voicemail"),
@@ -83,7 +83,7 @@ def test_texts_and_emails_do_not_count_toward_the_call_cap(engine: ContactEngine
 
 
 def test_planned_calls_count_like_placed_ones(engine: ContactEngine) -> None:
-    planned = [call("2026-11-06T10:00:00-05:00", "attempt")]
+    planned = [call("2026-11-06T10:00:00-05:00", "attempted")]
     v = engine.check(US, "call", at("2026-11-07T10:00:00-05:00"), SEVEN_CALLS[:-1], planned=planned)
     assert summary(v) == ("reschedule", "reschedule", "2026-11-09T08:00:00-05:00", ["us-regf.call-frequency"])
 
@@ -108,7 +108,7 @@ def test_student_loans_under_one_account_count_as_one_debt(engine: ContactEngine
 def test_comment_14b2i_1_conversation_day_is_day_one(engine: ContactEngine) -> None:
     # The consumer phones in on Monday 11-02 and they talk about the debt: Monday is day 1,
     # Sunday 11-08 day 7; the next call may be placed on Monday 11-09.
-    history = [call("2026-11-02T19:00:00-05:00", "conversation")]
+    history = [call("2026-11-02T19:00:00-05:00", "right_party_contact")]
     v = engine.check(US, "call", at("2026-11-04T10:00:00-05:00"), history)
     assert summary(v) == ("reschedule", "reschedule", "2026-11-09T08:00:00-05:00", ["us-regf.after-conversation"])
     assert v.reasons[0].message == "a telephone conversation on 2026-11-02 (day 1 of 7) blocks calls until 2026-11-09"
@@ -122,7 +122,7 @@ def test_a_connected_call_is_read_as_a_conversation(engine: ContactEngine) -> No
 
 
 def test_conversation_does_not_stop_texts_or_email(engine: ContactEngine) -> None:
-    history = [call("2026-11-02T19:00:00-05:00", "conversation")]
+    history = [call("2026-11-02T19:00:00-05:00", "right_party_contact")]
     assert engine.check(US, "sms", at("2026-11-03T10:00:00-05:00"), history).verdict == "allow"
     assert engine.check(US, "email", at("2026-11-03T10:00:00-05:00"), history).verdict == "allow"
 
@@ -222,7 +222,7 @@ def test_china_quiet_hours_hold_in_shanghai_whatever_the_debtor_zone(engine: Con
 def test_china_three_connected_calls_a_day(engine: ContactEngine) -> None:
     history = [
         call("2026-11-03T09:00:00+08:00", "connected"),
-        call("2026-11-03T11:00:00+08:00", "conversation"),
+        call("2026-11-03T11:00:00+08:00", "right_party_contact"),
         call("2026-11-03T15:00:00+08:00", "connected"),
     ]
     v = engine.check(CN, "call", at("2026-11-03T18:00:00+08:00"), history)
@@ -450,11 +450,11 @@ def test_uk_hours_and_planned_contacts_in_caps(engine: ContactEngine) -> None:
     v = engine.check(GB, "sms", at("2026-11-03T21:00:00+00:00"), [])
     assert summary(v) == ("reschedule", "reschedule", "2026-11-04T08:00:00+00:00", ["uk-conc.contact-hours"])
     # Massachusetts: a planned text counts like a sent one
-    planned = [call("2026-11-04T10:00:00-05:00", "attempt", channel="sms")]
+    planned = [call("2026-11-04T10:00:00-05:00", "attempted", channel="sms")]
     v = engine.check(MA, "call", at("2026-11-05T10:00:00-05:00"), [call("2026-11-02T10:00:00-05:00")], planned=planned)
     assert summary(v) == ("reschedule", "reschedule", "2026-11-09T08:00:00-05:00", ["us-ma.call-frequency"])
     # China: planned calls count as unanswered attempts to the account's number
-    planned_calls = [call(f"2026-11-03T{h:02d}:00:00+08:00", "attempt") for h in (9, 10, 11, 12, 13, 14)]
+    planned_calls = [call(f"2026-11-03T{h:02d}:00:00+08:00", "attempted") for h in (9, 10, 11, 12, 13, 14)]
     v = engine.check(CN, "call", at("2026-11-03T18:00:00+08:00"), [], planned=planned_calls)
     assert summary(v) == (
         "reschedule",

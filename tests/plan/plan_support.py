@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from dunning.accounts.events import canonical
 from dunning.accounts.model import Account, Contact
 from dunning.accounts.record import parse_record
 from dunning.plan.decide import Planner
@@ -20,6 +21,7 @@ BASE = {
     "overdue_amount": "500.00",
     "due_date": "2026-10-01",
     "timezone": "America/New_York",
+    "phone": "+12125550100",
     "email": "debtor@example.com",
     "address": "1 Main St",
 }
@@ -51,8 +53,8 @@ def due(as_of: date, dpd: int) -> str:
 
 
 def contact(at: str, outcome: str = "no_answer", channel: str = "call", account_id: str = "T-0001") -> Contact:
-    """A history event at an ISO time with offset."""
-    return Contact(account_id, datetime.fromisoformat(at), channel, outcome)
+    """A history event at an ISO time with offset (an old word as its vocabulary spelling)."""
+    return Contact(account_id, datetime.fromisoformat(at), channel, canonical(outcome))
 
 
 def plan_of(

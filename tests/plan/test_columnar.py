@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from dunning.accounts.history import History
 from dunning.accounts.read import screen_frame
 from dunning.accounts.source import AccountFile
 from dunning.plan.columnar import ColumnarPlanner
@@ -37,6 +38,13 @@ def test_columnar_equals_full_planner(policy: Policy, tmp_path: Path, horizon: i
     _assert_columnar_equals_full(policy, tmp_path, horizon)
 
 
+@pytest.mark.parametrize("horizon", [0, 3])
+def test_columnar_equals_full_planner_when_the_run_tracks_sends(policy: Policy, tmp_path: Path, horizon: int) -> None:
+    # catch-up, missed steps and waiting escalations depend on days past due: the day classes
+    # must tell them apart (plan/backlog.py), or a shared decision would be wrong
+    _assert_columnar_equals_full(policy, tmp_path, horizon, tracks_sent=True)
+
+
 def test_columnar_offers_follow_each_currencys_minimum(policy: Policy, tmp_path: Path) -> None:
     # every offer's terms come from one pass over per-(offer, currency) numbers: a currency
     # listed with no minimum (0) has none even when a default exists, as in offers.py; a
@@ -50,7 +58,7 @@ def test_columnar_offers_follow_each_currencys_minimum(policy: Policy, tmp_path:
     _assert_columnar_equals_full(replace(policy, offers=offers), tmp_path, 0)
 
 
-def _assert_columnar_equals_full(policy: Policy, tmp_path: Path, horizon: int) -> None:
+def _assert_columnar_equals_full(policy: Policy, tmp_path: Path, horizon: int, *, tracks_sent: bool = False) -> None:
     accounts = mixed_portfolio(policy, 600)
     # ids that start like a spreadsheet formula: their actions.csv cells are neutralised
     # (a plain number such as "-12" is not), the same bytes on both paths
@@ -68,11 +76,11 @@ def _assert_columnar_equals_full(policy: Policy, tmp_path: Path, horizon: int) -
     ]
     path = tmp_path / "a.csv"
     pl.DataFrame(rows, schema=dict.fromkeys(COLUMNS, pl.String)).write_csv(path)
-    planner = ColumnarPlanner(Planner(policy, AS_OF, horizon))
-    full = Planner(policy, AS_OF, horizon)
+    planner = ColumnarPlanner(Planner(policy, AS_OF, horizon, tracks_sent=tracks_sent))
+    full = Planner(policy, AS_OF, horizon, tracks_sent=tracks_sent)
     got = []
     for frame, _ in AccountFile(path, chunk_rows=500).frames():
-        got.extend(planner.plan(screen_frame(frame, frozenset(policy.jurisdictions)), {}).records())
+        got.extend(planner.plan(screen_frame(frame, frozenset(policy.jurisdictions)), History()).records())
     got.sort(key=lambda r: r[1])
     assert len(got) == len(accounts)
     for record, acct in zip(got, accounts, strict=True):
@@ -97,7 +105,7 @@ def test_promises_past_the_horizon_share_a_template_and_keep_their_own_dates(pol
     pl.DataFrame(rows, schema=dict.fromkeys(COLUMNS, pl.String)).write_csv(path)
     planner = ColumnarPlanner(Planner(policy, AS_OF, 0))
     ((frame, _),) = AccountFile(path).frames()
-    got = {r[0]: r[4] for r in planner.plan(screen_frame(frame, frozenset(policy.jurisdictions)), {}).records()}
+    got = {r[0]: r[4] for r in planner.plan(screen_frame(frame, frozenset(policy.jurisdictions)), History()).records()}
     grace = policy.settings.promise_grace_days
     assert grace == 3
     for account_id, until in (("P-1", "2026-12-08"), ("P-2", "2026-12-27"), ("P-3", "2026-12-01")):

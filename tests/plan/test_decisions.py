@@ -118,7 +118,7 @@ def test_conversation_then_seven_days_without_calls(policy: Policy) -> None:
     # window, so the call due Tue Dec 1 moves to Mon Dec 7 09:00.
     as_of = date(2026, 12, 1)
     acct = account(policy, due_date=due(as_of, 32), overdue_amount="1500.00")
-    talk = [contact("2026-11-29T11:00:00-05:00", "conversation")]
+    talk = [contact("2026-11-29T11:00:00-05:00", "right_party_contact")]
     # Over 7 days: the Dec 1 call moves to Dec 7, the Dec 4 run of the step is superseded by it,
     # the email (not a call) goes on Dec 4, and the Dec 7 run is superseded too.
     assert rows(plan_of(policy, acct, as_of, 7, talk)) == [
@@ -232,8 +232,16 @@ def test_law_stops_and_policy_exclusions(policy: Policy) -> None:
 def test_escalation_only_when_conditions_hold(policy: Policy) -> None:
     as_of = date(2026, 12, 1)
     big = account(policy, due_date=due(as_of, 105), overdue_amount="5000.00", last_payment_date="2026-07-01")
+    # no sent events in this run: the requirement (the pre-legal letter 14 days before) counts as
+    # met when the cadence could have sent it — the letter's day passed and the account has an address
     plan = plan_of(policy, big, as_of)
     assert [(a.channel, a.status, a.template) for a in plan.actions] == [("legal_review", "scheduled", "legal-review")]
+    homeless = account(
+        policy, due_date=due(as_of, 105), overdue_amount="5000.00", last_payment_date="2026-07-01", address=""
+    )
+    assert [(a.channel, a.status, a.reasons[-1]) for a in plan_of(policy, homeless, as_of).actions] == [
+        ("legal_review", "suppressed", "step/waiting/letter-pre-legal")
+    ]
     paid = account(policy, due_date=due(as_of, 105), overdue_amount="5000.00", last_payment_date="2026-11-01")
     assert plan_of(policy, paid, as_of).actions == ()
     small = account(policy, due_date=due(as_of, 120), overdue_amount="900.00", last_payment_date="2026-07-01")

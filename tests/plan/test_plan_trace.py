@@ -8,9 +8,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from dunning.plan.decide import Planner, promise_status
+from dunning.plan.decide import Planner
 from dunning.plan.model import AccountPlan, Exclusion, OfferTerms, PlannedAction
 from dunning.policy.model import Policy
+from dunning.state import account_state
 
 from .plan_support import account, contact, due, rows
 
@@ -35,7 +36,8 @@ def test_arm_two_zones_and_a_broken_promise(policy: Policy) -> None:
         "tier/early: the first tier (file order) whose bounds hold — dpd 8–30 (policies/tiers.yaml:10:5)",
         "arm/early-empathy/champion: hash bucket 703 of 10000 falls in arm champion (80%); strategy early",
         "time zones: America/New_York, America/Los_Angeles disagree; every window must hold in all of them",
-        "promise/broken: promised for 2026-11-20, no payment since — cadence resumes",
+        "promise/broken: promised for 2026-11-20 (no amount named; snapshot), paid against it 0, "
+        "not kept by 2026-11-23 — cadence resumes",
         "status: active",
         "step/early/call@10 due 2026-12-03: scheduled 2026-12-03T12:00:00-05:00 – 2026-12-03T20:00:00-05:00",
         "step/early/email@14 due 2026-12-03: scheduled 2026-12-03T11:00:00-05:00 – 2026-12-03T20:00:00-05:00",
@@ -76,7 +78,8 @@ def test_open_promise_pauses_and_the_offer_is_still_made(policy: Policy) -> None
         "tier/mid: the first tier (file order) whose bounds hold — dpd 31–60 (policies/tiers.yaml:15:5)",
         "opt-out/sms: the debtor asked not to be contacted by sms; other channels stay open → suppress "
         "(channels sms; 12 CFR 1006.14(h)(1); 12 CFR 1006.6(e))",
-        "promise/open: promised for 2026-11-29, grace 3 days — cadence paused",
+        "promise/open: promised for 2026-11-29 (no amount named; snapshot), paid against it 0, "
+        "grace 3 days until 2026-12-02 — cadence paused",
         "status: paused",
         "no cadence steps: the account is paused",
         "offer/hardship-plan: not made (condition/flags)",
@@ -143,7 +146,9 @@ def test_promise_status_edges(policy: Policy) -> None:
         ({"promise_to_pay_date": "2026-11-20", "last_payment_date": "2026-11-20"}, "kept"),
         ({"promise_to_pay_date": "2026-11-20", "last_payment_date": "2026-11-19"}, "broken"),
     ]
-    found = [(changes, promise_status(account(policy, **changes), AS_OF, 3)) for changes, _ in cases]
+    found = [
+        (changes, account_state(account(policy, **changes), (), AS_OF, 3).promise_status(AS_OF)) for changes, _ in cases
+    ]
     assert found == cases
 
 
@@ -152,7 +157,7 @@ def test_deferred_and_superseded_runs_in_words_and_fields(policy: Policy) -> Non
     acct = account(policy, due_date=due(AS_OF, 32), overdue_amount="1500.00", locale="zh-CN")
     trace: list[str] = []
     plan = Planner(policy, AS_OF, 7).plan(acct, talk, trace)
-    assert trace[4:8] == [
+    assert trace[5:9] == [
         "step/mid/call@32 due 2026-12-01: deferred to 2026-12-07T09:00:00-05:00 – 2026-12-07T20:00:00-05:00 "
         "(us-regf.after-conversation)",
         "step/mid/call@32 due 2026-12-04: suppressed (superseded)",

@@ -53,9 +53,9 @@ def test_build_quiet_prints_only_the_balance_line_and_jobs_reach_both_stages(
     # one --jobs for plan and render (--workers, render's first name for it, still works);
     # with --quiet the validate stage's notes and the render report stay out of the output
     code, output = _build(example_root, tmp_path / "one", "--jobs", "1", "--quiet")
-    assert (code, output) == (0, "accounts_in 66 == planned 50 + excluded 8 + rejected 8\n")
+    assert (code, output) == (0, "accounts_in 66 == planned 51 + excluded 8 + rejected 7\n")
     code, output = _build(example_root, tmp_path / "two", "-j", "2", "--quiet")
-    assert (code, output) == (0, "accounts_in 66 == planned 50 + excluded 8 + rejected 8\n")
+    assert (code, output) == (0, "accounts_in 66 == planned 51 + excluded 8 + rejected 7\n")
     code, _ = _build(example_root, tmp_path / "alias", "--workers", "2", "--quiet")
     assert code == 0
     code, _ = _build(example_root, tmp_path / "auto", "--jobs", "0", "--quiet")  # 0: the default, as for gate

@@ -33,14 +33,14 @@ from dunning.review.semantic import semantic_diff
 _ITEMIZED = "Example Bank,2026-09-01,100.00,0,0,0,0"  # the Regulation F itemization a US account carries
 ACCOUNTS = f"""account_id,jurisdiction,currency,overdue_amount,due_date,email,segment,timezone,creditor,\
 itemization_date,itemization_amount,interest_since_itemization,fees_since_itemization,payments_since_itemization,\
-credits_since_itemization
-A1,US,USD,250.00,2026-11-25,,,America/New_York,{_ITEMIZED}
-A2,CN,CNY,1200.00,2026-10-28,,,Asia/Shanghai,,,,,,,
-A3,US,USD,300.00,2026-11-16,a3@example.com,,America/Chicago,{_ITEMIZED}
-A4,CN,CNY,800.00,2026-11-29,,staff,Asia/Shanghai,,,,,,,
-A5,CN,CNY,900.00,2026-11-29,,,Asia/Shanghai,,,,,,,
-A6,US,USD,5000.00,2026-05-14,,,America/New_York,{_ITEMIZED}
-A7,GB,GBP,100.00,2026-11-01,,,Europe/London,,,,,,,
+credits_since_itemization,phone
+A1,US,USD,250.00,2026-11-25,,,America/New_York,{_ITEMIZED},+12125550100
+A2,CN,CNY,1200.00,2026-10-28,,,Asia/Shanghai,,,,,,,,+8613800000000
+A3,US,USD,300.00,2026-11-16,a3@example.com,,America/Chicago,{_ITEMIZED},+12125550100
+A4,CN,CNY,800.00,2026-11-29,,staff,Asia/Shanghai,,,,,,,,+8613800000000
+A5,CN,CNY,900.00,2026-11-29,,,Asia/Shanghai,,,,,,,,+8613800000000
+A6,US,USD,5000.00,2026-05-14,,,America/New_York,{_ITEMIZED},+12125550100
+A7,GB,GBP,100.00,2026-11-01,,,Europe/London,,,,,,,,+447700900123
 """
 AS_OF = date(2026, 11, 30)
 
@@ -146,13 +146,14 @@ def test_cadence_only_change_replans_only_the_tiers_that_run_it(
         ),
         encoding="utf-8",
     )
-    rows = ["account_id,jurisdiction,currency,overdue_amount,due_date,email,address,timezone"]
+    rows = ["account_id,jurisdiction,currency,overdue_amount,due_date,email,address,timezone,phone"]
     for i in range(160):
         cn = i % 2 == 0
         due = date(2026, 11, 30) - timedelta(days=1 + i % 80)
         rows.append(
             f"B{i:03d},{'CN' if cn else 'US'},{'CNY' if cn else 'USD'},{700 + 37 * i}.00,{due.isoformat()},"
-            f"b{i}@example.com,Street {i},{'Asia/Shanghai' if cn else 'America/New_York'}"
+            f"b{i}@example.com,Street {i},{'Asia/Shanghai' if cn else 'America/New_York'},"
+            f"{'+8613800000000' if cn else '+12125550100'}"
         )
     accounts = tmp_path / "portfolio.csv"
     accounts.write_text("\n".join(rows) + "\n", encoding="utf-8")

@@ -27,9 +27,9 @@ from dunning.review.simulate import cures, simulate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "sim"
 START = date(2026, 3, 2)
-HEADER = "account_id,jurisdiction,currency,overdue_amount,due_date,email,product,timezone\n"
-A1 = "A1,CN,CNY,1000.00,2026-03-01,a1@example.cn,,Asia/Shanghai\n"
-A2 = "A2,CN,CNY,1000.00,2026-03-01,,capped,Asia/Shanghai\n"
+HEADER = "account_id,jurisdiction,currency,overdue_amount,due_date,email,product,timezone,phone,address\n"
+A1 = "A1,CN,CNY,1000.00,2026-03-01,a1@example.cn,,Asia/Shanghai,+8613800000001,上海市1号\n"
+A2 = "A2,CN,CNY,1000.00,2026-03-01,,capped,Asia/Shanghai,+8613800000002,上海市2号\n"
 
 
 def _accounts(tmp_path: Path, *rows: str) -> Path:

@@ -1,69 +1,192 @@
 """The contact-history reader (CSV or JSON Lines), grouped by account.
 
-Each event becomes a :class:`~dunning.accounts.model.Contact` with an aware ``at``. A bad
-event (unknown channel or outcome, a time without a UTC offset) is a :class:`UserError`
-naming its line: caps computed from a history with holes would let the planner over-contact,
-so the run stops before any work rather than guess.
+Each event becomes a :class:`~dunning.accounts.model.Contact` with an aware ``at`` and
+its word in the vocabulary's spelling (:mod:`dunning.accounts.events`). A line that cannot
+be read is a :class:`HistoryReject` (line, account id, code, message — never the values):
+the rest of the file is read on, and an account with an unreadable line is *held* (no
+contact planned for it, ``history/unreadable``), because caps counted from a history with
+holes could let the planner over-contact it. Only a file that cannot be read at all (no
+file, no required column) stops the run.
+
+Reject codes (stable; ``history-rejects.csv`` carries them):
+
+====  ==============================================================================
+H001  a required value is empty (account_id, at, event)
+H002  ``at`` is not an ISO 8601 time with a UTC offset
+H003  the event is not a word of the vocabulary (nor an alias of one)
+H004  the channel is missing where the event needs one, or is not a history channel
+H005  an amount, date or count is malformed (amount: plain decimal ≥ 0; date: ISO date;
+      instalments and interval_days: whole numbers ≥ 1)
+H006  a value the event needs is missing (a promise's amount and date, a payment's
+      amount, an arrangement's amount, date, instalments and interval_days, a sent
+      event's action_id)
+H007  the line is malformed (not UTF-8, or a JSON Lines line that is not an object)
+====  ==============================================================================
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import NamedTuple
 
 import orjson
 
-from dunning.accounts.model import HISTORY_CHANNELS, HISTORY_COLUMNS, OUTCOMES, Contact
-from dunning.accounts.record import clean_key, text
+from dunning.accounts import events as ev
+from dunning.accounts.model import Contact
+from dunning.accounts.record import REPLACEMENT, clean_key, text
 from dunning.errors import UserError
 
-History = Mapping[str, tuple[Contact, ...]]
+HISTORY_REJECT_COLUMNS = ("line", "account_id", "code", "message")
+_AMOUNT_RE = re.compile(r"^(?:\d+(?:\.\d*)?|\.\d+)$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_COUNT_RE = re.compile(r"^[1-9]\d{0,4}$")
+_EMPTY: tuple[Contact, ...] = ()
 
 
-def parse_contact(row: Mapping[str, object], where: str) -> Contact:
-    """One history event; ``where`` (file:line) goes into the error message."""
-    values = {clean_key(k): text(v).strip() for k, v in row.items()}
-    for column in HISTORY_COLUMNS:
-        if not values.get(column):
-            raise UserError(
-                f"{where}: history column {column} is empty", hint="every event needs " + ", ".join(HISTORY_COLUMNS)
-            )
+class HistoryReject(NamedTuple):
+    """One history line that could not be read: where, whose (when readable), why."""
+
+    line: int
+    account_id: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class History:
+    """A history file read: events per account (time order), the unreadable lines, and the
+    accounts they hold."""
+
+    events: Mapping[str, tuple[Contact, ...]] = field(default_factory=dict)
+    rejects: tuple[HistoryReject, ...] = ()
+    held: frozenset[str] = frozenset()
+
+    def get(self, account_id: str, default: tuple[Contact, ...] = _EMPTY) -> tuple[Contact, ...]:
+        """The account's events in time order (``default`` when it has none)."""
+        return self.events.get(account_id, default)
+
+    def __bool__(self) -> bool:
+        return bool(self.events) or bool(self.held)
+
+    def accounts(self) -> frozenset[str]:
+        """Every account the history speaks of (events or held)."""
+        return frozenset(self.events) | self.held
+
+    @property
+    def tracks_sent(self) -> bool:
+        """True when the history records sends (a `sent` event for some account): then a step
+        without one was not sent, and the cadence catches it up (plan/backlog.py)."""
+        return any(c.outcome == "sent" for events in self.events.values() for c in events)
+
+
+def event_word(values: Mapping[str, str]) -> str:
+    """The row's event word: the ``event`` column, else its alias ``outcome``."""
+    return values.get("event") or values.get("outcome") or ""
+
+
+def read_event(values: Mapping[str, str], line: int = 0) -> Contact | HistoryReject:
+    """One event from its cleaned text values, or the reject that says why it cannot be."""
+    account_id = values.get("account_id", "")
+    if REPLACEMENT in account_id:  # an id with bad bytes names nobody: nothing to hold
+        account_id = ""
+    word = event_word(values)
+
+    def reject(code: str, message: str) -> HistoryReject:
+        return HistoryReject(line, account_id, code, message)
+
+    if (not account_id and values.get("account_id")) or any(REPLACEMENT in v for v in values.values()):
+        return reject("H007", "the line is not valid UTF-8")
+    for column, value in (("account_id", account_id), ("at", values.get("at", "")), ("event", word)):
+        if not value:
+            return reject("H001", f"{column} is empty; every event needs account_id, at and event")
     try:
-        at = datetime.fromisoformat(values["at"])
+        at: datetime | None = datetime.fromisoformat(values["at"])
     except ValueError:
         at = None
     if at is None or at.utcoffset() is None:
-        raise UserError(
-            f"{where}: at {values['at']!r} is not an ISO 8601 time with a UTC offset",
-            hint="e.g. 2026-11-20T10:15:00-05:00",
-        )
-    if values["channel"] not in HISTORY_CHANNELS:
-        raise UserError(f"{where}: unknown channel {values['channel']!r}", hint="one of " + ", ".join(HISTORY_CHANNELS))
-    if values["outcome"] not in OUTCOMES:
-        raise UserError(f"{where}: unknown outcome {values['outcome']!r}", hint="one of " + ", ".join(OUTCOMES))
+        return reject("H002", "at is not an ISO 8601 time with a UTC offset (e.g. 2026-11-20T10:15:00-05:00)")
+    if not ev.known(word):
+        return reject("H003", "the event is not a word of the history vocabulary (docs/data.md)")
+    word = ev.canonical(word)
+    channel = values.get("channel", "") or ev.IMPLIED_CHANNEL.get(word, "")
+    if channel and channel not in ev.HISTORY_CHANNELS:
+        return reject("H004", "the channel is not one of " + ", ".join(ev.HISTORY_CHANNELS))
+    if not channel and word in ev.NEEDS_CHANNEL:
+        return reject("H004", f"a {word} event needs its channel")
+    for column in ev.NEEDS.get(word, ()):
+        if not values.get(column):
+            return reject("H006", f"a {word} event needs {column}")
+    amount = values.get("amount", "")
+    if amount and not _AMOUNT_RE.match(amount):
+        return reject("H005", "amount is not a plain decimal number ≥ 0")
+    on: date | None = None
+    raw_date = values.get("date", "")
+    if raw_date:
+        try:
+            on = date.fromisoformat(raw_date) if _DATE_RE.match(raw_date) else None
+        except ValueError:
+            on = None
+        if on is None:
+            return reject("H005", "date is not an ISO date YYYY-MM-DD")
+    counts = []
+    for column in ("instalments", "interval_days"):
+        raw = values.get(column, "")
+        if raw and not _COUNT_RE.match(raw):
+            return reject("H005", f"{column} is not a whole number ≥ 1")
+        counts.append(int(raw) if raw else 0)
+    try:
+        money = Decimal(amount) if amount else None
+    except InvalidOperation:  # pragma: no cover - the pattern admits only plain decimals
+        return reject("H005", "amount is not a plain decimal number ≥ 0")
     return Contact(
-        account_id=values["account_id"],
+        account_id=account_id,
         at=at,
-        channel=values["channel"],
-        outcome=values["outcome"],
+        channel=channel,
+        outcome=word,
         debt_id=values.get("debt_id", ""),
         phone=values.get("phone", ""),
+        email=values.get("email", ""),
+        amount=money,
+        currency=values.get("currency", ""),
+        on=on,
+        instalments=counts[0],
+        interval_days=counts[1],
+        action_id=values.get("action_id", ""),
+        note=values.get("note", ""),
+        source=values.get("source", ""),
+        line=line,
     )
 
 
-def _rows(path: Path) -> Iterator[tuple[int, Mapping[str, object]]]:
+def cleaned(row: Mapping[str, object]) -> dict[str, str]:
+    """A row's values as stripped text under cleaned column names."""
+    return {clean_key(k): text(v).strip() for k, v in row.items()}
+
+
+def parse_contact(row: Mapping[str, object], where: str) -> Contact:
+    """One history event; ``where`` (file:line, or a request's place) goes into the error."""
+    found = read_event(cleaned(row))
+    if isinstance(found, HistoryReject):
+        raise UserError(f"{where}: {found.message} ({found.code})", hint="see the history contract in docs/data.md")
+    return found
+
+
+def _rows(path: Path) -> Iterator[tuple[int, Mapping[str, object] | None]]:
+    """(line, row) for every event line; row None: the line is not an object (H007)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise UserError(f"{path}: cannot read the history file ({exc.strerror})") from None
-    try:
-        content = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{path}: the history file is not UTF-8 (byte {exc.start})") from None
+    # bad bytes become U+FFFD: their lines are rejected (H007), the others read on
+    content = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
     if path.suffix.lower() in (".jsonl", ".ndjson"):
         for number, line in enumerate(content.splitlines(), start=1):
             if not line.strip():
@@ -72,29 +195,44 @@ def _rows(path: Path) -> Iterator[tuple[int, Mapping[str, object]]]:
                 obj = orjson.loads(line)
             except orjson.JSONDecodeError:
                 obj = None
-            if not isinstance(obj, dict):
-                raise UserError(f"{path}:{number}: the line is not a JSON object")
-            yield number, obj
+            yield number, obj if isinstance(obj, dict) else None
         return
     reader = csv.DictReader(io.StringIO(content, newline=""))
-    missing = [c for c in HISTORY_COLUMNS if c not in [clean_key(f) for f in reader.fieldnames or ()]]
+    names = [clean_key(f) for f in reader.fieldnames or ()]
+    missing = [c for c in ev.HISTORY_COLUMNS if c not in names and not (c == "event" and "outcome" in names)]
     if missing:
         raise UserError(
             f"{path}: history column(s) missing: {', '.join(missing)}",
-            hint="the contact history needs " + ", ".join(HISTORY_COLUMNS),
+            hint="the contact history needs "
+            + ", ".join(ev.HISTORY_COLUMNS)
+            + " (`outcome` is accepted for `event`); see docs/data.md",
         )
     for row in reader:
         yield reader.line_num, {k: v for k, v in row.items() if k is not None}
 
 
-def read_history(path: Path | None) -> dict[str, tuple[Contact, ...]]:
-    """Events per account id, each account's events in time order (empty without a file)."""
+def read_history(path: Path | None) -> History:
+    """Events per account id, each account's events in time order (empty without a file);
+    unreadable lines as rejects, and the accounts they hold."""
     if path is None:
-        return {}
+        return History()
     if not path.is_file():
         raise UserError(f"{path}: no such history file", hint="check the --history path")
     grouped: dict[str, list[Contact]] = defaultdict(list)
+    rejects: list[HistoryReject] = []
     for number, row in _rows(path):
-        contact = parse_contact(row, f"{path}:{number}")
-        grouped[contact.account_id].append(contact)
-    return {k: tuple(sorted(v, key=lambda c: (c.at, c.channel, c.outcome))) for k, v in sorted(grouped.items())}
+        if row is None:
+            rejects.append(HistoryReject(number, "", "H007", "the line is not a JSON object"))
+            continue
+        found = read_event(cleaned(row), number)
+        if isinstance(found, HistoryReject):
+            rejects.append(found)
+        else:
+            grouped[found.account_id].append(found)
+    held = frozenset(r.account_id for r in rejects if r.account_id)
+    events = {k: tuple(sorted(v, key=_order)) for k, v in sorted(grouped.items())}
+    return History(events, tuple(rejects), held)
+
+
+def _order(c: Contact) -> tuple[datetime, str, str, int]:
+    return (c.at, c.channel, c.outcome, c.line)

@@ -31,13 +31,7 @@ FLAG_COLUMNS = (
     "dispute", "bankruptcy", "deceased", "cease_contact", "hardship", "vulnerable", "legal_hold",
     "breathing_space", "sms_opt_out", "email_opt_out", "call_opt_out",
 )  # fmt: skip
-HISTORY_COLUMNS = ("account_id", "at", "channel", "outcome")
-HISTORY_OPTIONAL = ("debt_id", "phone")
-HISTORY_CHANNELS = ("call", "sms", "email", "letter", "visit")
-OUTCOMES = (
-    "attempt", "no_answer", "busy", "voicemail", "connected", "conversation",
-    "delivered", "failed", "opt_out", "dispute", "cease", "promise",
-)  # fmt: skip
+# The history vocabulary lives in dunning.accounts.events (the words, aliases, columns).
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
@@ -75,6 +69,9 @@ class Account:
     payments_since_itemization: Decimal | None = None
     credits_since_itemization: Decimal | None = None
     flags: frozenset[str] = frozenset()  # the FLAG_COLUMNS that are true
+    # contact points present but unusable ("phone", "email", "address"): the account is
+    # planned, the channels that need them are not (data/<point>-invalid)
+    invalid: frozenset[str] = frozenset()
     extra: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     line: int = 0  # 1-based line (CSV, JSONL) or row number (Parquet) in the input, for rejects
 
@@ -103,7 +100,11 @@ class Account:
 
 @dataclass(frozen=True, slots=True)
 class Contact:
-    """One contact-history event (or a planned action, when caps count what is planned)."""
+    """One contact-history event (or a planned action, when caps count what is planned).
+
+    ``outcome`` is the event word in the vocabulary's spelling (:mod:`.events`; aliases
+    are resolved on reading). The optional fields are those of the history contract.
+    """
 
     account_id: str
     at: datetime  # timezone-aware
@@ -111,3 +112,13 @@ class Contact:
     outcome: str
     debt_id: str = ""
     phone: str = ""
+    email: str = ""
+    amount: Decimal | None = None
+    currency: str = ""
+    on: date | None = None  # the event's `date` column: a promised date, a first instalment
+    instalments: int = 0
+    interval_days: int = 0
+    action_id: str = ""
+    note: str = ""
+    source: str = ""
+    line: int = 0

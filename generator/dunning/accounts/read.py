@@ -34,6 +34,7 @@ from dunning.accounts.record import (
     DATE_RE,
     DECIMAL_RE,
     E164_RE,
+    EMAIL_RE,
     FALSE_WORDS,
     ID_MAX_BYTES,
     ID_MAX_CHARS,
@@ -47,12 +48,11 @@ from dunning.accounts.record import (
     clean_key,
     currencies,
     minor_digits,
-    msg_phone,
     parse_record,
     served,
 )
 from dunning.accounts.source import CHUNK_ROWS, LINE, AccountFile
-from dunning.compliance.timezones import is_zone
+from dunning.accounts.zones import is_zone
 from dunning.text.cells import CONTROL_PATTERN, LINE_BREAK_PATTERN
 
 _EMPTY_EXTRA: dict[str, str] = {}
@@ -289,24 +289,20 @@ def screen_frame(
         ~((phone == "") | (shaped & pl.col("__block_ok"))).alias("__phone_bad"),
         pl.sum_horizontal(flag_bits).cast(pl.Int64).alias("__flags"),
     )
+    # An invalid phone or email is not a reject: the row is planned without it (the value
+    # blanked, the point named in __invalid: 1 phone, 2 email — see Account.invalid).
+    email = pl.col("email")
+    email_bad = (email != "") & ~email.str.contains(EMAIL_RE.pattern)
     s = s.with_columns(
-        (pl.col("__other_bad") | pl.col("__phone_bad")).alias("__bad"),
-        (pl.col("__phone_bad") & ~pl.col("__other_bad")).alias("__phone_only"),
+        pl.col("__other_bad").alias("__bad"),
+        (pl.col("__phone_bad").cast(pl.Int8) + email_bad.cast(pl.Int8) * 2).alias("__invalid"),
+    ).with_columns(
+        pl.when(pl.col("__phone_bad")).then(pl.lit("")).otherwise(phone).alias("phone"),
+        pl.when(email_bad).then(pl.lit("")).otherwise(email).alias("email"),
     )
 
     rejects: list[RowReject] = []
-    # A row whose one failing check is the phone gets parse_record's verdict without asking
-    # it: with every other check passing, R009 is the first (and only) failure it can find.
-    # Invalid numbers are the commonest reject in real books, and parse_record costs ~70 µs.
-    # (the ids as screened: stripped the way parse_record strips them, as a row with a
-    # control character in its id fails another check)
-    phone_only = s.select("account_id", LINE).filter(s["__bad"] & s["__phone_only"])
-    message = msg_phone()
-    rejects.extend(
-        RowReject(line, account_id, "R009", message)
-        for account_id, line in zip(phone_only["account_id"].to_list(), phone_only[LINE].to_list(), strict=True)
-    )
-    bad_rows = frame.filter(s["__bad"] & ~s["__phone_only"])
+    bad_rows = frame.filter(s["__bad"])
     for row in bad_rows.iter_rows(named=True):
         line = int(row.pop(LINE))
         found = parse_record(row, line, jurisdictions)
@@ -314,7 +310,7 @@ def screen_frame(
         assert isinstance(found, RowReject), f"line {line}: flagged by the column checks only"
         rejects.append(found)
     dates = [date_column(c) for c in DATE_COLUMNS]
-    good = s.filter(~s["__bad"]).select(*data_columns, LINE, "__digits", "__flags", *dates)
+    good = s.filter(~s["__bad"]).select(*data_columns, LINE, "__digits", "__flags", "__invalid", *dates)
     extra_columns = sorted(c for c in data_columns if c not in KNOWN_COLUMNS and c)
     rejects.sort()
     return Screened(good, rejects, extra_columns, frame.height)
@@ -325,6 +321,12 @@ _ITEMIZED_AMOUNTS = (
     "itemization_amount", "interest_since_itemization", "fees_since_itemization", "payments_since_itemization",
     "credits_since_itemization",
 )  # fmt: skip
+_INVALID: tuple[frozenset[str], ...] = (
+    frozenset(),
+    frozenset(("phone",)),
+    frozenset(("email",)),
+    frozenset(("phone", "email")),
+)
 
 
 def _flags(bits: int) -> frozenset[str]:
@@ -346,7 +348,7 @@ def accounts_of(good: pl.DataFrame, extra_columns: list[str]) -> Iterator[Accoun
         for c in (
             "account_id", "jurisdiction", "currency", "overdue_amount", "customer_id", "name", "locale",
             "timezone", "phone", "email", "address", "postal_code", "product", "segment", "principal",
-            "promise_amount", "creditor", "original_creditor", *_ITEMIZED_AMOUNTS, "__flags", LINE,
+            "promise_amount", "creditor", "original_creditor", *_ITEMIZED_AMOUNTS, "__flags", "__invalid", LINE,
         )
     }  # fmt: skip
     extras = [good[c].to_list() for c in extra_columns]
@@ -383,6 +385,7 @@ def accounts_of(good: pl.DataFrame, extra_columns: list[str]) -> Iterator[Accoun
             payments_since_itemization=_money(cols["payments_since_itemization"][i]),
             credits_since_itemization=_money(cols["credits_since_itemization"][i]),
             flags=_flags(cols["__flags"][i]),
+            invalid=_INVALID[cols["__invalid"][i]],
             extra=extra if extra is not None else _EMPTY_EXTRA,
             line=cols[LINE][i],
         )

@@ -23,7 +23,8 @@ R005  a date (due_date, last_payment_date, promise_to_pay_date, itemization_date
 R006  the jurisdiction is malformed or not served by the policy
 R007  the currency is not an ISO 4217 code
 R008  the timezone is not an IANA time zone
-R009  the phone is not a valid E.164 number
+R009  (no longer a reject: an invalid phone or email removes its channels, the account is
+      planned for the others — ``Account.invalid``, ``data/phone-invalid``)
 R010  a flag is not one of true/false/1/0/yes/no (any case; empty = false)
 R011  the account_id appeared on an earlier line (the later line is rejected)
 R012  the row is not valid UTF-8 (bad bytes were replaced by U+FFFD on reading)
@@ -64,7 +65,7 @@ from babel.numbers import get_currency_precision, list_currencies
 
 from dunning.accounts.model import FLAG_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, US_ITEMIZATION_REQUIRED, Account
 from dunning.accounts.numbering import valid_national
-from dunning.compliance.timezones import is_zone
+from dunning.accounts.zones import is_zone
 from dunning.text.cells import CONTROL_PATTERN, clean_text
 
 BOM = "\ufeff"
@@ -111,6 +112,8 @@ CONTROL_RE = re.compile("[\t\n\r]|" + CONTROL_PATTERN)
 AMOUNT_INTEGER_DIGITS = 15
 DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2999, 12, 31)
 ID_MAX_CHARS, ID_MAX_BYTES = 64, 128
+# an address with one @, something before it and a dotted domain after it, no spaces
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class RowReject(NamedTuple):
@@ -404,9 +407,15 @@ def parse_record(
     timezone = get("timezone", "")
     if timezone and not is_zone(timezone):
         return reject("R008", msg_timezone())
+    invalid: set[str] = set()
     phone = get("phone", "")
     if phone and not valid_phone(phone):
-        return reject("R009", msg_phone())
+        invalid.add("phone")  # a bad contact point degrades its channels, not the account
+        phone = ""
+    email = get("email", "")
+    if email and not EMAIL_RE.match(email):
+        invalid.add("email")
+        email = ""
     flags: list[str] = []
     for column in FLAG_COLUMNS:
         value = get(column)
@@ -443,7 +452,7 @@ def parse_record(
         locale=locale,
         timezone=timezone,
         phone=phone,
-        email=get("email", ""),
+        email=email,
         address=get("address", ""),
         postal_code=get("postal_code", ""),
         product=get("product", ""),
@@ -461,6 +470,7 @@ def parse_record(
         payments_since_itemization=amounts.get("payments_since_itemization"),
         credits_since_itemization=amounts.get("credits_since_itemization"),
         flags=frozenset(flags),
+        invalid=frozenset(invalid),
         extra=extra,
         line=line,
     )

@@ -19,6 +19,7 @@ COMMANDS = {  # in pipeline order, as `dunning --help` lists them
     "schema": "dunning.cli.schema:schema_command",
     "plan": "dunning.cli.plan:plan_command",
     "explain": "dunning.cli.plan:explain_command",
+    "case": "dunning.cli.case:case_command",
     "gate": "dunning.cli.gate:gate_command",
     "render": "dunning.cli.render:render_command",
     "build": "dunning.cli.build:build_command",

@@ -8,28 +8,13 @@ fails as ``condition/<part>`` — the reason code plans and ``explain`` show.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 
+from dunning.accounts.events import RIGHT_PARTY as CONVERSATION
+from dunning.accounts.events import UNANSWERED
 from dunning.accounts.model import Account, Contact
 from dunning.policy.model import Condition, Policy, Promise, Tier
-
-# Call outcomes that mean nobody answered (for ``failed_attempts``).
-UNANSWERED = ("attempt", "no_answer", "busy", "voicemail", "failed")
-# Outcomes that mean the debtor was spoken to (for ``no_conversation_for_days``).
-CONVERSATION = ("conversation", "connected", "promise", "dispute", "cease")
-
-
-def promise_state(account: Account, as_of: date, grace_days: int) -> Promise:
-    """NONE (no promise, or one that was kept), BROKEN (its date + grace passed with no
-    payment on or after the promise date) or ANY (an open promise)."""
-    promised = account.promise_to_pay_date
-    if promised is None:
-        return Promise.NONE
-    if account.last_payment_date is not None and account.last_payment_date >= promised:
-        return Promise.NONE  # kept: a payment arrived on or after the promised date
-    if as_of > promised + timedelta(days=grace_days):
-        return Promise.BROKEN
-    return Promise.ANY
+from dunning.state import AccountState, account_state
 
 
 def _in_jurisdictions(code: str, allowed: Sequence[str]) -> bool:
@@ -44,14 +29,20 @@ def holds(
     tier_id: str | None,
     history: Sequence[Contact] = (),
     promise_grace_days: int = 0,
+    state: AccountState | None = None,
 ) -> tuple[bool, str]:
-    """(True, "") when every part of ``cond`` holds, else (False, "condition/<part>")."""
+    """(True, "") when every part of ``cond`` holds on day ``as_of``, else (False,
+    "condition/<part>"). ``state`` is the account's state (:mod:`dunning.state`); without
+    it the state is derived here from ``account`` and ``history``."""
+    if state is None:
+        state = account_state(account, history, as_of, promise_grace_days)
+    account = state.account
     if cond.promise is not Promise.ANY:
-        state = promise_state(account, as_of, promise_grace_days)
+        status = state.promise_status(as_of)
         ok = {
-            Promise.NONE: state is Promise.NONE,
-            Promise.BROKEN: state is Promise.BROKEN,
-            Promise.NOT_KEPT: state is not Promise.ANY,
+            Promise.NONE: status in ("none", "kept"),
+            Promise.BROKEN: status == "broken",
+            Promise.NOT_KEPT: status != "open",
         }[cond.promise]
         if not ok:
             return False, "condition/promise"
@@ -81,16 +72,47 @@ def holds(
         return False, "condition/no_payment_for_days"
     if cond.no_conversation_for_days is not None:
         days = cond.no_conversation_for_days
-        if any(c.outcome in CONVERSATION and 0 <= (as_of - c.at.date()).days < days for c in history):
+        if any(c.outcome in CONVERSATION and 0 <= (as_of - c.at.date()).days < days for c in state.events):
             return False, "condition/no_conversation_for_days"
     if cond.failed_attempts is not None:
-        failed = sum(1 for c in history if c.channel == "call" and c.outcome in UNANSWERED)
+        failed = sum(1 for c in state.events if c.channel == "call" and c.outcome in UNANSWERED)
         if failed < cond.failed_attempts:
             return False, "condition/failed_attempts"
     for point in cond.has:
         if not getattr(account, point, ""):
             return False, "condition/has"
+    return _state_holds(cond, state, as_of)
+
+
+def _state_holds(cond: Condition, state: AccountState, on: date) -> tuple[bool, str]:
+    """The parts of ``cond`` that read the account's state beyond its snapshot row."""
+    if cond.arrangement is not None and state.arrangement_status(on) != cond.arrangement:
+        return False, "condition/arrangement"
+    if cond.placed is not None and state.placed() != cond.placed:
+        return False, "condition/placed"
+    if cond.disputed is not None and ("dispute" in state.flags) != cond.disputed:
+        return False, "condition/disputed"
+    if cond.represented is not None and ("represented" in state.flags) != cond.represented:
+        return False, "condition/represented"
+    if cond.days_since_last_contact is not None and not _quiet(state.last_contact, on, cond.days_since_last_contact):
+        return False, "condition/days_since_last_contact"
+    if cond.days_since_right_party_contact is not None and not _quiet(
+        state.last_right_party, on, cond.days_since_right_party_contact
+    ):
+        return False, "condition/days_since_right_party_contact"
+    if cond.paid_since_days is not None and (
+        state.last_payment is None or not 0 <= (on - state.last_payment).days < cond.paid_since_days
+    ):
+        return False, "condition/paid_since_days"
+    for wanted in cond.outcomes_in_last_days:
+        if state.outcomes_in(wanted.outcome, wanted.days, on) < wanted.count:
+            return False, "condition/outcomes_in_last_days"
     return True, ""
+
+
+def _quiet(last: date | None, on: date, days: int) -> bool:
+    """True when nothing happened in the ``days`` days before ``on`` (never: quiet)."""
+    return last is None or (on - last).days >= days
 
 
 def dpd(account: Account, as_of: date) -> int:

@@ -20,13 +20,16 @@ the same call the planner makes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any, Protocol
 
 import orjson
 
+from dunning.accounts import events as ev
+from dunning.accounts.events import HISTORY_CHANNELS
 from dunning.accounts.history import parse_contact
-from dunning.accounts.model import HISTORY_CHANNELS, OUTCOMES, Account, Contact
+from dunning.accounts.model import Account, Contact
 from dunning.accounts.record import RowReject, parse_record
 from dunning.compliance.engine import ContactEngine, Verdict
 from dunning.errors import UserError
@@ -144,18 +147,23 @@ def _request(line: bytes | str) -> dict[str, Any]:
 
 _REQUEST_KEY_SET = frozenset(REQUEST_KEYS)
 _OUT_OF_RANGE = f"outside the years {YEARS[0]}–{YEARS[1]} the engine can search"
-_CONTACT_KEYS = frozenset(("account_id", "at", "channel", "outcome", "debt_id", "phone"))
+_CONTACT_KEYS = frozenset(("account_id", "at", "channel", "outcome", "event", "debt_id", "phone"))
 _CHANNELS = frozenset(HISTORY_CHANNELS)
-_OUTCOMES = frozenset(OUTCOMES)
+# words whose event is complete with a channel alone (the others need the full reader)
+_OUTCOMES = {w: ev.canonical(w) for w in (*ev.EVENTS, *ev.ALIASES) if ev.canonical(w) in ev.NEEDS_CHANNEL}
+for _word in ev.NEEDS:
+    _OUTCOMES.pop(_word, None)
 
 
 def _contact_fast(item: dict[str, Any], account_id: str) -> Contact | None:
     """A well-formed history event without the general reader's text clean-up; None when the
     event needs :func:`parse_contact` (which gives the exact message for a bad one, or whose
     result the caller refuses: a year out of range)."""
-    at_text, channel, outcome = item.get("at"), item.get("channel"), item.get("outcome")
+    at_text, channel = item.get("at"), item.get("channel")
+    word = item.get("event") if "event" in item else item.get("outcome")
     try:
-        if channel not in _CHANNELS or outcome not in _OUTCOMES:
+        outcome = _OUTCOMES.get(word)  # type: ignore[arg-type]
+        if channel not in _CHANNELS or outcome is None or ("event" in item and "outcome" in item):
             return None
         at = datetime.fromisoformat(at_text)  # type: ignore[arg-type]
     except (TypeError, ValueError):  # not a string (a list is not even hashable), not a time
@@ -183,12 +191,19 @@ def _contact_fast(item: dict[str, Any], account_id: str) -> Contact | None:
     _set_outcome(contact, outcome)
     _set_debt_id(contact, debt)
     _set_phone(contact, phone)
+    for setter, value in _DEFAULTS:
+        setter(contact, value)
     return contact
 
 
 _new = object.__new__
 _SLOTS = [getattr(Contact, name).__set__ for name in ("account_id", "at", "channel", "outcome", "debt_id", "phone")]
 _set_account_id, _set_at, _set_channel, _set_outcome, _set_debt_id, _set_phone = _SLOTS
+_DEFAULTS = [
+    (getattr(Contact, f.name).__set__, f.default)
+    for f in fields(Contact)
+    if f.name not in ("account_id", "at", "channel", "outcome", "debt_id", "phone")
+]
 
 
 def _moment(raw: Any) -> datetime:

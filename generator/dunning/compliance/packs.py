@@ -19,6 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from dunning.accounts.events import canonical
 from dunning.errors import DunningError
 from dunning.load.yaml_source import load_yaml_text
 
@@ -103,7 +104,7 @@ def _load(path: Path) -> Pack:
                 debt_types=_tuple(scope.get("debt_types")),
                 per=str(scope.get("per", "")),
                 purposes=_tuple(scope.get("purposes")),
-                counts=_tuple(item.get("counts")),
+                counts=tuple(dict.fromkeys(canonical(w) for w in _tuple(item.get("counts")))),
                 effect=str(item["effect"]),
                 citation=str(item["citation"]),
                 enforced=_tuple(item.get("enforced")),

@@ -31,9 +31,10 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from dunning.accounts.model import Account
+from dunning.accounts.zones import is_zone
 
 ZIP_TABLE = Path(__file__).with_name("data") / "us_zip3_zones.csv"
 REGION_TABLE = Path(__file__).with_name("data") / "region_zones.csv"
@@ -75,16 +76,6 @@ def _phone_tables() -> tuple[Any, int, Any]:
     from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
 
     return TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX, COUNTRY_CODE_TO_REGION_CODE
-
-
-@lru_cache(maxsize=1)
-def _known_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def is_zone(name: str) -> bool:
-    """True when ``name`` is an IANA zone this machine's tz database knows."""
-    return name in _known_zones()
 
 
 def zones_for_zip(zip_code: str) -> tuple[str, ...]:

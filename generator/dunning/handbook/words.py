@@ -56,6 +56,7 @@ def condition(when: Condition) -> str:
         parts.append(f"at least {when.failed_attempts} call attempts went unanswered")
     if when.has:
         parts.append(f"we have {joined([CONTACT_POINTS.get(h, h) for h in when.has])}")
+    parts.extend(_state_words(when))
     if not parts:
         return "Always"
     return "Only if " + joined(parts) + "."
@@ -77,3 +78,33 @@ def effect(kind: ExclusionEffect, channels: tuple[str, ...]) -> str:
     if kind is ExclusionEffect.PAUSE:
         return "The cadence is paused: the account stays planned, with no action, until the flag is cleared."
     return f"No {joined([channel(c) for c in channels], 'or')}; other channels go on."
+
+
+_YES_NO = {True: "", False: "not "}
+
+
+def _state_words(when: Condition) -> list[str]:
+    """The parts of a condition that read the account's state (snapshot and history)."""
+    parts: list[str] = []
+    if when.arrangement is not None:
+        parts.append(
+            "there is no payment arrangement"
+            if when.arrangement == "none"
+            else f"the payment arrangement is {when.arrangement}"
+        )
+    if when.placed is not None:
+        parts.append(f"the account is {_YES_NO[when.placed]}placed with an agency or referred to legal")
+    if when.disputed is not None:
+        parts.append(f"the debt is {_YES_NO[when.disputed]}disputed")
+    if when.represented is not None:
+        parts.append(f"the customer is {_YES_NO[when.represented]}represented by a lawyer or debt adviser")
+    if when.days_since_last_contact is not None:
+        parts.append(f"there was no contact in the last {when.days_since_last_contact} days")
+    if when.days_since_right_party_contact is not None:
+        parts.append(f"nobody reached the customer in person in the last {when.days_since_right_party_contact} days")
+    if when.paid_since_days is not None:
+        parts.append(f"a payment came in the last {when.paid_since_days} days")
+    for wanted in when.outcomes_in_last_days:
+        what = wanted.outcome.replace("_", " ")
+        parts.append(f"at least {wanted.count} × “{what}” in the last {wanted.days} days")
+    return parts

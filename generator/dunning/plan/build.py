@@ -37,7 +37,7 @@ from dunning.accounts.record import RowReject, msg_duplicate
 from dunning.accounts.source import CHUNK_ROWS, AccountFile, CsvPiece
 from dunning.errors import DunningError
 from dunning.outdir import OutputDir, open_private, sha256_file, write_private
-from dunning.plan.output import ACTION_COLUMNS, REJECT_COLUMNS
+from dunning.plan.output import ACTION_COLUMNS, DATA_STAT, REJECT_COLUMNS
 from dunning.policy.model import Policy
 from dunning.text.cells import csv_writer
 
@@ -95,6 +95,9 @@ class Summary:
     actions: Counter[str] = field(default_factory=Counter)
     by_channel: Counter[str] = field(default_factory=Counter)
     by_tier: Counter[str] = field(default_factory=Counter)
+    data_quality: Counter[str] = field(default_factory=Counter)  # plans per data-quality code
+    history_rejected: int = 0  # unreadable history lines (history-rejects.csv)
+    held: int = 0  # accounts held by them (history/unreadable)
 
     def balanced(self) -> bool:
         """True when every input account is planned, excluded or rejected."""
@@ -117,6 +120,9 @@ def count(summary: Summary, status: str, tier: str, stats: tuple[tuple[str, str]
         summary.planned += n
     summary.by_tier[tier] += n
     for action_status, channel in stats:
+        if action_status == DATA_STAT:  # a data-quality code on the plan (see plan_stats)
+            summary.data_quality[channel] += n
+            continue
         summary.actions[action_status] += n
         summary.by_channel[channel] += n
 
@@ -249,6 +255,8 @@ def write_plans(
             results = _plan_all(inputs, source, runs_dir, workers, progress, policy, take)
             summary, duplicates = sink.finish(results)
             rejects.finish(duplicates, runs_dir)
+            if inputs.history is not None:
+                summary.history_rejected, summary.held = write_history_rejects(inputs.history, out)
         finally:
             sink.close()
             rejects.close()
@@ -452,12 +460,26 @@ class _RejectsFile:
         self.handle.close()
 
 
+def write_history_rejects(history: Path, out: Path) -> tuple[int, int]:
+    """``history-rejects.csv`` (line, account_id, code, message: never the values) for the
+    history's unreadable lines; (lines rejected, accounts held)."""
+    from dunning.accounts.history import HISTORY_REJECT_COLUMNS, read_history
+
+    found = read_history(history)
+    with open_private(out / "history-rejects.csv", "w", encoding="utf-8", newline="") as fh:
+        writer = csv_writer(fh)
+        writer.writerow(HISTORY_REJECT_COLUMNS)
+        writer.writerows(found.rejects)
+    return len(found.rejects), len(found.held)
+
+
 def _add(summary: Summary, part: Summary) -> None:
     summary.planned += part.planned
     summary.excluded += part.excluded
     summary.actions.update(part.actions)
     summary.by_channel.update(part.by_channel)
     summary.by_tier.update(part.by_tier)
+    summary.data_quality.update(part.data_quality)
 
 
 def _input_files(inputs: PlanInputs) -> dict[str, Path]:
@@ -478,6 +500,8 @@ def summary_dict(inputs: PlanInputs, summary: Summary, digests: dict[str, str]) 
         "actions": dict(sorted(summary.actions.items())),
         "by_channel": dict(sorted(summary.by_channel.items())),
         "by_tier": dict(sorted(summary.by_tier.items())),
+        "data_quality": dict(sorted(summary.data_quality.items())),
+        "history": {"rejected": summary.history_rejected, "held": summary.held},
         "inputs": {name: {"path": str(path), "sha256": digests[name]} for name, path in _input_files(inputs).items()},
     }
 

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from dunning.accounts.history import read_history
-from dunning.accounts.model import Contact
+from dunning.accounts.history import History, read_history
 from dunning.accounts.read import screen_frame
 from dunning.accounts.source import LINE, CsvPiece
 from dunning.plan.build import LOG_LENGTH, ChunkResult, PlanInputs, Summary, count
@@ -29,9 +28,9 @@ class PlanningState:
 
     def __init__(self, inputs: PlanInputs, policy: Policy | None = None) -> None:
         self.policy = policy or require_policy(inputs.policy_path)
-        self.planner = Planner(self.policy, inputs.as_of, inputs.horizon)
+        self.history: History = read_history(inputs.history)
+        self.planner = Planner(self.policy, inputs.as_of, inputs.horizon, tracks_sent=self.history.tracks_sent)
         self.columnar = ColumnarPlanner(self.planner)
-        self.history: dict[str, tuple[Contact, ...]] = read_history(inputs.history)
         self.jurisdictions = frozenset(self.policy.jurisdictions)
         self.log_read = 0  # bytes of the run's shared template log already adopted
 

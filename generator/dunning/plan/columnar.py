@@ -19,7 +19,8 @@ Both paths give the same bytes (tested).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -28,15 +29,17 @@ from math import floor
 import orjson
 import polars as pl
 
+from dunning.accounts.history import History
 from dunning.accounts.model import Contact
 from dunning.accounts.read import Screened, accounts_of, date_column
 from dunning.accounts.source import LINE
 from dunning.compliance.timezones import REGION_AT_END, ZIP_AT_END, phone_prefix_length, zones_for_phone
 from dunning.plan.arms import arm_limits, buckets
+from dunning.plan.backlog import backlog, requirement_days
 from dunning.plan.decide import Planner
 from dunning.plan.fast import FastPlanner, _full
 from dunning.plan.model import AccountPlan
-from dunning.plan.output import action_rows, plan_dict
+from dunning.plan.output import action_rows, plan_dict, plan_stats
 from dunning.policy.model import Offer
 
 _ID = "\x00I\x00"
@@ -167,7 +170,15 @@ class ColumnarPlanner:
             )
             .fill_null("")
             .alias("__promise_words"),
-            (paid >= promised).fill_null(False).alias("__kept"),
+            # kept: see FastPlanner._key (a payment in the window, no promised amount)
+            (
+                (paid >= promised)
+                & (paid <= pl.lit(as_of))
+                & (paid <= promised + pl.duration(days=grace))
+                & (col("promise_amount").fill_null("") == "")
+            )
+            .fill_null(False)
+            .alias("__kept"),
         )
         levels_by_currency = self.keys._thresholds
         lo_expr, hi_expr = _class_exprs(levels_by_currency["*"])
@@ -239,10 +250,12 @@ class ColumnarPlanner:
             col("currency"),
             lo_expr.cast(pl.String),
             hi_expr.cast(pl.String),
+            (col("__amount4") > 0).cast(pl.Int8).cast(pl.String),
             _named(col("product"), self._products),
             _named(col("segment"), self._segments),
             col("__flags").cast(pl.String),
             *((col(point) != "").cast(pl.Int8).cast(pl.String) for point in ("phone", "email", "address")),
+            col("__invalid").cast(pl.String),
             promise,
             *payment,
             zones,
@@ -267,10 +280,23 @@ class ColumnarPlanner:
             for step in strategy.steps:
                 for high in highs:
                     bits.extend(step.fires_on(dpd + o, high) for o in range(self.planner.horizon + 1))
+        # which escalations' requirements a cadence could have met by now (plan/backlog.py)
+        bits.extend(requirement_days(self.policy, dpd))
+        owed = ""
+        if self.planner.tracks_sent:
+            # what the cadence still owes from earlier days (plan/backlog.py) decides too; its
+            # digest keeps the class short (every account's key carries it)
+            found = [
+                backlog(strategy, step, dpd, tier.dpd.low, tier.dpd.high)
+                for tier in tiers
+                for strategy in self.policy.strategies.values()
+                for step in strategy.steps
+            ]
+            owed = ":" + hashlib.sha256(repr(found).encode()).hexdigest()[:12]
         # the bits in hex: every account's key carries its class, and a quarter of the
         # length is less to concatenate and hash per row (every class has the same length)
         text = "".join("1" if b else "0" for b in bits)
-        return f"{int(text, 2):0{(len(bits) + 3) // 4}x}" if text else ""
+        return (f"{int(text, 2):0{(len(bits) + 3) // 4}x}" if text else "") + owed
 
     # ------------------------------------------------------------------ templates
     def _learn(self, rows: pl.DataFrame, extra_columns: list[str]) -> None:
@@ -308,12 +334,12 @@ class ColumnarPlanner:
             csv=action_rows(shell),
             status=plan.status,
             tier=plan.tier or "none",
-            stats=tuple((a.status, a.channel) for a in plan.actions),
+            stats=plan_stats(plan),
             offer=self._offer_index[plan.offers[0].id] if plan.offers else -1,
         )
 
     # ------------------------------------------------------------------ a chunk
-    def plan(self, screened: Screened, history: Mapping[str, Sequence[Contact]]) -> PlannedChunk:
+    def plan(self, screened: Screened, history: History) -> PlannedChunk:
         """The plans (unsorted) of the clean rows of one screened chunk, as columns."""
         good = screened.good
         # an id that starts like a spreadsheet formula is written by the full planner too:
@@ -322,7 +348,7 @@ class ColumnarPlanner:
             "overdue_amount"
         ).str.contains(_CANONICAL)
         if history:
-            slow_mask = slow_mask | pl.col("account_id").is_in(list(history))
+            slow_mask = slow_mask | pl.col("account_id").is_in(list(history.accounts()))
         flagged = good.with_columns(slow_mask.alias("__slow"))
         outcomes = _Outcomes()
         slow = flagged.filter(pl.col("__slow"))
@@ -336,7 +362,7 @@ class ColumnarPlanner:
         self,
         rows: pl.DataFrame,
         extra_columns: list[str],
-        history: Mapping[str, Sequence[Contact]],
+        history: History,
         outcomes: _Outcomes,
     ) -> pl.DataFrame:
         """Rows the templates cannot serve (history, ids that need escaping, balances not
@@ -344,7 +370,9 @@ class ColumnarPlanner:
         ids, lines, plans, actions, kinds = [], [], [], [], []
         empty: tuple[Contact, ...] = ()
         for acct in accounts_of(rows, extra_columns):
-            line, rows_text, status, tier, stats = _full(self.planner.plan(acct, history.get(acct.account_id, empty)))
+            contacts = history.get(acct.account_id, empty)
+            plan = self.planner.plan(acct, contacts, held=acct.account_id in history.held)
+            line, rows_text, status, tier, stats = _full(plan)
             ids.append(acct.account_id)
             lines.append(acct.line)
             plans.append(line.decode())

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 from dunning.accounts.model import Account, Contact
 from dunning.compliance.conditions import dpd as days_past_due
@@ -35,30 +35,34 @@ from dunning.compliance.conditions import holds, tier_for
 from dunning.compliance.engine import ContactEngine, Stop
 from dunning.compliance.timezones import zone
 from dunning.plan.arms import assign_arm, bucket, experiment_for
+from dunning.plan.backlog import MISSED, backlog, occurrence_id, senders, sent_templates, unmet
 from dunning.plan.model import AccountPlan, Exclusion, OfferTerms, PlannedAction, PlanStatus
 from dunning.plan.offers import choose_offer, offer_terms
 from dunning.policy.model import CONTACT_CHANNELS, Policy, Step, Strategy, Tier
+from dunning.state import POINTS, AccountState, account_state
 
-PromiseStatus = Literal["none", "open", "kept", "broken"]
-
-
-def promise_status(account: Account, as_of: date, grace_days: int) -> PromiseStatus:
-    """none, open (date + grace not yet passed), kept (paid on/after the date) or broken."""
-    promised = account.promise_to_pay_date
-    if promised is None:
-        return "none"
-    if promised + timedelta(days=grace_days) >= as_of:
-        return "open"
-    if account.last_payment_date is not None and account.last_payment_date >= promised:
-        return "kept"
-    return "broken"
+# Data-quality codes of contact points that are simply absent: every plan of an account
+# without an email would list one, so they show only on the actions they suppress.
+_ABSENT = frozenset(f"data/{point}-missing" for point in POINTS)
+HELD = Exclusion("history/unreadable", "the contact history has an unreadable line for this account: no contact")
 
 
 class Planner:
     """Plans accounts for one policy, as-of date and horizon."""
 
-    def __init__(self, policy: Policy, as_of: date, horizon: int = 0, engine: ContactEngine | None = None) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        as_of: date,
+        horizon: int = 0,
+        engine: ContactEngine | None = None,
+        *,
+        tracks_sent: bool = False,
+    ) -> None:
         self.policy = policy
+        # the run's history records sends (`sent` events): a step without one was not sent,
+        # so the cadence catches it up (plan/backlog.py); without, steps fire on their day only
+        self.tracks_sent = tracks_sent
         self.as_of = as_of
         self.horizon = max(horizon, 0)
         self.last_day = as_of + timedelta(days=self.horizon)
@@ -67,10 +71,21 @@ class Planner:
         self._may_skip: dict[tuple[str, str], bool] = {}
 
     # ------------------------------------------------------------------ one account
-    def plan(self, account: Account, history: Sequence[Contact] = (), trace: list[str] | None = None) -> AccountPlan:
-        """Every decision for ``account``; ``trace`` (when given) receives the reasons in words."""
+    def plan(
+        self,
+        account: Account,
+        history: Sequence[Contact] = (),
+        trace: list[str] | None = None,
+        *,
+        held: bool = False,
+    ) -> AccountPlan:
+        """Every decision for ``account`` from its snapshot row and its ``history``;
+        ``trace`` (when given) receives the reasons in words. ``held``: the history has an
+        unreadable line for the account, so nothing is planned for it."""
         say = trace.append if trace is not None else None
         policy, as_of = self.policy, self.as_of
+        state = account_state(account, history, as_of, self.grace, held=held)
+        account = state.account
         dpd = days_past_due(account, as_of)
         tier = tier_for(policy, account, as_of)
         tier_id = tier.id if tier is not None else None
@@ -100,42 +115,65 @@ class Planner:
         if say and len(zones) > 1:
             say(f"time zones: {', '.join(zones)} disagree; every window must hold in all of them")
 
-        stops = self.engine.stops(account, as_of=as_of, tier_id=tier_id, history=history)
-        exclusions = _unique(Exclusion(s.reason.code, s.reason.message) for s in stops)
+        stops = self.engine.stops(account, as_of=as_of, tier_id=tier_id, history=history, state=state)
+        exclusions = _unique(Exclusion(s.reason.code, s.reason.message) for s in stops if s.reason.code not in _ABSENT)
         status: PlanStatus = "active"
         if any(s.effect == "exclude" and not s.channels for s in stops):
             status = "excluded"
         elif any(s.effect == "pause" and not s.channels for s in stops):
             status = "paused"
-        promise = promise_status(account, as_of, self.grace)
-        promise_reasons: tuple[str, ...] = ()
-        if promise == "open" and status == "active":
+        if held and status == "active":
             status = "paused"
-            until = account.promise_to_pay_date + timedelta(days=self.grace)  # type: ignore[operator]
+        if held:
+            exclusions = (*exclusions, HELD)
+        promise = state.promise_status(as_of)
+        current = state.promise
+        promise_reasons: tuple[str, ...] = ()
+        if promise == "open" and status == "active" and current is not None:
+            status = "paused"
             exclusions = (
                 *exclusions,
-                Exclusion(
-                    "promise/open", f"promise to pay on {account.promise_to_pay_date}; cadence paused until {until}"
-                ),
+                Exclusion("promise/open", f"promise to pay on {current.due}; cadence paused until {current.until}"),
             )
         elif promise == "broken":
             promise_reasons = ("promise/broken",)
+        # an arrangement being paid as agreed pauses the cadence like an open promise; a
+        # missed instalment breaks it and the cadence resumes with the reason on each action
+        agreed = state.arrangement
+        if agreed is not None and agreed.status(as_of) == "active" and status == "active":
+            status = "paused"
+            exclusions = (
+                *exclusions,
+                Exclusion(
+                    "arrangement/active",
+                    f"arrangement of {agreed.count} instalment(s) of {agreed.instalment} every {agreed.interval} "
+                    f"days from {agreed.first}: paid as agreed, cadence paused",
+                ),
+            )
+        elif agreed is not None and agreed.status(as_of) == "broken":
+            promise_reasons = (*promise_reasons, "arrangement/broken")
         if say:
+            if history:
+                say(_state_words(state))
             for stop in stops:
                 scope = f"channels {', '.join(stop.channels)}" if stop.channels else "all channels"
                 say(f"{stop.reason.code}: {stop.reason.message} → {stop.effect} ({scope}; {stop.reason.citation})")
-            say(_promise_words(promise, account, self.grace))
+            if held:
+                say(f"{HELD.code}: {HELD.reason}")
+            say(_promise_words(state, as_of))
             say(f"status: {status}")
 
         actions: tuple[PlannedAction, ...] = ()
         if status == "active" and tier is not None and strategy is not None:
-            actions = self._cadence(account, history, tier, strategy, templates, locale, stops, promise_reasons, say)
+            actions = self._cadence(
+                account, history, state, tier, strategy, templates, locale, stops, promise_reasons, say
+            )
         elif say:
             say("no cadence steps: " + ("no tier" if tier is None else f"the account is {status}"))
 
         offers: tuple[OfferTerms, ...] = ()
-        if status != "excluded":
-            offer, skipped = choose_offer(policy, account, as_of, tier_id, history)
+        if status != "excluded" and not held:
+            offer, skipped = choose_offer(policy, account, as_of, tier_id, history, state)
             if say:
                 for passed, part in skipped:
                     say(f"offer/{passed.id}: not made ({part})")
@@ -171,6 +209,7 @@ class Planner:
         self,
         account: Account,
         history: Sequence[Contact],
+        state: AccountState,
         tier: Tier,
         strategy: Strategy,
         templates: dict[str, str],
@@ -185,6 +224,40 @@ class Planner:
         dpd = days_past_due(account, self.as_of)
         log = say if callable(say) else None
         fired: set[int] = set()
+        sent = sent_templates(self.policy, account.account_id, state.events)
+        hold = self._notice_hold(account, sent)
+        waiting_for: list[Step] = []  # required steps still owed: later steps wait for them
+        if self.tracks_sent:
+            for step in strategy.steps:
+                for back, kind in backlog(strategy, step, dpd, tier.dpd.low, tier.dpd.high):
+                    due_on = self.as_of - timedelta(days=back)
+                    owed = occurrence_id(account.account_id, strategy, step, due_on)
+                    code = f"step/{strategy.id}/{step.id}"
+                    if owed in state.sent or not self._takes(step, account, history, tier, state, self.as_of):
+                        continue
+                    if step.required:
+                        waiting_for.append(step)
+                    why = (code, "step/catch-up", *promise_reasons)
+                    waiting = self._waiting(
+                        account, strategy, step, due_on, why, locale, sent, hold, (), today=self.as_of
+                    )
+                    if kind == MISSED:
+                        action = self._held(
+                            account, strategy, step, due_on, (code, "step/missed", *promise_reasons), locale
+                        )
+                    elif waiting is not None:
+                        action = waiting
+                    else:
+                        action = self._place(
+                            account, history, state, planned, strategy, step, self.as_of,
+                            templates, locale, stops, why, id_due=due_on,
+                        )  # fmt: skip
+                    if log:
+                        log(_action_words(code, due_on, action))
+                    if action.status != "suppressed" and action.channel in CONTACT_CHANNELS:
+                        assert action.not_before is not None
+                        planned.append(Contact(account.account_id, action.not_before, action.channel, "attempted"))
+                    out.append(action)
         for offset in range(self.horizon + 1):
             due = self.as_of + timedelta(days=offset)
             for step in strategy.steps:
@@ -199,10 +272,20 @@ class Planner:
                     tier_id=tier.id,
                     history=history,
                     promise_grace_days=self.grace,
+                    state=state,
                 )
                 if not ok:
                     if log:
                         log(f"{code} due {due}: not taken ({part})")
+                    continue
+                before = [r for r in waiting_for if r.day < step.day and r is not step]
+                held_back = self._waiting(
+                    account, strategy, step, due, (code, *promise_reasons), locale, sent, hold, before
+                )
+                if held_back is not None:
+                    if log:
+                        log(_action_words(code, due, held_back))
+                    out.append(held_back)
                     continue
                 pending = outstanding.get(step.index)
                 if pending is not None and pending >= due:
@@ -213,6 +296,7 @@ class Planner:
                     action = self._place(
                         account,
                         history,
+                        state,
                         planned,
                         strategy,
                         step,
@@ -228,7 +312,7 @@ class Planner:
                     log(_action_words(code, due, action))
                 if action.status != "suppressed" and action.channel in CONTACT_CHANNELS:
                     assert action.not_before is not None
-                    planned.append(Contact(account.account_id, action.not_before, action.channel, "attempt"))
+                    planned.append(Contact(account.account_id, action.not_before, action.channel, "attempted"))
                 out.append(action)
         if log:
             last = dpd + self.horizon
@@ -238,10 +322,88 @@ class Planner:
                     log(f"step/{strategy.id}/{step.id}: not due (day {step.day}{repeat}; dpd {dpd}–{last})")
         return tuple(out)
 
+    def _takes(
+        self, step: Step, account: Account, history: Sequence[Contact], tier: Tier, state: AccountState, on: date
+    ) -> bool:
+        ok, _part = holds(
+            step.when, account, as_of=on, tier_id=tier.id, history=history, promise_grace_days=self.grace, state=state
+        )
+        return ok
+
+    def _could_not_have_sent(self, step: Step, account: Account, on: date) -> str | None:
+        """Without sent events: the first template ``step`` requires that no step of the policy
+        could have sent long enough before (its day passed, its conditions hold today)."""
+        dpd = days_past_due(account, on)
+        for need in step.requires:
+            possible = senders(self.policy, need.sent, dpd, need.at_least_days)
+            if not any(self._sender_holds(strategy, sender, account, on) for strategy, sender in possible):
+                return need.sent
+        return None
+
+    def _sender_holds(self, strategy: Strategy, step: Step, account: Account, on: date) -> bool:
+        tier = next((t for t in self.policy.tiers if t.strategy == strategy.id), None)
+        ok, _part = holds(
+            step.when,
+            account,
+            as_of=on,
+            tier_id=tier.id if tier is not None else None,
+            promise_grace_days=self.grace,
+        )
+        return ok
+
+    def _notice_hold(self, account: Account, sent: dict[str, date]) -> tuple[str, str] | None:
+        """(law rule id, notice template) when the account's jurisdiction requires a notice
+        first (Regulation F's validation notice) and none has been sent: every other
+        communication waits. Only a history that records sends can tell (``tracks_sent``)."""
+        if not self.tracks_sent:
+            return None
+        rule = next(
+            (r for r, _p in self.engine.jurisdiction(account.jurisdiction).rules if r.kind == "notice_first"), None
+        )
+        if rule is None:
+            return None
+        notices = sorted(t.id for t in self.policy.templates.values() if t.notice == "validation")
+        if any(n in sent for n in notices):
+            return None
+        return rule.id, notices[0] if notices else "validation-notice"
+
+    def _waiting(
+        self,
+        account: Account,
+        strategy: Strategy,
+        step: Step,
+        due: date,
+        reasons: tuple[str, ...],
+        locale: str,
+        sent: dict[str, date],
+        hold: tuple[str, str] | None,
+        before: Sequence[Step],
+        *,
+        today: date | None = None,
+    ) -> PlannedAction | None:
+        """The step's action held back (suppressed, ``step/waiting/<template>``) while what it
+        waits for has not been sent: a required notice of the strategy, the messages it
+        ``requires``, or the validation notice the law wants first; None when nothing holds it."""
+        why: list[str] = []
+        if before:
+            why.append(f"step/waiting/{before[0].template or before[0].id}")
+        on = today or due  # a caught-up step checks what was sent by today
+        missing = unmet(step, sent, on) if self.tracks_sent else self._could_not_have_sent(step, account, on)
+        if missing is not None:
+            why.append(f"step/waiting/{missing}")
+        template = self.policy.templates.get(step.template or "")
+        is_notice = template is not None and template.notice == "validation"
+        if hold is not None and step.channel in CONTACT_CHANNELS and not is_notice:
+            why += [f"step/waiting/{hold[1]}", hold[0]]
+        if not why:
+            return None
+        return self._held(account, strategy, step, due, (*reasons, *_unique(why)), locale)
+
     def _place(
         self,
         account: Account,
         history: Sequence[Contact],
+        state: AccountState,
         planned: list[Contact],
         strategy: Strategy,
         step: Step,
@@ -250,13 +412,16 @@ class Planner:
         locale: str,
         stops: Sequence[Stop],
         reasons: tuple[str, ...],
+        *,
+        id_due: date | None = None,
     ) -> PlannedAction:
         channel = step.channel
         template = templates.get(step.template, step.template) if step.template else None
         registered = self.policy.templates.get(template) if template else None
         if registered is not None and registered.locales and locale not in registered.locales:
             locale = registered.locales[0]
-        action_id = f"{account.account_id}-{strategy.id}-{channel}{step.day}-{due:%Y%m%d}"
+        # a caught-up occurrence keeps the id of the day it was due, so its `sent` event matches
+        action_id = f"{account.account_id}-{strategy.id}-{channel}{step.day}-{(id_due or due):%Y%m%d}"
         agency = self._agency(account, step) if channel == "agency" else None
 
         def make(status: str, start: datetime | None, end: datetime | None, extra: Sequence[str] = ()) -> PlannedAction:
@@ -294,7 +459,7 @@ class Planner:
             start, end = windows[0]
             if not history and not planned and self._no_cap_refuses_first(account.jurisdiction, channel):
                 return make("deferred" if moved else "scheduled", start, end, moved)
-            verdict = self.engine.check(account, channel, start, history, planned=planned)
+            verdict = self.engine.check(account, channel, start, history, planned=planned, state=state)
             if verdict.allowed:
                 return make("deferred" if moved else "scheduled", start, end, moved)
             codes = [r.code for r in verdict.reasons]
@@ -311,8 +476,14 @@ class Planner:
     def _superseded(
         self, account: Account, strategy: Strategy, step: Step, due: date, reasons: tuple[str, ...], locale: str
     ) -> PlannedAction:
+        return self._held(account, strategy, step, due, (*reasons, "superseded"), locale)
+
+    def _held(
+        self, account: Account, strategy: Strategy, step: Step, due: date, reasons: tuple[str, ...], locale: str
+    ) -> PlannedAction:
+        """The step's occurrence due on ``due``, suppressed for ``reasons`` (no window)."""
         return PlannedAction(
-            id=f"{account.account_id}-{strategy.id}-{step.channel}{step.day}-{due:%Y%m%d}",
+            id=occurrence_id(account.account_id, strategy, step, due),
             step=f"{strategy.id}/{step.id}",
             channel=step.channel,
             template=step.template,
@@ -321,7 +492,7 @@ class Planner:
             not_after=None,
             status="suppressed",
             priority=step.priority,
-            reasons=(*reasons, "superseded"),
+            reasons=reasons,
         )
 
     def _no_cap_refuses_first(self, jurisdiction: str, channel: str) -> bool:
@@ -356,14 +527,42 @@ def _tier_words(tier: Tier | None, dpd: int) -> str:
     return f"tier/{tier.id}: the first tier (file order) whose bounds hold — dpd {tier.dpd} ({tier.source})"
 
 
-def _promise_words(promise: PromiseStatus, account: Account, grace: int) -> str:
-    date_ = account.promise_to_pay_date
+def _promise_words(state: AccountState, as_of: date) -> str:
+    current = state.promise
+    if current is None:
+        return "no promise to pay on file"
+    amount = f"{current.amount} {state.account.currency}" if current.amount is not None else "no amount named"
+    paid = current.paid(as_of)
+    what = f"promised for {current.due} ({amount}; {current.source}), paid against it {paid}"
     return {
-        "none": "no promise to pay on file",
-        "open": f"promise/open: promised for {date_}, grace {grace} days — cadence paused",
-        "kept": f"promise kept: paid on {account.last_payment_date}, on or after the promised {date_}",
-        "broken": f"promise/broken: promised for {date_}, no payment since — cadence resumes",
-    }[promise]
+        "open": f"promise/open: {what}, grace {current.grace} days until {current.until} — cadence paused",
+        "kept": f"promise kept: {what}, kept on {current.kept_on()}",
+        "broken": f"promise/broken: {what}, not kept by {current.until} — cadence resumes",
+    }[current.status(as_of)]
+
+
+def _state_words(state: AccountState) -> str:
+    """The history's contribution to the state, in one line."""
+    parts = [f"{len(state.events)} event(s) on file up to {state.as_of}"]
+    if state.flags:
+        parts.append("flags " + ", ".join(f"{f} ({v.words()})" for f, v in state.flags.items()))
+    if state.unusable:
+        parts.append("unusable " + ", ".join(f"{p} ({c})" for p, c in state.unusable.items()))
+    if state.arrangement is not None:
+        a = state.arrangement
+        parts.append(
+            f"arrangement {a.status(state.as_of)}: {a.count} × {a.instalment} every {a.interval} days from "
+            f"{a.first}, paid {a.paid(state.as_of)}, arrears {a.arrears(state.as_of)}"
+        )
+    if state.last_contact is not None:
+        parts.append(f"last contact {state.last_contact}")
+    if state.last_right_party is not None:
+        parts.append(f"last right-party contact {state.last_right_party}")
+    if state.last_payment is not None:
+        parts.append(f"last payment {state.last_payment}")
+    if state.sent:
+        parts.append(f"{len(state.sent)} message(s) sent")
+    return "state: " + "; ".join(parts)
 
 
 def _action_words(code: str, due: date, action: PlannedAction) -> str:

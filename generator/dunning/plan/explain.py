@@ -25,7 +25,8 @@ def explain_account(inputs: PlanInputs, account_id: str) -> str:
             continue
         trace: list[str] = []
         contacts = history.get(account_id, ())
-        plan = Planner(policy, inputs.as_of, inputs.horizon).plan(account, contacts, trace=trace)
+        planner = Planner(policy, inputs.as_of, inputs.horizon, tracks_sent=history.tracks_sent)
+        plan = planner.plan(account, contacts, trace=trace)
         head = [
             f"account {account_id} (line {account.line}), as of {inputs.as_of}, "
             f"{account.jurisdiction}, {plan.locale}, time zone {plan.timezone}",

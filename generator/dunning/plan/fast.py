@@ -17,6 +17,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from decimal import Decimal
 
 import orjson
@@ -27,7 +28,7 @@ from dunning.plan.arms import assign_arm
 from dunning.plan.decide import Planner
 from dunning.plan.model import AccountPlan
 from dunning.plan.offers import offer_terms
-from dunning.plan.output import action_rows, offer_dict, plan_dict, plan_line
+from dunning.plan.output import action_rows, offer_dict, plan_dict, plan_line, plan_stats
 from dunning.policy.model import Amounts, Condition, Offer, Policy
 
 _ID = "\x00I\x00"
@@ -101,11 +102,15 @@ class FastPlanner:
         promised = account.promise_to_pay_date
         horizon = self.planner.horizon
         # an open promise's date is in the plan's words; a long-broken one only counts as broken
-        promise = (
-            None
-            if promised is None
-            else (max((promised - as_of).days, -self._grace - 2), paid is not None and paid >= promised)
+        # kept by the snapshot's payment: one in the promise's window, on or before as-of, and
+        # a promise that names no amount (dunning.state.ledger)
+        kept = (
+            paid is not None
+            and promised is not None
+            and account.promise_amount is None
+            and promised <= paid <= min(as_of, promised + timedelta(days=self._grace))
         )
+        promise = None if promised is None else (max((promised - as_of).days, -self._grace - 2), kept)
         # a step on day as_of + o (o ≤ horizon) asks "days since payment + o ≥ N"
         payment = (
             None
@@ -119,12 +124,14 @@ class FastPlanner:
             account.currency,
             bisect_left(levels, amount),
             bisect_right(levels, amount),
+            amount > 0,
             account.product,
             account.segment,
             account.flags,
             bool(account.phone),
             bool(account.email),
             bool(account.address),
+            account.invalid,
             promise,
             payment,
             zones,
@@ -138,10 +145,15 @@ class FastPlanner:
             for e in self.policy.experiments
         )
 
-    def line(self, account: Account, history: Sequence[Contact] = ()) -> Line:
+    def line(self, account: Account, history: Sequence[Contact] = (), *, held: bool = False) -> Line:
         """The account's plan line, CSV rows, status, tier and action stats."""
-        if history or _CSV_UNSAFE.intersection(account.account_id) or account.account_id != account.account_id.strip():
-            return _full(self.planner.plan(account, history))
+        if (
+            history
+            or held
+            or _CSV_UNSAFE.intersection(account.account_id)
+            or account.account_id != account.account_id.strip()
+        ):
+            return _full(self.planner.plan(account, history, held=held))
         key = self._key(account)
         template = self._templates.get(key)
         if template is None:
@@ -176,7 +188,7 @@ def _full(plan: AccountPlan) -> Line:
         action_rows(plan),
         plan.status,
         plan.tier or "none",
-        tuple((a.status, a.channel) for a in plan.actions),
+        plan_stats(plan),
     )
 
 
@@ -208,6 +220,6 @@ def _template(plan: AccountPlan, account_id: str, policy: Policy) -> _Template:
         csv_parts=tuple(csv_text.split(_ID)),
         status=plan.status,
         tier=plan.tier or "none",
-        stats=tuple((a.status, a.channel) for a in plan.actions),
+        stats=plan_stats(plan),
         offer=next((o for o in policy.offers if plan.offers and o.id == plan.offers[0].id), None),
     )

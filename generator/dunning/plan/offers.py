@@ -19,6 +19,7 @@ from dunning.accounts.record import minor_digits
 from dunning.compliance.conditions import holds
 from dunning.plan.model import OfferTerms
 from dunning.policy.model import Offer, Policy
+from dunning.state import AccountState
 
 
 def quantum(currency: str) -> Decimal:
@@ -52,7 +53,12 @@ def offer_terms(offer: Offer, account: Account, as_of: date) -> OfferTerms:
 
 
 def choose_offer(
-    policy: Policy, account: Account, as_of: date, tier_id: str | None, history: Sequence[Contact]
+    policy: Policy,
+    account: Account,
+    as_of: date,
+    tier_id: str | None,
+    history: Sequence[Contact],
+    state: AccountState | None = None,
 ) -> tuple[Offer | None, list[tuple[Offer, str]]]:
     """The first offer whose condition holds, and the (offer, failing part) of those before it."""
     skipped: list[tuple[Offer, str]] = []
@@ -64,6 +70,7 @@ def choose_offer(
             tier_id=tier_id,
             history=history,
             promise_grace_days=policy.settings.promise_grace_days,
+            state=state,
         )
         if ok:
             return offer, skipped

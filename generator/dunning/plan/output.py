@@ -121,3 +121,14 @@ def action_rows(plan: AccountPlan) -> str:
             )
         )
     return buffer.getvalue()
+
+
+DATA_STAT = "data"  # a plan stat ("data", code): a data-quality code on the plan, not an action
+
+
+def plan_stats(plan: AccountPlan) -> tuple[tuple[str, str], ...]:
+    """What ``summary.json`` counts of a plan: (status, channel) per action, then
+    (``DATA_STAT``, code) per data-quality code on it (exclusions and action reasons)."""
+    codes = {e.code for e in plan.exclusions if e.code.startswith("data/")}
+    codes.update(r for a in plan.actions for r in a.reasons if r.startswith("data/"))
+    return (*((a.status, a.channel) for a in plan.actions), *((DATA_STAT, c) for c in sorted(codes)))

@@ -12,6 +12,7 @@ from datetime import date, time
 from decimal import Decimal
 from typing import Any
 
+from dunning.accounts.events import canonical
 from dunning.load.documents import SourceFile, YList, YMap
 from dunning.load.repository import PolicyRepository
 from dunning.policy.model import (
@@ -30,6 +31,7 @@ from dunning.policy.model import (
     Jurisdiction,
     Localized,
     Offer,
+    OutcomeCount,
     Policy,
     Promise,
     Range,
@@ -124,7 +126,23 @@ def condition(value: Any) -> Condition:
         no_conversation_for_days=value.get("no_conversation_for_days"),
         failed_attempts=value.get("failed_attempts"),
         has=_tuple(value.get("has")),
+        arrangement=value.get("arrangement"),
+        placed=value.get("placed"),
+        disputed=value.get("disputed"),
+        represented=value.get("represented"),
+        days_since_last_contact=value.get("days_since_last_contact"),
+        days_since_right_party_contact=value.get("days_since_right_party_contact"),
+        paid_since_days=value.get("paid_since_days"),
+        outcomes_in_last_days=_outcome_counts(value.get("outcomes_in_last_days")),
     )
+
+
+def _outcome_counts(value: Any) -> tuple[OutcomeCount, ...]:
+    """``outcomes_in_last_days``: one mapping or a list of them (the schema checked each)."""
+    if not value:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    return tuple(OutcomeCount(canonical(str(i["outcome"])), int(i.get("count", 1)), int(i["days"])) for i in items)
 
 
 def _windows(value: Any) -> tuple[Window, ...]:
@@ -341,7 +359,7 @@ def compile_policy(repo: PolicyRepository) -> tuple[Policy | None, list[Problem]
                         max=int(item["max"]),
                         per_days=int(item["per_days"]),
                         scope=str(item.get("scope", "debt")),
-                        outcomes=_tuple(item.get("outcomes")),
+                        outcomes=tuple(dict.fromkeys(canonical(w) for w in _tuple(item.get("outcomes")))),
                         jurisdictions=_tuple(item.get("jurisdictions")),
                         description=str(item.get("description", "")),
                         source=source,

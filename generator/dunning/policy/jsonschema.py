@@ -12,11 +12,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dunning.policy.schema import LOCALE, SECTIONS
+from dunning.policy.schema import COUNTED_OUTCOMES, LOCALE, SECTIONS
 
 _LOCALE_PATTERN = f"^(?:{LOCALE['regex']})$"
 _WINDOW = r"([01][0-9]|2[0-4]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]"
 _AMOUNT = {"type": "number", "minimum": 0}
+_OUTCOME_COUNT = {
+    "type": "object",
+    "required": ["outcome", "days"],
+    "additionalProperties": False,
+    "properties": {
+        "outcome": {"type": "string", "enum": list(COUNTED_OUTCOMES)},
+        "count": {"type": "integer", "minimum": 1, "maximum": 1000},
+        "days": {"type": "integer", "minimum": 1, "maximum": 3650},
+    },
+}
 _CHECKS: dict[str, dict[str, Any]] = {
     "amounts": {
         "description": "an amount >= 0, or a mapping of ISO 4217 currency to amount",
@@ -46,6 +56,10 @@ _CHECKS: dict[str, dict[str, Any]] = {
     },
     "date": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "description": "a date like 2026-12-24"},
     "timezone": {"type": "string", "description": "an IANA time zone, e.g. Asia/Shanghai"},
+    "outcome_counts": {
+        "description": "{outcome, count, days} (or a list of them): at least count outcomes in the last days",
+        "anyOf": [_OUTCOME_COUNT, {"type": "array", "items": _OUTCOME_COUNT}],
+    },
 }
 _TYPES = {"string": "string", "integer": "integer", "decimal": "number", "dict": "object", "list": "array"}
 _TYPES["boolean"] = "boolean"

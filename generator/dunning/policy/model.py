@@ -44,6 +44,13 @@ FLAGS = (
     "sms_opt_out",
     "email_opt_out",
     "call_opt_out",
+    # set by the contact history only (docs/data.md)
+    "letter_opt_out",
+    "visit_opt_out",
+    "represented",
+    "complaint",
+    "placed_with_agency",
+    "legal_referred",
 )
 
 
@@ -176,6 +183,15 @@ class Promise(StrEnum):
 
 
 @dataclass(frozen=True)
+class OutcomeCount:
+    """At least ``count`` history outcomes ``outcome`` in the last ``days`` days."""
+
+    outcome: str
+    count: int
+    days: int
+
+
+@dataclass(frozen=True)
 class Condition:
     """When a step, exclusion or offer applies; every given part must hold (AND)."""
 
@@ -192,6 +208,15 @@ class Condition:
     no_conversation_for_days: int | None = None  # no conversation in the last N days
     failed_attempts: int | None = None  # at least N unanswered call attempts on file
     has: tuple[str, ...] = ()  # contact points that must exist: phone, email, address
+    # read from the account's state (snapshot + history, dunning.state)
+    arrangement: str | None = None  # none | active | broken | completed
+    placed: bool | None = None  # with an agency or referred to legal
+    disputed: bool | None = None
+    represented: bool | None = None
+    days_since_last_contact: int | None = None  # no contact in the last N days
+    days_since_right_party_contact: int | None = None  # no right-party contact in the last N days
+    paid_since_days: int | None = None  # a payment in the last N days
+    outcomes_in_last_days: tuple[OutcomeCount, ...] = ()  # each: at least count outcomes in days
 
     def is_empty(self) -> bool:
         """True when the condition always holds."""

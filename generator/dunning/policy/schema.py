@@ -19,6 +19,7 @@ from typing import Any
 from cerberus import TypeDefinition, Validator, errors
 from cerberus.errors import ValidationError
 
+from dunning.accounts.events import ALIASES, DERIVED, EVENTS
 from dunning.load.documents import SourceFile, position_of
 from dunning.policy.model import CHANNELS, CONTACT_CHANNELS, DAY_TYPES, FLAGS, NOTICE_KINDS, PURPOSES
 from dunning.problems import Level, Problem
@@ -35,10 +36,9 @@ DAYS = {"type": "integer", "min": 0, "max": 3650}
 HOURS = {"check_with": "hours"}
 # how many days after its due day a step that did not go out may still be sent (caught up)
 CATCH_UP = {"type": "integer", "min": 0, "max": 365}
-OUTCOMES = (
-    "attempt", "no_answer", "busy", "voicemail", "connected", "conversation",
-    "delivered", "failed", "opt_out", "dispute", "cease", "promise",
-)  # fmt: skip
+OUTCOMES = (*EVENTS, *ALIASES)  # the history vocabulary (docs/data.md) and today's aliases
+
+COUNTED_OUTCOMES = (*OUTCOMES, *DERIVED)  # what ``outcomes_in_last_days`` may count
 
 CONDITION: dict[str, Any] = {
     "promise": {"type": "string", "allowed": ["any", "none", "broken", "not_kept"]},
@@ -54,6 +54,14 @@ CONDITION: dict[str, Any] = {
     "no_conversation_for_days": DAYS,
     "failed_attempts": {"type": "integer", "min": 1, "max": 1000},
     "has": {"type": "list", "schema": {"type": "string", "allowed": ["phone", "email", "address"]}},
+    "arrangement": {"type": "string", "allowed": ["none", "active", "broken", "completed"]},
+    "placed": {"type": "boolean"},
+    "disputed": {"type": "boolean"},
+    "represented": {"type": "boolean"},
+    "days_since_last_contact": DAYS,
+    "days_since_right_party_contact": DAYS,
+    "paid_since_days": {"type": "integer", "min": 1, "max": 3650},
+    "outcomes_in_last_days": {"check_with": "outcome_counts"},
 }
 WHEN = {"type": "dict", "schema": CONDITION}
 
@@ -400,6 +408,23 @@ class PolicyValidator(Validator):  # type: ignore[misc]
             end = int(match[3]) * 60 + int(match[4])
             if start >= end or end > 24 * 60:
                 self._error(field, f"window {item!r} must start before it ends, within one day")
+
+    def _check_with_outcome_counts(self, field: str, value: Any) -> None:
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if (
+                not isinstance(item, dict)
+                or not {"outcome", "days"} <= set(item)
+                or set(item) - {"outcome", "count", "days"}
+            ):
+                self._error(field, "each entry is {outcome: WORD, count: N, days: N} (count defaults to 1)")
+                continue
+            if item["outcome"] not in COUNTED_OUTCOMES:
+                self._error(field, f"{item['outcome']!r} is not an outcome: one of {', '.join(COUNTED_OUTCOMES)}")
+            for key, high in (("count", 1000), ("days", 3650)):
+                number = item.get(key, 1)
+                if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= high:
+                    self._error(field, f"{key} must be a whole number from 1 to {high}")
 
     def _check_with_date(self, field: str, value: Any) -> None:
         try:

@@ -31,7 +31,7 @@ from typing import Any
 
 import polars as pl
 
-from dunning.accounts.history import read_history
+from dunning.accounts.history import History, read_history
 from dunning.accounts.model import Account, Contact
 from dunning.accounts.read import validate_frame
 from dunning.accounts.source import AccountFile
@@ -401,7 +401,7 @@ class Comparer:
         self.setup = setup
         self.base = _Side(setup.base_root, setup.as_of, setup.horizon, base)
         self.head = _Side(setup.head_root, setup.as_of, setup.horizon, head)
-        self.history: dict[str, tuple[Contact, ...]] = read_history(setup.history)
+        self.history: History = read_history(setup.history)
         self.jurisdictions = frozenset(self.base.policy.jurisdictions) | frozenset(self.head.policy.jurisdictions)
 
     def chunk(self, frame: pl.DataFrame) -> Impact:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import polars as pl
 
-from dunning.accounts.history import read_history
+from dunning.accounts.history import History, read_history
 from dunning.accounts.model import Account, Contact
 from dunning.accounts.read import validate_frame
 from dunning.accounts.source import AccountFile
@@ -46,7 +46,7 @@ DEFER_DAYS = 10  # how far the planner may move a blocked step (Spring Festival 
 STATUSES = ("scheduled", "deferred", "suppressed")
 CHUNK_ROWS = 5_000
 SMALL_INPUT = 256 << 10  # bytes; below this one process is faster than starting workers
-_OUTCOME = {"call": "attempt", "visit": "attempt"}  # others: delivered
+_OUTCOME = {"call": "attempted", "visit": "attempted"}  # others: delivered
 
 
 def cures(seed: int, account_id: str, day: date, rate: Decimal) -> bool:
@@ -117,14 +117,14 @@ class Simulator:
         policy: Policy,
         start: date,
         days: int,
-        history: dict[str, tuple[Contact, ...]] | None = None,
+        history: History | None = None,
         cure_rate: Decimal | None = None,
         seed: int = 0,
     ) -> None:
         self.policy = policy
         self.start = start
         self.days = days
-        self.history = history or {}
+        self.history = history or History()
         self.cure_rate = cure_rate
         self.seed = seed
         engine = ContactEngine(policy)
