@@ -18,6 +18,7 @@ PIPELINE = [
     "schema",
     "plan",
     "explain",
+    "case",
     "gate",
     "render",
     "build",

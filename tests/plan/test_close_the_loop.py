@@ -22,7 +22,11 @@ IDS = (
     "D10-paid-in-full", "D11-untouched",
 )  # fmt: skip
 COLUMNS = ("account_id", "jurisdiction", "currency", "overdue_amount", "due_date", "timezone", "phone", "email",
-           "address", "last_payment_date")  # fmt: skip
+           "address", "last_payment_date", "creditor", "itemization_date", "itemization_amount",
+           "interest_since_itemization", "fees_since_itemization", "payments_since_itemization",
+           "credits_since_itemization")  # fmt: skip
+# the Regulation F itemization every US account carries (its validation notice needs it)
+ITEMIZATION = ("Example Bank", "2026-10-23", "300.00", "0.00", "0.00", "0.00", "0.00")
 HISTORY = """account_id,at,event,channel,phone,amount,date,instalments,interval_days
 D01-dispute,2026-12-01T11:00:00-05:00,dispute,call,,,,,
 D02-cease,2026-12-01T11:00:00-05:00,cease,letter,,,,,
@@ -81,6 +85,7 @@ def _snapshot(path: Path, paid: tuple[str, ...] = ()) -> list[dict[str, str]]:
                     f"d{i}@example.com",
                     f"{i} Main St",
                     "2026-12-02" if account_id in paid else "",
+                    *ITEMIZATION,
                 ),
                 strict=True,
             )

@@ -28,8 +28,8 @@ def test_a_call_window_holds_in_every_zone_the_account_points_to(example_root: P
         # a New York phone and a Los Angeles address without a ZIP: 09:00 in Los Angeles is
         # 12:00 in New York, 20:00 in New York 17:00 in Los Angeles
         f'L-2,US,USD,1300.00,2026-10-29,,+12125550156,"1 Main St, Los Angeles, CA",{ITEMIZATION}',
-        # Denver alone
-        f"L-3,US,USD,1300.00,2026-10-29,America/Denver,,,{ITEMIZATION}",
+        # Denver alone, with a Denver phone (a missing phone would remove the call)
+        f"L-3,US,USD,1300.00,2026-10-29,America/Denver,+13035550156,,{ITEMIZATION}",
     ]
     accounts = tmp_path / "accounts.csv"
     accounts.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
@@ -51,10 +51,10 @@ def test_gb_without_a_nation_is_not_called_on_any_nations_bank_holiday(tmp_path:
     # an account of no known nation keeps every nation's (the stricter reading)
     accounts = tmp_path / "accounts.csv"
     accounts.write_text(
-        "account_id,jurisdiction,currency,overdue_amount,due_date,timezone\n"
-        "G-1,GB,GBP,100.00,2026-04-05,Europe/London\n"
-        "G-2,GB-SCT,GBP,100.00,2026-04-05,Europe/London\n"
-        "G-3,GB-ENG,GBP,100.00,2026-04-05,Europe/London\n",
+        "account_id,jurisdiction,currency,overdue_amount,due_date,timezone,phone\n"
+        "G-1,GB,GBP,100.00,2026-04-05,Europe/London,+447911123456\n"
+        "G-2,GB-SCT,GBP,100.00,2026-04-05,Europe/London,+447911123457\n"
+        "G-3,GB-ENG,GBP,100.00,2026-04-05,Europe/London,+447911123458\n",
         encoding="utf-8",
     )
     out = tmp_path / "out"

@@ -190,7 +190,7 @@ CORRUPT = (
     b"K6,ZZ,USD,10.00,2026-11-01,,,no,bad jurisdiction\n"
     b"K7,US,USX,10.00,2026-11-01,,,no,bad currency\n"
     b"K8,US,USD,10.00,2026-11-01,Europe/Nowhere,,no,bad zone\n"
-    b"K9,US,USD,10.00,2026-11-01,,+1202,no,bad phone\n"
+    b"K9,US,USD,10.00,2026-11-01,,+1202,no,bad phone,Example Bank,2026-10-01,10.00,0,0,0,0\n"
     b"K10,US,USD,10.00,2026-11-01,,,perhaps,bad flag\n"
     b"K11,US,USD,10.00,2026-11-01,,,no,Zo\xe9 latin-1\n"
     b"K1,US,USD,10.00,2026-11-01,,,no,duplicate,Example Bank,2026-10-01,10.00,0,0,0,0\n"
