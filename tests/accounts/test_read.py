@@ -314,3 +314,13 @@ def test_dictionary_encoded_parquet_text_is_cleaned_like_any_text(tmp_path: Path
     rows = [{**{k: v[i] for k, v in base.items()}, **{k: v[i] for k, v in values.items()}} for i in range(2)]
     assert found == [parse_record(row, i + 1, SERVED) for i, row in enumerate(rows)]
     assert [(a.name, dict(a.extra)) for a in found] == [("xy", {"note": "a"}), ("z", {"note": "b"})]
+
+
+def test_an_arrears_reason_event_needs_its_reason() -> None:
+    from dunning.accounts.history import HistoryReject, read_event
+
+    base = {"account_id": "A-1", "at": "2026-11-20T10:00:00+08:00", "event": "arrears_reason", "channel": "call"}
+    found = read_event({**base, "reason": "illness"}, 2)
+    assert not isinstance(found, HistoryReject) and found.outcome == "arrears_reason"
+    missing = read_event(base, 3)
+    assert missing == HistoryReject(3, "A-1", "H006", "an arrears_reason event needs reason")

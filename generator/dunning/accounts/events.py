@@ -25,9 +25,11 @@ STATES = (
     "bankruptcy", "deceased", "represented",
 )  # fmt: skip
 MONEY = ("promise", "payment", "arrangement")
+# What the collector learnt about why the account is overdue (its word in `reason`; docs/report.md)
+REASONS = ("arrears_reason",)
 PLACEMENTS = ("placed_with_agency", "recalled", "legal_referred")
 SENT = ("sent",)
-EVENTS = (*ATTEMPTS, *STATES, *MONEY, *PLACEMENTS, *SENT)
+EVENTS = (*ATTEMPTS, *STATES, *MONEY, *PLACEMENTS, *SENT, *REASONS)
 
 # Today's words (before the vocabulary was written down), still accepted.
 ALIASES: Mapping[str, str] = MappingProxyType(
@@ -45,6 +47,7 @@ NEEDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "payment": ("amount",),
         "arrangement": ("amount", "date", "instalments", "interval_days"),
         "sent": ("action_id",),
+        "arrears_reason": ("reason",),
     }
 )
 

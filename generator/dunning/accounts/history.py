@@ -123,7 +123,7 @@ def read_event(values: Mapping[str, str], line: int = 0) -> Contact | HistoryRej
         return reject("H004", f"a {word} event needs its channel")
     for column in ev.NEEDS.get(word, ()):
         if not values.get(column):
-            return reject("H006", f"a {word} event needs {column}")
+            return reject("H006", f"{'an' if word[0] in 'aeiou' else 'a'} {word} event needs {column}")
     amount = values.get("amount", "")
     if amount and not _AMOUNT_RE.match(amount):
         return reject("H005", "amount is not a plain decimal number ≥ 0")
