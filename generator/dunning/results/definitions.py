@@ -6,9 +6,11 @@ definitions in ``docs/report.md``; the tests compute a portfolio by hand from th
 
 from __future__ import annotations
 
-# History words the report reads (the vocabulary is the contact-history contract, docs/data.md).
-# The old spellings stay accepted, as the planner accepts them.
-ALIASES = {"attempt": "attempted", "cease": "cease_contact", "conversation": "right_party_contact"}
+from dunning.accounts import events as ev
+
+# The words of the contact-history contract (docs/data.md) and their old spellings: the one
+# vocabulary the planner's reader uses too (accounts/events.py).
+ALIASES = dict(ev.ALIASES)
 
 # An attempt: one outbound try to reach the customer, recorded once with its result. Delivery
 # reports on a message that was already counted (`delivered`, `failed`, `bounced`,
@@ -36,38 +38,8 @@ PAYMENT = "payment"
 ARREARS_REASON = "arrears_reason"
 SENT = "sent"
 
-# Every word of the contact-history contract (docs/data.md); anything else is unreadable.
-VOCABULARY = frozenset(
-    {
-        *ATTEMPTS,
-        *DELIVERED,
-        "failed",
-        "returned_mail",
-        "bounced",
-        "dispute",
-        "verification_sent",
-        "cease_contact",
-        "opt_out",
-        "opt_in",
-        "preferred_time",
-        "complaint",
-        "hardship",
-        "vulnerable",
-        "breathing_space_start",
-        "breathing_space_end",
-        "bankruptcy",
-        "deceased",
-        "represented",
-        PROMISE,
-        PAYMENT,
-        "arrangement",
-        "placed_with_agency",
-        "recalled",
-        "legal_referred",
-        SENT,
-        ARREARS_REASON,
-    }
-)
+# Every word of the contact-history contract; anything else is unreadable.
+VOCABULARY = frozenset(ev.EVENTS)
 
 # How the report may be cut. Account keys come from the start snapshot as the policy assigns
 # it on the first day; event keys from each event (an account can then be in several groups).
