@@ -1,6 +1,7 @@
 """``dunning report`` on a million accounts and ten million history events.
 
 usage: python benchmarks/report_bench.py [--accounts 1000000] [--events 10000000] [--work DIR] [--by tier,channel]
+(--work defaults to /tmp/dunning-report-bench, like the other benchmarks, so no data lands in the checkout)
 
 - The start snapshot comes from ../shared/bench/make_accounts.py (seed 7, as-of 2026-11-28);
   the end snapshot is the same book 30 days on with a fifth of the accounts gone (cured)
@@ -97,7 +98,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--accounts", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=10_000_000)
-    parser.add_argument("--work", type=Path, default=Path("bench-work"))
+    parser.add_argument("--work", type=Path, default=Path("/tmp/dunning-report-bench"))
     parser.add_argument("--by", default="tier,channel")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
