@@ -227,6 +227,16 @@ class Planner:
         sent = sent_templates(self.policy, account.account_id, state.events)
         hold = self._notice_hold(account, sent)
         waiting_for: list[Step] = []  # required steps still owed: later steps wait for them
+
+        def keep(code: str, due: date, action: PlannedAction) -> None:
+            """Take ``action`` into the plan; a contact it makes counts against later caps."""
+            if log:
+                log(_action_words(code, due, action))
+            if action.status != "suppressed" and action.channel in CONTACT_CHANNELS:
+                assert action.not_before is not None
+                planned.append(Contact(account.account_id, action.not_before, action.channel, "attempted"))
+            out.append(action)
+
         if self.tracks_sent:
             for step in strategy.steps:
                 for back, kind in backlog(strategy, step, dpd, tier.dpd.low, tier.dpd.high):
@@ -252,12 +262,7 @@ class Planner:
                             account, history, state, planned, strategy, step, self.as_of,
                             templates, locale, stops, why, id_due=due_on,
                         )  # fmt: skip
-                    if log:
-                        log(_action_words(code, due_on, action))
-                    if action.status != "suppressed" and action.channel in CONTACT_CHANNELS:
-                        assert action.not_before is not None
-                        planned.append(Contact(account.account_id, action.not_before, action.channel, "attempted"))
-                    out.append(action)
+                    keep(code, due_on, action)
         for offset in range(self.horizon + 1):
             due = self.as_of + timedelta(days=offset)
             for step in strategy.steps:
@@ -283,9 +288,7 @@ class Planner:
                     account, strategy, step, due, (code, *promise_reasons), locale, sent, hold, before
                 )
                 if held_back is not None:
-                    if log:
-                        log(_action_words(code, due, held_back))
-                    out.append(held_back)
+                    keep(code, due, held_back)
                     continue
                 pending = outstanding.get(step.index)
                 if pending is not None and pending >= due:
@@ -308,12 +311,7 @@ class Planner:
                     )
                 if action.status == "deferred" and action.not_before is not None:
                     outstanding[step.index] = action.not_before.date()
-                if log:
-                    log(_action_words(code, due, action))
-                if action.status != "suppressed" and action.channel in CONTACT_CHANNELS:
-                    assert action.not_before is not None
-                    planned.append(Contact(account.account_id, action.not_before, action.channel, "attempted"))
-                out.append(action)
+                keep(code, due, action)
         if log:
             last = dpd + self.horizon
             for step in strategy.steps:
