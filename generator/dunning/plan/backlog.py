@@ -29,7 +29,10 @@ from dunning.policy.model import Policy, Step, Strategy
 CATCH_UP = "catch-up"
 MISSED = "missed"
 RETURNED = frozenset(("returned_mail", "bounced"))
-_ACTION = re.compile(r"^(?P<strategy>.+)-(?P<channel>[a-z_]+)(?P<day>-?\d+)-(?P<due>\d{8})$")
+# The rest of an action id after ``<account>-``, as :func:`occurrence_id` writes it; the
+# report reads the same pattern in polars (results/report.py)
+ACTION_ID_REST = r"^(?P<strategy>.+)-(?P<channel>[a-z_]+)(?P<day>-?\d+)-(?P<due>\d{8})$"
+_ACTION = re.compile(ACTION_ID_REST)
 
 
 def backlog(strategy: Strategy, step: Step, dpd: int, low: int, high: int | None) -> tuple[tuple[int, str], ...]:

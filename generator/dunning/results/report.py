@@ -21,6 +21,7 @@ import polars as pl
 from babel.numbers import get_currency_precision
 
 from dunning.errors import UserError
+from dunning.plan.backlog import ACTION_ID_REST
 from dunning.policy.model import Policy
 from dunning.results.cohort import arrears_reasons, assign
 from dunning.results.definitions import (
@@ -56,7 +57,6 @@ COUNTS = (
     "cured",
     "rolled",
 )
-_ACTION = r"^(?P<strategy>.+)-(?P<channel>[a-z_]+)(?P<day>-?\d+)-(?P<due>\d{8})$"
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def _with_template(events: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
     parts = (
         pl.col("action_id")
         .str.strip_prefix(pl.col("account_id") + "-")
-        .str.extract_groups(_ACTION)
+        .str.extract_groups(ACTION_ID_REST)
         .struct.rename_fields(["s", "c", "d", "due"])
     )
     return (
