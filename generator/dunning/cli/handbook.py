@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import user_errors
-from dunning.cli.params import ACCOUNTS_SOURCE, history_option, repo_path
+from dunning.cli.params import ACCOUNTS_SOURCE, accounts_end_option, history_option, period_options, repo_path
 from dunning.cli.params import as_of_option as shared_as_of
 from dunning.errors import UserError
 
@@ -71,15 +71,8 @@ def handbook_group() -> None:
     envvar="DUNNING_ACCOUNTS",
     help="Snapshot at the start of the Results period.",
 )
-@click.option(
-    "--accounts-end",
-    "accounts_end",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="DUNNING_ACCOUNTS_END",
-    help="Snapshot at the end of the Results period (cure and roll rates).",
-)
-@click.option("--from", "start", envvar="DUNNING_FROM", help="First day of the Results period (YYYY-MM-DD).")
-@click.option("--to", "end", envvar="DUNNING_TO", help="Last day of the Results period (YYYY-MM-DD).")
+@accounts_end_option("Snapshot at the end of the Results period (cure and roll rates).")
+@period_options(required=False, what="the Results period")
 @user_errors
 def build_command(
     path: Path,

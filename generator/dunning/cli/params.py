@@ -155,3 +155,30 @@ max_reject_rate = click.option(
     envvar="DUNNING_MAX_REJECT_RATE",
     help="Fail (exit 1, outputs kept) when more than this share of the accounts is rejected; 1 never fails.",
 )
+
+
+def accounts_end_option(help: str) -> Callable[[F], F]:
+    """``--accounts-end``: the snapshot at the end of a period (``report`` and the handbook's
+    Results page), from which cures and rolls are counted."""
+    return click.option(
+        "--accounts-end",
+        "accounts_end",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="DUNNING_ACCOUNTS_END",
+        help=help,
+    )
+
+
+def period_options(required: bool, what: str = "the period") -> Callable[[F], F]:
+    """``--from`` and ``--to``: the days of a period, both included (YYYY-MM-DD)."""
+    first = click.option(
+        "--from", "start", required=required, envvar="DUNNING_FROM", help=f"First day of {what} (YYYY-MM-DD)."
+    )
+    last = click.option(
+        "--to", "end", required=required, envvar="DUNNING_TO", help=f"Last day of {what} (YYYY-MM-DD), included."
+    )
+
+    def both(func: F) -> F:
+        return first(last(func))
+
+    return both

@@ -8,7 +8,14 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import EXIT_OK, user_errors
-from dunning.cli.params import ACCOUNTS_SOURCE, history_option, jobs_option, repo_path
+from dunning.cli.params import (
+    ACCOUNTS_SOURCE,
+    accounts_end_option,
+    history_option,
+    jobs_option,
+    period_options,
+    repo_path,
+)
 from dunning.cli.review import parse_date
 from dunning.errors import UserError
 
@@ -19,8 +26,7 @@ def _by(value: str) -> tuple[str, ...]:
 
 @click.command("report")
 @history_option(required=True)
-@click.option("--from", "start", required=True, envvar="DUNNING_FROM", help="First day of the period (YYYY-MM-DD).")
-@click.option("--to", "end", required=True, envvar="DUNNING_TO", help="Last day of the period (YYYY-MM-DD), included.")
+@period_options(required=True)
 @click.option(
     "--accounts",
     required=True,
@@ -28,13 +34,7 @@ def _by(value: str) -> tuple[str, ...]:
     envvar="DUNNING_ACCOUNTS",
     help="Snapshot at the start: who was in which tier, strategy and arm on --from.",
 )
-@click.option(
-    "--accounts-end",
-    "accounts_end",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="DUNNING_ACCOUNTS_END",
-    help="Snapshot at the end: who cured (no longer overdue) and who rolled (a later tier) by --to.",
-)
+@accounts_end_option("Snapshot at the end: who cured (no longer overdue) and who rolled (a later tier) by --to.")
 @click.option(
     "--by",
     default="tier",
