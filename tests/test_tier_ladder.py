@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from datetime import date, timedelta
 from decimal import Decimal
@@ -14,7 +15,8 @@ from dunning.accounts.model import Account
 from dunning.compliance.conditions import tier_for
 from dunning.policy.model import Amounts, Range, Source, Tier, frozen_map
 from dunning.rules._reach import fires_within
-from dunning.rules._tiers import analyse
+from dunning.rules._tiers import analyse, describe
+from tier_ladder_support import plain_analyse
 
 AS_OF = date(2026, 11, 28)
 BOUNDS = [None, Decimal(0), Decimal(100), Decimal(200)]
@@ -114,3 +116,53 @@ def test_fires_within() -> None:
     assert not fires_within(step(1, every=40), 8, 30)  # 1, 41: jumps over the tier
     assert fires_within(step(1, every=40), 8, None)  # 41 is in an open-ended tier
     assert not fires_within(step(5, until=3, every=1), 1, None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(tiers(), min_size=1, max_size=4).map(lambda groups: _renumber([t for g in groups for t in g])))
+def test_analysis_finds_exactly_what_the_plain_comparison_finds(ladder: list[Tier]) -> None:
+    # ladders up to 20 tiers, so that tiers are hidden under later ones that hold them
+    fast, plain = analyse(ladder), plain_analyse(ladder)
+    assert fast.shadowed_by == plain.shadowed_by
+    assert fast.overlaps == plain.overlaps
+
+
+def _renumber(ladder: list[Tier]) -> list[Tier]:
+    return [dataclasses.replace(t, id=f"t{i}", name=f"t{i}", order=i) for i, t in enumerate(ladder)]
+
+
+def _tier(i: int, low: int, high: int | None, max_amount: str | None = None, products: tuple[str, ...] = ()) -> Tier:
+    return Tier(
+        id=f"t{i}",
+        name=f"t{i}",
+        order=i,
+        dpd=Range(low, high),
+        min_amount=Amounts(),
+        max_amount=Amounts(default=Decimal(max_amount)) if max_amount else Amounts(),
+        products=products,
+        segments=(),
+        jurisdictions=(),
+        strategy="early",
+        description="",
+        source=Source("policies/tiers.yaml", i + 2, 5),
+    )
+
+
+def test_a_carve_ladder_has_no_finding_until_a_tier_breaks_out_of_it() -> None:
+    # each tier holds every earlier one (the benchmark's `carve` shape): all intended exceptions
+    carve = [_tier(i, 1, 30, str(i + 1)) for i in range(300)]
+    analysis = analyse(carve)
+    assert analysis.shadowed_by == {} and analysis.overlaps == []
+    # a tier inside the carve ladder's top is shadowed by every tier it touches (all take amount 0), in order
+    inner = _tier(300, 5, 9, "2.5")
+    # a tier reaching past day 30 partly overlaps the earliest tier it meets: t0
+    wider = _tier(301, 20, 40, "0.5")
+    # a tier on days 1-30 above every carve tier's limit is new ground again, but t0..t299 are its carve-outs
+    top = _tier(302, 1, 30, "1000")
+    analysis = analyse([*carve, inner, wider, top])
+    assert {k: [t.id for t in v] for k, v in analysis.shadowed_by.items()} == {"t300": [f"t{i}" for i in range(300)]}
+    assert [(a.id, b.id, describe(common)) for a, b, common in analysis.overlaps] == [
+        ("t0", "t301", "dpd 20–30, amount 0–0.5"),
+        ("t301", "t302", "dpd 20–30, amount 0–0.5"),
+    ]
+    assert analysis == plain_analyse([*carve, inner, wider, top])

@@ -247,6 +247,7 @@ class TierAnalysis:
 
 WORD_AXES = ("product", "segment", "country", "subdivision", "currency")
 FEW = 64  # a word bucket this small is scanned instead of walking the days-past-due tree
+Entry = tuple[int, Box]  # (tier position, box)
 
 
 class _TakingIndex:
@@ -258,6 +259,7 @@ class _TakingIndex:
     k boxes found; and, per word axis, the boxes that name each word (plus those that take
     any word), so tiers on the same days but for different products never meet at all.
     A ladder of 10k tiers compared each with every earlier one: 50M box comparisons.
+    Boxes can be taken out again (``analyse`` hides a tier under a later one that holds it).
     """
 
     def __init__(self, all_boxes: Sequence[Box]) -> None:
@@ -268,9 +270,9 @@ class _TakingIndex:
         while self.size < max(1, len(order)):
             self.size *= 2
         self.high: list[Decimal] = [-INF] * (2 * self.size)
-        self.entry: list[tuple[int, Box] | None] = [None] * len(order)
-        self.named: dict[str, dict[str, list[tuple[int, Box]]]] = {axis: {} for axis in WORD_AXES}
-        self.unnamed: dict[str, list[tuple[int, Box]]] = {axis: [] for axis in WORD_AXES}
+        self.entry: list[Entry | None] = [None] * len(order)
+        self.named: dict[str, dict[str, dict[int, Entry]]] = {axis: {} for axis in WORD_AXES}
+        self.unnamed: dict[str, dict[int, Entry]] = {axis: {} for axis in WORD_AXES}
 
     def add(self, box_id: int, tier: int, box: Box) -> None:
         """Make ``box`` (of the tier at position ``tier``) findable."""
@@ -287,30 +289,48 @@ class _TakingIndex:
             words: Words = getattr(box, axis)
             if words.only:
                 for word in words.values:
-                    self.named[axis].setdefault(word, []).append(entry)
+                    self.named[axis].setdefault(word, {})[box_id] = entry
             else:
-                self.unnamed[axis].append(entry)
+                self.unnamed[axis][box_id] = entry
 
-    def meeting(self, box: Box) -> list[tuple[int, Box]]:
+    def remove(self, box_id: int, box: Box) -> None:
+        """Make an added ``box`` unfindable again, in O(log n) plus its words."""
+        n = self.slot[box_id]
+        self.entry[n] = None
+        node = n + self.size
+        self.high[node] = -INF
+        node //= 2
+        while node:
+            self.high[node] = max(self.high[2 * node], self.high[2 * node + 1])
+            node //= 2
+        for axis in WORD_AXES:
+            words: Words = getattr(box, axis)
+            if words.only:
+                for word in words.values:
+                    del self.named[axis][word][box_id]
+            else:
+                del self.unnamed[axis][box_id]
+
+    def meeting(self, box: Box) -> list[Entry]:
         """(tier position, box) of every added box that shares an account with ``box``."""
-        best: list[tuple[int, Box]] | None = None
+        best: list[Entry] | None = None
         for axis in WORD_AXES:
             words: Words = getattr(box, axis)
             if not words.only:
                 continue
-            candidates = list(self.unnamed[axis])
+            candidates = list(self.unnamed[axis].values())
             for word in words.values:
-                candidates.extend(self.named[axis].get(word, ()))
+                candidates.extend(self.named[axis].get(word, {}).values())
             if best is None or len(candidates) < len(best):
                 best = candidates
         if best is not None and len(best) <= FEW:
             return [entry for entry in best if box.meets(entry[1])]
         return self._by_days(box)
 
-    def _by_days(self, box: Box) -> list[tuple[int, Box]]:
+    def _by_days(self, box: Box) -> list[Entry]:
         low, high = box.dpd
         end = bisect.bisect_left(self.lows, high)  # boxes starting before ``high``
-        found: list[tuple[int, Box]] = []
+        found: list[Entry] = []
         stack = [(1, 0, self.size)]
         while stack:
             node, first, last = stack.pop()
@@ -327,6 +347,15 @@ class _TakingIndex:
         return found
 
 
+def _inside_all(theirs: Sequence[Box], mine: Sequence[Box]) -> bool:
+    """True when every box of ``theirs`` lies inside one box of ``mine``."""
+    return all(any(b.within(m) for m in mine) for b in theirs)
+
+
+def _meets_any(theirs: Sequence[Box], mine: Sequence[Box]) -> bool:
+    return any(a.meets(b) for a in theirs for b in mine)
+
+
 def analyse(tiers: Sequence[Tier]) -> TierAnalysis:
     """Decide shadowing and partial overlaps for the whole ladder once.
 
@@ -334,6 +363,14 @@ def analyse(tiers: Sequence[Tier]) -> TierAnalysis:
     ones: a shadowed tier adds nothing to what earlier tiers already take, and "those accounts
     go to" a tier that takes none would be wrong. With the index, the work grows with the
     number of tiers that really touch each other, not with the square of the ladder.
+
+    A taking tier whose every box lies inside a box of a later taking tier (a carve-out of
+    it) is hidden under that later tier and leaves the index: the union of what is taken is
+    unchanged, so coverage is decided on the visible tiers alone; and when a tier is itself
+    inside ``later``, so is everything hidden under it, so none of them can be the partly
+    overlapping tier and the whole group is passed over in one step. Without this, a ladder
+    where each tier holds all earlier ones (``carve``) compared every tier with every
+    earlier one. A hidden tier is only looked at when its holder partly overlaps ``later``.
     """
     own = {t.id: boxes(t) for t in tiers}
     ids: dict[tuple[int, int], int] = {}
@@ -343,25 +380,60 @@ def analyse(tiers: Sequence[Tier]) -> TierAnalysis:
             ids[(n, m)] = len(every)
             every.append(box)
     index = _TakingIndex(every)
+    hidden: dict[int, list[int]] = {}  # tier position -> taking tiers inside it, hidden from the index
     shadowed: dict[str, list[Tier]] = {}
     overlaps: list[tuple[Tier, Tier, Box]] = []
     for i, later in enumerate(tiers):
         mine = own[later.id]
         if not mine:
             continue
-        positions = sorted({n for b in mine for n, _ in index.meeting(b)})
-        touching = [tiers[n] for n in positions]
-        cover = [b for t in touching for b in own[t.id]]
-        if touching and all(covered(b, cover) for b in mine):
-            shadowed[later.id] = touching
+        visible = sorted({n for b in mine for n, _ in index.meeting(b)})
+        cover = [b for n in visible for b in own[tiers[n].id]]
+        if visible and all(covered(b, cover) for b in mine):
+            shadowed[later.id] = [tiers[n] for n in sorted(_touching(visible, hidden, own, tiers, mine))]
             continue
-        for first in touching:
-            theirs = own[first.id]
-            if all(any(b.within(m) for m in mine) for b in theirs) or all(covered(b, mine) for b in theirs):
-                continue  # an exception carved out of the later tier: intended
-            common = next(a & b for a in own[first.id] for b in mine if a.meets(b))
-            overlaps.append((first, later, common))
-            break  # a finding is made at the later tier: the first earlier tier it partly overlaps
+        inside: list[int] = []
+        first: int | None = None
+        stack = [(n, True) for n in visible]
+        while stack:
+            n, top = stack.pop()
+            theirs = own[tiers[n].id]
+            if _inside_all(theirs, mine):
+                if top:
+                    inside.append(n)
+                continue  # an exception carved out of the later tier: intended, and so is all under it
+            if (first is None or n < first) and not all(covered(b, mine) for b in theirs):
+                first = n  # a finding is made at the later tier: the first earlier tier it partly overlaps
+            stack.extend((c, False) for c in hidden.get(n, ()) if _meets_any(own[tiers[c].id], mine))
+        if first is not None:
+            earlier = tiers[first]
+            common = next(a & b for a in own[earlier.id] for b in mine if a.meets(b))
+            overlaps.append((earlier, later, common))
         for m, box in enumerate(mine):
             index.add(ids[(i, m)], i, box)
+        for n in inside:
+            for m, box in enumerate(own[tiers[n].id]):
+                index.remove(ids[(n, m)], box)
+        if inside:
+            hidden[i] = inside
     return TierAnalysis(own, shadowed, overlaps)
+
+
+def _touching(
+    visible: Sequence[int],
+    hidden: dict[int, list[int]],
+    own: dict[str, list[Box]],
+    tiers: Sequence[Tier],
+    mine: Sequence[Box],
+) -> set[int]:
+    """Positions of every taking tier, visible or hidden, that shares an account with ``mine``.
+
+    A hidden tier lies inside its holder, so a holder that misses ``mine`` hides none that meet it.
+    """
+    found: set[int] = set()
+    stack = list(visible)
+    while stack:
+        n = stack.pop()
+        found.add(n)
+        stack.extend(c for c in hidden.get(n, ()) if _meets_any(own[tiers[c].id], mine))
+    return found
