@@ -11,7 +11,7 @@ import click
 from click.testing import CliRunner
 
 from dunning.cli import COMMANDS, main
-from dunning.cli.params import ACCOUNTS_SOURCE, HISTORY_SOURCE, HORIZON_DAYS, ISO_DATE
+from dunning.cli.params import ACCOUNTS_SOURCE, HISTORY_SOURCE, HORIZON_DAYS, ISO_DATE, JOBS_COUNT, OUT_FOLDER
 
 PIPELINE = [
     "validate",
@@ -62,17 +62,58 @@ def test_every_option_has_its_environment_variable_in_help() -> None:
 
 
 def test_shared_options_are_declared_with_one_type() -> None:
-    seen: dict[str, set[int]] = {"accounts": set(), "history": set(), "as_of": set(), "horizon": set()}
+    seen: dict[str, set[int]] = {name: set() for name in ("accounts", "history", "as_of", "horizon", "out_dir", "jobs")}
+    flags: dict[str, set[tuple[str, ...]]] = {"out_dir": set(), "jobs": set()}
     for _name, command in every_command():
         for param in command.params:
             if param.name in seen:
                 seen[param.name].add(id(param.type))
+            if param.name in flags:
+                flags[param.name].add((*param.opts, *param.secondary_opts, str(param.envvar)))
+    assert flags == {
+        "out_dir": {("--out", "DUNNING_OUT")},
+        "jobs": {("--jobs", "-j", "--workers", "['DUNNING_JOBS', 'DUNNING_WORKERS']")},
+    }
     assert seen == {
         "accounts": {id(ACCOUNTS_SOURCE)},
         "history": {id(HISTORY_SOURCE)},
         "as_of": {id(ISO_DATE)},
         "horizon": {id(HORIZON_DAYS)},
+        "out_dir": {id(OUT_FOLDER)},
+        "jobs": {id(JOBS_COUNT)},
     }
+
+
+def option_help(command: list[str], option: str) -> str:
+    """The help entry of ``option`` in ``dunning COMMAND --help``, on one line."""
+    text = CliRunner().invoke(main, [*command, "--help"], terminal_width=200).output
+    lines = text.splitlines()
+    (start,) = [n for n, line in enumerate(lines) if line.startswith(f"  {option}")]
+    entry = [lines[start]]
+    for line in lines[start + 1 :]:  # a long option's help starts on the next line, indented further
+        if not line.startswith("   "):
+            break
+        entry.append(line)
+    return " ".join(" ".join(entry).split())
+
+
+def test_out_and_jobs_help_shows_the_environment_variable() -> None:
+    assert option_help(["plan"], "--out") == (
+        "--out DIRECTORY Output directory (replaced as a whole at the end of a successful run). "
+        "[env var: DUNNING_OUT] [default: out]"
+    )
+    assert option_help(["plan"], "-j, --jobs") == (
+        "-j, --jobs, --workers INTEGER RANGE Worker processes (default, or 0: one per core for large inputs, "
+        "one for small). [env var: DUNNING_JOBS, DUNNING_WORKERS] [0<=x<=64]"
+    )
+    assert option_help(["gate"], "-j, --jobs") == (
+        "-j, --jobs, --workers INTEGER RANGE Worker processes (0: one per CPU). On stdin each answer still comes "
+        "as soon as its line is answered. [env var: DUNNING_JOBS, DUNNING_WORKERS] [default: 1; 0<=x<=64]"
+    )
+    assert option_help(["simulate"], "--out") == (
+        "--out DIRECTORY Output folder: channels.csv, tiers.csv, summary.json, load/tiers charts (PNG, SVG). "
+        "[env var: DUNNING_OUT] [default: forecast]"
+    )
 
 
 def test_a_bad_date_names_the_option() -> None:

@@ -11,21 +11,16 @@ from typing import BinaryIO, cast
 import click
 
 from dunning.cli.errors import EXIT_OK, user_errors
-from dunning.cli.params import repo_path
+from dunning.cli.params import jobs_option_for, repo_path
 from dunning.errors import UserError
 
 
 @click.command("gate")
 @click.argument("requests", type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
 @repo_path
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=0),
+@jobs_option_for(
     default=1,
-    envvar="DUNNING_JOBS",
-    show_default=True,
-    help="Worker processes (0 = one per CPU). On stdin each answer still comes as soon as its line is answered.",
+    help="Worker processes (0: one per CPU). On stdin each answer still comes as soon as its line is answered.",
 )
 @user_errors
 def gate_command(requests: str, path: Path, jobs: int) -> None:

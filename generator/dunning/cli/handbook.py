@@ -9,7 +9,14 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import user_errors
-from dunning.cli.params import ACCOUNTS_SOURCE, accounts_end_option, history_option, period_options, repo_path
+from dunning.cli.params import (
+    ACCOUNTS_SOURCE,
+    accounts_end_option,
+    history_option,
+    out_option,
+    period_options,
+    repo_path,
+)
 from dunning.cli.params import as_of_option as shared_as_of
 from dunning.errors import UserError
 
@@ -51,13 +58,7 @@ def handbook_group() -> None:
 
 @handbook_group.command("build")
 @repo_path
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("out"),
-    show_default=True,
-    envvar="DUNNING_OUT",
+@out_option(
     help="Output folder: the site goes to OUT/handbook, its Markdown to OUT/handbook-src "
     "(the rest of a dunning output there is kept).",
 )
@@ -76,7 +77,7 @@ def handbook_group() -> None:
 @user_errors
 def build_command(
     path: Path,
-    out: Path,
+    out_dir: Path,
     as_of: date | None,
     repo_url: str | None,
     quiet: bool,
@@ -115,30 +116,24 @@ def build_command(
         page = handbook_page(ReportRequest(policy, root, history, first, last, accounts, accounts_end))
     day = resolve_as_of(root, as_of)
     # the rest of a build's output (plans, messages) is carried over; only the handbook changes
-    with OutputDir(out, protect=(root,)).replace(keep=lambda name: name not in (SOURCE_FOLDER, SITE_FOLDER)) as staging:
+    with OutputDir(out_dir, protect=(root,)).replace(
+        keep=lambda name: name not in (SOURCE_FOLDER, SITE_FOLDER)
+    ) as staging:
         build_handbook(policy, root, staging, day, repo_url, results_page=page)
     if not quiet:
-        click.echo(f"handbook: {out / SITE_FOLDER / 'index.html'}")
+        click.echo(f"handbook: {out_dir / SITE_FOLDER / 'index.html'}")
 
 
 @handbook_group.command("serve")
 @repo_path
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("out"),
-    show_default=True,
-    envvar="DUNNING_OUT",
-    help="Where the generated Markdown goes (OUT/handbook-src).",
-)
+@out_option(help="Where the generated Markdown goes (OUT/handbook-src).")
 @as_of_option
 @repo_url_option
 @click.option(
     "--dev-addr", default="127.0.0.1:8000", show_default=True, envvar="DUNNING_DEV_ADDR", help="Address to serve on."
 )
 @user_errors
-def serve_command(path: Path, out: Path, as_of: date | None, repo_url: str | None, dev_addr: str) -> None:
+def serve_command(path: Path, out_dir: Path, as_of: date | None, repo_url: str | None, dev_addr: str) -> None:
     """Serve the handbook with live reload; pages are regenerated when a file under policies/,
     templates/ or site/ changes. Stop with Ctrl-C."""
     from dunning.handbook import SOURCE_FOLDER
@@ -149,5 +144,5 @@ def serve_command(path: Path, out: Path, as_of: date | None, repo_url: str | Non
     root = find_root(path)
     day = resolve_as_of(root, as_of)
     check_address(dev_addr)  # a busy port is reported before any folder is claimed
-    OutputDir(out, protect=(root,)).claim(SOURCE_FOLDER)  # serve rewrites it in place, live
-    serve(root, out / SOURCE_FOLDER, day, dev_addr, repo_url)
+    OutputDir(out_dir, protect=(root,)).claim(SOURCE_FOLDER)  # serve rewrites it in place, live
+    serve(root, out_dir / SOURCE_FOLDER, day, dev_addr, repo_url)

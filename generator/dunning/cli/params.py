@@ -135,18 +135,40 @@ accounts_file = click.option(
     envvar="DUNNING_ACCOUNTS",
     help=f"Account snapshot: {SOURCES_HELP}.",
 )
-jobs_option = click.option(
-    "--jobs",
-    "-j",
-    "--workers",  # the name render and build used first; still accepted
-    "jobs",
-    type=click.IntRange(min=0, max=64),
-    default=None,
-    envvar=["DUNNING_JOBS", "DUNNING_WORKERS"],
-    # 0 is the default, as `dunning gate --jobs 0` is one per CPU: one DUNNING_JOBS serves all
-    callback=lambda _ctx, _param, value: value or None,
-    help="Worker processes (default, or 0: one per core for large inputs, one for small).",
-)
+JOBS_COUNT = click.IntRange(min=0, max=64)
+JOBS_HELP = "Worker processes (default, or 0: one per core for large inputs, one for small)."
+
+
+def jobs_option_for(default: int | None = None, help: str = JOBS_HELP) -> Callable[[F], F]:
+    """``--jobs``/``-j``, the same option (and type: 0 to 64 workers) in every command that
+    runs workers. 0 comes to the command as None, "the command's own choice", so one
+    ``DUNNING_JOBS=0`` serves every command."""
+    return click.option(
+        "--jobs",
+        "-j",
+        "--workers",  # the name render and build used first; still accepted
+        "jobs",
+        type=JOBS_COUNT,
+        default=default,
+        show_default=default is not None,
+        envvar=["DUNNING_JOBS", "DUNNING_WORKERS"],
+        callback=lambda _ctx, _param, value: value or None,
+        help=help,
+    )
+
+
+jobs_option = jobs_option_for()
+OUT_FOLDER = click.Path(file_okay=False, path_type=Path)
+
+
+def out_option(default: str = "out", help: str = "Output directory.") -> Callable[[F], F]:
+    """``--out``, the same option (and type: a folder, ``DUNNING_OUT``) in every command that
+    writes a folder of outputs; given to the command as ``out_dir``."""
+    return click.option(
+        "--out", "out_dir", default=default, show_default=True, type=OUT_FOLDER, envvar="DUNNING_OUT", help=help
+    )
+
+
 max_reject_rate = click.option(
     "--max-reject-rate",
     type=click.FloatRange(min=0.0, max=1.0),

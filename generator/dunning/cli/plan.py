@@ -19,6 +19,7 @@ from dunning.cli.params import (
     horizon_option,
     jobs_option,
     max_reject_rate,
+    out_option,
     quiet,
     repo_path,
 )
@@ -60,15 +61,7 @@ if TYPE_CHECKING:
 
 @click.command("plan")
 @plan_inputs
-@click.option(
-    "--out",
-    "out_dir",
-    default="out",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="DUNNING_OUT",
-    help="Output directory (replaced as a whole at the end of a successful run).",
-)
+@out_option(help="Output directory (replaced as a whole at the end of a successful run).")
 @jobs_option
 @max_reject_rate
 @quiet

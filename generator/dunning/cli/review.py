@@ -10,7 +10,15 @@ from pathlib import Path
 import click
 
 from dunning.cli.errors import EXIT_FINDINGS, EXIT_OK, user_errors
-from dunning.cli.params import ACCOUNTS_SOURCE, accounts_file, as_of_option, history_option, horizon_option, repo_path
+from dunning.cli.params import (
+    ACCOUNTS_SOURCE,
+    accounts_file,
+    as_of_option,
+    history_option,
+    horizon_option,
+    out_option,
+    repo_path,
+)
 from dunning.errors import UserError
 
 
@@ -127,13 +135,8 @@ def diff_command(
     help="Daily probability (0-1) that an account pays in full and drops out.",
 )
 @click.option("--seed", default=0, show_default=True, type=int, envvar="DUNNING_SEED", help="Seed of the cure draws.")
-@click.option(
-    "--out",
-    default="forecast",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="DUNNING_OUT",
-    help="Output folder: channels.csv, tiers.csv, summary.json, load/tiers charts (PNG, SVG).",
+@out_option(
+    default="forecast", help="Output folder: channels.csv, tiers.csv, summary.json, load/tiers charts (PNG, SVG)."
 )
 @repo_path
 @user_errors
@@ -144,7 +147,7 @@ def simulate_command(
     history: Path | None,
     cure_rate: str | None,
     seed: int,
-    out: Path,
+    out_dir: Path,
     path: Path,
 ) -> None:
     """Project the cadence day by day from --from, assuming no payments (and, with --cure-rate,
@@ -171,11 +174,11 @@ def simulate_command(
         raise UserError(f"{accounts}: no such accounts file", "check the --accounts path")
     policy = require_policy(path)
     forecast = simulate(policy, accounts, first, days, history, rate, seed)
-    data = write_forecast(forecast, policy, out, rate, seed)
+    data = write_forecast(forecast, policy, out_dir, rate, seed)
     peak = data["peak"]["all"]
     click.echo(
         f"simulated {data['simulated']} accounts over {days} days from {first} "
         f"(rejected {data['rejected']}, cured {data['cured']}); busiest day {peak['day']} "
-        f"with {peak['contacts']} contacts; wrote {out}/"
+        f"with {peak['contacts']} contacts; wrote {out_dir}/"
     )
     sys.exit(EXIT_OK)
