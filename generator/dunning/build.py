@@ -13,14 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dunning.outdir import OutputDir, step
 from dunning.plan.build import PlanInputs, Summary, write_plans
 from dunning.policy import Loaded
 from dunning.problems import Problem, has_errors
 from dunning.render.run import RenderSummary, render_into, write_manifest
-from dunning.validate import validate
+from dunning.validate import validation
+
+if TYPE_CHECKING:
+    from dunning.acknowledge import Acknowledged
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ def run_build(
     request: BuildRequest,
     *,
     strict: bool = False,
-    on_findings: Callable[[list[Problem]], None] = lambda _problems: None,
+    on_findings: Callable[[list[Problem], list[Acknowledged]], None] = lambda _problems, _acknowledged: None,
     on_stage: Callable[[str], None] = lambda _name: None,
     progress: Any = None,
 ) -> BuildResult:
@@ -68,12 +71,13 @@ def run_build(
     messages) or at messages that failed to render (plans, messages and manifest published
     without the handbook).
 
-    ``on_findings`` gets validate's findings before anything else runs; ``on_stage(name)`` is
+    ``on_findings`` gets validate's open and acknowledged findings before anything else runs; ``on_stage(name)`` is
     told each later stage as it starts (the CLI names it when one fails); ``progress`` gets
     the plan's ``update(n)``."""
     on_stage("validate")
-    loaded, problems = validate(request.policy_path)
-    on_findings(problems)
+    found = validation(request.policy_path)
+    loaded, problems = found.loaded, found.problems
+    on_findings(problems, found.acknowledged)
     result = BuildResult(loaded, problems)
     if loaded.policy is None or has_errors(problems, strict=strict):
         result.stopped = "validate"

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import orjson
+import pytest
 from click.testing import CliRunner
 
 from dunning.cli import main
+
+MA_REASON = (
+    "Massachusetts allows two calls or texts in seven days (209 CMR 18.14(1)(d)); for US-MA accounts the planner "
+    "defers the third contact of these weeks to the next allowed day. We keep one cadence for every state rather "
+    "than a separate Massachusetts strategy (decided with compliance, 2026-11)."
+)
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -75,3 +83,30 @@ def test_build_stops_at_validate(example_copy: Path, tmp_path: Path) -> None:
     assert code == 1
     assert "build stopped: validate found errors" in output
     assert not (tmp_path / "out").exists()
+
+
+def test_build_lists_the_acknowledged_findings_once_as_validate_does(
+    example_copy: Path, example_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # as the README runs it: from the policy repository, relative paths, default --out
+    shutil.copytree(example_root / "examples", example_copy / "examples")
+    monkeypatch.chdir(example_copy)
+    args = ["--accounts", "examples/accounts.csv", "--history", "examples/history.csv", "--as-of", "2026-11-30"]
+    validated = CliRunner().invoke(main, ["validate", "--format", "text"])
+    built = CliRunner().invoke(main, ["build", *args, "--no-pdf", "--no-handbook"])
+    assert (validated.exit_code, built.exit_code) == (0, 0)
+    assert validated.output == (
+        "acknowledged:\n"
+        "  L002 policies/strategies.yaml:30:9, 51:9, 72:9, 125:9\n"
+        f"      = {MA_REASON} (policies/acknowledgements.yaml:6)\n"
+        "0 error(s), 0 warning(s), 0 note(s), 4 acknowledged\n"
+    )
+    assert built.output == validated.output + (
+        "plans written to out/ (actions: scheduled 12, suppressed 1)\n"
+        "accounts_in 66 == planned 51 + excluded 8 + rejected 7\n"
+        "rendered 12 messages (call 9, email 3) into out/messages\n"
+        "manifest: out/manifest.json\n"
+    )
+    # --quiet leaves the list out, as validate --quiet does
+    quiet = CliRunner().invoke(main, ["build", *args, "--no-pdf", "--no-handbook", "--quiet"])
+    assert (quiet.exit_code, quiet.output) == (0, "accounts_in 66 == planned 51 + excluded 8 + rejected 7\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,7 @@ from dunning.cli.params import (
     horizon_option,
     jobs_option,
     max_reject_rate,
+    out_option,
     quiet,
     repo_path,
 )
@@ -28,15 +30,7 @@ from dunning.errors import UserError
 @accounts_file
 @as_of_option()
 @history_option()
-@click.option(
-    "--out",
-    "out_dir",
-    default="out",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="DUNNING_OUT",
-    help="Output directory.",
-)
+@out_option(help="Output directory (replaced as a whole in one step at the end of the build).")
 @horizon_option(default=None, help="Also plan the steps due in the next DAYS days [default: 0].")
 @jobs_option
 @max_reject_rate
@@ -73,12 +67,13 @@ def build_command(
     with errors; exit 0 ok, 1 errors, 2 usage or I/O error."""
     from tqdm import tqdm
 
+    from dunning.acknowledge import Acknowledged
     from dunning.build import BuildRequest, run_build
     from dunning.extras import installed, require
     from dunning.plan.build import show_progress
     from dunning.policy import load_and_compile
     from dunning.problems import Problem, failing
-    from dunning.report import pick
+    from dunning.report import pick, wants_color
 
     day = as_of.date() if hasattr(as_of, "date") else as_of
     assert isinstance(day, date)
@@ -98,10 +93,12 @@ def build_command(
     stage = ["validate"]
     bar = tqdm(unit=" accounts", file=sys.stderr, disable=not show_progress(quiet), leave=False)
 
-    def on_findings(problems: list[Problem]) -> None:  # as `dunning validate` prints them
+    def on_findings(problems: list[Problem], acknowledged: list[Acknowledged]) -> None:
+        # as `dunning validate` prints them: the acknowledged ones listed once, none with --quiet
         shown = failing(problems, strict=False) if quiet else problems
         if shown or not quiet:
-            click.echo(pick("auto")(shown, sys.stdout.isatty()), nl=False)
+            color = wants_color(sys.stdout, os.environ)
+            click.echo(pick("auto")(shown, color, [] if quiet else acknowledged), nl=False, color=color)
 
     try:
         result = run_build(
