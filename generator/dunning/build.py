@@ -90,7 +90,7 @@ def run_build(
         on_stage("plan")
         result.plans = write_plans(inputs, staging, jobs=request.jobs, progress=progress, policy=policy)
         step("plans written")
-        if result.plans.rejected > request.max_reject_rate * result.plans.accounts_in:
+        if result.plans.over_reject_rate(request.max_reject_rate):
             # published as `dunning plan` would leave it (rejects.csv says why), no messages
             result.stopped = "plan"
             return result

@@ -362,3 +362,46 @@ def test_build_stops_at_a_plan_rejecting_everything(example_copy: Path) -> None:
         "build stopped: plan failed",
     ]
     assert not (example_copy / "out" / "messages").exists()
+
+
+def _with_bad_history(repo: Path, account_ids: list[str]) -> None:
+    """The example's snapshot and history, plus one line per id whose event is not a word of
+    the contract (H003: rejected, its account held)."""
+    root = Path(__file__).resolve().parents[2] / "examples"
+    (repo / "accounts.csv").write_bytes((root / "accounts.csv").read_bytes())
+    bad = "".join(f"{account_id},2026-11-27T10:00:00+08:00,call,shouted,,,,,\n" for account_id in account_ids)
+    (repo / "history.csv").write_bytes((root / "history.csv").read_bytes() + bad.encode())
+
+
+def test_max_reject_rate_counts_history_lines_rejected(example_copy: Path) -> None:
+    # 14 unreadable lines of accounts not in the snapshot, beside the 13 readable ones: no
+    # account is held, but more than half the history is unreadable (the wrong file?)
+    _with_bad_history(example_copy, [f"ZZ-{n:04d}" for n in range(14)])
+    run = plan(example_copy, "accounts.csv", "--history", "history.csv")
+    assert run.exit_code == 1
+    assert run.stderr.splitlines() == [
+        "error: 14 of 27 history lines rejected (51.9%), more than --max-reject-rate 0.5; see out/history-rejects.csv",
+        "  hint: is it the right history file, with the contract's columns and event words? (docs/data.md)",
+    ]
+    assert run.balanced()  # every output written: history-rejects.csv says why
+    allowed = plan(example_copy, "accounts.csv", "--history", "history.csv", "--max-reject-rate", "0.52")
+    assert (allowed.exit_code, allowed.stderr) == (0, "")
+
+
+def test_max_reject_rate_counts_accounts_held_for_history_rejects(example_copy: Path) -> None:
+    # 7 of the 66 accounts are rejected (10.6 %); holding 7 planned ones more makes 14 (21.2 %)
+    held = ["CN-0001", "CN-0003", "CN-0005", "CN-0007", "CN-0009", "CN-0011", "CN-0013"]
+    _with_bad_history(example_copy, held)
+    assert plan(example_copy, "accounts.csv", "--max-reject-rate", "0.2").exit_code == 0  # without the history
+    run = plan(example_copy, "accounts.csv", "--history", "history.csv", "--max-reject-rate", "0.2")
+    assert run.exit_code == 1
+    assert run.stderr.splitlines() == [
+        "error: 14 of 66 accounts rejected or held (21.2%): 7 rejected, 7 held for unreadable history lines,"
+        " more than --max-reject-rate 0.2; see out/rejects.csv and out/history-rejects.csv",
+        "  hint: is it the right file, with the contract's columns and codes? (docs/plan.md)",
+        "error: 7 of 20 history lines rejected (35.0%), more than --max-reject-rate 0.2; see out/history-rejects.csv",
+        "  hint: is it the right history file, with the contract's columns and event words? (docs/data.md)",
+    ]
+    assert run.summary() == {"accounts_in": 66, "planned": 51, "excluded": 8, "rejected": 7}
+    within = plan(example_copy, "accounts.csv", "--history", "history.csv", "--max-reject-rate", "0.36")
+    assert (within.exit_code, within.stderr) == (0, "")

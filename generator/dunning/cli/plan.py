@@ -102,7 +102,7 @@ def plan_command(
     for words in calendar_warnings(calendars, as_of, as_of + timedelta(days=horizon)):
         click.echo(f"warning: {words}", err=True)
     click.echo(summary.line())
-    if summary.rejected > max_reject_rate * summary.accounts_in:
+    if summary.over_reject_rate(max_reject_rate):
         too_many_rejects(summary, max_reject_rate, out_dir)
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)
@@ -133,11 +133,31 @@ def explain_command(
 
 
 def too_many_rejects(summary: Summary, max_reject_rate: float, out_dir: Path) -> None:
-    """Say that the run rejected more accounts than ``--max-reject-rate`` allows, and where why."""
-    share = summary.rejected / summary.accounts_in
-    click.echo(
-        f"error: {summary.rejected} of {summary.accounts_in} accounts rejected ({share:.1%}), more than"
-        f" --max-reject-rate {max_reject_rate:g}; see {out_dir / 'rejects.csv'}",
-        err=True,
-    )
-    click.echo("  hint: is it the right file, with the contract's columns and codes? (docs/plan.md)", err=True)
+    """Say what the run rejected beyond ``--max-reject-rate`` (accounts rejected or held,
+    history lines rejected), and where why."""
+    limit = f"more than --max-reject-rate {max_reject_rate:g}"
+    lost = summary.rejected + summary.held_planned
+    if lost > max_reject_rate * summary.accounts_in:
+        share = lost / summary.accounts_in
+        if summary.held_planned:
+            what = f"{lost} of {summary.accounts_in} accounts rejected or held ({share:.1%}): {summary.rejected}"
+            what += f" rejected, {summary.held_planned} held for unreadable history lines"
+            where = f"{out_dir / 'rejects.csv'} and {out_dir / 'history-rejects.csv'}"
+        else:
+            what, where = (
+                f"{lost} of {summary.accounts_in} accounts rejected ({share:.1%})",
+                str(out_dir / "rejects.csv"),
+            )
+        click.echo(f"error: {what}, {limit}; see {where}", err=True)
+        click.echo("  hint: is it the right file, with the contract's columns and codes? (docs/plan.md)", err=True)
+    if summary.history_rejected > max_reject_rate * summary.history_lines:
+        share = summary.history_rejected / summary.history_lines
+        click.echo(
+            f"error: {summary.history_rejected} of {summary.history_lines} history lines rejected ({share:.1%}),"
+            f" {limit}; see {out_dir / 'history-rejects.csv'}",
+            err=True,
+        )
+        click.echo(
+            "  hint: is it the right history file, with the contract's columns and event words? (docs/data.md)",
+            err=True,
+        )

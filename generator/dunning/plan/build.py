@@ -37,7 +37,7 @@ from dunning.accounts.record import RowReject, msg_duplicate
 from dunning.accounts.source import CHUNK_ROWS, AccountFile, CsvPiece
 from dunning.errors import DunningError
 from dunning.outdir import OutputDir, open_private, sha256_file, write_private
-from dunning.plan.output import ACTION_COLUMNS, DATA_STAT, REJECT_COLUMNS
+from dunning.plan.output import ACTION_COLUMNS, DATA_STAT, HELD_STAT, REJECT_COLUMNS
 from dunning.policy.model import Policy
 from dunning.text.cells import csv_writer
 
@@ -98,6 +98,15 @@ class Summary:
     data_quality: Counter[str] = field(default_factory=Counter)  # plans per data-quality code
     history_rejected: int = 0  # unreadable history lines (history-rejects.csv)
     held: int = 0  # accounts held by them (history/unreadable)
+    history_lines: int = 0  # lines of the history read, readable or not
+    held_planned: int = 0  # accounts of the snapshot planned as held (of ``planned``)
+
+    def over_reject_rate(self, rate: float) -> bool:
+        """True when the run rejected more than ``rate`` of its input (``--max-reject-rate``):
+        of the accounts, those rejected plus those held for an unreadable history line (neither
+        gets a contact); or of the history's lines, those rejected. ``rate`` 1 never fails."""
+        accounts = self.rejected + self.held_planned > rate * self.accounts_in
+        return accounts or self.history_rejected > rate * self.history_lines
 
     def balanced(self) -> bool:
         """True when every input account is planned, excluded or rejected."""
@@ -120,6 +129,9 @@ def count(summary: Summary, status: str, tier: str, stats: tuple[tuple[str, str]
         summary.planned += n
     summary.by_tier[tier] += n
     for action_status, channel in stats:
+        if (action_status, channel) == HELD_STAT:
+            summary.held_planned += n
+            continue
         if action_status == DATA_STAT:  # a data-quality code on the plan (see plan_stats)
             summary.data_quality[channel] += n
             continue
@@ -256,7 +268,9 @@ def write_plans(
             summary, duplicates = sink.finish(results)
             rejects.finish(duplicates, runs_dir)
             if inputs.history is not None:
-                summary.history_rejected, summary.held = write_history_rejects(inputs.history, out)
+                summary.history_lines, summary.history_rejected, summary.held = write_history_rejects(
+                    inputs.history, out
+                )
         finally:
             sink.close()
             rejects.close()
@@ -460,9 +474,9 @@ class _RejectsFile:
         self.handle.close()
 
 
-def write_history_rejects(history: Path, out: Path) -> tuple[int, int]:
+def write_history_rejects(history: Path, out: Path) -> tuple[int, int, int]:
     """``history-rejects.csv`` (line, account_id, code, message: never the values) for the
-    history's unreadable lines; (lines rejected, accounts held)."""
+    history's unreadable lines; (lines read, lines rejected, accounts held)."""
     from dunning.accounts.history import HISTORY_REJECT_COLUMNS, read_history
 
     found = read_history(history)
@@ -470,7 +484,8 @@ def write_history_rejects(history: Path, out: Path) -> tuple[int, int]:
         writer = csv_writer(fh)
         writer.writerow(HISTORY_REJECT_COLUMNS)
         writer.writerows(found.rejects)
-    return len(found.rejects), len(found.held)
+    lines = len(found.rejects) + sum(len(events) for events in found.events.values())
+    return lines, len(found.rejects), len(found.held)
 
 
 def _add(summary: Summary, part: Summary) -> None:
@@ -480,6 +495,7 @@ def _add(summary: Summary, part: Summary) -> None:
     summary.by_channel.update(part.by_channel)
     summary.by_tier.update(part.by_tier)
     summary.data_quality.update(part.data_quality)
+    summary.held_planned += part.held_planned
 
 
 def _input_files(inputs: PlanInputs) -> dict[str, Path]:

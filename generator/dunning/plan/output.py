@@ -124,11 +124,15 @@ def action_rows(plan: AccountPlan) -> str:
 
 
 DATA_STAT = "data"  # a plan stat ("data", code): a data-quality code on the plan, not an action
+HELD_STAT = ("held", "")  # a plan stat: the account is held for an unreadable history line
+HELD_CODE = "history/unreadable"
 
 
 def plan_stats(plan: AccountPlan) -> tuple[tuple[str, str], ...]:
     """What ``summary.json`` counts of a plan: (status, channel) per action, then
-    (``DATA_STAT``, code) per data-quality code on it (exclusions and action reasons)."""
+    (``DATA_STAT``, code) per data-quality code on it (exclusions and action reasons), and
+    ``HELD_STAT`` when the account is held for an unreadable history line."""
     codes = {e.code for e in plan.exclusions if e.code.startswith("data/")}
     codes.update(r for a in plan.actions for r in a.reasons if r.startswith("data/"))
-    return (*((a.status, a.channel) for a in plan.actions), *((DATA_STAT, c) for c in sorted(codes)))
+    held = (HELD_STAT,) if any(e.code == HELD_CODE for e in plan.exclusions) else ()
+    return (*((a.status, a.channel) for a in plan.actions), *((DATA_STAT, c) for c in sorted(codes)), *held)
