@@ -27,8 +27,9 @@ import shutil
 import sqlite3
 import sys
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import Any, BinaryIO, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import orjson
@@ -229,24 +230,35 @@ def _from_postgres(value: str, kind: Kind, scratch: Path) -> Path:
     import adbc_driver_manager
     import adbc_driver_postgresql.dbapi as postgres
     import polars as pl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     uri, query, shown = postgres_source(value, kind)
-    parts = scratch / "postgres-parts"
-    parts.mkdir()
     target = scratch / ("postgres-accounts.parquet" if kind == "accounts" else "postgres-history.jsonl")
     try:
         with postgres.connect(uri) as connection, connection.cursor() as cursor:
             cursor.execute(query)
             reader = cursor.fetch_record_batch()
-            columns = list(reader.schema.names)
-            for number, batch in enumerate(reader):
-                frame = pl.from_arrow(batch)
-                assert isinstance(frame, pl.DataFrame)
-                frame = frame.select(pl.all().cast(pl.String))
-                if kind == "accounts":
-                    frame.write_parquet(parts / f"{number:06d}.parquet")
-                else:
-                    with target.open("ab") as out:  # an empty cell is left out, as from SQLite
+            text = pa.schema([(name, pa.string()) for name in reader.schema.names])
+            if kind == "accounts":
+                # one Parquet file written batch by batch as the rows arrive (a row group per
+                # batch), uncompressed: it is read once, by this run, and compressing and then
+                # merging parts took as long as the fetch itself. A batch is written in a
+                # thread while the next one is fetched (both let go of the GIL).
+                with pq.ParquetWriter(target, text, **_SCRATCH_PARQUET) as writer, ThreadPoolExecutor(1) as pool:
+                    pending: Future[None] | None = None
+                    for batch in reader:
+                        converted = _as_text(batch, text)
+                        if pending is not None:
+                            pending.result()
+                        pending = pool.submit(writer.write_batch, converted)
+                    if pending is not None:
+                        pending.result()
+            else:
+                with target.open("wb") as out:  # an empty cell is left out, as from SQLite
+                    for batch in reader:
+                        frame = pl.from_arrow(_as_text(batch, text))
+                        assert isinstance(frame, pl.DataFrame)
                         for row in frame.iter_rows(named=True):
                             out.write(orjson.dumps({k: v for k, v in row.items() if v is not None}) + b"\n")
     except (adbc_driver_manager.Error, OSError) as exc:  # libpq's message names no password
@@ -254,13 +266,25 @@ def _from_postgres(value: str, kind: Kind, scratch: Path) -> Path:
         raise UserError(
             f"{shown}: cannot read it ({first})", hint="check the server, the table or the SELECT"
         ) from None
-    if kind == "accounts":
-        files = sorted(parts.glob("*.parquet"))
-        if files:
-            pl.scan_parquet(files).sink_parquet(target)
-        else:
-            pl.DataFrame(schema=dict.fromkeys(columns, pl.String)).write_parquet(target)
-    elif not target.exists():
-        target.write_bytes(b"")
-    shutil.rmtree(parts)
     return target
+
+
+# the scratch copy of a database table: read once, by this run, so written for speed (no
+# compression, no dictionaries, no statistics), not for size
+_SCRATCH_PARQUET: dict[str, Any] = {"compression": "none", "use_dictionary": False, "write_statistics": False}
+
+
+def _as_text(batch: Any, text: Any) -> Any:
+    """``batch`` with every column as Arrow text: text columns as they come, the others
+    written as polars writes them (numbers, dates and times as the CSV export has them)."""
+    import polars as pl
+    import pyarrow as pa
+
+    columns = []
+    for column in batch.columns:
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            series = pl.from_arrow(column)
+            assert isinstance(series, pl.Series)
+            column = series.cast(pl.String).to_arrow()
+        columns.append(column.cast(pa.string()))
+    return pa.RecordBatch.from_arrays(columns, schema=text)
