@@ -31,12 +31,14 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from dunning.errors import DunningError
 from dunning.load.repository import MAX_TEMPLATE_BYTES
+from dunning.templating.fill import Filler, Unfillable, compile_fill
 from dunning.templating.formatting import FILTERS, FilterError
 
 MAX_RANGE = 1_000  # items in one range() call
 MAX_ITERATIONS = 10_000  # range() items in one render, all calls together
 MAX_OUTPUT = 200_000  # characters of rendered output per template (a long letter is ~5k)
 MAX_EXPONENT = 64
+PER_ACCOUNT_ENV = "DUNNING_RENDER_PER_ACCOUNT"
 # Built-in filters removed: they can amplify output without a loop, or are not deterministic.
 REMOVED_FILTERS = ("center", "indent", "format", "wordwrap", "random", "pprint", "filesizeformat")
 REMOVED_GLOBALS = ("lipsum", "cycler", "joiner")
@@ -247,12 +249,16 @@ def _describe(exc: BaseException) -> str:
 class TemplateSandbox:
     """Loads and renders templates under one ``templates/`` root, text and HTML flavours."""
 
-    def __init__(self, templates_root: Path) -> None:
+    def __init__(self, templates_root: Path, *, fill: bool | None = None) -> None:
         self.root = templates_root.resolve()
         self.loader = TemplateRootLoader(self.root)
         self.text_env = MessageEnvironment(self.loader, autoescape=False)
         self.html_env = MessageEnvironment(self.loader, autoescape=True)
         self._compiled: dict[tuple[str, bool], jinja2.Template] = {}
+        # fill-in templates (dunning.templating.fill); DUNNING_RENDER_PER_ACCOUNT=1 turns them
+        # off, so that every message goes through Jinja: the reference the equality proofs use
+        self.fill = os.environ.get(PER_ACCOUNT_ENV) != "1" if fill is None else fill
+        self._fillers: dict[tuple[str, bool, str | None], Filler | None] = {}
 
     def environment(self, html: bool) -> MessageEnvironment:
         """The environment for HTML (autoescaped) or plain-text output."""
@@ -306,6 +312,24 @@ class TemplateSandbox:
         template = self._compiled[(name, html)] = env.get_template(name)
         return template
 
+    def filler(self, name: str, *, html: bool = False, block: str | None = None) -> Filler | None:
+        """The fill-in form of a template (or block) when the static analysis of
+        :mod:`dunning.templating.fill` admits it, else None (it renders through Jinja)."""
+        key = (name, html, block)
+        if key in self._fillers:
+            return self._fillers[key]
+        env = self.environment(html)
+        filler: Filler | None = None
+        try:
+            self.template(name, html=html)  # compiles (and so checks) it first, as render does
+            source, _, _ = self.loader.get_source(env, name)
+            program = compile_fill(env.parse(source, name), block, env.filters)
+            filler = Filler(program, env, html)
+        except (Unfillable, RenderError, TemplateNotFound, TemplateSyntaxError):
+            filler = None
+        self._fillers[key] = filler
+        return filler
+
     def _run(self, env: MessageEnvironment, name: str, chunks: Iterable[str]) -> str:
         env.budget.used = 0
         out: list[str] = []
@@ -328,6 +352,17 @@ class TemplateSandbox:
         account_id: str | None = None,
     ) -> str:
         """Render the whole template (or one ``block``) with ``context``; errors → :class:`RenderError`."""
+        if self.fill:
+            filler = self.filler(name, html=html, block=block)
+            if filler is not None:
+                variables = context if isinstance(context, dict) else dict(context)
+                try:
+                    text = filler.render(variables)
+                except Exception:  # noqa: S110 - Jinja renders it and reports the error as always
+                    pass
+                else:
+                    if len(text) <= MAX_OUTPUT:  # else Jinja refuses it, as it always has
+                        return text
         env = self.environment(html)
         try:
             template = self._compiled.get((name, html)) or self._compile(env, name, html)

@@ -1,0 +1,201 @@
+"""Fill-in templates (dunning.templating.fill): which templates the static analysis admits,
+and the same bytes (or the same error) as Jinja for every template, block, locale and
+persona, for hostile field values, and for whole renders of the example portfolio."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from click.testing import CliRunner
+
+from dunning.cli import main
+from dunning.policy import require_policy
+from dunning.render.run import render_plans
+from dunning.templating.fill import Unfillable, compile_fill
+from dunning.templating.personas import persona_context, personas
+from dunning.templating.sandbox import PER_ACCOUNT_ENV, RenderError, TemplateSandbox, is_html
+
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _same(a: dict[str, bytes], b: dict[str, bytes]) -> bool:
+    """Equal bytes in every file; manifest.json's git revision aside (others commit to the
+    shared example tree while the suite runs)."""
+
+    def strip(files: dict[str, bytes]) -> tuple[dict[str, bytes], object]:
+        rest = dict(files)
+        manifest = orjson.loads(rest.pop("manifest.json"))
+        manifest["policy"].pop("revision")
+        return rest, manifest
+
+    return strip(a) == strip(b)
+
+
+HOSTILE = '<b>O\'Brien & "Sons"</b> {{ account.id }} \u202e\U0001f600\n'
+
+
+def _blocks(channel: str) -> tuple[str | None, ...]:
+    return {"email": ("subject", "text", "html"), "letter": ("subject", "body")}.get(channel, (None,))
+
+
+def _outcome(sandbox: TemplateSandbox, file: str, context: dict[str, Any], html: bool, block: str | None) -> str:
+    try:
+        return sandbox.render(file, context, html=html, block=block, account_id=context["account"]["id"])
+    except RenderError as exc:
+        return f"RenderError: {exc}"
+
+
+def _both(root: Path, file: str, context: dict[str, Any], html: bool, block: str | None) -> tuple[str, str]:
+    return (
+        _outcome(TemplateSandbox(root, fill=True), file, context, html, block),
+        _outcome(TemplateSandbox(root, fill=False), file, context, html, block),
+    )
+
+
+def _reason(root: Path, file: str, block: str | None, html: bool = False) -> str:
+    env = TemplateSandbox(root).environment(html)
+    try:
+        compile_fill(env.parse((root / file).read_text(encoding="utf-8"), file), block, env.filters)
+    except Unfillable as exc:
+        return str(exc)
+    return "fill"
+
+
+def test_the_static_analysis_admits_plain_fields_and_decision_branches(example_root: Path) -> None:
+    templates = example_root / "templates"
+    assert _reason(templates, "sms/sms-early.en-US.j2", None) == "fill"
+    assert _reason(templates, "sms/sms-mid.zh-CN.j2", None) == "fill"  # {% if offer %}: a decision
+    assert _reason(templates, "call/call-mid.en-US.j2", None) == "fill"  # account.id[-4:] and if/else
+    assert _reason(templates, "email/email-reminder.en-US.j2", "html", html=True) == "fill"
+    assert _reason(templates, "email/email-plan.en-US.j2", "subject") == "fill"
+    assert _reason(templates, "email/email-plan.en-US.j2", "text") == "For at line 7"
+    assert _reason(templates, "letter/letter-notice.en-US.j2", "body", html=True) == "Call at line 6"
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        ("{{ account.name.upper() }}", "Call at line 1"),
+        ("{{ account.name | default('x') }}", "filter 'default' at line 1"),
+        ("{{ account.name | money(account.currency) }}", "Getattr at line 1 is not a constant"),
+        ("{{ account.name ~ 'x' }}", "Concat at line 1"),
+        ("{% set x = 1 %}{{ x }}", "Assign at line 1"),
+        ("{% if account.dpd > 3 %}x{% endif %}", "Compare at line 1"),
+        ("{% if account.name is defined %}x{% endif %}", "Test at line 1"),
+        ("{{ account.name if offer else '' }}", "CondExpr at line 1"),
+        ("{{ 'x' }}", "Const at line 1"),
+        ("{% for a in offer.schedule %}{{ a }}{% endfor %}", "For at line 1"),
+        ("{% include 'x.j2' %}", "Include at line 1"),
+        ("{% autoescape false %}{{ account.name }}{% endautoescape %}", "Scope"),
+        ("{% block b %}{{ account.name }}{% endblock %}", "Block at line 1"),
+        ("{{ account[account.id] }}", "Getitem at line 1"),
+        ("{{ account.name | mask(n) }}", "Name at line 1 is not a constant"),
+    ],
+)
+def test_anything_but_fields_and_plain_tests_renders_per_account(tmp_path: Path, source: str, reason: str) -> None:
+    (tmp_path / "t.j2").write_text(source, encoding="utf-8")
+    assert _reason(tmp_path, "t.j2", None) == reason
+    assert TemplateSandbox(tmp_path).filler("t.j2") is None
+
+
+def test_every_template_block_locale_and_persona_fills_to_jinja_bytes(example_root: Path) -> None:
+    policy = require_policy(example_root)
+    root = example_root / "templates"
+    filled = compared = 0
+    fill = TemplateSandbox(root, fill=True)
+    jinja = TemplateSandbox(root, fill=False)
+    for template in sorted(policy.templates.values(), key=lambda t: t.id):
+        for locale, file in sorted(template.files.items()):
+            for persona in personas(policy, locale):
+                context = persona_context(policy, persona, template.id)
+                hostile = {**context, "account": {**context["account"], "name": HOSTILE, "address": HOSTILE}}
+                for block in _blocks(template.channel):
+                    html = is_html(template.channel, block) and block != "subject"
+                    filled += fill.filler(file, html=html, block=block) is not None
+                    for variables in (context, hostile):
+                        expected = _outcome(jinja, file, variables, html, block)
+                        assert _outcome(fill, file, variables, html, block) == expected, (file, block, persona.id)
+                        compared += 1
+    # the fill path really ran: 288 of the 330 (template block, persona) renders were fills
+    assert (filled, compared) == (288, 660)
+
+
+@pytest.mark.parametrize(
+    ("source", "change"),
+    [
+        ("{{ account.nope }}", {}),  # undefined attribute
+        ("{% if offer.instalments %}x{% endif %}", {"offer": None}),  # attribute of None
+        ("{{ account.name | money }}", {}),  # a filter error
+        ("{{ account.missing_name }}", {"account": {"id": "A-1"}}),
+        ("{{ offer }}", {"offer": None}),
+        ("{{ account.name }}", {"account": {"id": "A-1", "name": "x" * 200_001}}),  # the output cap
+    ],
+)
+def test_a_message_the_fill_cannot_complete_gets_jinjas_error(
+    tmp_path: Path, source: str, change: dict[str, Any]
+) -> None:
+    (tmp_path / "t.j2").write_text(source, encoding="utf-8")
+    context: dict[str, Any] = {"account": {"id": "A-1", "name": "Li Ming"}, "locale": "en-US", **change}
+    filled, rendered = _both(tmp_path, "t.j2", context, False, None)
+    assert filled == rendered
+    assert filled.startswith("RenderError: templates/t.j2") or filled == "None"
+
+
+def test_hostile_values_are_escaped_exactly_as_jinja_escapes_them(tmp_path: Path) -> None:
+    (tmp_path / "t.j2").write_text("<p>{{ account.name }}</p>{% if not offer %}<i>{{ account.name | upper }}</i>{% endif %}")
+    context = {"account": {"id": "A-1", "name": HOSTILE}, "offer": None, "locale": "en-US"}
+    filled, rendered = _both(tmp_path, "t.j2", context, True, None)
+    assert filled == rendered
+    assert filled.startswith("<p>&lt;b&gt;O&#39;Brien &amp; &#34;Sons&#34;&lt;/b&gt; {{ account.id }}")
+    assert _both(tmp_path, "t.j2", context, False, None)[0].startswith(f"<p>{HOSTILE}</p><i>")
+
+
+def _build(example_root: Path, out: Path, day: str) -> None:
+    args = ["build", "--accounts", str(example_root / "examples" / "accounts.csv")]
+    args += ["--history", str(example_root / "examples" / "history.csv"), "--as-of", day, "--horizon", "3"]
+    args += ["--out", str(out), "--no-pdf", "--no-handbook", "--quiet", "--jobs", "1", str(example_root)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("day", ["2026-11-28", "2026-11-30"])
+def test_the_example_portfolio_renders_the_same_bytes_both_ways(
+    example_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, day: str
+) -> None:
+    _build(example_root, tmp_path / "filled", day)
+    monkeypatch.setenv(PER_ACCOUNT_ENV, "1")
+    _build(example_root, tmp_path / "jinja", day)
+    filled, jinja = _files(tmp_path / "filled"), _files(tmp_path / "jinja")
+    assert sum(name.startswith("messages/") for name in filled) >= 4
+    assert _same(filled, jinja)
+
+
+def test_the_golden_plan_renders_the_same_bytes_both_ways(
+    plan_dir: Path, example_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    other = tmp_path / "jinja"
+    shutil.copytree(plan_dir.parent, other)
+    render_plans(plan_dir, example_root, workers=1, pdf=False)
+    monkeypatch.setenv(PER_ACCOUNT_ENV, "1")
+    render_plans(other / "plan", example_root, workers=1, pdf=False)
+    assert _same(_files(plan_dir), _files(other / "plan"))
+
+
+def test_a_persona_without_an_offer_and_one_with_one_take_different_layouts(example_root: Path) -> None:
+    policy = require_policy(example_root)
+    sandbox = TemplateSandbox(example_root / "templates", fill=True)
+    filler = sandbox.filler("call/call-mid.en-US.j2")
+    assert filler is not None
+    for persona in personas(policy, "en-US"):
+        sandbox.render("call/call-mid.en-US.j2", persona_context(policy, persona, "call-mid"))
+    assert sorted(filler.layouts) == [(0,), (1,)]
+    assert dataclasses.is_dataclass(next(iter(filler.layouts.values())))
