@@ -20,7 +20,6 @@ from dunning.templating.personas import persona_context, personas
 from dunning.templating.sandbox import PER_ACCOUNT_ENV, RenderError, TemplateSandbox, is_html
 
 
-
 def _files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
@@ -149,7 +148,9 @@ def test_a_message_the_fill_cannot_complete_gets_jinjas_error(
 
 
 def test_hostile_values_are_escaped_exactly_as_jinja_escapes_them(tmp_path: Path) -> None:
-    (tmp_path / "t.j2").write_text("<p>{{ account.name }}</p>{% if not offer %}<i>{{ account.name | upper }}</i>{% endif %}")
+    (tmp_path / "t.j2").write_text(
+        "<p>{{ account.name }}</p>{% if not offer %}<i>{{ account.name | upper }}</i>{% endif %}"
+    )
     context = {"account": {"id": "A-1", "name": HOSTILE}, "offer": None, "locale": "en-US"}
     filled, rendered = _both(tmp_path, "t.j2", context, True, None)
     assert filled == rendered

@@ -89,7 +89,7 @@ def _where(node: nodes.Node) -> str:
     return f"{type(node).__name__} at line {line}" if line else type(node).__name__
 
 
-def _lookup_path(node: nodes.Expr) -> Slot:
+def _lookup_path(node: nodes.Node) -> Slot:
     """A name with constant attribute, item and slice lookups, as a slot without filters."""
     lookups: list[tuple[str, Any]] = []
     while not isinstance(node, nodes.Name):
@@ -142,7 +142,7 @@ def _slot(node: nodes.Expr, filters: Mapping[str, Callable[..., Any]]) -> Slot:
     return Slot(path.name, path.lookups, tuple(compiled))
 
 
-def _test(node: nodes.Expr) -> tuple[Slot, bool]:
+def _test(node: nodes.Node) -> tuple[Slot, bool]:
     if isinstance(node, nodes.Not):
         return _lookup_path(node.node), True
     return _lookup_path(node), False
@@ -158,7 +158,8 @@ def _program(body: list[nodes.Node], filters: Mapping[str, Callable[..., Any]]) 
                 else:
                     out.append(_slot(child, filters))
         elif isinstance(node, nodes.If):
-            tests = [(node.test, node.body)] + [(elif_.test, elif_.body) for elif_ in node.elif_]
+            tests: list[tuple[nodes.Node, list[nodes.Node]]] = [(node.test, node.body)]
+            tests += [(elif_.test, elif_.body) for elif_ in node.elif_]
             compiled = tuple((*_test(test), _program(body_, filters)) for test, body_ in tests)
             out.append(Branch(compiled, _program(node.else_, filters)))
         else:

@@ -358,7 +358,7 @@ class TemplateSandbox:
                 variables = context if isinstance(context, dict) else dict(context)
                 try:
                     text = filler.render(variables)
-                except Exception:  # noqa: S110 - Jinja renders it and reports the error as always
+                except Exception:  # Jinja renders it below and reports the error as always
                     pass
                 else:
                     if len(text) <= MAX_OUTPUT:  # else Jinja refuses it, as it always has

@@ -1,0 +1,109 @@
+"""Proof and price of fill-in templates on the bench portfolio: the same bytes, less CPU.
+
+usage: python benchmarks/fill_equality.py [--accounts N] [--days D1,D2] [--work DIR] [--pdf]
+                                          [--workers N]
+
+For each as-of day: ``dunning plan`` the bench portfolio (../shared/bench/make_accounts.py,
+cached in --work) once, then ``dunning render`` the same plan twice — with fill-in templates
+(the default, :mod:`dunning.templating.fill`) and with ``DUNNING_RENDER_PER_ACCOUNT=1``
+(every message through Jinja, the reference) — and compare every file of the two
+``messages/`` trees byte for byte (sms.jsonl, calls.csv/jsonl, each .eml, letters' archive
+copies and batch indexes, visit sheets, agency and legal files, render-rejects.csv). Exits 1
+on the first difference. Also prints render's CPU per message by channel both ways
+(``DUNNING_RENDER_PROFILE``), taken minutes apart in one run, with ``uptime``'s load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT.parent / "shared" / "bench"
+
+
+def _tree(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def _render(dunning: str, plans: Path, accounts: Path, pdf: bool, workers: int | None, reference: bool) -> dict:
+    profile = plans.parent / f"profile-{plans.name}.json"
+    env = {**os.environ, "DUNNING_RENDER_PROFILE": str(profile)}
+    env.pop("DUNNING_RENDER_PER_ACCOUNT", None)
+    if reference:
+        env["DUNNING_RENDER_PER_ACCOUNT"] = "1"
+    argv = [dunning, "render", "--plans", str(plans), "--accounts", str(accounts), "--quiet"]
+    argv += ["--pdf" if pdf else "--no-pdf", *(["--jobs", str(workers)] if workers else []), str(ROOT)]
+    started = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"render failed:\n{done.stderr[-3000:]}")
+    profile_data: dict = json.loads(profile.read_text(encoding="utf-8"))
+    profile_data["_wall_s"] = time.perf_counter() - started
+    return profile_data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--days", default="2026-11-28,2026-11-30", help="as-of days, comma-separated")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/dunning-fill-equality"))
+    parser.add_argument("--pdf", action="store_true", help="typeset the letters too (slow; default: HTML copies)")
+    parser.add_argument("--workers", type=int, default=None)
+    args = parser.parse_args()
+    work: Path = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    accounts = work / f"accounts-{args.accounts}.csv"
+    if not accounts.exists():
+        subprocess.run([sys.executable, str(BENCH / "make_accounts.py"), str(args.accounts), str(accounts)], check=True)
+    dunning = str(Path(sys.executable).with_name("dunning"))
+    failed = False
+    for day in (d.strip() for d in args.days.split(",") if d.strip()):
+        filled, reference = work / f"filled-{day}", work / f"jinja-{day}"
+        for old in (filled, reference):
+            shutil.rmtree(old, ignore_errors=True)
+        plan = [dunning, "plan", "--accounts", str(accounts), "--as-of", day, "--out", str(filled), "--quiet"]
+        subprocess.run([*plan, str(ROOT)], check=True)
+        shutil.copytree(filled, reference)
+        load_before = os.getloadavg()
+        costs = {
+            "fill": _render(dunning, filled, accounts, args.pdf, args.workers, reference=False),
+            "jinja": _render(dunning, reference, accounts, args.pdf, args.workers, reference=True),
+        }
+        names = _tree(filled / "messages")
+        if names != _tree(reference / "messages"):
+            print(f"{day}: the two renders wrote different files")
+            failed = True
+            continue
+        _, mismatch, errors = filecmp.cmpfiles(filled / "messages", reference / "messages", names, shallow=False)
+        summary = json.loads((filled / "summary.json").read_text(encoding="utf-8"))["render"]
+        verdict = "IDENTICAL" if not mismatch and not errors else f"DIFFERENT: {(mismatch + errors)[:5]}"
+        failed = failed or verdict != "IDENTICAL"
+        print(
+            f"{day}, {args.accounts:,} accounts: {summary['rendered']:,} messages ({summary['failed']} failed) "
+            f"in {len(names):,} files — {verdict}"
+        )
+        for channel in sorted(set(costs["fill"]) - {"_wall_s"}):
+            fill, jinja = costs["fill"][channel], costs["jinja"].get(channel, {})
+            print(
+                f"  {channel:>13}: {fill['messages']:>7,} messages, render CPU {fill['us_per_message']:7.1f} µs/message"
+                f" filled vs {jinja.get('us_per_message', float('nan')):7.1f} µs through Jinja"
+            )
+        print(
+            f"  render wall {costs['fill']['_wall_s']:.1f} s filled vs {costs['jinja']['_wall_s']:.1f} s Jinja;"
+            f" load average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} cores)"
+        )
+        for old in (filled, reference):
+            shutil.rmtree(old, ignore_errors=True)
+    raise SystemExit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
