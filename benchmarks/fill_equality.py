@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT.parent / "shared" / "bench"
@@ -50,6 +51,74 @@ def _render(dunning: str, plans: Path, accounts: Path, pdf: bool, workers: int |
     return profile_data
 
 
+def _templating(plans: Path, accounts: Path) -> tuple[dict[str, list[float]], int, int]:
+    """Templating alone, in this process: every renderable action of ``plans`` rendered (each
+    block of its channel) with fill-in templates and through Jinja, strings compared, CPU
+    taken per batch of 500 messages alternately (the machine's load drifts; a timer call per
+    message would cost as much as a fill). Returns channel -> [messages, fill s, Jinja s],
+    the number of fill layouts (decisions) built and the number of renders compared."""
+    import orjson
+
+    from dunning.policy import require_policy
+    from dunning.render.account_rows import account_from_row, read_account_rows
+    from dunning.templating.context import build_context
+    from dunning.templating.sandbox import TemplateSandbox, is_html
+
+    policy = require_policy(ROOT)
+    blocks = {"email": ("subject", "text", "html"), "letter": ("subject", "body")}
+    work: list[tuple[str, str, bool, str | None, dict]] = []
+    lines = [orjson.loads(line) for line in (plans / "plans.jsonl").read_bytes().splitlines()]
+    lines = [plan for plan in lines if any(a.get("status") in ("scheduled", "deferred") for a in plan["actions"])]
+    rows = read_account_rows(accounts, [plan["account_id"] for plan in lines])
+    by_id = {row["account_id"]: row for row in rows.iter_rows(named=True)}
+    for plan in lines:
+        account = account_from_row(by_id[plan["account_id"]])
+        for action in plan["actions"]:
+            if action.get("status") not in ("scheduled", "deferred") or action["channel"] == "agency":
+                continue  # agency notes render from a minimised context: covered by the file comparison
+            context = build_context(plan, action, account, policy)
+            file = policy.templates[action["template"]].files[context["locale"]]
+            for block in blocks.get(action["channel"], (None,)):
+                html = is_html(action["channel"], block) and block != "subject"
+                work.append((action["channel"], file, html, block, context))
+    fill, jinja = TemplateSandbox(ROOT / "templates", fill=True), TemplateSandbox(ROOT / "templates", fill=False)
+    costs: dict[str, list[float]] = {}
+    for item in work[:200]:  # compile every template both ways before timing
+        for sandbox in (fill, jinja):
+            _outcome(sandbox, item)
+    for start in range(0, len(work), 500):
+        batch = work[start : start + 500]
+        results = []
+        for sandbox in (fill, jinja) if start % 1000 else (jinja, fill):
+            spent: dict[str, float] = {}
+            outcomes = []
+            for channel, file, html, block, context in batch:
+                began = time.process_time()
+                outcomes.append(_outcome(sandbox, (channel, file, html, block, context)))
+                spent[channel] = spent.get(channel, 0.0) + time.process_time() - began
+            results.append((sandbox is fill, outcomes, spent))
+        if results[0][1] != results[1][1]:
+            raise SystemExit(f"templating differs in the batch of messages {start}..{start + len(batch)}")
+        for is_fill, _, spent in results:
+            for channel, seconds in spent.items():
+                entry = costs.setdefault(channel, [0.0, 0.0, 0.0])
+                entry[1 if is_fill else 2] += seconds
+        for channel, *_ in batch:
+            costs[channel][0] += 1
+    layouts = sum(len(filler.layouts) for filler in fill._fillers.values() if filler is not None)
+    return costs, layouts, len(work)
+
+
+def _outcome(sandbox: Any, item: tuple[str, str, bool, str | None, dict]) -> str:
+    from dunning.templating.sandbox import RenderError
+
+    _, file, html, block, context = item
+    try:
+        return str(sandbox.render(file, context, html=html, block=block, account_id=context["account"]["id"]))
+    except RenderError as exc:
+        return f"RenderError: {exc}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--accounts", type=int, default=100_000)
@@ -73,9 +142,9 @@ def main() -> None:
         subprocess.run([*plan, str(ROOT)], check=True)
         shutil.copytree(filled, reference)
         load_before = os.getloadavg()
-        costs = {
-            "fill": _render(dunning, filled, accounts, args.pdf, args.workers, reference=False),
+        costs = {  # the reference first: a tree written first pays for the others' file churn more
             "jinja": _render(dunning, reference, accounts, args.pdf, args.workers, reference=True),
+            "fill": _render(dunning, filled, accounts, args.pdf, args.workers, reference=False),
         }
         names = _tree(filled / "messages")
         if names != _tree(reference / "messages"):
@@ -100,6 +169,13 @@ def main() -> None:
             f"  render wall {costs['fill']['_wall_s']:.1f} s filled vs {costs['jinja']['_wall_s']:.1f} s Jinja;"
             f" load average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} cores)"
         )
+        costs_in_process, layouts, compared = _templating(filled, accounts)
+        print(f"  templating alone, in one process: {compared:,} renders identical, {layouts:,} fill layouts built")
+        for channel, (messages, fill_s, jinja_s) in sorted(costs_in_process.items()):
+            print(
+                f"  {channel:>13}: {int(messages):>7,} renders, {fill_s / messages * 1e6:6.1f} µs filled vs"
+                f" {jinja_s / messages * 1e6:6.1f} µs through Jinja ({jinja_s / fill_s:.1f}x)"
+            )
         for old in (filled, reference):
             shutil.rmtree(old, ignore_errors=True)
     raise SystemExit(1 if failed else 0)
