@@ -54,8 +54,8 @@ def _render(dunning: str, plans: Path, accounts: Path, pdf: bool, workers: int |
 def _templating(plans: Path, accounts: Path) -> tuple[dict[str, list[float]], int, int]:
     """Templating alone, in this process: every renderable action of ``plans`` rendered (each
     block of its channel) with fill-in templates and through Jinja, strings compared, CPU
-    taken per batch of 500 messages alternately (the machine's load drifts; a timer call per
-    message would cost as much as a fill). Returns channel -> [messages, fill s, Jinja s],
+    taken per channel over batches of 500 renders, the order alternating (the machine's load
+    drifts; a timer call per render would cost as much as a fill). Returns channel -> [messages, fill s, Jinja s],
     the number of fill layouts (decisions) built and the number of renders compared."""
     import orjson
 
@@ -86,25 +86,20 @@ def _templating(plans: Path, accounts: Path) -> tuple[dict[str, list[float]], in
     for item in work[:200]:  # compile every template both ways before timing
         for sandbox in (fill, jinja):
             _outcome(sandbox, item)
-    for start in range(0, len(work), 500):
-        batch = work[start : start + 500]
-        results = []
-        for sandbox in (fill, jinja) if start % 1000 else (jinja, fill):
-            spent: dict[str, float] = {}
-            outcomes = []
-            for channel, file, html, block, context in batch:
+    by_channel: dict[str, list[tuple[str, str, bool, str | None, dict]]] = {}
+    for item in work:
+        by_channel.setdefault(item[0], []).append(item)
+    for channel, items in by_channel.items():
+        entry = costs[channel] = [float(len(items)), 0.0, 0.0]
+        for start in range(0, len(items), 500):
+            batch = items[start : start + 500]
+            outcomes: dict[bool, list[str]] = {}
+            for sandbox in (fill, jinja) if start % 1000 else (jinja, fill):
                 began = time.process_time()
-                outcomes.append(_outcome(sandbox, (channel, file, html, block, context)))
-                spent[channel] = spent.get(channel, 0.0) + time.process_time() - began
-            results.append((sandbox is fill, outcomes, spent))
-        if results[0][1] != results[1][1]:
-            raise SystemExit(f"templating differs in the batch of messages {start}..{start + len(batch)}")
-        for is_fill, _, spent in results:
-            for channel, seconds in spent.items():
-                entry = costs.setdefault(channel, [0.0, 0.0, 0.0])
-                entry[1 if is_fill else 2] += seconds
-        for channel, *_ in batch:
-            costs[channel][0] += 1
+                outcomes[sandbox is fill] = [_outcome(sandbox, item) for item in batch]
+                entry[1 if sandbox is fill else 2] += time.process_time() - began
+            if outcomes[True] != outcomes[False]:
+                raise SystemExit(f"{channel}: templating differs in the batch of renders {start}..{start + len(batch)}")
     layouts = sum(len(filler.layouts) for filler in fill._fillers.values() if filler is not None)
     return costs, layouts, len(work)
 

@@ -200,3 +200,25 @@ def test_a_persona_without_an_offer_and_one_with_one_take_different_layouts(exam
         sandbox.render("call/call-mid.en-US.j2", persona_context(policy, persona, "call-mid"))
     assert sorted(filler.layouts) == [(0,), (1,)]
     assert dataclasses.is_dataclass(next(iter(filler.layouts.values())))
+
+
+def test_nested_ifs_elif_and_else_take_the_branches_jinja_takes(tmp_path: Path) -> None:
+    source = (
+        "{% if a.x %}A{% if not a.y %}B{{ a.name }}{% endif %}{% elif a.z %}C{{ a.z }}"
+        "{% else %}D{% if a.y %}E{% else %}G{% endif %}{% endif %}|{% if a.y %}F{% endif %}."
+    )
+    (tmp_path / "t.j2").write_text(source, encoding="utf-8")
+    sandbox = TemplateSandbox(tmp_path, fill=True)
+    seen = []
+    for x in (0, 1):
+        for y in ("", "y"):
+            for z in (None, [1]):
+                context = {"a": {"x": x, "y": y, "z": z, "name": "<N>"}, "account": {"id": "A-1"}}
+                filled, rendered = _both(tmp_path, "t.j2", context, True, None)
+                assert filled == rendered
+                seen.append(sandbox.render("t.j2", context))
+    assert seen == [
+        "DG|.", "C[1]|.", "DE|F.", "C[1]|F.", "AB<N>|.", "AB<N>|.", "A|F.", "A|F.",
+    ]  # fmt: skip
+    filler = sandbox.filler("t.j2")
+    assert filler is not None and sorted(filler.layouts) == [(0, 0, 1), (0, 1, 0), (1, 0), (1, 1), (2, 0, 0), (2, 1, 1)]

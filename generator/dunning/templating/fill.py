@@ -43,6 +43,7 @@ from dunning.templating.formatting import FILTERS
 
 # Filters that are pure functions of their arguments (and, for the project's own, of the
 # locale and currency in the context): the project's formatting filters and a few built-ins.
+DICT_ATTRIBUTES = frozenset(dir(dict))  # names a template's `x.name` resolves to a dict method
 PURE_FILTERS = frozenset(FILTERS) | frozenset({"upper", "lower", "title", "capitalize", "trim"})
 
 
@@ -55,14 +56,16 @@ class Slot:
     """One field: a context name, lookups, filters; converted as Jinja converts output."""
 
     name: str
-    lookups: tuple[tuple[str, Any], ...]  # ("attr", name) | ("item", key) | ("slice", slice)
+    lookups: tuple[tuple[str, Any], ...]  # ("key" | "attr", name) | ("item", key) | ("slice", slice)
     filters: tuple[tuple[Callable[..., Any], bool, tuple[Any, ...]], ...]  # (function, pass context, args)
 
     def value(self, variables: Mapping[str, Any], env: Any) -> Any:
         """The looked-up, filtered value (KeyError when the name is not in the context)."""
         value = variables[self.name]
         for kind, key in self.lookups:
-            if kind == "attr":
+            if kind == "key":  # MessageEnvironment.getattr's own shortcut for plain dicts, inlined
+                value = value[key] if type(value) is dict else env.getattr(value, key)
+            elif kind == "attr":
                 value = env.getattr(value, key)
             elif kind == "item":
                 value = env.getitem(value, key)
@@ -94,7 +97,9 @@ def _lookup_path(node: nodes.Node) -> Slot:
     lookups: list[tuple[str, Any]] = []
     while not isinstance(node, nodes.Name):
         if isinstance(node, nodes.Getattr):
-            lookups.append(("attr", node.attr))
+            # on a dict, a name no dict attribute has is the item (a missing one raises
+            # KeyError here, where Jinja's undefined would raise: either way, Jinja renders it)
+            lookups.append(("attr" if node.attr in DICT_ATTRIBUTES else "key", node.attr))
             node = node.node
         elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Slice):
             bounds = [_const(part) if part is not None else None for part in (node.arg.start, node.arg.stop)]
@@ -188,6 +193,11 @@ class Layout:
     slots: tuple[Slot, ...]
 
 
+# The ifs of a program, each as its tests (slot, negated, the ifs inside that branch) and
+# the ifs inside its else: what deciding reads, without walking the literal text.
+Decisions = tuple[tuple[tuple[tuple[Slot, bool, "Decisions"], ...], "Decisions"], ...]
+
+
 class Filler:
     """Fills one compiled program for accounts; the layout of each decision is built once."""
 
@@ -195,22 +205,22 @@ class Filler:
         self.program = program
         self.env = env
         self.convert: Callable[[Any], str] = escape if html else str
-        self.branches = _has_branch(program)
+        self.decisions = _decisions(program)
         self.layouts: dict[tuple[int, ...], Layout] = {}
 
     def render(self, variables: Mapping[str, Any]) -> str:
         """The message for ``variables`` (any exception: the caller renders through Jinja)."""
+        env = self.env
         decision: tuple[int, ...] = ()
-        if self.branches:
+        if self.decisions:
             taken: list[int] = []
-            _decide(self.program, variables, self.env, taken)
+            _decide(self.decisions, variables, env, taken)
             decision = tuple(taken)
         layout = self.layouts.get(decision) or self._layout(decision)
-        texts, convert = layout.texts, self.convert
-        parts = [texts[0]]
-        for n, slot in enumerate(layout.slots, start=1):
-            parts.append(convert(slot.value(variables, self.env)))
-            parts.append(texts[n])
+        convert = self.convert
+        parts = [layout.texts[0]]
+        for slot, text in zip(layout.slots, layout.texts[1:], strict=True):
+            parts += (convert(slot.value(variables, env)), text)
         return "".join(parts)
 
     def _layout(self, decision: tuple[int, ...]) -> Layout:
@@ -225,22 +235,25 @@ class Filler:
         return layout
 
 
-def _has_branch(program: Program) -> bool:
-    return any(isinstance(piece, Branch) for piece in program)
+def _decisions(program: Program) -> Decisions:
+    return tuple(
+        (tuple((test, negated, _decisions(body)) for test, negated, body in piece.tests), _decisions(piece.otherwise))
+        for piece in program
+        if isinstance(piece, Branch)
+    )
 
 
-def _decide(program: Program, variables: Mapping[str, Any], env: Any, taken: list[int]) -> None:
+def _decide(decisions: Decisions, variables: Mapping[str, Any], env: Any, taken: list[int]) -> None:
     """Append the index of the branch each ``if`` takes (in document order, as Jinja runs them)."""
-    for piece in program:
-        if isinstance(piece, Branch):
-            chosen = len(piece.tests)
-            body = piece.otherwise
-            for n, (test, negated, branch_body) in enumerate(piece.tests):
-                if bool(test.value(variables, env)) != negated:
-                    chosen, body = n, branch_body
-                    break
-            taken.append(chosen)
-            _decide(body, variables, env, taken)
+    for tests, otherwise in decisions:
+        chosen, inner = len(tests), otherwise
+        for n, (test, negated, nested) in enumerate(tests):
+            if bool(test.value(variables, env)) != negated:
+                chosen, inner = n, nested
+                break
+        taken.append(chosen)
+        if inner:
+            _decide(inner, variables, env, taken)
 
 
 def _flatten(program: Program, decision: Any) -> list[str | Slot]:

@@ -31,7 +31,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from dunning.errors import DunningError
 from dunning.load.repository import MAX_TEMPLATE_BYTES
-from dunning.templating.fill import Filler, Unfillable, compile_fill
+from dunning.templating.fill import DICT_ATTRIBUTES, Filler, Unfillable, compile_fill
 from dunning.templating.formatting import FILTERS, FilterError
 
 MAX_RANGE = 1_000  # items in one range() call
@@ -45,7 +45,7 @@ REMOVED_GLOBALS = ("lipsum", "cycler", "joiner")
 # Channels whose whole template is HTML; for email only the ``html`` block is.
 HTML_CHANNELS = frozenset({"letter"})
 HTML_BLOCKS = frozenset({"html"})
-_DICT_ATTRIBUTES = frozenset(dir(dict))  # names a template's `x.name` resolves to a dict method
+_DICT_ATTRIBUTES = DICT_ATTRIBUTES  # names a template's `x.name` resolves to a dict method
 
 
 def is_html(channel: str, block: str | None = None) -> bool:
