@@ -96,6 +96,7 @@ def test_the_static_analysis_admits_plain_fields_and_decision_branches(example_r
         ("{% block b %}{{ account.name }}{% endblock %}", "Block at line 1"),
         ("{{ account[account.id] }}", "Getitem at line 1"),
         ("{{ account.name | mask(n) }}", "Name at line 1 is not a constant"),
+        ("{{ self }}", "name self at line 1 is not a context lookup"),
     ],
 )
 def test_anything_but_fields_and_plain_tests_renders_per_account(tmp_path: Path, source: str, reason: str) -> None:

@@ -44,6 +44,8 @@ from dunning.templating.formatting import FILTERS
 # Filters that are pure functions of their arguments (and, for the project's own, of the
 # locale and currency in the context): the project's formatting filters and a few built-ins.
 DICT_ATTRIBUTES = frozenset(dir(dict))  # names a template's `x.name` resolves to a dict method
+# names Jinja binds itself (`self` is the template, `loop` a loop's state…), never from the context
+_JINJA_NAMES = frozenset({"self", "super", "loop", "caller", "varargs", "kwargs"})
 PURE_FILTERS = frozenset(FILTERS) | frozenset({"upper", "lower", "title", "capitalize", "trim"})
 
 
@@ -112,8 +114,8 @@ def _lookup_path(node: nodes.Node) -> Slot:
             node = node.node
         else:
             raise Unfillable(_where(node))
-    if node.ctx != "load":
-        raise Unfillable(f"name {node.name} at line {node.lineno} is not a lookup")
+    if node.ctx != "load" or node.name in _JINJA_NAMES:
+        raise Unfillable(f"name {node.name} at line {node.lineno} is not a context lookup")
     return Slot(node.name, tuple(reversed(lookups)), ())
 
 
