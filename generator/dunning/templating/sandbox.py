@@ -147,12 +147,21 @@ class MessageEnvironment(ImmutableSandboxedEnvironment):
             cache_size=1000,
         )
         self.budget = _Budget()
+        self.trees: dict[str, nodes.Template] = {}
         for name in REMOVED_FILTERS:
             self.filters.pop(name, None)
         for name in REMOVED_GLOBALS:
             self.globals.pop(name, None)
         self.globals["range"] = self._bounded_range
         self.filters.update(FILTERS)
+
+    def parse(self, source: str, name: str | None = None, filename: str | None = None) -> nodes.Template:
+        """Jinja's parse, keeping the tree of each named template: the fill analysis reads the
+        tree validate already parsed instead of parsing the file again."""
+        tree = super().parse(source, name, filename)
+        if name is not None:
+            self.trees[name] = tree
+        return tree
 
     def _bounded_range(self, *args: int) -> range:
         items = range(*args)
@@ -321,9 +330,13 @@ class TemplateSandbox:
         env = self.environment(html)
         filler: Filler | None = None
         try:
-            self.template(name, html=html)  # compiles (and so checks) it first, as render does
-            source, _, _ = self.loader.get_source(env, name)
-            program = compile_fill(env.parse(source, name), block, env.filters)
+            # the tree validate parsed, if it did (both environments parse alike: escaping is
+            # decided when the tree is compiled), else the file parsed here
+            tree = self.text_env.trees.get(name)
+            if tree is None:
+                tree = self.text_env.parse(self.loader.get_source(env, name)[0], name)
+            program = compile_fill(tree, block, env.filters)  # before Jinja's compile optimises the tree
+            self.template(name, html=html)  # a template Jinja cannot compile is never filled
             filler = Filler(program, env, html)
         except (Unfillable, RenderError, TemplateNotFound, TemplateSyntaxError):
             filler = None
