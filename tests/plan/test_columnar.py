@@ -15,7 +15,7 @@ from dunning.accounts.read import screen_frame
 from dunning.accounts.source import AccountFile
 from dunning.plan.columnar import ColumnarPlanner
 from dunning.plan.decide import Planner
-from dunning.plan.fast import _full
+from dunning.plan.output import plan_record
 from dunning.policy.model import Amounts, Policy
 
 from .plan_support import mixed_portfolio
@@ -84,7 +84,7 @@ def _assert_columnar_equals_full(policy: Policy, tmp_path: Path, horizon: int, *
     got.sort(key=lambda r: r[1])
     assert len(got) == len(accounts)
     for record, acct in zip(got, accounts, strict=True):
-        line, csv_rows, status, tier, stats = _full(full.plan(acct))
+        line, csv_rows, status, tier, stats = plan_record(full.plan(acct))
         assert record == (acct.account_id, record[1], status, tier, line, csv_rows, stats), acct.account_id
     assert len(planner.templates) < len(accounts) * 3 // 4  # decisions were shared (the twins)
     neutralised = [r[5] for r in got if r[5].startswith(("'=", "'+", "'@", "'-"))]

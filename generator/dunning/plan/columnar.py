@@ -3,9 +3,10 @@
 The per-account Python path (:class:`~dunning.plan.decide.Planner`) is exact but costs
 hundreds of microseconds an account. Here, for a screened chunk (polars, text columns):
 
-1. the *decision key* of :mod:`dunning.plan.fast` is computed on columns — days past due,
-   where the balance falls among the policy's thresholds (exact: integer 1/10,000 units),
-   flags, contact points, promise and payment classes, time-zone inputs, locale, arm;
+1. the *decision key* (:mod:`dunning.plan.key`, the one definition) is computed on
+   columns — days past due, where the balance falls among the policy's thresholds (exact:
+   integer 1/10,000 units), flags, contact points, promise and payment classes, time-zone
+   inputs, locale, arm;
 2. each key not seen before is planned once by the full planner, from a real
    :class:`Account` of the first row with it, and kept as a text template with slots;
 3. every row's ``plans.jsonl`` line and ``actions.csv`` rows are the template with the id,
@@ -19,27 +20,21 @@ Both paths give the same bytes (tested).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import Decimal
-from math import floor
 
 import orjson
 import polars as pl
 
 from dunning.accounts.history import History
 from dunning.accounts.model import Contact
-from dunning.accounts.read import Screened, accounts_of, date_column
+from dunning.accounts.read import Screened, accounts_of
 from dunning.accounts.source import LINE
-from dunning.compliance.timezones import REGION_AT_END, ZIP_AT_END, phone_prefix_length, zones_for_phone
-from dunning.plan.arms import arm_limits, buckets
-from dunning.plan.backlog import backlog, requirement_days
 from dunning.plan.decide import Planner
-from dunning.plan.fast import FastPlanner, _full
+from dunning.plan.key import CANONICAL, KEY, SCALE, DecisionKey
 from dunning.plan.model import AccountPlan
-from dunning.plan.output import action_rows, plan_dict, plan_stats
+from dunning.plan.output import action_rows, plan_dict, plan_record, plan_stats
 from dunning.policy.model import Offer
 
 _ID = "\x00I\x00"
@@ -49,8 +44,6 @@ _JSON_OFFERS = orjson.dumps("\x00O\x00").decode()
 _JSON_DPD = orjson.dumps("\x00D\x00").decode()
 _PROMISE = "\x00P\x00"  # the reason of a promise/open exclusion: its dates are the row's own
 _JSON_PROMISE = orjson.dumps(_PROMISE).decode()
-_CANONICAL = r"^(0|[1-9]\d{0,13})(\.\d{1,4})?$"
-SCALE = 4  # balances compared in 1/10,000 units (R004 keeps every balance within it)
 
 Stats = tuple[tuple[str, str], ...]
 Record = tuple[str, int, str, str, bytes, str, Stats]
@@ -114,193 +107,16 @@ class ColumnarPlanner:
     def __init__(self, planner: Planner) -> None:
         self.planner = planner
         self.policy = planner.policy
-        self.keys = FastPlanner(planner)
+        self.keys = DecisionKey(planner)
         self.templates: dict[str, Template] = {}
         # keys learned since the last take_fresh(); None: nobody shares them (one process)
         self.fresh: list[str] | None = None
-        self._dpd_classes: dict[int, str] = {}  # per process: every chunk asks for the same few hundred
         self._offer_index = {offer.id: i for i, offer in enumerate(self.policy.offers)}
         self._offer_rows: dict[tuple[int, str], tuple[int | str, ...]] = {}
-        policy = self.policy
-        conditions = [
-            *(e.when for e in policy.exclusions),
-            *(o.when for o in policy.offers),
-            *(step.when for strategy in policy.strategies.values() for step in strategy.steps),
-        ]
-        # only the products and segments some rule names tell accounts apart
-        self._products = sorted(
-            {*(p for t in policy.tiers for p in t.products), *(p for c in conditions for p in c.products)}
-        )
-        self._segments = sorted(
-            {*(g for t in policy.tiers for g in t.segments), *(g for c in conditions for g in c.segments)}
-        )
-        self._arm_limits = [arm_limits(e) for e in policy.experiments]
-        # an arm matters only for accounts a tier of its experiment can hold
-        self._arm_ranges = [
-            [(t.dpd.low, t.dpd.high) for t in policy.tiers if t.id in e.tiers] for e in policy.experiments
-        ]
-
-    # ------------------------------------------------------------------ keys
-    def _key_columns(self, good: pl.DataFrame) -> pl.DataFrame:
-        as_of = self.planner.as_of
-        horizon = self.planner.horizon
-        grace = self.keys._grace
-        col = pl.col
-        due = col(date_column("due_date"))
-        paid = col(date_column("last_payment_date"))
-        promised = col(date_column("promise_to_pay_date"))
-        parts = col("overdue_amount").str.split_exact(".", 1)
-        amount4 = parts.struct.field("field_0").cast(pl.Int64) * 10**SCALE + (
-            parts.struct.field("field_1").fill_null("").str.pad_end(SCALE, "0").cast(pl.Int64)
-        )
-        frame = good.with_columns(
-            (pl.lit(as_of) - due).dt.total_days().alias("__dpd"),
-            amount4.alias("__amount4"),
-            (pl.lit(as_of) - paid).dt.total_days().alias("__paid_days"),
-            (promised - pl.lit(as_of)).dt.total_days().alias("__promise_days"),
-            # the words of an open promise (decide.py), JSON-quoted, for the templates' slot
-            pl.concat_str(
-                [
-                    pl.lit('"promise to pay on '),
-                    promised.dt.to_string("%Y-%m-%d"),
-                    pl.lit("; cadence paused until "),
-                    (promised + pl.duration(days=grace)).dt.to_string("%Y-%m-%d"),
-                    pl.lit('"'),
-                ]
-            )
-            .fill_null("")
-            .alias("__promise_words"),
-            # kept: see FastPlanner._key (a payment in the window, no promised amount)
-            (
-                (paid >= promised)
-                & (paid <= pl.lit(as_of))
-                & (paid <= promised + pl.duration(days=grace))
-                & (col("promise_amount").fill_null("") == "")
-            )
-            .fill_null(False)
-            .alias("__kept"),
-        )
-        levels_by_currency = self.keys._thresholds
-        lo_expr, hi_expr = _class_exprs(levels_by_currency["*"])
-        for currency, levels in sorted(levels_by_currency.items()):
-            if currency == "*":
-                continue
-            lo, hi = _class_exprs(levels)
-            lo_expr = pl.when(col("currency") == currency).then(lo).otherwise(lo_expr)
-            hi_expr = pl.when(col("currency") == currency).then(hi).otherwise(hi_expr)
-        payment = [
-            pl.when(col("__paid_days").is_null())
-            .then(pl.lit("-"))
-            .otherwise((col("__paid_days") - n).clip(-horizon - 1, 0).cast(pl.String))
-            for n in self.keys._payment_days
-        ]
-        # A promise past the horizon is open on every day the plan looks at: its date only
-        # shows in the words of the promise/open exclusion, which the fill writes per row
-        # (see _PROMISE), so all such promises share one key instead of one per date.
-        promise_days = col("__promise_days").clip(lower_bound=-grace - 2).cast(pl.String)
-        promise = (
-            pl.when(col("__promise_days").is_null())
-            .then(pl.lit("-"))
-            .otherwise(
-                pl.concat_str(
-                    [
-                        pl.when(col("__promise_days") > horizon).then(pl.lit("later")).otherwise(promise_days),
-                        col("__kept").cast(pl.String),
-                    ],
-                    separator="/",
-                )
-            )
-        )
-        # timezones.location_key's parts: every location counts, the stated zone too
-        zones = pl.concat_str(
-            [
-                col("timezone"),
-                _phone_zones(frame["phone"]),
-                col("postal_code").str.slice(0, 3),
-                col("address").str.extract(ZIP_AT_END, 1).str.slice(0, 3).fill_null(""),
-                col("address").str.extract(REGION_AT_END, 1).str.to_uppercase().fill_null(""),
-            ],
-            separator="\x1f",
-        )
-        arms = []
-        for i, (experiment, ranges, limits) in enumerate(
-            zip(self.policy.experiments, self._arm_ranges, self._arm_limits, strict=True)
-        ):
-            inside = pl.lit(False)
-            for low, high in ranges:
-                inside = inside | ((col("__dpd") >= low) & (pl.lit(True) if high is None else col("__dpd") <= high))
-            mask = frame.select(inside).to_series()
-            # sha256 per account (the arm must be stable across runs and tools), the rest on columns
-            slots = pl.Series(buckets(experiment.id, frame.filter(mask)["account_id"].to_list()), dtype=pl.Int64)
-            arm: pl.Expr = pl.lit("-")
-            for limit, choice in reversed(limits):
-                arm = pl.when(pl.lit(slots) < limit).then(pl.lit(choice.id)).otherwise(arm)
-            column = pl.repeat("", frame.height, dtype=pl.String, eager=True).alias(f"__arm{i}")
-            arms.append(column.scatter(mask.arg_true(), pl.select(arm).to_series()) if slots.len() else column)
-        frame = frame.with_columns(arms)
-        dpd_values = frame["__dpd"].unique().to_list()
-        frame = frame.with_columns(
-            frame["__dpd"]
-            .replace_strict({d: self._dpd_class(d) for d in dpd_values}, return_dtype=pl.String)
-            .alias("__dpdc")
-        )
-        key_parts = [
-            col("__dpdc"),
-            col("jurisdiction"),
-            col("currency"),
-            lo_expr.cast(pl.String),
-            hi_expr.cast(pl.String),
-            (col("__amount4") > 0).cast(pl.Int8).cast(pl.String),
-            _named(col("product"), self._products),
-            _named(col("segment"), self._segments),
-            col("__flags").cast(pl.String),
-            *((col(point) != "").cast(pl.Int8).cast(pl.String) for point in ("phone", "email", "address")),
-            col("__invalid").cast(pl.String),
-            promise,
-            *payment,
-            zones,
-            col("locale"),
-            *(col(s.name) for s in arms),
-        ]
-        return frame.with_columns(pl.concat_str(key_parts, separator="\x1e").alias("__key"))
-
-    def _dpd_class(self, dpd: int) -> str:
-        """What days past due decides: which tiers' bounds hold and which steps fire on each
-        day of the horizon (for every tier's upper bound). The number itself is a slot."""
-        found = self._dpd_classes.get(dpd)
-        if found is None:
-            found = self._dpd_classes[dpd] = self._classify_dpd(dpd)
-        return found
-
-    def _classify_dpd(self, dpd: int) -> str:
-        tiers = self.policy.tiers
-        bits = [t.dpd.contains(dpd) for t in tiers]
-        highs = sorted({t.dpd.high for t in tiers}, key=lambda h: -1 if h is None else h)
-        for strategy in self.policy.strategies.values():
-            for step in strategy.steps:
-                for high in highs:
-                    bits.extend(step.fires_on(dpd + o, high) for o in range(self.planner.horizon + 1))
-        # which escalations' requirements a cadence could have met by now (plan/backlog.py)
-        bits.extend(requirement_days(self.policy, dpd))
-        owed = ""
-        if self.planner.tracks_sent:
-            # what the cadence still owes from earlier days (plan/backlog.py) decides too; its
-            # digest keeps the class short (every account's key carries it)
-            found = [
-                backlog(strategy, step, dpd, tier.dpd.low, tier.dpd.high)
-                for tier in tiers
-                for strategy in self.policy.strategies.values()
-                for step in strategy.steps
-            ]
-            owed = ":" + hashlib.sha256(repr(found).encode()).hexdigest()[:12]
-        # the bits in hex: every account's key carries its class, and a quarter of the
-        # length is less to concatenate and hash per row (every class has the same length)
-        text = "".join("1" if b else "0" for b in bits)
-        return (f"{int(text, 2):0{(len(bits) + 3) // 4}x}" if text else "") + owed
 
     # ------------------------------------------------------------------ templates
     def _learn(self, rows: pl.DataFrame, extra_columns: list[str]) -> None:
-        for acct, key in zip(accounts_of(rows, extra_columns), rows["__key"].to_list(), strict=True):
+        for acct, key in zip(accounts_of(rows, extra_columns), rows[KEY].to_list(), strict=True):
             plan = self.planner.plan(acct)
             self.templates[key] = self._template(plan, acct.account_id)
             if self.fresh is not None:
@@ -346,14 +162,14 @@ class ColumnarPlanner:
         # its actions.csv cell is neutralised there (dunning.text.cells.safe_cell)
         slow_mask = pl.col("account_id").str.contains(r'^[=+\-@\t\r]|[",\\\r\n]') | ~pl.col(
             "overdue_amount"
-        ).str.contains(_CANONICAL)
+        ).str.contains(CANONICAL)
         if history:
             slow_mask = slow_mask | pl.col("account_id").is_in(list(history.accounts()))
         flagged = good.with_columns(slow_mask.alias("__slow"))
         outcomes = _Outcomes()
         slow = flagged.filter(pl.col("__slow"))
         parts = [self._plan_slow(slow, screened.extra_columns, history, outcomes)] if slow.height else []
-        fast = self._key_columns(flagged.filter(~pl.col("__slow")))
+        fast = self.keys.columns(flagged.filter(~pl.col("__slow")))
         if fast.height:
             parts.append(self._plan_fast(fast, screened.extra_columns, outcomes))
         return PlannedChunk(pl.concat(parts) if parts else pl.DataFrame(schema=CHUNK_SCHEMA), outcomes.known)
@@ -372,7 +188,7 @@ class ColumnarPlanner:
         for acct in accounts_of(rows, extra_columns):
             contacts = history.get(acct.account_id, empty)
             plan = self.planner.plan(acct, contacts, held=acct.account_id in history.held)
-            line, rows_text, status, tier, stats = _full(plan)
+            line, rows_text, status, tier, stats = plan_record(plan)
             ids.append(acct.account_id)
             lines.append(acct.line)
             plans.append(line.decode())
@@ -384,21 +200,21 @@ class ColumnarPlanner:
 
     def _plan_fast(self, fast: pl.DataFrame, extra_columns: list[str], outcomes: _Outcomes) -> pl.DataFrame:
         """Rows whose decision key has a template: the template with the slots filled in."""
-        firsts = fast.unique(subset="__key", keep="first", maintain_order=True)
-        unknown = firsts.filter(pl.Series([k not in self.templates for k in firsts["__key"].to_list()]))
+        firsts = fast.unique(subset=KEY, keep="first", maintain_order=True)
+        unknown = firsts.filter(pl.Series([k not in self.templates for k in firsts[KEY].to_list()]))
         if unknown.height:
             self._learn(unknown, extra_columns)
-        shared = [self.templates[k] for k in firsts["__key"].to_list()]
+        shared = [self.templates[k] for k in firsts[KEY].to_list()]
         table = pl.DataFrame(
             {
-                "__key": firsts["__key"],
+                KEY: firsts[KEY],
                 "__json": [t.json for t in shared],
                 "__csv": [t.csv for t in shared],
                 "__offer": [t.offer for t in shared],
                 OUTCOME: [outcomes.index(t.status, t.tier, t.stats) for t in shared],
             },
             schema={
-                "__key": pl.String,
+                KEY: pl.String,
                 "__json": pl.String,
                 "__csv": pl.String,
                 "__offer": pl.Int64,
@@ -415,9 +231,9 @@ class ColumnarPlanner:
             "__amount4",
             "__dpd",
             "__promise_words",
-            "__key",
+            KEY,
         )
-        joined = needed.join(table, on="__key", how="left", maintain_order="left")
+        joined = needed.join(table, on=KEY, how="left", maintain_order="left")
         joined = joined.with_columns(self._offers_json(joined))
         return joined.select(
             pl.col("account_id"),
@@ -458,30 +274,6 @@ class ColumnarPlanner:
                 )
             rows.append((index, currency, *found))
         return pl.DataFrame(rows, schema=_OFFER_PARAMS, orient="row")
-
-
-def _named(column: pl.Expr, names: list[str]) -> pl.Expr:
-    """The value when some rule names it, else one placeholder for all others."""
-    if not names:
-        return pl.lit("")
-    return pl.when(column.is_in(names)).then(column).otherwise(pl.lit("\x01"))
-
-
-def _class_exprs(levels: list[Decimal]) -> tuple[pl.Expr, pl.Expr]:
-    """(#levels < balance, #levels ≤ balance), exactly, on the 1/10,000-unit balance."""
-    below: pl.Expr = pl.lit(0)
-    upto: pl.Expr = pl.lit(0)
-    amount = pl.col("__amount4")
-    for level in levels:
-        scaled = level.scaleb(SCALE)
-        whole = floor(scaled)
-        if scaled == whole:
-            below = below + (pl.lit(whole) < amount).cast(pl.Int64)
-            upto = upto + (pl.lit(whole) <= amount).cast(pl.Int64)
-        else:  # a non-whole level lies strictly between two balances
-            below = below + (pl.lit(whole) < amount).cast(pl.Int64)
-            upto = upto + (pl.lit(whole) < amount).cast(pl.Int64)
-    return below, upto
 
 
 def _minor_text(value: pl.Expr) -> pl.Expr:
@@ -571,16 +363,3 @@ def _offer_terms(rows: pl.DataFrame) -> pl.Series:
             ]
         ).alias("__offers")
     ).to_series()
-
-
-def _phone_zones(phones: pl.Series) -> pl.Expr:
-    """The zones each phone number places its holder in, as text (timezones.phone_zones on
-    columns): the deciding prefix of each number, then the zones of each distinct prefix —
-    two small lookups per chunk instead of one per number."""
-    starts = phones.str.head(4)
-    lengths = starts.replace_strict(
-        {s: phone_prefix_length(s) for s in starts.unique().to_list()}, return_dtype=pl.Int64
-    )
-    prefixes = phones.str.head(lengths)
-    zones = {p: " ".join(zones_for_phone(p)) for p in prefixes.unique().to_list()}
-    return pl.lit(prefixes.replace_strict(zones, return_dtype=pl.String))

@@ -136,3 +136,12 @@ def plan_stats(plan: AccountPlan) -> tuple[tuple[str, str], ...]:
     codes.update(r for a in plan.actions for r in a.reasons if r.startswith("data/"))
     held = (HELD_STAT,) if any(e.code == HELD_CODE for e in plan.exclusions) else ()
     return (*((a.status, a.channel) for a in plan.actions), *((DATA_STAT, c) for c in sorted(codes)), *held)
+
+
+PlanRecord = tuple[bytes, str, str, str, tuple[tuple[str, str], ...]]  # plan line, CSV rows, status, tier, stats
+
+
+def plan_record(plan: AccountPlan) -> PlanRecord:
+    """The plan as the run writes and counts it: its plans.jsonl line, its actions.csv rows,
+    status, tier (``none`` without one) and action stats."""
+    return plan_line(plan), action_rows(plan), plan.status, plan.tier or "none", plan_stats(plan)

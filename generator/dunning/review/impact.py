@@ -21,9 +21,9 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
@@ -38,9 +38,8 @@ from dunning.accounts.source import AccountFile
 from dunning.errors import UserError
 from dunning.load.repository import MAX_TEMPLATE_BYTES, files_under, resolves_inside
 from dunning.plan.decide import Planner
-from dunning.plan.fast import FastPlanner
+from dunning.plan.key import DecisionKey
 from dunning.plan.model import AccountPlan
-from dunning.plan.offers import offer_terms
 from dunning.plan.output import plan_dict
 from dunning.policy import require_policy
 from dunning.policy.model import CONTACT_CHANNELS, Policy
@@ -297,10 +296,10 @@ class _Side:
     def __init__(self, root: Path, as_of: date, horizon: int, policy: Policy | None = None) -> None:
         self.policy = policy or require_policy(root)
         self.planner = Planner(self.policy, as_of, horizon)
-        # Accounts that decide alike share one decision: the plan module's decision key
-        # (FastPlanner, tested byte-equal to the full planner) picks them out.
-        self.keys = FastPlanner(self.planner)
-        self.decided: dict[Hashable, AccountPlan] = {}
+        # Accounts that decide alike share one decision: the plan's decision key (one
+        # definition, tested to give the full planner's plans) picks them out.
+        self.keys = DecisionKey(self.planner)
+        self.decided: dict[str, AccountPlan] = {}
         self.offers = {o.id: o for o in self.policy.offers}
         self.sandbox = TemplateSandbox(root / "templates")
         self.root = root
@@ -340,26 +339,16 @@ class _Side:
             self._names[template_id] = _identifiers(texts) | self._shared
         return self._names[template_id]
 
-    def plan(self, account: Account, history: Sequence[Contact]) -> AccountPlan:
-        """The account's plan: planned in full, or the shared decision of its key with the
-        account's own id, balance and offer amounts filled in."""
-        if history or not REUSE_DECISIONS:
+    def plan(self, account: Account, history: Sequence[Contact], key: str | None = None) -> AccountPlan:
+        """The account's plan: planned in full, or the shared decision of its ``key`` (from
+        :meth:`DecisionKey.of`; None: plan in full) with the account's own slots filled in."""
+        if history or key is None or not REUSE_DECISIONS:
             return self.planner.plan(account, history)
-        key = self.keys._key(account)
         model = self.decided.get(key)
         if model is None:
             plan = self.decided[key] = self.planner.plan(account, history)
             return plan
-        cut = len(model.account_id)
-        aid = account.account_id
-        return replace(
-            model,
-            account_id=aid,
-            overdue_amount=account.overdue_amount,
-            line=account.line,
-            actions=tuple(replace(a, id=aid + a.id[cut:]) for a in model.actions),
-            offers=tuple(offer_terms(self.offers[o.id], account, self.planner.as_of) for o in model.offers),
-        )
+        return self.keys.share(model, account)
 
     def serves(self, jurisdiction: str) -> bool:
         return self.policy.jurisdiction(jurisdiction) is not None
@@ -410,19 +399,20 @@ class Comparer:
         impact = Impact(self.setup.as_of, self.setup.horizon, self.setup.limit)
         impact.accounts_in = chunk.rows
         impact.rejected_rows = len(chunk.rejects)
-        for account in chunk.accounts:
-            self.account(account, impact)
+        old_keys, new_keys = self.base.keys.of(chunk.accounts), self.head.keys.of(chunk.accounts)
+        for account, old_key, new_key in zip(chunk.accounts, old_keys, new_keys, strict=True):
+            self.account(account, impact, (old_key, new_key))
         return impact
 
-    def account(self, account: Account, impact: Impact) -> None:
-        """Compare one account's two plans."""
+    def account(self, account: Account, impact: Impact, keys: tuple[str | None, str | None] = (None, None)) -> None:
+        """Compare one account's two plans (``keys``: its decision key on each side)."""
         history = self.history.get(account.account_id, ())
-        old = self.base.plan(account, history) if self.base.serves(account.jurisdiction) else None
+        old = self.base.plan(account, history, keys[0]) if self.base.serves(account.jurisdiction) else None
         replan = self.setup.replan
         if replan is not None and (old is None or old.tier not in replan):
             new = old  # nothing the change touches reaches this account's plan
         else:
-            new = self.head.plan(account, history) if self.head.serves(account.jurisdiction) else None
+            new = self.head.plan(account, history, keys[1]) if self.head.serves(account.jurisdiction) else None
         aid = account.account_id
         if old is None and new is None:
             impact.rejected_rows += 1
