@@ -115,7 +115,7 @@ def test_every_snapshot_column_is_varied(policy: Policy) -> None:
     # a column added to the snapshot must be added here, or the property below cannot see
     # whether the key needs it
     assert set(_fields(policy)) == {*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *FLAG_COLUMNS}
-    assert len(KEY_INPUTS) == 18
+    assert len(KEY_INPUTS) == 19
 
 
 def _differs(value: str) -> Callable[[str], bool]:

@@ -27,6 +27,18 @@ STATES = (
 MONEY = ("promise", "payment", "arrangement")
 # What the collector learnt about why the account is overdue (its word in `reason`; docs/report.md)
 REASONS = ("arrears_reason",)
+# The reasons for arrears (an ``arrears_reason`` event's ``reason``, the snapshot column
+# ``arrears_reason``; docs/data.md). A policy adds its own words in ``arrears_reasons:``.
+ARREARS_REASONS = (
+    "forgot", "income_drop", "unemployment", "illness", "family_emergency", "bereavement", "dispute",
+    "fraud_claim", "over_indebted", "refuses", "unknown",
+)  # fmt: skip
+# The reasons that mark the customer vulnerable unless the policy says otherwise: those that
+# name a driver of vulnerability in the FCA's FG21/1 (chapter 2, the four drivers and their
+# characteristics): health (severe or long-term illness), life events (bereavement, income
+# shock, caring responsibilities) and resilience (over-indebtedness, inadequate or erratic
+# income). The stricter reading: every reason that names a listed characteristic marks.
+VULNERABLE_REASONS = ("illness", "bereavement", "family_emergency", "income_drop", "unemployment", "over_indebted")
 PLACEMENTS = ("placed_with_agency", "recalled", "legal_referred")
 SENT = ("sent",)
 EVENTS = (*ATTEMPTS, *STATES, *MONEY, *PLACEMENTS, *SENT, *REASONS)
@@ -64,7 +76,7 @@ DERIVED = ("promise_broken", "promise_kept", "arrangement_broken")
 HISTORY_COLUMNS = ("account_id", "at", "event")
 HISTORY_OPTIONAL = (
     "channel", "phone", "email", "debt_id", "amount", "currency", "date", "instalments",
-    "interval_days", "action_id", "note", "source",
+    "interval_days", "action_id", "note", "source", "reason",
 )  # fmt: skip
 
 

@@ -162,6 +162,7 @@ def read_event(values: Mapping[str, str], line: int = 0) -> Contact | HistoryRej
         action_id=values.get("action_id", ""),
         note=values.get("note", ""),
         source=values.get("source", ""),
+        reason=values.get("reason", "").lower(),
         line=line,
     )
 

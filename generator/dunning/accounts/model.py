@@ -121,4 +121,5 @@ class Contact:
     action_id: str = ""
     note: str = ""
     source: str = ""
+    reason: str = ""  # an arrears_reason event's word (lower case)
     line: int = 0

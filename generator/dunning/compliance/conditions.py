@@ -104,6 +104,8 @@ def _state_holds(cond: Condition, state: AccountState, on: date) -> tuple[bool, 
         state.last_payment is None or not 0 <= (on - state.last_payment).days < cond.paid_since_days
     ):
         return False, "condition/paid_since_days"
+    if cond.arrears_reasons and state.arrears_reason not in cond.arrears_reasons:
+        return False, "condition/arrears_reasons"
     for wanted in cond.outcomes_in_last_days:
         if state.outcomes_in(wanted.outcome, wanted.days, on) < wanted.count:
             return False, "condition/outcomes_in_last_days"

@@ -93,7 +93,13 @@ class ContactEngine(StopRules, ContactWindows):
         as_of = _local_date(at, zones[0])
         instant = int(at.timestamp())
         if state is None:
-            state = account_state(account, history, as_of, self.policy.settings.promise_grace_days)
+            state = account_state(
+                account,
+                history,
+                as_of,
+                self.policy.settings.promise_grace_days,
+                vulnerable_reasons=self.policy.vulnerable_reasons,
+            )
         account = state.account
         found = self.stops(account, as_of=as_of, tier_id=tier_id, history=history, state=state)
         # most requests meet no stop at all: no list is built for them

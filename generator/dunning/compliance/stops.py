@@ -44,7 +44,13 @@ class StopRules(JurisdictionResolver):
         only when ``as_of`` is given; ``tier_id`` defaults to the account's tier on ``as_of``.
         """
         if state is None:
-            state = account_state(account, history, as_of or date.max, self.policy.settings.promise_grace_days)
+            state = account_state(
+                account,
+                history,
+                as_of or date.max,
+                self.policy.settings.promise_grace_days,
+                vulnerable_reasons=self.policy.vulnerable_reasons,
+            )
         account = state.account
         j = self.jurisdiction(account.jurisdiction)
         found: list[Stop] = []

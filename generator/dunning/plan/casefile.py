@@ -104,7 +104,14 @@ def case_file(
     planner = Planner(policy, as_of, horizon, tracks_sent=tracks_sent)
     trace: list[str] = []
     plan: AccountPlan = planner.plan(account, history, trace=trace, held=held)
-    state = account_state(account, history, as_of, policy.settings.promise_grace_days, held=held)
+    state = account_state(
+        account,
+        history,
+        as_of,
+        policy.settings.promise_grace_days,
+        held=held,
+        vulnerable_reasons=policy.vulnerable_reasons,
+    )
     zone = ZoneInfo(plan.timezone)
     current = state.account
     sent = []

@@ -84,7 +84,9 @@ class Planner:
         unreadable line for the account, so nothing is planned for it."""
         say = trace.append if trace is not None else None
         policy, as_of = self.policy, self.as_of
-        state = account_state(account, history, as_of, self.grace, held=held)
+        state = account_state(
+            account, history, as_of, self.grace, held=held, vulnerable_reasons=policy.vulnerable_reasons
+        )
         account = state.account
         dpd = days_past_due(account, as_of)
         tier = tier_for(policy, account, as_of)
@@ -544,6 +546,11 @@ def _state_words(state: AccountState) -> str:
     parts = [f"{len(state.events)} event(s) on file up to {state.as_of}"]
     if state.flags:
         parts.append("flags " + ", ".join(f"{f} ({v.words()})" for f, v in state.flags.items()))
+    if state.arrears_reason != "unknown":
+        since = state.arrears_reason_since
+        parts.append(
+            f"reason for arrears {state.arrears_reason} ({'history, since ' + str(since) if since else 'snapshot'})"
+        )
     if state.unusable:
         parts.append("unusable " + ", ".join(f"{p} ({c})" for p, c in state.unusable.items()))
     if state.arrangement is not None:

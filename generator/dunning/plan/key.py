@@ -39,6 +39,7 @@ from dunning.plan.decide import Planner
 from dunning.plan.model import AccountPlan, Exclusion
 from dunning.plan.offers import offer_terms
 from dunning.policy.model import Amounts, Condition, Policy
+from dunning.state.account import snapshot_reason
 
 SCALE = 4  # balances compared in 1/10,000 units (R004 keeps every balance within it)
 CANONICAL = r"^(0|[1-9]\d{0,13})(\.\d{1,4})?$"  # a balance the key (and the fill) reads exactly
@@ -68,6 +69,8 @@ KEY_INPUTS: Mapping[str, str] = MappingProxyType(
         "zones": "what the account's time zones depend on (timezones.location_key)",
         "locale": "the stated locale",
         "arms": "the experiment arm per experiment (hash of the account id), where a tier of it can hold",
+        "arrears_reason": "the snapshot's reason for arrears (arrears_reasons conditions; reasons that mark "
+        "the customer vulnerable; a word outside the vocabulary pauses)",
     }
 )
 # What a shared decision leaves open, filled from each account's own row.
@@ -248,6 +251,10 @@ class DecisionKey:
             "arms": pl.concat_str(
                 [pl.lit(""), *(col(f"__arm{i}") for i in range(len(self.policy.experiments)))], separator="\x1f"
             ),
+            # the state's snapshot_reason (dunning.state.account)
+            "arrears_reason": col("arrears_reason").str.to_lowercase()
+            if "arrears_reason" in frame.columns
+            else pl.lit(""),
         }
         assert tuple(found) == tuple(KEY_INPUTS), "the key's parts and KEY_INPUTS disagree"
         return found
@@ -318,6 +325,7 @@ class DecisionKey:
                 "timezone", "postal_code", "locale",
             )
         }  # fmt: skip
+        text["arrears_reason"] = [snapshot_reason(a) for a in accounts]
         frame = pl.DataFrame(
             {
                 **text,

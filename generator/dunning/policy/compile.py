@@ -20,6 +20,7 @@ from dunning.policy.model import (
     Agency,
     Amounts,
     Arm,
+    ArrearsReason,
     Blackout,
     ChannelHours,
     Company,
@@ -44,6 +45,7 @@ from dunning.policy.model import (
     Tier,
     Timetable,
     Window,
+    builtin_reasons,
     frozen_map,
 )
 from dunning.problems import Level, Problem
@@ -134,6 +136,7 @@ def condition(value: Any) -> Condition:
         days_since_right_party_contact=value.get("days_since_right_party_contact"),
         paid_since_days=value.get("paid_since_days"),
         outcomes_in_last_days=_outcome_counts(value.get("outcomes_in_last_days")),
+        arrears_reasons=_tuple(value.get("arrears_reasons")),
     )
 
 
@@ -469,6 +472,24 @@ def compile_policy(repo: PolicyRepository) -> tuple[Policy | None, list[Problem]
         for channel, amount in section.items():
             costs[str(channel)] = _amounts(amount)
 
+    reasons = dict(builtin_reasons())
+    for file, section in c.sections("arrears_reasons"):
+        for word, body in section.items():
+            kp = section.key_pos[word]
+            source = Source(file.path, kp.line, kp.col)
+            if not c.unique("arrears_reasons", str(word), source, file):
+                continue
+            body = body or {}
+            known = reasons.get(str(word))
+            label = _localized(body.get("label")) if body.get("label") else None
+            reasons[str(word)] = ArrearsReason(
+                word=str(word),
+                label=label or (known.label if known else Localized(frozen_map({"*": str(word).replace("_", " ")}))),  # type: ignore[arg-type]
+                # a word of the policy's own marks only when it says so; a built-in keeps its default
+                marks_vulnerable=bool(body.get("marks_vulnerable", known.marks_vulnerable if known else False)),
+                source=source,
+            )
+
     all_files = sorted({f.path for f in repo.files} | {f"templates/{t}" for t in repo.template_files()})
     policy = Policy(
         root=str(repo.root),
@@ -490,6 +511,7 @@ def compile_policy(repo: PolicyRepository) -> tuple[Policy | None, list[Problem]
         files=tuple(all_files),
         costs=frozen_map(dict(sorted(costs.items()))),  # type: ignore[arg-type]
         acknowledgements=acknowledgements,
+        arrears_reasons=frozen_map(reasons),  # type: ignore[arg-type]
     )
     return policy, c.problems
 

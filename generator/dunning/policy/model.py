@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from types import MappingProxyType
+
+from dunning.accounts.events import ARREARS_REASONS, VULNERABLE_REASONS
 
 CHANNELS = ("sms", "email", "letter", "call", "visit", "agency", "legal_review")
 # What a message is for. collection: asks for payment (US: carries the mini-Miranda);
@@ -97,6 +100,48 @@ class Localized:
         if locale in self.texts:
             return self.texts[locale]
         return next(iter(self.texts.values()), fallback)
+
+
+@dataclass(frozen=True)
+class ArrearsReason:
+    """A word of the reason-for-arrears vocabulary: built in (docs/data.md) or the policy's own
+    (``arrears_reasons:``), its label per locale and whether learning it marks the customer
+    vulnerable (FCA FG21/1; the built-in default: :data:`VULNERABLE_REASONS`)."""
+
+    word: str
+    label: Localized
+    marks_vulnerable: bool
+    source: Source | None = None  # None: built in
+
+
+# The built-in labels (a policy may relabel a word in its `arrears_reasons:` section).
+_REASON_LABELS: Mapping[str, tuple[str, str]] = {
+    "forgot": ("Forgot to pay", "忘记还款"),
+    "income_drop": ("Income dropped", "收入下降"),
+    "unemployment": ("Unemployment", "失业"),
+    "illness": ("Illness", "疾病"),
+    "family_emergency": ("Family emergency", "家庭变故"),
+    "bereavement": ("Bereavement", "亲人离世"),
+    "dispute": ("Disputes the debt", "对债务有异议"),
+    "fraud_claim": ("Claims fraud", "声称欺诈"),
+    "over_indebted": ("Over-indebted", "过度负债"),
+    "refuses": ("Refuses to pay", "拒绝还款"),
+    "unknown": ("Unknown", "未知"),
+}
+
+
+def builtin_reasons() -> Mapping[str, ArrearsReason]:
+    """The built-in vocabulary, each word with its default vulnerability marking."""
+    return MappingProxyType(
+        {
+            word: ArrearsReason(
+                word,
+                Localized(MappingProxyType({"en-US": _REASON_LABELS[word][0], "zh-CN": _REASON_LABELS[word][1]})),
+                word in VULNERABLE_REASONS,
+            )
+            for word in ARREARS_REASONS
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -217,6 +262,7 @@ class Condition:
     days_since_right_party_contact: int | None = None  # no right-party contact in the last N days
     paid_since_days: int | None = None  # a payment in the last N days
     outcomes_in_last_days: tuple[OutcomeCount, ...] = ()  # each: at least count outcomes in days
+    arrears_reasons: tuple[str, ...] = ()  # the account's current reason for arrears is one of these
 
     def is_empty(self) -> bool:
         """True when the condition always holds."""
@@ -471,6 +517,13 @@ class Policy:
     files: tuple[str, ...]  # policy and template files, repository-relative, sorted
     costs: Mapping[str, Amounts] = field(default_factory=frozen_map)  # type: ignore[arg-type]  # channel -> unit cost
     acknowledgements: tuple[Acknowledgement, ...] = ()
+    # the reason-for-arrears vocabulary: the built-in words and the policy's own (word -> reason)
+    arrears_reasons: Mapping[str, ArrearsReason] = field(default_factory=builtin_reasons)
+
+    @cached_property  # asked once per account by the planner
+    def vulnerable_reasons(self) -> frozenset[str]:
+        """The reasons for arrears that mark the customer vulnerable."""
+        return frozenset(w for w, r in self.arrears_reasons.items() if r.marks_vulnerable)
 
     @property
     def locales(self) -> tuple[str, ...]:

@@ -62,6 +62,8 @@ CONDITION: dict[str, Any] = {
     "days_since_right_party_contact": DAYS,
     "paid_since_days": {"type": "integer", "min": 1, "max": 3650},
     "outcomes_in_last_days": {"check_with": "outcome_counts"},
+    # words of the reason vocabulary (built in or the policy's own; X021 checks them)
+    "arrears_reasons": {"type": "list", "schema": ID},
 }
 WHEN = {"type": "dict", "schema": CONDITION}
 
@@ -318,6 +320,16 @@ SECTIONS: dict[str, dict[str, Any]] = {
         "type": "dict",
         "keysrules": {"type": "string", "allowed": list(CHANNELS)},
         "valuesrules": AMOUNTS,
+    },
+    "arrears_reasons": {
+        # the reason-for-arrears vocabulary (docs/data.md): a word of the policy's own, or a
+        # built-in word relabelled or marking vulnerable differently (FCA FG21/1)
+        "type": "dict",
+        "keysrules": ID,
+        "valuesrules": {
+            "type": "dict",
+            "schema": {"label": LOCALIZED, "marks_vulnerable": {"type": "boolean"}, "description": TEXT},
+        },
     },
     "acknowledgements": {
         "type": "list",

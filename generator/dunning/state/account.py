@@ -12,7 +12,7 @@ Events after the as-of date are not read (a plan for a past day sees that day's 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from types import MappingProxyType
@@ -22,7 +22,7 @@ from dunning.accounts import events as ev
 from dunning.accounts.model import Account, Contact
 from dunning.state.ledger import Arrangement, Payment, PromiseLedger, promise_ledger
 
-Source = Literal["snapshot", "history", "snapshot and history"]
+Source = Literal["snapshot", "history", "snapshot and history", "arrears_reason"]
 PromiseWord = Literal["none", "open", "kept", "broken"]
 
 # History events that set a flag, and the event that ends it (None: nothing in the history does).
@@ -91,6 +91,10 @@ class AccountState:
     last_payment: date | None = None
     events: tuple[Contact, ...] = ()  # the history up to as_of, in time order
     held: bool = False  # the history has an unreadable line for this account
+    # the reason for arrears: the latest arrears_reason event's word, else the snapshot's
+    # column, else "unknown"; and the day it was learnt (None: the snapshot's, or none)
+    arrears_reason: str = "unknown"
+    arrears_reason_since: date | None = None
 
     @property
     def promise(self) -> PromiseLedger | None:
@@ -135,8 +139,11 @@ def account_state(
     grace: int,
     *,
     held: bool = False,
+    vulnerable_reasons: Collection[str] = ev.VULNERABLE_REASONS,
 ) -> AccountState:
-    """The account's state on ``as_of`` (``grace``: the policy's promise grace days)."""
+    """The account's state on ``as_of`` (``grace``: the policy's promise grace days;
+    ``vulnerable_reasons``: the reasons for arrears that mark the customer vulnerable, the
+    policy's :attr:`~dunning.policy.model.Policy.vulnerable_reasons`)."""
     events = tuple(sorted((c for c in history if c.at.date() <= as_of), key=lambda c: (c.at, c.channel, c.outcome)))
     flags: dict[str, FlagState] = {f: FlagState(f, None, "snapshot") for f in sorted(account.flags)}
     started: dict[str, date] = {}
@@ -148,6 +155,11 @@ def account_state(
     payments: list[Payment] = []
     promise_events: list[Contact] = []
     arrangement_event: Contact | None = None
+    reason = snapshot_reason(account)
+    reason_since: date | None = None
+    # learning a reason that marks vulnerable sets the flag for good (FG21/1: act on what is
+    # learnt; no event ends `vulnerable`): from the first such reason on
+    marked: date | None = None
     for c in events:
         day = c.at.date()
         word = c.outcome
@@ -183,9 +195,18 @@ def account_state(
             promise_events.append(c)
         elif word == "arrangement":
             arrangement_event = c
+        elif word == "arrears_reason" and c.reason:
+            reason, reason_since = c.reason, day
+            if marked is None and c.reason in vulnerable_reasons:
+                marked = day
     for flag, day in started.items():
         before = flags.get(flag)
         flags[flag] = FlagState(flag, day, "history" if before is None else "snapshot and history")
+    if "vulnerable" not in flags:
+        if snapshot_reason(account) in vulnerable_reasons:
+            flags["vulnerable"] = FlagState("vulnerable", None, "arrears_reason")
+        elif marked is not None:
+            flags["vulnerable"] = FlagState("vulnerable", marked, "arrears_reason")
     for point, (code, _value) in spoiled.items():
         unusable[point] = code
     if account.last_payment_date is not None:
@@ -228,7 +249,14 @@ def account_state(
         last_payment=last_payment,
         events=events,
         held=held,
+        arrears_reason=reason or "unknown",
+        arrears_reason_since=reason_since,
     )
+
+
+def snapshot_reason(account: Account) -> str:
+    """The snapshot's ``arrears_reason`` column, lower case ("" when absent or empty)."""
+    return (account.extra.get("arrears_reason") or "").strip().lower()
 
 
 def _promises(account: Account, made: list[Contact], payments: list[Payment], grace: int) -> tuple[PromiseLedger, ...]:
@@ -259,6 +287,8 @@ def _point_value(c: Contact, point: str) -> str:
     return c.phone if point == "phone" else c.email if point == "email" else ""
 
 
-def snapshot_state(account: Account, as_of: date, grace: int) -> AccountState:
+def snapshot_state(
+    account: Account, as_of: date, grace: int, vulnerable_reasons: Collection[str] = ev.VULNERABLE_REASONS
+) -> AccountState:
     """The state of an account without history (the snapshot alone)."""
-    return account_state(account, (), as_of, grace)
+    return account_state(account, (), as_of, grace, vulnerable_reasons=vulnerable_reasons)
