@@ -548,9 +548,8 @@ def _state_words(state: AccountState) -> str:
         parts.append("flags " + ", ".join(f"{f} ({v.words()})" for f, v in state.flags.items()))
     if state.arrears_reason != "unknown":
         since = state.arrears_reason_since
-        parts.append(
-            f"reason for arrears {state.arrears_reason} ({'history, since ' + str(since) if since else 'snapshot'})"
-        )
+        where = f"history, since {since}" if since else "snapshot"
+        parts.append(f"reason for arrears {state.arrears_reason} ({where})")
     if state.unusable:
         parts.append("unusable " + ", ".join(f"{p} ({c})" for p, c in state.unusable.items()))
     if state.arrangement is not None:
