@@ -10,6 +10,7 @@ accounts whose current reason is ``fraud_claim``.
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -48,6 +49,8 @@ SNAPSHOT = {
     "R07-illness-then-forgot": "illness",
     "R08-no-reason": "",
     "R09-snapshot-forgot": "forgot",
+    "R10-unknown-word": "",
+    "R11-snapshot-free-text": "Husband in hospital",
 }
 HISTORY = """\
 account_id,at,event,channel,reason
@@ -58,9 +61,11 @@ R04-snapshot-fraud,2026-12-02T11:00:00-05:00,arrears_reason,call,forgot
 R05-own-word,2026-12-03T11:00:00-05:00,arrears_reason,call,Medical_Bills
 R06-income-drop,2026-12-02T11:00:00-05:00,arrears_reason,call,income_drop
 R07-illness-then-forgot,2026-12-02T11:00:00-05:00,arrears_reason,call,forgot
+R10-unknown-word,2026-12-03T08:00:00-05:00,arrears_reason,call,cashflow
 """
 VULNERABLE = "exclusion/vulnerable-customer"
 FRAUD = "exclusion/fraud-review"
+UNKNOWN = "data/arrears-reason-unknown"
 # day -> account -> (status, exclusion codes)
 EXPECTED = {
     "2026-12-01": {
@@ -73,6 +78,8 @@ EXPECTED = {
         "R07-illness-then-forgot": ("paused", [VULNERABLE]),
         "R08-no-reason": ("active", []),
         "R09-snapshot-forgot": ("active", []),
+        "R10-unknown-word": ("active", []),
+        "R11-snapshot-free-text": ("paused", [UNKNOWN]),
     },
     "2026-12-02": {
         "R01-snapshot-illness": ("paused", [VULNERABLE]),
@@ -84,6 +91,8 @@ EXPECTED = {
         "R07-illness-then-forgot": ("paused", [VULNERABLE]),
         "R08-no-reason": ("active", []),
         "R09-snapshot-forgot": ("active", []),
+        "R10-unknown-word": ("active", []),
+        "R11-snapshot-free-text": ("paused", [UNKNOWN]),
     },
     "2026-12-03": {
         "R01-snapshot-illness": ("paused", [VULNERABLE]),
@@ -95,6 +104,8 @@ EXPECTED = {
         "R07-illness-then-forgot": ("paused", [VULNERABLE]),
         "R08-no-reason": ("active", []),
         "R09-snapshot-forgot": ("active", []),
+        "R10-unknown-word": ("paused", [UNKNOWN]),
+        "R11-snapshot-free-text": ("paused", [UNKNOWN]),
     },
 }
 
@@ -134,6 +145,9 @@ def test_without_history_the_snapshot_reason_decides_and_is_part_of_the_decision
     assert found["R09-snapshot-forgot"] == ("active", [])
     assert found["R04-snapshot-fraud"] == ("paused", [FRAUD])
     assert found["R02-learns-illness"] == ("active", [])
+    assert found["R11-snapshot-free-text"] == ("paused", [UNKNOWN])
+    outputs = "".join(p.read_text(encoding="utf-8") for p in Path("out-2026-12-01").iterdir() if p.is_file())
+    assert "hospital" not in outputs.lower()
 
 
 @pytest.mark.parametrize(
@@ -147,6 +161,9 @@ def test_without_history_the_snapshot_reason_decides_and_is_part_of_the_decision
         # the snapshot's illness marked: a later reason does not lift it
         ("R07-illness-then-forgot", "2026-12-03", "1 event(s) on file up to 2026-12-03; flags vulnerable "
          "(arrears_reason); reason for arrears forgot (history, since 2026-12-02)"),
+        # a word outside the vocabulary is account-supplied text: not repeated
+        ("R10-unknown-word", "2026-12-03", "1 event(s) on file up to 2026-12-03; reason for arrears outside the "
+         "vocabulary (history, since 2026-12-03)"),
         # the policy says income_drop does not mark
         ("R06-income-drop", "2026-12-03", "1 event(s) on file up to 2026-12-03; reason for arrears income_drop "
          "(history, since 2026-12-02)"),
@@ -157,3 +174,34 @@ def test_explain_names_the_flag_source_and_the_reason(repo: Path, account_id: st
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert [line for line in result.output.splitlines() if line.startswith("- state: ")] == [f"- state: {state}"]
+
+
+def test_the_gate_answers_as_the_plan_decides(repo: Path) -> None:
+    # a call at 10:00 on day 3 with the same rows and history: denied exactly where the plan paused
+    with Path("accounts.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    with Path("history.csv").open(encoding="utf-8", newline="") as fh:
+        events = list(csv.DictReader(fh))
+    requests = [
+        json.dumps(
+            {
+                "account": {k: v for k, v in row.items() if v},
+                "history": [e for e in events if e["account_id"] == row["account_id"]],
+                "channel": "call",
+                "at": "2026-12-03T10:00:00-05:00",
+            }
+        )
+        for row in rows
+    ]
+    Path("requests.jsonl").write_text("\n".join(requests) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["gate", "requests.jsonl", "."])
+    assert result.exit_code == 0, result.output
+    answers = [json.loads(line) for line in result.output.splitlines()]
+    found = {
+        row["account_id"]: (a["verdict"], [r["code"] for r in a["reasons"]])
+        for row, a in zip(rows, answers, strict=True)
+    }
+    assert found == {
+        account_id: ("allow", []) if status == "active" else ("suppress", codes)
+        for account_id, (status, codes) in EXPECTED["2026-12-03"].items()
+    }

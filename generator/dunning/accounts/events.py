@@ -39,6 +39,8 @@ ARREARS_REASONS = (
 # shock, caring responsibilities) and resilience (over-indebtedness, inadequate or erratic
 # income). The stricter reading: every reason that names a listed characteristic marks.
 VULNERABLE_REASONS = ("illness", "bereavement", "family_emergency", "income_drop", "unemployment", "over_indebted")
+# The built-in vocabulary as the state reads it: word -> marks the customer vulnerable.
+REASON_MARKS: Mapping[str, bool] = MappingProxyType({w: w in VULNERABLE_REASONS for w in ARREARS_REASONS})
 PLACEMENTS = ("placed_with_agency", "recalled", "legal_referred")
 SENT = ("sent",)
 EVENTS = (*ATTEMPTS, *STATES, *MONEY, *PLACEMENTS, *SENT, *REASONS)

@@ -98,7 +98,7 @@ class ContactEngine(StopRules, ContactWindows):
                 history,
                 as_of,
                 self.policy.settings.promise_grace_days,
-                vulnerable_reasons=self.policy.vulnerable_reasons,
+                reasons=self.policy.reason_marks,
             )
         account = state.account
         found = self.stops(account, as_of=as_of, tier_id=tier_id, history=history, state=state)

@@ -49,7 +49,7 @@ class StopRules(JurisdictionResolver):
                 history,
                 as_of or date.max,
                 self.policy.settings.promise_grace_days,
-                vulnerable_reasons=self.policy.vulnerable_reasons,
+                reasons=self.policy.reason_marks,
             )
         account = state.account
         j = self.jurisdiction(account.jurisdiction)
@@ -106,6 +106,8 @@ class StopRules(JurisdictionResolver):
                 )
         if account.overdue_amount <= 0:  # paid in full: nothing to collect, nobody to contact
             found.append(Stop("exclude", (), SETTLED, False))
+        if state.unknown_reason:
+            found.append(Stop("pause", (), UNKNOWN_REASON, False))
         found.extend(_point_stops(account, state))
         found.extend(self._exclusion_stops(account, self.policy.exclusions, as_of, tier_id, history, state))
         return tuple(found)
@@ -205,6 +207,17 @@ def _source_words(flag: str, state: AccountState | None) -> str:
 
 SETTLED = Reason(
     "balance/settled", "balance", "dunning safety stop", "nothing is overdue (paid in full): no collection"
+)
+
+# A reason for arrears outside the vocabulary (built in and the policy's own) might be one that
+# marks the customer vulnerable: the stricter reading pauses until it is corrected or declared.
+# The word itself is never repeated (it is account-supplied text).
+UNKNOWN_REASON = Reason(
+    "data/arrears-reason-unknown",
+    "data/arrears-reason-unknown",
+    "dunning safety stop",
+    "a reason for arrears on file is not a word of the vocabulary (docs/data.md) nor of the policy's "
+    "arrears_reasons: collection paused until it is corrected or declared",
 )
 
 _POINT_WORDS = {

@@ -110,7 +110,7 @@ def case_file(
         as_of,
         policy.settings.promise_grace_days,
         held=held,
-        vulnerable_reasons=policy.vulnerable_reasons,
+        reasons=policy.reason_marks,
     )
     zone = ZoneInfo(plan.timezone)
     current = state.account

@@ -25,7 +25,7 @@ placed twice: the later run is suppressed with the code ``superseded``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
@@ -84,9 +84,7 @@ class Planner:
         unreadable line for the account, so nothing is planned for it."""
         say = trace.append if trace is not None else None
         policy, as_of = self.policy, self.as_of
-        state = account_state(
-            account, history, as_of, self.grace, held=held, vulnerable_reasons=policy.vulnerable_reasons
-        )
+        state = account_state(account, history, as_of, self.grace, held=held, reasons=policy.reason_marks)
         account = state.account
         dpd = days_past_due(account, as_of)
         tier = tier_for(policy, account, as_of)
@@ -156,7 +154,7 @@ class Planner:
             promise_reasons = (*promise_reasons, "arrangement/broken")
         if say:
             if history:
-                say(_state_words(state))
+                say(_state_words(state, policy.reason_marks))
             for stop in stops:
                 scope = f"channels {', '.join(stop.channels)}" if stop.channels else "all channels"
                 say(f"{stop.reason.code}: {stop.reason.message} → {stop.effect} ({scope}; {stop.reason.citation})")
@@ -541,15 +539,17 @@ def _promise_words(state: AccountState, as_of: date) -> str:
     }[current.status(as_of)]
 
 
-def _state_words(state: AccountState) -> str:
-    """The history's contribution to the state, in one line."""
+def _state_words(state: AccountState, reasons: Mapping[str, bool]) -> str:
+    """The history's contribution to the state, in one line (``reasons``: the vocabulary; a
+    word outside it is account-supplied text and is not repeated)."""
     parts = [f"{len(state.events)} event(s) on file up to {state.as_of}"]
     if state.flags:
         parts.append("flags " + ", ".join(f"{f} ({v.words()})" for f, v in state.flags.items()))
     if state.arrears_reason != "unknown":
         since = state.arrears_reason_since
         where = f"history, since {since}" if since else "snapshot"
-        parts.append(f"reason for arrears {state.arrears_reason} ({where})")
+        word = state.arrears_reason if state.arrears_reason in reasons else "outside the vocabulary"
+        parts.append(f"reason for arrears {word} ({where})")
     if state.unusable:
         parts.append("unusable " + ", ".join(f"{p} ({c})" for p, c in state.unusable.items()))
     if state.arrangement is not None:

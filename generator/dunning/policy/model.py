@@ -521,9 +521,9 @@ class Policy:
     arrears_reasons: Mapping[str, ArrearsReason] = field(default_factory=builtin_reasons)
 
     @cached_property  # asked once per account by the planner
-    def vulnerable_reasons(self) -> frozenset[str]:
-        """The reasons for arrears that mark the customer vulnerable."""
-        return frozenset(w for w, r in self.arrears_reasons.items() if r.marks_vulnerable)
+    def reason_marks(self) -> Mapping[str, bool]:
+        """The reason-for-arrears vocabulary as the state reads it: word -> marks vulnerable."""
+        return MappingProxyType({w: r.marks_vulnerable for w, r in self.arrears_reasons.items()})
 
     @property
     def locales(self) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ Events after the as-of date are not read (a plan for a past day sees that day's 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from types import MappingProxyType
@@ -95,6 +95,7 @@ class AccountState:
     # column, else "unknown"; and the day it was learnt (None: the snapshot's, or none)
     arrears_reason: str = "unknown"
     arrears_reason_since: date | None = None
+    unknown_reason: bool = False  # a reason on file is not a word of the vocabulary
 
     @property
     def promise(self) -> PromiseLedger | None:
@@ -139,11 +140,11 @@ def account_state(
     grace: int,
     *,
     held: bool = False,
-    vulnerable_reasons: Collection[str] = ev.VULNERABLE_REASONS,
+    reasons: Mapping[str, bool] = ev.REASON_MARKS,
 ) -> AccountState:
     """The account's state on ``as_of`` (``grace``: the policy's promise grace days;
-    ``vulnerable_reasons``: the reasons for arrears that mark the customer vulnerable, the
-    policy's :attr:`~dunning.policy.model.Policy.vulnerable_reasons`)."""
+    ``reasons``: the reason-for-arrears vocabulary, each word with whether it marks the
+    customer vulnerable — the policy's :attr:`~dunning.policy.model.Policy.reason_marks`)."""
     events = tuple(sorted((c for c in history if c.at.date() <= as_of), key=lambda c: (c.at, c.channel, c.outcome)))
     flags: dict[str, FlagState] = {f: FlagState(f, None, "snapshot") for f in sorted(account.flags)}
     started: dict[str, date] = {}
@@ -157,6 +158,7 @@ def account_state(
     arrangement_event: Contact | None = None
     reason = snapshot_reason(account)
     reason_since: date | None = None
+    unknown_reason = bool(reason) and reason not in reasons
     # learning a reason that marks vulnerable sets the flag for good (FG21/1: act on what is
     # learnt; no event ends `vulnerable`): from the first such reason on
     marked: date | None = None
@@ -197,13 +199,15 @@ def account_state(
             arrangement_event = c
         elif word == "arrears_reason" and c.reason:
             reason, reason_since = c.reason, day
-            if marked is None and c.reason in vulnerable_reasons:
+            if c.reason not in reasons:
+                unknown_reason = True
+            elif marked is None and reasons[c.reason]:
                 marked = day
     for flag, day in started.items():
         before = flags.get(flag)
         flags[flag] = FlagState(flag, day, "history" if before is None else "snapshot and history")
     if "vulnerable" not in flags:
-        if snapshot_reason(account) in vulnerable_reasons:
+        if reasons.get(snapshot_reason(account), False):
             flags["vulnerable"] = FlagState("vulnerable", None, "arrears_reason")
         elif marked is not None:
             flags["vulnerable"] = FlagState("vulnerable", marked, "arrears_reason")
@@ -251,6 +255,7 @@ def account_state(
         held=held,
         arrears_reason=reason or "unknown",
         arrears_reason_since=reason_since,
+        unknown_reason=unknown_reason,
     )
 
 
@@ -288,7 +293,7 @@ def _point_value(c: Contact, point: str) -> str:
 
 
 def snapshot_state(
-    account: Account, as_of: date, grace: int, vulnerable_reasons: Collection[str] = ev.VULNERABLE_REASONS
+    account: Account, as_of: date, grace: int, reasons: Mapping[str, bool] = ev.REASON_MARKS
 ) -> AccountState:
     """The state of an account without history (the snapshot alone)."""
-    return account_state(account, (), as_of, grace, vulnerable_reasons=vulnerable_reasons)
+    return account_state(account, (), as_of, grace, reasons=reasons)
