@@ -69,3 +69,18 @@ def test_arrangement_active_then_broken_by_a_missed_instalment() -> None:
     assert check({"arrangement": "active"}, (agreed, first, second)) == (True, "")  # the third is due 12-01
     assert check({"arrangement": "broken"}, (agreed, first)) == (True, "")  # the second was missed
     assert check({"arrangement": "none"}) == (True, "")
+
+
+def test_arrears_reasons_read_the_latest_reason_as_of_the_day() -> None:
+    when = {"arrears_reasons": ["illness", "bereavement"]}
+    learnt = (event("2026-11-20", "arrears_reason", "call", reason="forgot"),)
+    later = (*learnt, event("2026-11-29", "arrears_reason", "call", reason="bereavement"))
+    after = (*later, event("2026-12-01", "arrears_reason", "call", reason="forgot"))
+    snapshot = {"arrears_reason": " Illness "}
+    assert check(when) == (False, "condition/arrears_reasons")  # none on file: unknown
+    assert check({"arrears_reasons": ["unknown"]}) == (True, "")
+    assert check(when, extra=snapshot) == (True, "")  # the snapshot's column, any case
+    assert check(when, learnt, extra=snapshot) == (False, "condition/arrears_reasons")  # the history's is later
+    assert check(when, later) == (True, "")
+    assert check(when, after) == (True, "")  # 2026-12-01 is after the as-of date: not read
+    assert words(condition(when)) == "Only if the reason for arrears is illness or bereavement."

@@ -205,3 +205,26 @@ def test_the_gate_answers_as_the_plan_decides(repo: Path) -> None:
         account_id: ("allow", []) if status == "active" else ("suppress", codes)
         for account_id, (status, codes) in EXPECTED["2026-12-03"].items()
     }
+
+
+@pytest.mark.parametrize(
+    ("account_id", "reason", "vulnerable"),
+    [
+        ("R02-learns-illness", "illness", {"flag": "vulnerable", "since": "2026-12-02", "source": "arrears_reason"}),
+        ("R07-illness-then-forgot", "forgot", {"flag": "vulnerable", "since": None, "source": "arrears_reason"}),
+        ("R04-snapshot-fraud", "forgot", None),
+        ("R09-snapshot-forgot", "forgot", None),
+        ("R08-no-reason", None, None),
+    ],
+)  # fmt: skip
+def test_the_case_file_shows_the_current_reason_and_the_flag_it_set(
+    repo: Path, account_id: str, reason: str | None, vulnerable: dict[str, object] | None
+) -> None:
+    args = ["case", account_id, "--accounts", "accounts.csv", "--history", "history.csv", "--as-of", "2026-12-03"]
+    result = CliRunner().invoke(main, [*args, "--format", "json", "."])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["debt"]["arrears_reason"] == reason
+    assert data["flags"] == ([vulnerable] if vulnerable else [])
+    text = CliRunner().invoke(main, [*args, "--format", "text", "."]).output
+    assert (f"arrears_reason: {reason}" in text) is (reason is not None)

@@ -104,6 +104,9 @@ def _state_words(when: Condition) -> list[str]:
         parts.append(f"nobody reached the customer in person in the last {when.days_since_right_party_contact} days")
     if when.paid_since_days is not None:
         parts.append(f"a payment came in the last {when.paid_since_days} days")
+    if when.arrears_reasons:
+        words = [w.replace("_", " ") for w in when.arrears_reasons]
+        parts.append(f"the reason for arrears is {joined(words, 'or')}")
     for wanted in when.outcomes_in_last_days:
         what = wanted.outcome.replace("_", " ")
         parts.append(f"at least {wanted.count} × “{what}” in the last {wanted.days} days")

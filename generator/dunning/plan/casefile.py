@@ -23,7 +23,8 @@ from dunning.plan.decide import Planner
 from dunning.plan.model import AccountPlan
 from dunning.plan.output import iso, offer_dict
 from dunning.policy.model import CONTACT_CHANNELS, Policy
-from dunning.state import account_state
+from dunning.state import account_state, snapshot_reason
+from dunning.text.cells import clean_text
 
 SCHEMA_VERSION = 1
 
@@ -151,7 +152,10 @@ def case_file(
             "due_date": current.due_date.isoformat(),
             "dpd": plan.dpd,
             "product": current.product or None,
-            "arrears_reason": current.extra.get("arrears_reason") or None,
+            # the current reason (the latest arrears_reason event, else the snapshot's; docs/data.md)
+            "arrears_reason": clean_text(state.arrears_reason)
+            if state.arrears_reason_since or snapshot_reason(account)
+            else None,
         },
         "tier": plan.tier,
         "arm": plan.arm,
