@@ -57,11 +57,15 @@ def _names(path: Path, frame: pl.LazyFrame) -> list[str]:
         raise UserError(f"{path}: the history file cannot be read ({type(exc).__name__})") from None
 
 
-def scan_history(path: Path) -> HistoryScan:
-    """The history file's readable events with typed columns: ``account_id``, ``day`` (local
-    date), ``event`` (normalised word), ``channel``, ``amount`` (Decimal), ``currency``,
-    ``date`` (the promised or paid date, else ``day``), ``action_id``, ``template``, ``reason``
-    (the word of an ``arrears_reason`` event)."""
+def scan_history(path: Path, copy: Path, end: date) -> HistoryScan:
+    """The history file's readable events dated on or before ``end``, with typed columns:
+    ``account_id``, ``day`` (local date), ``event`` (normalised word), ``channel``, ``amount``
+    (Decimal), ``currency``, ``date`` (the promised or paid date, else ``day``),
+    ``action_id``, ``template``, ``reason`` (the word of an ``arrears_reason`` event).
+
+    The file is read once, streaming (memory bounded by the batch, not the file), into the
+    columnar ``copy`` (Parquet) that every later query reads; the unreadable lines are
+    counted from the copy."""
     if not path.is_file():
         raise UserError(f"{path}: no such history file", hint="check the --history path")
     raw = _scan(path)
@@ -103,21 +107,23 @@ def scan_history(path: Path) -> HistoryScan:
         & ((pl.col("event") != "promise") | pl.col("date").is_not_null())
     )
     day = pl.col("at").str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-    flagged = typed.with_columns(ok=readable & day.is_not_null())
+    flagged = (
+        typed.with_columns(ok=readable & day.is_not_null(), day=day)
+        .with_columns(
+            amount=pl.col("amount").cast(pl.Decimal(38, _SCALE), strict=False),
+            date=pl.coalesce(pl.col("date").str.to_date("%Y-%m-%d", strict=False), pl.col("day")),
+        )
+        .drop("at")
+        # events after the period are never read: only the unreadable lines' count needs them
+        .filter(~pl.col("ok") | (pl.col("day") <= end))
+    )
     try:
-        unreadable = int(flagged.select((~pl.col("ok")).sum()).collect().item())
+        flagged.sink_parquet(copy, compression="lz4")
+        stored = pl.scan_parquet(copy)
+        unreadable = int(stored.select((~pl.col("ok")).sum()).collect().item())
     except pl.exceptions.PolarsError as exc:
         raise UserError(f"{path}: the history file cannot be read ({type(exc).__name__})") from None
-    events = (
-        flagged.filter(pl.col("ok"))
-        .with_columns(
-            day=day,
-            amount=pl.col("amount").cast(pl.Decimal(38, _SCALE), strict=False),
-            date=pl.coalesce(pl.col("date").str.to_date("%Y-%m-%d", strict=False), day),
-        )
-        .drop("ok", "at")
-    )
-    return HistoryScan(events, unreadable)
+    return HistoryScan(stored.filter(pl.col("ok")).drop("ok"), unreadable)
 
 
 def in_period(events: pl.LazyFrame, start: date, end: date) -> pl.LazyFrame:

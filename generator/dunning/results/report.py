@@ -216,22 +216,18 @@ class Prepared:
 
 @contextmanager
 def prepared(request: ReportRequest, keys: Sequence[str] | None = None) -> Iterator[Prepared]:
-    """Plan the snapshots, scan the history once into a compact Parquet copy (in a temporary
-    folder, removed afterwards) and join each event to its account's groups. ``keys``: the
-    group keys the tabulations will use (default ``request.by``)."""
+    """Assign the snapshots' groups, scan the history once into a compact Parquet copy (in a
+    temporary folder, removed afterwards), join each event to its account's groups into a
+    second copy that every tabulation reads, and collect the promises due (a few per account).
+    Memory is bounded by the accounts, never by the events: the history only streams.
+    ``keys``: the group keys the tabulations will use (default ``request.by``)."""
     _check(request)
     keys = tuple(keys if keys is not None else request.by)
     policy = request.policy
     cohort = assign(policy, request.policy_path, request.accounts, request.start, jobs=request.jobs)
-    scan = scan_history(request.history)
     with tempfile.TemporaryDirectory(prefix="dunning-report-") as scratch:
-        copy = Path(scratch) / "events.parquet"
-        try:
-            # one pass over the history file; every later query reads the columnar copy
-            scan.events.filter(pl.col("day") <= request.end).sink_parquet(copy)
-        except pl.exceptions.PolarsError as exc:
-            raise UserError(f"{request.history}: the history file cannot be read ({type(exc).__name__})") from None
-        events = pl.scan_parquet(copy)
+        scan = scan_history(request.history, Path(scratch) / "history.parquet", request.end)
+        events = scan.events
         accounts = cohort.accounts
         if ARREARS_REASON in keys:
             accounts = _arrears_reason(accounts, request.accounts, events, request.start)
@@ -251,7 +247,13 @@ def prepared(request: ReportRequest, keys: Sequence[str] | None = None) -> Itera
         mine = events.join(people, on="account_id", how="inner")
         if "template" in keys:
             mine = _with_template(mine, policy)
-        ledger = _ledger(mine, policy.settings.promise_grace_days, request.start, request.end)
+        joined = Path(scratch) / "events.parquet"
+        try:
+            mine.sink_parquet(joined, compression="lz4")
+        except pl.exceptions.PolarsError as exc:
+            raise UserError(f"{request.history}: the history file cannot be read ({type(exc).__name__})") from None
+        mine = pl.scan_parquet(joined)
+        ledger = _ledger(mine, policy.settings.promise_grace_days, request.start, request.end).collect().lazy()
         yield Prepared(request, accounts, mine, ledger, cohort.rejected, scan.unreadable)
 
 
@@ -466,7 +468,8 @@ def _add_money(
     """Paid (payments in the period, in their own currency), cost (each attempt at the unit
     cost the policy declares for its channel, in the account's currency) and the overdue
     amount at the start, per group and currency."""
-    paid = period.filter(pl.col("event") == PAYMENT).select(*keys, "currency", "amount").collect()
+    # summed per group while streaming: millions of attempts never sit in memory
+    paid = period.filter(pl.col("event") == PAYMENT).group_by([*keys, "currency"]).agg(pl.col("amount").sum()).collect()
     currencies = sorted(set(frame.get_column("account_currency").drop_nulls().unique().to_list()))
     costs = (
         period.filter(pl.col("event").is_in(sorted(ATTEMPTS)))
@@ -476,7 +479,8 @@ def _add_money(
             right_on=["channel", "currency"],
             how="inner",
         )
-        .select(*keys, "account_currency", "unit_cost")
+        .group_by([*keys, "account_currency"])
+        .agg(pl.col("unit_cost").sum())
         .collect()
     )
     overdue = frame.select(*keys, "account_currency", "overdue")
