@@ -136,6 +136,9 @@ def _plan(day: str, *extra: str) -> dict[str, tuple[str, list[str]]]:
 @pytest.mark.parametrize("day", sorted(EXPECTED))
 def test_reasons_decide_each_day(repo: Path, day: str) -> None:
     assert _plan(day, "--history", "history.csv") == EXPECTED[day]
+    summary = json.loads(Path(f"out-{day}/summary.json").read_text(encoding="utf-8"))
+    unknown = sum(UNKNOWN in codes for _status, codes in EXPECTED[day].values())
+    assert summary["data_quality"].get(UNKNOWN, 0) == unknown == (2 if day == "2026-12-03" else 1)
 
 
 def test_without_history_the_snapshot_reason_decides_and_is_part_of_the_decision_key(repo: Path) -> None:
