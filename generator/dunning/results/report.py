@@ -253,8 +253,16 @@ def prepared(request: ReportRequest, keys: Sequence[str] | None = None) -> Itera
         except pl.exceptions.PolarsError as exc:
             raise UserError(f"{request.history}: the history file cannot be read ({type(exc).__name__})") from None
         mine = pl.scan_parquet(joined)
-        ledger = _ledger(mine, policy.settings.promise_grace_days, request.start, request.end).collect().lazy()
+        ledger = (
+            _ledger(mine, policy.settings.promise_grace_days, request.start, request.end)
+            .collect(engine="streaming")
+            .lazy()
+        )
         yield Prepared(request, accounts, mine, ledger, cohort.rejected, scan.unreadable)
+
+
+# Aggregations over the events run on polars' streaming engine: memory follows the groups
+# (at most one row per account), never the ten million events.
 
 
 def _flagged(events: pl.LazyFrame) -> pl.LazyFrame:
@@ -287,7 +295,7 @@ def tabulate(prep: Prepared, by: Sequence[str]) -> list[dict[str, Any]]:
     account_keys = [k for k in keys if k in ACCOUNT_KEYS]
     event_keys = [k for k in keys if k in EVENT_KEYS]
     period = in_period(prep.events, request.start, request.end)
-    per_account = _flagged(period).group_by(["account_id", *keys]).agg(*_EVENT_COUNTS).collect()
+    per_account = _flagged(period).group_by(["account_id", *keys]).agg(*_EVENT_COUNTS).collect(engine="streaming")
     promise_counts = (
         prep.ledger.group_by(["account_id", *keys])
         .agg(promises_due=pl.len(), promises_kept=pl.col("kept").sum())
@@ -321,7 +329,7 @@ def weeks(prep: Prepared) -> list[dict[str, Any]]:
         week=((pl.col("day") - request.start).dt.total_days() // 7).cast(pl.Int64)
     )
     per_account = period.group_by("week", "account_id").agg(*_EVENT_COUNTS)
-    totals = per_account.group_by("week").agg(pl.exclude("account_id").sum()).sort("week").collect()
+    totals = per_account.group_by("week").agg(pl.exclude("account_id").sum()).sort("week").collect(engine="streaming")
     found = {row["week"]: row for row in totals.iter_rows(named=True)}
     out = []
     n_weeks = (request.end - request.start).days // 7 + 1
@@ -469,7 +477,12 @@ def _add_money(
     cost the policy declares for its channel, in the account's currency) and the overdue
     amount at the start, per group and currency."""
     # summed per group while streaming: millions of attempts never sit in memory
-    paid = period.filter(pl.col("event") == PAYMENT).group_by([*keys, "currency"]).agg(pl.col("amount").sum()).collect()
+    paid = (
+        period.filter(pl.col("event") == PAYMENT)
+        .group_by([*keys, "currency"])
+        .agg(pl.col("amount").sum())
+        .collect(engine="streaming")
+    )
     currencies = sorted(set(frame.get_column("account_currency").drop_nulls().unique().to_list()))
     costs = (
         period.filter(pl.col("event").is_in(sorted(ATTEMPTS)))
@@ -481,7 +494,7 @@ def _add_money(
         )
         .group_by([*keys, "account_currency"])
         .agg(pl.col("unit_cost").sum())
-        .collect()
+        .collect(engine="streaming")
     )
     overdue = frame.select(*keys, "account_currency", "overdue")
     for target, sums in (
