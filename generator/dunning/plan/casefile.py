@@ -7,11 +7,16 @@ planned actions with their reasons.
 It is built from the same planner, state and engine as ``plan``, ``gate`` and ``explain``
 (nothing is decided twice). Contact points are masked (:func:`mask_phone`,
 :func:`mask_email`): a file is read by many hands, and the dialer has the number.
+
+The file is a list of :class:`Section` s, one per topic, each giving its keys of the JSON
+document and its lines of text; a new topic is a new entry of :data:`SECTIONS` (its keys
+land in the JSON in section order, its lines under its own heading in the text, Markdown
+and HTML forms).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -23,7 +28,7 @@ from dunning.plan.decide import Planner
 from dunning.plan.model import AccountPlan
 from dunning.plan.output import iso, offer_dict
 from dunning.policy.model import CONTACT_CHANNELS, Policy
-from dunning.state import account_state, snapshot_reason
+from dunning.state import AccountState, account_state
 from dunning.text.cells import clean_text
 
 SCHEMA_VERSION = 1
@@ -53,71 +58,189 @@ class CaseFile:
     data: dict[str, Any]
 
 
-def _timeline(policy: Policy, account: Account, events: Sequence[Contact], zone: ZoneInfo) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class CaseFacts:
+    """What every section reads: the account decided once by the planner, and its state."""
+
+    policy: Policy
+    planner: Planner
+    account: Account  # the snapshot row
+    history: Sequence[Contact]
+    state: AccountState
+    plan: AccountPlan
+    trace: list[str]
+    zone: ZoneInfo
+
+    @property
+    def current(self) -> Account:
+        """The account as the history leaves it (flags and promises folded in)."""
+        return self.state.account
+
+
+@dataclass(frozen=True)
+class Section:
+    """One topic of the file: its heading, its keys of the JSON document, its lines of text."""
+
+    title: str
+    data: Callable[[CaseFacts], dict[str, Any]]
+    lines: Callable[[dict[str, Any]], list[str]]
+
+
+# ---------------------------------------------------------------------------------- who
+def _who(facts: CaseFacts) -> dict[str, Any]:
+    current = facts.current
+    return {
+        "who": {
+            "name": current.name or None,
+            "customer_id": current.customer_id or None,
+            "phone": mask_phone(current.phone) if current.phone else None,
+            "email": mask_email(current.email) if current.email else None,
+            "address": current.address or None,
+            "locale": facts.plan.locale,
+            "timezone": facts.plan.timezone,
+        }
+    }
+
+
+def _who_lines(data: dict[str, Any]) -> list[str]:
+    return [f"{k}: {v}" for k, v in data["who"].items() if v is not None]
+
+
+# ---------------------------------------------------------------------------------- debt
+def _debt(facts: CaseFacts) -> dict[str, Any]:
+    current, plan = facts.current, facts.plan
+    return {
+        "debt": {
+            "jurisdiction": current.jurisdiction,
+            "currency": current.currency,
+            "overdue_amount": str(current.overdue_amount),
+            "due_date": current.due_date.isoformat(),
+            "dpd": plan.dpd,
+            "product": current.product or None,
+            "arrears_reason": current.extra.get("arrears_reason") or None,
+        },
+        "tier": plan.tier,
+        "arm": plan.arm,
+        "status": plan.status,
+    }
+
+
+def _debt_lines(data: dict[str, Any]) -> list[str]:
+    return [f"{k}: {v}" for k, v in data["debt"].items() if v is not None] + [
+        f"tier: {data['tier'] or '-'}, arm: {data['arm'] or '-'}, status: {data['status']}"
+    ]
+
+
+# ---------------------------------------------------------------------------------- flags
+def _flags(facts: CaseFacts) -> dict[str, Any]:
+    return {
+        "flags": [
+            {"flag": f.flag, "since": f.since.isoformat() if f.since else None, "source": f.source}
+            for f in sorted(facts.state.flags.values(), key=lambda f: f.flag)
+        ],
+        "exclusions": [{"code": e.code, "reason": e.reason} for e in facts.plan.exclusions],
+    }
+
+
+def _flag_lines(data: dict[str, Any]) -> list[str]:
+    return [f"{f['flag']} (since {f['since'] or 'unknown'}, {f['source']})" for f in data["flags"]] + [
+        f"{e['code']}: {e['reason']}" for e in data["exclusions"]
+    ] or ["none"]
+
+
+# ---------------------------------------------------------------------------------- timeline
+def _timeline(facts: CaseFacts) -> dict[str, Any]:
     out = []
-    for event in events:
-        step = step_of_action(policy, account.account_id, event.action_id) if event.action_id else None
+    account_id = facts.account.account_id
+    for event in facts.state.events:
+        step = step_of_action(facts.policy, account_id, event.action_id) if event.action_id else None
         entry: dict[str, Any] = {
-            "at": event.at.astimezone(zone).isoformat(timespec="minutes"),
+            "at": event.at.astimezone(facts.zone).isoformat(timespec="minutes"),
             "channel": event.channel or None,
             "event": event.outcome,
             "action_id": event.action_id or None,
             "template": step[3] if step else None,
-            "note": event.note or None,
+            # collector text: one line, no control or bidi-override characters
+            "note": clean_text(event.note) or None,
         }
         if event.amount is not None:
             entry["amount"] = f"{event.amount} {event.currency}".strip()
         if event.on is not None:
             entry["date"] = event.on.isoformat()
         out.append(entry)
-    return out
+    return {"timeline": out}
 
 
-def _counters(planner: Planner, account: Account, history: Sequence[Contact], zone: ZoneInfo) -> list[dict[str, Any]]:
-    """Per contact channel: may it be used at noon on the as-of day, and if not, why and when."""
-    noon = datetime.combine(planner.as_of, time(12, 0), tzinfo=zone)
-    out = []
-    for channel in CONTACT_CHANNELS:
-        verdict = planner.engine.check(account, channel, noon, history)
-        out.append(
-            {
-                "channel": channel,
-                "at": noon.isoformat(timespec="minutes"),
-                "verdict": verdict.verdict,
-                "next_allowed": iso(verdict.earliest),
-                "reasons": [f"{r.code}: {r.message}" for r in verdict.reasons],
-            }
-        )
-    return out
-
-
-def case_file(
-    policy: Policy,
-    account: Account,
-    history: Sequence[Contact],
-    as_of: date,
-    *,
-    horizon: int = 7,
-    held: bool = False,
-    tracks_sent: bool = False,
-) -> CaseFile:
-    """The file of ``account`` on ``as_of`` (``horizon``: how many days of planned actions)."""
-    planner = Planner(policy, as_of, horizon, tracks_sent=tracks_sent)
-    trace: list[str] = []
-    plan: AccountPlan = planner.plan(account, history, trace=trace, held=held)
-    state = account_state(
-        account,
-        history,
-        as_of,
-        policy.settings.promise_grace_days,
-        held=held,
-        reasons=policy.reason_marks,
+def timeline_line(entry: dict[str, Any]) -> str:
+    """One timeline entry as a line of text (also what ``explain`` lists)."""
+    parts = (
+        entry["at"],
+        entry["channel"] or "-",
+        entry["event"],
+        entry.get("amount", ""),
+        f"for {entry['date']}" if entry.get("date") else "",
+        f"[{entry['action_id']} {entry['template'] or ''}]".replace(" ]", "]") if entry["action_id"] else "",
+        f"— {entry['note']}" if entry["note"] else "",
     )
-    zone = ZoneInfo(plan.timezone)
-    current = state.account
+    return " ".join(part for part in parts if part)
+
+
+def _timeline_lines(data: dict[str, Any]) -> list[str]:
+    return [timeline_line(e) for e in data["timeline"]] or ["no events on file"]
+
+
+# ---------------------------------------------------------------------------------- money
+def _promises(facts: CaseFacts) -> dict[str, Any]:
+    state, as_of = facts.state, facts.planner.as_of
+    arrangement = state.arrangement
+    return {
+        "promises": [
+            {
+                "due": p.due.isoformat(),
+                "amount": str(p.amount) if p.amount is not None else None,
+                "made": p.made.isoformat() if p.made else None,
+                "source": p.source,
+                "paid": str(p.paid(as_of)),
+                "status": p.status(as_of),
+            }
+            for p in state.promises
+        ],
+        "arrangement": None
+        if arrangement is None
+        else {
+            "agreed": arrangement.agreed.isoformat(),
+            "instalment": str(arrangement.instalment),
+            "count": arrangement.count,
+            "interval_days": arrangement.interval,
+            "first": arrangement.first.isoformat(),
+            "paid": str(arrangement.paid(as_of)),
+            "arrears": str(arrangement.arrears(as_of)),
+            "status": arrangement.status(as_of),
+        },
+    }
+
+
+def _promise_lines(data: dict[str, Any]) -> list[str]:
+    return [
+        f"promise of {p['amount'] or 'an unknown amount'} due {p['due']} ({p['source']}): "
+        f"paid {p['paid']}, {p['status']}"
+        for p in data["promises"]
+    ] + (
+        [
+            "arrangement: {count} × {instalment} every {interval_days} days from {first}: "
+            "paid {paid}, arrears {arrears}, {status}".format(**data["arrangement"])
+        ]
+        if data["arrangement"]
+        else []
+    ) or ["none"]
+
+
+# ---------------------------------------------------------------------------------- sent
+def _sent(facts: CaseFacts) -> dict[str, Any]:
+    policy, account_id, plan = facts.policy, facts.account.account_id, facts.plan
     sent = []
-    for action_id in sorted(state.sent):
-        origin = step_of_action(policy, account.account_id, action_id)
+    for action_id in sorted(facts.state.sent):
+        origin = step_of_action(policy, account_id, action_id)
         sent.append({"action_id": action_id, "template": origin[3] if origin else None})
     sent_templates = {s["template"] for s in sent if s["template"]}
     strategy = None
@@ -132,68 +255,58 @@ def case_file(
         for step in strategy.steps:
             if step.required and step.day <= plan.dpd and step.template and step.template not in sent_templates:
                 missing.append({"step": f"{strategy.id}/{step.id}", "template": step.template})
-    data: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "account_id": account.account_id,
-        "as_of": as_of.isoformat(),
-        "who": {
-            "name": current.name or None,
-            "customer_id": current.customer_id or None,
-            "phone": mask_phone(current.phone) if current.phone else None,
-            "email": mask_email(current.email) if current.email else None,
-            "address": current.address or None,
-            "locale": plan.locale,
-            "timezone": plan.timezone,
-        },
-        "debt": {
-            "jurisdiction": current.jurisdiction,
-            "currency": current.currency,
-            "overdue_amount": str(current.overdue_amount),
-            "due_date": current.due_date.isoformat(),
-            "dpd": plan.dpd,
-            "product": current.product or None,
-            # the current reason (the latest arrears_reason event, else the snapshot's; docs/data.md)
-            "arrears_reason": clean_text(state.arrears_reason)
-            if state.arrears_reason_since or snapshot_reason(account)
-            else None,
-        },
-        "tier": plan.tier,
-        "arm": plan.arm,
-        "status": plan.status,
-        "why": trace,
-        "flags": [
-            {"flag": f.flag, "since": f.since.isoformat() if f.since else None, "source": f.source}
-            for f in sorted(state.flags.values(), key=lambda f: f.flag)
-        ],
-        "exclusions": [{"code": e.code, "reason": e.reason} for e in plan.exclusions],
-        "timeline": _timeline(policy, account, state.events, zone),
-        "promises": [
+    return {"sent": sent, "missing": missing}
+
+
+def _sent_lines(data: dict[str, Any]) -> list[str]:
+    return [f"sent {s['action_id']} ({s['template'] or 'template unknown'})" for s in data["sent"]] + [
+        f"missing: {m['template']} (required step {m['step']})" for m in data["missing"]
+    ] or ["nothing sent on file"]
+
+
+# ---------------------------------------------------------------------------------- the law
+def _counters(facts: CaseFacts) -> dict[str, Any]:
+    """Per contact channel: may it be used at noon on the as-of day, and if not, why and when."""
+    noon = datetime.combine(facts.planner.as_of, time(12, 0), tzinfo=facts.zone)
+    out = []
+    for channel in CONTACT_CHANNELS:
+        verdict = facts.planner.engine.check(facts.current, channel, noon, facts.history)
+        out.append(
             {
-                "due": p.due.isoformat(),
-                "amount": str(p.amount) if p.amount is not None else None,
-                "made": p.made.isoformat() if p.made else None,
-                "source": p.source,
-                "paid": str(p.paid(as_of)),
-                "status": p.status(as_of),
+                "channel": channel,
+                "at": noon.isoformat(timespec="minutes"),
+                "verdict": verdict.verdict,
+                "next_allowed": iso(verdict.earliest),
+                "reasons": [f"{r.code}: {r.message}" for r in verdict.reasons],
             }
-            for p in state.promises
-        ],
-        "arrangement": None
-        if state.arrangement is None
-        else {
-            "agreed": state.arrangement.agreed.isoformat(),
-            "instalment": str(state.arrangement.instalment),
-            "count": state.arrangement.count,
-            "interval_days": state.arrangement.interval,
-            "first": state.arrangement.first.isoformat(),
-            "paid": str(state.arrangement.paid(as_of)),
-            "arrears": str(state.arrangement.arrears(as_of)),
-            "status": state.arrangement.status(as_of),
-        },
-        "sent": sent,
-        "missing": missing,
-        "counters": _counters(planner, current, history, zone),
-        "offers": [offer_dict(o) for o in plan.offers],
+        )
+    return {"counters": out}
+
+
+def _counter_lines(data: dict[str, Any]) -> list[str]:
+    return [
+        f"{c['channel']}: {c['verdict']}"
+        + (f", next allowed {c['next_allowed']}" if c["next_allowed"] else "")
+        + "".join(f"; {r}" for r in c["reasons"])
+        for c in data["counters"]
+    ]
+
+
+# ---------------------------------------------------------------------------------- offer, next
+def _offers(facts: CaseFacts) -> dict[str, Any]:
+    return {"offers": [offer_dict(o) for o in facts.plan.offers]}
+
+
+def _offer_lines(data: dict[str, Any]) -> list[str]:
+    return [
+        f"{o['id']}: {o['instalments']} instalment(s) {' + '.join(o['amounts'])} = {o['total']} "
+        f"{o['currency']}, first due {o['first_due_date']}, every {o['interval_days']} days"
+        for o in data["offers"]
+    ] or ["none"]
+
+
+def _next(facts: CaseFacts) -> dict[str, Any]:
+    return {
         "next_actions": [
             {
                 "id": a.id,
@@ -204,104 +317,67 @@ def case_file(
                 "not_after": iso(a.not_after),
                 "reasons": list(a.reasons),
             }
-            for a in plan.actions
-        ],
+            for a in facts.plan.actions
+        ]
     }
+
+
+def _next_lines(data: dict[str, Any]) -> list[str]:
+    return [
+        f"{a['id']}: {a['status']} {a['channel']} {a['template'] or ''} "
+        f"{a['not_before'] or ''} – {a['not_after'] or ''} ({'; '.join(a['reasons'])})".replace("  ", " ")
+        for a in data["next_actions"]
+    ] or ["none"]
+
+
+SECTIONS: list[Section] = [
+    Section("Who", _who, _who_lines),
+    Section("Debt", _debt, _debt_lines),
+    Section("Why", lambda facts: {"why": list(facts.trace)}, lambda data: list(data["why"])),
+    Section("Flags", _flags, _flag_lines),
+    Section("Timeline", _timeline, _timeline_lines),
+    Section("Promises and arrangement", _promises, _promise_lines),
+    Section("Sent and missing", _sent, _sent_lines),
+    Section("The law's counters (at noon on the as-of day)", _counters, _counter_lines),
+    Section("Offer", _offers, _offer_lines),
+    Section("Next actions", _next, _next_lines),
+]
+"""The file's topics in order (JSON keys and text headings follow it)."""
+
+
+def case_file(
+    policy: Policy,
+    account: Account,
+    history: Sequence[Contact],
+    as_of: date,
+    *,
+    horizon: int = 7,
+    held: bool = False,
+    tracks_sent: bool = False,
+    planner: Planner | None = None,
+) -> CaseFile:
+    """The file of ``account`` on ``as_of`` (``horizon``: how many days of planned actions).
+
+    ``planner``: one made for ``policy``, ``as_of``, ``horizon`` and ``tracks_sent`` already
+    (``build`` makes one for all its case files); else one is made here."""
+    planner = planner or Planner(policy, as_of, horizon, tracks_sent=tracks_sent)
+    trace: list[str] = []
+    plan = planner.plan(account, history, trace=trace, held=held)
+    state = account_state(account, history, as_of, policy.settings.promise_grace_days, held=held)
+    facts = CaseFacts(policy, planner, account, history, state, plan, trace, ZoneInfo(plan.timezone))
+    data: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "account_id": account.account_id,
+        "as_of": as_of.isoformat(),
+    }
+    for section in SECTIONS:
+        data.update(section.data(facts))
     return CaseFile(data)
 
 
 def _lines(data: dict[str, Any]) -> list[tuple[str, list[str]]]:
     """The file as (section title, lines of text), shared by the text, Markdown and HTML forms."""
-    who, debt = data["who"], data["debt"]
-    sections: list[tuple[str, list[str]]] = [
-        (
-            "Who",
-            [f"{k}: {v}" for k, v in who.items() if v is not None],
-        ),
-        (
-            "Debt",
-            [f"{k}: {v}" for k, v in debt.items() if v is not None]
-            + [f"tier: {data['tier'] or '-'}, arm: {data['arm'] or '-'}, status: {data['status']}"],
-        ),
-        ("Why", list(data["why"])),
-        (
-            "Flags",
-            [f"{f['flag']} (since {f['since'] or 'unknown'}, {f['source']})" for f in data["flags"]]
-            + [f"{e['code']}: {e['reason']}" for e in data["exclusions"]]
-            or ["none"],
-        ),
-        (
-            "Timeline",
-            [
-                " ".join(
-                    part
-                    for part in (
-                        e["at"],
-                        e["channel"] or "-",
-                        e["event"],
-                        e.get("amount", ""),
-                        f"for {e['date']}" if e.get("date") else "",
-                        f"[{e['action_id']} {e['template'] or ''}]".replace(" ]", "]") if e["action_id"] else "",
-                        f"— {e['note']}" if e["note"] else "",
-                    )
-                    if part
-                )
-                for e in data["timeline"]
-            ]
-            or ["no events on file"],
-        ),
-        (
-            "Promises and arrangement",
-            [
-                f"promise of {p['amount'] or 'an unknown amount'} due {p['due']} ({p['source']}): "
-                f"paid {p['paid']}, {p['status']}"
-                for p in data["promises"]
-            ]
-            + (
-                [
-                    "arrangement: {count} × {instalment} every {interval_days} days from {first}: "
-                    "paid {paid}, arrears {arrears}, {status}".format(**data["arrangement"])
-                ]
-                if data["arrangement"]
-                else []
-            )
-            or ["none"],
-        ),
-        (
-            "Sent and missing",
-            [f"sent {s['action_id']} ({s['template'] or 'template unknown'})" for s in data["sent"]]
-            + [f"missing: {m['template']} (required step {m['step']})" for m in data["missing"]]
-            or ["nothing sent on file"],
-        ),
-        (
-            "The law's counters (at noon on the as-of day)",
-            [
-                f"{c['channel']}: {c['verdict']}"
-                + (f", next allowed {c['next_allowed']}" if c["next_allowed"] else "")
-                + "".join(f"; {r}" for r in c["reasons"])
-                for c in data["counters"]
-            ],
-        ),
-        (
-            "Offer",
-            [
-                f"{o['id']}: {o['instalments']} instalment(s) {' + '.join(o['amounts'])} = {o['total']} "
-                f"{o['currency']}, first due {o['first_due_date']}, every {o['interval_days']} days"
-                for o in data["offers"]
-            ]
-            or ["none"],
-        ),
-        (
-            "Next actions",
-            [
-                f"{a['id']}: {a['status']} {a['channel']} {a['template'] or ''} "
-                f"{a['not_before'] or ''} – {a['not_after'] or ''} ({'; '.join(a['reasons'])})".replace("  ", " ")
-                for a in data["next_actions"]
-            ]
-            or ["none"],
-        ),
-    ]
-    return sections
+    return [(section.title, section.lines(data)) for section in SECTIONS]
 
 
 def as_text(case: CaseFile) -> str:
