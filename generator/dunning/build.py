@@ -19,6 +19,7 @@ from dunning.outdir import OutputDir, step
 from dunning.plan.build import PlanInputs, Summary, write_plans
 from dunning.policy import Loaded
 from dunning.problems import Problem, has_errors
+from dunning.render.cases import CaseRequest
 from dunning.render.run import RenderSummary, render_into, write_manifest
 from dunning.validate import validation
 
@@ -105,6 +106,7 @@ def run_build(
             manifest=False,
             email_format=request.email_format,
             progress=request.render_progress,
+            cases=CaseRequest(request.as_of, request.history, request.horizon or 0),
         )
         result.render = rendered
         if rendered.failed:

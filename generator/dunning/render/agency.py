@@ -41,8 +41,9 @@ def minimised_context(context: dict[str, Any], agency: Agency) -> dict[str, Any]
     return cut
 
 
-def legal_case(context: dict[str, Any], note: str, reasons: list[str]) -> str:
-    """The legal-review case file: the facts the plan decided on, then the rendered request."""
+def legal_case(context: dict[str, Any], note: str, reasons: list[str], case_link: str | None = None) -> str:
+    """The legal-review case: the facts the plan decided on, then the rendered request;
+    ``case_link`` (relative to the case) names the customer's file."""
     account, action = context["account"], context["action"]
     offer = context["offer"]
     lines = [
@@ -57,6 +58,7 @@ def legal_case(context: dict[str, Any], note: str, reasons: list[str]) -> str:
         f"principal: {account['principal']}",
         f"offer: {offer['id'] if offer else ''}",
         f"reasons: {'; '.join(reasons)}",
+        *([f"case_file: {case_link}"] if case_link is not None else []),
         "",
         note.rstrip("\n"),
         "",

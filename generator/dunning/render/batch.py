@@ -24,6 +24,7 @@ from dunning.render import agency as agency_channel
 from dunning.render import calls, letter, sms, typeset, visits
 from dunning.render import email as email_channel
 from dunning.render.account_rows import account_from_row
+from dunning.render.cases import HUMAN_CHANNELS, case_link
 from dunning.render.files import file_stem, write_bytes
 from dunning.templating.context import build_context
 from dunning.templating.sandbox import RenderError, TemplateSandbox, _scrub, _strings, is_html
@@ -69,6 +70,7 @@ class ChunkResult:
     agency: dict[str, list[list[str]]] = field(default_factory=dict)
     rejects: list[list[str]] = field(default_factory=list)
     files: list[tuple[str, str]] = field(default_factory=list)
+    cases: list[str] = field(default_factory=list)  # accounts whose case file a person needs (with case files)
     rendered: dict[str, int] = field(default_factory=dict)
     cpu_ns: dict[str, int] = field(default_factory=dict)  # CPU time per channel (benchmarks only)
 
@@ -82,6 +84,7 @@ class ChunkRenderer:
     out_root: Path  # files are written to out_root / "messages/…"
     pdf: bool = True
     email_format: str = "eml"
+    case_files: bool = False  # link human-step files to messages/cases/ (build writes the case files)
 
     def render_chunk(self, items: Sequence[tuple[bytes, Mapping[str, Any] | None]]) -> ChunkResult:
         """Render every renderable action of the plan lines in ``items`` (line, account row or None)."""
@@ -98,6 +101,8 @@ class ChunkRenderer:
                     )
                 continue
             account = account_from_row(row)
+            if self.case_files and any(a.get("channel") in HUMAN_CHANNELS for a in actions):
+                result.cases.append(account.account_id)
             for action in actions:
                 self._render_action(plan, action, account, result)
         return result
@@ -192,7 +197,8 @@ class ChunkRenderer:
         result.calls.append(calls.call_row(context, script, file))
 
     def _visit(self, context: dict[str, Any], action: dict[str, Any], file: str, result: ChunkResult) -> None:
-        sheet = visits.visit_sheet(context, self._text(file, context, "visit"), file)
+        link = case_link(context["account"]["id"]) if self.case_files else None
+        sheet = visits.visit_sheet(context, self._text(file, context, "visit"), file, link)
         relative = f"messages/visits/{file_stem(action['id'])}.txt"
         self._write(result, relative, sheet.encode("utf-8"))
         result.routes.append(visits.route_row(context, relative))
@@ -204,10 +210,13 @@ class ChunkRenderer:
             raise RenderError(file, None, f"agency {agency_id!r} is not in the policy", context["account"]["id"])
         note = self._text(file, agency_channel.minimised_context(context, agency), "agency")
         row = agency_channel.agency_row(context, agency)
+        if self.case_files:  # the agency CSV's last column (see render.run._Sink.close)
+            row.append(case_link(context["account"]["id"]))
         self._write(result, f"messages/agency/{agency.id}/{file_stem(action['id'])}.txt", note.encode("utf-8"))
         result.agency.setdefault(agency.id, []).append(row)
 
     def _legal_review(self, context: dict[str, Any], action: dict[str, Any], file: str, result: ChunkResult) -> None:
         note = self._text(file, context, "legal_review")
-        case = agency_channel.legal_case(context, note, list(action.get("reasons") or ()))
+        link = case_link(context["account"]["id"]) if self.case_files else None
+        case = agency_channel.legal_case(context, note, list(action.get("reasons") or ()), link)
         self._write(result, f"messages/legal_review/{file_stem(action['id'])}.txt", case.encode("utf-8"))

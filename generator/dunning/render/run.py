@@ -48,6 +48,7 @@ from dunning.render import calls, letter, printing, typeset, visits
 from dunning.render import email as email_channel
 from dunning.render.account_rows import read_account_rows
 from dunning.render.batch import CHANNEL_ORDER, EMAIL_FORMATS, REJECT_COLUMNS, ChunkRenderer, ChunkResult, PrintedLetter
+from dunning.render.cases import CaseRequest, write_case_files
 from dunning.render.files import sha256_bytes
 from dunning.render.manifest import MANIFEST, build_manifest, dump_json, write_atomic
 from dunning.templating.sandbox import TemplateSandbox
@@ -72,6 +73,7 @@ class RenderSummary:
     known: dict[str, str] = field(default_factory=dict)  # output file -> sha256, for the manifest
     inputs: dict[str, Any] = field(default_factory=dict)
     as_of: str | None = None
+    cases: int | None = None  # case files written (None: not asked for, as in `dunning render`)
 
     @property
     def total(self) -> int:
@@ -217,9 +219,11 @@ def batch_index(batch: _PrintBatch) -> list[list[str]]:
 class _Sink:
     """The shared output files, appended to chunk by chunk in plan order."""
 
-    def __init__(self, staging: Path, policy: Policy) -> None:
+    def __init__(self, staging: Path, policy: Policy, case_files: bool = False) -> None:
         self.staging = staging
         self.policy = policy
+        self.case_files = case_files
+        self.cases: list[str] = []  # accounts whose case file is wanted, in plan order
         self.sms = open_private(staging / "sms.jsonl", "wb")
         self.calls_jsonl = open_private(staging / "calls.jsonl", "wb")
         self.calls_handle = open_private(staging / "calls.csv", "w", encoding="utf-8", newline="")
@@ -257,6 +261,7 @@ class _Sink:
             self.agency.setdefault(agency_id, []).extend(rows)
         for relative, digest in result.files:
             self.known[relative] = digest
+        self.cases.extend(result.cases)
         for channel, count in result.rendered.items():
             self.summary.rendered[channel] = self.summary.rendered.get(channel, 0) + count
         for channel, spent in result.cpu_ns.items():
@@ -283,6 +288,8 @@ class _Sink:
             self._write("visits/routes.csv", _csv_bytes(visits.ROUTE_COLUMNS, self.routes))
         for agency_id in sorted(self.agency):
             fields = self.policy.agencies[agency_id].fields
+            if self.case_files:  # each row's last cell: its case file, relative to the CSV
+                fields = (*fields, "case_file")
             self._write(f"agency/{agency_id}.csv", _csv_bytes(fields, self.agency[agency_id]))
 
     def write_batches(self, batches: list[_PrintBatch], printed: list[tuple[str, str, int]] | None) -> None:
@@ -395,10 +402,13 @@ def render_into(
     origin: Path | None = None,
     email_format: str = "eml",
     progress: bool = False,
+    cases: CaseRequest | None = None,
 ) -> RenderSummary:
     """Render the plans of ``out_dir`` into ``out_dir/messages`` in place: ``out_dir`` is a
     staging folder (:func:`render_plans`, ``dunning build``). ``origin`` is the plan folder
-    the user named (a relative accounts path in summary.json is resolved against it)."""
+    the user named (a relative accounts path in summary.json is resolved against it).
+    With ``cases`` (``dunning build``), the accounts with a human step get their case files in
+    ``messages/cases/`` (:mod:`dunning.render.cases`), linked from their sheets and rows."""
     if email_format not in EMAIL_FORMATS:
         raise UserError(f"unknown email format {email_format!r}", f"use one of {', '.join(EMAIL_FORMATS)}")
     global _WORKER
@@ -418,8 +428,10 @@ def render_into(
         shutil.rmtree(messages)
     make_private_dir(messages)
     templates = TemplateSandbox(Path(policy.root) / "templates")
-    renderer = ChunkRenderer(policy, templates, out_dir, pdf=pdf, email_format=email_format)
-    sink = _Sink(messages, policy)
+    renderer = ChunkRenderer(
+        policy, templates, out_dir, pdf=pdf, email_format=email_format, case_files=cases is not None
+    )
+    sink = _Sink(messages, policy, case_files=cases is not None)
     workers = workers if workers is not None else (os.cpu_count() or 1)
     _WORKER = _Worker(renderer, plans)
     try:
@@ -438,6 +450,10 @@ def render_into(
                 bar.update(min(chunk_accounts, len(wanted) - n * chunk_accounts))
             bar.close()
             sink.close()
+        if cases is not None:
+            for relative, digest in write_case_files(out_dir, policy, accounts_path, sink.cases, cases):
+                sink.known[relative] = digest
+            sink.summary.cases = len(set(sink.cases))
         # the chunk workers are gone: the print batches, each in a fresh process
         batches = print_batches(sink.letters)
         sink.letters = []
@@ -511,6 +527,8 @@ def write_cpu_profile(result: RenderSummary) -> None:
 def channel_counts(result: RenderSummary) -> dict[str, int]:
     """Messages per channel (every channel listed) plus the failures."""
     counts = {channel: result.rendered.get(channel, 0) for channel in CHANNEL_ORDER}
+    if result.cases is not None:
+        counts["case_files"] = result.cases
     return {**counts, "render_failed": result.failed}
 
 

@@ -28,14 +28,16 @@ CHECKLIST: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
     },
 }
 CHECKLIST_TITLE = {"zh-CN": "合规检查（系统补充）", "en-US": "Safety and legality checklist (added)"}
+CASE_FILE_LABEL = {"zh-CN": "客户档案：", "en-US": "Customer file: "}
 ROUTE_COLUMNS = (
     "visit_date", "sequence", "action_id", "account_id", "postal_code", "address", "window_start", "window_end",
     "sheet",
 )  # fmt: skip
 
 
-def visit_sheet(context: dict[str, Any], sheet: str, template_file: str) -> str:
-    """The visit sheet text with the full checklist guaranteed."""
+def visit_sheet(context: dict[str, Any], sheet: str, template_file: str, case_link: str | None = None) -> str:
+    """The visit sheet text with the full checklist guaranteed, and (``case_link``: relative
+    to the sheet) a last line naming the customer's file."""
     account = context["account"]
     if not account["address"]:
         raise RenderError(template_file, None, "the account has no address to visit", account["id"])
@@ -44,6 +46,8 @@ def visit_sheet(context: dict[str, Any], sheet: str, template_file: str) -> str:
     text = sheet.rstrip("\n") + "\n"
     if missing:
         text += f"\n{CHECKLIST_TITLE[locale]}\n" + "\n".join(missing) + "\n"
+    if case_link is not None:
+        text += f"\n{CASE_FILE_LABEL[locale]}{case_link}\n"
     return text
 
 

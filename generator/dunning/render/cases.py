@@ -1,0 +1,101 @@
+"""Case files for the accounts a person handles: ``messages/cases/<account>.html`` and ``.json``.
+
+A field visitor, a legal reviewer and an agency need the customer's file, not only their
+sheet, case or placement row. For every account whose plan holds a human step (a visit,
+a legal review or an agency placement) that is scheduled or deferred — the ones handed to a
+person — ``build`` writes that account's file in the same two forms as
+``dunning case --format html|json``, with the same bytes (the same function,
+:func:`dunning.plan.casefile.case_file`, on the same row, history and horizon). The visit
+sheet and the legal case carry a relative link to it, the agency CSV its relative path
+(:func:`case_link`).
+
+Only those accounts are read again: their rows are picked from the snapshot a chunk at a
+time before validation (the whole snapshot is not validated twice), and one planner serves
+every file. Files are written owner-only, as every message (:func:`files.write_bytes`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from dunning.accounts.model import Account
+from dunning.policy.model import Policy
+from dunning.render.files import file_stem, write_bytes
+
+HUMAN_CHANNELS = frozenset({"visit", "legal_review", "agency"})
+CASES = "cases"  # the folder under messages/
+FORMS = ("html", "json")
+
+
+@dataclass(frozen=True)
+class CaseRequest:
+    """What the case files are made from besides the plan: the run's date, history and horizon
+    (``build`` knows them; ``dunning render`` alone does not, and writes no case files)."""
+
+    as_of: date
+    history: Path | None
+    horizon: int
+
+
+def case_file_name(account_id: str, form: str = "html") -> str:
+    """The case file's path under ``messages/`` (a safe file name, as every message file's)."""
+    return f"{CASES}/{file_stem(account_id)}.{form}"
+
+
+def case_link(account_id: str) -> str:
+    """The HTML case file as a link relative to a file one folder below ``messages/`` (a visit
+    sheet, a legal case, an agency CSV: all sit one folder below ``messages/``)."""
+    return f"../{case_file_name(account_id)}"
+
+
+def _accounts(path: Path, wanted: frozenset[str], policy: Policy) -> dict[str, Account]:
+    """The wanted accounts as ``plan`` and ``dunning case`` read them (first row of an id)."""
+    import polars as pl
+
+    from dunning.accounts.read import validate_frame
+    from dunning.accounts.source import AccountFile
+
+    found: dict[str, Account] = {}
+    ids = pl.Series("account_id", sorted(wanted), dtype=pl.Utf8).implode()
+    for frame, _ in AccountFile(path).frames():
+        kept = frame.filter(pl.col("account_id").str.strip_chars().is_in(ids))
+        if kept.height:
+            for account in validate_frame(kept, frozenset(policy.jurisdictions)).accounts:
+                found.setdefault(account.account_id, account)
+    return found
+
+
+def write_case_files(
+    out_root: Path, policy: Policy, accounts_path: Path, account_ids: Iterable[str], request: CaseRequest
+) -> list[tuple[str, str]]:
+    """Write the case files of ``account_ids`` under ``out_root/messages/cases/``; returns
+    ``(path relative to out_root, sha256)`` of each file written, in account order."""
+    wanted = frozenset(account_ids)
+    if not wanted:
+        return []
+    from dunning.accounts.history import read_history
+    from dunning.plan.casefile import as_html, as_json, case_file
+    from dunning.plan.decide import Planner
+
+    accounts = _accounts(accounts_path, wanted, policy)
+    history = read_history(request.history)
+    planner = Planner(policy, request.as_of, request.horizon, tracks_sent=history.tracks_sent)
+    written = []
+    for account_id in sorted(accounts):
+        case = case_file(
+            policy,
+            accounts[account_id],
+            history.get(account_id),
+            request.as_of,
+            horizon=request.horizon,
+            held=account_id in history.held,
+            tracks_sent=history.tracks_sent,
+            planner=planner,
+        )
+        for form, writer in (("html", as_html), ("json", as_json)):
+            relative = f"messages/{case_file_name(account_id, form)}"
+            written.append(write_bytes(out_root, relative, writer(case).encode("utf-8")))
+    return written
