@@ -149,13 +149,14 @@ def _flag_lines(data: dict[str, Any]) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------- timeline
-def _timeline(facts: CaseFacts) -> dict[str, Any]:
+def timeline(policy: Policy, account_id: str, events: Sequence[Contact], zone: ZoneInfo) -> list[dict[str, Any]]:
+    """The history ``events`` of ``account_id`` as timeline entries, times in ``zone`` (the
+    customer's), each with the template of the step its action came from (also ``explain``'s)."""
     out = []
-    account_id = facts.account.account_id
-    for event in facts.state.events:
-        step = step_of_action(facts.policy, account_id, event.action_id) if event.action_id else None
+    for event in events:
+        step = step_of_action(policy, account_id, event.action_id) if event.action_id else None
         entry: dict[str, Any] = {
-            "at": event.at.astimezone(facts.zone).isoformat(timespec="minutes"),
+            "at": event.at.astimezone(zone).isoformat(timespec="minutes"),
             "channel": event.channel or None,
             "event": event.outcome,
             "action_id": event.action_id or None,
@@ -168,7 +169,11 @@ def _timeline(facts: CaseFacts) -> dict[str, Any]:
         if event.on is not None:
             entry["date"] = event.on.isoformat()
         out.append(entry)
-    return {"timeline": out}
+    return out
+
+
+def _timeline(facts: CaseFacts) -> dict[str, Any]:
+    return {"timeline": timeline(facts.policy, facts.account.account_id, facts.state.events, facts.zone)}
 
 
 def timeline_line(entry: dict[str, Any]) -> str:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from dunning.accounts.history import read_history
 from dunning.accounts.read import read_accounts
 from dunning.accounts.record import RowReject
 from dunning.errors import UserError
 from dunning.plan.build import PlanInputs
+from dunning.plan.casefile import timeline, timeline_line
 from dunning.plan.decide import Planner
 from dunning.plan.output import iso
 from dunning.policy import require_policy
+from dunning.state import account_state
 
 
 def explain_account(inputs: PlanInputs, account_id: str) -> str:
@@ -26,11 +30,17 @@ def explain_account(inputs: PlanInputs, account_id: str) -> str:
         trace: list[str] = []
         contacts = history.get(account_id, ())
         planner = Planner(policy, inputs.as_of, inputs.horizon, tracks_sent=history.tracks_sent)
-        plan = planner.plan(account, contacts, trace=trace)
+        plan = planner.plan(account, contacts, trace=trace, held=account_id in history.held)
+        # the events the plan read (up to the as-of date), as the customer file lists them
+        read = account_state(account, contacts, inputs.as_of, policy.settings.promise_grace_days).events
+        later = len(contacts) - len(read)
         head = [
             f"account {account_id} (line {account.line}), as of {inputs.as_of}, "
             f"{account.jurisdiction}, {plan.locale}, time zone {plan.timezone}",
-            f"history: {len(contacts)} contact(s) on file",
+            f"history: {len(read)} event(s) on file up to {inputs.as_of}"
+            + (f" ({later} later, not read)" if later else "")
+            + (", held: an unreadable line (history/unreadable)" if account_id in history.held else ""),
+            *(f"  {timeline_line(e)}" for e in timeline(policy, account_id, read, ZoneInfo(plan.timezone))),
         ]
         tail = [f"result: {plan.status}, tier {plan.tier or '-'}, arm {plan.arm or '-'}"]
         for action in plan.actions:
