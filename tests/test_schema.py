@@ -56,6 +56,8 @@ def test_example_files_validate_and_carry_the_modeline(path: Path) -> None:
          ["offers", 0, "min_instalment"], "anyOf"),
         ("timetables:\n  - {id: t, jurisdictions: [US], windows: {call: {workdays: 9-5}}}\n",
          ["timetables", 0, "windows", "call", "workdays"], "anyOf"),
+        ("masking:\n  phone: initials\n", ["masking", "phone"], "anyOf"),
+        ("masking:\n  phone: {keep_last: 9}\n", ["masking", "phone"], "anyOf"),
         ("unknown_section: 1\n", [], "additionalProperties"),
     ],
 )  # fmt: skip

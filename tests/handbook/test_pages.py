@@ -312,3 +312,15 @@ def test_disclosure_patterns_in_words_and_backticks_as_code() -> None:
         "the pattern (?i)a.*b, text=opt_out"
     )
     assert prose("use `compliance.opt_out`, a | b and `odd") == "use `compliance.opt_out`, a \\| b and \\`odd"
+
+
+def test_overview_shows_the_masking_rules_not_data(example_ctx: HandbookContext) -> None:
+    page = body(overview.pages(example_ctx), "index.md")
+    section = page[page.index("## Masking in customer files") :]
+    assert [line for line in section.splitlines() if line.startswith("| `")] == [
+        "| `name` | shown in full |",
+        "| `customer_id` | shown in full |",
+        "| `phone` | the last 4 character(s) only |",
+        "| `email` | the first letter and the domain only |",
+        "| `address` | shown in full |",
+    ]

@@ -5,8 +5,9 @@ a required step still waits for, the law's counters per channel, the offer, and 
 planned actions with their reasons.
 
 It is built from the same planner, state and engine as ``plan``, ``gate`` and ``explain``
-(nothing is decided twice). Contact points are masked (:func:`mask_phone`,
-:func:`mask_email`): a file is read by many hands, and the dialer has the number.
+(nothing is decided twice). Personal fields are shown as the policy's ``masking:`` rules say
+(:mod:`dunning.plan.masking`; by default phone and email masked): a file is read by many
+hands, and the dialer has the number.
 
 The file is a list of :class:`Section` s, one per topic, each giving its keys of the JSON
 document and its lines of text; a new topic is a new entry of :data:`SECTIONS` (its keys
@@ -25,6 +26,7 @@ from zoneinfo import ZoneInfo
 from dunning.accounts.model import Account, Contact
 from dunning.plan.backlog import step_of_action
 from dunning.plan.decide import Planner
+from dunning.plan.masking import email_first_letter, keep_last, mask
 from dunning.plan.model import AccountPlan
 from dunning.plan.output import iso, offer_dict
 from dunning.policy.model import CONTACT_CHANNELS, Policy
@@ -35,20 +37,14 @@ SCHEMA_VERSION = 1
 
 
 def mask_phone(phone: str) -> str:
-    """``+8613812345678`` → ``+•••••••••5678``: the last four digits only (enough to tell two
-    numbers apart on a call, not enough to dial)."""
-    if len(phone) <= 6:
-        return "•" * len(phone)
-    head = "+" if phone.startswith("+") else ""
-    return head + "•" * (len(phone) - len(head) - 4) + phone[-4:]
+    """``+8613812345678`` → ``+•••••••••5678``: the default rule for phones, the last four digits
+    (enough to tell two numbers apart on a call, not enough to dial)."""
+    return keep_last(phone, 4)
 
 
 def mask_email(email: str) -> str:
-    """``debtor@example.com`` → ``d•••@example.com``."""
-    local, at, domain = email.partition("@")
-    if not at:
-        return "•" * len(email)
-    return (local[:1] + "•••") + "@" + domain
+    """``debtor@example.com`` → ``d•••@example.com``: the default rule for emails."""
+    return email_first_letter(email)
 
 
 @dataclass(frozen=True)
@@ -88,14 +84,11 @@ class Section:
 
 # ---------------------------------------------------------------------------------- who
 def _who(facts: CaseFacts) -> dict[str, Any]:
-    current = facts.current
+    current, rules = facts.current, facts.policy.masking
     return {
         "who": {
-            "name": current.name or None,
-            "customer_id": current.customer_id or None,
-            "phone": mask_phone(current.phone) if current.phone else None,
-            "email": mask_email(current.email) if current.email else None,
-            "address": current.address or None,
+            # personal fields as the policy's masking rules show them (docs/data.md#masking)
+            **{name: mask(getattr(current, name), rule, current.postal_code) for name, rule in rules.items()},
             "locale": facts.plan.locale,
             "timezone": facts.plan.timezone,
         }

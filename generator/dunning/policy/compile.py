@@ -10,12 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, time
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from dunning.accounts.events import canonical
 from dunning.load.documents import SourceFile, YList, YMap
 from dunning.load.repository import PolicyRepository
 from dunning.policy.model import (
+    DEFAULT_MASKING,
+    MASK_WORDS,
+    MASKED_FIELDS,
     Acknowledgement,
     Agency,
     Amounts,
@@ -31,6 +35,7 @@ from dunning.policy.model import (
     FrequencyCap,
     Jurisdiction,
     Localized,
+    MaskRule,
     Offer,
     OutcomeCount,
     Policy,
@@ -489,6 +494,16 @@ def compile_policy(repo: PolicyRepository) -> tuple[Policy | None, list[Problem]
                 marks_vulnerable=bool(body.get("marks_vulnerable", known.marks_vulnerable if known else False)),
                 source=source,
             )
+    masking = dict(DEFAULT_MASKING)
+    for _file, section in c.sections("masking"):
+        for name, rule in section.items():
+            # a rule the schema refused (reported there) leaves the default in place
+            if name not in MASKED_FIELDS:
+                continue
+            if isinstance(rule, dict) and isinstance(rule.get("keep_last"), int):
+                masking[name] = MaskRule("keep_last", rule["keep_last"])
+            elif isinstance(rule, str) and rule in (*MASK_WORDS, *MASKED_FIELDS[name]):
+                masking[name] = MaskRule(rule)
 
     all_files = sorted({f.path for f in repo.files} | {f"templates/{t}" for t in repo.template_files()})
     policy = Policy(
@@ -512,6 +527,7 @@ def compile_policy(repo: PolicyRepository) -> tuple[Policy | None, list[Problem]
         costs=frozen_map(dict(sorted(costs.items()))),  # type: ignore[arg-type]
         acknowledgements=acknowledgements,
         arrears_reasons=frozen_map(reasons),  # type: ignore[arg-type]
+        masking=MappingProxyType({name: masking[name] for name in MASKED_FIELDS}),
     )
     return policy, c.problems
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dunning.policy.schema import COUNTED_OUTCOMES, LOCALE, SECTIONS
+from dunning.policy.model import MASK_WORDS, MASKED_FIELDS
+from dunning.policy.schema import COUNTED_OUTCOMES, LOCALE, MASK_KEEP_MAX, SECTIONS
 
 _LOCALE_PATTERN = f"^(?:{LOCALE['regex']})$"
 _WINDOW = r"([01][0-9]|2[0-4]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]"
@@ -61,6 +62,19 @@ _CHECKS: dict[str, dict[str, Any]] = {
         "anyOf": [_OUTCOME_COUNT, {"type": "array", "items": _OUTCOME_COUNT}],
     },
 }
+for _field, _words in MASKED_FIELDS.items():
+    _CHECKS[f"mask_{_field}"] = {
+        "description": f"how a customer file shows the {_field}",
+        "anyOf": [
+            {"type": "string", "enum": [*MASK_WORDS, *_words]},
+            {
+                "type": "object",
+                "required": ["keep_last"],
+                "additionalProperties": False,
+                "properties": {"keep_last": {"type": "integer", "minimum": 0, "maximum": MASK_KEEP_MAX}},
+            },
+        ],
+    }
 _TYPES = {"string": "string", "integer": "integer", "decimal": "number", "dict": "object", "list": "array"}
 _TYPES["boolean"] = "boolean"
 

@@ -494,6 +494,52 @@ class Settings:
     tone_extra_words: Mapping[str, tuple[str, ...]]  # locale -> extra banned words
 
 
+# The fields of a customer file that masking rules govern, and the rules each may take besides
+# `show`, `hide` and `{keep_last: N}` (docs/data.md#masking-in-customer-files).
+MASKED_FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("initials",),
+    "customer_id": (),
+    "phone": (),
+    "email": ("first_letter_and_domain", "domain"),
+    "address": ("postal_code",),
+}
+MASK_WORDS = ("show", "hide")
+
+
+@dataclass(frozen=True)
+class MaskRule:
+    """How one field of a customer file is shown: ``show``, ``hide``, ``keep_last`` (``keep``
+    characters), ``initials``, ``first_letter_and_domain``, ``domain`` or ``postal_code``."""
+
+    kind: str
+    keep: int = 0
+
+    def describe(self) -> str:
+        """The rule in words (the handbook's table)."""
+        return {
+            "show": "shown in full",
+            "hide": "hidden (•••)",
+            "keep_last": f"the last {self.keep} character(s) only",
+            "initials": "initials only",
+            "first_letter_and_domain": "the first letter and the domain only",
+            "domain": "the domain only",
+            "postal_code": "the postal code only",
+        }[self.kind]
+
+
+# Without a `masking:` section: phone and email masked, the rest shown (a file is read by many
+# hands, and the dialer and the mail server have the contact points).
+DEFAULT_MASKING: Mapping[str, MaskRule] = MappingProxyType(
+    {
+        "name": MaskRule("show"),
+        "customer_id": MaskRule("show"),
+        "phone": MaskRule("keep_last", 4),
+        "email": MaskRule("first_letter_and_domain"),
+        "address": MaskRule("show"),
+    }
+)
+
+
 @dataclass(frozen=True)
 class Policy:
     """The whole compiled policy. Built once by :func:`dunning.policy.compile.compile_policy`."""
@@ -524,6 +570,9 @@ class Policy:
     def reason_marks(self) -> Mapping[str, bool]:
         """The reason-for-arrears vocabulary as the state reads it: word -> marks vulnerable."""
         return MappingProxyType({w: r.marks_vulnerable for w, r in self.arrears_reasons.items()})
+    masking: Mapping[str, MaskRule] = field(
+        default_factory=lambda: DEFAULT_MASKING
+    )  # every MASKED_FIELDS key, in that order
 
     @property
     def locales(self) -> tuple[str, ...]:

@@ -21,7 +21,16 @@ from cerberus.errors import ValidationError
 
 from dunning.accounts.events import ALIASES, DERIVED, EVENTS
 from dunning.load.documents import SourceFile, position_of
-from dunning.policy.model import CHANNELS, CONTACT_CHANNELS, DAY_TYPES, FLAGS, NOTICE_KINDS, PURPOSES
+from dunning.policy.model import (
+    CHANNELS,
+    CONTACT_CHANNELS,
+    DAY_TYPES,
+    FLAGS,
+    MASK_WORDS,
+    MASKED_FIELDS,
+    NOTICE_KINDS,
+    PURPOSES,
+)
 from dunning.problems import Level, Problem
 
 ID = {"type": "string", "regex": r"[a-z0-9][a-z0-9_.-]*", "maxlength": 64}
@@ -36,6 +45,7 @@ DAYS = {"type": "integer", "min": 0, "max": 3650}
 HOURS = {"check_with": "hours"}
 # how many days after its due day a step that did not go out may still be sent (caught up)
 CATCH_UP = {"type": "integer", "min": 0, "max": 365}
+MASK_KEEP_MAX = 8  # {keep_last: N}: more than 8 characters of a phone number is the number
 OUTCOMES = (*EVENTS, *ALIASES)  # the history vocabulary (docs/data.md) and today's aliases
 
 COUNTED_OUTCOMES = (*OUTCOMES, *DERIVED)  # what ``outcomes_in_last_days`` may count
@@ -331,6 +341,12 @@ SECTIONS: dict[str, dict[str, Any]] = {
             "schema": {"label": LOCALIZED, "marks_vulnerable": {"type": "boolean"}, "description": TEXT},
         },
     },
+    "masking": {
+        # how a customer file (dunning case, messages/cases/) shows each personal field;
+        # a field left out keeps its default (phone: last 4 digits, email: first letter and domain)
+        "type": "dict",
+        "schema": {name: {"check_with": f"mask_{name}"} for name in MASKED_FIELDS},
+    },
     "acknowledgements": {
         "type": "list",
         "schema": {
@@ -437,6 +453,36 @@ class PolicyValidator(Validator):  # type: ignore[misc]
                 number = item.get(key, 1)
                 if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= high:
                     self._error(field, f"{key} must be a whole number from 1 to {high}")
+
+    def _check_mask_rule(self, field: str, value: Any) -> None:
+        words = (*MASK_WORDS, *MASKED_FIELDS[field])
+        if isinstance(value, str) and value in words:
+            return
+        if isinstance(value, dict) and set(value) == {"keep_last"}:
+            keep = value["keep_last"]
+            if isinstance(keep, int) and not isinstance(keep, bool) and 0 <= keep <= MASK_KEEP_MAX:
+                return
+            self._error(field, f"keep_last must be a whole number from 0 to {MASK_KEEP_MAX}")
+            return
+        shown = repr(value) if isinstance(value, str) else _describe(value)
+        self._error(field, f"{shown} is not a masking rule for {field}: use {', '.join(words)} or {{keep_last: N}}")
+
+    # cerberus knows a check by its method's name, collected when the class is made: one per
+    # masked field (MASKED_FIELDS), each the same check
+    def _check_with_mask_name(self, field: str, value: Any) -> None:
+        self._check_mask_rule(field, value)
+
+    def _check_with_mask_customer_id(self, field: str, value: Any) -> None:
+        self._check_mask_rule(field, value)
+
+    def _check_with_mask_phone(self, field: str, value: Any) -> None:
+        self._check_mask_rule(field, value)
+
+    def _check_with_mask_email(self, field: str, value: Any) -> None:
+        self._check_mask_rule(field, value)
+
+    def _check_with_mask_address(self, field: str, value: Any) -> None:
+        self._check_mask_rule(field, value)
 
     def _check_with_date(self, field: str, value: Any) -> None:
         try:
@@ -559,6 +605,8 @@ def _to_problem(source: SourceFile, err: ValidationError) -> Problem:
         hint = "use either `date:` or both `from:` and `to:`"
     else:
         message = f"{field!r}: {err.info[0] if err.info else err.rule}"
+        if path[:1] == ("masking",):
+            hint = "a masking rule is a word or {keep_last: N}; see docs/data.md#masking-in-customer-files"
     pos = position_of(source.data, path, key=key)
     return Problem(source.path, pos.line, pos.col, Level.ERROR, code, message, hint, source.excerpt(pos.line, pos.col))
 

@@ -134,4 +134,16 @@ def pages(ctx: HandbookContext) -> list[Page]:
             ],
         )
     )
+    # the rules only: a customer file itself never appears in the handbook
+    out.append("\n## Masking in customer files\n")
+    out.append(
+        "How `dunning case` and the case files of a build (`messages/cases/`) show personal "
+        "fields (the policy's `masking:` section; a field it leaves out keeps the default).\n"
+    )
+    out.append(
+        table(
+            ["Field", "Shown as"],
+            [[code(name), text(rule.describe())] for name, rule in p.masking.items()],
+        )
+    )
     return [Page(PATH, "Overview", "\n".join(out), company.source)]
