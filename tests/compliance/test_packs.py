@@ -10,7 +10,7 @@ from dunning.compliance.packs import all_packs, all_rules, clock, default_packs,
 from dunning.policy.model import CHANNELS, CONTACT_CHANNELS
 
 KINDS = {"hours", "frequency", "after_conversation", "daily_cap", "stop", "opt_out", "disclosure", "conduct",
-         "validation_period", "notice_first", "default_notice"}  # fmt: skip
+         "validation_period", "notice_first", "default_notice", "after_outcome"}  # fmt: skip
 
 
 def test_every_rule_is_complete() -> None:

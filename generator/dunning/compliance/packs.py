@@ -34,7 +34,7 @@ class LawRule:
 
     id: str
     pack: str
-    kind: str  # hours | frequency | after_conversation | daily_cap | stop | opt_out | disclosure | …
+    kind: str  # hours | frequency | after_conversation | daily_cap | stop | after_outcome | opt_out | disclosure | …
     params: Mapping[str, Any]
     stricter: Mapping[str, str]  # parameter -> direction that is stricter
     channels: tuple[str, ...]

@@ -13,6 +13,8 @@ from dunning.accounts.model import Account, Contact
 from dunning.compliance.answers import Reason, Stop, StopEffect
 from dunning.compliance.conditions import holds, tier_for
 from dunning.compliance.jurisdictions import JurisdictionResolver, _Jurisdiction
+from dunning.compliance.outcomes import KIND as AFTER_OUTCOME
+from dunning.compliance.outcomes import outcome_stops
 from dunning.policy.model import (
     CONTACT_CHANNELS,
     Condition,
@@ -104,6 +106,10 @@ class StopRules(JurisdictionResolver):
                         False,
                     )
                 )
+        if state.events:  # the law's stops after an outcome (a third party answered, refusals, a complaint)
+            after = [(rule, params) for rule, params in j.rules if rule.kind == AFTER_OUTCOME]
+            if after:
+                found.extend(outcome_stops(after, account, state.events, as_of or date.max))
         if account.overdue_amount <= 0:  # paid in full: nothing to collect, nobody to contact
             found.append(Stop("exclude", (), SETTLED, False))
         if state.unknown_reason:
