@@ -31,9 +31,10 @@ CALL = "step/early/call@10"
 THIRD = "cn.third-party-answered"
 REFUSED = "cn.repeated-refusal"
 # day → account → (plan status, its exclusion codes, the day-10 call: status and reasons)
-OPEN = ("active", [], ("scheduled", [CALL]))
-PAUSED = ("paused", ["cn.complaint"], None)
-EXPECTED: dict[str, dict[str, tuple[str, list[str], tuple[str, list[str]] | None]]] = {
+Outcome = tuple[str, list[str], tuple[str, list[str]] | None]
+OPEN: Outcome = ("active", [], ("scheduled", [CALL]))
+PAUSED: Outcome = ("paused", ["cn.complaint"], None)
+EXPECTED: dict[str, dict[str, Outcome]] = {
     "2026-12-01": {
         "T1-third-party": ("active", [THIRD], ("suppressed", [CALL, THIRD])),
         "T2-other-number": OPEN,  # the third party answered another number than the one on file
