@@ -82,7 +82,8 @@ def write_case_files(
 
     accounts = _accounts(accounts_path, wanted, policy)
     history = read_history(request.history)
-    planner = Planner(policy, request.as_of, request.horizon, tracks_sent=history.tracks_sent)
+    tracks_sent = history.tracks_sent  # a walk over every event: once, not once a file
+    planner = Planner(policy, request.as_of, request.horizon, tracks_sent=tracks_sent)
     written = []
     for account_id in sorted(accounts):
         case = case_file(
@@ -92,7 +93,7 @@ def write_case_files(
             request.as_of,
             horizon=request.horizon,
             held=account_id in history.held,
-            tracks_sent=history.tracks_sent,
+            tracks_sent=tracks_sent,
             planner=planner,
         )
         for form, writer in (("html", as_html), ("json", as_json)):
