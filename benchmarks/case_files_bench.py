@@ -23,7 +23,7 @@ from dunning.policy import require_policy
 from dunning.render.cases import HUMAN_CHANNELS, CaseRequest, write_case_files
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from history_bench import MAKE, ROOT, write_history  # noqa: E402
+from history_bench import MAKE, ROOT, write_history
 
 AS_OF, HORIZON = date(2026, 11, 28), 7
 
@@ -55,7 +55,8 @@ def main() -> None:
         written = write_case_files(work / "cases", policy, snapshot, humans, CaseRequest(AS_OF, history, HORIZON))
         spent = time.perf_counter() - start
     print(f"{accounts} accounts, {events} events, horizon {HORIZON}: plan {planned:.1f} s (--jobs {jobs})")
-    print(f"case files: {len(humans)} accounts, {len(written)} files, {spent:.1f} s, {spent / max(len(humans), 1) * 1e3:.2f} ms an account")
+    each = spent / max(len(humans), 1) * 1e3
+    print(f"case files: {len(humans)} accounts, {len(written)} files, {spent:.1f} s, {each:.2f} ms an account")
 
 
 if __name__ == "__main__":

@@ -184,7 +184,8 @@ def test_the_readme_demo_with_relative_paths_puts_the_handbook_in_out_handbook(r
         f"messages/cases/{account}.{form}" for account in ("CN-0027", "CN-0028", "US-0029") for form in ("html", "json")
     ]
     pages = [v for k, v in built.items() if k.startswith("handbook")]
-    assert pages and not any(b"Customer file" in v or b"cases/" in v or b"CN-0027" in v for v in pages)
+    shown = (b"Customer file CN-", b"Customer file US-", b"CN-0027", b"CN-0028", b"US-0029", b"Patricia Davis")
+    assert pages and not any(word in v for word in shown for v in pages)
 
     # `dunning handbook build` with its default --out: the same place; plans and messages kept
     result = CliRunner().invoke(main, ["handbook", "build", "--as-of", "2026-11-28", "."])
