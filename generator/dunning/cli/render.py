@@ -59,7 +59,7 @@ def report(result: object, out_dir: Path, be_quiet: bool) -> None:
     parts = ", ".join(f"{channel} {count}" for channel, count in sorted(result.rendered.items()))
     if not be_quiet:
         click.echo(f"rendered {result.total} messages ({parts or 'none'}) into {out_dir / 'messages'}")
-        if result.cases is not None:
+        if result.cases:  # a build with no visit, legal review or placement says nothing of them
             click.echo(f"case files: {result.cases} (HTML and JSON) in {out_dir / 'messages' / 'cases'}")
     if result.failed:
         click.echo(
