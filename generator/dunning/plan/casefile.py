@@ -30,7 +30,7 @@ from dunning.plan.masking import email_first_letter, keep_last, mask
 from dunning.plan.model import AccountPlan
 from dunning.plan.output import iso, offer_dict
 from dunning.policy.model import CONTACT_CHANNELS, Policy
-from dunning.state import AccountState, account_state
+from dunning.state import AccountState, account_state, snapshot_reason
 from dunning.text.cells import clean_text
 
 SCHEMA_VERSION = 1
@@ -101,7 +101,7 @@ def _who_lines(data: dict[str, Any]) -> list[str]:
 
 # ---------------------------------------------------------------------------------- debt
 def _debt(facts: CaseFacts) -> dict[str, Any]:
-    current, plan = facts.current, facts.plan
+    current, plan, state = facts.current, facts.plan, facts.state
     return {
         "debt": {
             "jurisdiction": current.jurisdiction,
@@ -110,7 +110,10 @@ def _debt(facts: CaseFacts) -> dict[str, Any]:
             "due_date": current.due_date.isoformat(),
             "dpd": plan.dpd,
             "product": current.product or None,
-            "arrears_reason": current.extra.get("arrears_reason") or None,
+            # the current reason (the latest arrears_reason event, else the snapshot's; docs/data.md)
+            "arrears_reason": clean_text(state.arrears_reason)
+            if state.arrears_reason_since or snapshot_reason(facts.account)
+            else None,
         },
         "tier": plan.tier,
         "arm": plan.arm,
@@ -361,7 +364,14 @@ def case_file(
     planner = planner or Planner(policy, as_of, horizon, tracks_sent=tracks_sent)
     trace: list[str] = []
     plan = planner.plan(account, history, trace=trace, held=held)
-    state = account_state(account, history, as_of, policy.settings.promise_grace_days, held=held)
+    state = account_state(
+        account,
+        history,
+        as_of,
+        policy.settings.promise_grace_days,
+        held=held,
+        reasons=policy.reason_marks,
+    )
     facts = CaseFacts(policy, planner, account, history, state, plan, trace, ZoneInfo(plan.timezone))
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,

@@ -570,6 +570,7 @@ class Policy:
     def reason_marks(self) -> Mapping[str, bool]:
         """The reason-for-arrears vocabulary as the state reads it: word -> marks vulnerable."""
         return MappingProxyType({w: r.marks_vulnerable for w, r in self.arrears_reasons.items()})
+
     masking: Mapping[str, MaskRule] = field(
         default_factory=lambda: DEFAULT_MASKING
     )  # every MASKED_FIELDS key, in that order
