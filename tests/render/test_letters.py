@@ -186,3 +186,24 @@ def test_letters_fetch_no_url(plan_dir: Path, example_copy: Path) -> None:
         server.shutdown()
         server.server_close()
     assert _Recorder.hits == []
+
+
+def test_a_template_states_its_postage_class_and_batches_follow_it(plan_dir: Path, example_copy: Path) -> None:
+    registry = example_copy / "policies" / "templates.yaml"
+    source = registry.read_text(encoding="utf-8")
+    stated = "letter-plan: {channel: letter, postage: standard,"
+    registry.write_text(source.replace("letter-plan: {channel: letter,", stated), encoding="utf-8")
+    render_plans(plan_dir, example_copy, workers=1, pdf=False)
+    letters = plan_dir / "messages" / "letters"
+    # the US letters now go in two batches: the plan offer as stated, the other by its purpose
+    assert sorted(p.name for p in letters.glob("*.csv")) == [
+        f"{CN_BATCH}.csv", f"{US_BATCH}.csv", "batch-2026-11-30-US-letter-standard-001.csv",
+    ]  # fmt: skip
+    standard = _index(letters / "batch-2026-11-30-US-letter-standard-001.csv")
+    first_class = _index(letters / f"{US_BATCH}.csv")
+    assert [(r["account_id"], r["template"], r["postage"]) for r in standard] == [
+        ("LN-US-0002", "letter-plan", "standard")
+    ]
+    assert [(r["account_id"], r["template"], r["postage"]) for r in first_class] == [
+        ("LN-US-0003", "letter-pre-legal", "first_class")
+    ]

@@ -21,7 +21,7 @@ from cerberus.errors import ValidationError
 
 from dunning.accounts.events import ALIASES, DERIVED, EVENTS
 from dunning.load.documents import SourceFile, position_of
-from dunning.policy.model import CHANNELS, CONTACT_CHANNELS, DAY_TYPES, FLAGS, NOTICE_KINDS, PURPOSES
+from dunning.policy.model import CHANNELS, CONTACT_CHANNELS, DAY_TYPES, FLAGS, NOTICE_KINDS, POSTAGE_CLASSES, PURPOSES
 from dunning.problems import Level, Problem
 
 ID = {"type": "string", "regex": r"[a-z0-9][a-z0-9_.-]*", "maxlength": 64}
@@ -345,6 +345,8 @@ SECTIONS: dict[str, dict[str, Any]] = {
                 "locales": {"type": "list", "schema": LOCALE},
                 # which notice the law knows it as: validation (Reg F), default (CCA s. 87), arrears
                 "notice": {"type": "string", "allowed": list(NOTICE_KINDS)},
+                # a letter's postage class (print batches are cut by it); default: by purpose
+                "postage": {"type": "string", "allowed": list(POSTAGE_CLASSES)},
                 "file": {"type": "string", "regex": r"[^\0]+"},
                 "description": TEXT,
             },

@@ -172,7 +172,7 @@ class ChunkRenderer:
                 posting_date=parts.sent_on.isoformat(),
                 jurisdiction=account["jurisdiction"],
                 paper=parts.paper,
-                postage=letter.postage_class(template.purpose),
+                postage=letter.postage_class(template.purpose, template.postage),
                 postal_code=account["postal_code"],
                 action_id=action["id"],
                 account_id=account["id"],
