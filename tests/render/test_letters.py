@@ -12,8 +12,9 @@ import subprocess
 import threading
 from html import escape
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
+import pikepdf
 import pytest
 
 from dunning.render import typeset
@@ -87,6 +88,19 @@ def test_print_batches_match_their_index_page_for_page(plan_dir: Path, example_r
             archive = plan_dir / row["archive"]
             assert archive.suffix == ".pdf"
             assert _text(archive).replace("\f", "") == pages.replace("\f", "")
+            # a PDF of its own: titled with the reference, dated with the posting date, its pages
+            info = _run("pdfinfo", str(archive))
+            assert f"Title:           {row['reference']}\n" in info
+            assert "CreationDate:    Mon Nov 30 00:00:00 2026 UTC" in info
+            assert f"Pages:           {int(row['last_page']) - int(row['first_page']) + 1}\n" in info
+        # the batch's bookmarks: one per letter, titled with its reference, on its first page
+        with pikepdf.open(letters / f"{batch}.pdf") as pdf, pdf.open_outline() as outline:
+            first_pages: dict[Any, int] = {page.objgen: n + 1 for n, page in enumerate(pdf.pages)}
+            destinations: list[Any] = [item.destination for item in outline.root]
+            marks = [
+                (item.title, first_pages[to[0].objgen]) for item, to in zip(outline.root, destinations, strict=True)
+            ]
+        assert marks == [(row["reference"], int(row["first_page"])) for row in rows]
     us = _index(letters / f"{US_BATCH}.csv")
     # postal presort inside a batch (12207 before 62701); US Letter, First-Class
     assert [(r["sequence"], r["account_id"], r["postage"], r["paper"]) for r in us] == [
