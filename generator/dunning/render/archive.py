@@ -20,6 +20,7 @@ once per document): for CJK letters a few tens of kB more than a copy typeset on
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from typing import Any
 
 from dunning.errors import UserError
@@ -28,8 +29,9 @@ from dunning.errors import UserError
 _INFO_KEYS = ("/Creator", "/Producer", "/CreationDate", "/ModDate")
 
 
-def cut_letters(batch: bytes, references: list[str]) -> list[tuple[bytes, int]]:
-    """Every letter of a batch PDF as a PDF of its own, in print order: (bytes, pages)."""
+def cut_letters(batch: bytes, references: list[str]) -> Iterator[tuple[bytes, int]]:
+    """Every letter of a batch PDF as a PDF of its own, in print order: (bytes, pages), one at
+    a time (a batch's copies together are ≈ 12–17 MiB, held by each printing process otherwise)."""
     import pikepdf
 
     source = pikepdf.open(io.BytesIO(batch))
@@ -42,7 +44,6 @@ def cut_letters(batch: bytes, references: list[str]) -> list[tuple[bytes, int]]:
     bounds = [*starts, len(source.pages)]
     batch_info = source.docinfo
     info = {key: batch_info[key] for key in _INFO_KEYS if key in batch_info}
-    copies: list[tuple[bytes, int]] = []
     for n, reference in enumerate(references):
         copy = pikepdf.new()
         copy.pages.extend(source.pages[bounds[n] : bounds[n + 1]])
@@ -53,8 +54,7 @@ def cut_letters(batch: bytes, references: list[str]) -> list[tuple[bytes, int]]:
         copy.docinfo = copy.make_indirect(pikepdf.Dictionary({**info, "/Title": pikepdf.String(reference)}))
         buffer = io.BytesIO()
         copy.save(buffer, deterministic_id=True, min_version=source.pdf_version)
-        copies.append((buffer.getvalue(), bounds[n + 1] - bounds[n]))
-    return copies
+        yield buffer.getvalue(), bounds[n + 1] - bounds[n]
 
 
 def _page_of(destination: Any, index: dict[Any, int]) -> int:

@@ -32,13 +32,10 @@ def typeset_batch(job: BatchJob) -> Printed:
     sources = [(reference, zlib.decompress(markup).decode("utf-8")) for reference, _, markup in letters]
     data = typeset.batch_pdf(name, paper, date.fromisoformat(posting_date), sources)
     relative, digest = write_bytes(Path(root), f"messages/letters/{name}.pdf", data)
+    pages: list[int] = []
+    written: list[tuple[str, str]] = []
     copies = archive.cut_letters(data, [reference for reference, _ in sources])
-    written = [write_bytes(Path(root), path, copy) for (_, path, _), (copy, _) in zip(letters, copies, strict=True)]
-    return (
-        relative,
-        digest,
-        typeset.page_count(data),
-        [pages for _, pages in copies],
-        written,
-        time.process_time_ns() - started,
-    )
+    for (_, path, _), (copy, count) in zip(letters, copies, strict=True):
+        written.append(write_bytes(Path(root), path, copy))
+        pages.append(count)
+    return relative, digest, typeset.page_count(data), pages, written, time.process_time_ns() - started
