@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import threading
+from datetime import date
 from html import escape
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,7 +18,8 @@ from typing import Any, ClassVar
 import pikepdf
 import pytest
 
-from dunning.render import typeset
+from dunning.errors import UserError
+from dunning.render import archive, typeset
 from dunning.render.address import address_block
 from dunning.render.run import render_plans
 
@@ -221,3 +223,26 @@ def test_a_template_states_its_postage_class_and_batches_follow_it(plan_dir: Pat
     assert [(r["account_id"], r["template"], r["postage"]) for r in first_class] == [
         ("LN-US-0003", "letter-pre-legal", "first_class")
     ]
+
+
+def test_archive_copies_are_cut_at_the_bookmarks_and_a_mismatch_is_a_bug() -> None:
+    def markup(paragraphs: int) -> str:
+        body = "".join("<p>x</p>" for _ in range(paragraphs))  # ≈ 30 short paragraphs fill a page
+        return typeset.letter_markup(locale="en-US", sender=["S"], recipient=["R"], meta=["m"], subject="s",
+                                     body_html=body, disclosure="")  # fmt: skip
+
+    # references as account text may make them: white space that Typst may fold in a title
+    references = ["A  1\t", "B-2"]
+    data = typeset.batch_pdf(
+        "batch", "A4", date(2026, 11, 30), [(references[0], markup(40)), (references[1], markup(5))]
+    )
+    copies = list(archive.cut_letters(data, references))
+    assert [pages for _, pages in copies] == [2, 1]
+    assert sum(pages for _, pages in copies) == typeset.page_count(data)
+    assert [typeset.page_count(copy) for copy, _ in copies] == [2, 1]
+    with pytest.raises(UserError) as caught:
+        list(archive.cut_letters(data, [*references, "C-3"]))
+    assert (caught.value.message, caught.value.hint) == (
+        "a print batch's bookmarks do not match its letters",
+        "report this as a dunning bug",
+    )
