@@ -10,13 +10,16 @@ import os
 import shutil
 import subprocess
 import threading
+from datetime import date
 from html import escape
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
+import pikepdf
 import pytest
 
-from dunning.render import typeset
+from dunning.errors import UserError
+from dunning.render import archive, typeset
 from dunning.render.address import address_block
 from dunning.render.run import render_plans
 
@@ -87,6 +90,19 @@ def test_print_batches_match_their_index_page_for_page(plan_dir: Path, example_r
             archive = plan_dir / row["archive"]
             assert archive.suffix == ".pdf"
             assert _text(archive).replace("\f", "") == pages.replace("\f", "")
+            # a PDF of its own: titled with the reference, dated with the posting date, its pages
+            info = _run("pdfinfo", str(archive))
+            assert f"Title:           {row['reference']}\n" in info
+            assert "CreationDate:    Mon Nov 30 00:00:00 2026 UTC" in info
+            assert f"Pages:           {int(row['last_page']) - int(row['first_page']) + 1}\n" in info
+        # the batch's bookmarks: one per letter, titled with its reference, on its first page
+        with pikepdf.open(letters / f"{batch}.pdf") as pdf, pdf.open_outline() as outline:
+            first_pages: dict[Any, int] = {page.objgen: n + 1 for n, page in enumerate(pdf.pages)}
+            destinations: list[Any] = [item.destination for item in outline.root]
+            marks = [
+                (item.title, first_pages[to[0].objgen]) for item, to in zip(outline.root, destinations, strict=True)
+            ]
+        assert marks == [(row["reference"], int(row["first_page"])) for row in rows]
     us = _index(letters / f"{US_BATCH}.csv")
     # postal presort inside a batch (12207 before 62701); US Letter, First-Class
     assert [(r["sequence"], r["account_id"], r["postage"], r["paper"]) for r in us] == [
@@ -141,13 +157,11 @@ def test_template_text_is_never_typst_markup() -> None:
     hostile = '#read("/etc/passwd") #import "@preview/x:0.1.0": * ] [ \\" $x$ *b* _i_ <l> @ref = h // c'
     markup = typeset.body_markup(f"<p>{escape(hostile)}</p><p><img src='x.png'>after</p>")
     assert markup == f"#block[{typeset.literal(hostile)}]#block[{typeset.literal('after')}]"
-    page = typeset.LetterPage(
-        "REF-1", "A4", __import__("datetime").date(2026, 11, 30),
-        typeset.letter_markup(locale="en-US", sender=["S"], recipient=[hostile], meta=["m"], subject=hostile,
-                              body_html=f"<p>{escape(hostile)}</p>", disclosure=""),
-    )  # fmt: skip
-    data, pages = typeset.archive_pdf(page)
-    assert pages == 1
+    letter = typeset.letter_markup(locale="en-US", sender=["S"], recipient=[hostile], meta=["m"], subject=hostile,
+                                   body_html=f"<p>{escape(hostile)}</p>", disclosure="")  # fmt: skip
+    # the reference is typeset too (the batch's bookmark): hostile text there is a literal as well
+    data = typeset.batch_pdf("batch", "A4", __import__("datetime").date(2026, 11, 30), [(hostile, letter)])
+    assert typeset.page_count(data) == 1
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
         assert text.count('#read("/etc/passwd")') == 3  # printed as text, three times, never run
@@ -188,3 +202,47 @@ def test_letters_fetch_no_url(plan_dir: Path, example_copy: Path) -> None:
         server.shutdown()
         server.server_close()
     assert _Recorder.hits == []
+
+
+def test_a_template_states_its_postage_class_and_batches_follow_it(plan_dir: Path, example_copy: Path) -> None:
+    registry = example_copy / "policies" / "templates.yaml"
+    source = registry.read_text(encoding="utf-8")
+    stated = "letter-plan: {channel: letter, postage: standard,"
+    registry.write_text(source.replace("letter-plan: {channel: letter,", stated), encoding="utf-8")
+    render_plans(plan_dir, example_copy, workers=1, pdf=False)
+    letters = plan_dir / "messages" / "letters"
+    # the US letters now go in two batches: the plan offer as stated, the other by its purpose
+    assert sorted(p.name for p in letters.glob("*.csv")) == [
+        f"{CN_BATCH}.csv", f"{US_BATCH}.csv", "batch-2026-11-30-US-letter-standard-001.csv",
+    ]  # fmt: skip
+    standard = _index(letters / "batch-2026-11-30-US-letter-standard-001.csv")
+    first_class = _index(letters / f"{US_BATCH}.csv")
+    assert [(r["account_id"], r["template"], r["postage"]) for r in standard] == [
+        ("LN-US-0002", "letter-plan", "standard")
+    ]
+    assert [(r["account_id"], r["template"], r["postage"]) for r in first_class] == [
+        ("LN-US-0003", "letter-pre-legal", "first_class")
+    ]
+
+
+def test_archive_copies_are_cut_at_the_bookmarks_and_a_mismatch_is_a_bug() -> None:
+    def markup(paragraphs: int) -> str:
+        body = "".join("<p>x</p>" for _ in range(paragraphs))  # ≈ 30 short paragraphs fill a page
+        return typeset.letter_markup(locale="en-US", sender=["S"], recipient=["R"], meta=["m"], subject="s",
+                                     body_html=body, disclosure="")  # fmt: skip
+
+    # references as account text may make them: white space that Typst may fold in a title
+    references = ["A  1\t", "B-2"]
+    data = typeset.batch_pdf(
+        "batch", "A4", date(2026, 11, 30), [(references[0], markup(40)), (references[1], markup(5))]
+    )
+    copies = list(archive.cut_letters(data, references))
+    assert [pages for _, pages in copies] == [2, 1]
+    assert sum(pages for _, pages in copies) == typeset.page_count(data)
+    assert [typeset.page_count(copy) for copy, _ in copies] == [2, 1]
+    with pytest.raises(UserError) as caught:
+        list(archive.cut_letters(data, [*references, "C-3"]))
+    assert (caught.value.message, caught.value.hint) == (
+        "a print batch's bookmarks do not match its letters",
+        "report this as a dunning bug",
+    )

@@ -470,7 +470,22 @@ def compile_policy(repo: PolicyRepository) -> tuple[Policy | None, list[Problem]
                 description=str(body.get("description", "")),
                 source=source,
                 notice=body.get("notice"),
+                postage=body.get("postage"),
             )
+            if body.get("postage") is not None and body["channel"] != "letter":
+                at = body.key_pos.get("postage", kp) if isinstance(body, YMap) else kp
+                c.problems.append(
+                    Problem(
+                        source.file,
+                        at.line,
+                        at.col,
+                        Level.ERROR,
+                        "S007",
+                        f"template {tid!r} states a postage class, but its channel is {body['channel']}",
+                        "postage applies to letter templates only; remove it",
+                        file.excerpt(at.line, at.col),
+                    )
+                )
 
     costs: dict[str, Amounts] = {}
     for _file, section in c.sections("costs"):

@@ -29,6 +29,9 @@ PURPOSES = ("collection", "notice", "reply", "limited_content", "internal")
 # validation notice (12 CFR 1006.34), the UK default notice (CCA 1974 s. 87) and a plain
 # notice of arrears (CCA s. 86B, or a lender's own).
 NOTICE_KINDS = ("validation", "default", "arrears")
+# Postage classes a letter template may state (`postage:`); print batches are cut by it.
+# Without one: `registered` for purpose `notice`, `first_class` otherwise (render/letter.py).
+POSTAGE_CLASSES = ("first_class", "second_class", "standard", "registered")
 # A one-off step that did not go out on its day may still go out this many days later
 # (docs/cadence.md): a week covers a weekend, a holiday break and a cap's deferral.
 DEFAULT_CATCH_UP = 7
@@ -483,6 +486,7 @@ class Template:
     description: str
     source: Source
     notice: str | None = None  # the notice the law names it as (NOTICE_KINDS), for purpose notice
+    postage: str | None = None  # a letter's postage class (POSTAGE_CLASSES); None: by purpose
 
 
 @dataclass(frozen=True)

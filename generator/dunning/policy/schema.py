@@ -29,6 +29,7 @@ from dunning.policy.model import (
     MASK_WORDS,
     MASKED_FIELDS,
     NOTICE_KINDS,
+    POSTAGE_CLASSES,
     PURPOSES,
 )
 from dunning.problems import Level, Problem
@@ -373,6 +374,8 @@ SECTIONS: dict[str, dict[str, Any]] = {
                 "locales": {"type": "list", "schema": LOCALE},
                 # which notice the law knows it as: validation (Reg F), default (CCA s. 87), arrears
                 "notice": {"type": "string", "allowed": list(NOTICE_KINDS)},
+                # a letter's postage class (print batches are cut by it); default: by purpose
+                "postage": {"type": "string", "allowed": list(POSTAGE_CLASSES)},
                 "file": {"type": "string", "regex": r"[^\0]+"},
                 "description": TEXT,
             },

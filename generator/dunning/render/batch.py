@@ -21,7 +21,7 @@ import orjson
 
 from dunning.policy.model import Policy
 from dunning.render import agency as agency_channel
-from dunning.render import calls, letter, sms, typeset, visits
+from dunning.render import calls, letter, sms, visits
 from dunning.render import email as email_channel
 from dunning.render.account_rows import account_from_row
 from dunning.render.cases import HUMAN_CHANNELS, case_link
@@ -50,7 +50,6 @@ class PrintedLetter:
     locale: str
     template: str
     archive: str  # the archive copy's path under the output directory
-    pages: int  # 0 without PDFs
     markup: bytes  # the Typst markup, zlib-compressed (b"" without PDFs)
 
     def batch_key(self) -> tuple[str, str, str, str]:
@@ -162,12 +161,11 @@ class ChunkRenderer:
         body = self._text(file, context, "letter", "body")
         parts = letter.letter_parts(context, subject, body, file)
         stem = file_stem(action["id"])
-        markup, pages = b"", 0
+        markup = b""
         if self.pdf:
-            page = typeset.LetterPage(action["id"], parts.paper, parts.sent_on, letter.letter_markup(parts))
-            data, pages = typeset.archive_pdf(page)
-            archive = self._write(result, f"messages/letters/archive/{stem}.pdf", data)
-            markup = zlib.compress(page.markup.encode("utf-8"), 1)
+            # typeset once, in its print batch, which also writes the archive copy (render/printing.py)
+            archive = f"messages/letters/archive/{stem}.pdf"
+            markup = zlib.compress(letter.letter_markup(parts).encode("utf-8"), 1)
         else:
             archive = self._write(
                 result, f"messages/letters/archive/{stem}.html", letter.letter_html(parts).encode("utf-8")
@@ -179,7 +177,7 @@ class ChunkRenderer:
                 posting_date=parts.sent_on.isoformat(),
                 jurisdiction=account["jurisdiction"],
                 paper=parts.paper,
-                postage=letter.postage_class(template.purpose),
+                postage=letter.postage_class(template.purpose, template.postage),
                 postal_code=account["postal_code"],
                 action_id=action["id"],
                 account_id=account["id"],
@@ -187,7 +185,6 @@ class ChunkRenderer:
                 locale=parts.locale,
                 template=action["template"],
                 archive=archive,
-                pages=pages,
                 markup=markup,
             )
         )

@@ -50,10 +50,12 @@ def _labels(locale: str) -> dict[str, str]:
     return LABELS.get(locale, LABELS["en-US"])
 
 
-# Postage class by template purpose. Bills and statements of account go First-Class in the US
-# (USPS DMM 133.3.0: they may not go as Marketing Mail); a statutory notice (purpose
-# ``notice``: the validation notice, default notices) also wants a proof of posting, so it
-# is sent registered — the stricter reading where a law asks for a notice to be "sent".
+# Postage class when a template states none (``postage:`` in the registry, one of
+# ``policy.model.POSTAGE_CLASSES``), by template purpose. Bills and statements of account go
+# First-Class in the US (USPS DMM 133.3.0: they may not go as Marketing Mail); a statutory
+# notice (purpose ``notice``: the validation notice, default notices) also wants a proof of
+# posting, so it is sent registered — the stricter reading where a law asks for a notice to
+# be "sent".
 POSTAGE = {"notice": "registered"}
 DEFAULT_POSTAGE = "first_class"
 BATCH_LETTERS = 250  # letters per batch PDF: ≈ 100 MiB of typesetter memory for CJK (measured), vendor-sized files
@@ -64,9 +66,9 @@ def paper_size(country: str) -> str:
     return "letter" if country in LETTER_COUNTRIES else "A4"
 
 
-def postage_class(purpose: str) -> str:
-    """The postage class a letter of this template purpose is sent with."""
-    return POSTAGE.get(purpose, DEFAULT_POSTAGE)
+def postage_class(purpose: str, stated: str | None = None) -> str:
+    """The postage class a letter is sent with: the one its template states, else by purpose."""
+    return stated or POSTAGE.get(purpose, DEFAULT_POSTAGE)
 
 
 @dataclass(frozen=True)

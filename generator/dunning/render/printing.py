@@ -1,4 +1,4 @@
-"""Typesetting one print batch, in a process of its own.
+"""Typesetting one print batch and cutting its archive copies, in a process of its own.
 
 Typst memoizes its work for the life of the process and the ``typst`` package offers no way
 to evict it: a worker that typeset batch after batch grew by ≈ 150 MiB a batch of 500 CJK
@@ -15,18 +15,27 @@ import zlib
 from datetime import date
 from pathlib import Path
 
-from dunning.render import typeset
+from dunning.render import archive, typeset
 from dunning.render.files import write_bytes
 
-# (output root, batch file stem, paper, posting date, [(zlib-compressed markup, pages)])
-BatchJob = tuple[str, str, str, str, list[tuple[bytes, int]]]
+# (output root, batch file stem, paper, posting date, [(reference, archive path, zlib-compressed markup)])
+BatchJob = tuple[str, str, str, str, list[tuple[str, str, bytes]]]
+# (batch PDF path, its sha256, its pages, pages of each letter in print order,
+#  [(archive path, sha256)], CPU ns spent)
+Printed = tuple[str, str, int, list[int], list[tuple[str, str]], int]
 
 
-def typeset_batch(job: BatchJob) -> tuple[str, str, int, int]:
-    """Write one batch PDF under the output root: (relative path, sha256, pages, CPU ns spent)."""
+def typeset_batch(job: BatchJob) -> Printed:
+    """Write one batch PDF and its letters' archive copies under the output root."""
     started = time.process_time_ns()
     root, name, paper, posting_date, letters = job
-    sources = [(zlib.decompress(markup).decode("utf-8"), pages) for markup, pages in letters]
+    sources = [(reference, zlib.decompress(markup).decode("utf-8")) for reference, _, markup in letters]
     data = typeset.batch_pdf(name, paper, date.fromisoformat(posting_date), sources)
     relative, digest = write_bytes(Path(root), f"messages/letters/{name}.pdf", data)
-    return relative, digest, typeset.page_count(data), time.process_time_ns() - started
+    pages: list[int] = []
+    written: list[tuple[str, str]] = []
+    copies = archive.cut_letters(data, [reference for reference, _ in sources])
+    for (_, path, _), (copy, count) in zip(letters, copies, strict=True):
+        written.append(write_bytes(Path(root), path, copy))
+        pages.append(count)
+    return relative, digest, typeset.page_count(data), pages, written, time.process_time_ns() - started

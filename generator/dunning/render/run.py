@@ -202,13 +202,15 @@ def print_batches(letters: list[PrintedLetter]) -> list[_PrintBatch]:
     return batches
 
 
-def batch_index(batch: _PrintBatch) -> list[list[str]]:
-    """The index rows of one batch: sequence and page range of every letter in the PDF."""
+def batch_index(batch: _PrintBatch, pages: list[int] | None) -> list[list[str]]:
+    """The index rows of one batch: sequence and page range of every letter in the PDF
+    (``pages``: each letter's page count, None without PDFs)."""
     rows: list[list[str]] = []
     page = 1
     for sequence, item in enumerate(batch.letters, start=1):
-        first, last = (str(page), str(page + item.pages - 1)) if item.pages else ("", "")
-        page += item.pages
+        count = pages[sequence - 1] if pages else 0
+        first, last = (str(page), str(page + count - 1)) if count else ("", "")
+        page += count
         rows.append(
             [str(sequence), first, last, item.account_id, item.action_id, item.address_block, item.postage,
              item.paper, item.posting_date, item.jurisdiction, item.locale, item.template, item.archive]
@@ -292,16 +294,20 @@ class _Sink:
                 fields = (*fields, "case_file")
             self._write(f"agency/{agency_id}.csv", _csv_bytes(fields, self.agency[agency_id]))
 
-    def write_batches(self, batches: list[_PrintBatch], printed: list[tuple[str, str, int]] | None) -> None:
-        """Each batch's index CSV (and the PDFs' hashes when they were typeset)."""
+    def write_batches(self, batches: list[_PrintBatch], printed: list[printing.Printed] | None) -> None:
+        """Each batch's index CSV (and the hashes of the PDFs and archive copies when they were typeset)."""
         for n, batch in enumerate(batches):
-            rows = batch_index(batch)
+            letter_pages: list[int] | None = None
             if printed is not None:
-                relative, digest, pages = printed[n]
-                expected = sum(item.pages for item in batch.letters)
-                if pages != expected:  # the index must match the PDF, page for page
-                    raise UserError(f"{relative}: {pages} pages, the letters hold {expected}", "report this as a bug")
+                relative, digest, pages, letter_pages, archives, _ = printed[n]
+                if pages != sum(letter_pages) or len(letter_pages) != len(batch.letters):
+                    # the index must match the PDF, page for page
+                    raise UserError(
+                        f"{relative}: {pages} pages, the letters hold {sum(letter_pages)}", "report this as a bug"
+                    )
                 self.known[relative] = digest
+                self.known.update(archives)
+            rows = batch_index(batch, letter_pages)
             self._write(f"letters/{batch.name}.csv", _csv_bytes(letter.INDEX_COLUMNS, rows))
         self.summary.files = len(self.known)
 
@@ -457,7 +463,7 @@ def render_into(
         # the chunk workers are gone: the print batches, each in a fresh process
         batches = print_batches(sink.letters)
         sink.letters = []
-        printed: list[tuple[str, str, int]] | None = None
+        printed: list[printing.Printed] | None = None
         if pdf and batches:
             printed = []
             jobs_ = [
@@ -466,7 +472,7 @@ def render_into(
                     batch.name,
                     batch.paper,
                     batch.posting_date,
-                    [(i.markup, i.pages) for i in batch.letters],
+                    [(i.action_id, i.archive, i.markup) for i in batch.letters],
                 )
                 for batch in batches
             ]
@@ -475,9 +481,9 @@ def render_into(
                 _bar(len(batches), " print batches", progress) as typeset_bar,
                 spawn.Pool(max(1, min(workers, len(batches))), maxtasksperchild=1) as printers,
             ):
-                for relative, digest, pages, spent in printers.imap(printing.typeset_batch, jobs_):
-                    printed.append((relative, digest, pages))
-                    sink.summary.cpu_ns["print_batches"] = sink.summary.cpu_ns.get("print_batches", 0) + spent
+                for done in printers.imap(printing.typeset_batch, jobs_):
+                    printed.append(done)
+                    sink.summary.cpu_ns["print_batches"] = sink.summary.cpu_ns.get("print_batches", 0) + done[-1]
                     typeset_bar.update(1)
         sink.write_batches(batches, printed)
     except BaseException:

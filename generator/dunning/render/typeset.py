@@ -1,8 +1,10 @@
-"""Letters typeset with Typst: one letter's markup, its archive PDF, a print batch's PDF.
+"""Letters typeset with Typst: one letter's markup, a print batch's PDF.
 
 Why Typst (the ``typst`` package, a self-contained compiler) and not WeasyPrint: measured on
 this project's letters, WeasyPrint took ≈ 170 ms of CPU a letter; Typst sets a letter in a
-print batch in ≈ 1 ms and a single-letter PDF in 1.5 ms (Latin) to 6 ms (CJK font subset).
+print batch in ≈ 2 ms, where a single-letter PDF costs 4–6 ms (Typst memoizes the layout of
+the paragraphs that letters share only within one document). So a letter is typeset once,
+in its batch, and its archive copy is cut out of the batch PDF (:mod:`dunning.render.archive`).
 See docs/render.md "Letters".
 
 What the engine may read: the layout in ``letter_assets/`` (its project root), the fonts
@@ -25,7 +27,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -41,9 +42,12 @@ CJK_FONT_FILE = "NotoSerifCJK-Regular.ttc"
 LATIN_FONT = "Libertinus Serif"  # embedded in the typst package itself
 CJK_FONT = "Noto Serif CJK SC"
 PAPER = {"letter": "us-letter", "A4": "a4"}
-# one letter's footer: its page of its own pages; in a batch the total is set per letter
-ARCHIVE_FOOTER = "[#counter(page).display() / #counter(page).final().first()]"
-BATCH_FOOTER = '[#counter(page).display() / #state("dunning-pages").get()]'
+# A letter's footer: its page of its own pages. Each letter in a batch resets the page
+# counter, records its number in a state and ends with a label of its own; the total is the
+# page counter at that label (a lookup by label, not a scan of the document).
+BATCH_FOOTER = (
+    '[#counter(page).display() / #counter(page).at(label("dunning-end-" + str(state("dunning-letter").get()))).first()]'
+)
 
 _SPACE = re.compile(r"\s+")
 _PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
@@ -199,16 +203,6 @@ def body_markup(html: str) -> str:
     return parser.markup()
 
 
-@dataclass(frozen=True)
-class LetterPage:
-    """One letter as the engine sets it."""
-
-    reference: str
-    paper: str  # "A4" or "letter"
-    dated: date
-    markup: str  # the letter's content, scoped (its own fonts and language)
-
-
 def letter_markup(
     *,
     locale: str,
@@ -290,7 +284,9 @@ def _compile(source: str, dated: date) -> bytes:
 
     stamp = datetime(dated.year, dated.month, dated.day, tzinfo=UTC)
     try:
-        data = _compiler().compile(input=source.encode("utf-8"), format="pdf", timestamp=stamp)
+        # untagged: a batch goes to a printer and its archive copies are cut out of it, which a
+        # structure tree cannot follow; tagging cost ≈ 15 % of the typesetting (measured)
+        data = _compiler().compile(input=source.encode("utf-8"), format="pdf", timestamp=stamp, pdf_tags=False)
     except typst.TypstError as exc:  # a bug here, never the template's text: say so plainly
         raise UserError(f"letter typesetting failed: {exc.message}", "report this as a dunning bug") from None
     assert isinstance(data, bytes)
@@ -302,19 +298,18 @@ def page_count(pdf: bytes) -> int:
     return len(_PAGE_OBJECT.findall(pdf))
 
 
-def archive_pdf(page: LetterPage) -> tuple[bytes, int]:
-    """One letter as its own PDF (the customer-file copy) and its page count."""
-    source = _preamble(page.paper, ARCHIVE_FOOTER, page.reference) + page.markup
-    data = _compile(source, page.dated)
-    return data, page_count(data)
-
-
-def batch_pdf(title: str, paper: str, dated: date, letters: list[tuple[str, int]]) -> bytes:
-    """A print batch: ``letters`` (markup, pages of its archive copy) one after another, each
-    starting on a new page with its own page numbers."""
+def batch_pdf(title: str, paper: str, dated: date, letters: list[tuple[str, str]]) -> bytes:
+    """A print batch: ``letters`` (reference, markup) one after another, each starting on a
+    new page with its own page numbers and a PDF bookmark titled with its reference (an
+    invisible heading: it prints nothing), by which the batch is cut into archive copies and
+    the index learns every letter's page range."""
     parts = [_preamble(paper, BATCH_FOOTER, title)]
-    for n, (markup, pages) in enumerate(letters):
+    for n, (reference, markup) in enumerate(letters):
         if n:
             parts.append("#pagebreak()\n")
-        parts.append(f'#counter(page).update(1)#state("dunning-pages").update({pages})\n{markup}')
+        bookmark = f"#place(hide(heading(outlined: false, bookmarked: true, {literal(reference)[1:-1]})))"
+        parts.append(
+            f'#counter(page).update(1)#state("dunning-letter").update({n}){bookmark}\n'
+            f"{markup}#metadata(none)<dunning-end-{n}>\n"
+        )
     return _compile("".join(parts), dated)
