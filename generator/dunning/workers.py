@@ -1,0 +1,276 @@
+"""Worker processes for every stage: how many, and one ordered map over them.
+
+Plan, render, the gate and review's impact and forecast all cut their input into chunks and
+work on them in parallel. They share this module so that they share its rules:
+
+* **How many** (:func:`resolve_jobs`): an explicit ``--jobs N`` (or ``DUNNING_JOBS``, which
+  the CLI reads into the same option) is taken as asked, the default (``None`` or 0) is one
+  per core; both are capped at :func:`cap`: the cores this process may run on, and never
+  more than :data:`MAX_JOBS` (each worker holds its own compiled policy and chunks in flight).
+* **Small inputs run in this process**: by default, work below :data:`SMALL_WORK` runs
+  without workers: starting one (a fresh interpreter, polars and the compiled policy) costs
+  more than it saves. A stage states its work in *planning bytes*: the bytes of account
+  snapshot planned once cost one each; a stage whose unit costs more converts (see each
+  caller). An explicit ``--jobs`` is obeyed even for small inputs.
+* **Results in input order** (:meth:`Workers.map`): whatever the number of workers, so
+  outputs are byte-identical across ``--jobs``. At most ``window`` chunks are in flight, so
+  memory holds a few chunks, never the input. The input is read by a feeder thread, so a
+  caller streaming from a pipe (the gate on stdin) gets each answer while the next request
+  has not arrived yet.
+* **Errors cross the pipe intact**: an exception raised in a worker (or by its initializer)
+  is raised in the parent at that chunk's place in the order; a :class:`UserError` keeps its
+  message and hint. A worker that dies (killed, out of memory) raises :class:`WorkerCrashed`
+  instead of leaving the parent waiting. On any error, and on Ctrl-C, the workers are
+  stopped before the error goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
+from types import TracebackType
+from typing import Any, Literal, TypeVar
+
+from dunning.errors import UserError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MAX_JOBS = 8
+# Below this much work one process is faster than starting workers: a spawned worker takes
+# ≈ 0.3–0.5 s to import polars and compile the policy, the time one process plans ≈ 4 MiB of
+# snapshot in (≈ 20k accounts).
+SMALL_WORK = 4 << 20
+
+
+def cap() -> int:
+    """The most workers a stage starts: the cores this process may use, at most MAX_JOBS."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_JOBS))
+
+
+def resolve_jobs(jobs: int | None, work: int | None = None) -> int:
+    """The number of workers to use (1: run in this process).
+
+    ``jobs``: what the user asked for (``None`` or 0: the default). ``work``: the input's
+    size in planning bytes, ``None`` when not known in advance (a stream): then the default
+    is one per core."""
+    if jobs:
+        return max(1, min(jobs, cap()))
+    if work is not None and work < SMALL_WORK:
+        return 1
+    return cap()
+
+
+class WorkerCrashed(UserError):
+    """A worker process ended without an answer (killed, or out of memory)."""
+
+
+CRASHED = "a worker process stopped without finishing its chunk (killed, or out of memory?)"
+CRASH_HINT = "run again; if it recurs, pass a smaller --jobs (each worker holds its own chunks)"
+
+
+class _End:
+    """The feeder read the whole input."""
+
+
+class _Failed:
+    """The feeder's input raised ``error``: it goes on in the parent at its place."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+class Workers:
+    """``jobs`` worker processes (none when ``jobs`` is 1), used as a context manager.
+
+    ``start``: ``spawn`` (a fresh interpreter; ``initializer(*initargs)`` builds what it
+    needs) or ``fork`` (the workers inherit this process as it is when the ``with`` block is
+    entered: they are all started then, before the caller reads anything it should not copy
+    into them). ``separate``: the tasks run in worker processes even for one job (each task
+    needs a process of its own: pair it with ``max_tasks_per_child=1``). ``env``: variables
+    set while workers start (they read them when they import their libraries).
+    """
+
+    def __init__(
+        self,
+        jobs: int,
+        *,
+        start: Literal["spawn", "fork"] = "spawn",
+        initializer: Callable[..., object] | None = None,
+        initargs: tuple[Any, ...] = (),
+        separate: bool = False,
+        max_tasks_per_child: int | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.jobs = max(1, jobs)
+        self.start = start
+        self.initializer, self.initargs = initializer, initargs
+        self.in_process = self.jobs == 1 and not separate
+        self.max_tasks_per_child = max_tasks_per_child
+        self.env = env or {}
+        self._saved: dict[str, str | None] = {}
+        self._executor: ProcessPoolExecutor | None = None
+        self._initialized = False
+
+    def __enter__(self) -> Workers:
+        if self.in_process:
+            return self
+        for name, value in self.env.items():
+            self._saved[name] = os.environ.get(name)
+            os.environ[name] = value
+        self._executor = ProcessPoolExecutor(
+            self.jobs,
+            mp_context=get_context(self.start),
+            initializer=_start_worker,
+            initargs=(self.initializer, self.initargs),
+            max_tasks_per_child=self.max_tasks_per_child,
+        )
+        if self.start == "fork":
+            # the first task forks every worker: now, not when the caller has read more
+            self._executor.submit(_ready).result()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close(stop=error is not None)
+
+    def close(self, *, stop: bool = False) -> None:
+        """Wait for the workers to exit, or with ``stop`` end them first (an error, Ctrl-C)."""
+        executor, self._executor = self._executor, None
+        try:
+            if executor is not None:
+                if stop:
+                    # terminated, not waited for: a worker may be minutes into its chunk
+                    processes = list((executor._processes or {}).values())
+                    for process in processes:
+                        process.terminate()
+                    executor.shutdown(wait=True, cancel_futures=True)
+                    for process in processes:
+                        process.join()
+                else:
+                    executor.shutdown(wait=True)
+        finally:
+            for name, value in self._saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+            self._saved.clear()
+
+    def map(
+        self,
+        task: Callable[[T], R],
+        args: Iterable[T],
+        *,
+        window: int | None = None,
+        local: Callable[[T], R] | None = None,
+    ) -> Iterator[R]:
+        """``task(arg)`` for every arg, results in the order of ``args``.
+
+        ``task`` must be a module-level function (it is sent to the workers by name). In this
+        process ``local`` is called instead when given (it may use what this process already
+        holds, such as a compiled policy); otherwise ``initializer(*initargs)`` runs once here
+        first. ``window``: chunks in flight at most (default two per worker)."""
+        if self.in_process:
+            if local is None:
+                if not self._initialized and self.initializer is not None:
+                    self.initializer(*self.initargs)
+                self._initialized = True
+                local = task
+            for arg in args:
+                yield local(arg)
+            return
+        assert self._executor is not None, "use Workers in a with block"
+        yield from self._ordered(self._executor, task, args, window or 2 * self.jobs)
+
+    def _ordered(
+        self, executor: ProcessPoolExecutor, task: Callable[[T], R], args: Iterable[T], window: int
+    ) -> Iterator[R]:
+        submitted: queue.Queue[Future[R] | _End | _Failed] = queue.Queue()
+        slots = threading.Semaphore(window)
+        stopped = threading.Event()
+
+        def feed() -> None:
+            try:
+                for arg in args:
+                    while not slots.acquire(timeout=0.2):
+                        if stopped.is_set():
+                            return
+                    if stopped.is_set():
+                        return
+                    submitted.put(executor.submit(_run_task, task, arg))
+            except BaseException as error:  # raised in the parent, in order
+                submitted.put(_Failed(error))
+            else:
+                submitted.put(_End())
+
+        # a daemon: on a pipe it may wait for input that never comes after the parent fails
+        feeder = threading.Thread(target=feed, name="dunning-workers-feed", daemon=True)
+        feeder.start()
+        try:
+            while True:
+                item = submitted.get()
+                if isinstance(item, _End):
+                    break
+                if isinstance(item, _Failed):
+                    raise item.error
+                try:
+                    result = item.result()
+                except BrokenProcessPool:
+                    raise WorkerCrashed(CRASHED, CRASH_HINT) from None
+                slots.release()
+                yield result
+        finally:
+            stopped.set()
+            # the futures still queued are not waited for: close(stop=True) ends their workers
+            while True:
+                try:
+                    left = submitted.get_nowait()
+                except queue.Empty:
+                    break
+                if isinstance(left, Future):
+                    left.cancel()
+
+
+# ---------------------------------------------------------------------------- in the worker
+_FAILED_START: BaseException | None = None
+
+
+def _start_worker(initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
+    # An initializer's exception would only be logged by the executor, and the pool broken
+    # without its message; kept, it is raised by the first task instead, and so reaches the
+    # parent with its message and hint.
+    global _FAILED_START
+    # Ctrl-C reaches the whole process group: the parent stops the workers itself (a worker
+    # interrupted on its own would print a traceback, and might be between two tasks)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is None:
+        return
+    try:
+        initializer(*initargs)
+    except Exception as error:  # raised again by every task of this worker
+        _FAILED_START = error
+
+
+def _run_task(task: Callable[[T], R], arg: T) -> R:
+    if _FAILED_START is not None:
+        raise _FAILED_START
+    return task(arg)
+
+
+def _ready() -> None:
+    """A task that does nothing (it makes a forking pool start its workers)."""
+
+
+__all__ = ["MAX_JOBS", "SMALL_WORK", "WorkerCrashed", "Workers", "cap", "resolve_jobs"]

@@ -1,0 +1,146 @@
+"""dunning.workers: the one pool every stage runs its chunks on."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+import pytest
+
+from dunning import workers
+from dunning.errors import UserError
+from dunning.workers import SMALL_WORK, WorkerCrashed, Workers, resolve_jobs
+
+from . import workers_support as support
+
+
+@pytest.fixture
+def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_jobs_are_capped_by_the_cores_and_small_work_runs_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert workers.cap() == 2
+    assert resolve_jobs(None, SMALL_WORK - 1) == 1
+    assert resolve_jobs(0, SMALL_WORK - 1) == 1
+    assert resolve_jobs(None, SMALL_WORK) == 2
+    assert resolve_jobs(None) == 2  # a stream: size unknown
+    assert resolve_jobs(1, 10 * SMALL_WORK) == 1
+    assert resolve_jobs(2, 1) == 2  # asked for: obeyed even for a small input
+    assert resolve_jobs(64, 1) == 2
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(32)))
+    assert resolve_jobs(None, SMALL_WORK) == workers.MAX_JOBS == 8
+    assert resolve_jobs(16) == 8
+
+
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_results_come_in_input_order_from_workers_set_up_by_the_initializer(start: Literal["fork", "spawn"]) -> None:
+    with Workers(2, start=start, initializer=support.remember, initargs=("w",)) as pool:
+        assert list(pool.map(support.label, range(20), window=3)) == [f"w{n}" for n in range(20)]
+        pids = set(pool.map(support.pid_of, range(8)))
+    assert os.getpid() not in pids
+
+
+def test_one_job_runs_in_this_process_with_the_initializer_or_the_local_function() -> None:
+    with Workers(1, initializer=support.remember, initargs=("here-",)) as pool:
+        assert list(pool.map(support.label, [1, 2])) == ["here-1", "here-2"]
+        assert list(pool.map(support.label, [3], local=lambda n: f"local{n}")) == ["local3"]
+        assert set(pool.map(support.pid_of, range(3))) == {os.getpid()}
+
+
+def test_separate_runs_even_one_job_in_a_worker_process() -> None:
+    with Workers(1, separate=True, max_tasks_per_child=1) as pool:
+        pids = list(pool.map(support.pid_of, range(3)))
+    assert os.getpid() not in pids
+    assert len(set(pids)) == 3  # a fresh process per task
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_user_error_keeps_its_message_and_hint_and_comes_after_the_results_before_it(jobs: int) -> None:
+    seen: list[int] = []
+    with pytest.raises(UserError) as caught, Workers(jobs, start="fork") as pool:
+        for result in pool.map(support.fail_at_three, range(10)):
+            seen.append(result)
+    assert (caught.value.message, caught.value.hint) == ("line 3: bad chunk", "fix line 3")
+    assert seen == [0, 1, 2]
+
+
+def test_an_initializer_error_reaches_the_parent_with_its_hint() -> None:
+    with pytest.raises(UserError) as caught, Workers(2, initializer=support.refuse, initargs=("x",)) as pool:
+        list(pool.map(support.label, range(4)))
+    assert (caught.value.message, caught.value.hint) == ("cannot start with 'x'", "fix the prefix")
+
+
+def test_an_error_in_the_input_is_raised_after_the_chunks_read_before_it() -> None:
+    def chunks() -> Iterator[int]:
+        yield from range(3)
+        raise UserError("accounts.csv:4: cut short", "re-export the file")
+
+    seen: list[int] = []
+    with pytest.raises(UserError, match="cut short"), Workers(2, start="fork") as pool:
+        seen.extend(pool.map(support.fail_at_three, chunks()))
+    assert seen == [0, 1, 2]
+
+
+def test_a_worker_that_dies_is_a_clear_error_not_a_hang() -> None:
+    started = time.monotonic()
+    seen: list[int] = []
+    with pytest.raises(WorkerCrashed) as caught, Workers(2, start="fork") as pool:
+        seen.extend(pool.map(support.die_at_three, range(10)))
+    assert time.monotonic() - started < 30
+    assert caught.value.message == workers.CRASHED
+    assert caught.value.hint == workers.CRASH_HINT
+    assert isinstance(caught.value, UserError)  # the CLI prints it without a traceback
+
+
+def test_an_error_in_the_parent_stops_the_workers_at_once() -> None:
+    with pytest.raises(KeyError), Workers(2, start="fork") as pool:
+        assert pool._executor is not None
+        processes = list((pool._executor._processes or {}).values())
+        for _ in pool.map(support.nap, [0, 60, 60, 60]):
+            started = time.monotonic()
+            raise KeyError("the parent failed while the workers were busy")
+    assert time.monotonic() - started < 10
+    assert all(not p.is_alive() for p in processes)
+
+
+def test_ctrl_c_ends_the_run_and_its_workers(tmp_path: Path) -> None:
+    script = tmp_path / "run.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import os, sys
+            from dunning.workers import Workers
+            sys.path.insert(0, sys.argv[1])
+            from workers import workers_support as support
+            with Workers(2, start="fork") as pool:
+                print(" ".join(str(p.pid) for p in pool._executor._processes.values()), flush=True)
+                for _ in pool.map(support.nap, [60] * 4):
+                    pass
+            """
+        ),
+        encoding="utf-8",
+    )
+    tests = str(Path(__file__).resolve().parents[1])
+    run = subprocess.Popen(
+        [sys.executable, str(script), tests], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert run.stdout is not None
+    children = [int(p) for p in run.stdout.readline().split()]
+    assert len(children) == 2
+    time.sleep(0.5)
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=30)
+    assert run.returncode == -signal.SIGINT  # how Python ends on an uncaught KeyboardInterrupt
+    assert err.rstrip().endswith("KeyboardInterrupt")
+    for pid in children:
+        with pytest.raises(ProcessLookupError):  # gone, and reaped by the run
+            os.kill(pid, 0)
