@@ -6,7 +6,8 @@ work on them in parallel. They share this module so that they share its rules:
 * **How many** (:func:`resolve_jobs`): an explicit ``--jobs N`` (or ``DUNNING_JOBS``, which
   the CLI reads into the same option) is taken as asked, the default (``None`` or 0) is one
   per core; both are capped at :func:`cap`: the cores this process may run on, and never
-  more than :data:`MAX_JOBS` (each worker holds its own compiled policy and chunks in flight).
+  more than :data:`MAX_JOBS` (each worker holds its own compiled policy and chunks in
+  flight), nor more than there are chunks when the stage knows their number.
 * **Small inputs run in this process**: by default, work below :data:`SMALL_WORK` runs
   without workers: starting one (a fresh interpreter, polars and the compiled policy) costs
   more than it saves. A stage states its work in *planning bytes*: the bytes of account
@@ -58,17 +59,20 @@ def cap() -> int:
     return max(1, min(cores, MAX_JOBS))
 
 
-def resolve_jobs(jobs: int | None, work: int | None = None) -> int:
+def resolve_jobs(jobs: int | None, work: int | None = None, chunks: int | None = None) -> int:
     """The number of workers to use (1: run in this process).
 
     ``jobs``: what the user asked for (``None`` or 0: the default). ``work``: the input's
     size in planning bytes, ``None`` when not known in advance (a stream): then the default
-    is one per core."""
+    is one per core. ``chunks``: how many chunks the work is cut into, when known: a worker
+    more than there are chunks would have nothing to do."""
     if jobs:
-        return max(1, min(jobs, cap()))
-    if work is not None and work < SMALL_WORK:
-        return 1
-    return cap()
+        wanted = max(1, min(jobs, cap()))
+    elif work is not None and work < SMALL_WORK:
+        wanted = 1
+    else:
+        wanted = cap()
+    return max(1, min(wanted, chunks)) if chunks is not None else wanted
 
 
 class WorkerCrashed(UserError):

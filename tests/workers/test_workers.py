@@ -36,6 +36,8 @@ def test_jobs_are_capped_by_the_cores_and_small_work_runs_in_process(monkeypatch
     assert resolve_jobs(1, 10 * SMALL_WORK) == 1
     assert resolve_jobs(2, 1) == 2  # asked for: obeyed even for a small input
     assert resolve_jobs(64, 1) == 2
+    assert resolve_jobs(2, chunks=1) == resolve_jobs(None, 10 * SMALL_WORK, chunks=1) == 1  # nothing to share
+    assert resolve_jobs(None, 10 * SMALL_WORK, chunks=5) == 2
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(32)))
     assert resolve_jobs(None, SMALL_WORK) == workers.MAX_JOBS == 8
     assert resolve_jobs(16) == 8

@@ -22,12 +22,11 @@ import shutil
 import struct
 import sys
 import tempfile
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from multiprocessing import get_context
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
@@ -40,12 +39,12 @@ from dunning.outdir import OutputDir, open_private, sha256_file, write_private
 from dunning.plan.output import ACTION_COLUMNS, DATA_STAT, HELD_STAT, REJECT_COLUMNS
 from dunning.policy.model import Policy
 from dunning.text.cells import csv_writer
+from dunning.workers import Workers, resolve_jobs
 
 if TYPE_CHECKING:
     import polars as pl
 
 SCHEMA_VERSION = 1
-SMALL_INPUT = 4 << 20  # below this many bytes one process is faster than starting workers
 
 Outcome = tuple[str, str, tuple[tuple[str, str], ...]]  # (status, tier, ((action status, channel), ...))
 # One run record: (account_id, line, plans.jsonl line, actions.csv rows, outcome). Records
@@ -163,11 +162,8 @@ def _records(run: Path, offset: int, plans: BinaryIO, rows: BinaryIO) -> Iterato
 
 # ---------------------------------------------------------------------------- the run
 def _jobs(inputs: PlanInputs, jobs: int | None) -> int:
-    if jobs is not None and jobs > 0:
-        return jobs
-    if inputs.accounts.stat().st_size < SMALL_INPUT:
-        return 1
-    return max(1, min(os.cpu_count() or 1, 8))
+    # the snapshot's bytes are the work's measure (planning bytes: see dunning.workers)
+    return resolve_jobs(jobs, inputs.accounts.stat().st_size)
 
 
 class _RunSink:
@@ -308,62 +304,50 @@ def _plan_all(
         if progress is not None:
             progress.update(result.rows)
 
-    frames = source.frames()
     if workers == 1:
         from dunning.plan.chunk import PlanningState, plan_chunk
 
         state = PlanningState(inputs, policy)
-        for index, (frame, early) in enumerate(frames):
+        for index, (frame, early) in enumerate(source.frames()):
             deliver(plan_chunk(state, frame, runs_dir / f"{index:06d}"), early)
         return results
-    # one polars thread per worker: the workers already use every core, and each extra
-    # thread costs memory (POLARS_MAX_THREADS is read when a worker imports polars)
-    previous = os.environ.get("POLARS_MAX_THREADS")
-    os.environ["POLARS_MAX_THREADS"] = previous or "1"
-    try:
-        _plan_in_pool(inputs, source, frames, runs_dir, workers, deliver)
-    finally:
-        if previous is None:
-            os.environ.pop("POLARS_MAX_THREADS", None)
+    _plan_in_pool(inputs, source, runs_dir, workers, deliver)
     return results
 
 
 def _plan_in_pool(
     inputs: PlanInputs,
     source: AccountFile,
-    frames: Iterator[tuple[pl.DataFrame, list[RowReject]]],
     runs_dir: Path,
     workers: int,
     deliver: Callable[[ChunkResult, list[RowReject]], None],
 ) -> None:
-    pending: list[tuple[Future[ChunkResult], list[RowReject]]] = []
-    with ProcessPoolExecutor(
-        workers, mp_context=get_context("spawn"), initializer=_init_worker, initargs=(inputs,)
-    ) as pool:
-        # Every worker would learn every decision template itself; instead each chunk's new
-        # templates go into a log that the parent appends to and every worker catches up on
-        # before its next chunk, so most are learned once per run, not once per worker.
-        log = runs_dir / "templates.log"
-        log.touch()
+    # Every worker would learn every decision template itself; instead each chunk's new
+    # templates go into a log that the parent appends to and every worker catches up on
+    # before its next chunk, so most are learned once per run, not once per worker.
+    log = runs_dir / "templates.log"
+    log.touch()
+    early_rejects: deque[list[RowReject]] = deque()  # a chunk's, taken by its result (same order)
 
-        def collect_oldest() -> None:
-            future, early = pending.pop(0)
-            result = future.result()
+    def chunks() -> Iterator[tuple[pl.DataFrame | CsvPiece, Path, Path]]:
+        pieces: Iterator[tuple[pl.DataFrame | CsvPiece, list[RowReject]]] = (
+            ((piece.located(), []) for piece in source.csv_pieces()) if source.format == "csv" else source.frames()
+        )
+        for index, (piece, early) in enumerate(pieces):
+            early_rejects.append(early)
+            yield piece, runs_dir / f"{index:06d}", log
+
+    # one polars thread per worker: the workers already use every core, and each extra
+    # thread costs memory (POLARS_MAX_THREADS is read when a worker imports polars)
+    threads = {"POLARS_MAX_THREADS": os.environ.get("POLARS_MAX_THREADS") or "1"}
+    with Workers(workers, initializer=_init_worker, initargs=(inputs,), env=threads) as pool:
+        # bounded: memory holds a few chunks, not the file
+        for result in pool.map(_plan_in_worker, chunks(), window=workers + 2):
             if result.learned:
                 with log.open("ab") as fh:
                     fh.write(_log_entry(result.learned))
                 result.learned = b""
-            deliver(result, early)
-
-        pieces: Iterator[tuple[pl.DataFrame | CsvPiece, list[RowReject]]] = (
-            ((piece.located(), []) for piece in source.csv_pieces()) if source.format == "csv" else frames
-        )
-        for index, (piece, early) in enumerate(pieces):
-            pending.append((pool.submit(_plan_in_worker, piece, runs_dir / f"{index:06d}", log), early))
-            while len(pending) > workers + 1:  # bounded: memory holds a few chunks, not the file
-                collect_oldest()
-        while pending:
-            collect_oldest()
+            deliver(result, early_rejects.popleft())
 
 
 def _append(source: Path, target: int) -> None:
@@ -390,10 +374,10 @@ def _init_worker(inputs: PlanInputs) -> None:
     init_worker(inputs)
 
 
-def _plan_in_worker(piece: pl.DataFrame | CsvPiece, run: Path, log: Path) -> ChunkResult:
+def _plan_in_worker(chunk: tuple[pl.DataFrame | CsvPiece, Path, Path]) -> ChunkResult:
     from dunning.plan.chunk import plan_in_worker
 
-    return plan_in_worker(piece, run, log)
+    return plan_in_worker(*chunk)
 
 
 LOG_LENGTH = struct.Struct("<Q")  # a template log entry: its length, then the pickled templates

@@ -18,12 +18,10 @@ from __future__ import annotations
 import contextlib
 import io
 import mailbox
-import multiprocessing
 import os
 import re
 import shutil
 from array import array
-from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,11 +51,15 @@ from dunning.render.files import sha256_bytes
 from dunning.render.manifest import MANIFEST, build_manifest, dump_json, write_atomic
 from dunning.templating.sandbox import TemplateSandbox
 from dunning.text.cells import csv_writer
+from dunning.workers import Workers, resolve_jobs
 
 PLANS = "plans.jsonl"
 SUMMARY = "summary.json"
 MESSAGES = "messages"
 CHUNK_ACCOUNTS = 500
+# A message costs what planning ≈ 4 KiB of snapshot does (≈ 200 µs against ≈ 10 µs for a
+# 240-byte account): the work, in dunning.workers' planning bytes, of rendering one.
+MESSAGE_WORK = 4 << 10
 # an action's status (the plan's own status is active/paused/excluded, never these two)
 _RENDERABLE = re.compile(rb'"status":\s*"(?:scheduled|deferred)"')
 
@@ -324,18 +326,6 @@ def _jobs(ids: list[str], offsets: array[int], rows: Any, size: int) -> Iterator
         yield _Job(list(offsets[start : start + size]), rows_of, columns)
 
 
-def _in_order(pool: Any, chunks: Iterator[Any], window: int) -> Iterator[ChunkResult]:
-    """Results in chunk order with at most ``window`` chunks in flight (``imap`` would read the
-    whole input ahead into its queue; this keeps memory flat)."""
-    pending: deque[Any] = deque()
-    for chunk in chunks:
-        pending.append(pool.apply_async(_render_in_worker, (chunk,)))
-        if len(pending) >= window:
-            yield pending.popleft().get()
-    while pending:
-        yield pending.popleft().get()
-
-
 def _bar(total: int, unit: str, shown: bool) -> Any:
     """A count/rate/ETA bar on stderr (nothing when not ``shown``)."""
     import sys
@@ -438,19 +428,20 @@ def render_into(
         policy, templates, out_dir, pdf=pdf, email_format=email_format, case_files=cases is not None
     )
     sink = _Sink(messages, policy, case_files=cases is not None)
-    workers = workers if workers is not None else (os.cpu_count() or 1)
+    chunks = -(-len(wanted) // max(1, chunk_accounts))
+    jobs = resolve_jobs(workers, len(wanted) * MESSAGE_WORK, chunks)
+    if pdf and typeset.started_here():  # a forked child would wait for Typst's threads
+        jobs = 1
     _WORKER = _Worker(renderer, plans)
     try:
         with contextlib.ExitStack() as stack:
-            pool = None
-            # (not after this process typeset letters itself: see typeset.started_here)
-            if workers > 1 and len(wanted) > chunk_accounts and not (pdf and typeset.started_here()):
-                # forked before the snapshot is read: the workers get rows as tuples per job and
-                # do not inherit the table (nor the memory polars keeps after reading it)
-                pool = stack.enter_context(multiprocessing.get_context("fork").Pool(workers))
-            jobs = _jobs(wanted, offsets, read_account_rows(accounts_path, wanted), chunk_accounts)
+            # forked before the snapshot is read: the workers get rows as tuples per job and
+            # do not inherit the table (nor the memory polars keeps after reading it)
+            pool = stack.enter_context(Workers(jobs, start="fork"))
+            jobs_ = _jobs(wanted, offsets, read_account_rows(accounts_path, wanted), chunk_accounts)
             bar = stack.enter_context(_bar(len(wanted), " accounts", progress))
-            results = (_WORKER.render(job) for job in jobs) if pool is None else _in_order(pool, jobs, 2 * workers)
+            # two chunks in flight per worker keep them busy while this process writes
+            results = pool.map(_render_in_worker, jobs_, window=2 * jobs, local=_WORKER.render)
             for n, chunk_result in enumerate(results):
                 sink.add(chunk_result)
                 bar.update(min(chunk_accounts, len(wanted) - n * chunk_accounts))
@@ -466,7 +457,7 @@ def render_into(
         printed: list[printing.Printed] | None = None
         if pdf and batches:
             printed = []
-            jobs_ = [
+            batch_jobs = [
                 (
                     str(out_dir),
                     batch.name,
@@ -476,12 +467,11 @@ def render_into(
                 )
                 for batch in batches
             ]
-            spawn = multiprocessing.get_context("spawn")
-            with (
-                _bar(len(batches), " print batches", progress) as typeset_bar,
-                spawn.Pool(max(1, min(workers, len(batches))), maxtasksperchild=1) as printers,
-            ):
-                for done in printers.imap(printing.typeset_batch, jobs_):
+            printers = Workers(
+                resolve_jobs(workers, chunks=len(batches)), start="spawn", separate=True, max_tasks_per_child=1
+            )
+            with _bar(len(batches), " print batches", progress) as typeset_bar, printers:
+                for done in printers.map(printing.typeset_batch, batch_jobs):
                     printed.append(done)
                     sink.summary.cpu_ns["print_batches"] = sink.summary.cpu_ns.get("print_batches", 0) + done[-1]
                     typeset_bar.update(1)
