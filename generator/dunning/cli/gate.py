@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from io import BufferedReader
 from pathlib import Path
@@ -20,7 +19,10 @@ from dunning.errors import UserError
 @repo_path
 @jobs_option_for(
     default=1,
-    help="Worker processes (0: one per CPU). On stdin each answer still comes as soon as its line is answered.",
+    help=(
+        "Worker processes (0: one per core for large inputs, one for small). "
+        "On stdin each answer still comes as soon as its line is answered."
+    ),
 )
 @user_errors
 def gate_command(requests: str, path: Path, jobs: int) -> None:
@@ -30,11 +32,11 @@ def gate_command(requests: str, path: Path, jobs: int) -> None:
     their codes and citations. A malformed line is answered with verdict "error" and the
     stream goes on. Exit 0 once every line is answered, 1 when the policy has errors (anything
     `dunning validate` reports as an error), 2 when REQUESTS cannot be read."""
-    from dunning.compliance.gate import Gate, answer_batches, answer_lines, answer_parallel, arrivals, chunks
+    from dunning.compliance.gate import Gate, answer_batches, answer_lines, answer_parallel, arrivals, chunks, gate_jobs
     from dunning.validate import require_valid_policy
 
     gate = Gate(require_valid_policy(path))
-    jobs = jobs or os.cpu_count() or 1
+    jobs = gate_jobs(jobs, requests)
     out = sys.stdout.buffer
     if requests == "-":
         # interactive callers wait for each answer: flush as soon as one is known (with

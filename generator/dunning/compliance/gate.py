@@ -19,6 +19,7 @@ the same call the planner makes.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from datetime import datetime
@@ -34,6 +35,7 @@ from dunning.accounts.record import RowReject, parse_record
 from dunning.compliance.engine import ContactEngine, Verdict
 from dunning.errors import UserError
 from dunning.policy.model import Policy
+from dunning.workers import Workers, resolve_jobs
 
 BATCH = 16384
 PARALLEL_CHUNK = 1024  # ≈ 0.1 s of work: the last chunk keeps one worker busy alone
@@ -328,7 +330,8 @@ def arrivals(stream: Pipe, size: int = PARALLEL_CHUNK, read: int = 1 << 16) -> I
 
 def answer_parallel(gate: Gate, batches: Iterable[tuple[int, list[bytes]]], jobs: int) -> Iterator[list[bytes]]:
     """The answers of each batch (numbered lines, see :func:`chunks` and :func:`arrivals`)
-    from ``jobs`` worker processes, batch by batch in input order.
+    from ``jobs`` worker processes (:mod:`dunning.workers`), batch by batch in input order;
+    a batch is answered as soon as it has arrived, before the next one is read.
 
     Where the platform can fork, the workers are forked from this process and share its
     loaded policy and engine (nothing in the gate starts a thread that a fork could copy
@@ -340,8 +343,24 @@ def answer_parallel(gate: Gate, batches: Iterable[tuple[int, list[bytes]]], jobs
     global _WORKER
     if "fork" in multiprocessing.get_all_start_methods():
         _WORKER = gate
-        pool = multiprocessing.get_context("fork").Pool(jobs)
+        pool = Workers(jobs, start="fork")
     else:  # pragma: no cover - Windows
-        pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=_start_worker, initargs=(gate.policy.root,))
-    with pool:
-        yield from pool.imap(_answer_chunk, batches)
+        pool = Workers(jobs, initializer=_start_worker, initargs=(str(gate.policy.root),))
+    try:
+        with pool:
+            yield from pool.map(_answer_chunk, batches, local=lambda batch: gate.answer_batch(batch[1], batch[0]))
+    finally:
+        _WORKER = None
+
+
+def gate_jobs(jobs: int | None, requests: str) -> int:
+    """Workers for ``dunning gate`` (:func:`dunning.workers.resolve_jobs`; 0: the default).
+    A request costs about twice what planning its bytes of account does: it brings its
+    history, and is checked at its moment in every candidate zone."""
+    work: int | None = None
+    if requests != "-":  # stdin: a stream of unknown length
+        try:
+            work = 2 * os.stat(requests).st_size
+        except OSError:  # reported when the file is opened
+            work = 0
+    return resolve_jobs(jobs, work)
