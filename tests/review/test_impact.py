@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from dunning import workers
 from dunning.plan.arms import bucket
 from dunning.review import impact as impact_module
 from dunning.review.impact import measure_impact
@@ -206,3 +207,19 @@ def test_shared_decisions_give_what_planning_every_account_gives(
     assert shared == full
     moved = {k: v["accounts"] for k, v in shared["categories"].items() if v["accounts"]}
     assert moved["tier-moves"] > 0 and moved["offers-changed"] > 0 and moved["messages-changed"] > 0
+
+
+def test_two_workers_give_what_one_process_gives(
+    policy_git: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    accounts = tmp_path / "accounts.csv"
+    # a chunk per two rows, A3 repeated in a later chunk: the workers' results merge in order
+    accounts.write_text(ACCOUNTS + "A3,US,USD,300.00,2026-11-16,a3@example.com,,America/Chicago\n", encoding="utf-8")
+    monkeypatch.setattr(impact_module, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(workers, "cap", lambda: 2)  # two workers, whatever the machine
+    with open_revision(policy_git, "base") as base, open_revision(policy_git, "main") as head:
+        changes = semantic_diff(base, head)
+        alone = measure_impact(base, head, changes, accounts, AS_OF, examples=3, jobs=1).to_json()
+        pooled = measure_impact(base, head, changes, accounts, AS_OF, examples=3, jobs=2).to_json()
+    assert pooled == alone
+    assert (alone["accounts_in"], alone["rejected_rows"], alone["accounts_compared"]) == (8, 2, 6)

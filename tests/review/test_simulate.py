@@ -19,9 +19,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from dunning.cli import main
+from dunning import workers
 from dunning.policy import require_policy
 from dunning.review.simulate import cures, simulate
 
@@ -169,3 +171,16 @@ def test_forecast_files_for_the_handbook(tmp_path: Path) -> None:
     assert "| call | 3 | 3 | 0 | 6 | 2026-03-04 | 2 |" in page
     assert "Busiest day: **2026-03-02** with 2 contacts." in page
     assert "![Contacts made per day](forecast/load.svg)" in page
+
+
+def test_two_workers_give_what_one_process_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dunning.review import simulate as simulate_module
+
+    monkeypatch.setattr(simulate_module, "CHUNK_ROWS", 1)  # a chunk per account; A1 repeated
+    monkeypatch.setattr(workers, "cap", lambda: 2)  # two workers, whatever the machine
+    accounts = _accounts(tmp_path, A1, A2, A1)
+    policy = require_policy(FIXTURE)
+    alone = simulate(policy, accounts, START, 12, cure_rate=Decimal("0.2"), seed=3, jobs=1)
+    pooled = simulate(policy, accounts, START, 12, cure_rate=Decimal("0.2"), seed=3, jobs=2)
+    assert pooled == alone
+    assert (alone.accounts_in, alone.rejected) == (3, 1)

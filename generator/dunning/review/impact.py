@@ -12,20 +12,17 @@ day whose inputs differ: another template, wording changed in this revision, oth
 tier, arm or window. When the policy change touches nothing but template text, the head
 plans are the base plans and are not computed twice.
 
-Chunks of the snapshot are compared in worker processes (spawned, like ``dunning plan``);
+Chunks of the snapshot are compared in worker processes (:mod:`dunning.workers`, spawned);
 results are merged in chunk order, so the report is the same whatever the worker count.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +45,10 @@ from dunning.review.revision import PolicyRevision
 from dunning.review.semantic import Change
 from dunning.templating.context import build_context
 from dunning.templating.sandbox import RenderError, TemplateSandbox, is_html
+from dunning.workers import Workers, resolve_jobs
 
 CHUNK_ROWS = 20_000
 REUSE_DECISIONS = True  # tests switch it off to prove the shared decisions change nothing
-SMALL_INPUT = 2 << 20  # bytes; below this, one process is faster than starting workers
 LIVE = ("scheduled", "deferred")
 CATEGORIES = (
     "tier-moves",
@@ -573,27 +570,23 @@ def measure_impact(
         raise UserError(f"{history}: no such history file", "check the --history path")
     order = tuple(dict.fromkeys([t.id for t in base.policy.tiers] + [t.id for t in head.policy.tiers]))
     total = Impact(as_of, horizon, examples, tier_order=order)
-    workers = jobs or (1 if accounts.stat().st_size < SMALL_INPUT else max(1, min(os.cpu_count() or 1, 8)))
+    # every account is planned with both policies: twice the snapshot's planning bytes
+    workers = resolve_jobs(jobs, 2 * accounts.stat().st_size)
     frames = AccountFile(accounts, chunk_rows=CHUNK_ROWS).frames() if workers > 1 else source.frames()
     first = FirstSeen()
-    if workers == 1:
-        comparer = Comparer(setup, base.policy, head.policy)
+    dropped: deque[list[object]] = deque()  # each chunk's rows rejected before the workers
+
+    def chunks() -> Iterator[pl.DataFrame]:
         for frame, early in frames:
-            frame, repeated = first(frame)
-            total.merge(_early(comparer.chunk(frame), [*early, *range(repeated)]))
-        return total
-    pending: list[tuple[Future[Impact], list[object]]] = []
-    with ProcessPoolExecutor(
-        workers, mp_context=get_context("spawn"), initializer=_init_worker, initargs=(setup,)
-    ) as pool:
-        for frame, early in frames:
-            frame, repeated = first(frame)
-            pending.append((pool.submit(_chunk_in_worker, frame), [*early, *range(repeated)]))
-            while len(pending) > workers + 1:  # bounded memory: a few chunks in flight
-                future, rows = pending.pop(0)
-                total.merge(_early(future.result(), rows))
-        for future, rows in pending:
-            total.merge(_early(future.result(), rows))
+            kept, repeated = first(frame)
+            dropped.append([*early, *range(repeated)])
+            yield kept
+
+    local = Comparer(setup, base.policy, head.policy).chunk if workers == 1 else None
+    with Workers(workers, initializer=_init_worker, initargs=(setup,)) as pool:
+        # bounded memory: a few chunks in flight
+        for impact in pool.map(_chunk_in_worker, chunks(), window=workers + 2, local=local):
+            total.merge(_early(impact, dropped.popleft()))
     return total
 
 

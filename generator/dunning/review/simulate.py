@@ -18,14 +18,11 @@ independent, so chunks of accounts are simulated in worker processes and summed.
 from __future__ import annotations
 
 import hashlib
-import os
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from multiprocessing import get_context
 from pathlib import Path
 
 import polars as pl
@@ -41,11 +38,11 @@ from dunning.plan.model import PlannedAction
 from dunning.policy import require_policy
 from dunning.policy.model import CONTACT_CHANNELS, Policy
 from dunning.review.impact import FirstSeen
+from dunning.workers import Workers, resolve_jobs
 
 DEFER_DAYS = 10  # how far the planner may move a blocked step (Spring Festival is 7 days)
 STATUSES = ("scheduled", "deferred", "suppressed")
 CHUNK_ROWS = 5_000
-SMALL_INPUT = 256 << 10  # bytes; below this one process is faster than starting workers
 _OUTCOME = {"call": "attempted", "visit": "attempted"}  # others: delivered
 
 
@@ -223,27 +220,24 @@ def simulate(
     if history is not None and not history.is_file():  # before workers start: they would only say it later
         raise UserError(f"{history}: no such history file", "check the --history path")
     total = Forecast(start, days)
-    workers = jobs or (1 if accounts.stat().st_size < SMALL_INPUT else max(1, min(os.cpu_count() or 1, 8)))
+    # every account is planned once a day (twice on a day with a blocked step)
+    workers = resolve_jobs(jobs, days * accounts.stat().st_size)
     first = FirstSeen()
+    dropped: deque[list[object]] = deque()  # each chunk's rows rejected before the workers
+
+    def chunks() -> Iterator[pl.DataFrame]:
+        for frame, early in source.frames():
+            kept, repeated = first(frame)
+            dropped.append([*early, *range(repeated)])
+            yield kept
+
+    local = None
     if workers == 1:
-        simulator = Simulator(policy, start, days, read_history(history), cure_rate, seed)
-        for frame, early in source.frames():
-            frame, repeated = first(frame)
-            total.merge(_with_early(simulator.chunk(frame), [*early, *range(repeated)]))
-        return total
+        local = Simulator(policy, start, days, read_history(history), cure_rate, seed).chunk
     setup = SimulationSetup(Path(policy.root), start, days, history, cure_rate, seed)
-    pending: list[tuple[Future[Forecast], list[object]]] = []
-    with ProcessPoolExecutor(
-        workers, mp_context=get_context("spawn"), initializer=_init_worker, initargs=(setup,)
-    ) as pool:
-        for frame, early in source.frames():
-            frame, repeated = first(frame)
-            pending.append((pool.submit(_chunk_in_worker, frame), [*early, *range(repeated)]))
-            while len(pending) > workers + 1:
-                future, rows = pending.pop(0)
-                total.merge(_with_early(future.result(), rows))
-        for future, rows in pending:
-            total.merge(_with_early(future.result(), rows))
+    with Workers(workers, initializer=_init_worker, initargs=(setup,)) as pool:
+        for forecast in pool.map(_chunk_in_worker, chunks(), window=workers + 2, local=local):
+            total.merge(_with_early(forecast, dropped.popleft()))
     return total
 
 
