@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dunning.cli import main
 from dunning import workers
+from dunning.cli import main
 from dunning.policy import require_policy
 from dunning.review.simulate import cures, simulate
 
