@@ -141,7 +141,11 @@ class Workers:
         )
         if self.start == "fork":
             # the first task forks every worker: now, not when the caller has read more
-            self._executor.submit(_ready).result()
+            try:
+                self._executor.submit(_ready).result()
+            except BaseException:
+                self.close(stop=True)
+                raise
         return self
 
     def __exit__(
