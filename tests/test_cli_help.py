@@ -107,8 +107,9 @@ def test_out_and_jobs_help_shows_the_environment_variable() -> None:
         "one for small). [env var: DUNNING_JOBS, DUNNING_WORKERS] [0<=x<=64]"
     )
     assert option_help(["gate"], "-j, --jobs") == (
-        "-j, --jobs, --workers INTEGER RANGE Worker processes (0: one per CPU). On stdin each answer still comes "
-        "as soon as its line is answered. [env var: DUNNING_JOBS, DUNNING_WORKERS] [default: 1; 0<=x<=64]"
+        "-j, --jobs, --workers INTEGER RANGE Worker processes (0: one per core for large inputs, one for small). "
+        "On stdin each answer still comes as soon as its line is answered. [env var: DUNNING_JOBS, DUNNING_WORKERS] "
+        "[default: 1; 0<=x<=64]"
     )
     assert option_help(["simulate"], "--out") == (
         "--out DIRECTORY Output folder: channels.csv, tiers.csv, summary.json, load/tiers charts (PNG, SVG). "
