@@ -5,6 +5,7 @@ itself has placed when there is no history — each through :meth:`Planner.plan`
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from dunning.plan.decide import Planner
@@ -61,3 +62,19 @@ def test_without_history_the_caps_count_what_the_plan_places(policy: Policy) -> 
         ("email", "scheduled", "2026-12-05T08:00:00-05:00", "2026-12-05T20:00:00-05:00", ("step/mid/email@35",)),
         ("call", "suppressed", None, None, ("step/mid/call@32", "superseded")),
     ]  # fmt: skip
+
+
+def test_a_cap_of_zero_refuses_even_the_first_contact(policy: Policy) -> None:
+    # The planner skips the gate for an account's first contact only where every cap on the
+    # channel allows one; a cap of 0 texts in Massachusetts must still refuse, even after the
+    # same run has planned a first text for a US account elsewhere.
+    cap = replace(policy.caps[1], id="no-texts-in-ma", max=0, jurisdictions=("US-MA",))
+    capped = replace(policy, caps=(*policy.caps, cap))
+    planner = Planner(capped, AS_OF, 0)
+    assert rows(planner.plan(account(capped, due_date=due(AS_OF, 31)))) == [
+        ("sms", "scheduled", "2026-12-01T09:00:00-05:00", "2026-12-01T20:00:00-05:00", ("step/mid/sms@31",))
+    ]
+    ma = account(capped, due_date=due(AS_OF, 31), jurisdiction="US-MA", phone="+16175550100")
+    assert rows(planner.plan(ma)) == [
+        ("sms", "suppressed", None, None, ("step/mid/sms@31", "cap/no-texts-in-ma", "horizon"))
+    ]
