@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import date
 
 from dunning.plan.decide import Planner
-from dunning.policy.model import Policy
+from dunning.policy.model import ExclusionEffect, Policy
 
 from .plan_support import account, due, rows
 
@@ -78,3 +78,18 @@ def test_a_cap_of_zero_refuses_even_the_first_contact(policy: Policy) -> None:
     assert rows(planner.plan(ma)) == [
         ("sms", "suppressed", None, None, ("step/mid/sms@31", "cap/no-texts-in-ma", "horizon"))
     ]
+
+
+def test_a_suppress_on_every_channel_keeps_the_account_active(policy: Policy) -> None:
+    # A policy exclusion that suppresses without naming channels neither pauses nor excludes
+    # the account: its steps are each suppressed with the exclusion's code, and offers go on.
+    staff = next(e for e in policy.exclusions if e.id == "staff-accounts")
+    quiet = replace(staff, id="staff-quiet", effect=ExclusionEffect.SUPPRESS)
+    variant = replace(policy, exclusions=(*(e for e in policy.exclusions if e is not staff), quiet))
+    plan = Planner(variant, AS_OF, 1).plan(account(variant, due_date=due(AS_OF, 31), segment="staff"))
+    assert plan.status == "active"
+    assert rows(plan) == [
+        ("sms", "suppressed", None, None, ("step/mid/sms@31", "exclusion/staff-quiet")),
+        ("call", "suppressed", None, None, ("step/mid/call@32", "exclusion/staff-quiet")),
+    ]
+    assert [o.id for o in plan.offers] == ["payment-plan"]
