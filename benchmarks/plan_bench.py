@@ -15,7 +15,10 @@ usage: python benchmarks/plan_bench.py [--sizes 100000,1000000] [--peer-max N] [
   speed drifts by ±20 % within minutes; the slowest runs are the disturbed ones).
 - Results: a table on stdout and ``plan_bench.json`` in --work.
 
-The peer needs pandas: ``.venv/bin/pip install -e '.[bench]'``.
+The peer needs pandas, which dunning does not: give it a Python of its own
+(``python3 -m venv /tmp/peer-venv && /tmp/peer-venv/bin/pip install pandas jinja2``, then
+``--peer-python /tmp/peer-venv/bin/python`` or ``DUNNING_PEER_PYTHON``), as build_bench does.
+A peer that fails stops the benchmark: a ratio against a run that did nothing means nothing.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ def main() -> None:
     parser.add_argument("--peer-max", type=int, default=100_000)
     parser.add_argument("--work", type=Path, default=Path("/tmp/dunning-plan-bench"))
     parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--peer-python", default=os.environ.get("DUNNING_PEER_PYTHON", "/tmp/peer-venv/bin/python"))
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs of each side per size; the fastest counts (this VM's speed drifts)"
     )
@@ -78,10 +82,12 @@ def main() -> None:
         row: dict[str, object] = {"accounts": size}
         if size <= args.peer_max:
             wall, peak, code = best_of(
-                args.repeat, [sys.executable, str(BENCH / "peer_pandas.py"), str(accounts), str(args.work / "peer")]
+                args.repeat, [args.peer_python, str(BENCH / "peer_pandas.py"), str(accounts), str(args.work / "peer")]
             )
+            if code:
+                sys.exit(f"the peer failed (exit {code}) with {args.peer_python}: does it have pandas and jinja2?")
             peer_rate = size / wall
-            row.update(peer_s=round(wall, 2), peer_rss_mib=peak, peer_rate=round(peer_rate), peer_measured=code == 0)
+            row.update(peer_s=round(wall, 2), peer_rss_mib=peak, peer_rate=round(peer_rate), peer_measured=True)
         elif peer_rate is not None:
             row.update(peer_s=round(size / peer_rate, 2), peer_rate=round(peer_rate), peer_measured=False)
         cmd = [
