@@ -15,20 +15,21 @@ from dunning.errors import UserError
 
 @dataclass(frozen=True)
 class Extra:
-    """One optional extra: its name in ``dunning[NAME]``, the module that proves it is
-    installed, and what needs it (the message's subject and verb)."""
+    """One optional extra: its name in ``dunning[NAME]``, the modules that prove it is
+    installed (every one of them), and what needs it (the message's subject and verb)."""
 
     name: str
-    module: str
+    modules: tuple[str, ...]
     needs: str
 
 
 EXTRAS = {
-    "pdf": Extra("pdf", "typst", "PDF letters need"),
-    "handbook": Extra("handbook", "material", "the handbook needs"),
-    "charts": Extra("charts", "matplotlib", "charts need"),
-    "parquet": Extra("parquet", "pyarrow", "Parquet input needs"),
-    "postgres": Extra("postgres", "adbc_driver_postgresql", "PostgreSQL sources need"),
+    # typst sets the print batches, pikepdf cuts each letter's archive copy out of them
+    "pdf": Extra("pdf", ("typst", "pikepdf"), "PDF letters need"),
+    "handbook": Extra("handbook", ("material",), "the handbook needs"),
+    "charts": Extra("charts", ("matplotlib",), "charts need"),
+    "parquet": Extra("parquet", ("pyarrow",), "Parquet input needs"),
+    "postgres": Extra("postgres", ("adbc_driver_postgresql",), "PostgreSQL sources need"),
 }
 
 
@@ -48,7 +49,7 @@ class MissingExtra(UserError):
 def installed(name: str) -> bool:
     """Whether the extra ``name`` is installed (its module can be imported; nothing is imported)."""
     try:
-        return importlib.util.find_spec(EXTRAS[name].module) is not None
+        return all(importlib.util.find_spec(module) is not None for module in EXTRAS[name].modules)
     except (ImportError, ValueError):  # a parent package missing, or a module left half-imported
         return False
 
