@@ -108,7 +108,8 @@ def test_render_alone_writes_no_case_files(example_root: Path, tmp_path: Path) -
     assert "case files" not in result.output
     messages = tmp_path / "p" / "messages"
     assert not (messages / "cases").exists()
-    assert "case_file" not in (messages / "agency" / "northwind-recovery.csv").read_text(encoding="utf-8")
+    header, row = (messages / "agency" / "northwind-recovery.csv").read_text(encoding="utf-8").splitlines()
+    assert header.endswith(",dpd,case_file") and row.startswith("US-0029,") and row.endswith(",")
     assert "counts" in (manifest := orjson.loads((tmp_path / "p" / "manifest.json").read_bytes()))
     assert "case_files" not in manifest["counts"]
 
@@ -118,3 +119,25 @@ def test_an_unsafe_account_id_gets_a_safe_file_name() -> None:
     assert case_file_name("CN/../0001 x") == f"cases/CN_.._0001_x-{digest}.html"
     assert case_file_name("CN-0001", "json") == "cases/CN-0001.json"
     assert case_link("CN/../0001 x") == f"../cases/CN_.._0001_x-{digest}.html"
+
+
+def test_an_agency_that_does_not_list_case_file_gets_no_link(example_root: Path, tmp_path: Path) -> None:
+    # data minimisation: the case file's path names the account, so it goes only where listed
+    import shutil
+
+    root = tmp_path / "repo"
+    for name in ("policies", "templates", "site", "examples"):
+        shutil.copytree(example_root / name, root / name)
+    portfolio = root / "policies" / "portfolio.yaml"
+    text = portfolio.read_text(encoding="utf-8")
+    portfolio.write_text(text.replace(", dpd, case_file]", ", dpd]"), encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        args = ["build", *DEMO, "--horizon", "7", "--out", "out", "--no-pdf", "--no-handbook", "-j", "1", "."]
+        result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    messages = root / "out" / "messages"
+    header, row = (messages / "agency" / "northwind-recovery.csv").read_text(encoding="utf-8").splitlines()
+    assert header == "account_id,name,address,postal_code,phone,currency,overdue_amount,due_date,dpd"
+    assert row.startswith("US-0029,") and "cases" not in row
+    assert (messages / "cases" / "US-0029.html").is_file()  # the lender's own copy is still written

@@ -169,8 +169,9 @@ def test_agency_file_has_only_the_policy_fields(plan_dir: Path, example_copy: Pa
     render_plans(plan_dir, example_copy, workers=1, pdf=False)
     rows = (plan_dir / "messages" / "agency" / "northwind-recovery.csv").read_text(encoding="utf-8").splitlines()
     assert rows == [
-        "account_id,name,address,postal_code,phone,currency,overdue_amount,due_date,dpd",
-        'LN-US-0003,Jordan O\'Example,"5 Sample Rd, Albany, NY 12207",12207,+12125550103,USD,2500.00,2026-07-21,130',
+        "account_id,name,address,postal_code,phone,currency,overdue_amount,due_date,dpd,case_file",
+        # render alone writes no case file: the listed case_file field is empty
+        'LN-US-0003,Jordan O\'Example,"5 Sample Rd, Albany, NY 12207",12207,+12125550103,USD,2500.00,2026-07-21,130,',
     ]
     # a placement note that reaches for a field the agency may not have is refused, not leaked
     note = example_copy / "templates" / "agency" / "agency-placement.en-US.j2"

@@ -15,6 +15,10 @@ from dunning.policy.model import Agency
 
 # agency field name -> account context key (the input column names, as agencies know them)
 FIELD_KEYS = {"account_id": "id"}
+# the field that carries the account's customer file (messages/cases/, relative to the CSV):
+# an agency gets it only when its policy entry lists it, as every other field (data
+# minimisation: the path names the account even where account_id is not listed)
+CASE_FILE_FIELD = "case_file"
 
 
 def _cell(value: object) -> str:
@@ -27,10 +31,14 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def agency_row(context: dict[str, Any], agency: Agency) -> list[str]:
-    """The placement row: the agency's ``fields`` and nothing else."""
+def agency_row(context: dict[str, Any], agency: Agency, case_link: str | None = None) -> list[str]:
+    """The placement row: the agency's ``fields`` and nothing else; ``case_link`` fills the
+    ``case_file`` field where the agency lists it (empty when no case file was written)."""
     account = context["account"]
-    return [_cell(account.get(FIELD_KEYS.get(field, field))) for field in agency.fields]
+    return [
+        (case_link or "") if field == CASE_FILE_FIELD else _cell(account.get(FIELD_KEYS.get(field, field)))
+        for field in agency.fields
+    ]
 
 
 def minimised_context(context: dict[str, Any], agency: Agency) -> dict[str, Any]:

@@ -206,9 +206,8 @@ class ChunkRenderer:
         if agency is None:
             raise RenderError(file, None, f"agency {agency_id!r} is not in the policy", context["account"]["id"])
         note = self._text(file, agency_channel.minimised_context(context, agency), "agency")
-        row = agency_channel.agency_row(context, agency)
-        if self.case_files:  # the agency CSV's last column (see render.run._Sink.close)
-            row.append(case_link(context["account"]["id"]))
+        link = case_link(context["account"]["id"]) if self.case_files else None
+        row = agency_channel.agency_row(context, agency, link)  # the link only where fields list case_file
         self._write(result, f"messages/agency/{agency.id}/{file_stem(action['id'])}.txt", note.encode("utf-8"))
         result.agency.setdefault(agency.id, []).append(row)
 

@@ -292,8 +292,6 @@ class _Sink:
             self._write("visits/routes.csv", _csv_bytes(visits.ROUTE_COLUMNS, self.routes))
         for agency_id in sorted(self.agency):
             fields = self.policy.agencies[agency_id].fields
-            if self.case_files:  # each row's last cell: its case file, relative to the CSV
-                fields = (*fields, "case_file")
             self._write(f"agency/{agency_id}.csv", _csv_bytes(fields, self.agency[agency_id]))
 
     def write_batches(self, batches: list[_PrintBatch], printed: list[printing.Printed] | None) -> None:
