@@ -26,16 +26,17 @@ H007  the line is malformed (not UTF-8, or a JSON Lines line that is not an obje
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import orjson
 
@@ -43,6 +44,9 @@ from dunning.accounts import events as ev
 from dunning.accounts.model import Contact
 from dunning.accounts.record import REPLACEMENT, clean_key, text
 from dunning.errors import UserError
+
+if TYPE_CHECKING:  # polars is imported where a file is read: the gate answers without it
+    import polars as pl
 
 HISTORY_REJECT_COLUMNS = ("line", "account_id", "code", "message")
 _AMOUNT_RE = re.compile(r"^(?:\d+(?:\.\d*)?|\.\d+)$")
@@ -180,12 +184,8 @@ def parse_contact(row: Mapping[str, object], where: str) -> Contact:
     return found
 
 
-def _rows(path: Path) -> Iterator[tuple[int, Mapping[str, object] | None]]:
+def _rows(path: Path, data: bytes) -> Iterator[tuple[int, Mapping[str, object] | None]]:
     """(line, row) for every event line; row None: the line is not an object (H007)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read the history file ({exc.strerror})") from None
     # bad bytes become U+FFFD: their lines are rejected (H007), the others read on
     content = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
     if path.suffix.lower() in (".jsonl", ".ndjson"):
@@ -199,7 +199,12 @@ def _rows(path: Path) -> Iterator[tuple[int, Mapping[str, object] | None]]:
             yield number, obj if isinstance(obj, dict) else None
         return
     reader = csv.DictReader(io.StringIO(content, newline=""))
-    names = [clean_key(f) for f in reader.fieldnames or ()]
+    _require_columns(path, [clean_key(f) for f in reader.fieldnames or ()])
+    for row in reader:
+        yield reader.line_num, {k: v for k, v in row.items() if k is not None}
+
+
+def _require_columns(path: Path, names: list[str]) -> None:
     missing = [c for c in ev.HISTORY_COLUMNS if c not in names and not (c == "event" and "outcome" in names)]
     if missing:
         raise UserError(
@@ -208,8 +213,6 @@ def _rows(path: Path) -> Iterator[tuple[int, Mapping[str, object] | None]]:
             + ", ".join(ev.HISTORY_COLUMNS)
             + " (`outcome` is accepted for `event`); see docs/data.md",
         )
-    for row in reader:
-        yield reader.line_num, {k: v for k, v in row.items() if k is not None}
 
 
 def read_history(path: Path | None) -> History:
@@ -217,22 +220,255 @@ def read_history(path: Path | None) -> History:
     unreadable lines as rejects, and the accounts they hold."""
     if path is None:
         return History()
+    scan = scan_history(path)
+    return History(events_of(scan.frame), scan.rejects, scan.held)
+
+
+# ---------------------------------------------------------------- read once, as columns
+# A plan run reads the history once, as columns (:func:`scan_history`): the lines are
+# checked vectorised, and only the lines a check flags go through the row reader
+# (:func:`read_event`), which says what is wrong with them — so the rejects are the row
+# reader's, line for line. The readable lines stay text columns; the events of an account
+# become objects only in the worker that plans it (:class:`HistoryLookup`).
+LINE = "\x00line"  # the line-number column (a cleaned column name never holds a NUL)
+_AT_RE = (
+    r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(?:[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]|Z)$"
+)
+_DATE_VEC_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_AMOUNT_VEC_RE = r"^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$"
+_COUNT_VEC_RE = r"^[1-9][0-9]{0,4}$"
+# a value whose first or last character is not printable ASCII: Python's str.strip() and
+# polars' may disagree on it, so its line goes through the row reader
+_EDGE_RE = r"^[^!-~]|[^!-~]$"
+_STAGE_ROWS = 65_536  # rows per Parquet row group of a staged history
+
+
+@dataclass(frozen=True)
+class HistoryScan:
+    """A history file read and checked once: the readable lines as text columns (cleaned
+    column names, stripped values, file order, their line in :data:`LINE`), the rejects, the
+    accounts they hold, and whether the history records sends."""
+
+    frame: pl.DataFrame
+    rejects: tuple[HistoryReject, ...]
+    held: frozenset[str]
+    tracks_sent: bool
+
+    @property
+    def lines(self) -> int:
+        """Event lines read, readable or not."""
+        return self.frame.height + len(self.rejects)
+
+    def stage(self, path: Path) -> StagedHistory:
+        """Write the readable lines (sorted by account id) to ``path`` for the plan workers."""
+        self.frame.sort("account_id", maintain_order=True).write_parquet(path, row_group_size=_STAGE_ROWS)
+        return StagedHistory(path, self.held, self.tracks_sent)
+
+
+@dataclass(frozen=True)
+class StagedHistory:
+    """A scanned history handed to the plan workers: its readable lines in a Parquet file
+    (sorted by account id, so a chunk's id range skips most row groups), held accounts and
+    whether it records sends (small: pickled to each worker)."""
+
+    path: Path
+    held: frozenset[str]
+    tracks_sent: bool
+
+
+class HistoryLookup:
+    """The events of the accounts one chunk plans, built as objects only for them."""
+
+    def __init__(self, lines: pl.LazyFrame, held: frozenset[str], tracks_sent: bool) -> None:
+        self.lines = lines
+        self.held = held
+        self.tracks_sent = tracks_sent
+
+    @classmethod
+    def of(cls, history: HistoryScan | StagedHistory) -> HistoryLookup:
+        """A lookup over a scan in memory, or over a staged file."""
+        import polars as pl
+
+        if isinstance(history, HistoryScan):
+            return cls(history.frame.lazy(), history.held, history.tracks_sent)
+        return cls(pl.scan_parquet(history.path), history.held, history.tracks_sent)
+
+    def history(self, account_ids: pl.Series) -> History:
+        """The history of ``account_ids``: their events (and every held account)."""
+        import polars as pl
+
+        if account_ids.is_empty():
+            return History(held=self.held)
+        ids = account_ids.cast(pl.String)
+        account = pl.col("account_id")
+        # the range first: it lets Parquet skip the row groups outside the chunk
+        lines = self.lines.filter(account.is_between(pl.lit(ids.min()), pl.lit(ids.max())) & account.is_in(ids.implode())).collect()
+        return History(events_of(lines.sort(LINE)), (), self.held)
+
+
+def events_of(lines: pl.DataFrame) -> dict[str, tuple[Contact, ...]]:
+    """Readable lines (file order) as events per account, each account's in time order."""
+    names = [c for c in lines.columns if c != LINE]
+    grouped: dict[str, list[Contact]] = defaultdict(list)
+    for number, *values in lines.select(LINE, *names).iter_rows():
+        found = read_event(dict(zip(names, values, strict=True)), number)
+        assert isinstance(found, Contact), "a line the scan found readable is read"
+        grouped[found.account_id].append(found)
+    return {k: tuple(sorted(v, key=_order)) for k, v in sorted(grouped.items())}
+
+
+def scan_history(path: Path) -> HistoryScan:
+    """Read and check the history file once (see above); a file that cannot be read at all
+    (no file, no required column) is a :class:`UserError`."""
+    import polars as pl
+
     if not path.is_file():
         raise UserError(f"{path}: no such history file", hint="check the --history path")
-    grouped: dict[str, list[Contact]] = defaultdict(list)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read the history file ({exc.strerror})") from None
+    frame = _plain_csv(path, data)
+    if frame is None:
+        return _scan_rows(path, data)
+    del data
+    names = [c for c in frame.columns if c != LINE]
+    raw = frame.with_columns(pl.col(names).fill_null(""))
+    value = {n: pl.col(n).str.strip_chars(" \t") for n in names}
+    blank = pl.lit("")
+    word_of = (
+        pl.when(value["event"] != "").then(value["event"]).otherwise(value.get("outcome", blank))
+        if "event" in value
+        else value["outcome"]
+    )
+    canon = word_of.replace(dict(ev.ALIASES))
+    given = value.get("channel", blank)
+    channel = pl.when(given != "").then(given).otherwise(canon.replace_strict(dict(ev.IMPLIED_CHANNEL), default=""))
+
+    def absent_or(column: str, check: pl.Expr) -> pl.Expr:
+        return (value[column] == "") | check if column in value else pl.lit(True)
+
+    def valid_date(expr: pl.Expr) -> pl.Expr:
+        return (
+            expr.str.contains(_DATE_VEC_RE)
+            & (expr.str.slice(0, 4) != "0000")
+            & expr.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).is_not_null()
+        )
+
+    checks = [~pl.any_horizontal(value[n].str.contains(_EDGE_RE) for n in names)]
+    checks += [
+        value["account_id"] != "",
+        value["at"].str.contains(_AT_RE) & valid_date(value["at"].str.slice(0, 10)),
+        word_of.is_in(sorted(ev.EVENTS) + sorted(ev.ALIASES)),
+        channel.is_in(list(ev.HISTORY_CHANNELS)) | ((channel == "") & ~canon.is_in(sorted(ev.NEEDS_CHANNEL))),
+        absent_or("amount", value.get("amount", blank).str.contains(_AMOUNT_VEC_RE)),
+        absent_or("date", valid_date(value.get("date", blank))),
+        absent_or("instalments", value.get("instalments", blank).str.contains(_COUNT_VEC_RE)),
+        absent_or("interval_days", value.get("interval_days", blank).str.contains(_COUNT_VEC_RE)),
+    ]
+    for word, needed in ev.NEEDS.items():
+        present = [value[c] != "" for c in needed if c in value]
+        has_all = pl.all_horizontal(present) if len(present) == len(needed) else pl.lit(False)
+        checks.append((canon != word) | has_all)
+    flagged = raw.with_columns(pl.all_horizontal(checks).alias("\x00good"))
+    good = flagged.filter(pl.col("\x00good")).select(LINE, *(value[n].alias(n) for n in names))
+    rest = flagged.filter(~pl.col("\x00good")).select(LINE, *names)
+    del raw, flagged
     rejects: list[HistoryReject] = []
-    for number, row in _rows(path):
-        if row is None:
-            rejects.append(HistoryReject(number, "", "H007", "the line is not a JSON object"))
-            continue
-        found = read_event(cleaned(row), number)
+    readable: list[dict[str, object]] = []
+    for number, *values in rest.iter_rows():
+        row = {n: text(v).strip() for n, v in zip(names, values, strict=True)}
+        found = read_event(row, number)
         if isinstance(found, HistoryReject):
             rejects.append(found)
         else:
-            grouped[found.account_id].append(found)
+            readable.append({LINE: number, **row})
+    if readable:
+        good = pl.concat([good, pl.DataFrame(readable, schema=good.schema)]).sort(LINE)
+    return _scan(good, rejects)
+
+
+def _scan(good: pl.DataFrame, rejects: list[HistoryReject]) -> HistoryScan:
+    import polars as pl
+
+    word = pl.col("event") if "event" in good.columns else pl.lit("")
+    if "outcome" in good.columns:
+        word = pl.when(word != "").then(word).otherwise(pl.col("outcome"))
+    sends = good.height > 0 and bool(good.select(word.replace(dict(ev.ALIASES)).eq("sent").any()).item())
     held = frozenset(r.account_id for r in rejects if r.account_id)
-    events = {k: tuple(sorted(v, key=_order)) for k, v in sorted(grouped.items())}
-    return History(events, tuple(rejects), held)
+    return HistoryScan(good, tuple(rejects), held, sends)
+
+
+def _plain_csv(path: Path, data: bytes) -> pl.DataFrame | None:
+    """The CSV history as text columns when it is plain — UTF-8, no quotes, no lone CR, no
+    blank line, distinct column names — so that each record is one line and polars reads it
+    as the csv module does; None otherwise (the row reader reads it)."""
+    import polars as pl
+
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        return None
+    body = data.removeprefix(codecs.BOM_UTF8)
+    if (
+        not body
+        or b'"' in body
+        or body.count(b"\r") != body.count(b"\r\n")
+        or b"\n\n" in body
+        or b"\n\r\n" in body
+        or body.startswith((b"\n", b"\r"))
+        or REPLACEMENT.encode() in body
+    ):
+        return None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    header = body.split(b"\n", 1)[0].removesuffix(b"\r").decode()
+    names = [clean_key(n) for n in header.split(",")]
+    if len(set(names)) != len(names) or LINE in names:
+        return None
+    _require_columns(path, names)
+    frame = pl.read_csv(
+        body, has_header=True, infer_schema=False, quote_char=None, truncate_ragged_lines=True, raise_if_empty=False
+    )
+    if frame.width != len(names):
+        return None
+    frame.columns = names
+    return frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(LINE))
+
+
+def _scan_rows(path: Path, data: bytes) -> HistoryScan:
+    """The row reader's scan, for a history that is not plain CSV (JSON Lines, quotes…)."""
+    rejects: list[HistoryReject] = []
+    readable: list[dict[str, str]] = []
+    numbers: list[int] = []
+    for number, row in _rows(path, data):
+        if row is None:
+            rejects.append(HistoryReject(number, "", "H007", "the line is not a JSON object"))
+            continue
+        values = cleaned(row)
+        found = read_event(values, number)
+        if isinstance(found, HistoryReject):
+            rejects.append(found)
+        else:
+            readable.append(values)
+            numbers.append(number)
+    return _scan(_frame_of(readable, numbers), rejects)
+
+
+def _frame_of(rows: Iterable[dict[str, str]], numbers: list[int]) -> pl.DataFrame:
+    import polars as pl
+
+    rows = list(rows)
+    names = list(dict.fromkeys(k for row in rows for k in row if k != LINE))
+    columns: dict[str, list[object]] = {LINE: list(numbers)}
+    for name in names:
+        columns[name] = [row.get(name, "") for row in rows]
+    schema = {LINE: pl.Int64, **dict.fromkeys(names, pl.String)}
+    if "account_id" not in schema:
+        schema["account_id"] = pl.String
+        columns["account_id"] = []
+    return pl.DataFrame(columns, schema=schema)
 
 
 def _order(c: Contact) -> tuple[datetime, str, str, int]:

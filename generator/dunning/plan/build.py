@@ -25,7 +25,7 @@ import tempfile
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
@@ -43,6 +43,8 @@ from dunning.workers import Workers, resolve_jobs
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from dunning.accounts.history import HistoryScan, StagedHistory
 
 SCHEMA_VERSION = 1
 
@@ -63,6 +65,8 @@ class PlanInputs:
     horizon: int = 0
     accounts_format: str | None = None
     chunk_rows: int = CHUNK_ROWS  # rows per chunk (smaller: less memory, more runs to merge)
+    # the history as the run's parent read it, for the workers (set by write_plans)
+    staged_history: StagedHistory | None = None
 
 
 @dataclass
@@ -260,13 +264,21 @@ def write_plans(
                 rejects.take(result)  # first: it gives the run its line offset
                 sink.take(result)
 
+            history = None
+            if inputs.history is not None:
+                # read once, here: the rejects are written now, and each worker reads from the
+                # staged lines only the events of the accounts it plans
+                from dunning.accounts.history import scan_history
+
+                scan = scan_history(inputs.history)
+                history = write_history_rejects(scan, out)
+                inputs = replace(inputs, staged_history=scan.stage(runs_dir / "history.parquet"))
+                del scan
             results = _plan_all(inputs, source, runs_dir, workers, progress, policy, take)
             summary, duplicates = sink.finish(results)
             rejects.finish(duplicates, runs_dir)
-            if inputs.history is not None:
-                summary.history_lines, summary.history_rejected, summary.held = write_history_rejects(
-                    inputs.history, out
-                )
+            if history is not None:
+                summary.history_lines, summary.history_rejected, summary.held = history
         finally:
             sink.close()
             rejects.close()
@@ -458,18 +470,16 @@ class _RejectsFile:
         self.handle.close()
 
 
-def write_history_rejects(history: Path, out: Path) -> tuple[int, int, int]:
+def write_history_rejects(found: HistoryScan, out: Path) -> tuple[int, int, int]:
     """``history-rejects.csv`` (line, account_id, code, message: never the values) for the
     history's unreadable lines; (lines read, lines rejected, accounts held)."""
-    from dunning.accounts.history import HISTORY_REJECT_COLUMNS, read_history
+    from dunning.accounts.history import HISTORY_REJECT_COLUMNS
 
-    found = read_history(history)
     with open_private(out / "history-rejects.csv", "w", encoding="utf-8", newline="") as fh:
         writer = csv_writer(fh)
         writer.writerow(HISTORY_REJECT_COLUMNS)
         writer.writerows(found.rejects)
-    lines = len(found.rejects) + sum(len(events) for events in found.events.values())
-    return lines, len(found.rejects), len(found.held)
+    return found.lines, len(found.rejects), len(found.held)
 
 
 def _add(summary: Summary, part: Summary) -> None:

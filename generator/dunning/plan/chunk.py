@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from dunning.accounts.history import History, read_history
+from dunning.accounts.history import History, HistoryLookup, scan_history
 from dunning.accounts.read import screen_frame
 from dunning.accounts.source import LINE, CsvPiece
 from dunning.plan.build import LOG_LENGTH, ChunkResult, PlanInputs, Summary, count
@@ -28,8 +28,11 @@ class PlanningState:
 
     def __init__(self, inputs: PlanInputs, policy: Policy | None = None) -> None:
         self.policy = policy or require_policy(inputs.policy_path)
-        self.history: History = read_history(inputs.history)
-        self.planner = Planner(self.policy, inputs.as_of, inputs.horizon, tracks_sent=self.history.tracks_sent)
+        # the run's parent stages the history it read once; a state built without it reads it
+        staged = inputs.staged_history or (scan_history(inputs.history) if inputs.history is not None else None)
+        self.history = HistoryLookup.of(staged) if staged is not None else None
+        tracks_sent = self.history.tracks_sent if self.history is not None else False
+        self.planner = Planner(self.policy, inputs.as_of, inputs.horizon, tracks_sent=tracks_sent)
         self.columnar = ColumnarPlanner(self.planner)
         self.jurisdictions = frozenset(self.policy.jurisdictions)
         self.log_read = 0  # bytes of the run's shared template log already adopted
@@ -87,7 +90,9 @@ def plan_chunk(state: PlanningState, frame: pl.DataFrame, run: Path, *, replacem
     Python object per account. ``replacement_free``: see :func:`screen_frame`.
     """
     screened = screen_frame(frame, state.jurisdictions, replacement_free=replacement_free)
-    planned = state.columnar.plan(screened, state.history)
+    # only this chunk's accounts' events become objects, here
+    history = state.history.history(screened.good["account_id"]) if state.history is not None else History()
+    planned = state.columnar.plan(screened, history)
     plans = planned.frame.sort(["account_id", LINE])
     first = plans["account_id"].is_first_distinct()
     duplicates: list[tuple[int, str, int]] = []
