@@ -303,18 +303,77 @@ class HistoryLookup:
         ids = account_ids.cast(pl.String)
         account = pl.col("account_id")
         # the range first: it lets Parquet skip the row groups outside the chunk
-        lines = self.lines.filter(account.is_between(pl.lit(ids.min()), pl.lit(ids.max())) & account.is_in(ids.implode())).collect()
+        lines = self.lines.filter(
+            account.is_between(pl.lit(ids.min()), pl.lit(ids.max())) & account.is_in(ids.implode())
+        ).collect()
         return History(events_of(lines.sort(LINE)), (), self.held)
 
 
 def events_of(lines: pl.DataFrame) -> dict[str, tuple[Contact, ...]]:
-    """Readable lines (file order) as events per account, each account's in time order."""
-    names = [c for c in lines.columns if c != LINE]
+    """Readable lines (file order; a scan's) as events per account, each account's in time
+    order: the objects :func:`read_event` makes of them, built from the columns without its
+    checks (the scan made them) — this is where a run with history spends its reading."""
+    import polars as pl
+
+    def column(name: str) -> pl.Expr:
+        return pl.col(name) if name in lines.columns else pl.lit("").alias(name)
+
+    word = column("event")
+    if "outcome" in lines.columns:
+        word = pl.when(word != "").then(word).otherwise(pl.col("outcome"))
+    word = word.replace(dict(ev.ALIASES))
+    given = column("channel")
+    channel = pl.when(given != "").then(given).otherwise(word.replace_strict(dict(ev.IMPLIED_CHANNEL), default=""))
+    optional = ("debt_id", "phone", "email", "amount", "currency", "date", "instalments", "interval_days")
+    rows = lines.select(
+        LINE,
+        "account_id",
+        "at",
+        channel.alias("\x00channel"),
+        word.alias("\x00event"),
+        *(column(c) for c in (*optional, "action_id", "note", "source")),
+    )
     grouped: dict[str, list[Contact]] = defaultdict(list)
-    for number, *values in lines.select(LINE, *names).iter_rows():
-        found = read_event(dict(zip(names, values, strict=True)), number)
-        assert isinstance(found, Contact), "a line the scan found readable is read"
-        grouped[found.account_id].append(found)
+    times: dict[str, datetime] = {}  # an at string is parsed once (datetimes are immutable)
+    for (
+        line,
+        account_id,
+        at,
+        chan,
+        outcome,
+        debt,
+        phone,
+        email,
+        amount,
+        cur,
+        day,
+        count,
+        every,
+        *rest,
+    ) in rows.iter_rows():
+        when = times.get(at)
+        if when is None:
+            when = times[at] = datetime.fromisoformat(at)
+        grouped[account_id].append(
+            Contact(
+                account_id=account_id,
+                at=when,
+                channel=chan,
+                outcome=outcome,
+                debt_id=debt,
+                phone=phone,
+                email=email,
+                amount=Decimal(amount) if amount else None,
+                currency=cur,
+                on=date.fromisoformat(day) if day else None,
+                instalments=int(count) if count else 0,
+                interval_days=int(every) if every else 0,
+                action_id=rest[0],
+                note=rest[1],
+                source=rest[2],
+                line=line,
+            )
+        )
     return {k: tuple(sorted(v, key=_order)) for k, v in sorted(grouped.items())}
 
 

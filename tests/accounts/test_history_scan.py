@@ -1,0 +1,89 @@
+"""The columnar history scan gives the row reader's events and rejects, line for line."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from dunning.accounts.history import HistoryReject, _plain_csv, cleaned, read_event, read_history
+from dunning.accounts.model import Contact
+
+QUOTED = '\nA9,2026-11-22T08:00:00+01:00,connected,call,,,,,,"a, b"\n'
+HEADER = "account_id,at,event,channel,amount,date,instalments,interval_days,action_id,note\n"
+LINES = [
+    "A1,2026-11-20T10:15:00-05:00,attempted,call,,,,,,",
+    "A1,2026-11-20T10:15:00-05:00,attempt,call,,,,,,",  # alias, same time: order by line
+    " A2 , 2026-11-21T09:00:00+08:00 ,\tno_answer\t, sms ,,,,,,",  # blanks around values
+    "A3,2026-11-21T09:00:00Z,promise,,12.50,2026-12-01,,,,",
+    "A3,2026-11-21T09:00:00,promise,,12.50,2026-12-01,,,,",  # no offset: H002
+    "A3,2026-13-21T09:00:00+00:00,payment,,1,,,,,",  # month 13: H002
+    "A3,2026-11-21 09:00:00+00:00,payment,,1,,,,,",  # a space for T: the row reader decides
+    "A3,2026-11-21T09:00:00.123+00:00,payment,,1,,,,,",  # a fraction: the row reader decides
+    "A4,2026-11-22T08:00:00+01:00,wrong_words,call,,,,,,",  # H003
+    "A4,2026-11-22T08:00:00+01:00,no_answer,,,,,,,",  # H004 (no channel)
+    "A4,2026-11-22T08:00:00+01:00,no_answer,fax,,,,,,",  # H004 (not a channel)
+    "A5,2026-11-22T08:00:00+01:00,bounced,,,,,,,",  # implied channel
+    "A5,2026-11-22T08:00:00+01:00,promise,,5,,,,,",  # H006 (date)
+    "A5,2026-11-22T08:00:00+01:00,payment,,-1,,,,,",  # H005 amount
+    "A5,2026-11-22T08:00:00+01:00,payment,,.5,,,,,",
+    "A5,2026-11-22T08:00:00+01:00,payment,,5.,,,,,",
+    "A6,2026-11-22T08:00:00+01:00,promise,,5,2026-02-30,,,,",  # H005 date
+    "A6,2026-11-22T08:00:00+01:00,promise,,5,0000-01-01,,,,",  # H005 date
+    "A6,2026-11-22T08:00:00+01:00,arrangement,,5,2026-12-01,0,30,,",  # H005 count
+    "A6,2026-11-22T08:00:00+01:00,arrangement,,5,2026-12-01,3,30,,",
+    "A6,2026-11-22T08:00:00+01:00,sent,letter,,,,,step-1,Zürich 東京",
+    "A7,2026-11-22T08:00:00+01:00,connected,call,,,,,,\u00a0edge\u00a0",  # Python strips it
+    ",2026-11-22T08:00:00+01:00,connected,call,,,,,,",  # H001
+    "A8,,connected,call,,,,,,",  # H001
+    "A8,2026-11-22T08:00:00+01:00,connected",  # fewer fields
+    "A8,2026-11-22T08:00:00+01:00,connected,call,,,,,,,extra,more",  # more fields
+    "A9,2026-11-22T08:00:00+25:00,connected,call,,,,,,",  # offset out of range
+    "A9,2026-11-22T08:00:00+01:00,payment,,١٢,,,,,",  # Arabic-Indic digits: the row reader decides
+]
+
+
+def _reference(path: Path) -> tuple[dict[str, tuple[Contact, ...]], list[HistoryReject]]:
+    """What the row reader (csv module, one line at a time) makes of the file."""
+    reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8").removeprefix("\ufeff"), newline=""))
+    grouped: dict[str, list[Contact]] = defaultdict(list)
+    rejects: list[HistoryReject] = []
+    for row in reader:
+        found = read_event(cleaned({k: v for k, v in row.items() if k is not None}), reader.line_num)
+        if isinstance(found, HistoryReject):
+            rejects.append(found)
+        else:
+            grouped[found.account_id].append(found)
+    events = {
+        k: tuple(sorted(v, key=lambda c: (c.at, c.channel, c.outcome, c.line))) for k, v in sorted(grouped.items())
+    }
+    return events, rejects
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "plain"),
+    [
+        ("history.csv", HEADER + "\n".join(LINES) + "\n", True),
+        ("crlf.csv", "\ufeff" + (HEADER + "\n".join(LINES)).replace("\n", "\r\n"), True),
+        ("outcome.csv", HEADER.replace(",event,", ",outcome,") + "\n".join(LINES), True),
+        (
+            "quoted.csv",
+            HEADER + "\n".join(LINES) + '\nA9,2026-11-22T08:00:00+01:00,connected,call,,,,,,"a, b"\n',
+            False,
+        ),
+    ],
+)
+def test_the_scan_reads_what_the_row_reader_reads(tmp_path: Path, name: str, text: str, plain: bool) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    assert (_plain_csv(path, path.read_bytes()) is not None) is plain
+    events, rejects = _reference(path)
+    found = read_history(path)
+    assert found.rejects == tuple(rejects)
+    assert dict(found.events) == events
+    assert found.held == frozenset(r.account_id for r in rejects if r.account_id)
+    assert [r.code for r in rejects].count("H002") == 3  # the check is not vacuous
+    assert sum(map(len, events.values())) > 10
