@@ -13,7 +13,7 @@ from dunning.accounts.history import HistoryReject, _plain_csv, cleaned, read_ev
 from dunning.accounts.model import Contact
 
 QUOTED = '\nA9,2026-11-22T08:00:00+01:00,connected,call,,,,,,"a, b"\n'
-HEADER = "account_id,at,event,channel,amount,date,instalments,interval_days,action_id,note\n"
+HEADER = "account_id,at,event,channel,amount,date,instalments,interval_days,action_id,note,reason\n"
 LINES = [
     "A1,2026-11-20T10:15:00-05:00,attempted,call,,,,,,",
     "A1,2026-11-20T10:15:00-05:00,attempt,call,,,,,,",  # alias, same time: order by line
@@ -36,6 +36,8 @@ LINES = [
     "A6,2026-11-22T08:00:00+01:00,arrangement,,5,2026-12-01,0,30,,",  # H005 count
     "A6,2026-11-22T08:00:00+01:00,arrangement,,5,2026-12-01,3,30,,",
     "A6,2026-11-22T08:00:00+01:00,sent,letter,,,,,step-1,Zürich 東京",
+    "A6,2026-11-22T08:00:00+01:00,arrears_reason,,,,,,,,Illness",
+    "A6,2026-11-22T08:00:00+01:00,arrears_reason,,,,,,,,",  # H006 (reason)
     "A7,2026-11-22T08:00:00+01:00,connected,call,,,,,,\u00a0edge\u00a0",  # Python strips it
     ",2026-11-22T08:00:00+01:00,connected,call,,,,,,",  # H001
     "A8,,connected,call,,,,,,",  # H001

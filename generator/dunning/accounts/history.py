@@ -331,7 +331,7 @@ def events_of(lines: pl.DataFrame) -> dict[str, tuple[Contact, ...]]:
         "at",
         channel.alias("\x00channel"),
         word.alias("\x00event"),
-        *(column(c) for c in (*optional, "action_id", "note", "source")),
+        *(column(c) for c in (*optional, "action_id", "note", "source", "reason")),
     )
     grouped: dict[str, list[Contact]] = defaultdict(list)
     times: dict[str, datetime] = {}  # an at string is parsed once (datetimes are immutable)
@@ -371,6 +371,7 @@ def events_of(lines: pl.DataFrame) -> dict[str, tuple[Contact, ...]]:
                 action_id=rest[0],
                 note=rest[1],
                 source=rest[2],
+                reason=rest[3].lower(),
                 line=line,
             )
         )
