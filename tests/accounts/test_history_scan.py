@@ -89,3 +89,15 @@ def test_the_scan_reads_what_the_row_reader_reads(tmp_path: Path, name: str, tex
     assert found.held == frozenset(r.account_id for r in rejects if r.account_id)
     assert [r.code for r in rejects].count("H002") == 3  # the check is not vacuous
     assert sum(map(len, events.values())) > 10
+
+
+def test_a_json_lines_history_without_a_readable_line_holds_its_accounts(tmp_path: Path) -> None:
+    path = tmp_path / "history.jsonl"
+    path.write_text('{"account_id": "A1", "at": "yesterday", "event": "busy"}\n[1]\n', encoding="utf-8")
+    found = read_history(path)
+    assert dict(found.events) == {}
+    assert found.rejects == (
+        HistoryReject(1, "A1", "H002", "at is not an ISO 8601 time with a UTC offset (e.g. 2026-11-20T10:15:00-05:00)"),
+        HistoryReject(2, "", "H007", "the line is not a JSON object"),
+    )
+    assert found.held == frozenset({"A1"})

@@ -315,6 +315,9 @@ def events_of(lines: pl.DataFrame) -> dict[str, tuple[Contact, ...]]:
     checks (the scan made them) — this is where a run with history spends its reading."""
     import polars as pl
 
+    if lines.is_empty():  # a scan with no readable line may lack even the `at` column
+        return {}
+
     def column(name: str) -> pl.Expr:
         return pl.col(name) if name in lines.columns else pl.lit("").alias(name)
 
