@@ -40,15 +40,33 @@ def compliance_texts(
     return dict(_compliance_cached(jurisdiction, channel, locale, sent_on, unsubscribe_url))
 
 
-_COMPANY: dict[tuple[int, str, str], Mapping[str, str]] = {}
+# (company, locale, country) -> the company's context. Keyed by identity (the policy holds
+# mappings and is not hashable), so each entry keeps its company alive: an id is only unique
+# while its object lives, and a freed policy's id reused by the next one (handbook serve
+# rebuilds, a test session) would hand that policy another's name and address.
+_COMPANY: dict[tuple[int, str, str], tuple[object, Mapping[str, str]]] = {}
+_COMPANY_MAX = 256  # entries before the cache starts again (one policy per run needs a few)
 
 
 def _company(policy: Policy, locale: str, country: str) -> Mapping[str, str]:
-    # the policy holds mappings and is not hashable: cache by identity (one policy per run)
-    key = (id(policy.company), locale, country)
-    cached = _COMPANY.get(key)
-    if cached is not None:
-        return cached
+    company = policy.company
+    key = (id(company), locale, country)
+    hit = _COMPANY.get(key)
+    if hit is not None and hit[0] is company:
+        return hit[1]
+    if len(_COMPANY) >= _COMPANY_MAX:
+        _COMPANY.clear()
+    cached = {
+        "name": company.name.get(locale),
+        "sms_signature": company.sms_signature.get(locale),
+        "phone": company.phone.get(country) or next(iter(company.phone.values()), ""),
+        "email": company.email,
+        "website": company.website,
+        "postal_address": company.postal_address.get(locale),
+        "unsubscribe_url": company.unsubscribe_url,
+    }
+    _COMPANY[key] = (company, cached)
+    return cached
     company = policy.company
     cached = _COMPANY[key] = {
         "name": company.name.get(locale),
