@@ -237,3 +237,57 @@ def test_bad_options_are_usage_errors(example_root: Path, args: list[str], messa
     result = CliRunner().invoke(main, [*base, "--accounts", str(DATA / "start.csv"), *args, str(example_root)])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_report_by_template_reads_the_action_id_and_the_arms_replacement(example_copy: Path, tmp_path: Path) -> None:
+    # the challenger arm swaps the early call script; an event's own template field wins
+    experiments = example_copy / "policies" / "experiments.yaml"
+    experiments.write_text(
+        experiments.read_text(encoding="utf-8").replace(
+            "        strategy: early-empathetic\n",
+            "        strategy: early-empathetic\n        templates:\n          call-early: call-mid\n",
+        ),
+        encoding="utf-8",
+    )
+    history = tmp_path / "history.csv"
+    history.write_text(
+        "account_id,at,event,channel,action_id,template\n"
+        "E1,2026-11-08T10:00:00+08:00,sent,sms,E1-early-sms8-20261030,\n"
+        "E1,2026-11-08T10:01:00+08:00,delivered,sms,E1-early-sms8-20261030,\n"
+        "E1,2026-11-10T10:00:00+08:00,no_answer,call,E1-early-call10-20261101,\n"
+        "E5,2026-11-09T10:00:00+08:00,no_answer,call,E5-early-empathetic-call9-20261031,\n"
+        "E5,2026-11-09T11:00:00+08:00,right_party_contact,call,E5-early-empathetic-call9-20261031,\n"
+        "E3,2026-11-08T10:00:00+08:00,sent,sms,,sms-early\n"
+        "M1,2026-11-10T10:00:00+08:00,attempt,call,M1-early-call10-20261101,letter-notice\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "--history",
+            str(history),
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--accounts",
+            str(DATA / "start.csv"),
+            "--by",
+            "template",
+            "--format",
+            "json",
+            str(example_copy),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    got = {
+        g["key"]["template"]: (g["accounts"], g["attempts"], g["delivered"], g["right_party_contacts"], g["cost"])
+        for g in json.loads(result.output)["groups"]
+    }
+    assert got == {
+        "call-early": (1, 1, 0, 0, {"CNY": "1.50"}),  # E1, champion
+        "call-mid": (1, 2, 1, 1, {"CNY": "3.00"}),  # E5, the challenger's replacement
+        "letter-notice": (1, 1, 0, 0, {"CNY": "1.50"}),  # M1's own template field
+        "sms-early": (2, 2, 1, 0, {"CNY": "0.10"}),  # E1 from its action id, E3 from its field
+    }
