@@ -225,6 +225,7 @@ class Prepared:
         return self.request.accounts_end is not None
 
 
+ACCOUNT_NO = "account_no"
 _PEOPLE = ("account_id", "tier", "strategy", "arm", "experiment", "jurisdiction", "arrears_reason")
 
 
@@ -249,8 +250,9 @@ def prepared(request: ReportRequest, keys: Sequence[str] | None = None) -> Itera
             accounts = _arrears_reason(accounts, request.accounts, events, request.start)
         else:
             accounts = accounts.with_columns(arrears_reason=pl.lit(None, dtype=pl.String))
-        accounts = _outcome_at_end(accounts, policy, request)
-        people = accounts.lazy().select(*_PEOPLE, account_currency=pl.col("currency"))
+        # a row number per account: the tabulations join on it, not on the id's text
+        accounts = _outcome_at_end(accounts, policy, request).with_row_index(ACCOUNT_NO)
+        people = accounts.lazy().select(ACCOUNT_NO, *_PEOPLE, account_currency=pl.col("currency"))
         with_template = "template" in keys
         side = ["channel", "template", "step_template"] if with_template else ["channel"]
         period = in_period(events, request.start, request.end)
@@ -261,7 +263,7 @@ def prepared(request: ReportRequest, keys: Sequence[str] | None = None) -> Itera
             _cells(period, side).sink_parquet(summed, compression="lz4")
         except pl.exceptions.PolarsError as exc:
             raise UserError(f"{request.history}: the history file cannot be read ({type(exc).__name__})") from None
-        cells = pl.scan_parquet(summed).join(people, on="account_id", how="inner")
+        cells = pl.scan_parquet(summed).join(people, on="account_id", how="inner").drop("account_id")
         # promises and the payments that keep them: a few in a hundred events
         money_events = events.filter(pl.col("event").is_in([PROMISE, PAYMENT])).join(
             people, on="account_id", how="inner"
@@ -329,19 +331,21 @@ def tabulate(prep: Prepared, by: Sequence[str]) -> list[dict[str, Any]]:
     keys = list(by)
     account_keys = [k for k in keys if k in ACCOUNT_KEYS]
     event_keys = [k for k in keys if k in EVENT_KEYS]
-    cells = prep.cells.collect(engine="streaming")
-    per_account = cells.group_by(["account_id", *keys]).agg(
-        *(pl.col(c).sum() for c in _SUMS), *(pl.col(c).max() for c in _ANY)
+    # streaming: an eager group_by of the cells held twice their size
+    per_account = (
+        prep.cells.group_by([ACCOUNT_NO, *keys])
+        .agg(*(pl.col(c).sum() for c in _SUMS), *(pl.col(c).max() for c in _ANY))
+        .collect(engine="streaming")
     )
     promise_counts = (
-        prep.ledger.group_by(["account_id", *keys])
+        prep.ledger.group_by([ACCOUNT_NO, *keys])
         .agg(promises_due=pl.len(), promises_kept=pl.col("kept").sum())
         .collect()
     )
     frame = (
         _members(prep.accounts, per_account, promise_counts, account_keys, event_keys)
-        .join(per_account, on=["account_id", *keys], how="left", nulls_equal=True)
-        .join(promise_counts, on=["account_id", *keys], how="left", nulls_equal=True)
+        .join(per_account, on=[ACCOUNT_NO, *keys], how="left", nulls_equal=True)
+        .join(promise_counts, on=[ACCOUNT_NO, *keys], how="left", nulls_equal=True)
     )
     count_columns = [c for c in COUNTS if c != "accounts"]
     frame = frame.with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in count_columns)
@@ -354,7 +358,7 @@ def tabulate(prep: Prepared, by: Sequence[str]) -> list[dict[str, Any]]:
         _key_tuple(row, keys): Group({k: row[k] for k in keys}, {c: int(row[c]) for c in COUNTS})
         for row in totals.iter_rows(named=True)
     }
-    _add_money(groups, frame, cells, request.policy, keys)
+    _add_money(groups, frame, prep.cells, request.policy, keys)
     return [_group_dict(g, prep.has_end) for g in groups.values()]
 
 
@@ -442,15 +446,13 @@ def _members(
 ) -> pl.DataFrame:
     """The (account, key) pairs that make up the groups: every start account for account
     keys; with event keys, each account once per event key it had events in."""
-    base = accounts.select(
-        "account_id", *account_keys, "cured", "rolled", "overdue", account_currency=pl.col("currency")
-    )
+    base = accounts.select(ACCOUNT_NO, *account_keys, "cured", "rolled", "overdue", account_currency=pl.col("currency"))
     if not event_keys:
         return base
     seen = pl.concat(
-        [per_account.select("account_id", *event_keys), promise_counts.select("account_id", *event_keys)]
+        [per_account.select(ACCOUNT_NO, *event_keys), promise_counts.select(ACCOUNT_NO, *event_keys)]
     ).unique()
-    return base.join(seen, on="account_id", how="inner")
+    return base.join(seen, on=ACCOUNT_NO, how="inner")
 
 
 def _arrears_reason(accounts: pl.DataFrame, snapshot: Path, events: pl.LazyFrame, start: date) -> pl.DataFrame:
@@ -508,24 +510,31 @@ def _sum_by(
 def _add_money(
     groups: dict[tuple[str | None, ...], Group],
     frame: pl.DataFrame,
-    cells: pl.DataFrame,
+    cells: pl.LazyFrame,
     policy: Policy,
     keys: list[str],
 ) -> None:
     """Paid (payments in the period, in their own currency), cost (each attempt at the unit
     cost the policy declares for its channel, in the account's currency) and the overdue
     amount at the start, per group and currency."""
-    paid = cells.filter(pl.col("payments") > 0).select(*keys, "pay_currency", "paid")
+    paid = (
+        cells.filter(pl.col("payments") > 0)
+        .group_by([*keys, "pay_currency"])
+        .agg(pl.col("paid").sum())
+        .collect(engine="streaming")
+    )
     currencies = sorted(set(frame.get_column("account_currency").drop_nulls().unique().to_list()))
     costs = (
         cells.filter(pl.col("attempts") > 0)
         .join(
-            _cost_table(policy, currencies),
+            _cost_table(policy, currencies).lazy(),
             left_on=["channel", "account_currency"],
             right_on=["channel", "currency"],
             how="inner",
         )
-        .select(*keys, "account_currency", cost=pl.col("unit_cost") * pl.col("attempts").cast(pl.Decimal(38, 0)))
+        .group_by([*keys, "account_currency"])
+        .agg(cost=(pl.col("unit_cost") * pl.col("attempts").cast(pl.Decimal(38, 0))).sum())
+        .collect(engine="streaming")
     )
     overdue = frame.select(*keys, "account_currency", "overdue")
     for target, sums in (
