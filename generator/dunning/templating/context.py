@@ -67,17 +67,6 @@ def _company(policy: Policy, locale: str, country: str) -> Mapping[str, str]:
     }
     _COMPANY[key] = (company, cached)
     return cached
-    company = policy.company
-    cached = _COMPANY[key] = {
-        "name": company.name.get(locale),
-        "sms_signature": company.sms_signature.get(locale),
-        "phone": company.phone.get(country) or next(iter(company.phone.values()), ""),
-        "email": company.email,
-        "website": company.website,
-        "postal_address": company.postal_address.get(locale),
-        "unsubscribe_url": company.unsubscribe_url,
-    }
-    return cached
 
 
 def company_context(policy: Policy, locale: str, jurisdiction: str) -> dict[str, str]:
