@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from types import ModuleType
 
-from dunning.policy.model import Source
+from dunning.policy.model import Condition, Policy, Source
 from dunning.problems import Problem
 from dunning.rules import RuleContext
 
@@ -24,3 +24,15 @@ def unknown(
     else:
         hint = f"no {kind}s are defined"
     return ctx.problem(rule, source, f"{where} refers to {kind} {ident!r}, which is not defined", hint)
+
+
+def conditions(policy: Policy) -> Iterator[tuple[Source, Condition, str]]:
+    """Every ``when:`` of the policy (steps, offers, exclusions) with where it stands, in
+    the words a finding names it by."""
+    for sid, strategy in policy.strategies.items():
+        for step in strategy.steps:
+            yield step.source, step.when, f"step {step.id} of strategy {sid!r}"
+    for offer in policy.offers:
+        yield offer.source, offer.when, f"offer {offer.id!r}"
+    for exclusion in policy.exclusions:
+        yield exclusion.source, exclusion.when, f"exclusion {exclusion.id!r}"

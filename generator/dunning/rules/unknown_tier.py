@@ -20,11 +20,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 
-from dunning.policy.model import Condition, Source
 from dunning.problems import Level, Problem
 from dunning.rules import RuleContext
 from dunning.rules._nodes import at
-from dunning.rules._refs import unknown
+from dunning.rules._refs import conditions, unknown
 
 CODE = "X014"
 NAME = "unknown-tier"
@@ -36,16 +35,7 @@ def check(ctx: RuleContext) -> Iterator[Problem]:
     rule = sys.modules[__name__]
     known = [t.id for t in ctx.policy.tiers]
 
-    def conditions() -> Iterator[tuple[Source, Condition, str]]:
-        for sid, strategy in ctx.policy.strategies.items():
-            for step in strategy.steps:
-                yield step.source, step.when, f"step {step.id} of strategy {sid!r}"
-        for offer in ctx.policy.offers:
-            yield offer.source, offer.when, f"offer {offer.id!r}"
-        for exclusion in ctx.policy.exclusions:
-            yield exclusion.source, exclusion.when, f"exclusion {exclusion.id!r}"
-
-    for source, when, where in conditions():
+    for source, when, where in conditions(ctx.policy):
         for i, tier_id in enumerate(when.tiers):
             if tier_id not in known:
                 yield unknown(ctx, rule, at(ctx, source, "when", "tiers", i), "tier", tier_id, known, where)
