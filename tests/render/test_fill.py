@@ -8,7 +8,6 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 from click.testing import CliRunner
 
@@ -19,23 +18,7 @@ from dunning.templating.fill import Unfillable, compile_fill
 from dunning.templating.personas import persona_context, personas
 from dunning.templating.sandbox import PER_ACCOUNT_ENV, RenderError, TemplateSandbox, is_html
 
-
-def _files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-def _same(a: dict[str, bytes], b: dict[str, bytes]) -> bool:
-    """Equal bytes in every file; manifest.json's git revision aside (others commit to the
-    shared example tree while the suite runs)."""
-
-    def strip(files: dict[str, bytes]) -> tuple[dict[str, bytes], object]:
-        rest = dict(files)
-        manifest = orjson.loads(rest.pop("manifest.json"))
-        manifest["policy"].pop("revision")
-        return rest, manifest
-
-    return strip(a) == strip(b)
-
+from .outputs_support import output_files, same_output
 
 HOSTILE = '<b>O\'Brien & "Sons"</b> {{ account.id }} \u202e\U0001f600\n'
 
@@ -174,9 +157,9 @@ def test_the_example_portfolio_renders_the_same_bytes_both_ways(
     _build(example_root, tmp_path / "filled", day)
     monkeypatch.setenv(PER_ACCOUNT_ENV, "1")
     _build(example_root, tmp_path / "jinja", day)
-    filled, jinja = _files(tmp_path / "filled"), _files(tmp_path / "jinja")
+    filled, jinja = output_files(tmp_path / "filled"), output_files(tmp_path / "jinja")
     assert sum(name.startswith("messages/") for name in filled) >= 4
-    assert _same(filled, jinja)
+    assert same_output(filled, jinja)
 
 
 def test_the_golden_plan_renders_the_same_bytes_both_ways(
@@ -189,7 +172,7 @@ def test_the_golden_plan_renders_the_same_bytes_both_ways(
     render_plans(plan_dir, example_root, workers=1, pdf=False)
     monkeypatch.setenv(PER_ACCOUNT_ENV, "1")
     render_plans(other / "plan", example_root, workers=1, pdf=False)
-    assert _same(_files(plan_dir), _files(other / "plan"))
+    assert same_output(output_files(plan_dir), output_files(other / "plan"))
 
 
 def test_a_persona_without_an_offer_and_one_with_one_take_different_layouts(example_root: Path) -> None:

@@ -16,39 +16,24 @@ import pytest
 from dunning.render import batch
 from dunning.render.run import render_plans
 
+from .outputs_support import output_files, same_output
+
 BROKEN = '{% block text %}{% if account.segment == "broken" %}{{ account.nope }}{% endif %}'
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("DUNNING_UPDATE_GOLDEN") == "1"
-
-
-def _files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-def _same(a: dict[str, bytes], b: dict[str, bytes]) -> bool:
-    """Equal bytes everywhere; in manifest.json the git commit may differ, because other people
-    commit to the shared example tree while the suite runs (everything else must be equal)."""
-
-    def strip(files: dict[str, bytes]) -> tuple[dict[str, bytes], object]:
-        rest = dict(files)
-        manifest = orjson.loads(rest.pop("manifest.json"))
-        manifest["policy"].pop("revision")
-        return rest, manifest
-
-    return strip(a) == strip(b)
 
 
 def test_golden_outputs(plan_dir: Path, example_root: Path) -> None:
     result = render_plans(plan_dir, example_root, workers=1, pdf=False)
     assert result.rendered == {"sms": 3, "call": 2, "email": 3, "letter": 3, "agency": 2, "visit": 1, "legal_review": 1}
     assert result.failed == 1
-    produced = _files(plan_dir / "messages")
+    produced = output_files(plan_dir / "messages")
     if UPDATE:
         shutil.rmtree(GOLDEN, ignore_errors=True)
         for name, data in produced.items():
             (GOLDEN / name).parent.mkdir(parents=True, exist_ok=True)
             (GOLDEN / name).write_bytes(data)
-    expected = _files(GOLDEN)
+    expected = output_files(GOLDEN)
     assert sorted(produced) == sorted(expected)
     for name, data in expected.items():
         assert produced[name] == data, name
@@ -76,9 +61,9 @@ def test_sms_records(plan_dir: Path, example_root: Path) -> None:
 
 def test_rerun_is_byte_identical_and_parallel_equals_serial(plan_dir: Path, example_root: Path, tmp_path: Path) -> None:
     render_plans(plan_dir, example_root, workers=1, pdf=True)
-    first = _files(plan_dir)
+    first = output_files(plan_dir)
     render_plans(plan_dir, example_root, workers=1, pdf=True)
-    assert _same(_files(plan_dir), first)
+    assert same_output(output_files(plan_dir), first)
     parallel = tmp_path / "parallel"
     shutil.copytree(plan_dir.parent, parallel)
     # in a fresh interpreter, as a CLI run is: this one has typeset letters, and a process
@@ -88,7 +73,7 @@ def test_rerun_is_byte_identical_and_parallel_equals_serial(plan_dir: Path, exam
         "render_plans(Path(sys.argv[1]), Path(sys.argv[2]), workers=2, pdf=True, chunk_accounts=1)"
     )
     subprocess.run([sys.executable, "-c", code, str(parallel / "plan"), str(example_root)], check=True)
-    assert _same(_files(parallel / "plan"), first)
+    assert same_output(output_files(parallel / "plan"), first)
     manifest = orjson.loads(first["manifest.json"])
     assert manifest["schema_version"] == 1
     assert manifest["counts"] == {
@@ -115,7 +100,7 @@ def test_failed_render_leaves_previous_output(
     plan_dir: Path, example_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     render_plans(plan_dir, example_root, workers=1, pdf=False)
-    before = _files(plan_dir)
+    before = output_files(plan_dir)
     calls = {"n": 0}
     original = batch.ChunkRenderer.render_chunk
 
@@ -128,7 +113,7 @@ def test_failed_render_leaves_previous_output(
     monkeypatch.setattr(batch.ChunkRenderer, "render_chunk", crash_on_second)
     with pytest.raises(OSError, match="disk full"):
         render_plans(plan_dir, example_root, workers=1, pdf=False, chunk_accounts=1)
-    assert _files(plan_dir) == before
+    assert output_files(plan_dir) == before
     assert sorted(p.name for p in plan_dir.parent.iterdir()) == ["accounts.csv", "plan"]  # no staging left
 
 
