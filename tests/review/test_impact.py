@@ -223,3 +223,25 @@ def test_two_workers_give_what_one_process_gives(
         pooled = measure_impact(base, head, changes, accounts, AS_OF, examples=3, jobs=2).to_json()
     assert pooled == alone
     assert (alone["accounts_in"], alone["rejected_rows"], alone["accounts_compared"]) == (8, 2, 6)
+
+
+def test_an_account_held_for_an_unreadable_history_line_is_contacted_by_neither_side(
+    policy_git: Path, tmp_path: Path
+) -> None:
+    # plan holds an account whose history has an unreadable line (its caps cannot be trusted);
+    # the impact of a change must read it the same way, not count it as newly contacted
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(ACCOUNTS, encoding="utf-8")
+    history = tmp_path / "history.csv"
+    history.write_text("account_id,at,event,channel\nA4,2026-11-20T10:00:00+08:00,shouted,call\n", encoding="utf-8")
+    with open_revision(policy_git, "base") as base, open_revision(policy_git, "main") as head:
+        impact = measure_impact(base, head, semantic_diff(base, head), accounts, AS_OF, history=history, examples=3)
+    data = impact.to_json()
+    assert {k: v for k, v in data["categories"].items() if v["accounts"]} == {
+        "tier-moves": {"accounts": 2, "examples": ["A2", "A6"]},
+        # no longer excluded as staff by the head, but held: paused, not newly contacted
+        "newly-paused": {"accounts": 1, "examples": ["A4"]},
+        "no-longer-excluded": {"accounts": 1, "examples": ["A4"]},
+        "offers-changed": {"accounts": 1, "examples": ["A2"]},
+        "messages-changed": {"accounts": 1, "examples": ["A5"]},
+    }

@@ -336,11 +336,14 @@ class _Side:
             self._names[template_id] = _identifiers(texts) | self._shared
         return self._names[template_id]
 
-    def plan(self, account: Account, history: Sequence[Contact], key: str | None = None) -> AccountPlan:
+    def plan(
+        self, account: Account, history: Sequence[Contact], key: str | None = None, *, held: bool = False
+    ) -> AccountPlan:
         """The account's plan: planned in full, or the shared decision of its ``key`` (from
-        :meth:`DecisionKey.of`; None: plan in full) with the account's own slots filled in."""
-        if history or key is None or not REUSE_DECISIONS:
-            return self.planner.plan(account, history)
+        :meth:`DecisionKey.of`; None: plan in full) with the account's own slots filled in;
+        ``held``: the history has an unreadable line of this account (held, as plan does)."""
+        if history or held or key is None or not REUSE_DECISIONS:
+            return self.planner.plan(account, history, held=held)
         model = self.decided.get(key)
         if model is None:
             plan = self.decided[key] = self.planner.plan(account, history)
@@ -404,12 +407,15 @@ class Comparer:
     def account(self, account: Account, impact: Impact, keys: tuple[str | None, str | None] = (None, None)) -> None:
         """Compare one account's two plans (``keys``: its decision key on each side)."""
         history = self.history.get(account.account_id, ())
-        old = self.base.plan(account, history, keys[0]) if self.base.serves(account.jurisdiction) else None
+        held = account.account_id in self.history.held  # contacted by neither side, as plan holds it
+        old = self.base.plan(account, history, keys[0], held=held) if self.base.serves(account.jurisdiction) else None
         replan = self.setup.replan
         if replan is not None and (old is None or old.tier not in replan):
             new = old  # nothing the change touches reaches this account's plan
         else:
-            new = self.head.plan(account, history, keys[1]) if self.head.serves(account.jurisdiction) else None
+            new = (
+                self.head.plan(account, history, keys[1], held=held) if self.head.serves(account.jurisdiction) else None
+            )
         aid = account.account_id
         if old is None and new is None:
             impact.rejected_rows += 1
