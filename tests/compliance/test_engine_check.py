@@ -4,7 +4,8 @@ the refusal of a naive moment, the last second of a window and the horizon's rea
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
+from decimal import Decimal
 
 import pytest
 
@@ -77,3 +78,19 @@ def test_a_call_cap_counts_the_days_of_every_zone_the_debtor_may_be_in(engine: C
         ("us-regf.call-hours", "01:30 in America/New_York is outside the legal hours 08:00–21:00"),
         ("us-regf.call-frequency", "7 counted contact(s) already in 2026-11-02–2026-11-08; at most 7 in 7 day(s)"),
     ]
+
+
+def test_a_tier_given_to_check_is_the_tier_of_every_day_the_search_looks_at(engine: ContactEngine) -> None:
+    # Due 2026-10-03, GBP 5: from 11-03 the account is in tier late, where the small-balance
+    # exclusion stops contact (tests/compliance/test_scenarios.py, the same account without a
+    # tier: suppress). Told its tier is early, the search finds the next morning free.
+    small = account(jurisdiction="GB", currency="GBP", timezone="Europe/London", overdue_amount=Decimal("5.00"),
+                    due_date=date(2026, 10, 3))  # fmt: skip
+    called = [Contact("A-1", datetime.fromisoformat("2026-11-02T09:00:00+00:00"), "call", "no_answer")]
+    v = engine.check(small, "call", datetime.fromisoformat("2026-11-02T12:00:00+00:00"), called, tier_id="early")
+    assert (v.verdict, v.legal_verdict, v.earliest, [r.code for r in v.reasons]) == (
+        "reschedule",
+        "allow",
+        datetime.fromisoformat("2026-11-03T08:00:00+00:00"),
+        ["cap/gb-one-call-a-day"],
+    )
