@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import http.server
+import io
 import os
 import shutil
 import subprocess
@@ -244,5 +245,45 @@ def test_archive_copies_are_cut_at_the_bookmarks_and_a_mismatch_is_a_bug() -> No
         list(archive.cut_letters(data, [*references, "C-3"]))
     assert (caught.value.message, caught.value.hint) == (
         "a print batch's bookmarks do not match its letters",
+        "report this as a dunning bug",
+    )
+
+
+def test_an_archive_copy_is_its_pages_objects_byte_for_byte_with_its_reference_as_title() -> None:
+    def markup(paragraphs: int, text: str) -> str:
+        body = "".join(f"<p>{escape(text)}</p>" for _ in range(paragraphs))
+        return typeset.letter_markup(locale="zh-CN", sender=["S"], recipient=["R"], meta=["m"], subject="s",
+                                     body_html=body, disclosure="")  # fmt: skip
+
+    # a reference that reads like a PDF reference and holds PDF string syntax, and a CJK one
+    references = ["A 1 0 R (x) \\", "账户-2"]
+    data = typeset.batch_pdf(
+        "batch", "A4", date(2026, 11, 30), [(references[0], markup(40, "逾期 1 0 R")), (references[1], markup(2, "y"))]
+    )
+    copies = list(archive.cut_letters(data, references))
+    assert [pages for _, pages in copies] == [2, 1]
+    with pikepdf.open(io.BytesIO(data)) as batch:
+        contents = [page.Contents.read_raw_bytes() for page in batch.pages]
+    for n, (copy, _) in enumerate(copies):
+        with pikepdf.open(io.BytesIO(copy)) as pdf:
+            assert pdf.check_pdf_syntax() == []
+            assert str(pdf.docinfo["/Title"]) == references[n]
+            assert str(pdf.docinfo["/CreationDate"]) == "D:20261130000000Z"
+            assert [page.Contents.read_raw_bytes() for page in pdf.pages] == contents[n * 2 : n * 2 + 2 - n]
+    # the same batch gives the same copies, byte for byte
+    assert [copy for copy, _ in archive.cut_letters(data, references)] == [copy for copy, _ in copies]
+
+
+def test_a_batch_pdf_in_another_shape_is_reported_as_a_bug_not_cut() -> None:
+    markup = typeset.letter_markup(locale="en-US", sender=["S"], recipient=["R"], meta=["m"], subject="s",
+                                   body_html="<p>x</p>", disclosure="")  # fmt: skip
+    data = typeset.batch_pdf("batch", "A4", date(2026, 11, 30), [("A-1", markup)])
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        buffer = io.BytesIO()
+        pdf.save(buffer, object_stream_mode=pikepdf.ObjectStreamMode.generate)  # a cross-reference stream
+    with pytest.raises(UserError) as caught:
+        list(archive.cut_letters(buffer.getvalue(), ["A-1"]))
+    assert (caught.value.message, caught.value.hint) == (
+        "a print batch's PDF is not in the shape the archive cut reads",
         "report this as a dunning bug",
     )

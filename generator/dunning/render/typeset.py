@@ -24,9 +24,12 @@ reference.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import re
+import shutil
+import tempfile
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -39,6 +42,7 @@ LAYOUT = ASSETS / "letter.typ"
 # Debian's fonts-noto-cjk; the first folder that holds the serif face is used
 CJK_FONT_DIRS = (Path("/usr/share/fonts/opentype/noto"), Path("/usr/share/fonts/noto-cjk"))
 CJK_FONT_FILE = "NotoSerifCJK-Regular.ttc"
+CJK_BOLD_FILE = "NotoSerifCJK-Bold.ttc"
 LATIN_FONT = "Libertinus Serif"  # embedded in the typst package itself
 CJK_FONT = "Noto Serif CJK SC"
 PAPER = {"letter": "us-letter", "A4": "a4"}
@@ -254,6 +258,21 @@ def _font_dir() -> Path:
     )
 
 
+def _cjk_font_folder() -> str:
+    """A private folder holding links to the two Noto Serif CJK files only, removed at exit.
+
+    Typst indexes every face of every file in a folder it is given (and takes a file path for
+    an empty folder): Debian's folder also holds the Sans collections, and indexing all four
+    cost ≈ 48 ms of each print process against ≈ 16 ms for these two (measured)."""
+    source = _font_dir()
+    folder = tempfile.mkdtemp(prefix="dunning-fonts-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    for name in (CJK_FONT_FILE, CJK_BOLD_FILE):
+        if (source / name).is_file():
+            os.symlink(source / name, os.path.join(folder, name))
+    return folder
+
+
 _COMPILERS: dict[int, Any] = {}
 
 
@@ -267,7 +286,7 @@ def _compiler() -> Any:
     compiler = _COMPILERS.get(pid)
     if compiler is None:
         _COMPILERS.clear()
-        fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=True, font_paths=[str(_font_dir())])
+        fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=True, font_paths=[_cjk_font_folder()])
         compiler = _COMPILERS[pid] = typst.Compiler(root=str(ASSETS), font_paths=fonts, ignore_system_fonts=True)
     return compiler
 
