@@ -226,6 +226,7 @@ def test_a_template_states_its_postage_class_and_batches_follow_it(plan_dir: Pat
     ]
 
 
+@needs_poppler
 def test_archive_copies_are_cut_at_the_bookmarks_and_a_mismatch_is_a_bug() -> None:
     def markup(paragraphs: int) -> str:
         body = "".join("<p>x</p>" for _ in range(paragraphs))  # ≈ 30 short paragraphs fill a page
@@ -240,6 +241,11 @@ def test_archive_copies_are_cut_at_the_bookmarks_and_a_mismatch_is_a_bug() -> No
     copies = list(archive.cut_letters(data, references))
     assert [pages for _, pages in copies] == [2, 1]
     assert sum(pages for _, pages in copies) == typeset.page_count(data)
+    # the two-page letter numbers its pages, the one-page letter beside it prints no number
+    texts = [subprocess.run(["pdftotext", "-layout", "-", "-"], input=copy, capture_output=True, check=True).stdout
+             for copy, _ in copies]  # fmt: skip
+    footers = [[page.split()[-1] for page in text.decode().split("\f") if page.strip()] for text in texts]
+    assert footers == [["1/2", "2/2"], ["x"]]
     assert [typeset.page_count(copy) for copy, _ in copies] == [2, 1]
     with pytest.raises(UserError) as caught:
         list(archive.cut_letters(data, [*references, "C-3"]))
