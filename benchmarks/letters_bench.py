@@ -2,7 +2,7 @@
 WeasyPrint beside it on the same letters, in one run.
 
 usage: python benchmarks/letters_bench.py [--accounts N] [--as-of DAY] [--work DIR]
-                                          [--rounds R] [--weasyprint N]
+                                          [--rounds R] [--weasyprint N] [--before GENERATOR_DIR]
 
 - Generates the portfolio with ../shared/bench/make_accounts.py (cached in --work) and plans
   it for --as-of (default Monday 2026-11-30, when letters fall due) with ``dunning build
@@ -12,8 +12,12 @@ usage: python benchmarks/letters_bench.py [--accounts N] [--as-of DAY] [--work D
   ``DUNNING_RENDER_PROFILE`` (templating: the ``letter`` channel, the template and the HTML →
   Typst markup of each letter, in the chunk process) and ``DUNNING_PRINT_PROFILE`` (each
   print batch's fresh process: its start-up — interpreter, imports, the job —, Typst
-  typesetting the batch, writing the batch PDF and cutting and writing every archive copy).
-- A letter's cost, all in, is templating + start-up + typesetting + cut, each summed over
+  typesetting the batch, cutting the archive copies, writing and hashing the batch PDF and
+  the copies; a profile without ``write_ns`` counts the writing in the cut).
+- ``--before DIR``: another checkout's ``generator/`` folder (e.g. a ``git worktree`` of an
+  earlier commit that has ``DUNNING_PRINT_PROFILE``), run the same way in every round just
+  before this one, so that before and after are taken side by side at the same load.
+- A letter's cost, all in, is templating + start-up + typesetting + cut + write, each summed over
   the letters and divided by their number; the difference of the two renders' CPU (all
   processes) per letter is printed beside it as a check.
 - WeasyPrint (the engine until 2026-12, ``main`` at 572642d): the letters' HTML previews of
@@ -59,12 +63,14 @@ def _run(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
     return time.perf_counter() - wall, _children_cpu() - cpu
 
 
-def _render(dunning: str, plans: Path, accounts: Path, work: Path, pdf: bool) -> dict[str, Any]:
-    """One ``dunning render --jobs 1``, its CPU and (with PDFs) its per-phase profiles."""
+def _render(dunning: str, plans: Path, accounts: Path, work: Path, pdf: bool, code: Path) -> dict[str, Any]:
+    """One ``dunning render --jobs 1`` of the code in ``code`` (a ``generator/`` folder), its CPU
+    and (with PDFs) its per-phase profiles."""
     render_profile, print_profile = work / "render-profile.json", work / "print-profile.jsonl"
     for stale in (render_profile, print_profile):
         stale.unlink(missing_ok=True)
     env = {**os.environ, "DUNNING_RENDER_PROFILE": str(render_profile), "DUNNING_PRINT_PROFILE": str(print_profile)}
+    env["PYTHONPATH"] = str(code)
     argv = [dunning, "render", "--plans", str(plans), "--accounts", str(accounts), "--quiet", "--jobs", "1"]
     argv += ["--pdf" if pdf else "--no-pdf", str(ROOT)]
     wall, cpu = _run(argv, env)
@@ -94,6 +100,30 @@ def _weasyprint_ms(previews: list[Path]) -> float | None:
     return (time.process_time() - started) * 1000 / max(1, len(previews) - 1)
 
 
+def _figures(label: str, n: int, no_pdf: dict[str, Any], with_pdf: dict[str, Any]) -> dict[str, Any]:
+    """One round's figures for one tree, printed as a line."""
+    batches = with_pdf["batches"]
+    letters = sum(batch["letters"] for batch in batches)
+    phases = {
+        "templating": with_pdf["channels"]["letter"]["us_per_message"] / 1000,
+        **{
+            phase: sum(batch[f"{phase}_ns"] for batch in batches) / 1e6 / letters
+            for phase in ("startup", "typeset", "cut", "write")
+            if all(f"{phase}_ns" in batch for batch in batches)
+        },
+    }
+    phases["all_in"] = sum(phases.values())
+    difference = (with_pdf["cpu_s"] - no_pdf["cpu_s"]) * 1000 / letters
+    line = ", ".join(f"{phase} {ms:.2f}" for phase, ms in phases.items())
+    print(
+        f"round {n + 1} {label}: {letters} letters in {len(batches)} batches; ms of CPU a letter: {line}"
+        f" (render with PDFs − without: {difference:.2f} ms a letter; load {os.getloadavg()[0]:.1f})"
+    )
+    return {"code": label, "round": n + 1, "letters": letters, "batches": len(batches), "ms_per_letter": phases,
+            "render_cpu_s": {"pdf": with_pdf["cpu_s"], "no_pdf": no_pdf["cpu_s"]},
+            "pdf_minus_no_pdf_ms_per_letter": difference, "load": os.getloadavg()}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--accounts", type=int, default=20_000)
@@ -101,6 +131,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/letters-bench"))
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--weasyprint", type=int, default=40, help="letters to make with WeasyPrint (0: none)")
+    parser.add_argument("--before", type=Path, default=None, help="another checkout's generator/ folder, run beside")
     args = parser.parse_args()
     work: Path = args.work
     work.mkdir(parents=True, exist_ok=True)
@@ -114,39 +145,24 @@ def main() -> None:
         _run([*build, "--quiet", "--no-pdf", "--no-handbook", str(ROOT)])
 
     print(f"load before: {os.getloadavg()}")
+    trees = {"this": ROOT / "generator"}
+    if args.before:
+        trees = {"before": args.before.resolve(), **trees}
     rounds: list[dict[str, Any]] = []
     weasy: float | None = None
     for n in range(args.rounds):
-        no_pdf = _render(dunning, plans, accounts, work, pdf=False)
-        if n == 0 and args.weasyprint:
-            previews = sorted((plans / "messages" / "letters" / "archive").glob("*.html"))[: args.weasyprint + 1]
-            weasy = _weasyprint_ms(previews)
-        with_pdf = _render(dunning, plans, accounts, work, pdf=True)
-        batches = with_pdf["batches"]
-        letters = sum(batch["letters"] for batch in batches)
-        phases = {
-            "templating": with_pdf["channels"]["letter"]["us_per_message"] / 1000,
-            **{
-                phase: sum(batch[f"{phase}_ns"] for batch in batches) / 1e6 / letters
-                for phase in ("startup", "typeset", "cut")
-            },
-        }
-        phases["all_in"] = sum(phases.values())
-        difference = (with_pdf["cpu_s"] - no_pdf["cpu_s"]) * 1000 / letters
-        rounds.append(
-            {"letters": letters, "batches": len(batches), "ms_per_letter": phases,
-             "render_cpu_s": {"pdf": with_pdf["cpu_s"], "no_pdf": no_pdf["cpu_s"]},
-             "pdf_minus_no_pdf_ms_per_letter": difference, "load": os.getloadavg()}
-        )  # fmt: skip
-        line = ", ".join(f"{phase} {ms:.2f}" for phase, ms in phases.items())
-        print(
-            f"round {n + 1}: {letters} letters in {len(batches)} batches; ms of CPU a letter: {line}"
-            f" (render with PDFs − without: {difference:.2f} ms a letter; load {os.getloadavg()[0]:.1f})"
-        )
+        for label, code in trees.items():
+            no_pdf = _render(dunning, plans, accounts, work, pdf=False, code=code)
+            if weasy is None and args.weasyprint:
+                previews = sorted((plans / "messages" / "letters" / "archive").glob("*.html"))[: args.weasyprint + 1]
+                weasy = _weasyprint_ms(previews)
+            with_pdf = _render(dunning, plans, accounts, work, pdf=True, code=code)
+            rounds.append(_figures(label, n, no_pdf, with_pdf))
     if weasy is not None:
-        best = min(r["ms_per_letter"]["all_in"] for r in rounds)
-        print(f"WeasyPrint on the same letters: {weasy:.1f} ms of CPU a letter → {weasy / best:.0f}× (best round)")
-    print(f"target: ≤ {TARGET_MS} ms a letter all in (≥ 50× WeasyPrint's ≈ 170 ms)")
+        for label in trees:
+            best = min(r["ms_per_letter"]["all_in"] for r in rounds if r["code"] == label)
+            print(f"WeasyPrint on the same letters: {weasy:.1f} ms of CPU a letter → {weasy / best:.0f}× {label}")
+    print(f"(best round of each) target: ≤ {TARGET_MS} ms a letter all in (≥ 50× WeasyPrint's ≈ 170 ms)")
     result = {"accounts": args.accounts, "as_of": args.as_of, "rounds": rounds, "weasyprint_ms_per_letter": weasy}
     (work / "results.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(plans / "messages", ignore_errors=True)

@@ -22,6 +22,7 @@ import pytest
 from dunning.errors import UserError
 from dunning.render import archive, typeset
 from dunning.render.address import address_block
+from dunning.render.markup import body_markup, letter_markup
 from dunning.render.run import render_plans
 
 GOLDEN_TEXT = Path(__file__).parent / "golden_pdf_text"
@@ -156,9 +157,9 @@ def test_printed_text_golden_per_locale(plan_dir: Path, example_root: Path) -> N
 def test_template_text_is_never_typst_markup() -> None:
     # what a template (or an account's name) may contain that Typst would otherwise run
     hostile = '#read("/etc/passwd") #import "@preview/x:0.1.0": * ] [ \\" $x$ *b* _i_ <l> @ref = h // c'
-    markup = typeset.body_markup(f"<p>{escape(hostile)}</p><p><img src='x.png'>after</p>")
+    markup = body_markup(f"<p>{escape(hostile)}</p><p><img src='x.png'>after</p>")
     assert markup == f"#block[{typeset.literal(hostile)}]#block[{typeset.literal('after')}]"
-    letter = typeset.letter_markup(locale="en-US", sender=["S"], recipient=[hostile], meta=["m"], subject=hostile,
+    letter = letter_markup(locale="en-US", sender=["S"], recipient=[hostile], meta=["m"], subject=hostile,
                                    body_html=f"<p>{escape(hostile)}</p>", disclosure="")  # fmt: skip
     # the reference is typeset too (the batch's bookmark): hostile text there is a literal as well
     data = typeset.batch_pdf("batch", "A4", __import__("datetime").date(2026, 11, 30), [(hostile, letter)])
@@ -230,7 +231,7 @@ def test_a_template_states_its_postage_class_and_batches_follow_it(plan_dir: Pat
 def test_archive_copies_are_cut_at_the_bookmarks_and_a_mismatch_is_a_bug() -> None:
     def markup(paragraphs: int) -> str:
         body = "".join("<p>x</p>" for _ in range(paragraphs))  # ≈ 30 short paragraphs fill a page
-        return typeset.letter_markup(locale="en-US", sender=["S"], recipient=["R"], meta=["m"], subject="s",
+        return letter_markup(locale="en-US", sender=["S"], recipient=["R"], meta=["m"], subject="s",
                                      body_html=body, disclosure="")  # fmt: skip
 
     # references as account text may make them: white space that Typst may fold in a title
@@ -258,7 +259,7 @@ def test_archive_copies_are_cut_at_the_bookmarks_and_a_mismatch_is_a_bug() -> No
 def test_an_archive_copy_is_its_pages_objects_byte_for_byte_with_its_reference_as_title() -> None:
     def markup(paragraphs: int, text: str) -> str:
         body = "".join(f"<p>{escape(text)}</p>" for _ in range(paragraphs))
-        return typeset.letter_markup(locale="zh-CN", sender=["S"], recipient=["R"], meta=["m"], subject="s",
+        return letter_markup(locale="zh-CN", sender=["S"], recipient=["R"], meta=["m"], subject="s",
                                      body_html=body, disclosure="")  # fmt: skip
 
     # a reference that reads like a PDF reference and holds PDF string syntax, and a CJK one
@@ -281,7 +282,7 @@ def test_an_archive_copy_is_its_pages_objects_byte_for_byte_with_its_reference_a
 
 
 def test_a_batch_pdf_in_another_shape_is_reported_as_a_bug_not_cut() -> None:
-    markup = typeset.letter_markup(locale="en-US", sender=["S"], recipient=["R"], meta=["m"], subject="s",
+    markup = letter_markup(locale="en-US", sender=["S"], recipient=["R"], meta=["m"], subject="s",
                                    body_html="<p>x</p>", disclosure="")  # fmt: skip
     data = typeset.batch_pdf("batch", "A4", date(2026, 11, 30), [("A-1", markup)])
     with pikepdf.open(io.BytesIO(data)) as pdf:

@@ -4,8 +4,8 @@ The template gives the ``subject`` and ``body`` blocks (HTML, autoescaped); this
 what every letter needs whatever the template says: the sender and recipient address blocks
 (by country convention, :mod:`dunning.render.address`), the date, the reference, and the
 jurisdiction's disclosure when the body lacks it. The same parts make the Typst markup of
-the printed letter (:mod:`dunning.render.typeset`) and the HTML preview (a browser page, for
-the handbook's gallery and for ``--no-pdf``).
+the printed letter (:mod:`dunning.render.markup`, typeset by :mod:`dunning.render.typeset`)
+and the HTML preview (a browser page, for the handbook's gallery and for ``--no-pdf``).
 
 Print batches: letters are grouped by posting date, jurisdiction, paper and postage class,
 sorted by postal code (postal presort) and cut into PDFs of at most :data:`BATCH_LETTERS`
@@ -19,7 +19,7 @@ from datetime import date
 from html import escape
 from typing import Any
 
-from dunning.render import typeset
+from dunning.render import markup
 from dunning.render.address import address_block
 from dunning.render.files import file_stem
 from dunning.templating.formatting import format_long_date
@@ -117,7 +117,7 @@ def letter_parts(context: dict[str, Any], subject: str, body: str, template_file
 
 def letter_markup(parts: LetterParts) -> str:
     """The letter as Typst markup (content only; the page layout is the batch's or archive's)."""
-    return typeset.letter_markup(
+    return markup.letter_markup(
         locale=parts.locale, sender=parts.sender, recipient=parts.recipient, meta=parts.meta,
         subject=parts.subject, body_html=parts.body, disclosure=parts.disclosure,
     )  # fmt: skip

@@ -38,25 +38,30 @@ def typeset_batch(job: BatchJob) -> Printed:
     relative, digest = write_bytes(Path(root), f"messages/letters/{name}.pdf", data)
     pages: list[int] = []
     written: list[tuple[str, str]] = []
+    writing = time.process_time_ns() - typeset_at
     copies = archive.cut_letters(data, [reference for reference, _ in sources])
     for (_, path, _), (copy, count) in zip(letters, copies, strict=True):
+        before = time.process_time_ns()
         written.append(write_bytes(Path(root), path, copy))
+        writing += time.process_time_ns() - before
         pages.append(count)
     ended = time.process_time_ns()
-    _profile(name, len(letters), started, typeset_at - started, ended - typeset_at)
+    _profile(name, len(letters), started, typeset_at - started, ended - typeset_at - writing, writing)
     return relative, digest, typeset.page_count(data), pages, written, ended - started
 
 
-def _profile(name: str, letters: int, startup_ns: int, typeset_ns: int, cut_ns: int) -> None:
+def _profile(name: str, letters: int, startup_ns: int, typeset_ns: int, cut_ns: int, write_ns: int) -> None:
     """With ``DUNNING_PRINT_PROFILE=FILE``, append this batch's CPU by phase to FILE (kept out
-    of the output directory, whose bytes must not depend on the machine). One ``write`` of one
-    line to a file opened for appending: batches typeset in parallel do not mix their lines."""
+    of the output directory, whose bytes must not depend on the machine): the process's
+    start-up, typesetting, cutting the archive copies, writing (and hashing) the batch PDF and
+    the copies. One ``write`` of one line to a file opened for appending: batches typeset in
+    parallel do not mix their lines."""
     target = os.environ.get(PROFILE_VARIABLE)
     if not target:
         return
     line = (
         f'{{"batch": "{name}", "letters": {letters}, "startup_ns": {startup_ns}, '
-        f'"typeset_ns": {typeset_ns}, "cut_ns": {cut_ns}}}\n'
+        f'"typeset_ns": {typeset_ns}, "cut_ns": {cut_ns}, "write_ns": {write_ns}}}\n'
     )
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     try:

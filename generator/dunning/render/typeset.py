@@ -1,4 +1,4 @@
-"""Letters typeset with Typst: one letter's markup, a print batch's PDF.
+"""Letters typeset with Typst: a print batch's PDF (a letter's markup: :mod:`dunning.render.markup`).
 
 Why Typst (the ``typst`` package, a self-contained compiler) and not WeasyPrint: measured on
 this project's letters, WeasyPrint took ≈ 170 ms of CPU a letter; Typst sets a letter in a
@@ -8,14 +8,9 @@ in its batch, and its archive copy is cut out of the batch PDF (:mod:`dunning.re
 See docs/render.md "Letters".
 
 What the engine may read: the layout in ``letter_assets/`` (its project root), the fonts
-Typst embeds in itself and the Noto CJK font folder (Debian ``fonts-noto-cjk``); system fonts
-are ignored. The markup dunning generates never names a file, a URL or a package: every
-piece of text — template output and account data alike — enters as a Typst *string literal*
-(``#"…";``), never as markup, so no text can become a command, an ``#import``, an
-``#image`` or ``#read``. The template's HTML is translated element by element (``p``, ``br``,
-``strong``/``b``, ``em``/``i``, ``table``/``tr``/``td``/``th``, ``ul``/``ol``/``li``,
-headings, ``div``/``span``); any other element contributes its text only (``img``, ``link``,
-``a``'s target, ``style``, ``script`` contribute nothing), so a letter fetches nothing.
+Typst embeds in itself and the two Noto Serif CJK files (Debian ``fonts-noto-cjk``); system
+fonts are ignored. The markup dunning generates never names a file, a URL or a package: every
+piece of text enters as a Typst string literal (:func:`literal`, :mod:`dunning.render.markup`).
 
 Output is byte-stable: the PDF's creation date is the letter's (or the batch's) date, never
 the clock, and the document title (from which Typst derives the PDF's /ID) is the
@@ -29,9 +24,7 @@ import functools
 import os
 import re
 import shutil
-import tempfile
 from datetime import UTC, date, datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +52,6 @@ BATCH_FOOTER = (
 )
 NO_FOOTER = "[]"
 
-_SPACE = re.compile(r"\s+")
 _PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
 
 
@@ -71,177 +63,6 @@ def literal(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace('"', '\\"')
     escaped = "".join(ch if ch >= " " or ch == "\t" else " " for ch in escaped)
     return f'#"{escaped}";'
-
-
-def lines(parts: list[str]) -> str:
-    """Text lines joined by line breaks, each a literal."""
-    return "#linebreak()".join(literal(part) for part in parts)
-
-
-_BLOCKS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote"})
-_DROP = frozenset({"script", "style", "head", "title"})
-_VOID = frozenset({"br", "img", "hr", "meta", "link", "input", "wbr", "col", "area", "base", "source"})
-
-
-class _Body(HTMLParser):
-    """The template's HTML body as Typst markup (see the module docstring for the elements)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[list[str]] = [[]]  # a stack of buffers: tables and cells collect apart
-        self.closers: list[str] = []  # what each open element writes when it closes
-        self.tags: list[str] = []
-        self.drop = 0
-        self.rows: list[list[list[str]]] = []  # open tables: rows of cells' markup
-        self.pending_space = True  # no white space here before text: a block or a line starts
-
-    def _emit(self, markup: str) -> None:
-        self.out[-1].append(markup)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _VOID:
-            if tag == "br":
-                self._emit("#linebreak()")
-                self.pending_space = True
-            elif tag == "hr":
-                self._emit("#line(length: 100%)")
-            return
-        classes = " ".join(value or "" for name, value in attrs if name == "class").split()
-        if tag in _DROP:
-            self.drop += 1
-            self.tags.append(tag)
-            self.closers.append("")
-            return
-        if tag == "table":
-            self.rows.append([])
-            self.out.append([])
-            self.tags.append(tag)
-            self.closers.append("")
-            return
-        if tag == "tr" and self.rows:
-            self.rows[-1].append([])
-            self.tags.append(tag)
-            self.closers.append("")
-            return
-        if tag in ("td", "th") and self.rows:
-            if not self.rows[-1]:
-                self.rows[-1].append([])
-            self.out.append([])
-            self.tags.append(tag)
-            self.closers.append("")
-            self.pending_space = True
-            if tag == "th":
-                self._emit("#strong[")
-                self.closers[-1] = "]"
-            return
-        opener, closer = "", ""
-        if tag in ("strong", "b"):
-            opener, closer = "#strong[", "]"
-        elif tag in ("em", "i"):
-            opener, closer = "#emph[", "]"
-        elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-            opener, closer = '#block(text(weight: "bold")[', "])"
-        elif tag == "li":
-            opener, closer = "#block[• ", "]"
-        elif tag in _BLOCKS:
-            if "disclosure" in classes or "disclosures" in classes or "small" in classes:
-                opener, closer = "#small[", "]"
-            else:
-                opener, closer = "#block[", "]"
-        self._emit(opener)
-        if tag in _BLOCKS or tag == "li":
-            self.pending_space = True
-        self.tags.append(tag)
-        self.closers.append(closer)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _VOID or tag not in self.tags:
-            return
-        while self.tags:
-            open_tag = self.tags.pop()
-            closer = self.closers.pop()
-            self._close(open_tag, closer)
-            if open_tag == tag:
-                break
-
-    def _close(self, tag: str, closer: str) -> None:
-        if tag in _DROP:
-            self.drop -= 1
-            return
-        if tag in ("td", "th") and self.rows:
-            cell = "".join(self.out.pop()) + closer
-            self.rows[-1][-1].append(cell)
-            return
-        if tag == "tr":
-            return
-        if tag == "table" and self.rows:
-            self.out.pop()
-            rows = [row for row in self.rows.pop() if row]
-            width = max((len(row) for row in rows), default=0)
-            if width:
-                cells = [f"[{cell}]" for row in rows for cell in row + [""] * (width - len(row))]
-                self.pending_space = True
-                self._emit(
-                    f"#table(columns: {width}, inset: (x: 3mm, y: 1mm), stroke: 0.5pt + gray, {', '.join(cells)})"
-                )
-            return
-        self._emit(closer)
-        if tag in _BLOCKS or tag == "li":
-            self.pending_space = True
-
-    def handle_data(self, data: str) -> None:
-        if self.drop:
-            return
-        text = _SPACE.sub(" ", data)
-        if text.startswith(" ") and self.pending_space:
-            text = text[1:]  # HTML collapses white space: none at a block's start, never two
-        if text:
-            self.pending_space = text.endswith(" ")
-            self._emit(literal(text))
-
-    def markup(self) -> str:
-        while self.tags:
-            self._close(self.tags.pop(), self.closers.pop())
-        return "".join(self.out[0])
-
-
-def body_markup(html: str) -> str:
-    """The template's (autoescaped) HTML body as Typst markup; text only ever as literals."""
-    parser = _Body()
-    parser.feed(html)
-    parser.close()
-    return parser.markup()
-
-
-def letter_markup(
-    *,
-    locale: str,
-    sender: list[str],
-    recipient: list[str],
-    meta: list[str],
-    subject: str,
-    body_html: str,
-    disclosure: str,
-) -> str:
-    """One letter's content: address blocks, date and reference, subject, body, disclosure."""
-    cjk = locale.lower().startswith(("zh", "ja", "ko"))
-    fonts = (CJK_FONT, LATIN_FONT) if cjk else (LATIN_FONT, CJK_FONT)
-    language = locale.split("-", 1)[0].lower()
-    if not re.fullmatch(r"[a-z]{2,3}", language):
-        language = "en"
-    parts = [
-        f'#[#set text(font: ("{fonts[0]}", "{fonts[1]}"), lang: "{language}")\n',
-        f"#sender[{lines(sender)}]\n",
-        f"#recipient[{lines(recipient)}]\n",
-        f"#meta[{lines(meta)}]\n",
-        f"#subject[{literal(subject)}]\n",
-        body_markup(body_html),
-        "\n",
-    ]
-    if disclosure:
-        parts.append(f"#small[{literal(disclosure)}]\n")
-    parts.append("]\n")
-    return "".join(parts)
 
 
 @functools.lru_cache(maxsize=1)
@@ -271,7 +92,10 @@ def _cjk_font_folder() -> str:
     an empty folder): Debian's folder also holds the Sans collections, and indexing all four
     cost ≈ 48 ms of each print process against ≈ 16 ms for these two (measured)."""
     source = _font_dir()
-    folder = tempfile.mkdtemp(prefix="dunning-fonts-")
+    # what tempfile.mkdtemp does (a new folder only its owner reads), without importing
+    # tempfile and random into every print process
+    folder = os.path.join(os.environ.get("TMPDIR") or "/tmp", f"dunning-fonts-{os.urandom(8).hex()}")
+    os.mkdir(folder, 0o700)
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     for name in (CJK_FONT_FILE, CJK_BOLD_FILE):
         if (source / name).is_file():
