@@ -294,3 +294,23 @@ def test_a_batch_pdf_in_another_shape_is_reported_as_a_bug_not_cut() -> None:
         "a print batch's PDF is not in the shape the archive cut reads",
         "report this as a dunning bug",
     )
+
+
+@needs_poppler
+@pytest.mark.parametrize("paragraph", ["x", "a longer paragraph of text " * 4])
+def test_page_numbers_print_on_letters_of_more_than_one_page_whichever_way_the_batch_was_typeset(
+    paragraph: str,
+) -> None:
+    # short paragraphs: markup under typeset.LONG_LETTER (typeset without footers, then again);
+    # long ones: over it (typeset once with footers)
+    def letter(paragraphs: int) -> str:
+        body = "".join(f"<p>{paragraph}</p>" for _ in range(paragraphs))
+        return letter_markup(locale="en-US", sender=["S"], recipient=["R"], meta=["m"], subject="s",
+                             body_html=body, disclosure="")  # fmt: skip
+
+    letters = [("A-1", letter(1)), ("B-2", letter(45)), ("C-3", letter(2))]
+    assert (max(len(markup) for _, markup in letters) > typeset.LONG_LETTER) == (paragraph != "x")
+    data = typeset.batch_pdf("batch", "A4", date(2026, 11, 30), letters)
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True).stdout
+    last_words = [page.split()[-1] for page in text.decode().split("\f") if page.strip()]
+    assert last_words == [paragraph.split()[-1], "1/2", "2/2", paragraph.split()[-1]]

@@ -45,12 +45,16 @@ PAPER = {"letter": "us-letter", "A4": "a4"}
 # Reading them makes Typst lay the batch out a second time, ≈ 0.7 ms a letter (measured), so a
 # batch is first typeset without footers and again with them only when a letter in it runs
 # over a page (its pages then outnumber its letters); the footer does not change where pages
-# break (it sits in the bottom margin).
+# break (it sits in the bottom margin). Typesetting twice costs a batch ≈ 1.6× one pass with
+# footers (measured: the second pass gains nothing from the first), so a batch holding a
+# letter whose markup is long enough that it may well run over (LONG_LETTER characters, a
+# third of what fills a US Letter page with Latin text) gets the one pass with footers.
 BATCH_FOOTER = (
     '[#let total = counter(page).at(label("dunning-end-" + str(state("dunning-letter").get()))).first()'
     "; #if total > 1 [#counter(page).display() / #total]]"
 )
 NO_FOOTER = "[]"
+LONG_LETTER = 2000
 
 _PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
 
@@ -163,7 +167,8 @@ def batch_pdf(title: str, paper: str, dated: date, letters: list[tuple[str, str]
             f"{markup}#metadata(none)<dunning-end-{n}>\n"
         )
     body = "".join(parts)
-    data = _compile(_preamble(paper, NO_FOOTER, title) + body, dated)
-    if page_count(data) > len(letters):  # every letter has a page at least: one has more
+    footer = BATCH_FOOTER if any(len(markup) > LONG_LETTER for _, markup in letters) else NO_FOOTER
+    data = _compile(_preamble(paper, footer, title) + body, dated)
+    if footer == NO_FOOTER and page_count(data) > len(letters):  # a letter has more than a page
         data = _compile(_preamble(paper, BATCH_FOOTER, title) + body, dated)
     return data
