@@ -104,11 +104,13 @@ def test_failed_render_leaves_previous_output(
     calls = {"n": 0}
     original = batch.ChunkRenderer.render_chunk
 
-    def crash_on_second(self: batch.ChunkRenderer, items: list[tuple[bytes, object]]) -> batch.ChunkResult:
+    def crash_on_second(
+        self: batch.ChunkRenderer, items: list[tuple[bytes, object]], columns: tuple[str, ...] | None = None
+    ) -> batch.ChunkResult:
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError("disk full")
-        return original(self, items)  # type: ignore[arg-type]
+        return original(self, items, columns)
 
     monkeypatch.setattr(batch.ChunkRenderer, "render_chunk", crash_on_second)
     with pytest.raises(OSError, match="disk full"):

@@ -11,7 +11,7 @@ the size of the snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -123,3 +123,64 @@ def account_from_row(row: Mapping[str, Any]) -> Account:
         flags=frozenset(f for f in FLAG_COLUMNS if (text(f) or "").lower() in _TRUE),
         extra={k: str(v) for k, v in sorted(row.items()) if k not in _KNOWN and v is not None},
     )
+
+
+_TEXTS = (
+    "account_id", "jurisdiction", "currency", "customer_id", "name", "locale", "timezone", "phone", "email",
+    "address", "postal_code", "product", "segment", "creditor", "original_creditor",
+)  # fmt: skip
+_DECIMALS = (
+    "overdue_amount", "principal", "promise_amount", "itemization_amount", "interest_since_itemization",
+    "fees_since_itemization", "payments_since_itemization", "credits_since_itemization",
+)  # fmt: skip
+_DAYS = ("due_date", "last_payment_date", "promise_to_pay_date", "itemization_date")
+
+
+def _decimal_of(value: Any) -> Decimal | None:
+    text = "" if value is None else value if type(value) is str else str(value).strip()
+    if not text:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def _day_of(value: Any) -> date | None:
+    text = "" if value is None else value if type(value) is str else str(value).strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+class RowReader:
+    """:func:`account_from_row` for row tuples of one column layout (``columns``), the same
+    Account field for field, without a dict per row: each field's position is looked up once
+    for the layout, not once per account (render reads a chunk's rows as tuples)."""
+
+    def __init__(self, columns: Sequence[str]) -> None:
+        position = {name: n for n, name in enumerate(columns)}
+        self._texts = tuple((name, position.get(name)) for name in _TEXTS)
+        self._decimals = tuple((name, position.get(name)) for name in _DECIMALS)
+        self._days = tuple((name, position.get(name)) for name in _DAYS)
+        self._flags = tuple((name, n) for name in FLAG_COLUMNS if (n := position.get(name)) is not None)
+        # extra columns in name order, as account_from_row sorts them
+        self._extra = tuple(sorted((name, n) for name, n in position.items() if name not in _KNOWN))
+
+    def account(self, row: Sequence[Any]) -> Account:
+        """One row tuple (in the layout's column order) → an :class:`Account`."""
+        fields: dict[str, Any] = {name: (row[n] or "") if n is not None else "" for name, n in self._texts}
+        for name, n in self._decimals:
+            fields[name] = _decimal_of(row[n]) if n is not None else None
+        for name, n in self._days:
+            fields[name] = _day_of(row[n]) if n is not None else None
+        fields["overdue_amount"] = fields["overdue_amount"] or Decimal(0)
+        fields["due_date"] = fields["due_date"] or date.min
+        return Account(
+            **fields,
+            flags=frozenset(name for name, n in self._flags if (row[n] or "").lower() in _TRUE),
+            extra={name: str(row[n]) for name, n in self._extra if row[n] is not None},
+        )

@@ -19,11 +19,12 @@ from typing import Any
 
 import orjson
 
+from dunning.accounts.model import Account
 from dunning.policy.model import Policy
 from dunning.render import agency as agency_channel
 from dunning.render import calls, letter, sms, visits
 from dunning.render import email as email_channel
-from dunning.render.account_rows import account_from_row
+from dunning.render.account_rows import RowReader, account_from_row
 from dunning.render.cases import HUMAN_CHANNELS, case_link
 from dunning.render.files import file_stem, write_bytes
 from dunning.templating.context import build_context
@@ -33,6 +34,13 @@ RENDERABLE = frozenset({"scheduled", "deferred"})
 EMAIL_FORMATS = ("eml", "mbox")
 CHANNEL_ORDER = ("sms", "email", "letter", "call", "visit", "agency", "legal_review")
 REJECT_COLUMNS = ("action_id", "account_id", "template", "line", "message")
+# the CPU profile's entry for what every message shares: plan lines decoded, account rows converted
+ACCOUNTS = "accounts"
+
+
+def _channel_rank(channel: str) -> tuple[int, str]:
+    # the channels in their usual order, anything else (rejected below) after them
+    return (CHANNEL_ORDER.index(channel), "") if channel in CHANNEL_ORDER else (len(CHANNEL_ORDER), channel)
 
 
 @dataclass(frozen=True)
@@ -84,10 +92,23 @@ class ChunkRenderer:
     pdf: bool = True
     email_format: str = "eml"
     case_files: bool = False  # link human-step files to messages/cases/ (build writes the case files)
+    _readers: dict[tuple[str, ...], RowReader] = field(default_factory=dict, init=False, repr=False)
 
-    def render_chunk(self, items: Sequence[tuple[bytes, Mapping[str, Any] | None]]) -> ChunkResult:
-        """Render every renderable action of the plan lines in ``items`` (line, account row or None)."""
+    def render_chunk(self, items: Sequence[tuple[bytes, Any]], columns: Sequence[str] | None = None) -> ChunkResult:
+        """Render every renderable action of the plan lines in ``items`` (line, account row or
+        None): a row is a mapping of column to text, or, with ``columns``, a tuple in that order.
+
+        The chunk is rendered a channel at a time (each channel's messages in plan order; the
+        rejects put back in plan order), so that the CPU clock is read twice per channel and
+        chunk, not per message: a read of the process clock costs 1.5 µs idle and far more
+        under load, as much as a whole SMS's templating. Each account's row is converted and
+        its context parts built once, whatever the number of its messages."""
         result = ChunkResult()
+        started = time.process_time_ns()
+        reader = self._row_reader(columns) if columns is not None else None
+        pending: dict[str, list[tuple[int, dict[str, Any], dict[str, Any], Account, dict[str, Any]]]] = {}
+        rejects: list[tuple[int, list[str]]] = []
+        sequence = 0
         for line, row in items:
             plan = orjson.loads(line)
             actions = [a for a in plan.get("actions", ()) if a.get("status") in RENDERABLE]
@@ -95,16 +116,38 @@ class ChunkRenderer:
                 continue
             if row is None:
                 for action in actions:
-                    result.rejects.append(
-                        [action["id"], plan["account_id"], "", "", "the account is not in the accounts file"]
-                    )
+                    missing = [action["id"], plan["account_id"], "", "", "the account is not in the accounts file"]
+                    rejects.append((sequence, missing))
+                    sequence += 1
                 continue
-            account = account_from_row(row)
+            account = reader.account(row) if reader is not None else account_from_row(row)
             if self.case_files and any(a.get("channel") in HUMAN_CHANNELS for a in actions):
                 result.cases.append(account.account_id)
+            shared: dict[str, Any] = {}  # the context parts of this plan line, built once
             for action in actions:
-                self._render_action(plan, action, account, result)
+                pending.setdefault(str(action.get("channel")), []).append((sequence, plan, action, account, shared))
+                sequence += 1
+        spent = time.process_time_ns()
+        result.cpu_ns[ACCOUNTS] = spent - started
+        for channel in sorted(pending, key=_channel_rank):
+            started = spent
+            for number, plan, action, account, shared in pending[channel]:
+                reject = self._render_action(plan, action, account, result, shared)
+                if reject is not None:
+                    rejects.append((number, reject))
+            spent = time.process_time_ns()
+            if channel in result.rendered:
+                result.cpu_ns[channel] = spent - started
+        rejects.sort(key=lambda numbered: numbered[0])
+        result.rejects.extend(reject for _, reject in rejects)
         return result
+
+    def _row_reader(self, columns: Sequence[str]) -> RowReader:
+        key = tuple(columns)
+        reader = self._readers.get(key)
+        if reader is None:
+            reader = self._readers[key] = RowReader(key)
+        return reader
 
     def _template_file(self, action: Mapping[str, Any], locale: str) -> str:
         template = self.policy.templates.get(action["template"])
@@ -115,24 +158,31 @@ class ChunkRenderer:
             raise RenderError(action["template"], None, f"template {template.id!r} has no {locale} file")
         return file
 
-    def _render_action(self, plan: dict[str, Any], action: dict[str, Any], account: Any, result: ChunkResult) -> None:
+    def _render_action(
+        self,
+        plan: dict[str, Any],
+        action: dict[str, Any],
+        account: Account,
+        result: ChunkResult,
+        shared: dict[str, Any] | None = None,
+    ) -> list[str] | None:
+        """Render one action into ``result``; the reject row when it fails."""
         context: dict[str, Any] | None = None
         file = ""
         try:
-            context = build_context(plan, action, account, self.policy)
+            context = build_context(plan, action, account, self.policy, shared)
             file = self._template_file(action, context["locale"])
             channel = action["channel"]
-            started = time.process_time_ns()
             getattr(self, f"_{channel}")(context, action, file, result)
-            result.cpu_ns[channel] = result.cpu_ns.get(channel, 0) + time.process_time_ns() - started
             result.rendered[channel] = result.rendered.get(channel, 0) + 1
         except RenderError as exc:
-            result.rejects.append([action["id"], account.account_id, exc.template, str(exc.line or ""), exc.message])
+            return [action["id"], account.account_id, exc.template, str(exc.line or ""), exc.message]
         except Exception as exc:  # a bad plan line or value: reject the action, keep the batch going
             message = f"{type(exc).__name__}: {exc}"
             if context is not None:
                 message = _scrub(message, _strings(context))
-            result.rejects.append([action.get("id", ""), account.account_id, file, "", message])
+            return [action.get("id", ""), account.account_id, file, "", message]
+        return None
 
     def _text(self, file: str, context: dict[str, Any], channel: str, block: str | None = None) -> str:
         # a letter's subject is plain text (letter_html escapes it); everything else by channel/block

@@ -45,7 +45,15 @@ from dunning.policy.model import Policy
 from dunning.render import calls, letter, printing, typeset, visits
 from dunning.render import email as email_channel
 from dunning.render.account_rows import read_account_rows
-from dunning.render.batch import CHANNEL_ORDER, EMAIL_FORMATS, REJECT_COLUMNS, ChunkRenderer, ChunkResult, PrintedLetter
+from dunning.render.batch import (
+    ACCOUNTS,
+    CHANNEL_ORDER,
+    EMAIL_FORMATS,
+    REJECT_COLUMNS,
+    ChunkRenderer,
+    ChunkResult,
+    PrintedLetter,
+)
 from dunning.render.cases import CaseRequest, write_case_files
 from dunning.render.files import sha256_bytes
 from dunning.render.manifest import MANIFEST, build_manifest, dump_json, write_atomic
@@ -102,19 +110,18 @@ class _Worker:
     renderer: ChunkRenderer
     plans: Path
 
-    def items(self, job: _Job) -> list[tuple[bytes, dict[str, Any] | None]]:
-        """The job's (plan line, account row) pairs."""
-        out: list[tuple[bytes, dict[str, Any] | None]] = []
+    def items(self, job: _Job) -> list[tuple[bytes, tuple[Any, ...] | None]]:
+        """The job's (plan line, account row tuple) pairs."""
+        out: list[tuple[bytes, tuple[Any, ...] | None]] = []
         with self.plans.open("rb") as handle:
             for offset, row in zip(job.offsets, job.rows, strict=True):
                 handle.seek(offset)
-                line = handle.readline().rstrip(b"\r\n")
-                out.append((line, dict(zip(job.columns, row, strict=True)) if row is not None else None))
+                out.append((handle.readline().rstrip(b"\r\n"), row))
         return out
 
     def render(self, job: _Job) -> ChunkResult:
         """Render one job."""
-        return self.renderer.render_chunk(self.items(job))
+        return self.renderer.render_chunk(self.items(job), job.columns)
 
 
 _WORKER: _Worker | None = None
@@ -499,7 +506,10 @@ def render_into(
 
 
 def _count(result: RenderSummary, channel: str) -> int:
-    # the print batches' cost is shared by the letters in them
+    # the print batches' cost is shared by the letters in them, the plan lines' and account
+    # rows' by every message
+    if channel == ACCOUNTS:
+        return result.total
     return result.rendered.get("letter" if channel == "print_batches" else channel, 0)
 
 

@@ -154,26 +154,55 @@ def itemization_context(account: Account) -> dict[str, Any]:
     }
 
 
-def build_context(
-    plan: Mapping[str, Any], action: Mapping[str, Any], account: Account, policy: Policy
-) -> dict[str, Any]:
-    """The full template context for one action of one plan."""
-    locale = str(action.get("locale") or plan.get("locale") or policy.default_locale)
+def _plan_parts(plan: Mapping[str, Any], account: Account, policy: Policy, locale: str) -> dict[str, Any]:
+    # every part of a context that depends on the plan line, the account and the locale only
     jurisdiction = str(plan.get("jurisdiction") or account.jurisdiction)
-    channel = str(action["channel"])
-    not_before = datetime.fromisoformat(action["not_before"]) if action.get("not_before") else None
-    not_after = datetime.fromisoformat(action["not_after"]) if action.get("not_after") else None
     as_of = _date(plan["as_of"])
-    sent_on = not_before.date() if not_before else as_of
-    assert as_of is not None and sent_on is not None
+    assert as_of is not None
     tier = policy.tier(plan["tier"]) if plan.get("tier") else None
-    agency_id = action.get("agency")
-    agency = policy.agencies.get(agency_id) if agency_id else None
     offers = plan.get("offers") or []
     return {
+        "jurisdiction": jurisdiction,
         "account": account_context(plan, account, locale),
         "tier": {"id": tier.id, "name": tier.name} if tier else {"id": "", "name": ""},
         "arm": plan.get("arm") or "",
+        "offer": offer_context(offers[0] if offers else None),
+        "company": company_context(policy, locale, jurisdiction),
+        "as_of": as_of,
+    }
+
+
+def build_context(
+    plan: Mapping[str, Any],
+    action: Mapping[str, Any],
+    account: Account,
+    policy: Policy,
+    shared: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The full template context for one action of one plan.
+
+    ``shared`` (optional) is a dict the caller keeps for one plan line and passes with each
+    of its actions: the parts that depend on the plan and the account only (account, tier,
+    offer, company — per locale) are then built once per account, not once per message.
+    The actions' contexts share those objects; nothing writes to a context (the sandbox is
+    immutable, the channels read)."""
+    locale = str(action.get("locale") or plan.get("locale") or policy.default_locale)
+    channel = str(action["channel"])
+    not_before = datetime.fromisoformat(action["not_before"]) if action.get("not_before") else None
+    not_after = datetime.fromisoformat(action["not_after"]) if action.get("not_after") else None
+    if shared is None:
+        shared = {}
+    parts = shared.get(locale)
+    if parts is None:
+        parts = shared[locale] = _plan_parts(plan, account, policy, locale)
+    as_of = parts["as_of"]
+    sent_on = not_before.date() if not_before else as_of
+    agency_id = action.get("agency")
+    agency = policy.agencies.get(agency_id) if agency_id else None
+    return {
+        "account": parts["account"],
+        "tier": parts["tier"],
+        "arm": parts["arm"],
         "action": {
             "id": action["id"],
             "channel": channel,
@@ -182,10 +211,10 @@ def build_context(
             "not_after": not_after,
             "priority": int(action.get("priority") or 5),
         },
-        "offer": offer_context(offers[0] if offers else None),
+        "offer": parts["offer"],
         "agency": {"id": agency.id, "name": agency.name} if agency else None,
-        "company": company_context(policy, locale, jurisdiction),
-        "compliance": compliance_texts(jurisdiction, channel, locale, sent_on, policy.company.unsubscribe_url),
+        "company": parts["company"],
+        "compliance": compliance_texts(parts["jurisdiction"], channel, locale, sent_on, policy.company.unsubscribe_url),
         "as_of": as_of,
         "locale": locale,
     }
