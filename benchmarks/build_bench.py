@@ -2,7 +2,7 @@
 
 usage: python benchmarks/build_bench.py [--accounts N] [--peer-accounts N] [--peer-python PY]
                                         [--work DIR] [--days D1,D2] [--no-pdf] [--no-handbook]
-                                        [--workers N]
+                                        [--workers N] [--no-render-alone]
 
 - Generates the portfolio with ../shared/bench/make_accounts.py (cached in --work).
 - Runs the peer (``peer_pandas.py``: pandas iterrows + one Jinja SMS per account) on
@@ -11,11 +11,15 @@ usage: python benchmarks/build_bench.py [--accounts N] [--peer-accounts N] [--pe
 - Runs ``dunning build`` (validate → plan → render → handbook, letters typeset as PDFs;
   ``--no-pdf``/``--no-handbook`` leave them out) once per as-of day of ``--days`` (default:
   Saturday 2026-11-28, when no letters fall due, and Monday 2026-11-30, when they do), then
-  ``dunning render`` alone on the last day's plan directory, and the peer once, all in one
-  run so that the ratios are taken minutes apart on the same machine.
-- Reports the CPU time (user + system, all processes) of every run, and render's CPU per
-  message by channel (``DUNNING_RENDER_PROFILE``) next to the floor of
-  ``benchmarks/render_floor.py`` (run it on ``WORK/out-<day>/messages``).
+  ``dunning render`` alone on the last day's plan directory (``--no-render-alone``: not),
+  and the peer once, all in one run so that the ratios are taken minutes apart on the same
+  machine.
+- Reports the CPU time (user + system, all processes) and the load average (before, after)
+  of every run, and render's CPU per message by channel (``DUNNING_RENDER_PROFILE``; the
+  ``accounts`` entry is what every message shares: its plan line decoded, its account row
+  converted) next to the floor: ``benchmarks/render_floor.py`` replays each build's message
+  files with no templating, last, after the peer (deleting many files slows this VM's ext4
+  for minutes, so nothing is timed after it).
 - Peak memory is the peak of the *sum* of PSS over the process tree (workers included, shared
   copy-on-write pages split between them), sampled every 200 ms from /proc, plus the kernel's
   per-process maximum RSS from getrusage.
@@ -38,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from process_tree import pss_kib, run_sampled
+from render_floor import replay
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT.parent / "shared" / "bench"
@@ -46,6 +51,7 @@ AS_OF = "2026-11-28"
 
 def run(label: str, argv: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> dict[str, float]:
     """Run ``argv``; wall time, CPU time, peak tree PSS (MiB) and the largest process RSS (MiB)."""
+    load_before = os.getloadavg()[0]
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     result = run_sampled(argv, pss_kib, interval=0.2, cwd=cwd, stderr=subprocess.STDOUT, env=env)
@@ -53,9 +59,10 @@ def run(label: str, argv: list[str], cwd: Path = ROOT, env: dict[str, str] | Non
     largest, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime - cpu_before
     output = result.stdout
     tail = "\n".join(output.strip().splitlines()[-4:])
+    load_after = os.getloadavg()[0]
     print(
         f"--- {label}: {result.wall_s:.1f} s wall, {cpu:.1f} s CPU, peak tree PSS {result.peak_kib / 1024:.0f} MiB"
-        f" (exit {result.returncode})\n{tail}"
+        f" (exit {result.returncode}, load {load_before:.1f} → {load_after:.1f}, {time.strftime('%H:%M:%S')})\n{tail}"
     )
     if result.returncode not in (0, 1):
         raise SystemExit(f"{label} failed:\n{output[-3000:]}")
@@ -64,6 +71,8 @@ def run(label: str, argv: list[str], cwd: Path = ROOT, env: dict[str, str] | Non
         "cpu_s": cpu,
         "peak_tree_pss_mib": result.peak_kib / 1024,
         "max_process_rss_mib": max(largest, before) / 1024,
+        "load_before": load_before,
+        "load_after": load_after,
     }
 
 
@@ -77,6 +86,9 @@ def main() -> None:
     parser.add_argument("--no-pdf", dest="pdf", action="store_false", help="leave the letters' PDFs out")
     parser.add_argument("--no-handbook", dest="handbook", action="store_false", help="leave the handbook out")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument(
+        "--no-render-alone", dest="render_alone", action="store_false", help="skip `dunning render` on its own"
+    )
     args = parser.parse_args()
     work: Path = args.work
     work.mkdir(parents=True, exist_ok=True)
@@ -115,18 +127,23 @@ def main() -> None:
             "render_cpu_by_channel": json.loads(profile.read_text(encoding="utf-8")),
         }
     last = work / f"out-{days[-1]}"
-    render = [dunning, "render", "--plans", str(last), "--accounts", accounts, "--quiet"]
-    render += ["--pdf" if args.pdf else "--no-pdf", str(ROOT)]
-    (last / "messages").rename(trash / "messages")  # render writes a fresh tree, as build did
-    render_only = run(f"dunning render alone, {days[-1]} plans", render)
+    render_only: dict[str, float] | None = None
+    if args.render_alone:
+        render = [dunning, "render", "--plans", str(last), "--accounts", accounts, "--quiet"]
+        render += ["--pdf" if args.pdf else "--no-pdf", str(ROOT)]
+        (last / "messages").rename(trash / "messages")  # render writes a fresh tree, as build did
+        render_only = run(f"dunning render alone, {days[-1]} plans", render)
     peer = run(
         f"peer_pandas.py, {peer_n} accounts",
         [args.peer_python, str(BENCH / "peer_pandas.py"), str(work / f"accounts-{peer_n}.csv"), str(work / "peer")],
     )
     peer_rate = peer_n / float(peer["wall_s"])
-    for measured in runs.values():
+    for day, measured in runs.items():
         measured["accounts_per_s"] = n / float(measured["wall_s"])
         measured["speedup"] = float(measured["accounts_per_s"]) / peer_rate
+        messages = work / f"out-{day}" / "messages"
+        if messages.is_dir():  # the floor: the same files written with no templating
+            measured["render_floor"] = replay(messages, args.workers or os.cpu_count() or 1, work)
     result = {
         "accounts": n,
         "peer_accounts": peer_n,
@@ -154,7 +171,14 @@ def main() -> None:
                 for channel, cost in measured["render_cpu_by_channel"].items()
             )
         )
-    print(f"render alone ({days[-1]}): {render_only['wall_s']:.1f} s wall, {render_only['cpu_s']:.1f} s CPU")
+        floor = measured.get("render_floor")
+        if floor:
+            print(
+                f"  floor {day}: {floor['files']:,.0f} message files rewritten with no templating in"
+                f" {floor['wall_s']:.1f} s ({floor['us_per_file']:,.0f} µs of one process a file)"
+            )
+    if render_only is not None:
+        print(f"render alone ({days[-1]}): {render_only['wall_s']:.1f} s wall, {render_only['cpu_s']:.1f} s CPU")
 
 
 if __name__ == "__main__":

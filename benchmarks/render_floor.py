@@ -44,28 +44,40 @@ def _write_share(args: tuple[str, list[tuple[str, int]]]) -> int:
     return len(files)
 
 
+def replay(messages: Path, workers: int, work: Path | None = None) -> dict[str, float]:
+    """Write every file of ``messages`` again (same paths, same sizes, no templating) with
+    ``workers`` processes into a temporary copy, deleted after; the timing."""
+    layout = _layout(messages)
+    if not layout:
+        raise SystemExit(f"{messages}: no files to replay (hint: pass the messages/ of a build_bench.py run)")
+    root = Path(tempfile.mkdtemp(prefix=".render-floor-", dir=work or messages.parent))
+    shares = [(str(root), layout[i::workers]) for i in range(workers)]
+    try:
+        started = time.perf_counter()
+        with get_context("fork").Pool(workers) as pool:
+            written = sum(pool.map(_write_share, shares))
+        seconds = time.perf_counter() - started
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return {
+        "files": written,
+        "mib": sum(size for _, size in layout) / 2**20,
+        "workers": workers,
+        "wall_s": seconds,
+        "us_per_file": seconds / max(1, written) * 1e6 * workers,  # of one process
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("messages", type=Path, help="a rendered messages/ directory to replay")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--work", type=Path, default=None, help="where to write the copy (default: beside MESSAGES)")
     args = parser.parse_args()
-    layout = _layout(args.messages)
-    if not layout:
-        raise SystemExit(f"{args.messages}: no files to replay (hint: pass the messages/ of a build_bench.py run)")
-    root = Path(tempfile.mkdtemp(prefix=".render-floor-", dir=args.work or args.messages.parent))
-    shares = [(str(root), layout[i :: args.workers]) for i in range(args.workers)]
-    try:
-        started = time.perf_counter()
-        with get_context("fork").Pool(args.workers) as pool:
-            written = sum(pool.map(_write_share, shares))
-        seconds = time.perf_counter() - started
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-    total = sum(size for _, size in layout)
+    floor = replay(args.messages, args.workers, args.work)
     print(
-        f"{written} files, {total / 2**20:.0f} MiB, {args.workers} processes: {seconds:.1f} s"
-        f" ({seconds / written * 1e6 * args.workers:.0f} µs of one process a file)"
+        f"{floor['files']:.0f} files, {floor['mib']:.0f} MiB, {args.workers} processes: {floor['wall_s']:.1f} s"
+        f" ({floor['us_per_file']:.0f} µs of one process a file)"
     )
 
 
