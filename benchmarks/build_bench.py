@@ -4,7 +4,8 @@ usage: python benchmarks/build_bench.py [--accounts N] [--peer-accounts N] [--pe
                                         [--work DIR] [--days D1,D2] [--no-pdf] [--no-handbook]
                                         [--workers N] [--no-render-alone]
 
-- Generates the portfolio with ../shared/bench/make_accounts.py (cached in --work).
+- Generates the portfolio with ../shared/bench/make_accounts.py (cached in --work; the folder
+  is ``DUNNING_BENCH_DIR`` when set, e.g. for a copy of the repository outside /work).
 - Runs the peer (``peer_pandas.py``: pandas iterrows + one Jinja SMS per account) on
   --peer-accounts rows (default: the same N). When that is smaller than N the peer's
   throughput is extrapolated linearly and the report says so.
@@ -45,7 +46,7 @@ from process_tree import pss_kib, run_sampled
 from render_floor import replay
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCH = ROOT.parent / "shared" / "bench"
+BENCH = Path(os.environ.get("DUNNING_BENCH_DIR", ROOT.parent / "shared" / "bench"))  # the peer and data maker
 AS_OF = "2026-11-28"
 
 
