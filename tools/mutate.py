@@ -14,11 +14,16 @@ Usage (from the repository root; ``make mutate MODULE=dunning/compliance/windows
 
 Without ``--tests`` the tests are the test files that import the module (by its dotted
 name), which is how docs/testing.md measured the recorded scores.
+
+``--only NAME ...`` runs only the named mutants (as a run prints them; ``*`` matches any
+text) and counts only them: the survivors of a long run checked again after new tests,
+without running the mutants already killed (a test added cannot revive one).
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import os
 import re
 import shutil
@@ -108,6 +113,9 @@ def main() -> int:
     parser.add_argument("--tests", nargs="*", help="test files or node ids (default: the tests importing it)")
     parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
     parser.add_argument("--show", action="store_true", help="print the diff of every surviving mutant")
+    parser.add_argument(
+        "--only", nargs="+", metavar="MUTANT", help="run and count only these mutants (`*` matches any text)"
+    )
     args = parser.parse_args()
 
     module = args.module.removeprefix("generator/")
@@ -124,11 +132,22 @@ def main() -> int:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     print(f"mutating {module} against {len(tests)} test file(s): {' '.join(tests)}", flush=True)
     subprocess.run(
-        [sys.executable, "-m", "mutmut", "run", "--max-children", str(args.jobs)], cwd=scratch, env=env, check=True
+        [sys.executable, "-m", "mutmut", "run", "--max-children", str(args.jobs), *(args.only or [])],
+        cwd=scratch,
+        env=env,
+        check=True,
     )
 
     verdicts = results(scratch, env)
     equivalent = tomllib.loads(EQUIVALENTS.read_text(encoding="utf-8")).get(module, {})
+    if args.only:
+        chosen = args.only
+
+        def named(name: str) -> bool:
+            return any(fnmatch.fnmatchcase(name, pattern) for pattern in chosen)
+
+        verdicts = {n: v for n, v in verdicts.items() if named(n)}
+        equivalent = {n: why for n, why in equivalent.items() if named(n)}
     stale = sorted(set(equivalent) - set(verdicts))
     killed = sum(v in KILLED for v in verdicts.values())
     survived = sorted(n for n, v in verdicts.items() if v not in KILLED)
