@@ -221,3 +221,20 @@ def test_without_sent_events_a_requirement_is_met_when_its_sender_could_have_sen
         (review, "suppressed", "legal-review", "zh-CN", None,
          ("step/recovery/legal_review@105", "promise/broken", "step/waiting/letter-pre-legal")),
     ]  # fmt: skip
+
+
+def test_a_reason_the_policy_does_not_count_as_vulnerable_makes_no_one_vulnerable(policy: Policy) -> None:
+    # The built-in `income_drop` marks the customer vulnerable; this policy says it does not.
+    # An offer only for vulnerable customers is then not made, and payment-plan is.
+    reasons = {**policy.arrears_reasons, "income_drop": replace(policy.arrears_reasons["income_drop"],
+                                                                marks_vulnerable=False)}  # fmt: skip
+    offers = tuple(replace(o, when=Condition(flags=("vulnerable",))) if o.id == "hardship-plan" else o
+                   for o in policy.offers)  # fmt: skip
+    variant = replace(policy, arrears_reasons=reasons, offers=offers)
+    acct = account(variant, due_date=due(AS_OF, 40), arrears_reason="income_drop")
+    called = [Contact("T-0001", datetime.fromisoformat("2026-11-20T10:00:00-05:00"), "call", "no_answer")]
+    plan = Planner(variant, AS_OF, 0).plan(acct, called)
+    assert (plan.status, plan.exclusions, [o.id for o in plan.offers]) == ("active", (), ["payment-plan"])
+    # under the built-in vocabulary the same account is vulnerable, and gets the other offer
+    marked = replace(variant, arrears_reasons=policy.arrears_reasons)
+    assert [o.id for o in Planner(marked, AS_OF, 0).plan(acct, called).offers] == ["hardship-plan"]
