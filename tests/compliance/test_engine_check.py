@@ -101,13 +101,15 @@ def test_a_tier_given_to_check_is_the_tier_of_every_day_the_search_looks_at(engi
     )
 
 
-def _engine_with(tmp_path: Path, file: str, old: str, new: str) -> ContactEngine:
-    """An engine on a copy of the test policy with ``old`` replaced by ``new`` in ``file``."""
+def _engine_with(tmp_path: Path, file: str, old: str, new: str, *more: tuple[str, str, str]) -> ContactEngine:
+    """An engine on a copy of the test policy with ``old`` replaced by ``new`` in ``file``
+    (and each further (file, old, new) of ``more``)."""
     shutil.copytree(REPO, tmp_path / "repo")
-    path = tmp_path / "repo" / "policies" / file
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    for name, before, after in ((file, old, new), *more):
+        path = tmp_path / "repo" / "policies" / name
+        text = path.read_text(encoding="utf-8")
+        assert before in text
+        path.write_text(text.replace(before, after), encoding="utf-8")
     return ContactEngine(require_policy(tmp_path / "repo"))
 
 
@@ -272,3 +274,25 @@ def test_a_stop_learnt_from_the_history_says_so(engine: ContactEngine) -> None:
             )
         ],
     )
+
+
+def test_the_search_reads_the_policys_own_vulnerable_marks_on_every_day(tmp_path: Path) -> None:
+    # The built-in `income_drop` marks the customer vulnerable; this policy says it does not.
+    # Calls in tier late go to vulnerable customers only (a specialist team): this customer,
+    # late from 11-04, is not one, so no day of the search is free for a call.
+    engine = _engine_with(
+        tmp_path,
+        "portfolio.yaml",
+        "jurisdictions:\n",
+        "arrears_reasons:\n  income_drop: {marks_vulnerable: false}\njurisdictions:\n",
+        (
+            "contact-rules.yaml",
+            "exclusions:\n",
+            "exclusions:\n  - id: specialist-calls\n    when: {tiers: [late], not_flags: [vulnerable]}\n"
+            "    effect: suppress\n    channels: [call]\n    reason: Late calls are the specialist team's.\n",
+        ),
+    )
+    dropped = account(due_date=date(2026, 10, 4), extra={"arrears_reason": "income_drop"})
+    v = engine.check(dropped, "call", datetime.fromisoformat("2026-11-03T21:30:00-05:00"), [])
+    assert (v.verdict, v.legal_verdict, v.earliest) == ("suppress", "reschedule", None)
+    assert [r.code for r in v.reasons] == ["us-regf.call-hours", "horizon"]
