@@ -90,9 +90,14 @@ def plan_chunk(state: PlanningState, frame: pl.DataFrame, run: Path, *, replacem
     Python object per account. ``replacement_free``: see :func:`screen_frame`.
     """
     screened = screen_frame(frame, state.jurisdictions, replacement_free=replacement_free)
-    # only this chunk's accounts' events become objects, here
-    history = state.history.history(screened.good["account_id"]) if state.history is not None else History()
-    planned = state.columnar.plan(screened, history)
+    # this chunk's accounts' events, as columns: objects are made only for the accounts
+    # planned in full (dunning.plan.columnar)
+    lookup = state.history
+    if lookup is None:
+        planned = state.columnar.plan(screened, History())
+    else:
+        lines = _chunk_lines(lookup, screened.good["account_id"])
+        planned = state.columnar.plan(screened, History(held=lookup.held), lines)
     plans = planned.frame.sort(["account_id", LINE])
     first = plans["account_id"].is_first_distinct()
     duplicates: list[tuple[int, str, int]] = []
@@ -120,6 +125,18 @@ def plan_chunk(state: PlanningState, frame: pl.DataFrame, run: Path, *, replacem
     rejects = sorted(screened.rejects)
     first_id, last_id = (plans["account_id"][0], plans["account_id"][-1]) if plans.height else ("", "")
     return ChunkResult(screened.rows, rejects, run, first_id, last_id, counts, duplicates)
+
+
+def _chunk_lines(lookup: HistoryLookup, account_ids: pl.Series) -> pl.DataFrame:
+    """The readable history lines of ``account_ids`` (file order)."""
+    account = pl.col("account_id")
+    if account_ids.is_empty():
+        return lookup.lines.head(0).collect()
+    ids = account_ids.cast(pl.String)
+    # the range first: it lets Parquet skip the row groups outside the chunk
+    return lookup.lines.filter(
+        account.is_between(pl.lit(ids.min()), pl.lit(ids.max())) & account.is_in(ids.implode())
+    ).collect()
 
 
 def _write_text_column(frame: pl.DataFrame, column: str, path: Path) -> None:

@@ -13,21 +13,26 @@ hundreds of microseconds an account. Here, for a screened chunk (polars, text co
    the balance and the offer filled in by string expressions; offer terms are computed in
    integer minor units (exact, the same rounding as :mod:`dunning.plan.offers`).
 
-Rows with contact history, an id JSON or CSV would have to escape (or that starts like a
-spreadsheet formula), or a balance not written canonically go through the full planner.
-Both paths give the same bytes (tested).
+Rows with a plain contact history (contacts and payments, :mod:`dunning.state.columns`)
+are keyed too: their derived state is computed per account on the chunk's event columns
+and is part of the key, and the first row of each key is planned in full with its events.
+Rows with any other history (flags, promises, placements, spoiled contact points, sent
+notices…), held by an unreadable history line, with an id JSON or CSV would have to escape
+(or that starts like a spreadsheet formula), or a balance not written canonically go
+through the full planner. Both paths give the same bytes (tested).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import orjson
 import polars as pl
 
-from dunning.accounts.history import History
+from dunning.accounts.history import LINE as HISTORY_LINE
+from dunning.accounts.history import History, events_of
 from dunning.accounts.model import Contact
 from dunning.accounts.read import Screened, accounts_of
 from dunning.accounts.source import LINE
@@ -36,6 +41,7 @@ from dunning.plan.key import CANONICAL, KEY, SCALE, DecisionKey
 from dunning.plan.model import AccountPlan
 from dunning.plan.output import action_rows, plan_dict, plan_record, plan_stats
 from dunning.policy.model import Offer
+from dunning.state.columns import PLAIN, derived_state, event_columns, event_columns_of
 
 _ID = "\x00I\x00"
 _JSON_ID = orjson.dumps(_ID).decode()[1:-1]
@@ -115,9 +121,9 @@ class ColumnarPlanner:
         self._offer_rows: dict[tuple[int, str], tuple[int | str, ...]] = {}
 
     # ------------------------------------------------------------------ templates
-    def _learn(self, rows: pl.DataFrame, extra_columns: list[str]) -> None:
+    def _learn(self, rows: pl.DataFrame, extra_columns: list[str], events: Mapping[str, tuple[Contact, ...]]) -> None:
         for acct, key in zip(accounts_of(rows, extra_columns), rows[KEY].to_list(), strict=True):
-            plan = self.planner.plan(acct)
+            plan = self.planner.plan(acct, events.get(acct.account_id, ()))
             self.templates[key] = self._template(plan, acct.account_id)
             if self.fresh is not None:
                 self.fresh.append(key)
@@ -155,23 +161,46 @@ class ColumnarPlanner:
         )
 
     # ------------------------------------------------------------------ a chunk
-    def plan(self, screened: Screened, history: History) -> PlannedChunk:
-        """The plans (unsorted) of the clean rows of one screened chunk, as columns."""
+    def plan(self, screened: Screened, history: History, lines: pl.DataFrame | None = None) -> PlannedChunk:
+        """The plans (unsorted) of the clean rows of one screened chunk, as columns.
+
+        ``history``: the chunk's events as objects and the held accounts; ``lines``: the
+        chunk's history lines as a scan reads them (:mod:`dunning.accounts.history`), read
+        on columns instead of ``history.events`` (objects are made only for the rows
+        planned in full)."""
         good = screened.good
         # an id that starts like a spreadsheet formula is written by the full planner too:
         # its actions.csv cell is neutralised there (dunning.text.cells.safe_cell)
         slow_mask = pl.col("account_id").str.contains(r'^[=+\-@\t\r]|[",\\\r\n]') | ~pl.col(
             "overdue_amount"
         ).str.contains(CANONICAL)
-        if history:
-            slow_mask = slow_mask | pl.col("account_id").is_in(list(history.accounts()))
+        if lines is not None:
+            events = event_columns(lines) if lines.height else None
+        else:
+            events = event_columns_of(history.events) if history.events else None
+        if events is not None:
+            codes = sorted(good["jurisdiction"].unique().to_list())
+            derived = derived_state(events, self.planner.as_of, self.keys.plain_words(codes))
+            good = good.join(derived, on="account_id", how="left", maintain_order="left")
+            has = pl.col(PLAIN).is_not_null()
+            # a history beyond plain contacts and payments, and an id the chunk holds twice
+            # (its rows would share one account's events), go to the full planner
+            apart = ~pl.col(PLAIN) | pl.col("account_id").is_duplicated()
+            slow_mask = slow_mask | (has & (apart if self.keys.shares_history else pl.lit(True)))
+        if history.held:
+            slow_mask = slow_mask | pl.col("account_id").is_in(list(history.held))
         flagged = good.with_columns(slow_mask.alias("__slow"))
         outcomes = _Outcomes()
+        fast = self.keys.columns(flagged.filter(~pl.col("__slow")), events)
+        unkeyed = fast.filter(pl.col(KEY).is_null())
+        fast = fast.filter(pl.col(KEY).is_not_null())
         slow = flagged.filter(pl.col("__slow"))
-        parts = [self._plan_slow(slow, screened.extra_columns, history, outcomes)] if slow.height else []
-        fast = self.keys.columns(flagged.filter(~pl.col("__slow")))
+        if unkeyed.height:
+            slow = pl.concat([slow, unkeyed.select(slow.columns)])
+        contacts = _Contacts(history, lines)
+        parts = [self._plan_slow(slow, screened.extra_columns, history, contacts, outcomes)] if slow.height else []
         if fast.height:
-            parts.append(self._plan_fast(fast, screened.extra_columns, outcomes))
+            parts.append(self._plan_fast(fast, screened.extra_columns, contacts, outcomes))
         return PlannedChunk(pl.concat(parts) if parts else pl.DataFrame(schema=CHUNK_SCHEMA), outcomes.known)
 
     def _plan_slow(
@@ -179,15 +208,15 @@ class ColumnarPlanner:
         rows: pl.DataFrame,
         extra_columns: list[str],
         history: History,
+        contacts: _Contacts,
         outcomes: _Outcomes,
     ) -> pl.DataFrame:
-        """Rows the templates cannot serve (history, ids that need escaping, balances not
-        written canonically): each planned by the full planner."""
+        """Rows the templates cannot serve (a history beyond plain contacts, ids that need
+        escaping, balances not written canonically): each planned by the full planner."""
         ids, lines, plans, actions, kinds = [], [], [], [], []
-        empty: tuple[Contact, ...] = ()
+        events = contacts.of(rows["account_id"])
         for acct in accounts_of(rows, extra_columns):
-            contacts = history.get(acct.account_id, empty)
-            plan = self.planner.plan(acct, contacts, held=acct.account_id in history.held)
+            plan = self.planner.plan(acct, events.get(acct.account_id, ()), held=acct.account_id in history.held)
             line, rows_text, status, tier, stats = plan_record(plan)
             ids.append(acct.account_id)
             lines.append(acct.line)
@@ -198,12 +227,14 @@ class ColumnarPlanner:
             {"account_id": ids, LINE: lines, PLAN: plans, ROWS: actions, OUTCOME: kinds}, schema=CHUNK_SCHEMA
         )
 
-    def _plan_fast(self, fast: pl.DataFrame, extra_columns: list[str], outcomes: _Outcomes) -> pl.DataFrame:
+    def _plan_fast(
+        self, fast: pl.DataFrame, extra_columns: list[str], contacts: _Contacts, outcomes: _Outcomes
+    ) -> pl.DataFrame:
         """Rows whose decision key has a template: the template with the slots filled in."""
         firsts = fast.unique(subset=KEY, keep="first", maintain_order=True)
         unknown = firsts.filter(pl.Series([k not in self.templates for k in firsts[KEY].to_list()]))
         if unknown.height:
-            self._learn(unknown, extra_columns)
+            self._learn(unknown, extra_columns, contacts.of(unknown["account_id"]))
         shared = [self.templates[k] for k in firsts[KEY].to_list()]
         table = pl.DataFrame(
             {
@@ -274,6 +305,23 @@ class ColumnarPlanner:
                 )
             rows.append((index, currency, *found))
         return pl.DataFrame(rows, schema=_OFFER_PARAMS, orient="row")
+
+
+class _Contacts:
+    """The events of a chunk's accounts as objects, made only for the accounts asked for."""
+
+    def __init__(self, history: History, lines: pl.DataFrame | None) -> None:
+        self.history = history
+        self.lines = lines
+
+    def of(self, account_ids: pl.Series) -> Mapping[str, tuple[Contact, ...]]:
+        """The events of ``account_ids`` (time order) by account id."""
+        if self.lines is None:
+            return self.history.events
+        if self.lines.is_empty() or account_ids.is_empty():
+            return {}
+        mine = self.lines.filter(pl.col("account_id").is_in(account_ids.implode()))
+        return events_of(mine.sort(HISTORY_LINE))
 
 
 def _minor_text(value: pl.Expr) -> pl.Expr:

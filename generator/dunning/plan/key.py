@@ -21,25 +21,29 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from math import floor
 from types import MappingProxyType
 
 import polars as pl
 
+from dunning.accounts import events as ev
 from dunning.accounts.model import FLAG_COLUMNS, Account
-from dunning.accounts.read import date_column
+from dunning.accounts.read import accounts_of, date_column
 from dunning.accounts.source import LINE
-from dunning.compliance.timezones import REGION_AT_END, ZIP_AT_END, phone_prefix_length, zones_for_phone
+from dunning.compliance.engine import DEFAULT_CAP_OUTCOMES_EXCLUDED, SEARCH_DAYS
+from dunning.compliance.outcomes import KIND as AFTER_OUTCOME
+from dunning.compliance.timezones import REGION_AT_END, ZIP_AT_END, phone_prefix_length, zone, zones_for_phone
 from dunning.plan.arms import arm_limits, buckets
 from dunning.plan.backlog import backlog, requirement_days
 from dunning.plan.decide import Planner
 from dunning.plan.model import AccountPlan, Exclusion
 from dunning.plan.offers import offer_terms
-from dunning.policy.model import Amounts, Condition, Policy
+from dunning.policy.model import CONTACT_CHANNELS, Amounts, Condition, Policy
 from dunning.state.account import snapshot_reason
+from dunning.state.columns import DAY, INSTANT, LAST_CONTACT, LAST_RPC, PAID, PLAIN, PLAIN_WORDS, UNANSWERED
 
 SCALE = 4  # balances compared in 1/10,000 units (R004 keeps every balance within it)
 CANONICAL = r"^(0|[1-9]\d{0,13})(\.\d{1,4})?$"  # a balance the key (and the fill) reads exactly
@@ -71,10 +75,28 @@ KEY_INPUTS: Mapping[str, str] = MappingProxyType(
         "arms": "the experiment arm per experiment (hash of the account id), where a tier of it can hold",
         "arrears_reason": "the snapshot's reason for arrears (arrears_reasons conditions; reasons that mark "
         "the customer vulnerable; a word outside the vocabulary pauses)",
+        # the history-derived state (dunning.state.columns); accounts whose history holds
+        # more than plain contacts and payments are planned in full
+        "history": "whether the account has a history: every contact of its plan is then checked against it",
+        "contacted": "days since the last contact and the last right-party contact, each clipped at the largest "
+        "number of days a condition asks about (days_since_last_contact; days_since_right_party_contact, "
+        "no_conversation_for_days)",
+        "unanswered": "unanswered calls on file, clipped at the largest failed_attempts",
+        "paid_since": "days since the last payment (snapshot or history), clipped where no paid_since_days "
+        "condition can tell two apart on the days the plan and the earliest-moment search look at",
+        "outcomes": "per outcomes_in_last_days word and window, the outcomes on file in each window a day of the "
+        "plan can end, clipped at the count asked for",
+        "caps": "per frequency rule a contact step of the horizon is checked against: the history's counted "
+        "contacts in every run of its days that holds a day of the plan, per zone it counts in (clipped at the "
+        "cap, and from below where the contacts the plan itself can add cannot reach it); the after-"
+        "conversation rule: the day of the last conversation within its days",
     }
 )
 # What a shared decision leaves open, filled from each account's own row.
 SLOTS = ("account_id", "overdue_amount", "offers", "dpd", "promise/open words", "line")
+_CAPS = "__h_caps"  # the caps part of rows with history
+_OUTCOMES = "__h_outcomes"  # the outcomes part of rows with history
+_NEEDS_FULL = "__h_full"  # a row with history whose zones the caps part cannot read: planned in full
 
 
 def thresholds(policy: Policy) -> dict[str, list[Decimal]]:
@@ -106,6 +128,19 @@ def _conditions(policy: Policy) -> list[Condition]:
     ]
 
 
+@dataclass(frozen=True)
+class _Location:
+    """What the caps part reads of an account's location: the zones its contacts' days
+    count in (zone, a candidate zone of the account — else a rule's own), primary first;
+    how many days past the plan's last day a check's local day can fall (zones ahead of
+    the primary); the channels whose contact windows go on after the days the caps can
+    refuse, inside the earliest-moment search."""
+
+    zones: tuple[tuple[str, bool], ...]
+    shift: int
+    free: frozenset[str]  # the channels with such a window
+
+
 class DecisionKey:
     """The decision key of a planner (policy, as-of date, horizon, whether sends are tracked)."""
 
@@ -130,16 +165,53 @@ class DecisionKey:
             [(t.dpd.low, t.dpd.high) for t in policy.tiers if t.id in e.tiers] for e in policy.experiments
         ]
         self._dpd_classes: dict[int, str] = {}  # per process: every chunk asks for the same few hundred
+        # the history-derived state the conditions read (state.columns): the largest number
+        # of days or events any condition asks about, past which two accounts are alike
+        self.engine = planner.engine
+        self.contact_days = max((c.days_since_last_contact or 0 for c in conditions), default=0)
+        self.rpc_days = max(
+            (max(c.days_since_right_party_contact or 0, c.no_conversation_for_days or 0) for c in conditions),
+            default=0,
+        )
+        self.unanswered = max((c.failed_attempts or 0 for c in conditions), default=0)
+        self.paid_since = max((c.paid_since_days or 0 for c in conditions), default=0)
+        windows: dict[tuple[str, int], int] = {}
+        for c in conditions:
+            for wanted in c.outcomes_in_last_days:
+                window = (wanted.outcome, wanted.days)
+                windows[window] = max(windows.get(window, 0), wanted.count)
+        self.outcome_windows = dict(sorted(windows.items()))
+        # an outcome the ledgers derive (promise_broken …) is not on columns: such a policy
+        # plans every account with history in full
+        self.shares_history = not any(word in ev.DERIVED for word, _days in windows)
+        self._plain_words: dict[str, frozenset[str]] = {}
+        self._cap_limits: dict[tuple[str, int], tuple[tuple[bool, int], ...]] = {}
+        self._zones: dict[tuple[str, str], _Location | None] = {}
+        self._channels: dict[tuple[str, int], frozenset[str]] = {}  # of the steps a horizon can fire
 
     # ------------------------------------------------------------------ on columns
-    def columns(self, good: pl.DataFrame) -> pl.DataFrame:
+    def columns(self, good: pl.DataFrame, events: pl.DataFrame | None = None) -> pl.DataFrame:
         """``good`` (screened rows with canonical balances) with the key in :data:`KEY` and
-        the columns the fill reads: ``__dpd``, ``__amount4``, ``__promise_words``."""
+        the columns the fill reads: ``__dpd``, ``__amount4``, ``__promise_words``.
+
+        Rows with history carry their derived state (:func:`dunning.state.columns.derived_state`,
+        joined by the caller; only plain ones) and ``events`` holds their events
+        (:func:`dunning.state.columns.event_columns`); a row whose key the columns cannot
+        give has a null :data:`KEY` and is planned in full."""
         as_of = self.planner.as_of
         grace = self.grace
         col = pl.col
+        if PLAIN not in good.columns:
+            good = good.with_columns(
+                pl.lit(None, pl.Boolean).alias(PLAIN),
+                pl.lit(None, pl.Int64).alias(LAST_CONTACT),
+                pl.lit(None, pl.Int64).alias(LAST_RPC),
+                pl.lit(None, pl.Int64).alias(UNANSWERED),
+                pl.lit(None, pl.Date).alias(PAID),
+            )
         due = col(date_column("due_date"))
-        paid = col(date_column("last_payment_date"))
+        # the state's last payment: the latest of the snapshot's and the history's
+        paid = pl.max_horizontal(col(date_column("last_payment_date")), col(PAID))
         promised = col(date_column("promise_to_pay_date"))
         parts = col("overdue_amount").str.split_exact(".", 1)
         amount4 = parts.struct.field("field_0").cast(pl.Int64) * 10**SCALE + (
@@ -180,8 +252,11 @@ class DecisionKey:
             .replace_strict({d: self._dpd_class(d) for d in dpd_values}, return_dtype=pl.String)
             .alias("__dpdc")
         )
+        frame = frame.with_columns(_zones(frame["phone"]).alias("__zkey"))
+        frame = self._history_columns(frame, events)
         parts_by_input = self.parts(frame)
-        return frame.with_columns(pl.concat_str(list(parts_by_input.values()), separator="\x1e").alias(KEY))
+        key = pl.concat_str(list(parts_by_input.values()), separator="\x1e")
+        return frame.with_columns(pl.when(col(_NEEDS_FULL)).then(pl.lit(None, pl.String)).otherwise(key).alias(KEY))
 
     def parts(self, frame: pl.DataFrame) -> dict[str, pl.Expr]:
         """The key's parts by :data:`KEY_INPUTS` name (``frame``: from :meth:`columns`)."""
@@ -220,17 +295,6 @@ class DecisionKey:
                 )
             )
         )
-        # timezones.location_key's parts: every location counts, the stated zone too
-        zones = pl.concat_str(
-            [
-                col("timezone"),
-                _phone_zones(frame["phone"]),
-                col("postal_code").str.slice(0, 3),
-                col("address").str.extract(ZIP_AT_END, 1).str.slice(0, 3).fill_null(""),
-                col("address").str.extract(REGION_AT_END, 1).str.to_uppercase().fill_null(""),
-            ],
-            separator="\x1f",
-        )
         present = {point: (col(point) != "").cast(pl.Int8).cast(pl.String) for point in ("phone", "email", "address")}
         found = {
             "dpd_class": col("__dpdc"),
@@ -246,7 +310,7 @@ class DecisionKey:
             "invalid": col("__invalid").cast(pl.String),
             "promise": promise,
             "payment": pl.concat_str([pl.lit(""), *payment], separator="\x1f"),
-            "zones": zones,
+            "zones": col("__zkey"),
             "locale": col("locale"),
             "arms": pl.concat_str(
                 [pl.lit(""), *(col(f"__arm{i}") for i in range(len(self.policy.experiments)))], separator="\x1f"
@@ -255,8 +319,328 @@ class DecisionKey:
             "arrears_reason": col("arrears_reason").str.to_lowercase()
             if "arrears_reason" in frame.columns
             else pl.lit(""),
+            **self._history_parts(),
         }
         assert tuple(found) == tuple(KEY_INPUTS), "the key's parts and KEY_INPUTS disagree"
+        return found
+
+    def _history_parts(self) -> dict[str, pl.Expr]:
+        """The key's history-derived parts (see :data:`KEY_INPUTS`), on the columns
+        :meth:`columns` adds; rows without history have none of them."""
+        col = pl.col
+
+        def days(column: pl.Expr, most: int) -> pl.Expr:
+            # past the largest number of days a condition asks about, two accounts are alike
+            return column.clip(upper_bound=most).cast(pl.String).fill_null("-") if most else pl.lit("")
+
+        reach = self.planner.horizon + 1  # a condition is asked on the days of the plan
+        return {
+            "history": pl.when(col(PLAIN).is_not_null()).then(pl.lit("1")).otherwise(pl.lit("")),
+            "contacted": pl.concat_str(
+                [days(col(LAST_CONTACT), self.contact_days), days(col(LAST_RPC), self.rpc_days)], separator="/"
+            ),
+            "unanswered": col(UNANSWERED).fill_null(0).clip(upper_bound=self.unanswered).cast(pl.String)
+            if self.unanswered
+            else pl.lit(""),
+            "paid_since": col("__paid_days").clip(-reach, self.paid_since).cast(pl.String).fill_null("-")
+            if self.paid_since
+            else pl.lit(""),
+            "outcomes": col(_OUTCOMES).fill_null(""),
+            "caps": col(_CAPS).fill_null(""),
+        }
+
+    def plain_words(self, codes: Sequence[str]) -> frozenset[str]:
+        """The events whose meaning the key holds for accounts of the jurisdictions
+        ``codes``: :data:`~dunning.state.columns.PLAIN_WORDS` less those a law's
+        ``after_outcome`` rule counts (its stop reads the events themselves)."""
+        words = set(PLAIN_WORDS)
+        for code in codes:
+            found = self._plain_words.get(code)
+            if found is None:
+                rules = self.engine.jurisdiction(code).rules
+                counted = {w for rule, _params in rules if rule.kind == AFTER_OUTCOME for w in rule.counts}
+                found = self._plain_words[code] = PLAIN_WORDS - counted
+            words &= found
+        return frozenset(words)
+
+    def _history_columns(self, frame: pl.DataFrame, events: pl.DataFrame | None) -> pl.DataFrame:
+        """``frame`` with the caps and outcomes parts of its rows with history, and
+        :data:`_NEEDS_FULL` on those whose caps the columns cannot read: an event on a local
+        day after as-of, or a zone whose day starts before the primary zone's."""
+        col = pl.col
+        none = frame.with_columns(
+            pl.lit(None, pl.String).alias(_CAPS),
+            pl.lit(None, pl.String).alias(_OUTCOMES),
+            pl.lit(False).alias(_NEEDS_FULL),
+        )
+        rows = frame.filter(col(PLAIN).is_not_null())
+        if events is None or rows.is_empty():
+            return none
+        as_of = self.planner.as_of
+        # the candidate zones of every location (timezones.location_key), asked once each
+        reps = rows.unique(subset=["jurisdiction", "__zkey"], keep="first", maintain_order=True)
+        table: list[tuple[str, str, str | None, int, bool]] = []
+        for acct, zkey in zip(accounts_of(reps, []), reps["__zkey"].to_list(), strict=True):
+            place = self._location(acct, zkey)
+            if place is None:
+                table.append((acct.jurisdiction, zkey, None, 0, False))
+            for pos, (name, candidate) in enumerate(place.zones if place is not None else ()):
+                table.append((acct.jurisdiction, zkey, name, pos, candidate))
+        zone_table = pl.DataFrame(
+            table,
+            schema={
+                "jurisdiction": pl.String,
+                "__zkey": pl.String,
+                "__zone": pl.String,
+                "__pos": pl.Int64,
+                "__cand": pl.Boolean,
+            },
+            orient="row",
+        )
+        ids = rows.select("account_id", "jurisdiction", "__zkey")
+        unreadable = ids.join(zone_table.filter(col("__zone").is_null()), on=["jurisdiction", "__zkey"])["account_id"]
+        mine = events.join(ids, on="account_id").join(
+            zone_table.filter(col("__zone").is_not_null()), on=["jurisdiction", "__zkey"]
+        )
+        # each event's local day in each zone it counts in, as days before as-of
+        local = [
+            part.with_columns(
+                (pl.lit(as_of) - col(INSTANT).dt.convert_time_zone(name).dt.date()).dt.total_days().alias("__off")
+            )
+            for (name,), part in sorted(mine.partition_by("__zone", as_dict=True).items())
+        ]
+        days = pl.concat(local) if local else mine.with_columns(pl.lit(0, pl.Int64).alias("__off"))
+        later = days.filter(col("__off") < 0)["account_id"]
+        entries = []
+        for code in sorted(days["jurisdiction"].unique().to_list()):
+            counted_here = days.filter(col("jurisdiction") == code)
+            for k, counter in enumerate(self.engine.jurisdiction(code).counters):
+                words = (
+                    col("event").is_in(sorted(counter.counts))
+                    if counter.counts is not None
+                    else ~col("event").is_in(sorted(DEFAULT_CAP_OUTCOMES_EXCLUDED))
+                )
+                where = (col("__zone") == counter.fixed_zone) if counter.fixed_zone else col("__cand")
+                picked = counted_here.filter(col("channel").is_in(list(counter.channels)) & words & where)
+                if picked.is_empty():
+                    continue
+                n = counter.per_days
+                if counter.kind == "after":
+                    # the last conversation within the rule's days blocks until its end
+                    value = col("__off").filter(col("__off") < n).min().cast(pl.String)
+                else:
+                    # c_i: counted contacts from as-of - i to as-of, i < n: every run of n days
+                    # that holds a day from as-of on holds those of one c_i (and no later event)
+                    value = pl.concat_str(
+                        [(col("__off") <= i).sum().clip(upper_bound=counter.max).cast(pl.String) for i in range(n)],
+                        separator=",",
+                    )
+                found = picked.group_by("account_id", "__pos").agg(value.alias("__v")).drop_nulls("__v")
+                entries.append(
+                    found.select(
+                        "account_id",
+                        (pl.lit(k * 1000) + col("__pos")).alias("__order"),
+                        pl.concat_str([pl.lit(f"{k}."), col("__pos").cast(pl.String), pl.lit(":"), col("__v")]).alias(
+                            "__entry"
+                        ),
+                    )
+                )
+        keyed = rows.select(
+            "account_id", "jurisdiction", "__zkey", "__dpd", self._dated_may_hold(rows.columns).alias("__dated")
+        )
+        if entries:
+            raw = (
+                pl.concat(entries)
+                .sort("account_id", "__order")
+                .group_by("account_id", maintain_order=True)
+                .agg(col("__entry").str.join("|").alias("__raw"))
+            )
+            keyed = keyed.join(raw, on="account_id", how="left", maintain_order="left")
+        else:
+            keyed = keyed.with_columns(pl.lit(None, pl.String).alias("__raw"))
+        keyed = keyed.with_columns(col("__raw").fill_null(""))
+        on = ["jurisdiction", "__zkey", "__dpd", "__raw", "__dated"]
+        combos = keyed.select(on).unique(maintain_order=True)
+        caps = [self._caps_part(*combo) for combo in combos.iter_rows()]
+        combos = combos.with_columns(
+            pl.Series(_CAPS, [c for c, _full in caps], dtype=pl.String),
+            pl.Series("__capsfull", [full for _c, full in caps], dtype=pl.Boolean),
+        )
+        keyed = keyed.join(combos, on=on, how="left", maintain_order="left")
+        parts = keyed.select("account_id", _CAPS, "__capsfull").unique("account_id", keep="first", maintain_order=True)
+        if self.outcome_windows:
+            before = (pl.lit(as_of) - col(DAY)).dt.total_days()
+            counts = [
+                ((col("event") == word) & (before <= i)).sum().clip(upper_bound=most).cast(pl.String)
+                for (word, span), most in self.outcome_windows.items()
+                for i in range(span)
+            ]
+            outcomes = (
+                events.join(ids.select("account_id").unique(), on="account_id")
+                .group_by("account_id")
+                .agg(pl.concat_str(counts, separator=",").alias(_OUTCOMES))
+            )
+            parts = parts.join(outcomes, on="account_id", how="left")
+        else:
+            parts = parts.with_columns(pl.lit(None, pl.String).alias(_OUTCOMES))
+        full = pl.concat([unreadable, later, parts.filter(col("__capsfull"))["account_id"]]).unique()
+        parts = parts.drop("__capsfull")
+        # a promise that a history payment may keep, or a snapshot payment after as-of that
+        # may keep it on a later day the search looks at: the ledger decides, in full
+        ledger = (col(PAID).is_not_null() & col(date_column("promise_to_pay_date")).is_not_null()) | (
+            col(date_column("last_payment_date")) > pl.lit(as_of)
+        ).fill_null(False)
+        return frame.join(parts, on="account_id", how="left", maintain_order="left").with_columns(
+            (col(PLAIN).is_not_null() & (col("account_id").is_in(full.implode()) | ledger)).alias(_NEEDS_FULL)
+        )
+
+    def _location(self, account: Account, zkey: str) -> _Location | None:
+        """What the caps part needs of the account's location (see :class:`_Location`), or
+        None when one of its zones starts the as-of day before the primary zone does (a
+        check could then fall on a local day before as-of, which the caps part does not hold)."""
+        key = (account.jurisdiction, zkey)
+        if key in self._zones:
+            return self._zones[key]
+        engine, as_of, last = self.engine, self.planner.as_of, self.planner.last_day
+        zones = engine.timezones(account)
+        counters = engine.jurisdiction(account.jurisdiction).counters
+        names = tuple(dict.fromkeys((*zones, *(c.fixed_zone for c in counters if c.fixed_zone))))
+        primary = zone(zones[0])
+        start = datetime(as_of.year, as_of.month, as_of.day, tzinfo=primary)
+        end = datetime(last.year, last.month, last.day, 23, 59, 59, tzinfo=primary)
+        found: _Location | None = None
+        if all(start.astimezone(zone(name)).date() >= as_of for name in names):
+            shift = max((end.astimezone(zone(name)).date() - last).days for name in names)
+            # the caps refuse no day past the last of the plan + the longest rule's days: a
+            # window after that, inside the search, lets every refused contact find a moment
+            first = last + timedelta(days=max((c.per_days for c in counters), default=1) + shift)
+            days = range((as_of - first).days + SEARCH_DAYS + 1)
+            free = frozenset(
+                channel
+                for channel in CONTACT_CHANNELS
+                if any(engine.windows(account, channel, first + timedelta(days=d)) for d in days)
+            )
+            found = _Location(tuple((name, name in zones) for name in names), shift, free)
+        self._zones[key] = found
+        return found
+
+    def _caps_part(self, code: str, zkey: str, dpd: int, raw: str, dated: bool) -> tuple[str, bool]:
+        """The caps part from the counted contacts (``raw``: ``k.zone:c_0,…`` per rule ``k``)
+        and whether the row needs the full planner. Only the rules a contact step of the
+        horizon is checked against count, and of each only what a check on a day of the plan
+        reads (:meth:`_limits`). A refusal's earliest moment past the plan only matters if
+        none exists: when a dated exclusion may hold (``dated``) or no window follows the
+        refusals, the row is planned in full."""
+        if not raw:
+            return "", False
+        limits = self._limits(code, dpd)
+        counters = self.engine.jurisdiction(code).counters
+        place = self._zones[(code, zkey)]
+        assert place is not None
+        horizon = self.planner.horizon + place.shift  # days of the plan, in the latest zone
+        out = []
+        kept: set[int] = set()
+        for entry in raw.split("|"):
+            head, values = entry.split(":")
+            k = int(head.split(".")[0])
+            reached, low = limits[k]
+            if not reached:
+                continue
+            kept.add(k)
+            n = counters[k].per_days
+            first = max(0, n - 1 - horizon)
+            if counters[k].kind == "after":
+                # it refuses day j of the plan while the conversation is fewer than n days back
+                out.append(f"{head}:{max(int(values), first)}")
+                continue
+            # a check on day j reads c_i for i ≤ n - 1 - j, the largest of which holds: only
+            # c_i, i ≥ n - 1 - horizon, can decide, each from the cap less what the plan adds
+            raised = [max(int(v), low) for v in values.split(",")[first:]]
+            if any(v > low for v in raised):
+                out.append(head + ":" + ",".join(map(str, raised)))
+        part = "|".join(out)
+        # the channels a refused contact could be on: those of the steps the rules left in count
+        refused = {c for k in kept for c in counters[k].channels} & self._channels[(code, dpd)]
+        return part, bool(part) and (dated or not refused <= place.free)
+
+    def _dated_may_hold(self, columns: Sequence[str]) -> pl.Expr:
+        """True on rows a dated exclusion may hold for on some day (its flags, segments and
+        balance bounds: :func:`dunning.compliance.stops._may_hold` on columns, reading a
+        reason for arrears as a possible flag)."""
+        col = pl.col
+        found: pl.Expr = pl.lit(False)
+        for exclusion in self.engine._dated:
+            cond = exclusion.when
+            may: pl.Expr = pl.lit(True)
+            if cond.flags:
+                mask = sum(1 << FLAG_COLUMNS.index(f) for f in cond.flags if f in FLAG_COLUMNS)
+                # a flag that is no column comes from the state only (a reason for arrears)
+                flagged = (
+                    pl.lit(True)
+                    if any(f not in FLAG_COLUMNS for f in cond.flags)
+                    else ((col("__flags") & mask) == mask)
+                )
+                if "arrears_reason" in columns:
+                    flagged = flagged | (col("arrears_reason") != "")
+                may = may & flagged
+            if cond.segments:
+                may = may & col("segment").is_in(list(cond.segments))
+            for amounts, above in ((cond.max_overdue, True), (cond.min_overdue, False)):
+                if not amounts:
+                    continue
+                for currency in sorted({*amounts.by_currency, "*"}):
+                    level = amounts.by_currency.get(currency, amounts.default) if currency != "*" else amounts.default
+                    if level is None:
+                        continue
+                    scaled = level.scaleb(SCALE)
+                    outside = col("__amount4") > floor(scaled) if above else col("__amount4") < -floor(-scaled)
+                    which = (
+                        col("currency") == currency
+                        if currency != "*"
+                        else ~col("currency").is_in(sorted(amounts.by_currency))
+                    )
+                    may = may & ~(which & outside)
+            found = found | may
+        return found
+
+    def _limits(self, code: str, dpd: int) -> tuple[tuple[bool, int], ...]:
+        """Per frequency rule of jurisdiction ``code``: whether a contact step of the horizon
+        can be checked against it at ``dpd`` days past due, and the count below which the
+        history cannot make it refuse (the cap less the contacts the plan can add, less one)."""
+        key = (code, dpd)
+        found = self._cap_limits.get(key)
+        if found is not None:
+            return found
+        strategies = list(self.policy.strategies.values())
+        highs = sorted({t.dpd.high for t in self.policy.tiers}, key=lambda h: -1 if h is None else h)
+        horizon = range(self.planner.horizon + 1)
+        self._channels[key] = frozenset(
+            step.channel
+            for strategy in strategies
+            for step in strategy.steps
+            if self.planner.tracks_sent or any(step.fires_on(dpd + o, high) for o in horizon for high in highs)
+        )
+        out = []
+        for counter in self.engine.jurisdiction(code).counters:
+            if self.planner.tracks_sent:
+                # catching up adds occurrences of earlier days: no bound is taken
+                out.append((any(step.channel in counter.channels for s in strategies for step in s.steps), 0))
+                continue
+            most = max(
+                (
+                    sum(
+                        1
+                        for step in strategy.steps
+                        if step.channel in counter.channels
+                        for o in range(self.planner.horizon + 1)
+                        if any(step.fires_on(dpd + o, high) for high in highs)
+                    )
+                    for strategy in strategies
+                ),
+                default=0,
+            )
+            out.append((most > 0, max(0, counter.max - most - 1)))
+        found = self._cap_limits[key] = tuple(out)
         return found
 
     def _arms(self, frame: pl.DataFrame) -> list[pl.Series]:
@@ -401,6 +785,21 @@ def _class_exprs(levels: list[Decimal]) -> tuple[pl.Expr, pl.Expr]:
             below = below + (pl.lit(whole) < amount).cast(pl.Int64)
             upto = upto + (pl.lit(whole) < amount).cast(pl.Int64)
     return below, upto
+
+
+def _zones(phones: pl.Series) -> pl.Expr:
+    """timezones.location_key's parts: every location counts, the stated zone too."""
+    col = pl.col
+    return pl.concat_str(
+        [
+            col("timezone"),
+            _phone_zones(phones),
+            col("postal_code").str.slice(0, 3),
+            col("address").str.extract(ZIP_AT_END, 1).str.slice(0, 3).fill_null(""),
+            col("address").str.extract(REGION_AT_END, 1).str.to_uppercase().fill_null(""),
+        ],
+        separator="\x1f",
+    )
 
 
 def _phone_zones(phones: pl.Series) -> pl.Expr:

@@ -1,0 +1,147 @@
+"""The history-derived state of many accounts at once, on columns (polars, in the worker).
+
+:func:`dunning.state.account.account_state` answers every state question for one account
+from its events as objects. A plan run asks the same questions of every account of a
+chunk: here they are answered on the chunk's event lines with one ``group_by`` per
+account, for the accounts whose history holds only *plain* events — contact attempts and
+their results, and payments — that name no other phone, email or debt and fall on or
+before the as-of date. For them the state is: the last contact and right-party contact
+(days before as-of), the unanswered calls, the latest payment, and the local days of the
+contacts (what the caps count). Every other account (a flag, a promise, an arrangement, a
+placement, an unusable contact point, a sent notice, a reason for arrears, a line the
+columns cannot read exactly) is planned in full by :class:`~dunning.plan.decide.Planner`:
+its :data:`PLAIN` column is false.
+
+``tests/plan/test_decision_key.py`` holds the two implementations equal: a shared decision
+keyed on these columns is the plan the full planner gives the account with its events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+import polars as pl
+
+from dunning.accounts import events as ev
+from dunning.accounts.model import Contact
+
+ACCOUNT = "account_id"
+PLAIN = "__h_plain"  # every event of the account is answered here
+LAST_CONTACT = "__h_contact"  # days from the last contact (events.CONTACTS) to as-of; null: none
+LAST_RPC = "__h_rpc"  # days from the last right-party contact (events.RIGHT_PARTY); null: none
+UNANSWERED = "__h_unanswered"  # unanswered calls on file (condition failed_attempts)
+PAID = "__h_paid"  # the latest payment's date (its `date`, else the day of `at`); null: none
+INSTANT = "__h_at"  # an event's moment (UTC)
+DAY = "__h_day"  # an event's day in its own offset (what account_state reads)
+
+# Events whose whole meaning is answered on columns: a contact or its result (a last
+# contact, a right-party contact, an unanswered call, what the caps count) and a payment.
+# The others start or end a state (flags, opt-outs, spoiled contact points, promises…).
+PLAIN_WORDS = frozenset(
+    (*(w for w in ev.ATTEMPTS if w not in ("wrong_number", "third_party", "returned_mail", "bounced")), "payment")
+)
+_ORDER = "__h_order"  # file order (the events arrive in it)
+_AT_FORMAT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[+-]\d{2}:\d{2}|Z)$"
+_COLUMNS = ("account_id", "at", "event", "channel", "debt_id", "phone", "email", "amount", "date")
+
+
+def event_columns(lines: pl.DataFrame) -> pl.DataFrame:
+    """A history scan's readable lines (text columns, :mod:`dunning.accounts.history`) as
+    the event columns the state reads: the word in the vocabulary's spelling, the channel
+    an event implies, its moment (UTC) and its own day; a moment the columns cannot read
+    exactly is null (the account is then planned in full)."""
+
+    def column(name: str) -> pl.Expr:
+        return pl.col(name) if name in lines.columns else pl.lit("").alias(name)
+
+    word = column("event")
+    if "outcome" in lines.columns:
+        word = pl.when(word != "").then(word).otherwise(pl.col("outcome"))
+    word = word.replace(dict(ev.ALIASES))
+    given = column("channel")
+    channel = pl.when(given != "").then(given).otherwise(word.replace_strict(dict(ev.IMPLIED_CHANNEL), default=""))
+    frame = lines.select(
+        column("account_id").alias("account_id"),
+        column("at").alias("at"),
+        word.alias("event"),
+        channel.alias("channel"),
+        *(column(c).alias(c) for c in ("debt_id", "phone", "email", "amount", "date")),
+    )
+    return _timed(frame)
+
+
+def event_columns_of(events: Mapping[str, Sequence[Contact]]) -> pl.DataFrame:
+    """:func:`event_columns` of events already read as objects (a test's, review's)."""
+    rows = [
+        (
+            c.account_id or account_id,
+            c.at.isoformat(),
+            c.outcome,
+            c.channel,
+            c.debt_id,
+            c.phone,
+            c.email,
+            "" if c.amount is None else str(c.amount),
+            "" if c.on is None else c.on.isoformat(),
+        )
+        for account_id, contacts in events.items()
+        for c in contacts
+    ]
+    return _timed(pl.DataFrame(rows, schema=dict.fromkeys(_COLUMNS, pl.String), orient="row"))
+
+
+def _timed(frame: pl.DataFrame) -> pl.DataFrame:
+    at = pl.col("at")
+    exact = at.str.contains(_AT_FORMAT)
+    return frame.with_columns(
+        pl.when(exact)
+        .then(at.str.replace(r"Z$", "+00:00").str.to_datetime("%Y-%m-%dT%H:%M:%S%z", time_zone="UTC", strict=False))
+        .alias(INSTANT),
+        pl.when(exact).then(at.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)).alias(DAY),
+    )
+
+
+def derived_state(events: pl.DataFrame, as_of: date, plain_words: frozenset[str] = PLAIN_WORDS) -> pl.DataFrame:
+    """Per account of ``events`` (:func:`event_columns`, in file order): :data:`PLAIN` and, for the plain
+    ones, :data:`LAST_CONTACT`, :data:`LAST_RPC`, :data:`UNANSWERED` and :data:`PAID` —
+    the values :func:`~dunning.state.account.account_state` gives them on ``as_of``.
+    ``plain_words``: the events answered here (less those a law's ``after_outcome`` rule
+    counts, whose stops read the events themselves)."""
+    col = pl.col
+    word, day = col("event"), col(DAY)
+    before = (pl.lit(as_of) - day).dt.total_days()
+    paid_on = pl.when(col("date") != "").then(col("date").str.to_date("%Y-%m-%d", strict=False)).otherwise(day)
+    plain = (
+        word.is_in(sorted(plain_words))
+        & (col("debt_id") == "")
+        & (col("phone") == "")
+        & (col("email") == "")
+        & col(INSTANT).is_not_null()
+        & day.is_not_null()
+        & (day <= pl.lit(as_of))
+        & ((word != "payment") | paid_on.is_not_null())
+    )
+    # account_state keeps the day of the last such event in time order (moment, channel,
+    # word, then file order), a condition reads the latest day: with offsets that differ
+    # they can disagree, and such an account is planned in full
+    order = [col(INSTANT), col("channel"), word, col(_ORDER)]
+
+    def last_day(words: frozenset[str]) -> pl.Expr:
+        return before.sort_by(order).filter(word.sort_by(order).is_in(sorted(words))).last()
+
+    def latest(words: frozenset[str]) -> pl.Expr:
+        return before.filter(word.is_in(sorted(words))).min()
+
+    agreed = [last_day(w).eq_missing(latest(w)) for w in (ev.CONTACTS, ev.RIGHT_PARTY)]
+    return (
+        events.with_row_index(_ORDER)
+        .group_by(ACCOUNT)
+        .agg(
+            (plain.all() & agreed[0] & agreed[1]).alias(PLAIN),
+            latest(ev.CONTACTS).alias(LAST_CONTACT),
+            latest(ev.RIGHT_PARTY).alias(LAST_RPC),
+            ((col("channel") == "call") & word.is_in(sorted(ev.UNANSWERED))).sum().cast(pl.Int64).alias(UNANSWERED),
+            paid_on.filter(word == "payment").max().alias(PAID),
+        )
+    )
