@@ -1,16 +1,19 @@
 """The decision key holds every input a plan depends on: a shared decision is the plan the
-full planner gives, whatever snapshot field, horizon or run option differs.
+full planner gives, whatever snapshot field, history, horizon or run option differs.
 
 Each example draws a base account and, for every snapshot field, a variant that differs
 from it in that field alone (and a few that differ in several): a key that missed an
 input would give such a variant the base's shared decision, and the comparison with the
-full planner, account by account, would show it.
+full planner, account by account, would show it. The same for the history: accounts with
+a drawn history of contacts and payments (the ones the key holds, :mod:`dunning.state.columns`)
+and variants with one event more, one less or one moved by a day or an hour, under a policy
+whose steps read every state condition the key holds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +21,8 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dunning.accounts.history import History
+from dunning.accounts.history import LINE as HISTORY_LINE
+from dunning.accounts.history import History, read_event
 from dunning.accounts.model import FLAG_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Account, Contact
 from dunning.accounts.read import screen_frame
 from dunning.accounts.record import parse_record
@@ -30,6 +34,7 @@ from dunning.plan.output import plan_record
 from dunning.policy.model import Policy
 
 from .plan_support import contact
+from .policy_support import with_state_conditions
 
 AS_OF = date(2026, 11, 28)
 
@@ -115,7 +120,7 @@ def test_every_snapshot_column_is_varied(policy: Policy) -> None:
     # a column added to the snapshot must be added here, or the property below cannot see
     # whether the key needs it
     assert set(_fields(policy)) == {*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *FLAG_COLUMNS}
-    assert len(KEY_INPUTS) == 19
+    assert len(KEY_INPUTS) == 25
 
 
 def _differs(value: str) -> Callable[[str], bool]:
@@ -163,6 +168,68 @@ def _portfolios(draw: st.DrawFn, policy: Policy) -> tuple[list[dict[str, str]], 
     return rows, draw(st.integers(0, 6)), draw(st.booleans()), {len(rows) - 1}
 
 
+# A history event as text (the reader's columns). Mostly contacts and payments, the events
+# the key holds; now and then one it does not (the account is then planned in full).
+HISTORY_COLUMNS = ("account_id", "at", "event", "channel", "amount", "date")
+_PLAIN = ("attempted", "delivered", "failed", "no_answer", "busy", "voicemail", "connected", "right_party_contact")
+
+
+@st.composite
+def _event(draw: st.DrawFn) -> dict[str, str]:
+    word = draw(
+        st.one_of(
+            *[st.sampled_from(_PLAIN)] * 30,
+            *[st.just("payment")] * 3,
+            st.sampled_from(["refused", "dispute", "third_party", "sent"]),
+        )
+    )
+    # the last days before as-of most (the caps' days), a day after it now and then; offsets
+    # east and west of the accounts' zones, so an event's day differs between zones
+    day = draw(st.one_of(*[st.integers(-7, 0)] * 20, st.integers(-40, 1)))
+    hour = draw(st.integers(0, 23))
+    offset = draw(st.sampled_from(["-05:00", "-05:00", "-08:00", "+08:00", "+08:00", "+00:00", "-10:00", "+14:00"]))
+    channel = draw(st.sampled_from(["call", "call", "call", "sms", "email", "letter"]))
+    row = {"at": f"{_day(day)}T{hour:02d}:{draw(st.sampled_from([0, 30])):02d}:00{offset}", "event": word}
+    row["channel"] = "" if word in ("payment", "dispute") else channel
+    row["amount"] = draw(st.sampled_from(["10.00", "75.50"])) if word == "payment" else ""
+    row["date"] = draw(st.one_of(st.just(""), st.integers(-30, 2).map(_day))) if word == "payment" else ""
+    if word == "sent":
+        row["channel"], row["action_id"] = "letter", "X-letter1-20261101"
+    return row
+
+
+@st.composite
+def _histories(draw: st.DrawFn) -> list[list[dict[str, str]]]:
+    """A history and its variants: the same again (another account: it takes the first's
+    shared decision), one event more, one less, one moved by a day or an hour."""
+    base = draw(st.lists(_event(), min_size=1, max_size=10))
+    out = [base, list(base), [*base, draw(_event())], base[1:]]
+    at = draw(st.integers(0, len(base) - 1))
+    moved = dict(base[at])
+    shift = draw(st.sampled_from([timedelta(days=-1), timedelta(days=1), timedelta(hours=-3), timedelta(hours=5)]))
+    moved["at"] = (datetime.fromisoformat(moved["at"]) + shift).isoformat()
+    out.append([*base[:at], moved, *base[at + 1 :]])
+    return out
+
+
+def _history_of(rows: list[dict[str, str]], owners: dict[int, list[dict[str, str]]]) -> tuple[History, pl.DataFrame]:
+    """The drawn histories as the reader gives them: objects, and the lines of a scan."""
+    lines = []
+    for i, events in owners.items():
+        lines += [{"account_id": rows[i]["account_id"], **e} for e in events]
+    names = [*HISTORY_COLUMNS, "action_id"]
+    frame = pl.DataFrame(
+        [{n: e.get(n, "") for n in names} for e in lines], schema=dict.fromkeys(names, pl.String)
+    ).with_columns(pl.int_range(2, len(lines) + 2, dtype=pl.Int64).alias(HISTORY_LINE))
+    read: dict[str, list[Contact]] = {}
+    for number, values in enumerate(frame.drop(HISTORY_LINE).iter_rows(named=True), start=2):
+        found = read_event(values, number)
+        assert isinstance(found, Contact), found
+        read.setdefault(found.account_id, []).append(found)
+    ordered = {k: tuple(sorted(v, key=lambda c: (c.at, c.channel, c.outcome, c.line))) for k, v in read.items()}
+    return History(ordered), frame
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_a_shared_decision_is_the_full_planners_plan(policy: Policy, data: st.DataObject) -> None:
@@ -188,6 +255,51 @@ def test_a_shared_decision_is_the_full_planners_plan(policy: Policy, data: st.Da
     if 0 in accounts and 1 + list(_fields(policy)).index("customer_id") in accounts:
         # the customer id decides nothing: its variant took the base's decision
         assert len(planner.templates) < len(accounts) - len(with_history)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_a_shared_decision_with_history_is_the_full_planners_plan(policy: Policy, data: st.DataObject) -> None:
+    # every state condition the key holds is read by some step (state_policy), and every
+    # account with history has variants one event apart: whichever path a row takes
+    # (shared, or in full), through objects or through the scan's lines, the plan is the
+    # full planner's with the account's events
+    if data.draw(st.booleans()):
+        policy = with_state_conditions(policy)
+    rows, horizon, tracks_sent, _history = data.draw(_portfolios(policy))
+    full = Planner(policy, AS_OF, horizon, tracks_sent=tracks_sent)
+    accounts = {i: a for i, row in enumerate(rows) if (a := _row_ok(row, policy)) is not None}
+    # histories go on accounts with a contact planned: there the caps and the state decide
+    busy = [i for i, a in accounts.items() if any(x.not_before is not None for x in full.plan(a).actions)]
+    owners: dict[int, list[dict[str, str]]] = {}
+    for n in range(data.draw(st.integers(2, 4))):
+        base = rows[data.draw(st.sampled_from(busy or sorted(accounts)))]
+        for h in range(2):
+            for v, events in enumerate(data.draw(_histories())):
+                owners[len(rows)] = events
+                rows.append({**base, "account_id": f"H-{n}-{h}-{v}"})
+    accounts = {i: a for i, row in enumerate(rows) if (a := _row_ok(row, policy)) is not None}
+    history, lines = _history_of(rows, owners)
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.String)).with_columns(
+        pl.int_range(0, len(rows), dtype=pl.Int64).alias(LINE)
+    )
+    screened = screen_frame(frame, frozenset(policy.jurisdictions))
+    expected = {line: plan_record(full.plan(acct, history.get(acct.account_id))) for line, acct in accounts.items()}
+    by_objects = ColumnarPlanner(Planner(policy, AS_OF, horizon, tracks_sent=tracks_sent))
+    by_lines = ColumnarPlanner(Planner(policy, AS_OF, horizon, tracks_sent=tracks_sent))
+    for got in (
+        by_objects.plan(screened, history).records(),
+        by_lines.plan(screened, History(), lines).records(),
+    ):
+        found = {record[1]: record for record in got}
+        assert set(found) == set(accounts)
+        for line, acct in accounts.items():
+            line_bytes, csv_rows, status, tier, stats = expected[line]
+            assert found[line] == (acct.account_id, line, status, tier, line_bytes, csv_rows, stats), (
+                line,
+                rows[line],
+                owners.get(line),
+            )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

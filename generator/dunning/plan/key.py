@@ -22,10 +22,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from math import floor
 from types import MappingProxyType
+from typing import Any
 
 import polars as pl
 
@@ -168,13 +169,11 @@ class DecisionKey:
         # the history-derived state the conditions read (state.columns): the largest number
         # of days or events any condition asks about, past which two accounts are alike
         self.engine = planner.engine
-        self.contact_days = max((c.days_since_last_contact or 0 for c in conditions), default=0)
-        self.rpc_days = max(
-            (max(c.days_since_right_party_contact or 0, c.no_conversation_for_days or 0) for c in conditions),
-            default=0,
-        )
-        self.unanswered = max((c.failed_attempts or 0 for c in conditions), default=0)
-        self.paid_since = max((c.paid_since_days or 0 for c in conditions), default=0)
+        self.contact_days, self.rpc_days, self.unanswered, self.paid_since = _state_reach(conditions)
+        # exclusions and offers are asked of every account, a step's condition only on the
+        # days it fires (or, catching up, on any): per dpd, what the conditions asked can read
+        self._asked_always = [*(e.when for e in policy.exclusions), *(o.when for o in policy.offers)]
+        self._state_reaches: dict[int, tuple[int, int, int, int]] = {}
         windows: dict[tuple[str, int], int] = {}
         for c in conditions:
             for wanted in c.outcomes_in_last_days:
@@ -188,6 +187,8 @@ class DecisionKey:
         self._cap_limits: dict[tuple[str, int], tuple[tuple[bool, int], ...]] = {}
         self._zones: dict[tuple[str, str], _Location | None] = {}
         self._channels: dict[tuple[str, int], frozenset[str]] = {}  # of the steps a horizon can fire
+        self._classes: dict[object, int] = {}
+        self._of_class: list[Any] = []
 
     # ------------------------------------------------------------------ on columns
     def columns(self, good: pl.DataFrame, events: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -251,6 +252,15 @@ class DecisionKey:
             frame["__dpd"]
             .replace_strict({d: self._dpd_class(d) for d in dpd_values}, return_dtype=pl.String)
             .alias("__dpdc")
+        )
+        reaches = {d: self._state_reach(d) for d in dpd_values}
+        frame = frame.with_columns(
+            [
+                frame["__dpd"]
+                .replace_strict({d: r[i] for d, r in reaches.items()}, return_dtype=pl.Int64)
+                .alias(f"__reach{i}")
+                for i in range(4)
+            ]
         )
         frame = frame.with_columns(_zones(frame["phone"]).alias("__zkey"))
         frame = self._history_columns(frame, events)
@@ -329,25 +339,49 @@ class DecisionKey:
         :meth:`columns` adds; rows without history have none of them."""
         col = pl.col
 
-        def days(column: pl.Expr, most: int) -> pl.Expr:
-            # past the largest number of days a condition asks about, two accounts are alike
-            return column.clip(upper_bound=most).cast(pl.String).fill_null("-") if most else pl.lit("")
+        def upto(value: pl.Expr, most: int, limit: str, low: int | None = None) -> pl.Expr:
+            # past the largest number a condition asked on the account's days asks about, two
+            # accounts are alike (none asked: all are)
+            if not most:
+                return pl.lit("")
+            bound = col(limit)
+            return (
+                pl.when(bound == 0)
+                .then(pl.lit(""))
+                .otherwise(value.clip(lower_bound=low, upper_bound=bound).cast(pl.String).fill_null("-"))
+            )
 
         reach = self.planner.horizon + 1  # a condition is asked on the days of the plan
         return {
             "history": pl.when(col(PLAIN).is_not_null()).then(pl.lit("1")).otherwise(pl.lit("")),
             "contacted": pl.concat_str(
-                [days(col(LAST_CONTACT), self.contact_days), days(col(LAST_RPC), self.rpc_days)], separator="/"
+                [
+                    upto(col(LAST_CONTACT), self.contact_days, "__reach0"),
+                    upto(col(LAST_RPC), self.rpc_days, "__reach1"),
+                ],
+                separator="/",
             ),
-            "unanswered": col(UNANSWERED).fill_null(0).clip(upper_bound=self.unanswered).cast(pl.String)
-            if self.unanswered
-            else pl.lit(""),
-            "paid_since": col("__paid_days").clip(-reach, self.paid_since).cast(pl.String).fill_null("-")
-            if self.paid_since
-            else pl.lit(""),
+            "unanswered": upto(col(UNANSWERED).fill_null(0), self.unanswered, "__reach2"),
+            "paid_since": upto(col("__paid_days"), self.paid_since, "__reach3", -reach),
             "outcomes": col(_OUTCOMES).fill_null(""),
             "caps": col(_CAPS).fill_null(""),
         }
+
+    def _state_reach(self, dpd: int) -> tuple[int, int, int, int]:
+        """:func:`_state_reach` of the conditions asked of an account ``dpd`` days past due:
+        the exclusions', the offers' and those of the steps the horizon fires."""
+        found = self._state_reaches.get(dpd)
+        if found is None:
+            highs = {t.dpd.high for t in self.policy.tiers}
+            steps = [
+                step.when
+                for strategy in self.policy.strategies.values()
+                for step in strategy.steps
+                if self.planner.tracks_sent
+                or any(step.fires_on(dpd + o, high) for o in range(self.planner.horizon + 1) for high in highs)
+            ]
+            found = self._state_reaches[dpd] = _state_reach([*self._asked_always, *steps])
+        return found
 
     def plain_words(self, codes: Sequence[str]) -> frozenset[str]:
         """The events whose meaning the key holds for accounts of the jurisdictions
@@ -399,7 +433,14 @@ class DecisionKey:
         )
         ids = rows.select("account_id", "jurisdiction", "__zkey")
         unreadable = ids.join(zone_table.filter(col("__zone").is_null()), on=["jurisdiction", "__zkey"])["account_id"]
-        mine = events.join(ids, on="account_id").join(
+        # the caps read the last days only (the longest rule's, and two for the zones): an
+        # event on a day before cannot count, one after as-of is looked for on every day
+        longest = max(
+            (c.per_days for code in self._codes(rows) for c in self.engine.jurisdiction(code).counters), default=1
+        )
+        since = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC) - timedelta(days=longest + 2)
+        recent = events.filter(col(INSTANT) >= pl.lit(since))
+        mine = recent.join(ids, on="account_id").join(
             zone_table.filter(col("__zone").is_not_null()), on=["jurisdiction", "__zkey"]
         )
         # each event's local day in each zone it counts in, as days before as-of
@@ -413,38 +454,58 @@ class DecisionKey:
         later = days.filter(col("__off") < 0)["account_id"]
         entries = []
         for code in sorted(days["jurisdiction"].unique().to_list()):
-            counted_here = days.filter(col("jurisdiction") == code)
-            for k, counter in enumerate(self.engine.jurisdiction(code).counters):
+            counters = self.engine.jurisdiction(code).counters
+            flags: list[pl.Expr] = []  # per event: counted by rule k within its i-th day
+            sums: list[pl.Expr] = []  # per account and zone
+            values: list[pl.Expr] = []  # the rule's entry, from the sums
+            for k, counter in enumerate(counters):
                 words = (
                     col("event").is_in(sorted(counter.counts))
                     if counter.counts is not None
                     else ~col("event").is_in(sorted(DEFAULT_CAP_OUTCOMES_EXCLUDED))
                 )
                 where = (col("__zone") == counter.fixed_zone) if counter.fixed_zone else col("__cand")
-                picked = counted_here.filter(col("channel").is_in(list(counter.channels)) & words & where)
-                if picked.is_empty():
-                    continue
+                counted = (
+                    col("channel").is_in(list(counter.channels)) & words & where & (col("__off") < counter.per_days)
+                )
                 n = counter.per_days
+                # only c_i, i ≥ n - 1 - horizon - 2, can decide (zones are at most 2 days
+                # ahead of the primary; _caps_part takes what the account's zones need)
+                low = max(0, n - 3 - self.planner.horizon)
                 if counter.kind == "after":
                     # the last conversation within the rule's days blocks until its end
-                    value = col("__off").filter(col("__off") < n).min().cast(pl.String)
+                    flags.append(pl.when(counted).then(col("__off")).alias(f"__f{k}"))
+                    sums.append(col(f"__f{k}").min().alias(f"__s{k}"))
+                    value = col(f"__s{k}").clip(lower_bound=low).cast(pl.String)
                 else:
                     # c_i: counted contacts from as-of - i to as-of, i < n: every run of n days
                     # that holds a day from as-of on holds those of one c_i (and no later event)
-                    value = pl.concat_str(
-                        [(col("__off") <= i).sum().clip(upper_bound=counter.max).cast(pl.String) for i in range(n)],
-                        separator=",",
+                    flags.append(counted.cast(pl.Int32).alias(f"__f{k}"))
+                    flags.extend(
+                        (counted & (col("__off") <= i)).cast(pl.Int32).alias(f"__f{k}_{i}") for i in range(low, n)
                     )
-                found = picked.group_by("account_id", "__pos").agg(value.alias("__v")).drop_nulls("__v")
-                entries.append(
-                    found.select(
-                        "account_id",
-                        (pl.lit(k * 1000) + col("__pos")).alias("__order"),
-                        pl.concat_str([pl.lit(f"{k}."), col("__pos").cast(pl.String), pl.lit(":"), col("__v")]).alias(
-                            "__entry"
-                        ),
+                    sums.append(col(f"__f{k}").sum().alias(f"__s{k}"))
+                    sums.extend(col(f"__f{k}_{i}").sum().alias(f"__s{k}_{i}") for i in range(low, n))
+                    value = pl.when(col(f"__s{k}") > 0).then(
+                        pl.concat_str(
+                            [col(f"__s{k}_{i}").clip(upper_bound=counter.max).cast(pl.String) for i in range(low, n)],
+                            separator=",",
+                        )
                     )
+                values.append(pl.concat_str([pl.lit(f"{k}."), col("__pos").cast(pl.String), pl.lit(":"), value]))
+            found = (
+                days.filter(col("jurisdiction") == code)
+                .select("account_id", "__pos", *flags)
+                .group_by("account_id", "__pos")
+                .agg(sums)
+                .select(
+                    "account_id",
+                    col("__pos").alias("__order"),
+                    pl.concat_list(values).list.drop_nulls().list.join("|").alias("__entry"),
                 )
+                .filter(col("__entry") != "")
+            )
+            entries.append(found)
         keyed = rows.select(
             "account_id", "jurisdiction", "__zkey", "__dpd", self._dated_may_hold(rows.columns).alias("__dated")
         )
@@ -458,8 +519,24 @@ class DecisionKey:
             keyed = keyed.join(raw, on="account_id", how="left", maintain_order="left")
         else:
             keyed = keyed.with_columns(pl.lit(None, pl.String).alias("__raw"))
-        keyed = keyed.with_columns(col("__raw").fill_null(""))
-        on = ["jurisdiction", "__zkey", "__dpd", "__raw", "__dated"]
+        # what _caps_part reads of the days past due and the location, numbered: far fewer
+        # distinct rows to take through Python than (dpd, location) pairs
+        pairs = keyed.select("jurisdiction", "__dpd", "__zkey").unique()
+        classes = [
+            (
+                self._class((code, self._limits(code, dpd), self._channels[(code, dpd)])),
+                self._class(self._zones[(code, zkey)]),
+            )
+            for code, dpd, zkey in pairs.iter_rows()
+        ]
+        pairs = pairs.with_columns(
+            pl.Series("__lim", [a for a, _b in classes], dtype=pl.Int64),
+            pl.Series("__loc", [b for _a, b in classes], dtype=pl.Int64),
+        )
+        keyed = keyed.with_columns(col("__raw").fill_null("")).join(
+            pairs, on=["jurisdiction", "__dpd", "__zkey"], how="left", maintain_order="left"
+        )
+        on = ["__lim", "__loc", "__raw", "__dated"]
         combos = keyed.select(on).unique(maintain_order=True)
         caps = [self._caps_part(*combo) for combo in combos.iter_rows()]
         combos = combos.with_columns(
@@ -494,6 +571,9 @@ class DecisionKey:
             (col(PLAIN).is_not_null() & (col("account_id").is_in(full.implode()) | ledger)).alias(_NEEDS_FULL)
         )
 
+    def _codes(self, rows: pl.DataFrame) -> list[str]:
+        return sorted(rows["jurisdiction"].unique().to_list())
+
     def _location(self, account: Account, zkey: str) -> _Location | None:
         """What the caps part needs of the account's location (see :class:`_Location`), or
         None when one of its zones starts the as-of day before the primary zone does (a
@@ -509,8 +589,8 @@ class DecisionKey:
         start = datetime(as_of.year, as_of.month, as_of.day, tzinfo=primary)
         end = datetime(last.year, last.month, last.day, 23, 59, 59, tzinfo=primary)
         found: _Location | None = None
-        if all(start.astimezone(zone(name)).date() >= as_of for name in names):
-            shift = max((end.astimezone(zone(name)).date() - last).days for name in names)
+        shift = max((end.astimezone(zone(name)).date() - last).days for name in names)
+        if shift <= 2 and all(start.astimezone(zone(name)).date() >= as_of for name in names):
             # the caps refuse no day past the last of the plan + the longest rule's days: a
             # window after that, inside the search, lets every refused contact find a moment
             first = last + timedelta(days=max((c.per_days for c in counters), default=1) + shift)
@@ -524,7 +604,15 @@ class DecisionKey:
         self._zones[key] = found
         return found
 
-    def _caps_part(self, code: str, zkey: str, dpd: int, raw: str, dated: bool) -> tuple[str, bool]:
+    def _class(self, value: object) -> int:
+        """A number for ``value`` (equal values, one number; per process)."""
+        found = self._classes.get(value)
+        if found is None:
+            found = self._classes[value] = len(self._of_class)
+            self._of_class.append(value)
+        return found
+
+    def _caps_part(self, lim: int, loc: int, raw: str, dated: bool) -> tuple[str, bool]:
         """The caps part from the counted contacts (``raw``: ``k.zone:c_0,…`` per rule ``k``)
         and whether the row needs the full planner. Only the rules a contact step of the
         horizon is checked against count, and of each only what a check on a day of the plan
@@ -533,10 +621,10 @@ class DecisionKey:
         refusals, the row is planned in full."""
         if not raw:
             return "", False
-        limits = self._limits(code, dpd)
+        code, limits, channels = self._of_class[lim]
+        place = self._of_class[loc]
         counters = self.engine.jurisdiction(code).counters
-        place = self._zones[(code, zkey)]
-        assert place is not None
+        assert isinstance(place, _Location)
         horizon = self.planner.horizon + place.shift  # days of the plan, in the latest zone
         out = []
         kept: set[int] = set()
@@ -555,12 +643,13 @@ class DecisionKey:
                 continue
             # a check on day j reads c_i for i ≤ n - 1 - j, the largest of which holds: only
             # c_i, i ≥ n - 1 - horizon, can decide, each from the cap less what the plan adds
-            raised = [max(int(v), low) for v in values.split(",")[first:]]
+            given = max(0, n - 3 - self.planner.horizon)  # the first c_i the columns wrote
+            raised = [max(int(v), low) for v in values.split(",")[first - given :]]
             if any(v > low for v in raised):
                 out.append(head + ":" + ",".join(map(str, raised)))
         part = "|".join(out)
         # the channels a refused contact could be on: those of the steps the rules left in count
-        refused = {c for k in kept for c in counters[k].channels} & self._channels[(code, dpd)]
+        refused = {c for k in kept for c in counters[k].channels} & channels
         return part, bool(part) and (dated or not refused <= place.free)
 
     def _dated_may_hold(self, columns: Sequence[str]) -> pl.Expr:
@@ -761,6 +850,21 @@ class DecisionKey:
             actions=tuple(replace(a, id=aid + a.id[cut:]) for a in model.actions),
             offers=tuple(offer_terms(offers[o.id], account, as_of) for o in model.offers),
         )
+
+
+def _state_reach(conditions: Sequence[Condition]) -> tuple[int, int, int, int]:
+    """The largest number of days since the last contact, since the last right-party
+    contact, of unanswered calls, and of days since a payment that ``conditions`` ask about
+    (0: none asks)."""
+    return (
+        max((c.days_since_last_contact or 0 for c in conditions), default=0),
+        max(
+            (max(c.days_since_right_party_contact or 0, c.no_conversation_for_days or 0) for c in conditions),
+            default=0,
+        ),
+        max((c.failed_attempts or 0 for c in conditions), default=0),
+        max((c.paid_since_days or 0 for c in conditions), default=0),
+    )
 
 
 def _named(column: pl.Expr, names: list[str]) -> pl.Expr:

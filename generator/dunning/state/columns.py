@@ -41,7 +41,6 @@ DAY = "__h_day"  # an event's day in its own offset (what account_state reads)
 PLAIN_WORDS = frozenset(
     (*(w for w in ev.ATTEMPTS if w not in ("wrong_number", "third_party", "returned_mail", "bounced")), "payment")
 )
-_ORDER = "__h_order"  # file order (the events arrive in it)
 _AT_FORMAT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[+-]\d{2}:\d{2}|Z)$"
 _COLUMNS = ("account_id", "at", "event", "channel", "debt_id", "phone", "email", "amount", "date")
 
@@ -103,7 +102,7 @@ def _timed(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def derived_state(events: pl.DataFrame, as_of: date, plain_words: frozenset[str] = PLAIN_WORDS) -> pl.DataFrame:
-    """Per account of ``events`` (:func:`event_columns`, in file order): :data:`PLAIN` and, for the plain
+    """Per account of ``events`` (:func:`event_columns`): :data:`PLAIN` and, for the plain
     ones, :data:`LAST_CONTACT`, :data:`LAST_RPC`, :data:`UNANSWERED` and :data:`PAID` —
     the values :func:`~dunning.state.account.account_state` gives them on ``as_of``.
     ``plain_words``: the events answered here (less those a law's ``after_outcome`` rule
@@ -122,26 +121,18 @@ def derived_state(events: pl.DataFrame, as_of: date, plain_words: frozenset[str]
         & (day <= pl.lit(as_of))
         & ((word != "payment") | paid_on.is_not_null())
     )
-    # account_state keeps the day of the last such event in time order (moment, channel,
-    # word, then file order), a condition reads the latest day: with offsets that differ
-    # they can disagree, and such an account is planned in full
-    order = [col(INSTANT), col("channel"), word, col(_ORDER)]
-
-    def last_day(words: frozenset[str]) -> pl.Expr:
-        return before.sort_by(order).filter(word.sort_by(order).is_in(sorted(words))).last()
+    # account_state keeps the day of the last such event in time order, a condition reads
+    # the latest day: with one UTC offset on all of an account's events the two agree (a
+    # later moment is never an earlier day); an account with several is planned in full
+    offsets = col("at").str.slice(19).n_unique() == 1
 
     def latest(words: frozenset[str]) -> pl.Expr:
         return before.filter(word.is_in(sorted(words))).min()
 
-    agreed = [last_day(w).eq_missing(latest(w)) for w in (ev.CONTACTS, ev.RIGHT_PARTY)]
-    return (
-        events.with_row_index(_ORDER)
-        .group_by(ACCOUNT)
-        .agg(
-            (plain.all() & agreed[0] & agreed[1]).alias(PLAIN),
-            latest(ev.CONTACTS).alias(LAST_CONTACT),
-            latest(ev.RIGHT_PARTY).alias(LAST_RPC),
-            ((col("channel") == "call") & word.is_in(sorted(ev.UNANSWERED))).sum().cast(pl.Int64).alias(UNANSWERED),
-            paid_on.filter(word == "payment").max().alias(PAID),
-        )
+    return events.group_by(ACCOUNT).agg(
+        (plain.all() & offsets).alias(PLAIN),
+        latest(ev.CONTACTS).alias(LAST_CONTACT),
+        latest(ev.RIGHT_PARTY).alias(LAST_RPC),
+        ((col("channel") == "call") & word.is_in(sorted(ev.UNANSWERED))).sum().cast(pl.Int64).alias(UNANSWERED),
+        paid_on.filter(word == "payment").max().alias(PAID),
     )
