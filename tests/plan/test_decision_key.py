@@ -185,7 +185,7 @@ def _event(draw: st.DrawFn) -> dict[str, str]:
     )
     # the last days before as-of most (the caps' days), a day after it now and then; offsets
     # east and west of the accounts' zones, so an event's day differs between zones
-    day = draw(st.one_of(*[st.integers(-7, 0)] * 20, st.integers(-40, 1)))
+    day = draw(st.one_of(*[st.integers(-6, 0)] * 20, st.integers(-40, 1)))
     hour = draw(st.integers(0, 23))
     offset = draw(st.sampled_from(["-05:00", "-05:00", "-08:00", "+08:00", "+08:00", "+00:00", "-10:00", "+14:00"]))
     channel = draw(st.sampled_from(["call", "call", "call", "sms", "email", "letter"]))
@@ -202,7 +202,7 @@ def _event(draw: st.DrawFn) -> dict[str, str]:
 def _histories(draw: st.DrawFn) -> list[list[dict[str, str]]]:
     """A history and its variants: the same again (another account: it takes the first's
     shared decision), one event more, one less, one moved by a day or an hour."""
-    base = draw(st.lists(_event(), min_size=1, max_size=10))
+    base = draw(st.lists(_event(), min_size=1, max_size=14))
     out = [base, list(base), [*base, draw(_event())], base[1:]]
     at = draw(st.integers(0, len(base) - 1))
     moved = dict(base[at])
@@ -274,7 +274,7 @@ def test_a_shared_decision_with_history_is_the_full_planners_plan(policy: Policy
     owners: dict[int, list[dict[str, str]]] = {}
     for n in range(data.draw(st.integers(2, 4))):
         base = rows[data.draw(st.sampled_from(busy or sorted(accounts)))]
-        for h in range(2):
+        for h in range(3):
             for v, events in enumerate(data.draw(_histories())):
                 owners[len(rows)] = events
                 rows.append({**base, "account_id": f"H-{n}-{h}-{v}"})
