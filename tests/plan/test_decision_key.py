@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from dunning.accounts.history import LINE as HISTORY_LINE
 from dunning.accounts.history import History, read_event
 from dunning.accounts.model import FLAG_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Account, Contact
-from dunning.accounts.read import screen_frame
+from dunning.accounts.read import accounts_of, screen_frame
 from dunning.accounts.record import parse_record
 from dunning.accounts.source import LINE
 from dunning.plan.columnar import ColumnarPlanner
@@ -33,7 +33,7 @@ from dunning.plan.key import KEY_INPUTS, DecisionKey, thresholds
 from dunning.plan.output import plan_record
 from dunning.policy.model import Policy
 
-from .plan_support import contact
+from .plan_support import BASE, ITEMIZATION, contact
 from .policy_support import with_state_conditions
 
 AS_OF = date(2026, 11, 28)
@@ -201,7 +201,8 @@ def _event(draw: st.DrawFn) -> dict[str, str]:
 @st.composite
 def _histories(draw: st.DrawFn) -> list[list[dict[str, str]]]:
     """A history and its variants: the same again (another account: it takes the first's
-    shared decision), one event more, one less, one moved by a day or an hour."""
+    shared decision), one event more, one less, one moved by a day or an hour, one more
+    unanswered call."""
     base = draw(st.lists(_event(), min_size=1, max_size=14))
     out = [base, list(base), [*base, draw(_event())], base[1:]]
     at = draw(st.integers(0, len(base) - 1))
@@ -209,6 +210,10 @@ def _histories(draw: st.DrawFn) -> list[list[dict[str, str]]]:
     shift = draw(st.sampled_from([timedelta(days=-1), timedelta(days=1), timedelta(hours=-3), timedelta(hours=5)]))
     moved["at"] = (datetime.fromisoformat(moved["at"]) + shift).isoformat()
     out.append([*base[:at], moved, *base[at + 1 :]])
+    # an unanswered call no US cap counts (busy, failed): the last contact and the unanswered
+    # calls differ, the caps do not
+    day, word = draw(st.sampled_from([(-1, "busy"), (-3, "busy"), (-2, "failed"), (-5, "failed")]))
+    out.append([*base, {"at": f"{_day(day)}T15:00:00-05:00", "event": word, "channel": "call"}])
     return out
 
 
@@ -316,3 +321,49 @@ def test_review_shares_the_plans_key(policy: Policy, data: st.DataObject) -> Non
         assert key is not None
         model = decided.setdefault(key, full.plan(acct))
         assert keys.share(model, acct) == full.plan(acct), acct
+
+
+def _plans_with_histories(
+    policy: Policy, row: dict[str, str], histories: list[list[dict[str, str]]]
+) -> tuple[list[tuple[str, str]], ColumnarPlanner]:
+    """Each history on its own copy of ``row``: (status, actions.csv rows) on the shared
+    path, checked equal to the full planner's, and the planner (its templates)."""
+    rows = [{**row, "account_id": f"S-{i}"} for i in range(len(histories))]
+    history, lines = _history_of(rows, dict(enumerate(histories)))
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.String)).with_columns(
+        pl.int_range(0, len(rows), dtype=pl.Int64).alias(LINE)
+    )
+    screened = screen_frame(frame, frozenset(policy.jurisdictions))
+    planner = ColumnarPlanner(Planner(policy, AS_OF, 0))
+    got = {r[1]: r for r in planner.plan(screened, History(), lines).records()}
+    full = Planner(policy, AS_OF, 0)
+    out = []
+    for line, acct in enumerate(accounts_of(screened.good, screened.extra_columns)):
+        line_bytes, csv_rows, status, tier, stats = plan_record(full.plan(acct, history.get(acct.account_id)))
+        assert got[line][2:] == (status, tier, line_bytes, csv_rows, stats)
+        out.append((status, csv_rows.replace(acct.account_id, "S")))
+    return out, planner
+
+
+def test_days_since_the_last_contact_are_part_of_the_key(policy: Policy) -> None:
+    # early/sms@8 asks for no contact in the last 2 days (state_policy); a busy call counts
+    # as a contact and no US cap counts it: only the last contact's day tells these apart
+    policy = with_state_conditions(policy)
+    row = {**BASE, **ITEMIZATION, "due_date": _day(-8)}
+    call = {"event": "busy", "channel": "call"}
+    recent, older = {**call, "at": f"{_day(-1)}T15:00:00-05:00"}, {**call, "at": f"{_day(-3)}T15:00:00-05:00"}
+    plans, _planner = _plans_with_histories(policy, row, [[recent], [older], [recent], [older]])
+    # (the experiment's arm, by account id, picks early or early-empathetic: both send sms@8)
+    assert [("/sms@8" in rows_text) for _status, rows_text in plans] == [False, True, False, True]
+
+
+def test_unanswered_calls_are_part_of_the_key(policy: Policy) -> None:
+    # late/visit@70 (CN, 5000 CNY or more) asks for 3 unanswered calls: two failed calls or
+    # three, long before the caps' days, differ in that alone
+    cn = {"jurisdiction": "CN", "currency": "CNY", "timezone": "Asia/Shanghai", "phone": "+8613812345678"}
+    row = {**BASE, **cn, "overdue_amount": "6000.00", "due_date": _day(-70)}
+    failed = [{"event": "failed", "channel": "call", "at": f"{_day(-30 - i)}T15:00:00+08:00"} for i in range(3)]
+    plans, planner = _plans_with_histories(policy, row, [failed[:2], failed, failed[:2], failed])
+    assert plans[0] == plans[2] and plans[1] == plans[3] and plans[0] != plans[1]
+    assert "late/visit@70" in plans[1][1] and "late/visit@70" not in plans[0][1]
+    assert len(planner.templates) == 2
