@@ -13,8 +13,18 @@ fails when the two disagree), and ``tests/plan/test_decision_key.py`` varies eve
 snapshot field, the horizon and whether the run tracks sends, and checks that the shared
 path gives the plan the full planner gives: an input missing from the key shows there.
 
-Accounts with history (or held by an unreadable history line) are not keyed: their state
-comes from events the key does not hold, so they are planned in full.
+Accounts whose history holds only contacts and payments are keyed too: their state is
+computed on the chunk's event columns (:mod:`dunning.state.columns`) and its parts are in
+the key — the last contact and right-party contact, the unanswered calls and the days
+since a payment as far as a condition asked of the account reads them, the outcome counts
+of ``outcomes_in_last_days``, and the caps: per frequency rule a step of the horizon is
+checked against, the counted contacts of the runs of days that hold a day of the plan,
+clipped where the plan's own contacts cannot change the answer. A row whose refusal could
+send the earliest-moment search past the plan without an answer (a dated exclusion may
+hold, no window follows), with an event after as-of or in two offsets, or a promise the
+history's payments may keep, is planned in full; so are accounts with any other event
+(flags, promises, arrangements, placements, spoiled contact points, sent notices,
+reasons for arrears) or held by an unreadable history line.
 """
 
 from __future__ import annotations
