@@ -32,6 +32,7 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
+from dunning.accounts.history import BATCH_ROWS as HISTORY_BATCH_ROWS
 from dunning.accounts.record import RowReject, msg_duplicate
 from dunning.accounts.source import CHUNK_ROWS, AccountFile, CsvPiece
 from dunning.errors import DunningError
@@ -44,7 +45,7 @@ from dunning.workers import Workers, resolve_jobs
 if TYPE_CHECKING:
     import polars as pl
 
-    from dunning.accounts.history import HistoryScan, StagedHistory
+    from dunning.accounts.history import HistoryChecked, StagedHistory
 
 SCHEMA_VERSION = 1
 
@@ -67,6 +68,8 @@ class PlanInputs:
     chunk_rows: int = CHUNK_ROWS  # rows per chunk (smaller: less memory, more runs to merge)
     # the history as the run's parent read it, for the workers (set by write_plans)
     staged_history: StagedHistory | None = None
+    # history lines the parent reads and checks at a time (its memory for the history)
+    history_batch_rows: int = HISTORY_BATCH_ROWS
 
 
 @dataclass
@@ -266,14 +269,14 @@ def write_plans(
 
             history = None
             if inputs.history is not None:
-                # read once, here: the rejects are written now, and each worker reads from the
-                # staged lines only the events of the accounts it plans
-                from dunning.accounts.history import scan_history
+                # read once, here, a batch of lines at a time: the rejects are written now, and
+                # each worker reads from the staged lines only the events of the accounts it plans
+                from dunning.accounts.history import stage_history
 
-                scan = scan_history(inputs.history)
-                history = write_history_rejects(scan, out)
-                inputs = replace(inputs, staged_history=scan.stage(runs_dir / "history.parquet"))
-                del scan
+                staged, checked = stage_history(inputs.history, runs_dir / "history", inputs.history_batch_rows)
+                history = write_history_rejects(checked, out)
+                inputs = replace(inputs, staged_history=staged)
+                del checked
             results = _plan_all(inputs, source, runs_dir, workers, progress, policy, take)
             summary, duplicates = sink.finish(results)
             rejects.finish(duplicates, runs_dir)
@@ -470,7 +473,7 @@ class _RejectsFile:
         self.handle.close()
 
 
-def write_history_rejects(found: HistoryScan, out: Path) -> tuple[int, int, int]:
+def write_history_rejects(found: HistoryChecked, out: Path) -> tuple[int, int, int]:
     """``history-rejects.csv`` (line, account_id, code, message: never the values) for the
     history's unreadable lines; (lines read, lines rejected, accounts held)."""
     from dunning.accounts.history import HISTORY_REJECT_COLUMNS
