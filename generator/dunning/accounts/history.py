@@ -435,6 +435,11 @@ def stage_history(path: Path, directory: Path, batch_rows: int = BATCH_ROWS) -> 
     return StagedHistory(tuple(parts), held, sends), checked
 
 
+def stage_history_task(task: tuple[Path, Path, int]) -> tuple[StagedHistory, HistoryChecked]:
+    """:func:`stage_history` of (path, directory, batch_rows), for a worker process."""
+    return stage_history(*task)
+
+
 def _batches(path: Path, batch_rows: int) -> Iterator[tuple[pl.DataFrame, list[HistoryReject]]]:
     """(readable lines, rejects) of each batch of the file's lines, in file order; one batch
     for a history that is not plain CSV (the row reader reads it whole)."""

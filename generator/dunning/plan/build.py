@@ -269,11 +269,9 @@ def write_plans(
 
             history = None
             if inputs.history is not None:
-                # read once, here, a batch of lines at a time: the rejects are written now, and
-                # each worker reads from the staged lines only the events of the accounts it plans
-                from dunning.accounts.history import stage_history
-
-                staged, checked = stage_history(inputs.history, runs_dir / "history", inputs.history_batch_rows)
+                # read once, a batch of lines at a time: the rejects are written now, and each
+                # worker reads from the staged lines only the events of the accounts it plans
+                staged, checked = _stage_history(inputs, runs_dir / "history", apart=workers > 1)
                 history = write_history_rejects(checked, out)
                 inputs = replace(inputs, staged_history=staged)
                 del checked
@@ -297,6 +295,21 @@ def write_plans(
         orjson.dumps(summary_dict(inputs, summary, hashes), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE),
     )
     return summary
+
+
+def _stage_history(inputs: PlanInputs, directory: Path, *, apart: bool) -> tuple[StagedHistory, HistoryChecked]:
+    """The history read, checked and staged for the workers (:func:`stage_history`). With
+    ``apart``, in a process of its own: the memory its allocators keep after the scan goes
+    back with the process, instead of staying with the parent while the workers plan (a run
+    with workers starts processes anyway; one that plans in this process does not)."""
+    from dunning.accounts.history import stage_history, stage_history_task
+
+    assert inputs.history is not None
+    task = (inputs.history, directory, inputs.history_batch_rows)
+    if not apart:
+        return stage_history(*task)
+    with Workers(1, separate=True) as scanner:
+        return next(scanner.map(stage_history_task, [task]))
 
 
 def _plan_all(
