@@ -228,11 +228,15 @@ def read_history(path: Path | None, batch_rows: int = BATCH_ROWS) -> History:
 
 
 # ---------------------------------------------------------------- read once, as columns
-# A plan run reads the history once, as columns (:func:`scan_history`): the lines are
-# checked vectorised, and only the lines a check flags go through the row reader
-# (:func:`read_event`), which says what is wrong with them — so the rejects are the row
-# reader's, line for line. The readable lines stay text columns; the events of an account
-# become objects only in the worker that plans it (:class:`HistoryLookup`).
+# A plan run reads the history once, as columns, a batch of lines at a time
+# (:func:`stage_history`): each batch is checked vectorised, and only the lines a check
+# flags go through the row reader (:func:`read_event`), which says what is wrong with them
+# — so the rejects are the row reader's, line for line. A batch's readable lines are
+# written to a Parquet part before the next batch is read, so the memory of the scan is
+# that of one batch whatever the file's length. The readable lines stay text columns; the
+# events of an account become objects only in the worker that plans it
+# (:class:`HistoryLookup`). A history that is not plain CSV (JSON Lines, quoted values)
+# is read whole by the row reader: one batch.
 LINE = "\x00line"  # the line-number column (a cleaned column name never holds a NUL)
 _AT_RE = (
     r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
