@@ -3,20 +3,26 @@
 usage: python benchmarks/history_bench.py ACCOUNTS EVENTS [JOBS]
 
 Generates ACCOUNTS accounts (../shared/bench/make_accounts.py, seed 7) and EVENTS history
-events spread over the first ACCOUNTS/2 accounts (ten outcome words, a promise or a payment
-now and then), then runs ``dunning plan`` on both and prints one line per run. Figures go
-in docs/plan.md (history section).
+events spread over the first ACCOUNTS/2 accounts (eight outcome words, a payment now and
+then), then runs ``dunning plan --as-of 2026-11-28 --jobs JOBS --quiet`` on the snapshot
+without and with the history, one after the other, and prints one line per run: wall time
+and the peak resident memory summed over the plan's process and its workers (sampled from
+/proc, see process_tree.py; RSS, so pages a forked worker shares with its parent count
+twice: an upper bound), with the load average before and after. Figures go in
+docs/plan.md (history section) and the README's performance table.
 """
 
 from __future__ import annotations
 
+import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from process_tree import rss_kib, run_sampled
 
 ROOT = Path(__file__).resolve().parents[1]
 MAKE = ROOT.parent / "shared" / "bench" / "make_accounts.py"
@@ -42,11 +48,16 @@ def write_history(path: Path, accounts: int, events: int, seed: int = 7) -> None
 
 
 def run(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and the peak RSS (MB) of the largest child process."""
-    start = time.perf_counter()
-    subprocess.run(args, check=True, capture_output=True)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return time.perf_counter() - start, peak
+    """Wall seconds and the peak RSS (MiB) of the process tree."""
+    sampled = run_sampled(args, rss_kib, interval=0.05)
+    if sampled.returncode != 0:
+        raise SystemExit(f"plan failed ({sampled.returncode}): {sampled.stderr[-2000:]}")
+    return sampled.wall_s, sampled.peak_kib / 1024
+
+
+def load() -> str:
+    """The 1-minute load average now (the machine is shared)."""
+    return f"{os.getloadavg()[0]:.1f}"
 
 
 def main() -> None:
@@ -59,10 +70,15 @@ def main() -> None:
         write_history(history, accounts, events)
         base = [sys.executable, "-c", "from dunning.cli import main; main()", "plan", "--accounts", str(snapshot)]
         base += ["--as-of", "2026-11-28", "--jobs", jobs, "--quiet", str(ROOT)]
+        print(time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), f"--jobs {jobs}", flush=True)
+        before = load()
         without = run([*base, "--out", str(work / "o1")])
+        between = load()
         with_history = run([*base, "--history", str(history), "--out", str(work / "o2")])
-    print(f"{accounts} accounts, no history: {without[0]:.1f} s, peak {without[1]:.0f} MB")
-    print(f"{accounts} accounts, {events} events: {with_history[0]:.1f} s, peak {with_history[1]:.0f} MB")
+        after = load()
+    print(f"{accounts} accounts, no history: {without[0]:.1f} s, peak {without[1]:.0f} MiB (load {before}–{between})")
+    print(f"{accounts} accounts, {events} events: {with_history[0]:.1f} s, peak {with_history[1]:.0f} MiB", end="")
+    print(f" (load {between}–{after})")
     print(f"ratio {with_history[0] / without[0]:.2f}")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dunning.accounts.history import HistoryReject, _plain_csv, cleaned, read_event, read_history
+from dunning.accounts.history import HistoryReject, _plain_header, cleaned, read_event, read_history
 from dunning.accounts.model import Contact
 
 QUOTED = '\nA9,2026-11-22T08:00:00+01:00,connected,call,,,,,,"a, b"\n'
@@ -78,12 +78,16 @@ def _reference(path: Path) -> tuple[dict[str, tuple[Contact, ...]], list[History
         ),
     ],
 )
-def test_the_scan_reads_what_the_row_reader_reads(tmp_path: Path, name: str, text: str, plain: bool) -> None:
+@pytest.mark.parametrize("batch_rows", [1, 4, 1000])
+def test_the_scan_reads_what_the_row_reader_reads(
+    tmp_path: Path, name: str, text: str, plain: bool, batch_rows: int
+) -> None:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    assert (_plain_csv(path, path.read_bytes()) is not None) is plain
+    with path.open("rb") as handle:
+        assert (_plain_header(path, handle) is not None) is plain
     events, rejects = _reference(path)
-    found = read_history(path)
+    found = read_history(path, batch_rows)
     assert found.rejects == tuple(rejects)
     assert dict(found.events) == events
     assert found.held == frozenset(r.account_id for r in rejects if r.account_id)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -36,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 import orjson
 
@@ -53,6 +54,7 @@ _AMOUNT_RE = re.compile(r"^(?:\d+(?:\.\d*)?|\.\d+)$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _COUNT_RE = re.compile(r"^[1-9]\d{0,4}$")
 _EMPTY: tuple[Contact, ...] = ()
+BATCH_ROWS = 131_072  # lines checked and staged at a time: the parent's memory for the history
 
 
 class HistoryReject(NamedTuple):
@@ -215,21 +217,26 @@ def _require_columns(path: Path, names: list[str]) -> None:
         )
 
 
-def read_history(path: Path | None) -> History:
+def read_history(path: Path | None, batch_rows: int = BATCH_ROWS) -> History:
     """Events per account id, each account's events in time order (empty without a file);
-    unreadable lines as rejects, and the accounts they hold."""
+    unreadable lines as rejects, and the accounts they hold. ``batch_rows``: lines checked
+    at a time (see :func:`scan_history`)."""
     if path is None:
         return History()
-    scan = scan_history(path)
+    scan = scan_history(path, batch_rows)
     return History(events_of(scan.frame), scan.rejects, scan.held)
 
 
 # ---------------------------------------------------------------- read once, as columns
-# A plan run reads the history once, as columns (:func:`scan_history`): the lines are
-# checked vectorised, and only the lines a check flags go through the row reader
-# (:func:`read_event`), which says what is wrong with them — so the rejects are the row
-# reader's, line for line. The readable lines stay text columns; the events of an account
-# become objects only in the worker that plans it (:class:`HistoryLookup`).
+# A plan run reads the history once, as columns, a batch of lines at a time
+# (:func:`stage_history`): each batch is checked vectorised, and only the lines a check
+# flags go through the row reader (:func:`read_event`), which says what is wrong with them
+# — so the rejects are the row reader's, line for line. A batch's readable lines are
+# written to a Parquet part before the next batch is read, so the memory of the scan is
+# that of one batch whatever the file's length. The readable lines stay text columns; the
+# events of an account become objects only in the worker that plans it
+# (:class:`HistoryLookup`). A history that is not plain CSV (JSON Lines, quoted values)
+# is read whole by the row reader: one batch.
 LINE = "\x00line"  # the line-number column (a cleaned column name never holds a NUL)
 _AT_RE = (
     r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
@@ -241,7 +248,9 @@ _COUNT_VEC_RE = r"^[1-9][0-9]{0,4}$"
 # a value whose first or last character is not printable ASCII: Python's str.strip() and
 # polars' may disagree on it, so its line goes through the row reader
 _EDGE_RE = r"^[^!-~]|[^!-~]$"
-_STAGE_ROWS = 65_536  # rows per Parquet row group of a staged history
+_STAGE_ROWS = 8_192  # rows per Parquet row group of a staged part: a chunk's id range skips most
+_CHECK_BYTES = 1 << 24  # bytes read at a time to tell a plain CSV history
+_REPLACEMENT_BYTES = REPLACEMENT.encode()
 
 
 @dataclass(frozen=True)
@@ -260,19 +269,24 @@ class HistoryScan:
         """Event lines read, readable or not."""
         return self.frame.height + len(self.rejects)
 
-    def stage(self, path: Path) -> StagedHistory:
-        """Write the readable lines (sorted by account id) to ``path`` for the plan workers."""
-        self.frame.sort("account_id", maintain_order=True).write_parquet(path, row_group_size=_STAGE_ROWS)
-        return StagedHistory(path, self.held, self.tracks_sent)
+
+@dataclass(frozen=True)
+class HistoryChecked:
+    """What checking a history found: its unreadable lines, the accounts they hold, and the
+    number of event lines read, readable or not."""
+
+    rejects: tuple[HistoryReject, ...]
+    held: frozenset[str]
+    lines: int
 
 
 @dataclass(frozen=True)
 class StagedHistory:
-    """A scanned history handed to the plan workers: its readable lines in a Parquet file
-    (sorted by account id, so a chunk's id range skips most row groups), held accounts and
-    whether it records sends (small: pickled to each worker)."""
+    """A scanned history handed to the plan workers: its readable lines in Parquet parts
+    (one a batch, each sorted by account id, so a chunk's id range skips most row groups),
+    held accounts and whether it records sends (small: pickled to each worker)."""
 
-    path: Path
+    parts: tuple[Path, ...]
     held: frozenset[str]
     tracks_sent: bool
 
@@ -292,7 +306,7 @@ class HistoryLookup:
 
         if isinstance(history, HistoryScan):
             return cls(history.frame.lazy(), history.held, history.tracks_sent)
-        return cls(pl.scan_parquet(history.path), history.held, history.tracks_sent)
+        return cls(pl.scan_parquet(list(history.parts)), history.held, history.tracks_sent)
 
     def history(self, account_ids: pl.Series) -> History:
         """The history of ``account_ids``: their events (and every held account)."""
@@ -381,22 +395,169 @@ def events_of(lines: pl.DataFrame) -> dict[str, tuple[Contact, ...]]:
     return {k: tuple(sorted(v, key=_order)) for k, v in sorted(grouped.items())}
 
 
-def scan_history(path: Path) -> HistoryScan:
-    """Read and check the history file once (see above); a file that cannot be read at all
-    (no file, no required column) is a :class:`UserError`."""
+def scan_history(path: Path, batch_rows: int = BATCH_ROWS) -> HistoryScan:
+    """Read and check the history file once (see above), into memory; a file that cannot be
+    read at all (no file, no required column) is a :class:`UserError`. A plan run stages
+    the lines instead (:func:`stage_history`), so that its memory does not grow with them."""
     import polars as pl
 
+    frames: list[pl.DataFrame] = []
+    rejects: list[HistoryReject] = []
+    for good, bad in _batches(path, batch_rows):
+        frames.append(good)
+        rejects.extend(bad)
+    return _scan(pl.concat(frames), rejects)
+
+
+def stage_history(path: Path, directory: Path, batch_rows: int = BATCH_ROWS) -> tuple[StagedHistory, HistoryChecked]:
+    """Read and check the history file one batch of ``batch_rows`` lines at a time, each
+    batch's readable lines appended to ``directory`` as a Parquet part (sorted by account
+    id) as soon as it is checked: the parent holds one batch, never the file. The staged
+    history for the workers, and what the check found (rejects, held accounts, lines)."""
+    import polars as pl
+
+    directory.mkdir()
+    parts: list[Path] = []
+    rejects: list[HistoryReject] = []
+    lines = 0
+    sends = False
+    for good, bad in _batches(path, batch_rows):
+        rejects.extend(bad)
+        lines += good.height + len(bad)
+        sends = sends or _sends(good)
+        # an empty batch is staged too when it is the first: the workers read its columns
+        if good.height or not parts:
+            part = directory / f"{len(parts):06d}.parquet"
+            good.sort("account_id", maintain_order=True).write_parquet(part, row_group_size=_STAGE_ROWS)
+            parts.append(part)
+        del good
+    held = frozenset(r.account_id for r in rejects if r.account_id)
+    checked = HistoryChecked(tuple(rejects), held, lines)
+    if not parts:  # pragma: no cover - _batches yields at least one batch
+        pl.DataFrame(schema={LINE: pl.Int64, "account_id": pl.String}).write_parquet(directory / "000000.parquet")
+        parts.append(directory / "000000.parquet")
+    return StagedHistory(tuple(parts), held, sends), checked
+
+
+def stage_history_task(task: tuple[Path, Path, int]) -> tuple[StagedHistory, HistoryChecked]:
+    """:func:`stage_history` of (path, directory, batch_rows), for a worker process."""
+    return stage_history(*task)
+
+
+def _batches(path: Path, batch_rows: int) -> Iterator[tuple[pl.DataFrame, list[HistoryReject]]]:
+    """(readable lines, rejects) of each batch of the file's lines, in file order; one batch
+    for a history that is not plain CSV (the row reader reads it whole)."""
     if not path.is_file():
         raise UserError(f"{path}: no such history file", hint="check the --history path")
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            names = _plain_header(path, handle)
+            if names is None:
+                handle.seek(0)
+                data = handle.read()
+            else:
+                yield from _plain_batches(handle, names, batch_rows)
+                return
     except OSError as exc:
         raise UserError(f"{path}: cannot read the history file ({exc.strerror})") from None
-    frame = _plain_csv(path, data)
-    if frame is None:
-        return _scan_rows(path, data)
-    del data
-    names = [c for c in frame.columns if c != LINE]
+    scan = _scan_rows(path, data)
+    yield scan.frame, list(scan.rejects)
+
+
+def _plain_header(path: Path, handle: BinaryIO) -> list[str] | None:
+    """The cleaned column names of a CSV history that is plain — UTF-8, no quotes, no lone
+    CR, no blank line, distinct column names — so that each record is one line and polars
+    reads it as the csv module does; None otherwise (the row reader reads it). Checked in
+    blocks that end at a line's end (no pattern spans two)."""
+
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        return None
+    first = True
+    while True:
+        block = handle.read(_CHECK_BYTES)
+        if not block:
+            if first:  # an empty file
+                return None
+            break
+        block += handle.readline()
+        if first:
+            block = block.removeprefix(codecs.BOM_UTF8)
+            if not block:
+                return None
+            first = False
+        if (
+            b'"' in block
+            or block.count(b"\r") != block.count(b"\r\n")
+            or b"\n\n" in block
+            or b"\n\r\n" in block
+            # a block starts after a line's end: a newline here is a blank line
+            or block.startswith((b"\n", b"\r"))
+            or _REPLACEMENT_BYTES in block
+        ):
+            return None
+        try:
+            block.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    handle.seek(0)
+    header = handle.readline().removeprefix(codecs.BOM_UTF8)
+    names = [clean_key(n) for n in header.removesuffix(b"\n").removesuffix(b"\r").decode().split(",")]
+    if len(set(names)) != len(names) or LINE in names:
+        return None
+    _require_columns(path, names)
+    if _read_plain(header, b"").width != len(names):
+        return None
+    return names
+
+
+def _read_plain(header: bytes, lines: bytes) -> pl.DataFrame:
+    """Plain CSV lines as text columns, under the file's header line (its names and width)."""
+    import polars as pl
+
+    return pl.read_csv(
+        header + lines,
+        has_header=True,
+        infer_schema=False,
+        quote_char=None,
+        truncate_ragged_lines=True,
+        raise_if_empty=False,
+    )
+
+
+def _plain_batches(
+    handle: BinaryIO, names: list[str], batch_rows: int
+) -> Iterator[tuple[pl.DataFrame, list[HistoryReject]]]:
+    """Each batch of a plain CSV history's lines checked: a plain file's records are its
+    lines, so a batch's first line number is known. The first batch is yielded even when
+    empty (its columns are the file's)."""
+    import polars as pl
+
+    handle.seek(0)
+    header = handle.readline().removeprefix(codecs.BOM_UTF8)
+    number = 2  # the first line after the header
+    while True:
+        batch = b"".join(itertools.islice(handle, batch_rows))
+        if not batch and number > 2:
+            return
+        frame = _read_plain(header, batch)
+        del batch
+        frame.columns = names
+        height = frame.height
+        found = _check(frame.with_columns(pl.int_range(number, number + height, dtype=pl.Int64).alias(LINE)), names)
+        del frame
+        yield found
+        del found
+        number += height
+        if height < batch_rows:
+            return
+
+
+def _check(frame: pl.DataFrame, names: list[str]) -> tuple[pl.DataFrame, list[HistoryReject]]:
+    """A batch of lines as text columns (and :data:`LINE`) checked vectorised: its readable
+    lines (stripped values, file order) and its rejects. A line a check flags goes through
+    the row reader, which says what is wrong with it (or reads it after all)."""
+    import polars as pl
+
     raw = frame.with_columns(pl.col(names).fill_null(""))
     value = {n: pl.col(n).str.strip_chars(" \t") for n in names}
     blank = pl.lit("")
@@ -449,55 +610,23 @@ def scan_history(path: Path) -> HistoryScan:
             readable.append({LINE: number, **row})
     if readable:
         good = pl.concat([good, pl.DataFrame(readable, schema=good.schema)]).sort(LINE)
-    return _scan(good, rejects)
+    return good, rejects
 
 
 def _scan(good: pl.DataFrame, rejects: list[HistoryReject]) -> HistoryScan:
+
+    held = frozenset(r.account_id for r in rejects if r.account_id)
+    return HistoryScan(good, tuple(rejects), held, _sends(good))
+
+
+def _sends(good: pl.DataFrame) -> bool:
+    """True when some readable line is a `sent` event."""
     import polars as pl
 
     word = pl.col("event") if "event" in good.columns else pl.lit("")
     if "outcome" in good.columns:
         word = pl.when(word != "").then(word).otherwise(pl.col("outcome"))
-    sends = good.height > 0 and bool(good.select(word.replace(dict(ev.ALIASES)).eq("sent").any()).item())
-    held = frozenset(r.account_id for r in rejects if r.account_id)
-    return HistoryScan(good, tuple(rejects), held, sends)
-
-
-def _plain_csv(path: Path, data: bytes) -> pl.DataFrame | None:
-    """The CSV history as text columns when it is plain — UTF-8, no quotes, no lone CR, no
-    blank line, distinct column names — so that each record is one line and polars reads it
-    as the csv module does; None otherwise (the row reader reads it)."""
-    import polars as pl
-
-    if path.suffix.lower() in (".jsonl", ".ndjson"):
-        return None
-    body = data.removeprefix(codecs.BOM_UTF8)
-    if (
-        not body
-        or b'"' in body
-        or body.count(b"\r") != body.count(b"\r\n")
-        or b"\n\n" in body
-        or b"\n\r\n" in body
-        or body.startswith((b"\n", b"\r"))
-        or REPLACEMENT.encode() in body
-    ):
-        return None
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    header = body.split(b"\n", 1)[0].removesuffix(b"\r").decode()
-    names = [clean_key(n) for n in header.split(",")]
-    if len(set(names)) != len(names) or LINE in names:
-        return None
-    _require_columns(path, names)
-    frame = pl.read_csv(
-        body, has_header=True, infer_schema=False, quote_char=None, truncate_ragged_lines=True, raise_if_empty=False
-    )
-    if frame.width != len(names):
-        return None
-    frame.columns = names
-    return frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(LINE))
+    return good.height > 0 and bool(good.select(word.replace(dict(ev.ALIASES)).eq("sent").any()).item())
 
 
 def _scan_rows(path: Path, data: bytes) -> HistoryScan:

@@ -32,6 +32,7 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
+from dunning.accounts.history import BATCH_ROWS as HISTORY_BATCH_ROWS
 from dunning.accounts.record import RowReject, msg_duplicate
 from dunning.accounts.source import CHUNK_ROWS, AccountFile, CsvPiece
 from dunning.errors import DunningError
@@ -44,7 +45,7 @@ from dunning.workers import Workers, resolve_jobs
 if TYPE_CHECKING:
     import polars as pl
 
-    from dunning.accounts.history import HistoryScan, StagedHistory
+    from dunning.accounts.history import HistoryChecked, StagedHistory
 
 SCHEMA_VERSION = 1
 
@@ -67,6 +68,8 @@ class PlanInputs:
     chunk_rows: int = CHUNK_ROWS  # rows per chunk (smaller: less memory, more runs to merge)
     # the history as the run's parent read it, for the workers (set by write_plans)
     staged_history: StagedHistory | None = None
+    # history lines the parent reads and checks at a time (its memory for the history)
+    history_batch_rows: int = HISTORY_BATCH_ROWS
 
 
 @dataclass
@@ -266,14 +269,12 @@ def write_plans(
 
             history = None
             if inputs.history is not None:
-                # read once, here: the rejects are written now, and each worker reads from the
-                # staged lines only the events of the accounts it plans
-                from dunning.accounts.history import scan_history
-
-                scan = scan_history(inputs.history)
-                history = write_history_rejects(scan, out)
-                inputs = replace(inputs, staged_history=scan.stage(runs_dir / "history.parquet"))
-                del scan
+                # read once, a batch of lines at a time: the rejects are written now, and each
+                # worker reads from the staged lines only the events of the accounts it plans
+                staged, checked = _stage_history(inputs, runs_dir / "history", apart=workers > 1)
+                history = write_history_rejects(checked, out)
+                inputs = replace(inputs, staged_history=staged)
+                del checked
             results = _plan_all(inputs, source, runs_dir, workers, progress, policy, take)
             summary, duplicates = sink.finish(results)
             rejects.finish(duplicates, runs_dir)
@@ -294,6 +295,21 @@ def write_plans(
         orjson.dumps(summary_dict(inputs, summary, hashes), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE),
     )
     return summary
+
+
+def _stage_history(inputs: PlanInputs, directory: Path, *, apart: bool) -> tuple[StagedHistory, HistoryChecked]:
+    """The history read, checked and staged for the workers (:func:`stage_history`). With
+    ``apart``, in a process of its own: the memory its allocators keep after the scan goes
+    back with the process, instead of staying with the parent while the workers plan (a run
+    with workers starts processes anyway; one that plans in this process does not)."""
+    from dunning.accounts.history import stage_history, stage_history_task
+
+    assert inputs.history is not None
+    task = (inputs.history, directory, inputs.history_batch_rows)
+    if not apart:
+        return stage_history(*task)
+    with Workers(1, separate=True) as scanner:
+        return next(scanner.map(stage_history_task, [task]))
 
 
 def _plan_all(
@@ -470,7 +486,7 @@ class _RejectsFile:
         self.handle.close()
 
 
-def write_history_rejects(found: HistoryScan, out: Path) -> tuple[int, int, int]:
+def write_history_rejects(found: HistoryChecked, out: Path) -> tuple[int, int, int]:
     """``history-rejects.csv`` (line, account_id, code, message: never the values) for the
     history's unreadable lines; (lines read, lines rejected, accounts held)."""
     from dunning.accounts.history import HISTORY_REJECT_COLUMNS
