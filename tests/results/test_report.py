@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from dunning.cli import main
 
@@ -291,3 +291,53 @@ def test_report_by_template_reads_the_action_id_and_the_arms_replacement(example
         "letter-notice": (1, 1, 0, 0, {"CNY": "1.50"}),  # M1's own template field
         "sms-early": (2, 2, 1, 0, {"CNY": "0.10"}),  # E1 from its action id, E3 from its field
     }
+
+
+def _with_reasons(tmp_path: Path, start_reason: str, history_reason: str) -> tuple[Path, Path]:
+    """The portfolio with R2's snapshot reason and a conversation with M2 on 10-28 (before the
+    start) set to the given words."""
+    start = tmp_path / "start.csv"
+    lines = (DATA / "start.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = lines[2].rstrip("\n") + start_reason + "\n"  # R2, line 3
+    start.write_text("".join(lines), encoding="utf-8")
+    history = tmp_path / "history.csv"
+    text = (DATA / "history.csv").read_text(encoding="utf-8")
+    history.write_text(
+        text + f"M2,2026-10-28T10:00:00+08:00,arrears_reason,call,,,,,{history_reason}\n", encoding="utf-8"
+    )
+    return start, history
+
+
+def _by_reason(example: Path, start: Path, history: Path, *by: str) -> Result:
+    args = ["report", "--history", str(history), "--from", "2026-11-01", "--to", "2026-11-30"]
+    return CliRunner().invoke(
+        main, [*args, "--accounts", str(start), "--by", ",".join(by), "--format", "json", str(example)]
+    )
+
+
+def test_a_reason_outside_the_vocabulary_is_refused_with_where_it_stands(example_root: Path, tmp_path: Path) -> None:
+    start, history = _with_reasons(tmp_path, "Lost_Job", "ilness")
+    n_lines = len(history.read_text(encoding="utf-8").splitlines())
+    result = _by_reason(example_root, start, history, "tier", "arrears_reason")
+    assert result.exit_code == 2
+    assert result.output == (
+        f"error: {start} line 3; {history} line {n_lines}: the reason for arrears is not a word of the vocabulary "
+        "nor of the policy's arrears_reasons: (data/arrears-reason-unknown, 2 start account(s)); the report does not "
+        "group by a word it cannot place\n"
+        "  hint: correct the word, or declare it in the policy's arrears_reasons: section (docs/data.md)\n"
+    )
+    assert "lost_job" not in result.output.lower() and "ilness" not in result.output  # account-supplied text
+    # grouped by anything else, the word is not read: the report runs
+    assert _by_reason(example_root, start, history, "tier").exit_code == 0
+
+
+def test_a_reason_the_policy_declares_is_a_group_of_its_own(example_copy: Path, tmp_path: Path) -> None:
+    (example_copy / "policies" / "reasons.yaml").write_text(
+        "arrears_reasons:\n  medical_bills:\n    label: {en-US: Medical bills, zh-CN: 医疗费用}\n", encoding="utf-8"
+    )
+    start, history = _with_reasons(tmp_path, "Medical_Bills", "medical_bills")
+    result = _by_reason(example_copy, start, history, "arrears_reason")
+    assert result.exit_code == 0, result.output
+    sizes = {g["key"]["arrears_reason"]: g["accounts"] for g in json.loads(result.output)["groups"]}
+    # R2 (snapshot) and M2 (learnt on 10-28) leave `unknown` for the policy's word
+    assert sizes == {"forgot": 1, "illness": 2, "income_drop": 1, "medical_bills": 2, "unemployment": 1, "unknown": 2}

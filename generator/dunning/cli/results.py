@@ -12,7 +12,7 @@ from dunning.cli.params import (
     ACCOUNTS_SOURCE,
     accounts_end_option,
     history_option,
-    jobs_option,
+    jobs_option_for,
     period_options,
     repo_path,
 )
@@ -58,7 +58,10 @@ def _by(value: str) -> tuple[str, ...]:
     envvar="DUNNING_REPORT_OUT",
     help="Write the report to this file [default: standard output].",
 )
-@jobs_option
+@jobs_option_for(
+    help="Accepted (DUNNING_JOBS serves every command) and not used: the report runs in one process, "
+    "its columnar queries on every core (docs/report.md, 'Why one process')."
+)
 @repo_path
 @user_errors
 def report_command(

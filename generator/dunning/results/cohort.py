@@ -29,12 +29,19 @@ _AMOUNT = pl.Decimal(38, 10)  # wide enough for every threshold a policy writes
 
 @dataclass(frozen=True)
 class Cohort:
-    """One row per accepted account: ``account_id``, ``tier``, ``strategy``, ``arm``,
-    ``experiment``, ``jurisdiction``, ``currency``, ``overdue`` (Decimal) and ``tier_order``;
-    ``rejected`` counts the snapshot rows the contract refused."""
+    """One row per accepted account, in file order: ``account_id``, ``line`` (where the
+    snapshot holds it), ``tier``, ``strategy``, ``arm``, ``experiment``, ``jurisdiction``,
+    ``currency``, ``arrears_reason`` (the snapshot's word, lower case, or null), ``overdue``
+    (Decimal) and ``tier_order``; ``rejected`` counts the snapshot rows the contract refused.
+
+    Every text column but the id is categorical: a million accounts hold a few dozen distinct
+    tiers, arms and currencies, so four bytes a row instead of a string each."""
 
     accounts: pl.DataFrame
     rejected: int
+
+
+KEY = pl.Categorical()  # the dtype of a group key column (tier, strategy, arm, …)
 
 
 def _strategy_table(policy: Policy) -> pl.DataFrame:
@@ -48,20 +55,17 @@ def _strategy_table(policy: Policy) -> pl.DataFrame:
                 rows.append((tier.id, arm.id, arm.strategy or tier.strategy, experiment.id, tier.order))
     return pl.DataFrame(
         rows,
-        schema={
-            "tier": pl.String,
-            "arm": pl.String,
-            "strategy": pl.String,
-            "experiment": pl.String,
-            "tier_order": pl.Int64,
-        },
+        schema={"tier": KEY, "arm": KEY, "strategy": KEY, "experiment": KEY, "tier_order": pl.Int16},
         orient="row",
     )
 
 
 def assign(policy: Policy, policy_path: Path, snapshot: Path, on: date, *, jobs: int | None = None) -> Cohort:
     """The accounts of ``snapshot`` with their tier and arm on ``on`` (no history) and their
-    groups. ``policy_path`` and ``jobs`` are kept for the callers: nothing is planned."""
+    groups. ``policy_path`` and ``jobs`` are kept for the callers: nothing is planned.
+
+    Each chunk is screened and cut down to the compact columns above at once, so the raw
+    text of the snapshot is never held beyond one chunk."""
     del policy_path, jobs
     served = frozenset(policy.jurisdictions)
     parts: list[pl.DataFrame] = []
@@ -69,13 +73,16 @@ def assign(policy: Policy, policy_path: Path, snapshot: Path, on: date, *, jobs:
     for frame, early in AccountFile(snapshot).frames():
         screened = screen_frame(frame, served)
         rejected += len(early) + len(screened.rejects)
-        parts.append(_tiers(policy, screened.good, on))
-    found = pl.concat(parts) if parts else _tiers(policy, pl.DataFrame(schema=_EMPTY), on)
-    # a duplicate id: the earlier line is the account, the later one is rejected (R011)
-    found = found.sort("account_id", LINE)
+        parts.append(_tiers(policy, screened.good, on, "arrears_reason" in frame.columns))
+        del frame, screened
+    found = pl.concat(parts) if parts else _tiers(policy, pl.DataFrame(schema=_EMPTY), on, False)
+    del parts
+    # a duplicate id: the earlier line is the account, the later one is rejected (R011); the
+    # chunks come in file order, so the first of an id in the frame is its earliest line (no
+    # sort: sorting a million ids with their columns held another 170 MiB)
     first = found["account_id"].is_first_distinct()
     rejected += int((~first).sum())
-    found = _arms(policy, found.filter(first)).drop(LINE)
+    found = _arms(policy, found.filter(first))
     accounts = found.join(_strategy_table(policy), on=["tier", "arm"], how="left", nulls_equal=True)
     return Cohort(accounts, rejected)
 
@@ -125,19 +132,22 @@ def _holds(tier: Tier, dpd: pl.Expr, amount: pl.Expr) -> pl.Expr:
     return cond
 
 
-def _tiers(policy: Policy, good: pl.DataFrame, on: date) -> pl.DataFrame:
-    """Each screened row's tier on ``on``: the first tier (file order) whose bounds hold."""
+def _tiers(policy: Policy, good: pl.DataFrame, on: date, has_reason: bool) -> pl.DataFrame:
+    """Each screened row's tier on ``on`` (the first tier, file order, whose bounds hold) and
+    the columns the report groups by, compact (``has_reason``: the file has the column)."""
     dpd = (pl.lit(on) - pl.col(date_column("due_date"))).dt.total_days()
     amount = pl.col("overdue_amount").cast(_AMOUNT)
     tier: pl.Expr = pl.lit(None, dtype=pl.String)
     for t in reversed(policy.tiers):
         tier = pl.when(_holds(t, dpd, amount)).then(pl.lit(t.id)).otherwise(tier)
+    reason = pl.col("arrears_reason").str.to_lowercase().replace("", None) if has_reason else pl.lit(None, pl.String)
     return good.select(
         "account_id",
-        LINE,
-        tier.alias("tier"),
-        "jurisdiction",
-        "currency",
+        pl.col(LINE).cast(pl.UInt32).alias("line"),
+        tier.cast(KEY).alias("tier"),
+        pl.col("jurisdiction").cast(KEY),
+        pl.col("currency").cast(KEY),
+        reason.cast(KEY).alias("arrears_reason"),
         pl.col("overdue_amount").cast(pl.Decimal(38, 6)).alias("overdue"),
     )
 
@@ -145,7 +155,7 @@ def _tiers(policy: Policy, good: pl.DataFrame, on: date) -> pl.DataFrame:
 def _arms(policy: Policy, accounts: pl.DataFrame) -> pl.DataFrame:
     """Each account's arm: the experiment of its tier (the first that covers it) splits by the
     hash of the account id (:func:`dunning.plan.arms.assign_arm`); null outside experiments."""
-    arm = pl.Series("arm", [None] * accounts.height, dtype=pl.String)
+    arm = pl.Series("arm", [], dtype=pl.String).extend_constant(None, accounts.height)
     for tier in policy.tiers:
         experiment = experiment_for(policy, tier.id)
         if experiment is None:
@@ -158,22 +168,4 @@ def _arms(policy: Policy, accounts: pl.DataFrame) -> pl.DataFrame:
         for limit, choice in reversed(arm_limits(experiment)):
             chosen = pl.when(pl.lit(slots) < limit).then(pl.lit(choice.id)).otherwise(chosen)
         arm = arm.scatter(mask.arg_true(), pl.select(chosen).to_series())
-    return accounts.with_columns(arm)
-
-
-def arrears_reasons(snapshot: Path) -> pl.DataFrame:
-    """``account_id`` -> ``arrears_reason`` as the snapshot records it (empty when it has no
-    such column). Later history events may replace it (:mod:`dunning.results.report`)."""
-    frames = []
-    for frame, _rejects in AccountFile(snapshot).frames():
-        if "arrears_reason" not in frame.columns:
-            return pl.DataFrame(schema={"account_id": pl.String, "arrears_reason": pl.String})
-        frames.append(
-            frame.select(
-                pl.col("account_id").str.strip_chars(),
-                pl.col("arrears_reason").str.strip_chars().str.to_lowercase().replace("", None),
-            )
-        )
-    if not frames:
-        return pl.DataFrame(schema={"account_id": pl.String, "arrears_reason": pl.String})
-    return pl.concat(frames).unique("account_id", keep="first", maintain_order=True)
+    return accounts.with_columns(arm.cast(KEY))

@@ -9,11 +9,12 @@ definitions are in :mod:`dunning.results.definitions` and ``docs/report.md``.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from babel.numbers import get_currency_precision
 from dunning.errors import UserError
 from dunning.plan.backlog import ACTION_ID_REST
 from dunning.policy.model import Policy
-from dunning.results.cohort import arrears_reasons, assign
+from dunning.results.cohort import KEY, assign
 from dunning.results.definitions import (
     ACCOUNT_KEYS,
     ARREARS_REASON,
@@ -140,8 +141,9 @@ def _replacements(policy: Policy) -> pl.DataFrame:
 
 def _with_step_template(events: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
     """The step each event's ``action_id`` names (``<account>-<strategy>-<channel><day>-<yyyymmdd>``)
-    as ``step_template``: read from the event alone, so it runs before the events meet their
-    accounts (:func:`_with_template` then applies the account's arm)."""
+    as ``step_template``: read from the event alone, while the history is scanned (the action id
+    holds the account id, which the copy does not keep); :func:`_with_template` then applies
+    the account's arm."""
     parts = (
         pl.col("action_id")
         .str.strip_prefix(pl.col("account_id") + "-")
@@ -151,7 +153,7 @@ def _with_step_template(events: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
     return (
         events.with_columns(parts.alias("_a"))
         .unnest("_a")
-        .join(_templates(policy).lazy(), on=["s", "c", "d"], how="left")
+        .join(_templates(policy).lazy(), on=["s", "c", "d"], how="left", build_side="force_right")
         .drop("s", "c", "d", "due")
     )
 
@@ -159,9 +161,14 @@ def _with_step_template(events: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
 def _with_template(rows: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
     """The event's template: its own ``template`` field, else the step its ``action_id`` names
     (``step_template``), as the account's arm replaces it."""
+    replacements = _replacements(policy).lazy().with_columns(pl.col("experiment", "arm", "step_template").cast(KEY))
     return (
-        rows.join(_replacements(policy).lazy(), on=["experiment", "arm", "step_template"], how="left")
-        .with_columns(template=pl.coalesce("template", "replacement", "step_template"))
+        rows.join(replacements, on=["experiment", "arm", "step_template"], how="left", build_side="force_right")
+        .with_columns(
+            template=pl.coalesce(
+                pl.col("template").cast(pl.String), "replacement", pl.col("step_template").cast(pl.String)
+            ).cast(KEY)
+        )
         .drop("step_template", "replacement")
     )
 
@@ -177,11 +184,11 @@ def _ledger(events: pl.LazyFrame, grace: int, start: date, end: date) -> pl.Lazy
         .with_row_index("promise_no")
     )
     payments = events.filter(pl.col("event") == PAYMENT).select(
-        "account_id", "currency", paid_on=pl.col("date"), paid=pl.col("amount")
+        ACCOUNT_NO, "currency", paid_on=pl.col("date"), paid=pl.col("amount")
     )
     covered = (
-        promises.select("promise_no", "account_id", "currency", "day", "deadline")
-        .join(payments, on=["account_id", "currency"], how="inner")
+        promises.select("promise_no", ACCOUNT_NO, "currency", "day", "deadline")
+        .join(payments, on=[ACCOUNT_NO, "currency"], how="inner")
         .filter(pl.col("paid_on").is_between(pl.col("day"), pl.col("deadline"), closed="both"))
         .group_by("promise_no")
         .agg(pl.col("paid").sum())
@@ -208,14 +215,13 @@ def _cost_table(policy: Policy, currencies: Sequence[str]) -> pl.DataFrame:
 @dataclass
 class Prepared:
     """What every tabulation of one request shares: the start accounts with their groups and
-    outcomes, their events in the period summed per account (a few rows per account, never
-    one per event), and the promises due in the period."""
+    outcomes (one compact row each, numbered), the Parquet copy of their events, and the
+    promises due in the period."""
 
     request: ReportRequest
-    accounts: pl.DataFrame
-    cells: pl.LazyFrame  # per account, channel, template and payment currency: counts and sums
-    events: pl.LazyFrame  # the readable history (all accounts), for the weekly trend
-    ledger: pl.LazyFrame  # promises due in the period, each with ``kept``
+    accounts: pl.DataFrame  # account_no (the row number), the account keys, currency, overdue, cured, rolled
+    events: pl.LazyFrame  # the start accounts' readable events (the copy), by account_no
+    ledger: pl.DataFrame  # promises due in the period: account_no, channel, template, kept
     rejected: int
     unreadable: int
 
@@ -226,153 +232,214 @@ class Prepared:
 
 
 ACCOUNT_NO = "account_no"
-_PEOPLE = ("account_id", "tier", "strategy", "arm", "experiment", "jurisdiction", "arrears_reason")
 
 
 @contextmanager
 def prepared(request: ReportRequest, keys: Sequence[str] | None = None) -> Iterator[Prepared]:
-    """Assign the snapshots' groups, scan the history once into a compact Parquet copy (in a
-    temporary folder, removed afterwards), sum the period's events per account (and per the
-    event's channel, template and payment currency) before they meet the accounts' groups,
-    and collect the promises due (a few per account). Memory is bounded by the accounts,
-    never by the events: the history only streams, and ten million events never meet the
-    million-row group table (that join alone held 1.8 GiB).
+    """Assign the snapshots' groups, one compact row per start account (the end snapshot only
+    adds its two outcomes and is let go), scan the history once into one compact Parquet copy
+    of the start accounts' events (in a temporary folder, removed afterwards), and collect
+    the promises due (a few per account). Memory is bounded by the accounts, never by the
+    events: the history only streams, and every tabulation is a streaming query of the copy
+    whose group tables hold a few small columns per account (:func:`tabulate`).
     ``keys``: the group keys the tabulations will use (default ``request.by``)."""
     _check(request)
     keys = tuple(keys if keys is not None else request.by)
     policy = request.policy
     cohort = assign(policy, request.policy_path, request.accounts, request.start, jobs=request.jobs)
+    rejected = cohort.rejected
+    # a row number per account: every later query joins on it, not on the id's text
+    accounts = _outcome_at_end(cohort.accounts.with_row_index(ACCOUNT_NO), policy, request)
+    del cohort
+    with_template = "template" in keys
+    derive = partial(_with_step_template, policy=policy) if with_template else None
     with tempfile.TemporaryDirectory(prefix="dunning-report-") as scratch:
-        scan = scan_history(request.history, Path(scratch) / "history.parquet", request.end)
+        ids = accounts.select("account_id", ACCOUNT_NO)
+        scan = scan_history(request.history, Path(scratch) / "history.parquet", request.end, ids, derive)
+        del ids
         events = scan.events
-        accounts = cohort.accounts
         if ARREARS_REASON in keys:
-            accounts = _arrears_reason(accounts, request.accounts, events, request.start)
-        else:
-            accounts = accounts.with_columns(arrears_reason=pl.lit(None, dtype=pl.String))
-        # a row number per account: the tabulations join on it, not on the id's text
-        accounts = _outcome_at_end(accounts, policy, request).with_row_index(ACCOUNT_NO)
-        people = accounts.lazy().select(ACCOUNT_NO, *_PEOPLE, account_currency=pl.col("currency"))
-        with_template = "template" in keys
-        side = ["channel", "template", "step_template"] if with_template else ["channel"]
-        period = in_period(events, request.start, request.end)
-        if with_template:
-            period = _with_step_template(period, policy)
-        summed = Path(scratch) / "cells.parquet"
+            accounts = _arrears_reason(accounts, events, request)
+        accounts = accounts.drop("account_id", "line")
+        # promises and the payments that keep them: a few in a hundred events
+        side = _side(keys)
+        money_events = (
+            events.filter(pl.col("event").is_in([PROMISE, PAYMENT]))
+            .select(ACCOUNT_NO, "event", "day", "date", "amount", "currency", *side)
+            .collect(engine="streaming")
+        )
+        ledger = (
+            _ledger(money_events.lazy(), policy.settings.promise_grace_days, request.start, request.end)
+            .select(ACCOUNT_NO, *side, "kept")
+            .collect()
+        )
+        del money_events
         try:
-            _cells(period, side).sink_parquet(summed, compression="lz4")
+            yield Prepared(request, accounts, events, ledger, rejected, scan.unreadable)
         except pl.exceptions.PolarsError as exc:
             raise UserError(f"{request.history}: the history file cannot be read ({type(exc).__name__})") from None
-        cells = pl.scan_parquet(summed).join(people, on="account_id", how="inner").drop("account_id")
-        # promises and the payments that keep them: a few in a hundred events
-        money_events = events.filter(pl.col("event").is_in([PROMISE, PAYMENT])).join(
-            people, on="account_id", how="inner"
-        )
-        if with_template:
-            cells = _with_template(cells, policy)
-            money_events = _with_template(_with_step_template(money_events, policy), policy)
-        money_events = money_events.collect(engine="streaming").lazy()
-        ledger = (
-            _ledger(money_events, policy.settings.promise_grace_days, request.start, request.end)
-            .collect(engine="streaming")
-            .lazy()
-        )
-        yield Prepared(request, accounts, cells, events, ledger, cohort.rejected, scan.unreadable)
 
 
-# Aggregations over the events run on polars' streaming engine: memory follows the groups
-# (a few rows per account), never the ten million events.
+# Aggregations over the events run on polars' streaming engine: memory follows the groups,
+# never the ten million events. An account's flags (had an attempt, a delivery, a
+# conversation, a promise) need one row per account and event group; every other count and
+# sum is aggregated straight into the (few) groups.
+
+_FLAGS = {
+    "accounts_attempted": pl.col("event").is_in(sorted(ATTEMPTS)),
+    "accounts_reached": pl.col("event").is_in(sorted(DELIVERED)),
+    "accounts_right_party": pl.col("event").is_in(sorted(RIGHT_PARTY)),
+    "accounts_promised": pl.col("event") == PROMISE,
+}
+_SUMS = {
+    "attempts": pl.col("event").is_in(sorted(ATTEMPTS)),
+    "delivered": pl.col("event").is_in(sorted(DELIVERED)),
+    "right_party_contacts": pl.col("event") == "right_party_contact",
+    "promises": pl.col("event") == PROMISE,
+    "payments": pl.col("event") == PAYMENT,
+}
+_ANY = tuple(_FLAGS)
 
 
-def _flagged(events: pl.LazyFrame) -> pl.LazyFrame:
-    return events.with_columns(
-        attempt=pl.col("event").is_in(sorted(ATTEMPTS)),
-        reached=pl.col("event").is_in(sorted(DELIVERED)),
-        right_party=pl.col("event").is_in(sorted(RIGHT_PARTY)),
-        promised=pl.col("event") == PROMISE,
-        payment=pl.col("event") == PAYMENT,
-    )
+def _unique(names: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(names))
 
 
-_EVENT_COUNTS = (
-    pl.col("attempt").sum().alias("attempts"),
-    pl.col("reached").sum().alias("delivered"),
-    (pl.col("event") == "right_party_contact").sum().alias("right_party_contacts"),
-    pl.col("promised").sum().alias("promises"),
-    pl.col("payment").sum().alias("payments"),
-    pl.col("attempt").any().cast(pl.Int64).alias("accounts_attempted"),
-    pl.col("reached").any().cast(pl.Int64).alias("accounts_reached"),
-    pl.col("right_party").any().cast(pl.Int64).alias("accounts_right_party"),
-    pl.col("promised").any().cast(pl.Int64).alias("accounts_promised"),
-)
-_SUMS = ("attempts", "delivered", "right_party_contacts", "promises", "payments")
-_ANY = ("accounts_attempted", "accounts_reached", "accounts_right_party", "accounts_promised")
+def _side(keys: Sequence[str]) -> list[str]:
+    """The event columns a tabulation by ``keys`` reads: the channel (each attempt's cost
+    needs it) and, by template, the event's own and its step's."""
+    return ["channel", "template", "step_template"] if "template" in keys else ["channel"]
 
 
-def _cells(period: pl.LazyFrame, side: list[str]) -> pl.LazyFrame:
-    """The period's events summed per account and ``side`` (the event's own group keys and the
-    payment's currency): the counts, whether the cell had each kind of event (0/1), and the
-    amount paid. A group's counts are the sums of its cells' and its ``accounts_*`` counts
-    the maxima per account, so nothing later needs an event."""
-    return (
-        _flagged(period)
-        .with_columns(
-            pay_currency=pl.when(pl.col("payment")).then(pl.col("currency")),
-            pay_amount=pl.when(pl.col("payment")).then(pl.col("amount")),
-        )
-        .group_by(["account_id", *side, "pay_currency"])
-        .agg(*_EVENT_COUNTS, pl.col("pay_amount").sum().alias("paid"))
-    )
+def _with_keys(prep: Prepared, rows: pl.LazyFrame, keys: Sequence[str], extra: Sequence[str] = ()) -> pl.LazyFrame:
+    """``rows`` (by ``account_no``) with their account's keys and ``extra`` columns, and, by
+    template, their template as the account's arm replaces it."""
+    wanted = [k for k in keys if k in ACCOUNT_KEYS]
+    by_template = "template" in keys
+    if by_template:
+        wanted += ["experiment", "arm"]
+    people = prep.accounts.lazy().select(ACCOUNT_NO, *_unique([*wanted, *extra]))
+    # the account table is the build side: left to polars, it built on the ten million events
+    # (1 GiB more)
+    joined = rows.join(people, on=ACCOUNT_NO, how="inner", build_side="force_right")
+    return _with_template(joined, prep.request.policy) if by_template else joined
+
+
+def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Categorical columns as text (the group tables are small; keys sort as text)."""
+    return frame.with_columns(pl.col(pl.Categorical).cast(pl.String))
 
 
 def tabulate(prep: Prepared, by: Sequence[str]) -> list[dict[str, Any]]:
     """The groups of ``by`` (each a dict in the JSON contract's shape), sorted by key."""
     request = prep.request
     keys = list(by)
-    account_keys = [k for k in keys if k in ACCOUNT_KEYS]
-    event_keys = [k for k in keys if k in EVENT_KEYS]
-    # streaming: an eager group_by of the cells held twice their size
-    per_account = (
-        prep.cells.group_by([ACCOUNT_NO, *keys])
-        .agg(*(pl.col(c).sum() for c in _SUMS), *(pl.col(c).max() for c in _ANY))
+    period = in_period(prep.events, request.start, request.end)
+    # 1. counts and sums straight into (group, channel, account currency, payment currency)
+    payment = pl.col("event") == PAYMENT
+    sums = _as_text(
+        _with_keys(
+            prep,
+            period.select(
+                ACCOUNT_NO,
+                *_side(keys),
+                *(flag.alias(name) for name, flag in _SUMS.items()),
+                pay_currency=pl.when(payment).then(pl.col("currency")),
+                pay_amount=pl.when(payment).then(pl.col("amount")),
+            ),
+            keys,
+            ["currency"],
+        )
+        .group_by(_unique([*keys, "channel", "currency", "pay_currency"]))
+        .agg(*(pl.col(name).sum() for name in _SUMS), paid=pl.col("pay_amount").sum())
         .collect(engine="streaming")
     )
-    promise_counts = (
-        prep.ledger.group_by([ACCOUNT_NO, *keys])
-        .agg(promises_due=pl.len(), promises_kept=pl.col("kept").sum())
-        .collect()
+    # 2. the members: every start account (account keys only), else each account once per
+    # event group it had an event in, or a promise due; with their flags and outcomes
+    members = _members(prep, period, keys)
+    ledger = _with_keys(prep, prep.ledger.lazy(), keys)
+    promise_counts = _as_text(
+        ledger.group_by(keys).agg(promises_due=pl.len(), promises_kept=pl.col("kept").sum()).collect()
     )
-    frame = (
-        _members(prep.accounts, per_account, promise_counts, account_keys, event_keys)
-        .join(per_account, on=[ACCOUNT_NO, *keys], how="left", nulls_equal=True)
-        .join(promise_counts, on=[ACCOUNT_NO, *keys], how="left", nulls_equal=True)
-    )
-    count_columns = [c for c in COUNTS if c != "accounts"]
-    frame = frame.with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in count_columns)
     totals = (
-        frame.group_by(keys, maintain_order=False)
-        .agg(pl.len().alias("accounts"), *(pl.col(c).sum() for c in count_columns))
+        members.group_by(keys)
+        .agg(pl.col("accounts", *_ANY, "cured", "rolled").sum())
+        .join(sums.group_by(keys).agg(pl.col(*_SUMS).sum()), on=keys, how="left", nulls_equal=True)
+        .join(promise_counts, on=keys, how="left", nulls_equal=True)
+        .with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in COUNTS)
         .sort(keys, nulls_last=True)
     )
     groups = {
         _key_tuple(row, keys): Group({k: row[k] for k in keys}, {c: int(row[c]) for c in COUNTS})
         for row in totals.iter_rows(named=True)
     }
-    _add_money(groups, frame, prep.cells, request.policy, keys)
+    _add_money(groups, members, sums, request.policy, keys)
     return [_group_dict(g, prep.has_end) for g in groups.values()]
+
+
+def _members(prep: Prepared, period: pl.LazyFrame, keys: list[str]) -> pl.DataFrame:
+    """Per group and account currency: the members (``accounts``), how many had each kind of
+    event (``accounts_*``), cured and rolled, and their overdue amount at the start.
+
+    An account's flags are one row per account and event group (a million rows for ten
+    million events, two to three million by channel): grouped on the account's number and
+    the event's categorical columns before the account's keys join them, so the group table
+    holds a few bytes per row; only by template (an arm's replacement can merge two steps'
+    templates) are they grouped again after the join."""
+    event_keys = [k for k in keys if k in EVENT_KEYS]
+    side = [c for c in _side(keys) if c in event_keys or c == "step_template"]
+    flags = period.select(ACCOUNT_NO, *side, *(flag.alias(name) for name, flag in _FLAGS.items()))
+    outcome = ["currency", "overdue", "cured", "rolled"]
+    if not event_keys:
+        per_account = flags.group_by(ACCOUNT_NO).agg(pl.col(*_ANY).any())
+        rows = (
+            prep.accounts.lazy()
+            .select(ACCOUNT_NO, *keys, *outcome)
+            .join(per_account, on=ACCOUNT_NO, how="left", build_side="force_right")
+            .with_columns(pl.col(*_ANY).fill_null(False))
+        )
+    else:
+        no_flags = [pl.lit(False).alias(name) for name in _ANY]
+        due = prep.ledger.lazy().select(ACCOUNT_NO, *side, *no_flags)
+        per_account = pl.concat([flags, due]).group_by(ACCOUNT_NO, *side).agg(pl.col(*_ANY).any())
+        if "template" in keys:
+            per_account = _with_keys(prep, per_account, keys).group_by(ACCOUNT_NO, *keys).agg(pl.col(*_ANY).any())
+            rows = per_account.join(
+                prep.accounts.lazy().select(ACCOUNT_NO, *outcome), on=ACCOUNT_NO, how="inner", build_side="force_right"
+            )
+        else:
+            rows = _with_keys(prep, per_account, keys, outcome)
+    return _as_text(
+        rows.group_by(_unique([*keys, "currency"]))
+        .agg(
+            pl.len().alias("accounts"),
+            *(pl.col(name).sum() for name in _ANY),
+            pl.col("cured", "rolled").cast(pl.Int64).sum(),
+            pl.col("overdue").sum(),
+        )
+        .collect(engine="streaming")
+    )
 
 
 def weeks(prep: Prepared) -> list[dict[str, Any]]:
     """The whole book's activity and contact rates week by week (7-day steps from the first
     day; the last week may be shorter), for the trend charts."""
     request = prep.request
-    period = _flagged(in_period(prep.events, request.start, request.end)).with_columns(
-        week=((pl.col("day") - request.start).dt.total_days() // 7).cast(pl.Int64)
+    period = in_period(prep.events, request.start, request.end).select(
+        ACCOUNT_NO,
+        ((pl.col("day") - request.start).dt.total_days() // 7).cast(pl.Int64).alias("week"),
+        *(flag.alias(name) for name, flag in _SUMS.items()),
+        *(flag.alias(name) for name, flag in _FLAGS.items()),
     )
-    # summed per account and week first, then kept to the start accounts
-    per_account = period.group_by("week", "account_id").agg(*_EVENT_COUNTS)
-    mine = per_account.join(prep.accounts.lazy().select("account_id"), on="account_id", how="semi")
-    totals = mine.group_by("week").agg(pl.exclude("account_id").sum()).sort("week").collect(engine="streaming")
+    sums = period.group_by("week").agg(pl.col(*_SUMS).sum()).collect(engine="streaming")
+    flags = (
+        period.group_by("week", ACCOUNT_NO)
+        .agg(pl.col(*_ANY).any())
+        .group_by("week")
+        .agg(pl.col(*_ANY).sum())
+        .collect(engine="streaming")
+    )
+    totals = sums.join(flags, on="week", how="left")
     found = {row["week"]: row for row in totals.iter_rows(named=True)}
     out = []
     n_weeks = (request.end - request.start).days // 7 + 1
@@ -380,7 +447,7 @@ def weeks(prep: Prepared) -> list[dict[str, Any]]:
         first = request.start + timedelta(days=7 * week)
         last = min(first + timedelta(days=6), request.end)
         row = found.get(week, {})
-        counts = {c: int(row.get(c, 0)) for c in COUNTS if c not in _NOT_WEEKLY}
+        counts = {c: int(row.get(c) or 0) for c in COUNTS if c not in _NOT_WEEKLY}
         out.append(
             {
                 "from": first.isoformat(),
@@ -401,9 +468,7 @@ _NOT_WEEKLY = ("accounts", "promises_due", "promises_kept", "cured", "rolled")
 
 def _report(prep: Prepared, by: Sequence[str]) -> dict[str, Any]:
     request = prep.request
-    ledger_per_account = (
-        prep.ledger.group_by("account_id").agg(promises_due=pl.len(), promises_kept=pl.col("kept").sum()).collect()
-    )
+    ledger_per_account = prep.ledger.group_by(ACCOUNT_NO).agg(promises_due=pl.len(), promises_kept=pl.col("kept").sum())
     return {
         "schema_version": SCHEMA_VERSION,
         "from": request.start.isoformat(),
@@ -437,59 +502,69 @@ def _key_tuple(row: dict[str, Any], keys: Sequence[str]) -> tuple[str | None, ..
     return tuple(row[k] for k in keys)
 
 
-def _members(
-    accounts: pl.DataFrame,
-    per_account: pl.DataFrame,
-    promise_counts: pl.DataFrame,
-    account_keys: list[str],
-    event_keys: list[str],
-) -> pl.DataFrame:
-    """The (account, key) pairs that make up the groups: every start account for account
-    keys; with event keys, each account once per event key it had events in."""
-    base = accounts.select(ACCOUNT_NO, *account_keys, "cured", "rolled", "overdue", account_currency=pl.col("currency"))
-    if not event_keys:
-        return base
-    seen = pl.concat(
-        [per_account.select(ACCOUNT_NO, *event_keys), promise_counts.select(ACCOUNT_NO, *event_keys)]
-    ).unique()
-    return base.join(seen, on=ACCOUNT_NO, how="inner")
+# How many places a rejection names (the count says how many there are in all).
+_PLACES_SHOWN = 3
 
 
-def _arrears_reason(accounts: pl.DataFrame, snapshot: Path, events: pl.LazyFrame, start: date) -> pl.DataFrame:
+def _arrears_reason(accounts: pl.DataFrame, events: pl.LazyFrame, request: ReportRequest) -> pl.DataFrame:
     """The reason for arrears on the first day: the latest ``arrears_reason`` event on or
-    before it (a collector learnt it in a conversation; the word is in its ``reason``
-    field), else the snapshot's column, else ``unknown``."""
+    before it (a collector learnt it in a conversation; the word is in its ``reason`` field;
+    of two on one day, the later line), else the snapshot's column, else ``unknown``.
+
+    A word outside the vocabulary (the documented words and the policy's own) is refused with
+    where it stands (the stricter reading, docs/report.md): it may name a reason that marks
+    the customer vulnerable, ``unknown`` would misstate it, and the plan pauses such an
+    account rather than guess. The word itself is never repeated (account-supplied text)."""
     learnt = (
-        events.filter((pl.col("event") == ARREARS_REASON) & (pl.col("day") <= start) & pl.col("reason").is_not_null())
-        .group_by("account_id")
-        .agg(learnt_reason=pl.col("reason").sort_by("day").last())
-        .collect()
+        events.filter(
+            (pl.col("event") == ARREARS_REASON) & (pl.col("day") <= request.start) & pl.col("reason").is_not_null()
+        )
+        .group_by(ACCOUNT_NO)
+        .agg(
+            learnt_reason=pl.col("reason").sort_by("day", "line").last(),
+            learnt_line=pl.col("line").sort_by("day", "line").last(),
+        )
+        .collect(engine="streaming")
     )
-    recorded = arrears_reasons(snapshot)
-    return (
-        accounts.join(recorded, on="account_id", how="left")
-        .join(learnt, on="account_id", how="left")
-        .with_columns(arrears_reason=pl.coalesce("learnt_reason", "arrears_reason").fill_null("unknown"))
-        .drop("learnt_reason")
+    found = accounts.join(learnt, on=ACCOUNT_NO, how="left").with_columns(
+        arrears_reason=pl.coalesce("learnt_reason", pl.col("arrears_reason").cast(pl.String)).fill_null("unknown")
     )
+    vocabulary = sorted(request.policy.arrears_reasons)
+    outside = found.filter(~pl.col("arrears_reason").is_in(vocabulary))
+    if outside.height:
+        places = [
+            f"{request.history} line {learnt_line}" if learnt_line is not None else f"{request.accounts} line {line}"
+            for learnt_line, line in outside.sort("account_no").select("learnt_line", "line").head(_PLACES_SHOWN).rows()
+        ]
+        more = f" and {outside.height - len(places)} more" if outside.height > len(places) else ""
+        raise UserError(
+            f"{'; '.join(places)}{more}: the reason for arrears is not a word of the vocabulary nor of the "
+            f"policy's arrears_reasons: (data/arrears-reason-unknown, {outside.height} start account(s)); "
+            "the report does not group by a word it cannot place",
+            hint="correct the word, or declare it in the policy's arrears_reasons: section (docs/data.md)",
+        )
+    return found.drop("learnt_reason", "learnt_line").with_columns(pl.col("arrears_reason").cast(KEY))
 
 
 def _outcome_at_end(accounts: pl.DataFrame, policy: Policy, request: ReportRequest) -> pl.DataFrame:
     """``cured`` and ``rolled`` per start account from the end snapshot (0 without one): cured
     when the account is no longer overdue (overdue amount 0, or not in the end snapshot, which
-    lists the overdue book); rolled when the policy puts it in a later tier on the last day."""
+    lists the overdue book); rolled when the policy puts it in a later tier on the last day.
+    The end snapshot's own rows are let go once these two columns are known."""
     if request.accounts_end is None:
-        return accounts.with_columns(cured=pl.lit(0, pl.Int64), rolled=pl.lit(0, pl.Int64))
+        return accounts.with_columns(cured=pl.lit(0, pl.UInt8), rolled=pl.lit(0, pl.UInt8))
     later = assign(policy, request.policy_path, request.accounts_end, request.end, jobs=request.jobs).accounts
     end = later.select("account_id", end_overdue=pl.col("overdue"), end_order=pl.col("tier_order"))
-    joined = accounts.join(end, on="account_id", how="left")
+    del later
+    joined = accounts.join(end, on="account_id", how="left", maintain_order="left")
+    del end
     return joined.with_columns(
-        cured=(pl.col("end_overdue").is_null() | (pl.col("end_overdue") == 0)).cast(pl.Int64),
+        cured=(pl.col("end_overdue").is_null() | (pl.col("end_overdue") == 0)).cast(pl.UInt8),
         rolled=(
             pl.col("end_order").is_not_null()
             & (pl.col("end_overdue") > 0)
             & (pl.col("tier_order").is_null() | (pl.col("end_order") > pl.col("tier_order")))
-        ).cast(pl.Int64),
+        ).cast(pl.UInt8),
     ).drop("end_overdue", "end_order")
 
 
@@ -509,40 +584,27 @@ def _sum_by(
 
 def _add_money(
     groups: dict[tuple[str | None, ...], Group],
-    frame: pl.DataFrame,
-    cells: pl.LazyFrame,
+    members: pl.DataFrame,
+    sums: pl.DataFrame,
     policy: Policy,
     keys: list[str],
 ) -> None:
     """Paid (payments in the period, in their own currency), cost (each attempt at the unit
     cost the policy declares for its channel, in the account's currency) and the overdue
     amount at the start, per group and currency."""
-    paid = (
-        cells.filter(pl.col("payments") > 0)
-        .group_by([*keys, "pay_currency"])
-        .agg(pl.col("paid").sum())
-        .collect(engine="streaming")
-    )
-    currencies = sorted(set(frame.get_column("account_currency").drop_nulls().unique().to_list()))
+    paid = sums.filter(pl.col("payments") > 0)
+    currencies = sorted(set(members.get_column("currency").drop_nulls().unique().to_list()))
     costs = (
-        cells.filter(pl.col("attempts") > 0)
-        .join(
-            _cost_table(policy, currencies).lazy(),
-            left_on=["channel", "account_currency"],
-            right_on=["channel", "currency"],
-            how="inner",
-        )
-        .group_by([*keys, "account_currency"])
-        .agg(cost=(pl.col("unit_cost") * pl.col("attempts").cast(pl.Decimal(38, 0))).sum())
-        .collect(engine="streaming")
+        sums.filter(pl.col("attempts") > 0)
+        .join(_cost_table(policy, currencies), on=["channel", "currency"], how="inner")
+        .with_columns(cost=pl.col("unit_cost") * pl.col("attempts").cast(pl.Decimal(38, 0)))
     )
-    overdue = frame.select(*keys, "account_currency", "overdue")
-    for target, sums in (
+    for target, found in (
         ("paid", _sum_by(paid, keys, "pay_currency", "paid")),
-        ("cost", _sum_by(costs, keys, "account_currency", "cost")),
-        ("overdue", _sum_by(overdue, keys, "account_currency", "overdue")),
+        ("cost", _sum_by(costs, keys, "currency", "cost")),
+        ("overdue", _sum_by(members, keys, "currency", "overdue")),
     ):
-        for key, by_currency in sums.items():
+        for key, by_currency in found.items():
             if key in groups:
                 setattr(groups[key], target, by_currency)
 
@@ -637,7 +699,7 @@ def _experiments(policy: Policy, accounts: pl.DataFrame, ledger: pl.DataFrame, h
     (with an end snapshot) and kept rate, each difference with Newcombe's 95 % interval."""
     per_arm = (
         accounts.filter(pl.col("experiment").is_not_null())
-        .join(ledger, on="account_id", how="left")
+        .join(ledger, on=ACCOUNT_NO, how="left")
         .group_by("experiment", "arm")
         .agg(
             accounts=pl.len(),
