@@ -199,9 +199,10 @@ def account_state(
             arrangement_event = c
         elif word == "arrears_reason" and c.reason:
             reason, reason_since = c.reason, day
-            if c.reason not in reasons:
-                unknown_reason = True
-            elif marked is None and reasons[c.reason]:
+            # the latest word is the reason on file: a word outside the vocabulary pauses
+            # collection until a later event corrects it (the stop says so), not for good
+            unknown_reason = c.reason not in reasons
+            if not unknown_reason and marked is None and reasons[c.reason]:
                 marked = day
     for flag, day in started.items():
         before = flags.get(flag)
