@@ -78,14 +78,20 @@ class Planner:
         trace: list[str] | None = None,
         *,
         held: bool = False,
+        committed: Sequence[Contact] = (),
     ) -> AccountPlan:
         """Every decision for ``account`` from its snapshot row and its ``history``;
         ``trace`` (when given) receives the reasons in words. ``held``: the history has an
-        unreadable line for the account, so nothing is planned for it."""
+        unreadable line for the account, so nothing is planned for it. ``committed``: contacts
+        already scheduled after as-of (``simulate``'s deferred actions); they count against the
+        caps as the plan's own contacts do, where the history's later events count for nothing."""
         say = trace.append if trace is not None else None
         policy, as_of = self.policy, self.as_of
         state = account_state(account, history, as_of, self.grace, held=held, reasons=policy.reason_marks)
         account = state.account
+        # the events on or before as-of, as the state reads them: caps, stops and offers see
+        # the same history, so re-running an earlier day with today's history plans that day
+        given, history = bool(history), state.events
         dpd = days_past_due(account, as_of)
         tier = tier_for(policy, account, as_of)
         tier_id = tier.id if tier is not None else None
@@ -153,7 +159,7 @@ class Planner:
         elif agreed is not None and agreed.status(as_of) == "broken":
             promise_reasons = (*promise_reasons, "arrangement/broken")
         if say:
-            if history:
+            if given:
                 say(_state_words(state, policy.reason_marks))
             for stop in stops:
                 scope = f"channels {', '.join(stop.channels)}" if stop.channels else "all channels"
@@ -166,7 +172,7 @@ class Planner:
         actions: tuple[PlannedAction, ...] = ()
         if status == "active" and tier is not None and strategy is not None:
             actions = self._cadence(
-                account, history, state, tier, strategy, templates, locale, stops, promise_reasons, say
+                account, history, state, tier, strategy, templates, locale, stops, promise_reasons, say, committed
             )
         elif say:
             say("no cadence steps: " + ("no tier" if tier is None else f"the account is {status}"))
@@ -217,9 +223,10 @@ class Planner:
         stops: Sequence[Stop],
         promise_reasons: tuple[str, ...],
         say: object,
+        committed: Sequence[Contact] = (),
     ) -> tuple[PlannedAction, ...]:
         out: list[PlannedAction] = []
-        planned: list[Contact] = []
+        planned: list[Contact] = list(committed)
         outstanding: dict[int, date] = {}  # step index -> local day its deferred action moved to
         dpd = days_past_due(account, self.as_of)
         log = say if callable(say) else None

@@ -163,13 +163,17 @@ class Simulator:
     def _actions(
         self, account: Account, day: date, history: Sequence[Contact], forecast: Forecast
     ) -> tuple[PlannedAction, ...]:
-        plan = self.today[day].plan(account, history)
+        # a contact deferred by an earlier day's plan to a later day is committed, not history:
+        # the plan of ``day`` reads the events on or before it, and counts the rest as its own
+        committed = [c for c in history if c.at.date() > day]
+        plan = self.today[day].plan(account, history, committed=committed)
         forecast.tiers[(day.isoformat(), plan.tier or "none", plan.status)] += 1
         if all(a.status == "scheduled" for a in plan.actions):
             return plan.actions
         # Something due today was blocked: let the planner look ahead, keep only today's steps.
         suffix = f"-{day:%Y%m%d}"
-        return tuple(a for a in self.wide[day].plan(account, history).actions if a.id.endswith(suffix))
+        wide = self.wide[day].plan(account, history, committed=committed)
+        return tuple(a for a in wide.actions if a.id.endswith(suffix))
 
 
 @dataclass(frozen=True)
