@@ -71,11 +71,31 @@ def lay_out(scratch: Path) -> None:
         shutil.copy2(ROOT / name, target)
 
 
+# What the fork server imports before it forks a process per mutant (mutmut's
+# ``forkserver_warmup = "import"``): the slow imports every test pays, none of which starts a
+# thread. Not polars: importing it starts jemalloc's background threads and polars' own, and
+# a process forked while one of them holds a lock waits on it forever (see write_config).
+PRELOAD = ("pytest", "hypothesis", "click.testing", "dunning.cli", "dunning.compliance.engine", "dunning.plan.decide")
+PRELOAD_FILE = "mutate_preload.txt"
+
+
 def write_config(scratch: Path, module: str, tests: list[str]) -> None:
     """The ``[tool.mutmut]`` section. mutmut runs the tests in its ``mutants/`` copy, which
     holds only the source and ``tests/`` unless told: the example policy, templates and the
-    rest the tests read are copied there too."""
+    rest the tests read are copied there too.
+
+    Each mutant's tests run in a process forked from mutmut's fork server, not from mutmut's
+    own process (``process_isolation = "forkserver"``): by default mutmut forks from the
+    process that ran the whole test selection once to record which test calls what, and
+    once a test has used polars (every test that runs the CLI, the gate or reads a CSV) that
+    process has polars' thread pool, its tokio runtime and jemalloc's background threads
+    running. A child forked while one of them held a lock (an allocator lock, most often)
+    inherits the lock but not the thread that would release it, and waits on it at 0 % CPU
+    until mutmut's timeout, which mutmut then counts as a kill. The fork server imports only
+    :data:`PRELOAD` (checked to start no thread, :func:`check_preload`), so every mutant's
+    process starts with one thread and its polars is its own."""
     quoted = ", ".join(f'"{t}"' for t in tests)
+    (scratch / PRELOAD_FILE).write_text("\n".join(PRELOAD) + "\n", encoding="utf-8")
     others = sorted(p.name for p in scratch.iterdir() if p.name not in {"src", "tests", "pyproject.toml"})
     copied = ", ".join(f'"{name}"' for name in others)
     with (scratch / "pyproject.toml").open("a", encoding="utf-8") as out:
@@ -86,7 +106,27 @@ def write_config(scratch: Path, module: str, tests: list[str]) -> None:
             f"pytest_add_cli_args_test_selection = [{quoted}]\n"
             f"also_copy = [{copied}]\n"
             'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:randomly"]\n'
+            'process_isolation = "forkserver"\n'
+            'forkserver_warmup = "import"\n'
+            f'preload_modules_file = "{PRELOAD_FILE}"\n'
         )
+
+
+def check_preload(scratch: Path, env: dict[str, str]) -> None:
+    """Fail before the run if importing :data:`PRELOAD` starts a thread (or polars): the fork
+    server would hand it, and any lock it holds, to every mutant's process."""
+    probe = (
+        "import importlib, os, sys\n"
+        f"for name in {PRELOAD!r}: importlib.import_module(name)\n"
+        "threads = len(os.listdir('/proc/self/task')) if os.path.isdir('/proc/self/task') else 1\n"
+        "sys.exit(f'threads: {threads}, polars imported: {\"polars\" in sys.modules}' "
+        "if threads > 1 or 'polars' in sys.modules else 0)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=scratch, env={**env, "PYTHONPATH": str(scratch / "src")}, text=True
+    )
+    if done.returncode:
+        raise SystemExit(f"tools/mutate.py: PRELOAD is not safe to fork from ({done.returncode}); shorten it")
 
 
 def results(scratch: Path, env: dict[str, str]) -> dict[str, str]:
@@ -111,6 +151,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("module", help="the module's path under generator/, e.g. dunning/compliance/windows.py")
     parser.add_argument("--tests", nargs="*", help="test files or node ids (default: the tests importing it)")
+    parser.add_argument(
+        "--deselect",
+        nargs="*",
+        default=[],
+        help="test node ids to leave out (those that run dunning in another process never see a mutant)",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
     parser.add_argument("--show", action="store_true", help="print the diff of every surviving mutant")
     parser.add_argument(
@@ -128,8 +174,9 @@ def main() -> int:
 
     scratch = ROOT / ".mutate" / dotted
     lay_out(scratch)
-    write_config(scratch, module, tests)
+    write_config(scratch, module, [*tests, *(f"--deselect={node}" for node in args.deselect)])
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    check_preload(scratch, env)
     print(f"mutating {module} against {len(tests)} test file(s): {' '.join(tests)}", flush=True)
     subprocess.run(
         [sys.executable, "-m", "mutmut", "run", "--max-children", str(args.jobs), *(args.only or [])],
@@ -153,7 +200,10 @@ def main() -> int:
     survived = sorted(n for n, v in verdicts.items() if v not in KILLED)
     set_aside = [n for n in survived if n in equivalent]
     total = len(verdicts)
+    timeouts = sum(v == "timeout" for v in verdicts.values())
     print(f"\n{module}: {total} mutants, {killed} killed: {100 * killed / total:.1f} %")
+    if timeouts:  # counted as killed; a hang (not an endless loop) would show here first
+        print(f"of the killed, {timeouts} by timeout: read them (mutmut show NAME) before trusting the score")
     if total - len(set_aside):
         score = 100 * killed / (total - len(set_aside))
         print(f"after {len(set_aside)} equivalent mutant(s) set aside: {score:.1f} %")
