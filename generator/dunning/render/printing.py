@@ -1,11 +1,17 @@
-"""Typesetting one print batch and cutting its archive copies, in a process of its own.
+"""Typesetting one print batch and cutting its archive copies, in a print worker.
+
+Print workers are one pool for the whole print stage (:mod:`dunning.workers`: never more
+workers than batches, at most one per core), each typesetting batch after batch with the
+fonts it loaded for its first (≈ 50 ms) and without a process start-up per batch (≈ 70–110 ms).
+They are spawned rather than forked because a process that ran Typst cannot fork safely (its
+thread pool does not follow), and this module imports only what a batch needs, so that
+start-up stays short.
 
 Typst memoizes its work for the life of the process and the ``typst`` package offers no way
-to evict it: a worker that typeset batch after batch grew by ≈ 150 MiB a batch of 500 CJK
-letters (3.3 GiB for the whole tree on 200k accounts, measured). So every batch is typeset
-in a fresh process (``spawn``, one task per process) that exits with its memory; spawned
-rather than forked because a process that ran Typst cannot fork safely (its thread pool does
-not follow). This module imports only what a batch needs, so that start-up stays short.
+to evict it: a worker grows batch after batch (≈ 150 MiB a batch of 500 CJK letters, 3.3 GiB
+for the whole tree on 200k accounts when nothing ended them, measured). So a worker is ended
+and replaced after :data:`RECYCLE_BATCHES` batches, which bounds its memory (docs/render.md
+"Letters").
 """
 
 from __future__ import annotations
@@ -26,11 +32,20 @@ BatchJob = tuple[str, str, str, str, list[tuple[str, str, bytes]]]
 Printed = tuple[str, str, int, list[int], list[tuple[str, str]], int]
 # benchmarks/letters_bench.py: one JSON line per batch with its CPU by phase, appended to this file
 PROFILE_VARIABLE = "DUNNING_PRINT_PROFILE"
+# Batches a print worker typesets before it is replaced by a fresh one (Typst's memo cache
+# only grows): see docs/render.md "Letters" for the measurements behind the figure.
+RECYCLE_BATCHES = 2
+# CPU time of this process when its previous batch ended (None: no batch yet)
+_last_ended: int | None = None
 
 
 def typeset_batch(job: BatchJob) -> Printed:
     """Write one batch PDF and its letters' archive copies under the output root."""
-    started = time.process_time_ns()  # in a fresh process: its start-up (interpreter, imports, the job)
+    global _last_ended
+    started = time.process_time_ns()
+    # a worker's first batch: its start-up (interpreter, imports, the job); then what it spent
+    # between batches (taking the next job off the pipe)
+    startup = started - (_last_ended or 0)
     root, name, paper, posting_date, letters = job
     sources = [(reference, zlib.decompress(markup).decode("utf-8")) for reference, _, markup in letters]
     data = typeset.batch_pdf(name, paper, date.fromisoformat(posting_date), sources)
@@ -46,25 +61,42 @@ def typeset_batch(job: BatchJob) -> Printed:
         writing += time.process_time_ns() - before
         pages.append(count)
     ended = time.process_time_ns()
-    _profile(name, len(letters), started, typeset_at - started, ended - typeset_at - writing, writing)
-    return relative, digest, typeset.page_count(data), pages, written, ended - started
+    _last_ended = ended
+    _profile(name, len(letters), startup, typeset_at - started, ended - typeset_at - writing, writing)
+    return relative, digest, typeset.page_count(data), pages, written, ended - started + startup
 
 
 def _profile(name: str, letters: int, startup_ns: int, typeset_ns: int, cut_ns: int, write_ns: int) -> None:
     """With ``DUNNING_PRINT_PROFILE=FILE``, append this batch's CPU by phase to FILE (kept out
     of the output directory, whose bytes must not depend on the machine): the process's
-    start-up, typesetting, cutting the archive copies, writing (and hashing) the batch PDF and
-    the copies. One ``write`` of one line to a file opened for appending: batches typeset in
-    parallel do not mix their lines."""
+    start-up (a worker's first batch) or what it spent since its previous batch, typesetting,
+    cutting the archive copies, writing (and hashing) the batch PDF and the copies, and the
+    worker's peak resident memory so far (``peak_rss_kib``: how it grows batch after batch).
+    One ``write`` of one line to a file opened for appending: batches typeset in parallel do
+    not mix their lines."""
     target = os.environ.get(PROFILE_VARIABLE)
     if not target:
         return
     line = (
         f'{{"batch": "{name}", "letters": {letters}, "startup_ns": {startup_ns}, '
-        f'"typeset_ns": {typeset_ns}, "cut_ns": {cut_ns}, "write_ns": {write_ns}}}\n'
+        f'"typeset_ns": {typeset_ns}, "cut_ns": {cut_ns}, "write_ns": {write_ns}, '
+        f'"pid": {os.getpid()}, "peak_rss_kib": {_peak_rss_kib()}}}\n'
     )
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     try:
         os.write(fd, line.encode("utf-8"))
     finally:
         os.close(fd)
+
+
+def _peak_rss_kib() -> int:
+    """This process's peak resident memory (``VmHWM``; 0 where /proc does not say). Not
+    ``getrusage``: a spawned process's ``ru_maxrss`` starts at its parent's RSS when it forked."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return 0

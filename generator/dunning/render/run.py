@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import mailbox
 import os
@@ -209,6 +210,17 @@ def print_batches(letters: list[PrintedLetter]) -> list[_PrintBatch]:
             name = letter.batch_name(*key, part)
             batches.append(_PrintBatch(name, key[2], key[0], ordered[start : start + letter.BATCH_LETTERS]))
     return batches
+
+
+def _print_jobs(out_dir: Path, batches: list[_PrintBatch]) -> Iterator[printing.BatchJob]:
+    """Each batch's print job, made as the pool takes it: a batch's letters give up their
+    markup as it is handed over, so that this process holds the markup of the batches in
+    flight only, not of every letter until the last batch is typeset (the index needs the
+    rest of each letter)."""
+    for batch in batches:
+        letters = [(item.action_id, item.archive, item.markup) for item in batch.letters]
+        batch.letters[:] = [dataclasses.replace(item, markup=b"") for item in batch.letters]
+        yield str(out_dir), batch.name, batch.paper, batch.posting_date, letters
 
 
 def batch_index(batch: _PrintBatch, pages: list[int] | None) -> list[list[str]]:
@@ -456,27 +468,21 @@ def render_into(
             for relative, digest in write_case_files(out_dir, policy, accounts_path, sink.cases, cases):
                 sink.known[relative] = digest
             sink.summary.cases = len(set(sink.cases))
-        # the chunk workers are gone: the print batches, each in a fresh process
+        del wanted, offsets  # not needed by the print stage (≈ 80 bytes an id: 309k of them at 1M)
+        # the chunk workers are gone: the print batches, in one pool of print workers
         batches = print_batches(sink.letters)
         sink.letters = []
         printed: list[printing.Printed] | None = None
         if pdf and batches:
             printed = []
-            batch_jobs = [
-                (
-                    str(out_dir),
-                    batch.name,
-                    batch.paper,
-                    batch.posting_date,
-                    [(i.action_id, i.archive, i.markup) for i in batch.letters],
-                )
-                for batch in batches
-            ]
             printers = Workers(
-                resolve_jobs(workers, chunks=len(batches)), start="spawn", separate=True, max_tasks_per_child=1
+                resolve_jobs(workers, chunks=len(batches)),
+                start="spawn",
+                separate=True,
+                max_tasks_per_child=printing.RECYCLE_BATCHES,
             )
             with _bar(len(batches), " print batches", progress) as typeset_bar, printers:
-                for done in printers.map(printing.typeset_batch, batch_jobs):
+                for done in printers.map(printing.typeset_batch, _print_jobs(out_dir, batches)):
                     printed.append(done)
                     sink.summary.cpu_ns["print_batches"] = sink.summary.cpu_ns.get("print_batches", 0) + done[-1]
                     typeset_bar.update(1)
