@@ -8,10 +8,10 @@ thread pool does not follow), and this module imports only what a batch needs, s
 start-up stays short.
 
 Typst memoizes its work for the life of the process and the ``typst`` package offers no way
-to evict it: a worker grows batch after batch (≈ 150 MiB a batch of 500 CJK letters, 3.3 GiB
-for the whole tree on 200k accounts when nothing ended them, measured). So a worker is ended
-and replaced after :data:`RECYCLE_BATCHES` batches, which bounds its memory (docs/render.md
-"Letters").
+to evict it: a worker grows batch after batch (≈ 50–70 MiB a CJK batch of 250 letters, to
+718 MiB after the 20 batches of a 200k Monday, measured). So a worker is ended and replaced
+after :data:`RECYCLE_BATCHES` batches, which bounds its memory (docs/render.md, "Print
+workers").
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ Printed = tuple[str, str, int, list[int], list[tuple[str, str]], int]
 # benchmarks/letters_bench.py: one JSON line per batch with its CPU by phase, appended to this file
 PROFILE_VARIABLE = "DUNNING_PRINT_PROFILE"
 # Batches a print worker typesets before it is replaced by a fresh one (Typst's memo cache
-# only grows): see docs/render.md "Letters" for the measurements behind the figure.
+# only grows): two workers of two batches beside the parent fit 600 MB at 200k, three batches
+# would not (docs/render.md, "Print workers").
 RECYCLE_BATCHES = 2
 # CPU time of this process when its previous batch ended (None: no batch yet)
 _last_ended: int | None = None
