@@ -317,24 +317,28 @@ def test_page_numbers_print_on_letters_of_more_than_one_page_whichever_way_the_b
     assert last_words == [paragraph.split()[-1], "1/2", "2/2", paragraph.split()[-1]]
 
 
-@pytest.mark.parametrize("recycle", [1, 2])
+def test_print_workers_share_a_budget_of_batches_before_they_are_replaced() -> None:
+    assert [printing.recycle_after(n) for n in (1, 2, 3, 8)] == [2, 1, 1, 1]
+
+
+@pytest.mark.parametrize("budget", [1, 2])
 def test_a_print_worker_typesets_batch_after_batch_until_it_is_replaced_and_the_bytes_do_not_change(
-    plan_dir: Path, example_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recycle: int
+    plan_dir: Path, example_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, budget: int
 ) -> None:
     def typeset_files() -> dict[str, bytes]:
         letters = plan_dir / "messages" / "letters"
         return {str(p.relative_to(letters)): p.read_bytes() for p in sorted(letters.rglob("*")) if p.is_file()}
 
-    render_plans(plan_dir, example_root, workers=1, pdf=True)
+    render_plans(plan_dir, example_root, workers=2, pdf=True)
     expected = typeset_files()
     profile = tmp_path / "print-profile.jsonl"
     monkeypatch.setenv(printing.PROFILE_VARIABLE, str(profile))
-    monkeypatch.setattr(printing, "RECYCLE_BATCHES", recycle)
+    monkeypatch.setattr(printing, "RECYCLE_BUDGET", budget)
     render_plans(plan_dir, example_root, workers=1, pdf=True)
     batches = [json.loads(line) for line in profile.read_text(encoding="utf-8").splitlines()]
     assert [batch["batch"] for batch in batches] == [CN_BATCH, US_BATCH]
     pids = [batch["pid"] for batch in batches]
     assert os.getpid() not in pids  # typeset in a worker, even with one job
     # one worker for both batches when it may typeset two; a fresh one for each when not
-    assert len(set(pids)) == (2 if recycle == 1 else 1)
+    assert len(set(pids)) == (2 if budget == 1 else 1)
     assert typeset_files() == expected

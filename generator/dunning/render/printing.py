@@ -1,17 +1,16 @@
 """Typesetting one print batch and cutting its archive copies, in a print worker.
 
 Print workers are one pool for the whole print stage (:mod:`dunning.workers`: never more
-workers than batches, at most one per core), each typesetting batch after batch with the
-fonts it loaded for its first (≈ 50 ms) and without a process start-up per batch (≈ 70–110 ms).
-They are spawned rather than forked because a process that ran Typst cannot fork safely (its
-thread pool does not follow), and this module imports only what a batch needs, so that
-start-up stays short.
+workers than batches, at most one per core); a worker's later batches reuse the fonts it
+loaded for its first (≈ 50 ms) and pay no process start-up (≈ 70–110 ms). They are spawned
+rather than forked because a process that ran Typst cannot fork safely (its thread pool does
+not follow), and this module imports only what a batch needs, so that start-up stays short.
 
 Typst memoizes its work for the life of the process and the ``typst`` package offers no way
 to evict it: a worker grows batch after batch (≈ 50–70 MiB a CJK batch of 250 letters, to
 718 MiB after the 20 batches of a 200k Monday, measured). So a worker is ended and replaced
-after :data:`RECYCLE_BATCHES` batches, which bounds its memory (docs/render.md, "Print
-workers").
+after :func:`recycle_after` batches (two when it runs alone, one when two run), which bounds
+its memory (docs/render.md, "Print workers").
 """
 
 from __future__ import annotations
@@ -32,12 +31,19 @@ BatchJob = tuple[str, str, str, str, list[tuple[str, str, bytes]]]
 Printed = tuple[str, str, int, list[int], list[tuple[str, str]], int]
 # benchmarks/letters_bench.py: one JSON line per batch with its CPU by phase, appended to this file
 PROFILE_VARIABLE = "DUNNING_PRINT_PROFILE"
-# Batches a print worker typesets before it is replaced by a fresh one (Typst's memo cache
-# only grows): two workers of two batches beside the parent fit 600 MB at 200k, three batches
-# would not (docs/render.md, "Print workers").
-RECYCLE_BATCHES = 2
+# Batches the print workers together typeset before they are replaced (Typst's memo cache only
+# grows, ≈ 50–70 MiB a CJK batch): one worker typesets two, two workers one each. Two workers of
+# two batches took the 1M Monday tree to 639 MiB against 555–572 MiB with one batch each
+# (docs/render.md, "Print workers").
+RECYCLE_BUDGET = 2
 # CPU time of this process when its previous batch ended (None: no batch yet)
 _last_ended: int | None = None
+
+
+def recycle_after(workers: int) -> int:
+    """Batches a print worker typesets before it is replaced, when ``workers`` run at once:
+    :data:`RECYCLE_BUDGET` shared among them, at least one each."""
+    return max(1, RECYCLE_BUDGET // max(1, workers))
 
 
 def typeset_batch(job: BatchJob) -> Printed:

@@ -475,12 +475,8 @@ def render_into(
         printed: list[printing.Printed] | None = None
         if pdf and batches:
             printed = []
-            printers = Workers(
-                resolve_jobs(workers, chunks=len(batches)),
-                start="spawn",
-                separate=True,
-                max_tasks_per_child=printing.RECYCLE_BATCHES,
-            )
+            count = resolve_jobs(workers, chunks=len(batches))
+            printers = Workers(count, start="spawn", separate=True, max_tasks_per_child=printing.recycle_after(count))
             with _bar(len(batches), " print batches", progress) as typeset_bar, printers:
                 for done in printers.map(printing.typeset_batch, _print_jobs(out_dir, batches)):
                     printed.append(done)
