@@ -32,7 +32,7 @@ import io
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -323,24 +323,34 @@ class HistoryLookup:
         return History(events_of(lines.sort(LINE)), (), self.held)
 
 
-def events_of(lines: pl.DataFrame) -> dict[str, tuple[Contact, ...]]:
-    """Readable lines (file order; a scan's) as events per account, each account's in time
-    order: the objects :func:`read_event` makes of them, built from the columns without its
-    checks (the scan made them) — this is where a run with history spends its reading."""
+def line_columns(names: Sequence[str]) -> tuple[Callable[[str], pl.Expr], pl.Expr, pl.Expr]:
+    """Over a scan's lines with the columns ``names``: a column by name (empty text where the
+    file has none), the event word in the vocabulary's spelling (``event``, else the older
+    ``outcome``; aliases resolved) and the channel (given, else the one the word implies).
+    The objects (:func:`events_of`) and the state's columns (:mod:`dunning.state.columns`)
+    read the words alike through this."""
     import polars as pl
 
-    if lines.is_empty():  # a scan with no readable line may lack even the `at` column
-        return {}
-
     def column(name: str) -> pl.Expr:
-        return pl.col(name) if name in lines.columns else pl.lit("").alias(name)
+        return pl.col(name) if name in names else pl.lit("").alias(name)
 
     word = column("event")
-    if "outcome" in lines.columns:
+    if "outcome" in names:
         word = pl.when(word != "").then(word).otherwise(pl.col("outcome"))
     word = word.replace(dict(ev.ALIASES))
     given = column("channel")
     channel = pl.when(given != "").then(given).otherwise(word.replace_strict(dict(ev.IMPLIED_CHANNEL), default=""))
+    return column, word, channel
+
+
+def events_of(lines: pl.DataFrame) -> dict[str, tuple[Contact, ...]]:
+    """Readable lines (file order; a scan's) as events per account, each account's in time
+    order: the objects :func:`read_event` makes of them, built from the columns without its
+    checks (the scan made them) — this is where a run with history spends its reading."""
+    if lines.is_empty():  # a scan with no readable line may lack even the `at` column
+        return {}
+
+    column, word, channel = line_columns(lines.columns)
     optional = ("debt_id", "phone", "email", "amount", "currency", "date", "instalments", "interval_days")
     rows = lines.select(
         LINE,

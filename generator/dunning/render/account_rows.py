@@ -63,13 +63,12 @@ def read_account_rows(
     return rows if rows["account_id"].is_sorted() else rows.sort("account_id")
 
 
-def _text(row: Mapping[str, Any], name: str) -> str:
-    value = row.get(name)
+def _text_of(value: Any) -> str:
     return "" if value is None else value if type(value) is str else str(value).strip()
 
 
-def _decimal(row: Mapping[str, Any], name: str) -> Decimal | None:
-    text = _text(row, name)
+def _decimal_of(value: Any) -> Decimal | None:
+    text = _text_of(value)
     if not text:
         return None
     try:
@@ -78,14 +77,26 @@ def _decimal(row: Mapping[str, Any], name: str) -> Decimal | None:
         return None
 
 
-def _day(row: Mapping[str, Any], name: str) -> date | None:
-    text = _text(row, name)
+def _day_of(value: Any) -> date | None:
+    text = _text_of(value)
     if not text:
         return None
     try:
         return date.fromisoformat(text[:10])
     except ValueError:
         return None
+
+
+def _text(row: Mapping[str, Any], name: str) -> str:
+    return _text_of(row.get(name))
+
+
+def _decimal(row: Mapping[str, Any], name: str) -> Decimal | None:
+    return _decimal_of(row.get(name))
+
+
+def _day(row: Mapping[str, Any], name: str) -> date | None:
+    return _day_of(row.get(name))
 
 
 def account_from_row(row: Mapping[str, Any]) -> Account:
@@ -134,26 +145,6 @@ _DECIMALS = (
     "fees_since_itemization", "payments_since_itemization", "credits_since_itemization",
 )  # fmt: skip
 _DAYS = ("due_date", "last_payment_date", "promise_to_pay_date", "itemization_date")
-
-
-def _decimal_of(value: Any) -> Decimal | None:
-    text = "" if value is None else value if type(value) is str else str(value).strip()
-    if not text:
-        return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
-
-
-def _day_of(value: Any) -> date | None:
-    text = "" if value is None else value if type(value) is str else str(value).strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        return None
 
 
 class RowReader:

@@ -24,6 +24,7 @@ from datetime import date
 import polars as pl
 
 from dunning.accounts import events as ev
+from dunning.accounts.history import line_columns
 from dunning.accounts.model import Contact
 
 ACCOUNT = "account_id"
@@ -51,15 +52,7 @@ def event_columns(lines: pl.DataFrame) -> pl.DataFrame:
     an event implies, its moment (UTC) and its own day; a moment the columns cannot read
     exactly is null (the account is then planned in full)."""
 
-    def column(name: str) -> pl.Expr:
-        return pl.col(name) if name in lines.columns else pl.lit("").alias(name)
-
-    word = column("event")
-    if "outcome" in lines.columns:
-        word = pl.when(word != "").then(word).otherwise(pl.col("outcome"))
-    word = word.replace(dict(ev.ALIASES))
-    given = column("channel")
-    channel = pl.when(given != "").then(given).otherwise(word.replace_strict(dict(ev.IMPLIED_CHANNEL), default=""))
+    column, word, channel = line_columns(lines.columns)
     frame = lines.select(
         column("account_id").alias("account_id"),
         column("at").alias("at"),
