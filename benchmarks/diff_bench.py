@@ -6,7 +6,7 @@ Builds a scratch git repository from the bundled example (base commit), then cha
 way a real pull request would (head = working tree): the early tier ends 5 days later, calls
 on US weekdays end an hour earlier, the payment plan has 8 instalments and one SMS is
 reworded — so both policies are planned in full and messages re-rendered. The accounts come
-from /work/shared/bench/make_accounts.py. Side by side, `dunning plan` on the same snapshot
+from ../shared/bench/make_accounts.py. Side by side, `dunning plan` on the same snapshot
 gives the reference (a diff plans twice and reads once). Prints wall time and peak RSS of
 each command; the target is a diff under 60 s.
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DUNNING = ROOT / ".venv" / "bin" / "dunning"
-MAKE_ACCOUNTS = Path("/work/shared/bench/make_accounts.py")
+MAKE_ACCOUNTS = ROOT.parent / "shared" / "bench" / "make_accounts.py"  # ../shared/bench, as the others
 AS_OF = "2026-11-28"
 
 
