@@ -7,12 +7,13 @@ search, the tier, debt and state given to ``check``, and a policy cap in two zon
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from clock_support import NoOffset
 from dunning.accounts.model import Contact
 from dunning.compliance.engine import SEARCH_DAYS, ContactEngine, Reason, Verdict
 from dunning.policy import require_policy
@@ -23,20 +24,7 @@ US = account(phone="+12125550100")  # New York
 GB = account(jurisdiction="GB", currency="GBP", timezone="Europe/London", phone="+447911123456")
 
 
-class _NoOffset(tzinfo):
-    """A tzinfo that does not know its offset: the moment is as good as naive."""
-
-    def utcoffset(self, dt: datetime | None) -> timedelta | None:
-        return None
-
-    def dst(self, dt: datetime | None) -> timedelta | None:
-        return None
-
-    def tzname(self, dt: datetime | None) -> str | None:
-        return None
-
-
-@pytest.mark.parametrize("moment", [datetime(2026, 11, 3, 10), datetime(2026, 11, 3, 10, tzinfo=_NoOffset())])
+@pytest.mark.parametrize("moment", [datetime(2026, 11, 3, 10), datetime(2026, 11, 3, 10, tzinfo=NoOffset())])
 def test_a_moment_without_an_offset_is_refused(engine: ContactEngine, moment: datetime) -> None:
     with pytest.raises(ValueError) as error:
         engine.check(US, "call", moment, [])

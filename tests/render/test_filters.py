@@ -4,12 +4,13 @@ other separators and patterns, what each accepts, and the message for what it do
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import jinja2
 import pytest
 
+from clock_support import NoOffset
 from dunning.templating.formatting import FILTERS, FilterError, utc_offset
 
 
@@ -79,23 +80,10 @@ def test_datetime_refuses_what_is_not_an_aware_datetime() -> None:
     )
 
 
-class _Unknown(tzinfo):
-    """A time zone that does not know its offset (utcoffset() is None)."""
-
-    def utcoffset(self, dt: datetime | None) -> timedelta | None:
-        return None
-
-    def dst(self, dt: datetime | None) -> timedelta | None:
-        return None
-
-    def tzname(self, dt: datetime | None) -> str | None:
-        return None
-
-
 def test_utc_offset_needs_a_known_offset() -> None:
     assert utc_offset(datetime(2026, 1, 1, tzinfo=timezone(-timedelta(minutes=30)))) == "UTC-00:30"
     with pytest.raises(FilterError) as error:
-        utc_offset(datetime(2026, 1, 1, tzinfo=_Unknown()))
+        utc_offset(datetime(2026, 1, 1, tzinfo=NoOffset()))
     assert str(error.value) == "datetime expects a timezone-aware datetime"
 
 
