@@ -22,13 +22,13 @@ from dunning.cli import main
 DATA = Path(__file__).parent / "data"
 
 
-def report(args: list[str], example_root: Path) -> dict:  # type: ignore[type-arg]
+def report(args: list[str], example_root: Path, history: Path = DATA / "history.csv") -> dict:  # type: ignore[type-arg]
     result = CliRunner().invoke(
         main,
         [
             "report",
             "--history",
-            str(DATA / "history.csv"),
+            str(history),
             "--from",
             "2026-11-01",
             "--to",
@@ -261,29 +261,9 @@ def test_report_by_template_reads_the_action_id_and_the_arms_replacement(example
         "M1,2026-11-10T10:00:00+08:00,attempt,call,M1-early-call10-20261101,letter-notice\n",
         encoding="utf-8",
     )
-    result = CliRunner().invoke(
-        main,
-        [
-            "report",
-            "--history",
-            str(history),
-            "--from",
-            "2026-11-01",
-            "--to",
-            "2026-11-30",
-            "--accounts",
-            str(DATA / "start.csv"),
-            "--by",
-            "template",
-            "--format",
-            "json",
-            str(example_copy),
-        ],
-    )
-    assert result.exit_code == 0, result.output
     got = {
         g["key"]["template"]: (g["accounts"], g["attempts"], g["delivered"], g["right_party_contacts"], g["cost"])
-        for g in json.loads(result.output)["groups"]
+        for g in report(["--by", "template"], example_copy, history)["groups"]
     }
     assert got == {
         "call-early": (1, 1, 0, 0, {"CNY": "1.50"}),  # E1, champion
