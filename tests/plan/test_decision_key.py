@@ -202,7 +202,7 @@ def _event(draw: st.DrawFn) -> dict[str, str]:
 def _histories(draw: st.DrawFn) -> list[list[dict[str, str]]]:
     """A history and its variants: the same again (another account: it takes the first's
     shared decision), one event more, one less, one moved by a day or an hour, one more
-    unanswered call."""
+    unanswered call; a burst of counted contacts at a cap's boundary and its neighbours."""
     base = draw(st.lists(_event(), min_size=1, max_size=14))
     out = [base, list(base), [*base, draw(_event())], base[1:]]
     at = draw(st.integers(0, len(base) - 1))
@@ -214,7 +214,47 @@ def _histories(draw: st.DrawFn) -> list[list[dict[str, str]]]:
     # calls differ, the caps do not
     day, word = draw(st.sampled_from([(-1, "busy"), (-3, "busy"), (-2, "failed"), (-5, "failed")]))
     out.append([*base, {"at": f"{_day(day)}T15:00:00-05:00", "event": word, "channel": "call"}])
+    # a cap's boundary: a burst of counted contacts, and the same with one more on a day it
+    # holds, one fewer, its first moved a day back (out of a run the plan's checks read) and
+    # with a burst on a second channel (several caps at once)
+    burst, other = draw(_burst()), draw(_burst())
+    first = burst[0]
+    later = {**first, "at": first["at"].replace("T09:", "T18:")}
+    back = {**first, "at": (datetime.fromisoformat(first["at"]) - timedelta(days=1)).isoformat()}
+    out.extend(
+        [
+            [*base, *burst],
+            [*base, *burst, later],
+            [*base, *burst[1:]],
+            [*base, back, *burst[1:]],
+            [*base, *burst, *other],
+        ]
+    )
     return out
+
+
+@st.composite
+def _burst(draw: st.DrawFn) -> list[dict[str, str]]:
+    """One to eight contacts every cap of the channel counts, on the days the caps' runs
+    start and end (as-of, the day before, six and seven days back): counts on both sides of
+    every cap (two a day, three texts and four calls a week, seven calls in seven days)."""
+    channel, word = draw(
+        st.sampled_from(
+            [
+                ("call", "attempted"),
+                ("call", "no_answer"),
+                ("call", "connected"),
+                ("sms", "delivered"),
+                ("email", "delivered"),
+            ]
+        )
+    )
+    offset = draw(st.sampled_from(["-05:00", "+08:00", "-08:00"]))
+    days = draw(st.lists(st.sampled_from([0, -1, -5, -6, -7]), min_size=1, max_size=8))
+    return [
+        {"at": f"{_day(day)}T{9 + i:02d}:00:00{offset}", "event": word, "channel": channel, "amount": "", "date": ""}
+        for i, day in enumerate(days)
+    ]
 
 
 def _history_of(rows: list[dict[str, str]], owners: dict[int, list[dict[str, str]]]) -> tuple[History, pl.DataFrame]:
