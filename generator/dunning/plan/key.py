@@ -198,6 +198,7 @@ class DecisionKey:
         self._zones: dict[tuple[str, str], _Location | None] = {}
         self._channels: dict[tuple[str, int], frozenset[str]] = {}  # of the steps a horizon can fire
         self._classes: dict[object, int] = {}
+        self._caps_parts: dict[tuple[int, int, str, bool], tuple[str, bool]] = {}  # (lim, loc, raw, dated)
         self._of_class: list[Any] = []
 
     # ------------------------------------------------------------------ on columns
@@ -548,7 +549,9 @@ class DecisionKey:
         )
         on = ["__lim", "__loc", "__raw", "__dated"]
         combos = keyed.select(on).unique(maintain_order=True)
-        caps = [self._caps_part(*combo) for combo in combos.iter_rows()]
+        # every chunk meets mostly the same few hundred combinations: each is read once per process
+        known = self._caps_parts
+        caps = [known.get(combo) or known.setdefault(combo, self._caps_part(*combo)) for combo in combos.iter_rows()]
         combos = combos.with_columns(
             pl.Series(_CAPS, [c for c, _full in caps], dtype=pl.String),
             pl.Series("__capsfull", [full for _c, full in caps], dtype=pl.Boolean),
