@@ -707,8 +707,12 @@ class DecisionKey:
 
     def _limits(self, code: str, dpd: int) -> tuple[tuple[bool, int], ...]:
         """Per frequency rule of jurisdiction ``code``: whether a contact step of the horizon
-        can be checked against it at ``dpd`` days past due, and the count below which the
-        history cannot make it refuse (the cap less the contacts the plan can add, less one)."""
+        can be checked against it at ``dpd`` days past due, and the count at or below which
+        the history cannot make it refuse: the cap less the contacts the plan can add. A check
+        refuses when the counted contacts already there reach the cap; the plan's own contact
+        being checked is not among them, so a check sees at most ``most - 1`` planned ones and
+        ``cap - most`` from the history leave it short of the cap (``cap - most - 1``, the bound
+        before, kept apart accounts that decide alike: a quarter of the keys with history)."""
         key = (code, dpd)
         found = self._cap_limits.get(key)
         if found is not None:
@@ -741,7 +745,7 @@ class DecisionKey:
                 ),
                 default=0,
             )
-            out.append((most > 0, max(0, counter.max - most - 1)))
+            out.append((most > 0, max(0, counter.max - most)))
         found = self._cap_limits[key] = tuple(out)
         return found
 
