@@ -180,13 +180,13 @@ class ColumnarPlanner:
             events = event_columns_of(history.events) if history.events else None
         if events is not None:
             codes = sorted(good["jurisdiction"].unique().to_list())
-            derived = derived_state(events, self.planner.as_of, self.keys.plain_words(codes))
+            derived = derived_state(events, self.planner.as_of, self.keys.history.plain_words(codes))
             good = good.join(derived, on="account_id", how="left", maintain_order="left")
             has = pl.col(PLAIN).is_not_null()
             # a history beyond plain contacts and payments, and an id the chunk holds twice
             # (its rows would share one account's events), go to the full planner
             apart = ~pl.col(PLAIN) | pl.col("account_id").is_duplicated()
-            slow_mask = slow_mask | (has & (apart if self.keys.shares_history else pl.lit(True)))
+            slow_mask = slow_mask | (has & (apart if self.keys.history.shares else pl.lit(True)))
         if history.held:
             slow_mask = slow_mask | pl.col("account_id").is_in(list(history.held))
         flagged = good.with_columns(slow_mask.alias("__slow"))
