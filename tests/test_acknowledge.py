@@ -36,9 +36,9 @@ def inline_only(repo: Path) -> Path:
     (repo / "policies" / "acknowledgements.yaml").unlink()
     strategies = repo / "policies" / "strategies.yaml"
     lines = strategies.read_text(encoding="utf-8").splitlines()
-    assert lines[29] == "      - day: 10" and lines[50] == "      - day: 32"
-    lines[50] += "  # dunning: ignore[L002] the MA team calls on its own cadence"
-    lines.insert(29, "      # dunning: ignore[L002,P110] MA accounts: the third contact waits a day")
+    assert lines[38] == "      - day: 10" and lines[68] == "      - day: 32"
+    lines[68] += "  # dunning: ignore[L002] the MA team calls on its own cadence"
+    lines.insert(38, "      # dunning: ignore[L002,P110] MA accounts: the third contact waits a day")
     strategies.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return repo
 
@@ -48,7 +48,7 @@ def test_the_example_lists_its_acknowledgement_once(example_root: Path) -> None:
     assert code == 0
     assert output == (
         "acknowledged:\n"
-        "  L002 policies/strategies.yaml:30:9, 51:9, 72:9, 125:9\n"
+        "  L002 policies/strategies.yaml:39:9, 69:9, 100:9, 172:9\n"
         f"      = {REASON} (policies/acknowledgements.yaml:6)\n"
         "0 error(s), 0 warning(s), 0 note(s), 4 acknowledged\n"
     )
@@ -59,27 +59,27 @@ def test_inline_acknowledgements(example_copy: Path) -> None:
     doc = json.loads(output)
     assert code == 0
     assert [(p["file"], p["line"], p["code"], p["level"]) for p in doc["problems"]] == [
-        ("policies/strategies.yaml", 73, "L002", "info"),
-        ("policies/strategies.yaml", 126, "L002", "info"),
+        ("policies/strategies.yaml", 101, "L002", "info"),
+        ("policies/strategies.yaml", 173, "L002", "info"),
     ]
     assert [(a["line"], a["code"], a["reason"], a["acknowledged_at"]) for a in doc["acknowledged"]] == [
-        (31, "L002", "MA accounts: the third contact waits a day", "policies/strategies.yaml:30"),
-        (52, "L002", "the MA team calls on its own cadence", "policies/strategies.yaml:52"),
+        (40, "L002", "MA accounts: the third contact waits a day", "policies/strategies.yaml:39"),
+        (70, "L002", "the MA team calls on its own cadence", "policies/strategies.yaml:70"),
     ]
     assert doc["counts"] == {"error": 0, "warning": 0, "info": 2, "acknowledged": 2}
 
 
 def test_acknowledged_warnings_do_not_fail_strict(example_copy: Path) -> None:
-    # a gap before tier 'early' makes step sms@8 unreachable: a P110 warning
+    # a gap before tier 'early' makes its day-8 steps (the US notice, the text) unreachable: P110
     tiers = example_copy / "policies" / "tiers.yaml"
     tiers.write_text(tiers.read_text(encoding="utf-8").replace("{min: 8, max: 30}", "{min: 9, max: 30}"))
     code, output = validate(example_copy, "--format", "text", "--strict", "--min-level", "warning")
-    assert code == 1 and "policies/strategies.yaml:27:14: warning P110 step sms@8 of strategy 'early'" in output
+    assert code == 1 and "policies/strategies.yaml:36:14: warning P110 step sms@8 of strategy 'early'" in output
     acknowledgements = example_copy / "policies" / "acknowledgements.yaml"
     acknowledgements.write_text(
         acknowledgements.read_text(encoding="utf-8")
         + "  - code: P101\n    reason: day 8 is the grace day of the new card product\n"
-        + '  - code: P110\n    contains: "step sms@8 of strategy"\n    reason: the day-8 texts go with the gap\n',
+        + '  - code: P110\n    contains: "@8 of strategy"\n    reason: the day-8 steps go with the gap\n',
         encoding="utf-8",
     )
     code, output = validate(example_copy, "--format", "text", "--strict")
@@ -87,13 +87,13 @@ def test_acknowledged_warnings_do_not_fail_strict(example_copy: Path) -> None:
     # the gap also moves the L002 overruns of strategy 'early' out of its tier's days
     assert output == (
         "acknowledged:\n"
-        "  P110 policies/strategies.yaml:27:14, 122:14\n"
-        "      = the day-8 texts go with the gap (policies/acknowledgements.yaml:16)\n"
-        "  L002 policies/strategies.yaml:51:9, 72:9\n"
+        "  P110 policies/strategies.yaml:27:14, 36:14, 160:14, 169:14\n"
+        "      = the day-8 steps go with the gap (policies/acknowledgements.yaml:16)\n"
+        "  L002 policies/strategies.yaml:69:9, 100:9\n"
         f"      = {REASON} (policies/acknowledgements.yaml:6)\n"
         "  P101 policies/tiers.yaml:10:5\n"
         "      = day 8 is the grace day of the new card product (policies/acknowledgements.yaml:14)\n"
-        "0 error(s), 0 warning(s), 0 note(s), 5 acknowledged\n"
+        "0 error(s), 0 warning(s), 0 note(s), 7 acknowledged\n"
     )
 
 
@@ -108,7 +108,7 @@ def test_a_stale_acknowledgement_is_reported(example_copy: Path) -> None:
     code, output = validate(inline, "--format", "text", "--strict")
     assert code == 1
     assert output.startswith(
-        "policies/strategies.yaml:30:7: warning A001 acknowledgement of L002, P110 matches no finding\n"
+        "policies/strategies.yaml:39:7: warning A001 acknowledgement of L002, P110 matches no finding\n"
         "      = hint: remove it: the finding it accepted is gone (or moved: acknowledge it where it is now)\n"
     )
 
@@ -142,13 +142,13 @@ def test_github_summary_lists_each_acknowledgement_once(
     code, output = validate(example_root, "--format", "github")
     assert code == 0 and "::" not in output  # nothing annotated
     assert output.splitlines()[0].startswith(
-        "acknowledged L002 at policies/strategies.yaml:30:9, policies/strategies.yaml:51:9, "
+        "acknowledged L002 at policies/strategies.yaml:39:9, policies/strategies.yaml:69:9, "
     )
     assert summary.read_text(encoding="utf-8") == (
         "## dunning validate: ✅ policy is valid\n\n**0 error(s), 0 warning(s), 0 note(s), 4 acknowledged**\n\n"
         "Acknowledged:\n\n| Findings | Code | Reason |\n| --- | --- | --- |\n"
-        "| `policies/strategies.yaml:30:9`<br>`policies/strategies.yaml:51:9`<br>`policies/strategies.yaml:72:9`"
-        f"<br>`policies/strategies.yaml:125:9` | L002 | {REASON} (`policies/acknowledgements.yaml:6`) |\n\n"
+        "| `policies/strategies.yaml:39:9`<br>`policies/strategies.yaml:69:9`<br>`policies/strategies.yaml:100:9`"
+        f"<br>`policies/strategies.yaml:172:9` | L002 | {REASON} (`policies/acknowledgements.yaml:6`) |\n\n"
     )
 
 
@@ -193,4 +193,4 @@ def test_colour_on_a_terminal(example_copy: Path, extra: dict[str, str], escapes
     assert done.returncode == 0
     text = data.decode("utf-8")
     assert ("\x1b[33mwarning\x1b[0m P110" in text) is escapes
-    assert ("policies/strategies.yaml:27:14: warning P110" in text) is not escapes
+    assert ("policies/strategies.yaml:36:14: warning P110" in text) is not escapes

@@ -239,9 +239,10 @@ def test_strategy_table_and_timeline(example_ctx: HandbookContext) -> None:
     # a repeat without `until` runs to the last day of its tier (late: 61–90)
     assert "| day 62, then every 2 days until day 90 | phone call |" in page
     assert "| day 105 | **legal review** (escalation) |" in page
-    # one mark per firing day: day 10, 14, 18, 22, 26, 30 for the early call
+    # one mark per firing day: the US notice and the text on day 8, the call on 10, 14, 18,
+    # 22, 26, 30, the email on 14, the CN letter on 21
     early = page[page.index("## early {") : page.index("## mid {")]
-    assert early.count("<title>day ") == 1 + 6 + 1 + 1
+    assert early.count("<title>day ") == 1 + 1 + 6 + 1 + 1
     assert "| `challenger` | 20% | [early-empathetic](#strategy-early-empathetic) | — |" in page
     # ladder order: the tiers' strategies first, then the experiment's
     order = [page.index(f"## {s} {{") for s in ("reminder", "early", "mid", "late", "recovery", "early-empathetic")]
@@ -271,10 +272,10 @@ def test_review_page_lists_each_acknowledgement_once(example_ctx: HandbookContex
     assert "| [policies/acknowledgements.yaml:6](source/policies/acknowledgements.yaml.md#L6) | 4 |" in page
     rows = [line for line in page.splitlines() if line.startswith("| [policies/strategies.yaml:")]
     assert [row.split(" | ")[0] for row in rows] == [
-        "| [policies/strategies.yaml:30](source/policies/strategies.yaml.md#L30)",
-        "| [policies/strategies.yaml:51](source/policies/strategies.yaml.md#L51)",
-        "| [policies/strategies.yaml:72](source/policies/strategies.yaml.md#L72)",
-        "| [policies/strategies.yaml:125](source/policies/strategies.yaml.md#L125)",
+        "| [policies/strategies.yaml:39](source/policies/strategies.yaml.md#L39)",
+        "| [policies/strategies.yaml:69](source/policies/strategies.yaml.md#L69)",
+        "| [policies/strategies.yaml:100](source/policies/strategies.yaml.md#L100)",
+        "| [policies/strategies.yaml:172](source/policies/strategies.yaml.md#L172)",
     ]
 
 

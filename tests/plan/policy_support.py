@@ -17,15 +17,16 @@ _STATE_CONDITIONS = (
 
 
 def with_state_conditions(policy: Policy) -> Policy:
-    """``policy`` with a state condition added to each step (by position in its strategy)."""
-    strategies = {
-        sid: replace(
-            strategy,
-            steps=tuple(
-                replace(step, when=replace(step.when, **_STATE_CONDITIONS[i % len(_STATE_CONDITIONS)]))
-                for i, step in enumerate(strategy.steps)
-            ),
-        )
-        for sid, strategy in policy.strategies.items()
-    }
+    """``policy`` with a state condition added to each step that is not a ``required`` notice
+    (by position among those in its strategy): a notice is owed whatever the history says,
+    and the positions of the others stay what they were before each tier got its notice."""
+    strategies = {}
+    for sid, strategy in policy.strategies.items():
+        steps, position = [], 0
+        for step in strategy.steps:
+            if not step.required:
+                step = replace(step, when=replace(step.when, **_STATE_CONDITIONS[position % len(_STATE_CONDITIONS)]))
+                position += 1
+            steps.append(step)
+        strategies[sid] = replace(strategy, steps=tuple(steps))
     return replace(policy, strategies=strategies)

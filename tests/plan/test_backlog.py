@@ -5,24 +5,18 @@ notices it requires; a US account hears nothing before its validation notice."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from dunning.accounts.model import Account, Contact
 from dunning.plan.decide import Planner
-from dunning.plan.model import AccountPlan
 from dunning.policy.model import Policy
 
+from .backlog_support import DUE, brief, on, plan
 from .plan_support import account
 
 CN = {"jurisdiction": "CN", "currency": "CNY", "timezone": "Asia/Shanghai", "phone": "+8613812345678",
       "account_id": "C-1", "address": "上海市浦东新区世纪大道1号"}  # fmt: skip
-DUE = date(2026, 6, 1)  # every account here fell due on 1 June; day n past due is DUE + n
-
-
-def on(dpd: int) -> date:
-    return DUE + timedelta(days=dpd)
 
 
 def sent(action_id: str, day: date, outcome: str = "sent", channel: str = "letter") -> Contact:
@@ -31,15 +25,6 @@ def sent(action_id: str, day: date, outcome: str = "sent", channel: str = "lette
 
 
 _CST = datetime.fromisoformat("2026-01-01T00:00:00+08:00").tzinfo
-
-
-def plan(policy: Policy, acct: Account, dpd: int, history: list[Contact] | None = None) -> AccountPlan:
-    # a run whose history records sends (any `sent` event): catch-up is on
-    return Planner(policy, on(dpd), 0, tracks_sent=True).plan(acct, history or [])
-
-
-def brief(p: AccountPlan) -> list[tuple[Any, ...]]:
-    return [(a.id, a.status, a.reasons) for a in p.actions]
 
 
 def cn(policy: Policy, **changes: object) -> Account:

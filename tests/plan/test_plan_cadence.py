@@ -34,7 +34,10 @@ def test_a_step_not_taken_does_not_hide_the_next_step_of_the_day(policy: Policy)
 def test_a_repeating_step_not_yet_due_names_its_interval(policy: Policy) -> None:
     trace: list[str] = []
     Planner(policy, AS_OF, 0).plan(account(policy, due_date=due(AS_OF, 8)), (), trace)
-    assert trace[6:9] == [
+    assert trace[5:10] == [
+        # a run without sent events assumes the day-1 notice went out: the tier's own stands down
+        "step/early/letter@8 due 2026-12-01: not taken (notice/validation-assumed-sent by reminder/letter@1)",
+        "step/early/sms@8 due 2026-12-01: scheduled 2026-12-01T09:00:00-05:00 – 2026-12-01T20:00:00-05:00",
         "step/early/call@10: not due (day 10, every 4 days; dpd 8–8)",
         "step/early/email@14: not due (day 14; dpd 8–8)",
         "step/early/letter@21: not due (day 21; dpd 8–8)",
@@ -45,7 +48,7 @@ def test_an_opt_out_suppresses_its_channel_and_the_broken_promise_is_named_too(p
     acct = account(policy, due_date=due(AS_OF, 31), sms_opt_out="yes", promise_to_pay_date="2026-11-20")
     trace: list[str] = []
     plan = Planner(policy, AS_OF, 0).plan(acct, (), trace)
-    assert trace[5] == "step/mid/sms@31 due 2026-12-01: suppressed (promise/broken, opt-out/sms)"
+    assert trace[6] == "step/mid/sms@31 due 2026-12-01: suppressed (promise/broken, opt-out/sms)"
     assert plan.status == "active"
     assert rows(plan) == [("sms", "suppressed", None, None, ("step/mid/sms@31", "promise/broken", "opt-out/sms"))]
 

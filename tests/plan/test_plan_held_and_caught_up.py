@@ -118,16 +118,16 @@ def test_caught_up_and_missed_steps_keep_the_accounts_locale(policy: Policy) -> 
     ]
 
 
-def _mid_step(policy: Policy, index: int, **changes: Any) -> Policy:
+def _mid_step(policy: Policy, step_id: str, **changes: Any) -> Policy:
     mid = policy.strategies["mid"]
-    steps = tuple(replace(s, **changes) if i == index else s for i, s in enumerate(mid.steps))
+    steps = tuple(replace(s, **changes) if s.id == step_id else s for s in mid.steps)
     return replace(policy, strategies={**policy.strategies, "mid": replace(mid, steps=steps)})
 
 
 def test_later_steps_wait_for_a_required_step_still_owed(policy: Policy) -> None:
     # the mid text made required: on day 35 it is owed (caught up today), so the call and
     # the email due today both wait for it (the call of day 32 is past its 3-day window: missed)
-    variant = _mid_step(policy, 0, required=True)
+    variant = _mid_step(policy, "sms@31", required=True)
     waiting = "step/waiting/sms-mid"
     assert fields(tracked(variant, cn(variant), 35)) == [
         ("C-1-mid-sms31-20260702", "scheduled", "sms-mid", "zh-CN", "2026-07-06T09:00:00+08:00",
@@ -139,7 +139,7 @@ def test_later_steps_wait_for_a_required_step_still_owed(policy: Policy) -> None
 
 
 def test_a_step_condition_on_the_tier_holds_in_that_tier(policy: Policy) -> None:
-    variant = _mid_step(policy, 0, when=Condition(tiers=("mid",)))
+    variant = _mid_step(policy, "sms@31", when=Condition(tiers=("mid",)))
     acct = cn(variant)
     # due today, and caught up two days later
     assert [f[:2] for f in fields(Planner(variant, on(31), 0).plan(acct))] == [("C-1-mid-sms31-20260702", "scheduled")]

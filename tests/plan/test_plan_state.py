@@ -19,6 +19,7 @@ from .plan_support import account, due, rows
 AS_OF = date(2026, 12, 1)
 MID = "tier/mid: the first tier (file order) whose bounds hold — dpd 31–60 (policies/tiers.yaml:15:5)"
 NOT_DUE = [
+    "step/mid/letter@31: not due (day 31; dpd 40–42)",
     "step/mid/sms@31: not due (day 31; dpd 40–42)",
     "step/mid/email@35: not due (day 35; dpd 40–42)",
     "step/mid/letter@45: not due (day 45; dpd 40–42)",

@@ -97,7 +97,7 @@ def test_build_lists_the_acknowledged_findings_once_as_validate_does(
     assert (validated.exit_code, built.exit_code) == (0, 0)
     assert validated.output == (
         "acknowledged:\n"
-        "  L002 policies/strategies.yaml:30:9, 51:9, 72:9, 125:9\n"
+        "  L002 policies/strategies.yaml:39:9, 69:9, 100:9, 172:9\n"
         f"      = {MA_REASON} (policies/acknowledgements.yaml:6)\n"
         "0 error(s), 0 warning(s), 0 note(s), 4 acknowledged\n"
     )

@@ -243,7 +243,6 @@ def _sent(facts: CaseFacts) -> dict[str, Any]:
     for action_id in sorted(facts.state.sent):
         origin = step_of_action(policy, account_id, action_id)
         sent.append({"action_id": action_id, "template": origin[3] if origin else None})
-    sent_templates = {s["template"] for s in sent if s["template"]}
     strategy = None
     tier = policy.tier(plan.tier) if plan.tier else None
     if tier is not None:
@@ -252,9 +251,9 @@ def _sent(facts: CaseFacts) -> dict[str, Any]:
         )
         strategy = policy.strategies.get(arm_strategy or tier.strategy)
     missing = []
-    if strategy is not None:
+    if strategy is not None and tier is not None:
         for step in strategy.steps:
-            if step.required and step.day <= plan.dpd and step.template and step.template not in sent_templates:
+            if facts.planner.owes(step, facts.state, tier):
                 missing.append({"step": f"{strategy.id}/{step.id}", "template": step.template})
     return {"sent": sent, "missing": missing}
 

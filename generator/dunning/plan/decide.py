@@ -252,11 +252,14 @@ class Planner:
                     code = f"step/{strategy.id}/{step.id}"
                     if owed in state.sent or not self._takes(step, account, history, tier, state, self.as_of):
                         continue
+                    if self._notice_given(step, account, sent) is not None:
+                        continue
                     if step.required:
                         waiting_for.append(step)
                     why = (code, "step/catch-up", *promise_reasons)
+                    before = [r for r in waiting_for if r.day < step.day and r is not step]
                     waiting = self._waiting(
-                        account, strategy, step, due_on, why, locale, sent, hold, (), today=self.as_of
+                        account, strategy, step, due_on, why, locale, sent, hold, before, today=self.as_of
                     )
                     if kind == MISSED:
                         action = self._held(
@@ -289,6 +292,11 @@ class Planner:
                 if not ok:
                     if log:
                         log(f"{code} due {due}: not taken ({part})")
+                    continue
+                given = self._notice_given(step, account, sent)
+                if given is not None:
+                    if log:
+                        log(f"{code} due {due}: not taken ({given})")
                     continue
                 before = [r for r in waiting_for if r.day < step.day and r is not step]
                 held_back = self._waiting(
@@ -356,6 +364,66 @@ class Planner:
         )
         return ok
 
+    def owes(self, step: Step, state: AccountState, tier: Tier) -> bool:
+        """True when ``step`` is a ``required`` step the account is still owed as of the
+        plan's day: its day has come, its conditions hold, its template was not sent (or came
+        back), and for a notice, no notice of its kind went out in this arrears. What the
+        customer file lists as missing; the plan catches the same steps up."""
+        account = state.account
+        if not step.required or step.template is None or step.day > days_past_due(account, self.as_of):
+            return False
+        sent = sent_templates(self.policy, account.account_id, state.events)
+        return (
+            step.template not in sent
+            and self._takes(step, account, state.events, tier, state, self.as_of)
+            and self._notice_given(step, account, sent) is None
+        )
+
+    def _notice_given(self, step: Step, account: Account, sent: dict[str, date]) -> str | None:
+        """Why a ``required`` step that sends a notice (a template registered with ``notice:``)
+        owes nothing, or None when it is owed. Such a step stands in every tier an account may
+        first be seen in, so that a notice the law wants first (Regulation F's validation
+        notice) is sent however late the account arrives; once a notice of that kind has gone
+        out it must not go again in every tier. With a history that records sends, it is owed
+        until a message of a template of the same notice kind was sent, and not returned, in
+        the current arrears (on or after the due date: a new arrears gets a new notice, the
+        stricter reading). Without one, the plan cannot know, and assumes what it assumes of
+        every step: an earlier step of the policy that sends that kind of notice to this
+        jurisdiction fired on its day, so this one stands down."""
+        template = self.policy.templates.get(step.template or "")
+        if not step.required or template is None or template.notice is None:
+            return None
+        kind = template.notice
+        if self.tracks_sent:
+            given = [
+                (on, t.id)
+                for t in self.policy.templates.values()
+                if t.notice == kind and (on := sent.get(t.id)) is not None and on >= account.due_date
+            ]
+            if not given:
+                return None
+            on, sent_as = max(given)
+            return f"notice/{kind}-sent: {sent_as} on {on}"
+        earlier = self._earlier_notice(step, kind, account.jurisdiction)
+        return None if earlier is None else f"notice/{kind}-assumed-sent by {earlier}"
+
+    def _earlier_notice(self, step: Step, kind: str, jurisdiction: str) -> str | None:
+        """``strategy/step`` of the first step of the policy, on a day before ``step``'s, that
+        sends a notice of ``kind`` to accounts of ``jurisdiction``; None when there is none."""
+        country = jurisdiction.split("-", 1)[0]
+        for strategy in self.policy.strategies.values():
+            for other in strategy.steps:
+                template = self.policy.templates.get(other.template or "")
+                wanted = other.when.jurisdictions
+                if (
+                    other.day < step.day
+                    and template is not None
+                    and template.notice == kind
+                    and (not wanted or jurisdiction in wanted or country in wanted)
+                ):
+                    return f"{strategy.id}/{other.id}"
+        return None
+
     def _notice_hold(self, account: Account, sent: dict[str, date]) -> tuple[str, str] | None:
         """(law rule id, notice template) when the account's jurisdiction requires a notice
         first (Regulation F's validation notice) and none has been sent: every other
@@ -368,7 +436,8 @@ class Planner:
         if rule is None:
             return None
         notices = sorted(t.id for t in self.policy.templates.values() if t.notice == "validation")
-        if any(n in sent for n in notices):
+        # only a notice of this arrears counts (as for a required notice step, _notice_given)
+        if any(sent.get(n, date.min) >= account.due_date for n in notices):
             return None
         return rule.id, notices[0] if notices else "validation-notice"
 

@@ -1,0 +1,186 @@
+"""A US account first seen in any tier gets its validation notice there (docs/cadence.md).
+
+With a history that records sends, Regulation F's hold (``us-regf.validation-notice-first``)
+stops every communication to a US account until a validation notice has gone out. Before
+this, only the reminder tier sent one: a US account first seen on day 8 or later (a book
+bought late, a first run on a live portfolio, a notice that came back) waited for it for
+good and heard nothing at all. Each tier of the example now has a ``required`` notice step
+for US accounts; it is skipped for an account that already had a notice in this arrears,
+and, without a history of sends, because the reminder tier's day-1 notice is assumed sent.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from dunning.accounts.model import Account, Contact
+from dunning.cli import main
+from dunning.plan.decide import Planner
+from dunning.policy.model import Policy
+
+from .backlog_support import DUE, brief, on, plan
+from .plan_support import account
+
+ROOT = Path(__file__).resolve().parents[2]
+_EST = datetime.fromisoformat("2026-01-01T00:00:00-05:00").tzinfo
+WAITING = ("step/waiting/letter-notice", "us-regf.validation-notice-first")
+
+
+def us(policy: Policy) -> Account:
+    return account(policy, due_date=DUE.isoformat(), overdue_amount="500.00", phone="+12125550142",
+                   email="t@example.com")  # fmt: skip
+
+
+def letter(action_id: str, day: date, event: str = "sent") -> Contact:
+    return Contact("T-0001", datetime(day.year, day.month, day.day, 15, tzinfo=_EST), "letter", event,
+                   action_id=action_id)  # fmt: skip
+
+
+def test_first_seen_in_early_the_notice_goes_and_the_rest_waits_for_it(policy: Policy) -> None:
+    # day 16 (Wednesday 17 June): the notice of day 8 is caught up; the text of day 8 is past
+    # its window; the call of day 14 and the email of day 14 wait for the notice
+    assert brief(plan(policy, us(policy), 16)) == [
+        ("T-0001-early-letter8-20260609", "scheduled", ("step/early/letter@8", "step/catch-up")),
+        ("T-0001-early-sms8-20260609", "suppressed", ("step/early/sms@8", "step/missed")),
+        ("T-0001-early-call10-20260615", "suppressed", ("step/early/call@10", "step/catch-up", *WAITING)),
+        ("T-0001-early-email14-20260615", "suppressed", ("step/early/email@14", "step/catch-up", *WAITING)),
+    ]
+    # the notice went out that day: the next day the call and the email are caught up
+    sent = [letter("T-0001-early-letter8-20260609", on(16))]
+    assert brief(plan(policy, us(policy), 17, sent)) == [
+        ("T-0001-early-call10-20260615", "scheduled", ("step/early/call@10", "step/catch-up")),
+        ("T-0001-early-email14-20260615", "scheduled", ("step/early/email@14", "step/catch-up")),
+    ]
+
+
+def test_a_notice_sent_in_the_reminder_tier_is_not_sent_again(policy: Policy) -> None:
+    sent = [letter("T-0001-reminder-letter1-20260602", on(1))]
+    assert brief(plan(policy, us(policy), 8, sent)) == [
+        ("T-0001-early-sms8-20260609", "scheduled", ("step/early/sms@8",)),
+    ]
+    trace: list[str] = []
+    Planner(policy, on(8), 0, tracks_sent=True).plan(us(policy), sent, trace)
+    assert (
+        "step/early/letter@8 due 2026-06-09: not taken (notice/validation-sent: letter-notice on 2026-06-02)" in trace
+    )
+
+
+def test_a_notice_of_an_earlier_arrears_does_not_count(policy: Policy) -> None:
+    # sent on 2 March, before this arrears fell due (1 June): owed again, and the stricter
+    # reading holds the calls and the email until the new one is sent
+    sent = [letter("T-0001-reminder-letter1-20260302", date(2026, 3, 2))]
+    assert brief(plan(policy, us(policy), 16, sent)) == [
+        ("T-0001-early-letter8-20260609", "scheduled", ("step/early/letter@8", "step/catch-up")),
+        ("T-0001-early-sms8-20260609", "suppressed", ("step/early/sms@8", "step/missed")),
+        ("T-0001-early-call10-20260615", "suppressed", ("step/early/call@10", "step/catch-up", *WAITING)),
+        ("T-0001-early-email14-20260615", "suppressed", ("step/early/email@14", "step/catch-up", *WAITING)),
+    ]
+
+
+def test_a_returned_notice_is_owed_again_but_not_to_the_returned_address(policy: Policy) -> None:
+    sent = [letter("T-0001-reminder-letter1-20260602", on(1))]
+    returned = [*sent, letter("T-0001-reminder-letter1-20260602", on(5), "returned_mail")]
+    assert brief(plan(policy, us(policy), 8, returned)) == [
+        ("T-0001-early-letter8-20260609", "suppressed", ("step/early/letter@8", "data/address-returned")),
+        ("T-0001-early-sms8-20260609", "suppressed", ("step/early/sms@8", *WAITING)),
+    ]
+
+
+def test_without_sent_events_the_tiers_notice_stands_down(policy: Policy) -> None:
+    # nothing records sends: the reminder tier's day-1 notice is assumed sent, as every step is
+    untracked = Planner(policy, on(8), 0).plan(us(policy), [])
+    assert [(a.id, a.status) for a in untracked.actions] == [("T-0001-early-sms8-20260609", "scheduled")]
+
+
+def test_a_cn_account_is_not_owed_the_us_notice(policy: Policy) -> None:
+    cn = account(policy, jurisdiction="CN", currency="CNY", timezone="Asia/Shanghai", phone="+8613812345678",
+                 address="上海市浦东新区世纪大道1号", due_date=DUE.isoformat(), overdue_amount="3000.00")  # fmt: skip
+    assert [a.id for a in plan(policy, cn, 16).actions if "letter8" in a.id] == []
+
+
+# ----------------------------------------------------------------------------------- CLI
+@pytest.fixture
+def repo(example_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The example, with a history that records one send: US-0006's day-1 notice."""
+    shutil.copy(ROOT / "examples" / "accounts.csv", example_copy / "accounts.csv")
+    with (ROOT / "examples" / "history.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    columns = [*rows[0], "action_id"]
+    with (example_copy / "history.csv").open("w", encoding="utf-8", newline="") as fh:
+        out = csv.DictWriter(fh, columns)
+        out.writeheader()
+        out.writerows(rows)
+        out.writerow({"account_id": "US-0006", "at": "2026-11-21T15:00:00-05:00", "channel": "letter",
+                      "outcome": "sent", "action_id": "US-0006-reminder-letter1-20261121"})  # fmt: skip
+    monkeypatch.chdir(example_copy)
+    return example_copy
+
+
+def _actions(as_of: str, out: str) -> dict[str, list[tuple[str, ...]]]:
+    args = ["plan", "--accounts", "accounts.csv", "--history", "history.csv", "--as-of", as_of, "--out", out]
+    result = CliRunner().invoke(main, [*args, "--horizon", "0", "--quiet", "."])
+    assert result.exit_code == 0, result.output
+    by_account: dict[str, list[tuple[str, ...]]] = {}
+    with (Path(out) / "actions.csv").open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            by_account.setdefault(row["account_id"], []).append((row["action_id"], row["status"], row["reasons"]))
+    return by_account
+
+
+def _append_sent(*actions: str) -> None:
+    with Path("history.csv").open("a", encoding="utf-8", newline="") as fh:
+        for action_id in actions:
+            fh.write(f"{action_id.split('-early')[0]},2026-11-30T16:00:00-05:00,letter,sent,,,,,,{action_id}\n")
+
+
+def test_plan_day_by_day_sends_each_late_arrival_its_notice(repo: Path) -> None:
+    waiting = "step/waiting/letter-notice;us-regf.validation-notice-first"
+    monday = _actions("2026-11-30", "out-monday")
+    # US-0006 had its notice in the reminder tier: early's notice stands down, the text goes
+    assert monday["US-0006"] == [
+        ("US-0006-early-sms8-20261128", "scheduled", "step/early/sms@8;step/catch-up"),
+        ("US-0006-early-call10-20261130", "scheduled", "step/early/call@10"),
+    ]
+    # US-0008 (day 10) and US-0012 (day 23) arrived without one: it goes today, the rest waits
+    assert monday["US-0008"] == [
+        ("US-0008-early-letter8-20261126", "scheduled", "step/early/letter@8;step/catch-up"),
+        ("US-0008-early-sms8-20261126", "suppressed", f"step/early/sms@8;step/catch-up;{waiting}"),
+        ("US-0008-early-call10-20261128", "suppressed", f"step/early/call@10;step/catch-up;{waiting}"),
+    ]
+    assert monday["US-0012"] == [
+        ("US-0012-early-letter8-20261115", "scheduled", "step/early/letter@8;step/catch-up"),
+        ("US-0012-early-call10-20261129", "suppressed", f"step/early/call@10;step/catch-up;{waiting}"),
+    ]
+    # CN accounts are not owed the US notice
+    assert [a for rows in monday.values() for a in rows if a[0].startswith("CN-") and "letter8" in a[0]] == []
+
+    _append_sent("US-0008-early-letter8-20261126", "US-0012-early-letter8-20261115")
+    tuesday = _actions("2026-12-01", "out-tuesday")
+    assert tuesday["US-0008"] == [
+        ("US-0008-early-sms8-20261126", "scheduled", "step/early/sms@8;step/catch-up"),
+        ("US-0008-early-call10-20261128", "scheduled", "step/early/call@10;step/catch-up"),
+    ]
+    assert tuesday["US-0012"] == [
+        ("US-0012-early-call10-20261129", "scheduled", "step/early/call@10;step/catch-up"),
+    ]
+
+
+def test_the_customer_file_lists_the_notice_still_owed(repo: Path) -> None:
+    args = ["--accounts", "accounts.csv", "--history", "history.csv", "--format", "json", "."]
+
+    def missing(account_id: str) -> Any:
+        result = CliRunner().invoke(main, ["case", account_id, "--as-of", "2026-11-30", *args])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)["missing"]
+
+    assert missing("US-0012") == [{"step": "early/letter@8", "template": "letter-notice"}]
+    assert missing("US-0006") == []  # had it in the reminder tier
+    assert missing("CN-0011") == []  # the notice step is for US accounts
