@@ -165,3 +165,62 @@ def test_a_tightening_of_the_policy_changes_the_counters_numbers(tmp_path: Path)
         ("us-regf.call-frequency", 5, 7),
         ("us-regf.after-conversation", 0, 10),
     ]
+
+
+def _repo_with(tmp_path: Path, file: str, old: str, new: str) -> Path:
+    """A copy of the test policy with one text of ``policies/<file>`` replaced."""
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO, repo)
+    path = repo / "policies" / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return repo
+
+
+def test_a_cap_without_jurisdictions_holds_everywhere_and_counts_only_its_outcomes(tmp_path: Path) -> None:
+    texts = (
+        "  - id: two-texts-a-week\n"
+        "    description: Two delivered texts a week, wherever.\n"
+        "    channels: [sms]\n"
+        "    max: 2\n"
+        "    per_days: 7\n"
+        "    outcomes: [delivered, attempt, delivered]\n"
+    )
+    repo = _repo_with(tmp_path, "contact-rules.yaml", "exclusions:\n", texts + "exclusions:\n")
+    engine = ContactEngine(require_policy(repo))
+    cap = _Counter(
+        reason_code="cap/two-texts-a-week",
+        rule="two-texts-a-week",
+        citation="policies/contact-rules.yaml:9:5",
+        kind="window",
+        channels=("sms",),
+        max=2,
+        per_days=7,
+        per="debt",
+        # the alias `attempt` is the vocabulary's `attempted`; only these outcomes count
+        counts=frozenset({"delivered", "attempted"}),
+        fixed_zone=None,
+        legal=False,
+        describe="Two delivered texts a week, wherever.",
+    )
+    for code in ("US", "US-MA", "CN", "FR"):
+        j = engine.jurisdiction(code)
+        assert [c.id for c in j.caps] == ["two-texts-a-week"], code
+        assert j.counters[-1] == cap, code
+    # a country's cap and the cap for everyone, in file order
+    assert [c.rule for c in engine.jurisdiction("GB-SCT").counters] == ["gb-one-call-a-day", "two-texts-a-week"]
+
+
+def test_an_unknown_pack_the_policy_names_does_not_hide_the_packs_after_it(tmp_path: Path) -> None:
+    # validate reports the typo (L005); the plan still applies every pack that exists
+    repo = _repo_with(tmp_path, "portfolio.yaml", "    packs: [us-regf]\n", "    packs: [us-refg, us-regf]\n")
+    j = ContactEngine(require_policy(repo)).jurisdiction("US")
+    assert j.packs == ("us-refg", "us-regf")
+    assert [c.rule for c in j.counters] == ["us-regf.call-frequency", "us-regf.after-conversation"]
+    assert [r.id for r in j.law_stops] == [
+        "us-regf.cease-contact",
+        "us-regf.dispute",
+        "us-regf.bankruptcy",
+        "us-regf.deceased",
+    ]

@@ -29,6 +29,17 @@ def test_every_rule_is_complete() -> None:
     assert len(all_rules()) == sum(len(p.rules) for p in all_packs().values())
 
 
+def test_every_counting_rule_says_what_it_counts_per_and_only_disclosures_carry_patterns() -> None:
+    # the jurisdiction resolver relies on both (its `per or "debt"` and its disclosure
+    # branch are otherwise never reached): a new pack rule that breaks them must say so here
+    for rule in all_rules().values():
+        if rule.kind in ("frequency", "daily_cap", "after_conversation"):
+            assert rule.per in ("debt", "debtor", "number"), rule.id
+        assert ("patterns" in rule.params) == (rule.kind == "disclosure"), rule.id
+        if rule.kind == "disclosure":
+            assert rule.params["patterns"], rule.id
+
+
 def test_default_packs_by_jurisdiction() -> None:
     assert default_packs("US") == ("us-regf",)
     assert default_packs("US-MA") == ("us-ma", "us-regf")
