@@ -518,3 +518,55 @@ def test_a_missing_email_alone_removes_email(engine: ContactEngine) -> None:
     assert [(s.channels, s.reason.code) for s in engine.stops(account(email=""), as_of=DAY)] == [
         (("email",), "data/email-missing")
     ]
+
+
+def test_a_third_party_on_the_number_on_file_stops_calls_and_texts_and_one_on_another_number_does_not(
+    engine: ContactEngine,
+) -> None:
+    # cn.third-party-answered counts per number: the account's own phone is +8613800000000
+    cn = account(jurisdiction="CN", currency="CNY")
+    own = [Contact("A-1", at("2026-11-02T10:00:00+08:00"), "call", "third_party", phone="+8613800000000")]
+    (stop,) = engine.stops(cn, as_of=DAY, history=own)
+    assert (stop.effect, stop.channels, stop.reason.code, stop.reason.message, stop.legal) == (
+        "suppress",
+        ("call", "sms"),
+        "cn.third-party-answered",
+        "someone other than the debtor answered on 2026-11-02 (third_party): no call or sms "
+        "until a right_party_contact or connected on call or sms",
+        True,
+    )
+    other = [dataclasses.replace(own[0], phone="+8613900000000")]
+    assert engine.stops(cn, as_of=DAY, history=other) == ()
+
+
+def test_an_exclusion_reads_what_marks_vulnerable_from_the_policys_vocabulary(tmp_path: Path) -> None:
+    # The built-in `income_drop` marks the customer vulnerable; this policy says it does not,
+    # so an exclusion on customers not marked vulnerable holds for one who gave that reason.
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO, repo)
+    rules = repo / "policies" / "contact-rules.yaml"
+    rules.write_text(
+        rules.read_text(encoding="utf-8") + "  - id: welfare-visits-only\n    when: {not_flags: [vulnerable]}\n"
+        "    effect: suppress\n    channels: [visit]\n"
+        "    reason: Field visits are welfare checks on vulnerable customers only.\n"
+        "arrears_reasons:\n  income_drop: {marks_vulnerable: false}\n",
+        encoding="utf-8",
+    )
+    engine = ContactEngine(require_policy(repo))
+    told = [Contact("A-1", at("2026-11-02T10:00:00-05:00"), "call", "arrears_reason", reason="income_drop")]
+    assert engine.stops(account(), as_of=DAY, history=told) == (
+        Stop(
+            "suppress",
+            ("visit",),
+            Reason(
+                "exclusion/welfare-visits-only",
+                "welfare-visits-only",
+                "policies/contact-rules.yaml:23:5",
+                "Field visits are welfare checks on vulnerable customers only.",
+            ),
+            False,
+        ),
+    )
+    # a reason the policy leaves marking (illness) makes the customer vulnerable: no stop
+    ill = [dataclasses.replace(told[0], reason="illness")]
+    assert engine.stops(account(), as_of=DAY, history=ill) == ()
