@@ -24,7 +24,7 @@ from dunning.compliance.stops import (
     _stop_message,
 )
 from dunning.policy import require_policy
-from dunning.policy.model import Condition, Promise
+from dunning.policy.model import Condition, OutcomeCount, Promise
 
 from .compliance_support import REPO, account
 
@@ -370,6 +370,7 @@ def test_an_exclusion_on_several_flags_needs_them_all(engine: ContactEngine) -> 
         Condition(days_since_last_contact=0),
         Condition(days_since_right_party_contact=0),
         Condition(paid_since_days=0),
+        Condition(outcomes_in_last_days=(OutcomeCount("refused", 1, 7),)),
     ],
 )
 def test_a_condition_on_time_needs_a_date(condition: Condition) -> None:
@@ -570,3 +571,25 @@ def test_an_exclusion_reads_what_marks_vulnerable_from_the_policys_vocabulary(tm
     # a reason the policy leaves marking (illness) makes the customer vulnerable: no stop
     ill = [dataclasses.replace(told[0], reason="illness")]
     assert engine.stops(account(), as_of=DAY, history=ill) == ()
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "paused"),
+    [("999.99", "USD", False), ("1000.00", "USD", True), ("1000.01", "USD", True), ("5.00", "EUR", True)],
+)
+def test_a_lower_balance_bound_holds_from_the_bound_itself(
+    tmp_path: Path, amount: str, currency: str, paused: bool
+) -> None:
+    # min_overdue USD 1000: 1000.00 is not below it; an account in another currency is not
+    # bounded by it (as for max_overdue): the exclusion's other parts decide
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO, repo)
+    rules = repo / "policies" / "contact-rules.yaml"
+    rules.write_text(
+        rules.read_text(encoding="utf-8") + "  - id: large-balance\n    when: {min_overdue: {USD: 1000}}\n"
+        "    effect: pause\n    reason: Large balances go to the specialist team.\n",
+        encoding="utf-8",
+    )
+    engine = ContactEngine(require_policy(repo))
+    found = engine.stops(account(currency=currency, overdue_amount=Decimal(amount)), as_of=DAY)
+    assert [(s.effect, s.reason.code) for s in found] == ([("pause", "exclusion/large-balance")] if paused else [])
