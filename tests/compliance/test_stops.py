@@ -593,3 +593,20 @@ def test_a_lower_balance_bound_holds_from_the_bound_itself(
     engine = ContactEngine(require_policy(repo))
     found = engine.stops(account(currency=currency, overdue_amount=Decimal(amount)), as_of=DAY)
     assert [(s.effect, s.reason.code) for s in found] == ([("pause", "exclusion/large-balance")] if paused else [])
+
+
+def test_an_exclusion_that_pauses_stops_every_channel_whatever_channels_it_names(tmp_path: Path) -> None:
+    # `channels` is read for a suppress only; a pause (or an exclude) that names some still
+    # stops every channel (a stop with no channels), the stricter reading
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO, repo)
+    rules = repo / "policies" / "contact-rules.yaml"
+    rules.write_text(
+        rules.read_text(encoding="utf-8") + "  - id: review\n    when: {segments: [review]}\n    effect: pause\n"
+        "    channels: [call]\n    reason: Accounts under review wait.\n",
+        encoding="utf-8",
+    )
+    engine = ContactEngine(require_policy(repo))
+    (stop,) = engine.stops(account(segment="review"), as_of=DAY)
+    assert (stop.effect, stop.channels, stop.reason.code) == ("pause", (), "exclusion/review")
+    assert stop.blocks("email") and stop.blocks("call")
