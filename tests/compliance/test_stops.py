@@ -610,3 +610,23 @@ def test_an_exclusion_that_pauses_stops_every_channel_whatever_channels_it_names
     (stop,) = engine.stops(account(segment="review"), as_of=DAY)
     assert (stop.effect, stop.channels, stop.reason.code) == ("pause", (), "exclusion/review")
     assert stop.blocks("email") and stop.blocks("call")
+
+
+def test_without_a_date_an_exclusion_after_a_dated_one_still_holds(tmp_path: Path) -> None:
+    # small-balance (on a tier: needs a date) is skipped without one; the exclusions after it
+    # that need none are still evaluated
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO, repo)
+    rules = repo / "policies" / "contact-rules.yaml"
+    rules.write_text(
+        rules.read_text(encoding="utf-8") + "  - id: abroad\n    when: {segments: [abroad]}\n    effect: suppress\n"
+        "    channels: [visit]\n    reason: No visits abroad.\n",
+        encoding="utf-8",
+    )
+    engine = ContactEngine(require_policy(repo))
+    small = account(jurisdiction="GB", currency="GBP", overdue_amount=Decimal("5.00"), segment="abroad")
+    assert [(s.effect, s.channels, s.reason.code) for s in engine.stops(small)] == [
+        ("suppress", ("visit",), "exclusion/abroad")
+    ]
+    # with a date the tier is known (late from 2026-11-01): both hold
+    assert [s.reason.code for s in engine.stops(small, as_of=DAY)] == ["exclusion/small-balance", "exclusion/abroad"]
