@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 def rss_kib(pid: int) -> int:
@@ -40,8 +40,9 @@ def pss_kib(pid: int) -> int:
     return 0
 
 
-def tree_kib(pid: int, per_process: Callable[[int], int]) -> int:
-    """``per_process`` summed over ``pid`` and all its descendants."""
+def tree_kib(pid: int, per_process: Callable[[int], int], each: dict[int, int] | None = None) -> int:
+    """``per_process`` summed over ``pid`` and all its descendants; ``each``, when given,
+    keeps the largest figure seen per process id (the workers' peaks beside the tree's)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -55,7 +56,10 @@ def tree_kib(pid: int, per_process: Callable[[int], int]) -> int:
     total, stack = 0, [pid]
     while stack:
         current = stack.pop()
-        total += per_process(current)
+        figure = per_process(current)
+        total += figure
+        if each is not None:
+            each[current] = max(each.get(current, 0), figure)
         stack.extend(children.get(current, ()))
     return total
 
@@ -69,6 +73,9 @@ class Sampled:
     returncode: int
     stdout: str
     stderr: str
+    # the largest figure of each process of the tree (pid → KiB), the plan's own first
+    peaks: dict[int, int] = field(default_factory=dict)
+    pid: int = 0
 
 
 def run_sampled(argv: list[str], per_process: Callable[[int], int], interval: float = 0.1, **popen: object) -> Sampled:
@@ -77,12 +84,13 @@ def run_sampled(argv: list[str], per_process: Callable[[int], int], interval: fl
     options: dict[str, object] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **popen}
     process = subprocess.Popen(argv, **options)  # type: ignore[call-overload]
     peak = 0
+    peaks: dict[int, int] = {}
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, tree_kib(process.pid, per_process))
+            peak = max(peak, tree_kib(process.pid, per_process, peaks))
             done.wait(interval)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -90,4 +98,4 @@ def run_sampled(argv: list[str], per_process: Callable[[int], int], interval: fl
     out, err = process.communicate()
     done.set()
     sampler.join()
-    return Sampled(time.perf_counter() - start, peak, process.returncode, out or "", err or "")
+    return Sampled(time.perf_counter() - start, peak, process.returncode, out or "", err or "", peaks, process.pid)

@@ -32,6 +32,9 @@ def main() -> None:
         f"{args.label}: exit {done.returncode}, wall {done.wall_s:.1f} s, peak PSS of the tree "
         f"{done.peak_kib / 1024:.0f} MiB, load {load:.1f} -> {os.getloadavg()[0]:.1f}"
     )
+    # each process's own peak (they need not coincide): the command first, then by pid
+    each = [f"{kib / 1024:.0f}" for pid, kib in sorted(done.peaks.items(), key=lambda p: (p[0] != done.pid, p[0]))]
+    print(f"  peak PSS per process (MiB): {', '.join(each)}")
     if done.returncode not in (0, 1):
         print(done.stdout[-2000:], done.stderr[-2000:])
 
