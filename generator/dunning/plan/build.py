@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from dunning.accounts.history import HistoryChecked, StagedHistory
 
 SCHEMA_VERSION = 1
+# jemalloc's options for the planning workers: freed pages go back to the system at once
+WORKER_MALLOC_CONF = "dirty_decay_ms:0,muzzy_decay_ms:0"
 
 Outcome = tuple[str, str, tuple[tuple[str, str], ...]]  # (status, tier, ((action status, channel), ...))
 # One run record: (account_id, line, plans.jsonl line, actions.csv rows, outcome). Records
@@ -368,6 +370,10 @@ def _plan_in_pool(
     # one polars thread per worker: the workers already use every core, and each extra
     # thread costs memory (POLARS_MAX_THREADS is read when a worker imports polars)
     threads = {"POLARS_MAX_THREADS": os.environ.get("POLARS_MAX_THREADS") or "1"}
+    # polars' allocator (jemalloc) keeps freed pages ≈ 10 s for reuse: a worker between two
+    # chunks kept its last chunk's history frames, so the two workers' peaks added up on top
+    # of each other's leftovers; given back at once (read when a worker loads polars)
+    threads["_RJEM_MALLOC_CONF"] = os.environ.get("_RJEM_MALLOC_CONF") or WORKER_MALLOC_CONF
     with Workers(workers, initializer=_init_worker, initargs=(inputs,), env=threads) as pool:
         # bounded: memory holds a few chunks, not the file
         for result in pool.map(_plan_in_worker, chunks(), window=workers + 2):
