@@ -7,8 +7,10 @@ import io
 from collections import defaultdict
 from pathlib import Path
 
+import orjson
 import pytest
 
+from dunning.accounts import history
 from dunning.accounts.history import HistoryReject, _plain_header, cleaned, read_event, read_history
 from dunning.accounts.model import Contact
 
@@ -105,3 +107,68 @@ def test_a_json_lines_history_without_a_readable_line_holds_its_accounts(tmp_pat
         HistoryReject(2, "", "H007", "the line is not a JSON object"),
     )
     assert found.held == frozenset({"A1"})
+
+
+def _json_reference(data: bytes) -> tuple[dict[str, tuple[Contact, ...]], list[HistoryReject]]:
+    """What the row reader makes of a JSON Lines file read whole: its text cut by
+    str.splitlines, a line numbered by its place there."""
+    grouped: dict[str, list[Contact]] = defaultdict(list)
+    rejects: list[HistoryReject] = []
+    content = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    for number, line in enumerate(content.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            row = None
+        if not isinstance(row, dict):
+            rejects.append(HistoryReject(number, "", "H007", "the line is not a JSON object"))
+            continue
+        found = read_event(cleaned(row), number)
+        if isinstance(found, HistoryReject):
+            rejects.append(found)
+        else:
+            grouped[found.account_id].append(found)
+    events = {
+        k: tuple(sorted(v, key=lambda c: (c.at, c.channel, c.outcome, c.line))) for k, v in sorted(grouped.items())
+    }
+    return events, rejects
+
+
+def _json_lines() -> bytes:
+    """LINES as JSON Lines objects of their non-empty values, with the line ends and lines a
+    reader cut in blocks could get wrong: CRLF, a lone CR, blank lines, a U+2028 (a line
+    boundary to str.splitlines) inside a value, bad bytes, no line end at the end."""
+    names = HEADER.strip().split(",")
+    records = [
+        orjson.dumps({k: v for k, v in zip(names, next(csv.reader([line])), strict=False) if v}) for line in LINES
+    ]
+    ends = [b"\n", b"\r\n", b"\r", b"\n\n", b"\n \t\n"]
+    body = b"".join(r + ends[i % len(ends)] for i, r in enumerate(records))
+    odd = [
+        b'{"account_id":"B1","at":"2026-11-22T08:00:00Z","event":"busy","channel":"call","note":"a\xe2\x80\xa8b"}\n',
+        b'{"account_id":"B2","at":"2026-11-22T08:00:00Z","event":"busy","channel":"call","note":"\xff"}\n',
+        b'["not", "an object"]\r\n',
+        b'{"account_id":"B3","at":"2026-11-22T08:00:00Z","event":"busy","channel":"sms"}',
+    ]
+    return b"\xef\xbb\xbf" + body + b"".join(odd)
+
+
+@pytest.mark.parametrize("block", [1, 2, 7, 1 << 20])
+@pytest.mark.parametrize("batch_rows", [1, 4, 1000])
+def test_a_json_lines_history_read_in_blocks_and_batches_reads_as_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, batch_rows: int
+) -> None:
+    data = _json_lines()
+    path = tmp_path / "history.jsonl"
+    path.write_bytes(data)
+    monkeypatch.setattr(history, "_TEXT_BLOCK", block)
+    events, rejects = _json_reference(data)
+    found = read_history(path, batch_rows)
+    assert found.rejects == tuple(rejects)
+    assert dict(found.events) == events
+    assert found.held == frozenset(r.account_id for r in rejects if r.account_id)
+    codes = [r.code for r in rejects]
+    assert (codes.count("H002"), codes.count("H007")) == (3, 4)  # the check is not vacuous
+    assert sum(map(len, events.values())) > 10

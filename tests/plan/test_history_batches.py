@@ -6,6 +6,9 @@ tiny, so that unreadable lines fall on both sides of batch boundaries.
 
 from __future__ import annotations
 
+import csv
+import io
+import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +16,16 @@ import orjson
 import polars as pl
 import pytest
 
-from dunning.accounts.history import BATCH_ROWS, LINE, HistoryReject, read_history, stage_history
+from dunning.accounts.history import (
+    BATCH_ROWS,
+    LINE,
+    HistoryLookup,
+    HistoryReject,
+    read_history,
+    scan_history,
+    stage_history,
+)
+from dunning.accounts.location import materialize
 from dunning.accounts.source import CHUNK_ROWS
 from dunning.plan.build import PlanInputs, run_plan
 
@@ -126,3 +138,126 @@ def test_a_reject_keeps_its_line_when_its_batch_has_no_readable_line(tmp_path: P
     assert [r[:3] for r in checked.rejects] == [(3, "A2", "H002"), (4, "A3", "H003")]
     assert isinstance(checked.rejects[0], HistoryReject)
     assert [pl.read_parquet(p)[LINE].to_list() for p in staged.parts] == [[2], [5]]
+
+
+# ---------------------------------------------------------------- every source, in batches
+# A history that is not plain CSV — JSON Lines (what a database, a Parquet dataset or a JSON
+# stdin arrives as) or CSV with quotes — is read by the row reader a batch at a time too.
+# JSON Lines has no header: a line's number there is the CSV's less one.
+SOURCES = ("quoted.csv", "history.jsonl", "stdin", "sqlite", "dataset")
+
+
+def _records(folder: Path) -> list[dict[str, str]]:
+    """The history with the unreadable lines, as records of their non-empty values."""
+    with _history(folder).open(encoding="utf-8", newline="") as fh:
+        return [{k: v for k, v in row.items() if v} for row in csv.DictReader(fh)]
+
+
+def _source(folder: Path, kind: str) -> Path:
+    """The history of :func:`_history` from ``kind``, as the command line gets it (a file)."""
+    records = _records(folder)
+    jsonl = b"".join(orjson.dumps(r) + b"\n" for r in records)
+    scratch = folder / f"scratch-{kind}"
+    scratch.mkdir()
+    if kind == "quoted.csv":
+        path = folder / "quoted.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, quoting=csv.QUOTE_ALL, lineterminator="\n")
+            writer.writerow(HEADER)
+            writer.writerows([r.get(c, "") for c in HEADER] for r in records)
+        return path
+    if kind == "history.jsonl":
+        (folder / kind).write_bytes(jsonl)
+        return folder / kind
+    if kind == "stdin":
+        return materialize("-", "history", scratch, io.BytesIO(jsonl))
+    if kind == "sqlite":
+        with sqlite3.connect(folder / "history.db") as db:
+            db.execute(f"CREATE TABLE history ({', '.join(f'{c} TEXT' for c in HEADER)})")
+            db.executemany(
+                f"INSERT INTO history VALUES ({', '.join('?' * len(HEADER))})",
+                [[r.get(c) for c in HEADER] for r in records],
+            )
+        return materialize(f"sqlite:///{folder / 'history.db'}", "history", scratch)
+    dataset = folder / "dataset"
+    dataset.mkdir()
+    frame = pl.DataFrame([[r.get(c) for c in HEADER] for r in records], schema=HEADER, orient="row")
+    frame.write_parquet(dataset / "part-0.parquet")
+    return materialize(str(dataset), "history", scratch)
+
+
+HEADER = ["account_id", "at", "channel", "outcome", "debt_id", "phone", "amount", "currency", "date"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("kind", SOURCES)
+def test_every_source_is_read_in_batches_with_the_same_rejects(tmp_path: Path, kind: str, jobs: int) -> None:
+    path = _source(tmp_path, kind)
+    shift = 0 if kind.endswith(".csv") else 1  # JSON Lines: no header line
+    expected = [REJECTS[0]] + [_shifted(line, shift) for line in REJECTS[1:]]
+
+    def plan(out: str, batch_rows: int = BATCH_ROWS, chunk_rows: int = CHUNK_ROWS) -> Path:
+        inputs = PlanInputs(
+            ROOT,
+            ROOT / "examples" / "accounts.csv",
+            AS_OF,
+            path,
+            chunk_rows=chunk_rows,
+            history_batch_rows=batch_rows,
+        )
+        run_plan(inputs, tmp_path / out, jobs=jobs)
+        return tmp_path / out
+
+    whole = plan("whole")
+    batched = plan("batched", batch_rows=3, chunk_rows=20)
+    assert (batched / "history-rejects.csv").read_text(encoding="utf-8").splitlines() == expected
+    held = {
+        plan["account_id"]
+        for plan in map(orjson.loads, (batched / "plans.jsonl").read_bytes().splitlines())
+        if "history/unreadable" in [e["code"] for e in plan["exclusions"]]
+    }
+    assert held == {"CN-0027", "CN-0057", "US-0049", "US-0058"}
+    assert orjson.loads((batched / "summary.json").read_bytes())["history"] == {"rejected": 5, "held": 4}
+    for name in OUTPUTS:
+        if name != "summary.json":  # it names the input file, which differs by source
+            assert (batched / name).read_bytes() == (whole / name).read_bytes(), name
+    # and the plans are those of the plain CSV history
+    csv_run = _plan(tmp_path, "csv", jobs=1)
+    for name in ("plans.jsonl", "actions.csv"):
+        assert (batched / name).read_bytes() == (csv_run / name).read_bytes(), name
+
+
+def _shifted(reject: str, shift: int) -> str:
+    line, rest = reject.split(",", 1)
+    return f"{int(line) - shift},{rest}"
+
+
+def test_a_json_lines_history_is_staged_a_batch_at_a_time(tmp_path: Path) -> None:
+    path = _source(tmp_path, "history.jsonl")
+    staged, checked = stage_history(path, tmp_path / "staged", 3)
+    # 19 lines, 7 batches; each batch a part, with the columns its lines name
+    assert [pl.read_parquet(p)[LINE].to_list() for p in staged.parts] == [
+        [1, 2],
+        [5, 6],
+        [8, 7],
+        [11, 12],
+        [13, 15],
+        [16, 17, 18],
+        [19],
+    ]
+    assert staged.columns[0] == (LINE, "account_id", "at", "channel", "outcome")
+    assert staged.columns[3] == (LINE, "account_id", "at", "channel", "outcome", "amount", "currency", "date")
+    assert len(set(staged.columns)) == 2
+    assert [r[:3] for r in checked.rejects] == [
+        (3, "CN-0027", "H003"),
+        (4, "US-0058", "H002"),
+        (9, "", "H001"),
+        (10, "CN-0057", "H004"),
+        (14, "US-0049", "H006"),
+    ]
+    # the workers read the parts as one frame: a column a part lacks is empty text
+    lines = HistoryLookup.of(staged).lines.collect().sort(LINE)
+    whole = scan_history(path).frame
+    assert lines.columns == whole.columns == [LINE, *(c for c in HEADER if c not in ("debt_id", "phone"))]
+    assert lines.equals(whole)
+    assert lines.filter(pl.col(LINE) == 1).row(0, named=True)["amount"] == ""

@@ -186,12 +186,15 @@ def parse_contact(row: Mapping[str, object], where: str) -> Contact:
     return found
 
 
-def _rows(path: Path, data: bytes) -> Iterator[tuple[int, Mapping[str, object] | None]]:
-    """(line, row) for every event line; row None: the line is not an object (H007)."""
-    # bad bytes become U+FFFD: their lines are rejected (H007), the others read on
-    content = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+def _rows(path: Path, handle: BinaryIO) -> Iterator[tuple[int, Mapping[str, object] | None]]:
+    """(line, row) for every event line of the file open on ``handle``, read as it goes (a
+    block of text at a time, never the whole file); row None: the line is not an object
+    (H007)."""
+    # bad bytes become U+FFFD: their lines are rejected (H007), the others read on; an
+    # incremental decoder reads a file as decoding it whole does, a BOM at its start dropped
+    content = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
     if path.suffix.lower() in (".jsonl", ".ndjson"):
-        for number, line in enumerate(content.splitlines(), start=1):
+        for number, line in enumerate(_split_lines(content), start=1):
             if not line.strip():
                 continue
             try:
@@ -200,10 +203,26 @@ def _rows(path: Path, data: bytes) -> Iterator[tuple[int, Mapping[str, object] |
                 obj = None
             yield number, obj if isinstance(obj, dict) else None
         return
-    reader = csv.DictReader(io.StringIO(content, newline=""))
+    reader = csv.DictReader(content)
     _require_columns(path, [clean_key(f) for f in reader.fieldnames or ()])
     for row in reader:
         yield reader.line_num, {k: v for k, v in row.items() if k is not None}
+
+
+def _split_lines(content: io.TextIOBase) -> Iterator[str]:
+    """The lines of a text as :meth:`str.splitlines` cuts the whole of it (at every line
+    boundary it knows, not only newlines: the line numbers of the rejects are its), read a
+    block at a time. A block's last piece is kept for the next when it has no line end yet,
+    or ends in CR (an LF may follow: one boundary)."""
+    carry = ""
+    while block := content.read(_TEXT_BLOCK):
+        pieces = (carry + block).splitlines(keepends=True)
+        last = pieces[-1]
+        carry = last if last.endswith("\r") or last.splitlines()[0] == last else ""
+        for piece in pieces[:-1] if carry else pieces:
+            yield piece.splitlines()[0]
+    if carry:
+        yield carry.splitlines()[0]
 
 
 def _require_columns(path: Path, names: list[str]) -> None:
@@ -236,7 +255,9 @@ def read_history(path: Path | None, batch_rows: int = BATCH_ROWS) -> History:
 # that of one batch whatever the file's length. The readable lines stay text columns; the
 # events of an account become objects only in the worker that plans it
 # (:class:`HistoryLookup`). A history that is not plain CSV (JSON Lines, quoted values)
-# is read whole by the row reader: one batch.
+# is read by the row reader, in batches of lines too; the columns of its batches may differ
+# (a JSON Lines line names the columns it has), and a column a part lacks reads as empty
+# text, as a key a line lacks does.
 LINE = "\x00line"  # the line-number column (a cleaned column name never holds a NUL)
 _AT_RE = (
     r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
@@ -250,6 +271,7 @@ _COUNT_VEC_RE = r"^[1-9][0-9]{0,4}$"
 _EDGE_RE = r"^[^!-~]|[^!-~]$"
 _STAGE_ROWS = 8_192  # rows per Parquet row group of a staged part: a chunk's id range skips most
 _CHECK_BYTES = 1 << 24  # bytes read at a time to tell a plain CSV history
+_TEXT_BLOCK = 1 << 20  # characters of a JSON Lines history decoded at a time
 _REPLACEMENT_BYTES = REPLACEMENT.encode()
 
 
@@ -289,6 +311,8 @@ class StagedHistory:
     parts: tuple[Path, ...]
     held: frozenset[str]
     tracks_sent: bool
+    # each part's columns (a JSON Lines batch has those its lines name)
+    columns: tuple[tuple[str, ...], ...] = ()
 
 
 class HistoryLookup:
@@ -306,7 +330,12 @@ class HistoryLookup:
 
         if isinstance(history, HistoryScan):
             return cls(history.frame.lazy(), history.held, history.tracks_sent)
-        return cls(pl.scan_parquet(list(history.parts)), history.held, history.tracks_sent)
+        if len(set(history.columns)) <= 1:  # one set of columns (a CSV history): one scan
+            return cls(pl.scan_parquet(list(history.parts)), history.held, history.tracks_sent)
+        names = _union(history.columns)
+        pairs = zip(history.parts, history.columns, strict=True)
+        parts = [_widened(pl.scan_parquet(part), names, have) for part, have in pairs]
+        return cls(pl.concat(parts), history.held, history.tracks_sent)
 
     def history(self, account_ids: pl.Series) -> History:
         """The history of ``account_ids``: their events (and every held account)."""
@@ -416,7 +445,8 @@ def scan_history(path: Path, batch_rows: int = BATCH_ROWS) -> HistoryScan:
     for good, bad in _batches(path, batch_rows):
         frames.append(good)
         rejects.extend(bad)
-    return _scan(pl.concat(frames), rejects)
+    names = _union(tuple(frame.columns) for frame in frames)
+    return _scan(pl.concat([_widened(frame.lazy(), names) for frame in frames]).collect(), rejects)
 
 
 def stage_history(path: Path, directory: Path, batch_rows: int = BATCH_ROWS) -> tuple[StagedHistory, HistoryChecked]:
@@ -428,6 +458,7 @@ def stage_history(path: Path, directory: Path, batch_rows: int = BATCH_ROWS) -> 
 
     directory.mkdir()
     parts: list[Path] = []
+    columns: list[tuple[str, ...]] = []
     rejects: list[HistoryReject] = []
     lines = 0
     sends = False
@@ -440,13 +471,15 @@ def stage_history(path: Path, directory: Path, batch_rows: int = BATCH_ROWS) -> 
             part = directory / f"{len(parts):06d}.parquet"
             good.sort("account_id", maintain_order=True).write_parquet(part, row_group_size=_STAGE_ROWS)
             parts.append(part)
+            columns.append(tuple(good.columns))
         del good
     held = frozenset(r.account_id for r in rejects if r.account_id)
     checked = HistoryChecked(tuple(rejects), held, lines)
     if not parts:  # pragma: no cover - _batches yields at least one batch
         pl.DataFrame(schema={LINE: pl.Int64, "account_id": pl.String}).write_parquet(directory / "000000.parquet")
         parts.append(directory / "000000.parquet")
-    return StagedHistory(tuple(parts), held, sends), checked
+        columns.append((LINE, "account_id"))
+    return StagedHistory(tuple(parts), held, sends, tuple(columns)), checked
 
 
 def stage_history_task(task: tuple[Path, Path, int]) -> tuple[StagedHistory, HistoryChecked]:
@@ -455,8 +488,10 @@ def stage_history_task(task: tuple[Path, Path, int]) -> tuple[StagedHistory, His
 
 
 def _batches(path: Path, batch_rows: int) -> Iterator[tuple[pl.DataFrame, list[HistoryReject]]]:
-    """(readable lines, rejects) of each batch of the file's lines, in file order; one batch
-    for a history that is not plain CSV (the row reader reads it whole)."""
+    """(readable lines, rejects) of each batch of ``batch_rows`` event lines of the file, in
+    file order: checked on columns for a plain CSV history, by the row reader otherwise
+    (JSON Lines — which a database, a Parquet dataset or a JSON stdin arrives as — and CSV
+    with quotes). The first batch is yielded even when empty."""
     if not path.is_file():
         raise UserError(f"{path}: no such history file", hint="check the --history path")
     try:
@@ -464,14 +499,11 @@ def _batches(path: Path, batch_rows: int) -> Iterator[tuple[pl.DataFrame, list[H
             names = _plain_header(path, handle)
             if names is None:
                 handle.seek(0)
-                data = handle.read()
+                yield from _row_batches(path, handle, batch_rows)
             else:
                 yield from _plain_batches(handle, names, batch_rows)
-                return
     except OSError as exc:
         raise UserError(f"{path}: cannot read the history file ({exc.strerror})") from None
-    scan = _scan_rows(path, data)
-    yield scan.frame, list(scan.rejects)
 
 
 def _plain_header(path: Path, handle: BinaryIO) -> list[str] | None:
@@ -623,6 +655,20 @@ def _check(frame: pl.DataFrame, names: list[str]) -> tuple[pl.DataFrame, list[Hi
     return good, rejects
 
 
+def _union(columns: Iterable[tuple[str, ...]]) -> list[str]:
+    """Every batch's columns, in the order they first appear (the whole file's order)."""
+    return list(dict.fromkeys(name for names in columns for name in names))
+
+
+def _widened(lines: pl.LazyFrame, names: list[str], have: Sequence[str] | None = None) -> pl.LazyFrame:
+    """A batch's lines with the columns ``names``: one it lacks is empty text, as the value of
+    a key a JSON Lines line lacks is (``have``: its columns, when known without reading)."""
+    import polars as pl
+
+    present = set(have if have is not None else lines.collect_schema().names())
+    return lines.with_columns(pl.lit("", pl.String).alias(n) for n in names if n not in present).select(names)
+
+
 def _scan(good: pl.DataFrame, rejects: list[HistoryReject]) -> HistoryScan:
 
     held = frozenset(r.account_id for r in rejects if r.account_id)
@@ -639,23 +685,30 @@ def _sends(good: pl.DataFrame) -> bool:
     return good.height > 0 and bool(good.select(word.replace(dict(ev.ALIASES)).eq("sent").any()).item())
 
 
-def _scan_rows(path: Path, data: bytes) -> HistoryScan:
-    """The row reader's scan, for a history that is not plain CSV (JSON Lines, quotes…)."""
+def _row_batches(path: Path, handle: BinaryIO, batch_rows: int) -> Iterator[tuple[pl.DataFrame, list[HistoryReject]]]:
+    """The row reader's batches, for a history that is not plain CSV (JSON Lines, quotes…):
+    each of ``batch_rows`` event lines, its readable ones as text columns (those its lines
+    name: a JSON Lines batch may lack a column another has) and its rejects."""
     rejects: list[HistoryReject] = []
     readable: list[dict[str, str]] = []
     numbers: list[int] = []
-    for number, row in _rows(path, data):
+    first = True
+    for number, row in _rows(path, handle):
         if row is None:
             rejects.append(HistoryReject(number, "", "H007", "the line is not a JSON object"))
-            continue
-        values = cleaned(row)
-        found = read_event(values, number)
-        if isinstance(found, HistoryReject):
-            rejects.append(found)
         else:
-            readable.append(values)
-            numbers.append(number)
-    return _scan(_frame_of(readable, numbers), rejects)
+            values = cleaned(row)
+            found = read_event(values, number)
+            if isinstance(found, HistoryReject):
+                rejects.append(found)
+            else:
+                readable.append(values)
+                numbers.append(number)
+        if len(readable) + len(rejects) == batch_rows:
+            yield _frame_of(readable, numbers), rejects
+            rejects, readable, numbers, first = [], [], [], False
+    if readable or rejects or first:
+        yield _frame_of(readable, numbers), rejects
 
 
 def _frame_of(rows: Iterable[dict[str, str]], numbers: list[int]) -> pl.DataFrame:
