@@ -261,3 +261,17 @@ def test_a_json_lines_history_is_staged_a_batch_at_a_time(tmp_path: Path) -> Non
     assert lines.columns == whole.columns == [LINE, *(c for c in HEADER if c not in ("debt_id", "phone"))]
     assert lines.equals(whole)
     assert lines.filter(pl.col(LINE) == 1).row(0, named=True)["amount"] == ""
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_chunk_with_many_history_lines_is_planned_in_slices_to_the_same_bytes(tmp_path: Path, jobs: int) -> None:
+    # 19 lines, 14 readable, on a chunk of the example's accounts: two lines a slice cut it
+    # into seven slices of rows, each planned with its own accounts' lines
+    _history(tmp_path)
+    whole = _plan(tmp_path, "whole", jobs=1)
+    history = tmp_path / "history.csv"
+    inputs = PlanInputs(ROOT, ROOT / "examples" / "accounts.csv", AS_OF, history, history_slice_lines=2)
+    run_plan(inputs, tmp_path / "sliced", jobs=jobs)
+    for name in OUTPUTS:
+        assert (tmp_path / "sliced" / name).read_bytes() == (whole / name).read_bytes(), name
+    assert b'"history/unreadable"' in (whole / "plans.jsonl").read_bytes()

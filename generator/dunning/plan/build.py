@@ -48,6 +48,9 @@ if TYPE_CHECKING:
     from dunning.accounts.history import HistoryChecked, StagedHistory
 
 SCHEMA_VERSION = 1
+# a chunk's history lines planned at once (dunning.plan.chunk): 10,000 accounts with 10
+# events each, where a slice holds ≈ 60 MiB of them at its peak
+HISTORY_SLICE_LINES = 100_000
 # jemalloc's options for the planning workers: freed pages go back to the system at once
 WORKER_MALLOC_CONF = "dirty_decay_ms:0,muzzy_decay_ms:0"
 
@@ -72,6 +75,8 @@ class PlanInputs:
     staged_history: StagedHistory | None = None
     # history lines the parent reads and checks at a time (its memory for the history)
     history_batch_rows: int = HISTORY_BATCH_ROWS
+    # a chunk's history lines a worker plans at once; a chunk with more is planned in slices
+    history_slice_lines: int = HISTORY_SLICE_LINES
 
 
 @dataclass
