@@ -48,7 +48,9 @@ def database(path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("kind", ["gz", "zst", "jsonl.gz", "stdin", "dataset", "sqlite", "sqlite-query"])
+@pytest.mark.parametrize(
+    "kind", ["gz", "zst", "jsonl.gz", "stdin", "dataset", "sqlite", "sqlite-query", "parquet-history"]
+)
 def test_every_source_plans_as_the_csv(tmp_path: Path, from_csv: bytes, kind: str) -> None:
     data = ACCOUNTS.read_bytes()
     history, stdin = str(HISTORY), None
@@ -66,6 +68,10 @@ def test_every_source_plans_as_the_csv(tmp_path: Path, from_csv: bytes, kind: st
         source.write_bytes(gzip.compress(frame.write_ndjson().encode("utf-8"), mtime=0))
     elif kind == "stdin":
         source, stdin = "-", data  # type: ignore[assignment]
+    elif kind == "parquet-history":  # a Parquet history file (it was read as CSV: no columns)
+        source = ACCOUNTS
+        pl.read_csv(HISTORY, infer_schema=False).write_parquet(tmp_path / "history.parquet")
+        history = str(tmp_path / "history.parquet")
     elif kind == "dataset":
         source = tmp_path / "snapshot"
         frame = pl.read_csv(ACCOUNTS, infer_schema=False)

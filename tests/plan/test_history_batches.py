@@ -144,7 +144,7 @@ def test_a_reject_keeps_its_line_when_its_batch_has_no_readable_line(tmp_path: P
 # A history that is not plain CSV — JSON Lines (what a database, a Parquet dataset or a JSON
 # stdin arrives as) or CSV with quotes — is read by the row reader a batch at a time too.
 # JSON Lines has no header: a line's number there is the CSV's less one.
-SOURCES = ("quoted.csv", "history.jsonl", "stdin", "sqlite", "dataset")
+SOURCES = ("quoted.csv", "history.jsonl", "stdin", "sqlite", "dataset", "history.parquet")
 
 
 def _records(folder: Path) -> list[dict[str, str]]:
@@ -179,9 +179,12 @@ def _source(folder: Path, kind: str) -> Path:
                 [[r.get(c) for c in HEADER] for r in records],
             )
         return materialize(f"sqlite:///{folder / 'history.db'}", "history", scratch)
+    frame = pl.DataFrame([[r.get(c) for c in HEADER] for r in records], schema=HEADER, orient="row")
+    if kind == "history.parquet":
+        frame.write_parquet(folder / kind)
+        return materialize(str(folder / kind), "history", scratch)
     dataset = folder / "dataset"
     dataset.mkdir()
-    frame = pl.DataFrame([[r.get(c) for c in HEADER] for r in records], schema=HEADER, orient="row")
     frame.write_parquet(dataset / "part-0.parquet")
     return materialize(str(dataset), "history", scratch)
 

@@ -38,15 +38,17 @@ from dunning.errors import UserError
 
 Kind = Literal["accounts", "history"]
 BATCH_ROWS = 100_000
+_PARQUET = (".parquet", ".pq")
 _COPY_BLOCK = 1 << 20
 
 
-def is_plain_file(value: str) -> bool:
-    """True when ``value`` names a file the readers open themselves (no copy needed)."""
+def is_plain_file(value: str, kind: Kind = "accounts") -> bool:
+    """True when ``value`` names a file the ``kind`` reader opens itself (no copy needed)."""
     if value == "-" or value.startswith(("sqlite:", "postgresql:", "postgres:")):
         return False
     path = Path(value)
-    return not path.is_dir() and path.suffix.lower() not in (".gz", ".zst")
+    copied = (".gz", ".zst", *(_PARQUET if kind == "history" else ()))
+    return not path.is_dir() and path.suffix.lower() not in copied
 
 
 def materialize(value: str, kind: Kind, scratch: Path, stdin: BinaryIO | None = None) -> Path:
@@ -59,7 +61,9 @@ def materialize(value: str, kind: Kind, scratch: Path, stdin: BinaryIO | None = 
     if value.startswith(("postgresql:", "postgres:")):
         return _from_postgres(value, kind, scratch)
     path = Path(value)
-    if path.is_dir():
+    # the history reader reads text (CSV, JSON Lines): a Parquet history file is copied as
+    # one part of a dataset is
+    if path.is_dir() or (kind == "history" and path.suffix.lower() in _PARQUET and path.is_file()):
         return _from_dataset(path, kind, scratch)
     suffix = path.suffix.lower()
     if suffix in (".gz", ".zst"):
@@ -110,11 +114,12 @@ def _from_dataset(path: Path, kind: Kind, scratch: Path) -> Path:
     from dunning.extras import require
 
     require("parquet")
-    files = sorted(p for p in path.rglob("*.parquet") if p.is_file())
+    folder = path.is_dir()
+    files = sorted(p for p in path.rglob("*.parquet") if p.is_file()) if folder else [path]
     if not files:
         raise UserError(f"{path}: a folder given as input must hold Parquet files (a dataset); it has none")
     try:
-        frame = pl.scan_parquet(files, hive_partitioning=True, hive_schema=None)
+        frame = pl.scan_parquet(files, hive_partitioning=folder, hive_schema=None)
         if kind == "accounts":
             target = scratch / "dataset.parquet"
             frame.sink_parquet(target)

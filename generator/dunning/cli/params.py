@@ -36,7 +36,7 @@ class DataSource(click.ParamType):  # type: ignore[type-arg]  # generic from cli
         if isinstance(value, Path):
             return value
         text = str(value)
-        if is_plain_file(text):
+        if is_plain_file(text, self.kind):
             return Path(text)
         scratch = Path(tempfile.mkdtemp(prefix=f"dunning-{self.kind}-"))  # mode 0700: personal data
         if ctx is not None:
