@@ -171,6 +171,18 @@ def test_template_text_is_never_typst_markup() -> None:
         assert text.count('#read("/etc/passwd")') == 3  # printed as text, three times, never run
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('say "hi" \\ bye', '#"say \\"hi\\" \\\\ bye";'),
+        ("a\tb\nc\rd\x00e\x1ff\x7fg\u2028h", '#"a\tb c d e f\x7fg\u2028h";'),  # controls below U+0020 but tab
+        ("", '#"";'),
+    ],
+)
+def test_a_literal_escapes_backslash_and_quote_and_blanks_control_characters(text: str, expected: str) -> None:
+    assert typeset.literal(text) == expected
+
+
 class _Recorder(http.server.BaseHTTPRequestHandler):
     hits: ClassVar[list[str]] = []
 

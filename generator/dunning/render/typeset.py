@@ -64,13 +64,17 @@ _EPOCH = date(1970, 1, 1)
 _PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
 
 
+# control characters (below U+0020, tab kept) print as a space: one C pass, not a Python loop
+# over every character (≈ 5 µs of a 110-character line, measured; 20–30 lines a letter)
+_CONTROLS = {code: " " for code in range(0x20) if code != 0x09}
+
+
 def literal(text: str) -> str:
     """``text`` as an embedded Typst string expression, terminated (``#"…";``).
 
     The semicolon ends the expression, so whatever markup follows cannot extend it (``.x``,
     ``(…)`` or ``[…]`` after a string would otherwise be a method call or an argument)."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = "".join(ch if ch >= " " or ch == "\t" else " " for ch in escaped)
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').translate(_CONTROLS)
     return f'#"{escaped}";'
 
 
