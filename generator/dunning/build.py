@@ -1,5 +1,10 @@
 """The build stage: validate → plan → render → handbook on one compiled policy, published in one step.
 
+The handbook reads the compiled policy and nothing a run plans or renders (it holds no account
+data), so when the build may use more than one process it is built by a forked process of its
+own beside plan and render, and waited for after render: on 2 cores it fills the gaps where
+one core waits (plan's start, the render parent's tail). The bytes are the same either way.
+
 Each stage writes into the same staging folder (:class:`dunning.outdir.OutputDir`), and the
 result replaces ``--out`` in one swap at the end: a reader of ``--out`` sees the complete
 previous build or the complete new one, never plans next to missing messages. The policy is
@@ -9,6 +14,7 @@ uses.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,6 +28,7 @@ from dunning.problems import Problem, has_errors
 from dunning.render.cases import CaseRequest
 from dunning.render.run import RenderSummary, render_into, write_manifest
 from dunning.validate import validation
+from dunning.workers import Beside, resolve_jobs
 
 if TYPE_CHECKING:
     from dunning.acknowledge import Acknowledged
@@ -84,41 +91,79 @@ def run_build(
         result.stopped = "validate"
         return result
     policy = loaded.policy
-    inputs = PlanInputs(request.policy_path, request.accounts, request.as_of, request.history, request.horizon or 0)
     output = OutputDir(request.out, protect=(Path(policy.root),))
     on_stage("out")  # the output folder's checks and lock
     with output.replace() as staging:
-        on_stage("plan")
-        result.plans = write_plans(inputs, staging, jobs=request.jobs, progress=progress, policy=policy)
-        step("plans written")
-        if result.plans.over_reject_rate(request.max_reject_rate):
-            # published as `dunning plan` would leave it (rejects.csv says why), no messages
-            result.stopped = "plan"
-            return result
-        on_stage("render")
-        rendered = render_into(
-            staging,
-            request.policy_path,
-            request.accounts,
-            policy=policy,
-            workers=request.jobs,
-            pdf=request.pdf,
-            manifest=False,
-            email_format=request.email_format,
-            progress=request.render_progress,
-            cases=CaseRequest(request.as_of, request.history, request.horizon or 0),
-        )
-        result.render = rendered
-        if rendered.failed:
-            result.stopped = "render"
-        elif request.handbook:
-            on_stage("handbook")
-            result.site = _handbook(request, policy, staging)
-            step("handbook built")
-        on_stage("manifest")
-        write_manifest(policy, staging, rendered)  # last: it lists every file, the handbook's too
-        step("manifest written")
+        beside = _handbook_beside(request, policy, staging)
+        try:
+            _stages(request, policy, staging, result, beside, on_stage, progress)
+        finally:
+            if beside is not None and result.site is None:  # a stage stopped or failed before it
+                _stop_handbook(beside, staging)
     return result
+
+
+def _stages(
+    request: BuildRequest,
+    policy: Any,
+    staging: Path,
+    result: BuildResult,
+    beside: Beside[Path] | None,
+    on_stage: Callable[[str], None],
+    progress: Any,
+) -> None:
+    """plan → render → handbook → manifest into ``staging``, as :func:`run_build` describes."""
+    inputs = PlanInputs(request.policy_path, request.accounts, request.as_of, request.history, request.horizon or 0)
+    on_stage("plan")
+    result.plans = write_plans(inputs, staging, jobs=request.jobs, progress=progress, policy=policy)
+    step("plans written")
+    if result.plans.over_reject_rate(request.max_reject_rate):
+        # published as `dunning plan` would leave it (rejects.csv says why), no messages
+        result.stopped = "plan"
+        return
+    on_stage("render")
+    rendered = render_into(
+        staging,
+        request.policy_path,
+        request.accounts,
+        policy=policy,
+        workers=request.jobs,
+        pdf=request.pdf,
+        manifest=False,
+        email_format=request.email_format,
+        progress=request.render_progress,
+        cases=CaseRequest(request.as_of, request.history, request.horizon or 0),
+    )
+    result.render = rendered
+    if rendered.failed:
+        result.stopped = "render"
+    elif request.handbook:
+        on_stage("handbook")
+        result.site = beside.result() if beside is not None else _handbook(request, policy, staging)
+        step("handbook built")
+    on_stage("manifest")
+    write_manifest(policy, staging, rendered)  # last: it lists every file, the handbook's too
+    step("manifest written")
+
+
+def _handbook_beside(request: BuildRequest, policy: Any, staging: Path) -> Beside[Path] | None:
+    """The handbook's process, started (see the module's docstring); None when the handbook is
+    built after render instead: not asked for, one process only (``--jobs 1``), or a forecast
+    page (the forecast reads the accounts with polars, which must not run in a forked
+    process). Forked before plan, it inherits the compiled policy and nothing else of size."""
+    if not request.handbook or request.forecast_days is not None or resolve_jobs(request.jobs) == 1:
+        return None
+    return Beside(_handbook, request, policy, staging, start="fork", name="dunning-handbook")
+
+
+def _stop_handbook(beside: Beside[Path], staging: Path) -> None:
+    """End a handbook process that was not waited for and remove what it wrote: a build stopped
+    at plan or render publishes no handbook."""
+    from dunning.handbook import SITE_FOLDER, SOURCE_FOLDER
+
+    beside.stop()
+    for folder in (SITE_FOLDER, SOURCE_FOLDER):
+        shutil.rmtree(staging / folder, ignore_errors=True)
 
 
 def _handbook(request: BuildRequest, policy: Any, staging: Path) -> Path:

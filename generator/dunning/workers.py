@@ -35,8 +35,9 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
+from multiprocessing.connection import Connection
 from types import TracebackType
-from typing import Any, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from dunning.errors import UserError
 
@@ -251,6 +252,61 @@ class Workers:
                     left.cancel()
 
 
+class Beside(Generic[R]):
+    """``task(*args)`` in a process of its own, started now, while this process goes on with
+    something else; :meth:`result` waits for its value (its exception is raised there, a
+    :class:`UserError` with its hint), :meth:`stop` ends it if it was not waited for.
+
+    For a stage's part that needs nothing from the work it runs beside (the handbook beside
+    plan and render, the case files beside render's chunks). ``start``: ``fork`` inherits
+    this process as it is (never after polars has run here: its thread pool does not survive
+    a fork), ``spawn`` starts a fresh interpreter (``task`` and ``args`` are pickled)."""
+
+    def __init__(
+        self, task: Callable[..., R], *args: Any, start: Literal["spawn", "fork"] = "spawn", name: str = "dunning"
+    ) -> None:
+        context = get_context("fork") if start == "fork" else get_context("spawn")
+        self._answer, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_beside, args=(send, task, args), name=name, daemon=True)
+        self._process.start()
+        send.close()
+        self._done = False
+
+    def result(self) -> R:
+        """The task's value, once it has finished."""
+        try:
+            ok, value = self._answer.recv()
+        except EOFError:  # it died without a word: killed, or out of memory
+            ok, value = False, WorkerCrashed(CRASHED, CRASH_HINT)
+        self._process.join()
+        self._answer.close()
+        self._done = True
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def stop(self) -> None:
+        """End the process (unless :meth:`result` took its value) and wait for it to exit."""
+        if self._done:
+            return
+        self._done = True
+        self._process.terminate()
+        self._process.join()
+        self._answer.close()
+
+
+def _beside(send: Connection, task: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops this process itself
+    try:
+        answer: tuple[bool, Any] = (True, task(*args))
+    except BaseException as error:  # raised in the parent by result()
+        answer = (False, error)
+    try:
+        send.send(answer)
+    finally:
+        send.close()
+
+
 # ---------------------------------------------------------------------------- in the worker
 _FAILED_START: BaseException | None = None
 
@@ -281,4 +337,4 @@ def _ready() -> None:
     """A task that does nothing (it makes a forking pool start its workers)."""
 
 
-__all__ = ["MAX_JOBS", "SMALL_WORK", "WorkerCrashed", "Workers", "cap", "resolve_jobs"]
+__all__ = ["MAX_JOBS", "SMALL_WORK", "Beside", "WorkerCrashed", "Workers", "cap", "resolve_jobs"]

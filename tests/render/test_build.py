@@ -110,3 +110,48 @@ def test_build_lists_the_acknowledged_findings_once_as_validate_does(
     # --quiet leaves the list out, as validate --quiet does
     quiet = CliRunner().invoke(main, ["build", *args, "--no-pdf", "--no-handbook", "--quiet"])
     assert (quiet.exit_code, quiet.output) == (0, "accounts_in 66 == planned 51 + excluded 8 + rejected 7\n")
+
+
+def test_the_handbook_built_beside_plan_and_render_is_the_one_built_after_them(
+    example_root: Path, tmp_path: Path
+) -> None:
+    # with more than one process the handbook is built by a forked process while plan and
+    # render run; with --jobs 1 after render, in this process: the same bytes
+    trees = []
+    for name, jobs in (("beside", "2"), ("after", "1")):
+        args = ["build", "--accounts", str(example_root / "examples" / "accounts.csv"), "--as-of", "2026-11-28"]
+        args += ["--out", str(tmp_path / name), "--no-pdf", "--jobs", jobs, str(example_root)]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        assert f"handbook built in {tmp_path / name / 'handbook'}\n" in result.output
+        trees.append(_tree(tmp_path / name))
+    manifests = [orjson.loads(tree.pop("manifest.json")) for tree in trees]
+    for manifest in manifests:
+        manifest["policy"].pop("revision")  # others commit to this tree while the suite runs
+    # the revision is also printed on the handbook's front page, its search index and sources
+    for tree in trees:
+        for page in ("handbook/index.html", "handbook/search/search_index.json", "handbook-src/docs/index.md"):
+            tree.pop(page)
+        for manifest in manifests:
+            for page in ("handbook/index.html", "handbook/search/search_index.json", "handbook-src/docs/index.md"):
+                manifest["outputs"].pop(page, None)
+    assert "handbook/404.html" in trees[0]
+    assert trees[0] == trees[1]
+    assert manifests[0] == manifests[1]
+
+
+def test_a_build_stopped_at_plan_publishes_no_handbook_though_it_was_built_beside(
+    example_copy: Path, tmp_path: Path
+) -> None:
+    (example_copy / "accounts.csv").write_text(
+        "account_id,jurisdiction,currency,overdue_amount,due_date\n"
+        + "".join(f"A-{n},US,usd,10.00,2026-10-01\n" for n in range(5)),
+        encoding="utf-8",
+    )
+    args = ["build", "--accounts", str(example_copy / "accounts.csv"), "--as-of", "2026-11-28"]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out"), "--no-pdf", "-j", "2", str(example_copy)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == "build stopped: plan failed"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        ".dunning-output", "actions.csv", "plans.jsonl", "rejects.csv", "summary.json",
+    ]  # fmt: skip

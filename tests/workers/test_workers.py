@@ -146,3 +146,29 @@ def test_ctrl_c_ends_the_run_and_its_workers(tmp_path: Path) -> None:
     for pid in children:
         with pytest.raises(ProcessLookupError):  # gone, and reaped by the run
             os.kill(pid, 0)
+
+
+@pytest.mark.parametrize("start", ["spawn", "fork"])
+def test_a_task_beside_gives_its_value_or_its_error_with_the_hint(start: Literal["spawn", "fork"]) -> None:
+    beside = workers.Beside(support.pid_of, 0, start=start)
+    pid = beside.result()
+    assert isinstance(pid, int) and pid != os.getpid()
+    failing = workers.Beside(support.fail_at_three, 3, start=start)
+    with pytest.raises(UserError) as raised:
+        failing.result()
+    assert (raised.value.message, raised.value.hint) == ("line 3: bad chunk", "fix line 3")
+
+
+def test_a_task_beside_whose_process_dies_raises_worker_crashed() -> None:
+    with pytest.raises(WorkerCrashed) as raised:
+        workers.Beside(support.die_at_three, 3).result()
+    assert (raised.value.message, raised.value.hint) == (workers.CRASHED, workers.CRASH_HINT)
+
+
+def test_stopping_a_task_beside_ends_its_process_at_once() -> None:
+    beside = workers.Beside(support.nap, 60, start="fork")
+    started = time.monotonic()
+    beside.stop()
+    assert time.monotonic() - started < 10
+    assert not beside._process.is_alive()
+    beside.stop()  # stopping twice is harmless
