@@ -1,0 +1,162 @@
+"""Contact windows of accounts held in more than one time zone, and the reasons the shipped
+law packs reach only with a policy's tightening: a day whose legal hours never meet in every
+candidate zone, a window that meets the law in no zone, a holiday seen from the other zone,
+and a refused moment that only the clock change explains (:mod:`dunning.compliance.contact_windows`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from dunning.compliance.answers import Reason
+from dunning.compliance.engine import SEARCH_DAYS, ContactEngine
+
+from .compliance_support import account
+from .contact_windows_support import iso, tightened
+
+TIMETABLES = "policies/timetables.yaml"
+REGF = "12 CFR 1006.6(b)(1)(i)"
+# a New York phone, an account kept in Guam: 15 hours apart (winter), so the law's 08:00–21:00
+# meets in both only from 08:00 to 12:00 Guam time, and the letter's 09:00–17:00 never does
+GUAM = account(timezone="Pacific/Guam")
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def horizon() -> Reason:
+    return Reason("horizon", "engine", "", f"no allowed moment within {SEARCH_DAYS} days")
+
+
+def test_a_two_zone_accounts_windows_are_written_in_its_primary_zone(engine: ContactEngine) -> None:
+    assert engine.timezones(GUAM) == ("Pacific/Guam", "America/New_York")
+    day = date(2026, 11, 28)
+    expected = [("2026-11-28T08:00:00+10:00", "2026-11-28T12:00:00+10:00")]
+    assert iso(engine.windows(GUAM, "call", day)) == expected
+    assert iso(engine.legal_windows(GUAM, "call", day)) == expected
+    assert engine.day_blocked(GUAM, "call", day) is None
+
+
+def test_a_holiday_of_the_other_zones_day_blocks_the_primary_day(engine: ContactEngine) -> None:
+    # Friday 27 November in Guam is Thursday 26 November, Thanksgiving, in New York until 09:00
+    day = date(2026, 11, 27)
+    assert engine.windows(GUAM, "call", day) == ()
+    assert iso(engine.legal_windows(GUAM, "call", day)) == [("2026-11-27T08:00:00+10:00", "2026-11-27T12:00:00+10:00")]
+    assert engine.day_blocked(GUAM, "call", day) == Reason(
+        "holiday",
+        "us",
+        f"{TIMETABLES}:9:5",
+        "public holiday (Thanksgiving Day); the timetable gives no `holidays:` window for call",
+    )
+    # the moment: the policy alone still has New York's Friday morning (15:00–24:00 in Guam),
+    # so the moment is outside the call window, not on a blocked day
+    v = engine.check(GUAM, "call", at("2026-11-27T09:00:00+10:00"), [])
+    assert (v.verdict, v.legal_verdict, v.earliest, v.reasons) == (
+        "reschedule",
+        "allow",
+        at("2026-11-28T08:00:00+10:00"),
+        (Reason("timetable/us", "us", f"{TIMETABLES}:13:7", "outside the policy's call window for this day"),),
+    )
+
+
+def test_a_primary_day_whose_other_zone_days_are_all_blocked_names_the_first(engine: ContactEngine) -> None:
+    # Kiritimati (UTC+14) and Pago Pago (UTC-11) are 25 hours apart: Saturday 26 December in
+    # Kiritimati is 24 December (the Christmas Eve blackout) and 25 December (Christmas) in
+    # Pago Pago, so the policy has nothing that day although the day itself is free
+    kiritimati = account(timezone="Pacific/Kiritimati", phone="+16846330100")
+    assert engine.timezones(kiritimati) == ("Pacific/Kiritimati", "Pacific/Pago_Pago")
+    day = date(2026, 12, 26)
+    eve = Reason("blackout", "us", f"{TIMETABLES}:18:9", "blackout day: Christmas Eve")
+    assert engine.windows(kiritimati, "call", day) == ()
+    assert iso(engine.legal_windows(kiritimati, "call", day)) == [
+        ("2026-12-26T09:00:00+14:00", "2026-12-26T21:00:00+14:00")
+    ]
+    assert engine.day_blocked(kiritimati, "call", day) == eve
+    v = engine.check(kiritimati, "call", at("2026-12-26T10:00:00+14:00"), [])
+    assert (v.verdict, v.legal_verdict, v.earliest, v.reasons) == (
+        "reschedule",
+        "allow",
+        at("2026-12-27T09:00:00+14:00"),
+        (eve,),
+    )
+
+
+def test_a_window_that_meets_the_law_in_no_zone_is_named_so(engine: ContactEngine) -> None:
+    # the letter window 09:00–17:00 in New York is 00:00–08:00 the next day in Guam
+    day = date(2026, 11, 3)
+    assert engine.windows(GUAM, "letter", day) == ()
+    assert iso(engine.legal_windows(GUAM, "letter", day)) == [
+        ("2026-11-03T08:00:00+10:00", "2026-11-03T12:00:00+10:00")
+    ]
+    assert engine.day_blocked(GUAM, "letter", day) == Reason(
+        "timetable/us",
+        "us",
+        f"{TIMETABLES}:9:5",
+        "the letter window and the legal hours do not overlap in every candidate time zone",
+    )
+    v = engine.check(GUAM, "letter", at("2026-11-03T10:00:00+10:00"), [])
+    outside = Reason("timetable/us", "us", f"{TIMETABLES}:16:7", "outside the policy's letter window for this day")
+    assert (v.verdict, v.legal_verdict, v.earliest, v.reasons) == ("suppress", "allow", None, (outside, horizon()))
+
+
+def test_a_day_whose_legal_hours_meet_in_no_zone_names_the_law(tmp_path: Path) -> None:
+    # a policy that keeps calls to 12:00–13:00: Los Angeles and New York never share that hour
+    engine = tightened(tmp_path, "[us-regf]", "us-regf.call-hours", '{start: "12:00", end: "13:00"}')
+    west = account(timezone="America/Los_Angeles")
+    assert engine.timezones(west) == ("America/Los_Angeles", "America/New_York")
+    day = date(2026, 11, 3)
+    no_time = Reason(
+        "us-regf.call-hours", "us-regf.call-hours", REGF, "no call time left in the legal hours of this day"
+    )
+    assert engine.legal_windows(west, "call", day) == ()
+    assert engine.windows(west, "call", day) == ()
+    assert engine.day_blocked(west, "call", day) == no_time
+    assert engine.day_blocked(west, "sms", day) == Reason(
+        "us-regf.call-hours", "us-regf.call-hours", REGF, "no sms time left in the legal hours of this day"
+    )
+    # each zone alone keeps its hour
+    assert iso(engine.windows(account(timezone="America/Los_Angeles", phone=""), "call", day)) == [
+        ("2026-11-03T12:00:00-08:00", "2026-11-03T13:00:00-08:00")
+    ]
+    v = engine.check(west, "call", at("2026-11-03T12:30:00-08:00"), [])
+    ny = Reason(
+        "us-regf.call-hours",
+        "us-regf.call-hours",
+        REGF,
+        "15:30 in America/New_York is outside the legal hours 12:00–13:00",
+    )
+    assert (v.verdict, v.legal_verdict, v.earliest, v.reasons) == ("suppress", "reschedule", None, (ny, horizon()))
+
+
+def test_a_moment_only_the_clock_change_refuses_says_so(tmp_path: Path) -> None:
+    # Easter Island falls back at 22:00 on Saturday 4 April 2026 to 21:00: from 21:00 to 22:00
+    # the clock reads twice. A policy that ends China's hours at 21:30 ends them at the first
+    # 21:30 (the stricter side); at the second 21:10 the clock reads inside the hours, the
+    # instant is not.
+    engine = tightened(tmp_path, "[cn]", "cn.quiet-hours", '{end: "21:30"}')
+    easter = account(jurisdiction="CN", currency="CNY", timezone="Pacific/Easter")
+    assert engine.timezones(easter) == ("Pacific/Easter", "Asia/Shanghai")
+    day = date(2026, 4, 4)
+    assert iso(engine.legal_windows(easter, "sms", day)) == [
+        ("2026-04-04T08:00:00-05:00", "2026-04-04T08:30:00-05:00"),
+        ("2026-04-04T19:00:00-05:00", "2026-04-04T21:30:00-05:00"),
+    ]
+    quiet = engine.jurisdiction("CN").hours[0].rule
+    # 4 April is also the Qingming break in China: the policy refuses the day, and the next
+    # time both zones share is 18:00 on Tuesday 7 April in Easter Island (08:00 in Shanghai)
+    qingming = Reason(
+        "holiday",
+        "cn",
+        f"{TIMETABLES}:2:5",
+        "public holiday (清明节 Tomb-Sweeping Day break); the timetable gives no `holidays:` window for sms",
+    )
+    v = engine.check(easter, "sms", at("2026-04-04T21:10:00-06:00"), [])
+    assert (v.verdict, v.legal_verdict, v.earliest) == ("reschedule", "reschedule", at("2026-04-07T18:00:00-06:00"))
+    assert v.reasons == (
+        Reason(quiet.id, quiet.id, quiet.citation, "outside the legal hours (clock change: the stricter side applies)"),
+        qingming,
+    )
+    # the first 21:10, an hour earlier, is inside the legal hours
+    first = engine.check(easter, "sms", at("2026-04-04T21:10:00-05:00"), [])
+    assert (first.legal_verdict, first.reasons) == ("allow", (qingming,))
