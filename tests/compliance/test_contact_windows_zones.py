@@ -12,7 +12,7 @@ from dunning.compliance.answers import Reason
 from dunning.compliance.engine import SEARCH_DAYS, ContactEngine
 
 from .compliance_support import account
-from .contact_windows_support import iso, tightened
+from .contact_windows_support import edited_engine, iso, tightened
 
 TIMETABLES = "policies/timetables.yaml"
 REGF = "12 CFR 1006.6(b)(1)(i)"
@@ -160,3 +160,38 @@ def test_a_moment_only_the_clock_change_refuses_says_so(tmp_path: Path) -> None:
     # the first 21:10, an hour earlier, is inside the legal hours
     first = engine.check(easter, "sms", at("2026-04-04T21:10:00-05:00"), [])
     assert (first.legal_verdict, first.reasons) == ("allow", (qingming,))
+
+
+def test_without_a_timetable_a_moment_on_a_holiday_in_another_zone_is_refused(tmp_path: Path) -> None:
+    # A German jurisdiction with holidays and no timetable, a debtor kept in New York with a
+    # Berlin phone: 20:00 on Friday 2 October in New York is 02:00 on German Unity Day in
+    # Berlin. The windows end at 18:00; the check used to allow the moment (no reason at all,
+    # since there is no timetable to name), so the gate let a contact through that the plan
+    # would never make.
+    packs = "    packs: [uk-conc]\n"
+    engine = edited_engine(
+        tmp_path,
+        portfolio=(
+            packs,
+            packs + "  DE:\n    currency: EUR\n    locales: [en-GB]\n    timezone: Europe/Berlin\n    holidays: DE\n",
+        ),
+    )
+    de = account(jurisdiction="DE", currency="EUR", phone="+4930123456", timezone="America/New_York")
+    assert engine.timezones(de) == ("America/New_York", "Europe/Berlin")
+    day = date(2026, 10, 2)
+    assert iso(engine.windows(de, "email", day)) == [("2026-10-02T00:00:00-04:00", "2026-10-02T18:00:00-04:00")]
+    assert engine.day_blocked(de, "email", day) is None
+    unity = Reason(
+        "holiday",
+        "holidays",
+        "",
+        "public holiday (German Unity Day); the timetable gives no `holidays:` window for email",
+    )
+    v = engine.check(de, "email", at("2026-10-02T20:00:00-04:00"), [])
+    assert (v.verdict, v.legal_verdict, v.earliest, v.reasons) == (
+        "reschedule",
+        "allow",
+        at("2026-10-04T00:00:00-04:00"),  # 3 October is German Unity Day in New York too
+        (unity,),
+    )
+    assert engine.check(de, "email", at("2026-10-02T17:59:59-04:00"), []).verdict == "allow"

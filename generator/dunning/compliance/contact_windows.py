@@ -243,6 +243,13 @@ class ContactWindows(JurisdictionResolver):
                     ),
                 )
             return [reason]
+        # No timetable: only a blocked day (a holiday) refuses, and the moment is outside the
+        # windows, so its own local day is blocked in one of the zones — name that day, or a
+        # holiday in another zone would let the gate allow a moment the windows exclude.
+        for zone_name in zones:
+            blocked = self._policy_block(j, channel, at.astimezone(zone(zone_name)).date())
+            if blocked is not None:
+                return [blocked]
         return []
 
 
