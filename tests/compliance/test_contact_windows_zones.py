@@ -195,3 +195,40 @@ def test_without_a_timetable_a_moment_on_a_holiday_in_another_zone_is_refused(tm
         (unity,),
     )
     assert engine.check(de, "email", at("2026-10-02T17:59:59-04:00"), []).verdict == "allow"
+
+
+def test_a_blackout_for_calls_leaves_the_other_channels_open(engine: ContactEngine) -> None:
+    us = account()
+    assert engine.day_blocked(us, "sms", date(2026, 12, 30)) is None
+    assert iso(engine.windows(us, "sms", date(2026, 12, 30))) == [
+        ("2026-12-30T08:00:00-05:00", "2026-12-30T21:00:00-05:00")
+    ]
+
+
+def test_a_holiday_is_named_before_a_channel_the_timetable_lacks(engine: ContactEngine) -> None:
+    assert engine.day_blocked(account(), "visit", date(2026, 11, 26)) == Reason(
+        "holiday",
+        "us",
+        f"{TIMETABLES}:9:5",
+        "public holiday (Thanksgiving Day); the timetable gives no `holidays:` window for visit",
+    )
+
+
+def test_a_moment_outside_the_hours_in_every_zone_is_named_once_from_the_first(engine: ContactEngine) -> None:
+    # 22:00 in Guam is 07:00 in New York: both refuse, the first zone is named
+    v = engine.check(GUAM, "call", at("2026-11-03T22:00:00+10:00"), [])
+    assert v.reasons == (
+        Reason(
+            "us-regf.call-hours",
+            "us-regf.call-hours",
+            REGF,
+            "22:00 in Pacific/Guam is outside the legal hours 08:00–21:00",
+        ),
+    )
+    # the same wall-clock minute in another zone of the same jurisdiction names that zone
+    ny = engine.check(account(), "call", at("2026-11-03T07:00:00-05:00"), [])
+    la = engine.check(account(timezone="America/Los_Angeles", phone=""), "email", at("2026-11-03T07:00:00-08:00"), [])
+    assert [r.message for r in (*ny.reasons, *la.reasons)] == [
+        "07:00 in America/New_York is outside the legal hours 08:00–21:00",
+        "07:00 in America/Los_Angeles is outside the legal hours 08:00–21:00",
+    ]
