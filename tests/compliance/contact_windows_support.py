@@ -3,7 +3,11 @@ lines of its YAML changed (a tightening, a jurisdiction without a timetable, a w
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -36,3 +40,21 @@ def tightened(tmp_path: Path, jurisdiction_packs: str, rule: str, params: str) -
 def iso(windows: tuple[tuple[datetime, datetime], ...]) -> list[tuple[str, str]]:
     """Windows as ISO texts, their offsets included (which zone they are written in)."""
     return [(s.isoformat(), e.isoformat()) for s, e in windows]
+
+
+@contextmanager
+def machine_time_zone(name: str) -> Iterator[None]:
+    """Run the block with the process's own time zone (``TZ``) set to ``name``, in this
+    process, so that a date read from the machine's clock settings instead of the debtor's
+    zone shows; the previous setting is restored."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = name
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()

@@ -12,7 +12,7 @@ from dunning.compliance.answers import Reason
 from dunning.compliance.engine import SEARCH_DAYS, ContactEngine
 
 from .compliance_support import account
-from .contact_windows_support import edited_engine, iso, tightened
+from .contact_windows_support import edited_engine, iso, machine_time_zone, tightened
 
 TIMETABLES = "policies/timetables.yaml"
 REGF = "12 CFR 1006.6(b)(1)(i)"
@@ -232,3 +232,56 @@ def test_a_moment_outside_the_hours_in_every_zone_is_named_once_from_the_first(e
         "07:00 in America/New_York is outside the legal hours 08:00–21:00",
         "07:00 in America/Los_Angeles is outside the legal hours 08:00–21:00",
     ]
+
+
+def test_chinas_hours_hold_in_shanghai_when_no_zone_of_the_debtor_is_shanghai(engine: ContactEngine) -> None:
+    # no phone: Urumqi is the debtor's only zone, Shanghai comes from the rule alone
+    urumqi = account(jurisdiction="CN", currency="CNY", timezone="Asia/Urumqi", phone="")
+    assert engine.timezones(urumqi) == ("Asia/Urumqi",)
+    assert iso(engine.legal_windows(urumqi, "email", date(2026, 11, 3))) == [
+        ("2026-11-03T08:00:00+06:00", "2026-11-03T20:00:00+06:00")
+    ]
+    v = engine.check(urumqi, "email", at("2026-11-03T21:30:00+06:00"), [])
+    assert [r.message for r in v.reasons] == ["23:30 in Asia/Shanghai is outside the legal hours 08:00–22:00"]
+
+
+def test_the_first_minute_of_the_hours_is_inside_them(engine: ContactEngine) -> None:
+    # 08:00:00 in New York is inside; Guam (23:00) is what refuses
+    ny_guam = account(timezone="America/New_York", phone="+16715550100")
+    assert engine.timezones(ny_guam) == ("America/New_York", "Pacific/Guam")
+    v = engine.check(ny_guam, "call", at("2026-11-03T08:00:00-05:00"), [])
+    assert v.reasons == (
+        Reason(
+            "us-regf.call-hours",
+            "us-regf.call-hours",
+            REGF,
+            "23:00 in Pacific/Guam is outside the legal hours 08:00–21:00",
+        ),
+    )
+
+
+def test_a_channel_with_no_day_types_is_the_timetables_not_a_weekday(tmp_path: Path) -> None:
+    engine = edited_engine(
+        tmp_path,
+        timetables=(
+            '      call: {every_day: "00:00-24:00"}\n      sms: {every_day: "00:00-24:00"}\n',
+            '      call: {every_day: "00:00-24:00"}\n      sms: {}\n',
+        ),
+    )
+    gb = account(jurisdiction="GB", currency="GBP", timezone="Europe/London")
+    assert engine.day_blocked(gb, "sms", date(2026, 11, 3)) == Reason(
+        "timetable/gb", "gb", f"{TIMETABLES}:29:7", "no sms window on this day (Tuesday)"
+    )
+
+
+def test_the_windows_of_two_zones_do_not_depend_on_the_machines_time_zone(engine: ContactEngine) -> None:
+    # in this process, under a machine time zone 14 hours east of UTC: New York's Thursday
+    # (Guam's Friday morning) is a date Kiritimati's clock never shows during Guam's Friday
+    with machine_time_zone("Pacific/Kiritimati"):
+        assert iso(engine.windows(GUAM, "call", date(2026, 11, 28))) == [
+            ("2026-11-28T08:00:00+10:00", "2026-11-28T12:00:00+10:00")
+        ]
+        kiritimati = account(timezone="Pacific/Kiritimati", phone="+16846330100")
+        assert engine.day_blocked(kiritimati, "call", date(2026, 12, 26)) == Reason(
+            "blackout", "us", f"{TIMETABLES}:18:9", "blackout day: Christmas Eve"
+        )
