@@ -7,9 +7,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from types import MappingProxyType
 
+import pytest
+
+from dunning.compliance import packs
 from dunning.compliance.answers import Reason
 from dunning.compliance.engine import SEARCH_DAYS, ContactEngine
+from dunning.compliance.packs import LawRule
 
 from .compliance_support import account
 from .contact_windows_support import edited_engine, iso, machine_time_zone, tightened
@@ -285,3 +290,53 @@ def test_the_windows_of_two_zones_do_not_depend_on_the_machines_time_zone(engine
         assert engine.day_blocked(kiritimati, "call", date(2026, 12, 26)) == Reason(
             "blackout", "us", f"{TIMETABLES}:18:9", "blackout day: Christmas Eve"
         )
+
+
+def test_each_hours_rule_is_judged_for_the_channels_it_covers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # every shipped jurisdiction has one hours rule; a test-only pack adds a second one,
+    # before Regulation F's, that covers letters alone (10:00–12:00)
+    letters = LawRule(
+        id="test.letter-hours",
+        pack="test-letters",
+        kind="hours",
+        params=MappingProxyType({"start": "10:00", "end": "12:00"}),
+        stricter=MappingProxyType({"start": "later", "end": "earlier"}),
+        channels=("letter",),
+        debt_types=("any",),
+        per="",
+        purposes=(),
+        counts=(),
+        effect="reschedule",
+        citation="test rule 1",
+        enforced=("plan", "gate"),
+        description="Letters only from 10:00 to 12:00.",
+    )
+    shipped = dict(packs.all_packs())
+    pack = packs.Pack("test-letters", "Test letters", (), (letters,), "test-letters.yaml")
+    monkeypatch.setattr(packs, "all_packs", lambda: MappingProxyType({**shipped, "test-letters": pack}))
+    engine = edited_engine(tmp_path, portfolio=("    packs: [us-regf]\n", "    packs: [test-letters, us-regf]\n"))
+    us = account()
+    assert [h.rule.id for h in engine.jurisdiction("US").hours] == ["test.letter-hours", "us-regf.call-hours"]
+    regf = Reason(
+        "us-regf.call-hours",
+        "us-regf.call-hours",
+        REGF,
+        "07:00 in America/New_York is outside the legal hours 08:00–21:00",
+    )
+    assert engine.check(us, "call", at("2026-11-03T07:00:00-05:00"), []).reasons == (regf,)
+    assert engine.check(us, "letter", at("2026-11-03T07:00:00-05:00"), []).reasons == (
+        Reason(
+            "test.letter-hours",
+            "test.letter-hours",
+            "test rule 1",
+            "07:00 in America/New_York is outside the legal hours 10:00–12:00",
+        ),
+        regf,
+        Reason("timetable/us", "us", f"{TIMETABLES}:16:7", "outside the policy's letter window for this day"),
+    )
+    assert iso(engine.legal_windows(us, "letter", date(2026, 11, 3))) == [
+        ("2026-11-03T10:00:00-05:00", "2026-11-03T12:00:00-05:00")
+    ]
+    assert iso(engine.legal_windows(us, "call", date(2026, 11, 3))) == [
+        ("2026-11-03T08:00:00-05:00", "2026-11-03T21:00:00-05:00")
+    ]
