@@ -199,6 +199,8 @@ def test_without_a_timetable_a_moment_on_a_holiday_in_another_zone_is_refused(tm
         at("2026-10-04T00:00:00-04:00"),  # 3 October is German Unity Day in New York too
         (unity,),
     )
+    # 18:30 in New York (22:30 UTC, still 2 October there) is 00:30 on the holiday in Berlin
+    assert engine.check(de, "email", at("2026-10-02T18:30:00-04:00"), []).reasons == (unity,)
     assert engine.check(de, "email", at("2026-10-02T17:59:59-04:00"), []).verdict == "allow"
 
 
