@@ -202,6 +202,10 @@ def test_without_a_timetable_a_moment_on_a_holiday_in_another_zone_is_refused(tm
     # 18:30 in New York (22:30 UTC, still 2 October there) is 00:30 on the holiday in Berlin
     assert engine.check(de, "email", at("2026-10-02T18:30:00-04:00"), []).reasons == (unity,)
     assert engine.check(de, "email", at("2026-10-02T17:59:59-04:00"), []).verdict == "allow"
+    # an ordinary day spans two open Berlin days, both kept: the whole New York day
+    assert iso(engine.windows(de, "email", date(2026, 10, 6))) == [
+        ("2026-10-06T00:00:00-04:00", "2026-10-07T00:00:00-04:00")
+    ]
 
 
 def test_a_blackout_for_calls_leaves_the_other_channels_open(engine: ContactEngine) -> None:
