@@ -472,9 +472,8 @@ def render_into(
             # do not inherit the table (nor the memory polars keeps after reading it)
             pool = stack.enter_context(Workers(jobs, start="fork"))
             raw = (frozenset(human), case_rows) if cases is not None else None
-            # the rows go to the jobs' generator only: freed once the last job is made, not
-            # kept through the case files and the print stage
-            jobs_ = _jobs(wanted, offsets, read_account_rows(accounts_path, wanted, raw=raw), chunk_accounts)
+            rows = read_account_rows(accounts_path, wanted, raw=raw)
+            jobs_ = _jobs(wanted, offsets, rows, chunk_accounts)
             # the case files, a few between two chunk results: written while the workers
             # render (they followed the chunks, one core idle). ``human``: the accounts
             # the chunks will find with a human step, plus any the snapshot lacks, of which
