@@ -11,14 +11,14 @@ sheet and the legal case carry a relative link to it, the agency CSV its relativ
 
 Their rows are picked out of the snapshot by render's own read of it (a chunk at a time,
 before validation: the whole snapshot is neither read nor validated twice), and one planner
-serves every file. Render's parent writes them a few at a time between two chunk results
-(:func:`case_files`), while its workers render, rather than all after the chunks with the
-workers gone. Files are written owner-only, as every message (:func:`files.write_bytes`).
+serves every file. From :data:`BESIDE_FROM` accounts on, with more than one process, the files
+are written by a spawned process beside render's chunks. Files are written owner-only, as
+every message (:func:`files.write_bytes`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 
 HUMAN_CHANNELS = frozenset({"visit", "legal_review", "agency"})
 RENDERABLE = frozenset({"scheduled", "deferred"})
+# The cases are written by a process of their own beside render's chunks from this many
+# accounts on (its start, ≈ 1 s of CPU to import and compile the policy, is ≈ 150 case files'
+# work); fewer are written by render's parent after the chunks, as before.
+BESIDE_FROM = 150
 CASES = "cases"  # the folder under messages/
 FORMS = ("html", "json")
 
@@ -100,24 +104,9 @@ def write_case_files(
     """Write the case files of ``account_ids`` under ``out_root/messages/cases/``; returns
     ``(path relative to out_root, sha256)`` of each file written, in account order.
     ``frames``: those accounts' rows as the snapshot gave them (else it is read again)."""
-    return [
-        pair for pairs in case_files(out_root, policy, accounts_path, account_ids, request, frames) for pair in pairs
-    ]
-
-
-def case_files(
-    out_root: Path,
-    policy: Policy,
-    accounts_path: Path,
-    account_ids: Iterable[str],
-    request: CaseRequest,
-    frames: list[pl.DataFrame] | None = None,
-) -> Iterator[list[tuple[str, str]]]:
-    """:func:`write_case_files` one account at a time, as the caller asks for the next:
-    render's parent writes a few between two chunk results, while the workers render."""
     wanted = frozenset(account_ids)
     if not wanted:
-        return
+        return []
     from dunning.accounts.history import read_history
     from dunning.plan.casefile import as_html, as_json, case_file
     from dunning.plan.decide import Planner
@@ -126,6 +115,7 @@ def case_files(
     history = read_history(request.history)
     tracks_sent = history.tracks_sent  # a walk over every event: once, not once a file
     planner = Planner(policy, request.as_of, request.horizon, tracks_sent=tracks_sent)
+    written = []
     for account_id in sorted(accounts):
         case = case_file(
             policy,
@@ -137,8 +127,22 @@ def case_files(
             tracks_sent=tracks_sent,
             planner=planner,
         )
-        written = []
         for form, writer in (("html", as_html), ("json", as_json)):
             relative = f"messages/{case_file_name(account_id, form)}"
             written.append(write_bytes(out_root, relative, writer(case).encode("utf-8")))
-        yield written
+    return written
+
+
+def write_case_files_beside(
+    out_root: Path,
+    policy_root: Path,
+    accounts_path: Path,
+    account_ids: list[str],
+    request: CaseRequest,
+    frames: list[pl.DataFrame],
+) -> list[tuple[str, str]]:
+    """:func:`write_case_files` in a spawned process (:class:`dunning.workers.Beside`), which
+    compiles the policy again from ``policy_root``: a compiled policy cannot be pickled."""
+    from dunning.policy import require_policy
+
+    return write_case_files(out_root, require_policy(policy_root), accounts_path, account_ids, request, frames)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
-import itertools
 import mailbox
 import os
 import re
@@ -57,12 +56,18 @@ from dunning.render.batch import (
     ChunkResult,
     PrintedLetter,
 )
-from dunning.render.cases import CaseRequest, case_files, needs_case_file
+from dunning.render.cases import (
+    BESIDE_FROM,
+    CaseRequest,
+    needs_case_file,
+    write_case_files,
+    write_case_files_beside,
+)
 from dunning.render.files import sha256_bytes
 from dunning.render.manifest import MANIFEST, build_manifest, dump_json, write_atomic
 from dunning.templating.sandbox import TemplateSandbox
 from dunning.text.cells import csv_writer
-from dunning.workers import Workers, resolve_jobs
+from dunning.workers import Beside, Workers, resolve_jobs
 
 PLANS = "plans.jsonl"
 SUMMARY = "summary.json"
@@ -465,37 +470,39 @@ def render_into(
     if pdf and typeset.started_here():  # a forked child would wait for Typst's threads
         jobs = 1
     _WORKER = _Worker(renderer, plans)
+    case_files: Beside[list[tuple[str, str]]] | None = None
     case_rows: list[pl.DataFrame] = []  # the rows of the accounts in ``human``, as the snapshot gave them
     try:
         with contextlib.ExitStack() as stack:
             # forked before the snapshot is read: the workers get rows as tuples per job and
             # do not inherit the table (nor the memory polars keeps after reading it)
             pool = stack.enter_context(Workers(jobs, start="fork"))
-            raw = (frozenset(human), case_rows) if cases is not None else None
-            rows = read_account_rows(accounts_path, wanted, raw=raw)
-            jobs_ = _jobs(wanted, offsets, rows, chunk_accounts)
-            # the case files, a few between two chunk results: written while the workers
-            # render (they followed the chunks, one core idle). ``human``: the accounts
-            # the chunks will find with a human step, plus any the snapshot lacks, of which
-            # no file is written (case_files writes the accounts its rows hold)
-            pending = (
-                case_files(out_dir, policy, accounts_path, human, cases, case_rows) if cases is not None else iter(())
+            rows = read_account_rows(
+                accounts_path, wanted, raw=(frozenset(human), case_rows) if cases is not None else None
             )
-            # with a history, whose events case_files reads whole, after the workers are gone
-            per_chunk = -(-len(human) // max(1, chunks)) if cases is not None and cases.history is None else 0
+            if cases is not None and resolve_jobs(workers) > 1 and len(human) >= BESIDE_FROM:
+                # beside the chunks; spawned, as this process has run polars
+                task = (out_dir, policy_root, accounts_path, human, cases, case_rows)
+                case_files = Beside(write_case_files_beside, *task, name="dunning-case-files")
+            jobs_ = _jobs(wanted, offsets, rows, chunk_accounts)
             bar = stack.enter_context(_bar(len(wanted), " accounts", progress))
             # two chunks in flight per worker keep them busy while this process writes
             results = pool.map(_render_in_worker, jobs_, window=2 * jobs, local=_WORKER.render)
             for n, chunk_result in enumerate(results):
                 sink.add(chunk_result)
-                for written in itertools.islice(pending, per_chunk):
-                    sink.known.update(written)
                 bar.update(min(chunk_accounts, len(wanted) - n * chunk_accounts))
             bar.close()
-        for written in pending:
-            sink.known.update(written)
-        sink.close()
+            sink.close()
         if cases is not None:
+            # the accounts the chunks found (in the snapshot) with a human step: the same set
+            # as ``human`` less the accounts the snapshot lacks, of which no case file is written
+            written = (
+                case_files.result()
+                if case_files is not None
+                else write_case_files(out_dir, policy, accounts_path, sink.cases, cases, case_rows)
+            )
+            for relative, digest in written:
+                sink.known[relative] = digest
             sink.summary.cases = len(set(sink.cases))
         del wanted, offsets, human, case_rows  # not needed by the print stage (≈ 80 bytes an id: 309k of them at 1M)
         # the chunk workers are gone: the print batches, in one pool of print workers
@@ -517,6 +524,8 @@ def render_into(
         raise
     finally:
         _WORKER = None
+        if case_files is not None:
+            case_files.stop()
     known = dict(sink.known)
     step("messages rendered")
 
