@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import stat
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
@@ -143,38 +141,3 @@ def test_an_agency_that_does_not_list_case_file_gets_no_link(example_root: Path,
     assert header == "account_id,name,address,postal_code,phone,currency,overdue_amount,due_date,dpd"
     assert row.startswith("US-0029,") and "cases" not in row
     assert (messages / "cases" / "US-0029.html").is_file()  # the lender's own copy is still written
-
-
-def test_case_files_written_beside_the_chunks_have_the_same_bytes(
-    example_root: Path, built: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # from BESIDE_FROM accounts on (3 here), with more than one process, a spawned process
-    # writes the case files while the chunks render; the output must not tell the two apart
-    from dunning.render import run
-    from dunning.workers import Beside
-
-    started: list[str] = []
-
-    def spy(task: Callable[..., Any], *args: Any, name: str) -> Beside[Any]:
-        started.append(name)
-        return Beside(task, *args, name=name)
-
-    monkeypatch.setattr(run, "BESIDE_FROM", 3)
-    monkeypatch.setattr(run, "Beside", spy)
-    monkeypatch.chdir(example_root)
-    out = tmp_path / "out"
-    args = ["build", *DEMO, "--horizon", "7", "--out", str(out), "--no-pdf", "--no-handbook", "-j", "2", "."]
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 0, result.output
-    assert result.output == built[1].replace(str(built[0]), str(out))
-    assert started == ["dunning-case-files"]
-    trees = [
-        {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-        for root in (built[0], out)
-    ]
-    manifests = [orjson.loads(tree.pop("manifest.json")) for tree in trees]
-    for manifest in manifests:
-        manifest["policy"].pop("revision")  # others commit to this tree while the suite runs
-    assert trees[0] == trees[1]
-    assert manifests[0] == manifests[1]
-    assert sum(name.startswith("messages/cases/") for name in trees[1]) == 6

@@ -29,12 +29,7 @@ _KNOWN = frozenset((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *FLAG_COLUMNS))
 
 
 def read_account_rows(
-    path: Path,
-    account_ids: Iterable[str],
-    fmt: str | None = None,
-    chunk_rows: int = 20_000,
-    *,
-    raw: tuple[frozenset[str], list[pl.DataFrame]] | None = None,
+    path: Path, account_ids: Iterable[str], fmt: str | None = None, chunk_rows: int = 20_000
 ) -> pl.DataFrame:
     """The rows of ``account_ids`` (all columns as text, stripped), sorted by account id.
 
@@ -43,11 +38,6 @@ def read_account_rows(
     rows: a whole-file read (polars maps the file and parses it at once) held the entire
     snapshot — 0.5 GB for a million accounts — while only the accounts with messages are
     needed.
-
-    ``raw``: (ids, list) — the rows of those ids are also appended to the list as the snapshot
-    gave them (each chunk's, unstripped, with its line numbers), for the case files, which
-    validate them as ``plan`` did (:mod:`dunning.render.cases`): one read of the snapshot
-    serves both.
     """
     if not path.is_file():
         raise UserError(f"{path}: accounts file not found", "pass --accounts FILE: the snapshot the plan read")
@@ -55,14 +45,8 @@ def read_account_rows(
     parts = []
     try:
         source = AccountFile(path, fmt, chunk_rows)
-        cases = pl.Series("account_id", sorted(raw[0]), dtype=pl.Utf8).implode() if raw and raw[0] else None
         for frame, _ in source.frames():
-            matched = frame.filter(pl.col("account_id").str.strip_chars().is_in(wanted))
-            if cases is not None and raw is not None and matched.height:
-                picked = matched.filter(pl.col("account_id").str.strip_chars().is_in(cases))
-                if picked.height:
-                    raw[1].append(picked)
-            kept = matched.drop(LINE, RAGGED, strict=False)
+            kept = frame.filter(pl.col("account_id").str.strip_chars().is_in(wanted)).drop(LINE, RAGGED, strict=False)
             if kept.height:
                 parts.append(kept.with_columns(pl.all().str.strip_chars()))  # as the plan read them
     except pl.exceptions.PolarsError as exc:

@@ -25,11 +25,12 @@ from dunning.render import agency as agency_channel
 from dunning.render import calls, letter, sms, visits
 from dunning.render import email as email_channel
 from dunning.render.account_rows import RowReader, account_from_row
-from dunning.render.cases import RENDERABLE, case_link, needs_case_file
+from dunning.render.cases import HUMAN_CHANNELS, case_link
 from dunning.render.files import file_stem, write_bytes
 from dunning.templating.context import build_context
 from dunning.templating.sandbox import RenderError, TemplateSandbox, _scrub, _strings, is_html
 
+RENDERABLE = frozenset({"scheduled", "deferred"})
 EMAIL_FORMATS = ("eml", "mbox")
 CHANNEL_ORDER = ("sms", "email", "letter", "call", "visit", "agency", "legal_review")
 REJECT_COLUMNS = ("action_id", "account_id", "template", "line", "message")
@@ -68,13 +69,8 @@ class PrintedLetter:
 class ChunkResult:
     """What one chunk produced, in plan order."""
 
-    sms: list[bytes] = field(default_factory=list)  # sms.jsonl records (joined into sms_lines at the end)
-    calls: list[list[str]] = field(default_factory=list)  # dialer rows in calls.COLUMNS order (likewise)
-    # the chunk's lines of sms.jsonl, calls.csv and calls.jsonl, serialized here: the parent
-    # only appends them (it is one process; the chunks are rendered by all)
-    sms_lines: bytes = b""
-    calls_csv: bytes = b""
-    calls_jsonl: bytes = b""
+    sms: list[bytes] = field(default_factory=list)
+    calls: list[list[str]] = field(default_factory=list)  # dialer rows in calls.COLUMNS order
     emails: list[tuple[str, bytes]] = field(default_factory=list)  # (mbox batch, message) with --email-format mbox
     letters: list[PrintedLetter] = field(default_factory=list)
     routes: list[list[str]] = field(default_factory=list)
@@ -125,7 +121,7 @@ class ChunkRenderer:
                     sequence += 1
                 continue
             account = reader.account(row) if reader is not None else account_from_row(row)
-            if self.case_files and needs_case_file(plan):
+            if self.case_files and any(a.get("channel") in HUMAN_CHANNELS for a in actions):
                 result.cases.append(account.account_id)
             shared: dict[str, Any] = {}  # the context parts of this plan line, built once
             for action in actions:
@@ -142,12 +138,6 @@ class ChunkRenderer:
             spent = time.process_time_ns()
             if channel in result.rendered:
                 result.cpu_ns[channel] = spent - started
-        if result.calls:
-            result.calls_csv, result.calls_jsonl = calls.csv_bytes(result.calls), calls.jsonl_bytes(result.calls)
-            result.calls = []
-            result.cpu_ns["call"] += time.process_time_ns() - spent
-        if result.sms:
-            result.sms_lines, result.sms = b"".join(line + b"\n" for line in result.sms), []
         rejects.sort(key=lambda numbered: numbered[0])
         result.rejects.extend(reject for _, reject in rejects)
         return result

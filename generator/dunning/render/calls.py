@@ -8,15 +8,10 @@ carries the same records with the same keys, for dialers that import JSON.
 
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
-import orjson
-
 from dunning.templating.sandbox import RenderError
-from dunning.text.cells import csv_writer
 
 COLUMNS = (
     "action_id", "account_id", "phone", "timezone", "window_start_local", "window_end_local",
@@ -44,17 +39,3 @@ def call_row(context: dict[str, Any], script: str, template_file: str) -> list[s
         context["locale"],
         script,
     ]
-
-
-def csv_bytes(rows: Sequence[Sequence[str]]) -> bytes:
-    """Dialer rows as ``calls.csv`` lines (UTF-8, LF, every cell through ``safe_cell``; the
-    header is ``csv_bytes([COLUMNS])``). Made in the chunk workers: a million calls written
-    row by row by the one parent process were its largest serial cost."""
-    buffer = io.StringIO()
-    csv_writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
-def jsonl_bytes(rows: Sequence[Sequence[str]]) -> bytes:
-    """The same rows as ``calls.jsonl`` lines: one object per call, keys in :data:`COLUMNS` order."""
-    return b"".join(orjson.dumps(dict(zip(COLUMNS, row, strict=True))) + b"\n" for row in rows)

@@ -9,34 +9,23 @@ person — ``build`` writes that account's file in the same two forms as
 sheet and the legal case carry a relative link to it, the agency CSV its relative path
 (:func:`case_link`).
 
-Their rows are picked out of the snapshot by render's own read of it (a chunk at a time,
-before validation: the whole snapshot is neither read nor validated twice), and one planner
-serves every file. From :data:`BESIDE_FROM` accounts on, with more than one process, the files
-are written by a spawned process beside render's chunks. Files are written owner-only, as
-every message (:func:`files.write_bytes`).
+Only those accounts are read again: their rows are picked from the snapshot a chunk at a
+time before validation (the whole snapshot is not validated twice), and one planner serves
+every file. Files are written owner-only, as every message (:func:`files.write_bytes`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from dunning.accounts.model import Account
 from dunning.policy.model import Policy
 from dunning.render.files import file_stem, write_bytes
 
-if TYPE_CHECKING:
-    import polars as pl
-
 HUMAN_CHANNELS = frozenset({"visit", "legal_review", "agency"})
-RENDERABLE = frozenset({"scheduled", "deferred"})
-# The cases are written by a process of their own beside render's chunks from this many
-# accounts on (its start, ≈ 1 s of CPU to import and compile the policy, is ≈ 150 case files'
-# work); fewer are written by render's parent after the chunks, as before.
-BESIDE_FROM = 150
 CASES = "cases"  # the folder under messages/
 FORMS = ("html", "json")
 
@@ -51,15 +40,6 @@ class CaseRequest:
     horizon: int
 
 
-def needs_case_file(plan: Mapping[str, Any]) -> bool:
-    """Whether a plan line hands its account to a person: a visit, a legal review or an agency
-    placement that is scheduled or deferred."""
-    return any(
-        action.get("channel") in HUMAN_CHANNELS and action.get("status") in RENDERABLE
-        for action in plan.get("actions", ())
-    )
-
-
 def case_file_name(account_id: str, form: str = "html") -> str:
     """The case file's path under ``messages/`` (a safe file name, as every message file's)."""
     return f"{CASES}/{file_stem(account_id)}.{form}"
@@ -71,12 +51,8 @@ def case_link(account_id: str) -> str:
     return f"../{case_file_name(account_id)}"
 
 
-def _accounts(
-    path: Path, wanted: frozenset[str], policy: Policy, frames: list[pl.DataFrame] | None = None
-) -> dict[str, Account]:
-    """The wanted accounts as ``plan`` and ``dunning case`` read them (first row of an id):
-    from ``frames`` when render's read of the snapshot kept their rows (as the snapshot gave
-    them, see :func:`dunning.render.account_rows.read_account_rows`), else read again."""
+def _accounts(path: Path, wanted: frozenset[str], policy: Policy) -> dict[str, Account]:
+    """The wanted accounts as ``plan`` and ``dunning case`` read them (first row of an id)."""
     import polars as pl
 
     from dunning.accounts.read import validate_frame
@@ -84,8 +60,7 @@ def _accounts(
 
     found: dict[str, Account] = {}
     ids = pl.Series("account_id", sorted(wanted), dtype=pl.Utf8).implode()
-    chunks = frames if frames is not None else (frame for frame, _ in AccountFile(path).frames())
-    for frame in chunks:
+    for frame, _ in AccountFile(path).frames():
         kept = frame.filter(pl.col("account_id").str.strip_chars().is_in(ids))
         if kept.height:
             for account in validate_frame(kept, frozenset(policy.jurisdictions)).accounts:
@@ -94,16 +69,10 @@ def _accounts(
 
 
 def write_case_files(
-    out_root: Path,
-    policy: Policy,
-    accounts_path: Path,
-    account_ids: Iterable[str],
-    request: CaseRequest,
-    frames: list[pl.DataFrame] | None = None,
+    out_root: Path, policy: Policy, accounts_path: Path, account_ids: Iterable[str], request: CaseRequest
 ) -> list[tuple[str, str]]:
     """Write the case files of ``account_ids`` under ``out_root/messages/cases/``; returns
-    ``(path relative to out_root, sha256)`` of each file written, in account order.
-    ``frames``: those accounts' rows as the snapshot gave them (else it is read again)."""
+    ``(path relative to out_root, sha256)`` of each file written, in account order."""
     wanted = frozenset(account_ids)
     if not wanted:
         return []
@@ -111,7 +80,7 @@ def write_case_files(
     from dunning.plan.casefile import as_html, as_json, case_file
     from dunning.plan.decide import Planner
 
-    accounts = _accounts(accounts_path, wanted, policy, frames)
+    accounts = _accounts(accounts_path, wanted, policy)
     history = read_history(request.history)
     tracks_sent = history.tracks_sent  # a walk over every event: once, not once a file
     planner = Planner(policy, request.as_of, request.horizon, tracks_sent=tracks_sent)
@@ -131,18 +100,3 @@ def write_case_files(
             relative = f"messages/{case_file_name(account_id, form)}"
             written.append(write_bytes(out_root, relative, writer(case).encode("utf-8")))
     return written
-
-
-def write_case_files_beside(
-    out_root: Path,
-    policy_root: Path,
-    accounts_path: Path,
-    account_ids: list[str],
-    request: CaseRequest,
-    frames: list[pl.DataFrame],
-) -> list[tuple[str, str]]:
-    """:func:`write_case_files` in a spawned process (:class:`dunning.workers.Beside`), which
-    compiles the policy again from ``policy_root``: a compiled policy cannot be pickled."""
-    from dunning.policy import require_policy
-
-    return write_case_files(out_root, require_policy(policy_root), accounts_path, account_ids, request, frames)

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import polars as pl
 
 from dunning.errors import UserError
 from dunning.outdir import (
@@ -56,18 +55,12 @@ from dunning.render.batch import (
     ChunkResult,
     PrintedLetter,
 )
-from dunning.render.cases import (
-    BESIDE_FROM,
-    CaseRequest,
-    needs_case_file,
-    write_case_files,
-    write_case_files_beside,
-)
+from dunning.render.cases import CaseRequest, write_case_files
 from dunning.render.files import sha256_bytes
 from dunning.render.manifest import MANIFEST, build_manifest, dump_json, write_atomic
 from dunning.templating.sandbox import TemplateSandbox
 from dunning.text.cells import csv_writer
-from dunning.workers import Beside, Workers, resolve_jobs
+from dunning.workers import Workers, resolve_jobs
 
 PLANS = "plans.jsonl"
 SUMMARY = "summary.json"
@@ -78,8 +71,6 @@ CHUNK_ACCOUNTS = 500
 MESSAGE_WORK = 4 << 10
 # an action's status (the plan's own status is active/paused/excluded, never these two)
 _RENDERABLE = re.compile(rb'"status":\s*"(?:scheduled|deferred)"')
-# a line that may hand its account to a person (decoded to be sure: needs_case_file)
-_HUMAN = re.compile(rb'"(?:visit|legal_review|agency)"')
 
 
 @dataclass
@@ -168,35 +159,21 @@ def _account_id(line: bytes, plans: Path, number: int) -> str:
         raise UserError(f"{plans}:{number}: not a plan line", "re-run `dunning plan`") from None
 
 
-def _candidates(plans: Path) -> tuple[list[str], array[int], list[str]]:
-    """Account ids and byte offsets of the plan lines with something to render, in file order,
-    and the accounts among them that need a case file (:func:`needs_case_file`).
+def _candidates(plans: Path) -> tuple[list[str], array[int]]:
+    """Account ids and byte offsets of the plan lines with something to render, in file order.
 
     One pass over the file; the workers read the lines again by offset, so the parent never
     holds more than one line (an array of offsets costs 8 bytes a message)."""
     ids: list[str] = []
     offsets = array("q")
-    human: list[str] = []
     position = 0
     with plans.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if _RENDERABLE.search(raw):
                 ids.append(_account_id(raw.rstrip(b"\r\n"), plans, number))
                 offsets.append(position)
-                if _HUMAN.search(raw) and needs_case_file(_plan_line(raw, plans, number)):
-                    human.append(ids[-1])
             position += len(raw)
-    return ids, offsets, human
-
-
-def _plan_line(raw: bytes, plans: Path, number: int) -> dict[str, Any]:
-    try:
-        plan = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        plan = None
-    if not isinstance(plan, dict):
-        raise UserError(f"{plans}:{number}: not a plan line", "re-run `dunning plan`")
-    return plan
+    return ids, offsets
 
 
 def _accounts_path(plans_dir: Path, summary: dict[str, Any], accounts: Path | None) -> Path:
@@ -272,8 +249,9 @@ class _Sink:
         self.cases: list[str] = []  # accounts whose case file is wanted, in plan order
         self.sms = open_private(staging / "sms.jsonl", "wb")
         self.calls_jsonl = open_private(staging / "calls.jsonl", "wb")
-        self.calls_handle = open_private(staging / "calls.csv", "wb")
-        self.calls_handle.write(calls.csv_bytes([calls.COLUMNS]))
+        self.calls_handle = open_private(staging / "calls.csv", "w", encoding="utf-8", newline="")
+        self.calls = csv_writer(self.calls_handle, lineterminator="\n")
+        self.calls.writerow(calls.COLUMNS)
         self.rejects_handle = open_private(staging / "render-rejects.csv", "w", encoding="utf-8", newline="")
         self.rejects = csv_writer(self.rejects_handle, lineterminator="\n")
         self.rejects.writerow(REJECT_COLUMNS)
@@ -285,9 +263,11 @@ class _Sink:
         self.summary = RenderSummary()
 
     def add(self, result: ChunkResult) -> None:
-        self.sms.write(result.sms_lines)
-        self.calls_handle.write(result.calls_csv)
-        self.calls_jsonl.write(result.calls_jsonl)
+        for line in result.sms:
+            self.sms.write(line + b"\n")
+        self.calls.writerows(result.calls)
+        for row in result.calls:
+            self.calls_jsonl.write(orjson.dumps(dict(zip(calls.COLUMNS, row, strict=True))) + b"\n")
         for batch, message in result.emails:
             box = self.mboxes.get(batch)
             if box is None:
@@ -454,7 +434,7 @@ def render_into(
     policy = policy or require_policy(policy_root)
     accounts_path = _accounts_path(origin, summary, accounts)
 
-    wanted, offsets, human = _candidates(plans)
+    wanted, offsets = _candidates(plans)
 
     messages = out_dir / MESSAGES
     if messages.exists():
@@ -470,21 +450,12 @@ def render_into(
     if pdf and typeset.started_here():  # a forked child would wait for Typst's threads
         jobs = 1
     _WORKER = _Worker(renderer, plans)
-    case_files: Beside[list[tuple[str, str]]] | None = None
-    case_rows: list[pl.DataFrame] = []  # the rows of the accounts in ``human``, as the snapshot gave them
     try:
         with contextlib.ExitStack() as stack:
             # forked before the snapshot is read: the workers get rows as tuples per job and
             # do not inherit the table (nor the memory polars keeps after reading it)
             pool = stack.enter_context(Workers(jobs, start="fork"))
-            rows = read_account_rows(
-                accounts_path, wanted, raw=(frozenset(human), case_rows) if cases is not None else None
-            )
-            if cases is not None and resolve_jobs(workers) > 1 and len(human) >= BESIDE_FROM:
-                # beside the chunks; spawned, as this process has run polars
-                task = (out_dir, policy_root, accounts_path, human, cases, case_rows)
-                case_files = Beside(write_case_files_beside, *task, name="dunning-case-files")
-            jobs_ = _jobs(wanted, offsets, rows, chunk_accounts)
+            jobs_ = _jobs(wanted, offsets, read_account_rows(accounts_path, wanted), chunk_accounts)
             bar = stack.enter_context(_bar(len(wanted), " accounts", progress))
             # two chunks in flight per worker keep them busy while this process writes
             results = pool.map(_render_in_worker, jobs_, window=2 * jobs, local=_WORKER.render)
@@ -494,17 +465,10 @@ def render_into(
             bar.close()
             sink.close()
         if cases is not None:
-            # the accounts the chunks found (in the snapshot) with a human step: the same set
-            # as ``human`` less the accounts the snapshot lacks, of which no case file is written
-            written = (
-                case_files.result()
-                if case_files is not None
-                else write_case_files(out_dir, policy, accounts_path, sink.cases, cases, case_rows)
-            )
-            for relative, digest in written:
+            for relative, digest in write_case_files(out_dir, policy, accounts_path, sink.cases, cases):
                 sink.known[relative] = digest
             sink.summary.cases = len(set(sink.cases))
-        del wanted, offsets, human, case_rows  # not needed by the print stage (≈ 80 bytes an id: 309k of them at 1M)
+        del wanted, offsets  # not needed by the print stage (≈ 80 bytes an id: 309k of them at 1M)
         # the chunk workers are gone: the print batches, in one pool of print workers
         batches = print_batches(sink.letters)
         sink.letters = []
@@ -524,8 +488,6 @@ def render_into(
         raise
     finally:
         _WORKER = None
-        if case_files is not None:
-            case_files.stop()
     known = dict(sink.known)
     step("messages rendered")
 
