@@ -110,7 +110,7 @@ def _figures(label: str, n: int, no_pdf: dict[str, Any], with_pdf: dict[str, Any
         "templating": with_pdf["channels"]["letter"]["us_per_message"] / 1000,
         **{
             phase: sum(batch[f"{phase}_ns"] for batch in batches) / 1e6 / letters
-            for phase in ("startup", "typeset", "cut", "write", "evict")
+            for phase in ("startup", "typeset", "cut", "write")
             if all(f"{phase}_ns" in batch for batch in batches)
         },
     }

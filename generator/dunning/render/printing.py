@@ -1,17 +1,16 @@
 """Typesetting one print batch and cutting its archive copies, in a print worker.
 
 Print workers are one pool for the whole print stage (:mod:`dunning.workers`: never more
-workers than batches, at most one per core), and a worker typesets batch after batch until
-the stage ends: it pays its process start-up (≈ 70–140 ms) and loads its fonts (≈ 50 ms)
-once. They are spawned rather than forked because a process that ran Typst cannot fork
-safely (its thread pool does not follow), and this module imports only what a batch needs,
-so that start-up stays short.
+workers than batches, at most one per core); a worker's later batches reuse the fonts it
+loaded for its first (≈ 50 ms) and pay no process start-up (≈ 70–110 ms). They are spawned
+rather than forked because a process that ran Typst cannot fork safely (its thread pool does
+not follow), and this module imports only what a batch needs, so that start-up stays short.
 
-Typst memoizes its work for the life of the process (≈ 50–70 MiB a CJK batch of 250 letters,
-to 718 MiB after the 20 batches of a 200k Monday, measured); before each batch the worker
-evicts what the previous one left (:func:`dunning.render.typeset.evict`), which keeps a
-worker at the memory of one batch. Until 2026-12-07 a worker was replaced after one or two batches instead
-(docs/render.md, "Print workers").
+Typst memoizes its work for the life of the process and the ``typst`` package offers no way
+to evict it: a worker grows batch after batch (≈ 50–70 MiB a CJK batch of 250 letters, to
+718 MiB after the 20 batches of a 200k Monday, measured). So a worker is ended and replaced
+after :func:`recycle_after` batches (two when it runs alone, one when two run), which bounds
+its memory (docs/render.md, "Print workers").
 """
 
 from __future__ import annotations
@@ -32,15 +31,19 @@ BatchJob = tuple[str, str, str, str, list[tuple[str, str, bytes]]]
 Printed = tuple[str, str, int, list[int], list[tuple[str, str]], int]
 # benchmarks/letters_bench.py: one JSON line per batch with its CPU by phase, appended to this file
 PROFILE_VARIABLE = "DUNNING_PRINT_PROFILE"
+# Batches the print workers together typeset before they are replaced (Typst's memo cache only
+# grows, ≈ 50–70 MiB a CJK batch): one worker typesets two, two workers one each. Two workers of
+# two batches took the 1M Monday tree to 639 MiB against 555–572 MiB with one batch each
+# (docs/render.md, "Print workers").
+RECYCLE_BUDGET = 2
 # CPU time of this process when its previous batch ended (None: no batch yet)
 _last_ended: int | None = None
 
 
-def recycle_after(workers: int) -> int | None:
+def recycle_after(workers: int) -> int:
     """Batches a print worker typesets before it is replaced, when ``workers`` run at once:
-    never (``None``): each batch's memo cache is evicted after it (module docstring)."""
-    del workers
-    return None
+    :data:`RECYCLE_BUDGET` shared among them, at least one each."""
+    return max(1, RECYCLE_BUDGET // max(1, workers))
 
 
 def typeset_batch(job: BatchJob) -> Printed:
@@ -50,11 +53,6 @@ def typeset_batch(job: BatchJob) -> Printed:
     # a worker's first batch: its start-up (interpreter, imports, the job); then what it spent
     # between batches (taking the next job off the pipe)
     startup = started - (_last_ended or 0)
-    # what Typst memoized for the previous batch goes before this one is typeset, not after
-    # that one: a worker's last batch leaves its cache to the process's exit (≈ 70–90 ms of
-    # freeing a CJK batch of 250 letters, measured, that the exit does not spend)
-    typeset.evict()
-    evicted = time.process_time_ns()
     root, name, paper, posting_date, letters = job
     sources = [(reference, zlib.decompress(markup).decode("utf-8")) for reference, _, markup in letters]
     data = typeset.batch_pdf(name, paper, date.fromisoformat(posting_date), sources)
@@ -71,19 +69,15 @@ def typeset_batch(job: BatchJob) -> Printed:
         pages.append(count)
     ended = time.process_time_ns()
     _last_ended = ended
-    cut = ended - typeset_at - writing
-    _profile(name, len(letters), startup, typeset_at - evicted, cut, writing, evicted - started)
+    _profile(name, len(letters), startup, typeset_at - started, ended - typeset_at - writing, writing)
     return relative, digest, typeset.page_count(data), pages, written, ended - started + startup
 
 
-def _profile(
-    name: str, letters: int, startup_ns: int, typeset_ns: int, cut_ns: int, write_ns: int, evict_ns: int
-) -> None:
+def _profile(name: str, letters: int, startup_ns: int, typeset_ns: int, cut_ns: int, write_ns: int) -> None:
     """With ``DUNNING_PRINT_PROFILE=FILE``, append this batch's CPU by phase to FILE (kept out
     of the output directory, whose bytes must not depend on the machine): the process's
     start-up (a worker's first batch) or what it spent since its previous batch, typesetting,
-    cutting the archive copies, writing (and hashing) the batch PDF and the copies, evicting
-    Typst's memo cache, and the
+    cutting the archive copies, writing (and hashing) the batch PDF and the copies, and the
     worker's peak resident memory so far (``peak_rss_kib``: how it grows batch after batch).
     One ``write`` of one line to a file opened for appending: batches typeset in parallel do
     not mix their lines."""
@@ -92,7 +86,7 @@ def _profile(
         return
     line = (
         f'{{"batch": "{name}", "letters": {letters}, "startup_ns": {startup_ns}, '
-        f'"typeset_ns": {typeset_ns}, "cut_ns": {cut_ns}, "write_ns": {write_ns}, "evict_ns": {evict_ns}, '
+        f'"typeset_ns": {typeset_ns}, "cut_ns": {cut_ns}, "write_ns": {write_ns}, '
         f'"pid": {os.getpid()}, "peak_rss_kib": {_peak_rss_kib()}}}\n'
     )
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)

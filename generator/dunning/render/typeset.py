@@ -56,11 +56,6 @@ BATCH_FOOTER = (
 NO_FOOTER = "[]"
 LONG_LETTER = 2000
 
-# compiles of an empty document that evict everything an earlier compile memoized (the
-# ``typst`` package runs ``comemo::evict(10)`` after each: a result unused for ten is dropped)
-EVICT_COMPILES = 10
-_EPOCH = date(1970, 1, 1)
-
 _PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
 
 
@@ -153,34 +148,6 @@ def _compile(source: str, dated: date) -> bytes:
         raise UserError(f"letter typesetting failed: {exc.message}", "report this as a dunning bug") from None
     assert isinstance(data, bytes)
     return data
-
-
-def evict() -> None:
-    """Drop what Typst memoized for the documents this process typeset, and give the freed
-    memory back to the system: a print worker calls it before each batch after its first, so
-    that it typesets batch after batch without growing (docs/render.md, "Print workers").
-
-    Typst memoizes for the life of the process; the ``typst`` package (0.15) offers no call
-    to clear it, but after every compile it evicts what the last :data:`EVICT_COMPILES`
-    compiles did not use (``comemo::evict(10)``). So :data:`EVICT_COMPILES` compiles of an
-    empty document (≈ 0.05 ms each) drop everything the batch left; ``malloc_trim`` then
-    returns the freed pages (measured on 200k Monday batches: a worker's resident memory stays
-    at 110–150 MiB between batches and peaks at 213 MiB over 8 batches, against 598 MiB
-    without this and 134–187 MiB for a fresh process per batch)."""
-    if os.getpid() not in _COMPILERS:
-        return
-    for _ in range(EVICT_COMPILES):
-        _compile("", _EPOCH)
-    _trim()
-
-
-def _trim() -> None:
-    """``malloc_trim(0)`` where the C library has it (glibc); nothing elsewhere."""
-    import contextlib
-    import ctypes
-
-    with contextlib.suppress(AttributeError, OSError):  # not glibc
-        ctypes.CDLL(None).malloc_trim(0)
 
 
 def page_count(pdf: bytes) -> int:
