@@ -11,11 +11,9 @@ usage: python benchmarks/letters_bench.py [--accounts N] [--as-of DAY] [--work D
   PDFs (one process at a time, so CPU is not shared between our own processes), with
   ``DUNNING_RENDER_PROFILE`` (templating: the ``letter`` channel, the template and the HTML →
   Typst markup of each letter, in the chunk process) and ``DUNNING_PRINT_PROFILE`` (each
-  print batch in its worker: the worker's start-up — interpreter, imports, the job — on its
-  first batch, evicting the previous batch's Typst cache on the next ones, Typst typesetting
-  the batch, cutting the archive copies, writing and hashing the batch PDF and the copies; a
-  profile without ``write_ns`` counts the writing in the cut, one without ``evict_ns`` is
-  code that replaced its workers instead).
+  print batch's fresh process: its start-up — interpreter, imports, the job —, Typst
+  typesetting the batch, cutting the archive copies, writing and hashing the batch PDF and
+  the copies; a profile without ``write_ns`` counts the writing in the cut).
 - ``--before DIR``: another checkout's ``generator/`` folder (e.g. a ``git worktree`` of an
   earlier commit that has ``DUNNING_PRINT_PROFILE``), run the same way in every round just
   before this one, so that before and after are taken side by side at the same load.
