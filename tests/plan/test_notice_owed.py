@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from dunning.accounts.model import Account, Contact
 from dunning.cli import main
 from dunning.plan.decide import Planner
 from dunning.policy.model import Policy
+from dunning.state import account_state
 
 from .backlog_support import DUE, brief, on, plan
 from .plan_support import account
@@ -184,3 +186,96 @@ def test_the_customer_file_lists_the_notice_still_owed(repo: Path) -> None:
     assert missing("US-0012") == [{"step": "early/letter@8", "template": "letter-notice"}]
     assert missing("US-0006") == []  # had it in the reminder tier
     assert missing("CN-0011") == []  # the notice step is for US accounts
+
+
+# ------------------------------------------------------------------ boundaries (mutation run)
+def test_a_notice_sent_on_the_due_date_counts_for_this_arrears(policy: Policy) -> None:
+    sent = [letter("T-0001-reminder-letter1-20260602", DUE)]  # posted the day it fell due
+    assert brief(plan(policy, us(policy), 8, sent)) == [
+        ("T-0001-early-sms8-20260609", "scheduled", ("step/early/sms@8",)),
+    ]
+
+
+def _owes(policy: Policy, strategy: str, step_id: str, dpd: int, history: list[Contact]) -> bool:
+    acct = us(policy)
+    planner = Planner(policy, on(dpd), 0, tracks_sent=True)
+    step = next(s for s in policy.strategies[strategy].steps if s.id == step_id)
+    tier = policy.tier("early")
+    assert tier is not None
+    return planner.owes(step, account_state(acct, history, on(dpd), 0), tier)
+
+
+def test_a_required_notice_is_owed_from_its_own_day_not_before(policy: Policy) -> None:
+    assert _owes(policy, "early", "letter@8", 8, []) is True  # due today, nothing sent
+    assert _owes(policy, "recovery", "letter@92", 16, []) is False  # its day has not come
+    # sent under another template of the same kind: not owed (the reminder's is letter-notice
+    # too, so an arm's replacement stands in for it here)
+    assert _owes(policy, "early", "letter@8", 16, [letter("T-0001-reminder-letter1-20260602", on(1))]) is False
+
+
+def test_a_required_step_without_a_notice_kind_is_owed_whatever_else_was_sent(policy: Policy) -> None:
+    # the pre-legal letter is required but no notice kind: a text sent earlier in this
+    # arrears does not stand for it
+    cn = account(policy, jurisdiction="CN", currency="CNY", timezone="Asia/Shanghai", phone="+8613812345678",
+                 address="上海市浦东新区世纪大道1号", due_date=DUE.isoformat(), overdue_amount="30000.00",
+                 last_payment_date="2026-01-01", account_id="C-1")  # fmt: skip
+    _cst = datetime.fromisoformat("2026-01-01T00:00:00+08:00").tzinfo
+    text = Contact("C-1", datetime(2026, 8, 15, 10, tzinfo=_cst), "sms", "sent", action_id="C-1-late-sms75-20260815")
+    assert brief(plan(policy, cn, 95, [text]))[0] == (
+        "C-1-recovery-letter91-20260831", "scheduled", ("step/recovery/letter@91", "step/catch-up"),
+    )  # fmt: skip
+
+
+def test_without_tracking_only_a_sender_to_the_accounts_jurisdiction_stands_in(policy: Policy) -> None:
+    # the reminder's notice goes to US accounts only: a GB-style required notice for every
+    # jurisdiction on day 8 stands down for a US account (and a US-MA one), not for a CN one
+    early = policy.strategies["early"]
+    every = tuple(replace(s, when=replace(s.when, jurisdictions=())) if s.id == "letter@8" else s for s in early.steps)
+    variant = replace(policy, strategies={**policy.strategies, "early": replace(early, steps=every)})
+    trace: list[str] = []
+    Planner(variant, on(8), 0).plan(us(variant), [], trace)
+    assert (
+        "step/early/letter@8 due 2026-06-09: not taken (notice/validation-assumed-sent by reminder/letter@1)" in trace
+    )
+    ma = account(variant, jurisdiction="US-MA", due_date=DUE.isoformat(), overdue_amount="500.00",
+                 phone="+16175550100")  # fmt: skip
+    assert [a.id for a in Planner(variant, on(8), 0).plan(ma, []).actions if "letter8" in a.id] == []
+    cn = account(variant, jurisdiction="CN", currency="CNY", timezone="Asia/Shanghai", phone="+8613812345678",
+                 address="上海市浦东新区世纪大道1号", due_date=DUE.isoformat(), overdue_amount="3000.00")  # fmt: skip
+    assert [(a.id, a.status) for a in Planner(variant, on(8), 0).plan(cn, []).actions if "letter8" in a.id] == [
+        ("T-0001-early-letter8-20260609", "scheduled")
+    ]
+
+
+def test_without_tracking_a_sender_to_every_jurisdiction_stands_in_for_all(policy: Policy) -> None:
+    # the reminder's notice made unrestricted: now it stands in for a CN account's too, and
+    # the case file (Planner.owes) agrees that nothing is owed
+    steps = {
+        sid: replace(s, steps=tuple(replace(x, when=replace(x.when, jurisdictions=())) if x.template == "letter-notice"
+                                    and x.required else x for x in s.steps))
+        for sid, s in policy.strategies.items()
+    }  # fmt: skip
+    variant = replace(policy, strategies=steps)
+    cn = account(variant, jurisdiction="CN", currency="CNY", timezone="Asia/Shanghai", phone="+8613812345678",
+                 address="上海市浦东新区世纪大道1号", due_date=DUE.isoformat(), overdue_amount="3000.00")  # fmt: skip
+    assert [a.id for a in Planner(variant, on(8), 0).plan(cn, []).actions if "letter8" in a.id] == []
+    untracked = Planner(policy, on(8), 0)
+    step = next(s for s in policy.strategies["early"].steps if s.id == "letter@8")
+    tier = policy.tier("early")
+    assert tier is not None
+    assert untracked.owes(step, account_state(us(policy), [], on(8), 0), tier) is False
+
+
+def test_a_notice_step_that_is_not_required_goes_whatever_was_sent(policy: Policy) -> None:
+    # CN's day-21 letter registers as a validation notice but is not required: a notice on
+    # file does not stand it down (only required notice steps are owed once per arrears)
+    cn = account(policy, jurisdiction="CN", currency="CNY", timezone="Asia/Shanghai", phone="+8613812345678",
+                 address="上海市浦东新区世纪大道1号", due_date=DUE.isoformat(), overdue_amount="3000.00",
+                 account_id="C-1")  # fmt: skip
+    _cst = datetime.fromisoformat("2026-01-01T00:00:00+08:00").tzinfo
+    notice = Contact("C-1", datetime(2026, 6, 2, 10, tzinfo=_cst), "letter", "sent",
+                     action_id="C-1-reminder-letter1-20260602")  # fmt: skip
+    # (planned: today the policy's one-touch-a-day cap holds it, but it is not stood down)
+    assert [a.id for a in plan(policy, cn, 21, [notice]).actions if "letter21" in a.id] == [
+        "C-1-early-letter21-20260622"
+    ]
