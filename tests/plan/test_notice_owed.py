@@ -211,6 +211,10 @@ def test_a_required_notice_is_owed_from_its_own_day_not_before(policy: Policy) -
     # sent under another template of the same kind: not owed (the reminder's is letter-notice
     # too, so an arm's replacement stands in for it here)
     assert _owes(policy, "early", "letter@8", 16, [letter("T-0001-reminder-letter1-20260602", on(1))]) is False
+    # sent in an earlier arrears (March): owed again, as the plan catches it up
+    assert (
+        _owes(policy, "early", "letter@8", 16, [letter("T-0001-reminder-letter1-20260302", date(2026, 3, 2))]) is True
+    )
 
 
 def test_a_required_step_without_a_notice_kind_is_owed_whatever_else_was_sent(policy: Policy) -> None:

@@ -366,15 +366,17 @@ class Planner:
 
     def owes(self, step: Step, state: AccountState, tier: Tier) -> bool:
         """True when ``step`` is a ``required`` step the account is still owed as of the
-        plan's day: its day has come, its conditions hold, its template was not sent (or came
-        back), and for a notice, no notice of its kind went out in this arrears. What the
-        customer file lists as missing; the plan catches the same steps up."""
+        plan's day: its day has come, its conditions hold, its template was not sent in this
+        arrears (or came back), and for a notice, no notice of its kind went out in this
+        arrears. What the customer file lists as missing; the plan catches the same steps up
+        (a send of an earlier arrears has another occurrence id, so it does not count there
+        either)."""
         account = state.account
         if not step.required or step.template is None or step.day > days_past_due(account, self.as_of):
             return False
         sent = sent_templates(self.policy, account.account_id, state.events)
         return (
-            step.template not in sent
+            sent.get(step.template, date.min) < account.due_date
             and self._takes(step, account, state.events, tier, state, self.as_of)
             and self._notice_given(step, account, sent) is None
         )
