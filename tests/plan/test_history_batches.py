@@ -63,12 +63,20 @@ def _history(folder: Path) -> Path:
     return path
 
 
-def _plan(folder: Path, out: str, *, jobs: int, batch_rows: int = BATCH_ROWS, chunk_rows: int = CHUNK_ROWS) -> Path:
+def _plan(
+    folder: Path,
+    out: str,
+    *,
+    jobs: int,
+    batch_rows: int = BATCH_ROWS,
+    chunk_rows: int = CHUNK_ROWS,
+    history: Path | None = None,
+) -> Path:
     inputs = PlanInputs(
         ROOT,
         ROOT / "examples" / "accounts.csv",
         AS_OF,
-        folder / "history.csv",
+        history or folder / "history.csv",
         chunk_rows=chunk_rows,
         history_batch_rows=batch_rows,
     )
@@ -76,12 +84,10 @@ def _plan(folder: Path, out: str, *, jobs: int, batch_rows: int = BATCH_ROWS, ch
     return folder / out
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_tiny_history_batches_plan_what_one_batch_plans(tmp_path: Path, jobs: int) -> None:
-    _history(tmp_path)
-    whole = _plan(tmp_path, "whole", jobs=1)
-    batched = _plan(tmp_path, "batched", jobs=jobs, batch_rows=3, chunk_rows=20)
-    assert (batched / "history-rejects.csv").read_text(encoding="utf-8").splitlines() == REJECTS
+def _assert_batched_as_whole(batched: Path, whole: Path, rejects: list[str], outputs: tuple[str, ...]) -> None:
+    """The batched run's exact rejects, its four held accounts, and ``outputs`` byte for byte
+    as the run in one batch wrote them."""
+    assert (batched / "history-rejects.csv").read_text(encoding="utf-8").splitlines() == rejects
     held = {
         plan["account_id"]
         for plan in map(orjson.loads, (batched / "plans.jsonl").read_bytes().splitlines())
@@ -89,8 +95,16 @@ def test_tiny_history_batches_plan_what_one_batch_plans(tmp_path: Path, jobs: in
     }
     assert held == {"CN-0027", "CN-0057", "US-0049", "US-0058"}
     assert orjson.loads((batched / "summary.json").read_bytes())["history"] == {"rejected": 5, "held": 4}
-    for name in OUTPUTS:
+    for name in outputs:
         assert (batched / name).read_bytes() == (whole / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_tiny_history_batches_plan_what_one_batch_plans(tmp_path: Path, jobs: int) -> None:
+    _history(tmp_path)
+    whole = _plan(tmp_path, "whole", jobs=1)
+    batched = _plan(tmp_path, "batched", jobs=jobs, batch_rows=3, chunk_rows=20)
+    _assert_batched_as_whole(batched, whole, REJECTS, OUTPUTS)
 
 
 def test_each_batch_is_staged_as_a_part_sorted_by_account(tmp_path: Path) -> None:
@@ -199,31 +213,10 @@ def test_every_source_is_read_in_batches_with_the_same_rejects(tmp_path: Path, k
     shift = 0 if kind.endswith(".csv") else 1  # JSON Lines: no header line
     expected = [REJECTS[0]] + [_shifted(line, shift) for line in REJECTS[1:]]
 
-    def plan(out: str, batch_rows: int = BATCH_ROWS, chunk_rows: int = CHUNK_ROWS) -> Path:
-        inputs = PlanInputs(
-            ROOT,
-            ROOT / "examples" / "accounts.csv",
-            AS_OF,
-            path,
-            chunk_rows=chunk_rows,
-            history_batch_rows=batch_rows,
-        )
-        run_plan(inputs, tmp_path / out, jobs=jobs)
-        return tmp_path / out
-
-    whole = plan("whole")
-    batched = plan("batched", batch_rows=3, chunk_rows=20)
-    assert (batched / "history-rejects.csv").read_text(encoding="utf-8").splitlines() == expected
-    held = {
-        plan["account_id"]
-        for plan in map(orjson.loads, (batched / "plans.jsonl").read_bytes().splitlines())
-        if "history/unreadable" in [e["code"] for e in plan["exclusions"]]
-    }
-    assert held == {"CN-0027", "CN-0057", "US-0049", "US-0058"}
-    assert orjson.loads((batched / "summary.json").read_bytes())["history"] == {"rejected": 5, "held": 4}
-    for name in OUTPUTS:
-        if name != "summary.json":  # it names the input file, which differs by source
-            assert (batched / name).read_bytes() == (whole / name).read_bytes(), name
+    whole = _plan(tmp_path, "whole", jobs=jobs, history=path)
+    batched = _plan(tmp_path, "batched", jobs=jobs, batch_rows=3, chunk_rows=20, history=path)
+    # summary.json names the input file, which differs by source
+    _assert_batched_as_whole(batched, whole, expected, tuple(n for n in OUTPUTS if n != "summary.json"))
     # and the plans are those of the plain CSV history
     csv_run = _plan(tmp_path, "csv", jobs=1)
     for name in ("plans.jsonl", "actions.csv"):
