@@ -17,7 +17,8 @@ from dunning.policy.model import Condition, Policy, Promise, Tier
 from dunning.state import AccountState, account_state
 
 
-def _in_jurisdictions(code: str, allowed: Sequence[str]) -> bool:
+def in_jurisdictions(code: str, allowed: Sequence[str]) -> bool:
+    """True when an account of ``code`` is among ``allowed`` (``US`` covers ``US-MA``)."""
     return code in allowed or code.split("-", 1)[0] in allowed
 
 
@@ -56,7 +57,7 @@ def holds(
         return False, "condition/products"
     if cond.segments and account.segment not in cond.segments:
         return False, "condition/segments"
-    if cond.jurisdictions and not _in_jurisdictions(account.jurisdiction, cond.jurisdictions):
+    if cond.jurisdictions and not in_jurisdictions(account.jurisdiction, cond.jurisdictions):
         return False, "condition/jurisdictions"
     if cond.tiers and tier_id not in cond.tiers:
         return False, "condition/tiers"
@@ -138,7 +139,7 @@ def tier_for(policy: Policy, account: Account, as_of: date) -> Tier | None:
             continue
         if tier.segments and account.segment not in tier.segments:
             continue
-        if tier.jurisdictions and not _in_jurisdictions(account.jurisdiction, tier.jurisdictions):
+        if tier.jurisdictions and not in_jurisdictions(account.jurisdiction, tier.jurisdictions):
             continue
         return tier
     return None

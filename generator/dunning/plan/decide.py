@@ -31,7 +31,7 @@ from typing import TypeVar
 
 from dunning.accounts.model import Account, Contact
 from dunning.compliance.conditions import dpd as days_past_due
-from dunning.compliance.conditions import holds, tier_for
+from dunning.compliance.conditions import holds, in_jurisdictions, tier_for
 from dunning.compliance.engine import ContactEngine, Stop
 from dunning.compliance.timezones import zone
 from dunning.plan.arms import assign_arm, bucket, experiment_for
@@ -412,7 +412,6 @@ class Planner:
     def _earlier_notice(self, step: Step, kind: str, jurisdiction: str) -> str | None:
         """``strategy/step`` of the first step of the policy, on a day before ``step``'s, that
         sends a notice of ``kind`` to accounts of ``jurisdiction``; None when there is none."""
-        country = jurisdiction.split("-", 1)[0]
         for strategy in self.policy.strategies.values():
             for other in strategy.steps:
                 template = self.policy.templates.get(other.template or "")
@@ -421,7 +420,7 @@ class Planner:
                     other.day < step.day
                     and template is not None
                     and template.notice == kind
-                    and (not wanted or jurisdiction in wanted or country in wanted)
+                    and (not wanted or in_jurisdictions(jurisdiction, wanted))
                 ):
                     return f"{strategy.id}/{other.id}"
         return None
