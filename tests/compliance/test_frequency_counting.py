@@ -277,3 +277,25 @@ def test_a_cap_of_zero_refuses_the_first_contact_with_nothing_counted(tmp_path: 
     v = ContactEngine(require_policy(repo)).check(US, "sms", at("2026-11-03T12:00:00-05:00"), [])
     assert summary(v) == ("suppress", "allow", None, ["cap/us-no-texts", "horizon"])
     assert v.reasons[0].message == "0 counted contact(s) already in 2026-11-03; at most 0 in 1 day(s)"
+
+
+@pytest.mark.parametrize(
+    ("scope", "verdict"), [("", "reschedule"), ("    scope: debtor\n", "reschedule"), ("    scope: debt\n", "allow")]
+)
+def test_a_policy_cap_without_a_scope_counts_every_debt_of_the_person(tmp_path: Path, scope: str, verdict: str) -> None:
+    # the stricter reading: a call about the customer's other loan fills a cap that names no scope
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO, repo)
+    rules = repo / "policies" / "contact-rules.yaml"
+    cap = "  - id: us-one-call-a-day\n    channels: [call]\n    max: 1\n    per_days: 1\n" + scope
+    rules.write_text(
+        rules.read_text(encoding="utf-8").replace("exclusions:\n", cap + "    jurisdictions: [US]\nexclusions:\n", 1),
+        encoding="utf-8",
+    )
+    other_debt = [Contact("A-1", at("2026-11-03T09:00:00-05:00"), "call", "no_answer", debt_id="D-2")]
+    v = ContactEngine(require_policy(repo)).check(
+        US, "call", at("2026-11-03T15:00:00-05:00"), other_debt, debt_id="D-1"
+    )
+    assert summary(v)[0] == verdict
+    if verdict == "reschedule":
+        assert summary(v) == ("reschedule", "allow", "2026-11-04T08:00:00-05:00", ["cap/us-one-call-a-day"])

@@ -197,7 +197,7 @@ def test_a_cap_without_jurisdictions_holds_everywhere_and_counts_only_its_outcom
         channels=("sms",),
         max=2,
         per_days=7,
-        per="debt",
+        per="debtor",  # no scope: every debt of the person (the stricter reading)
         # the alias `attempt` is the vocabulary's `attempted`; only these outcomes count
         counts=frozenset({"delivered", "attempted"}),
         fixed_zone=None,

@@ -366,7 +366,10 @@ def compile_policy(repo: PolicyRepository) -> tuple[Policy | None, list[Problem]
                         channels=_tuple(item["channels"]),
                         max=int(item["max"]),
                         per_days=int(item["per_days"]),
-                        scope=str(item.get("scope", "debt")),
+                        # Without a scope, every debt of the person counts: the stricter
+                        # reading (per debt would let a customer with three loans be called
+                        # three times as often as one with one).
+                        scope=str(item.get("scope", "debtor")),
                         outcomes=tuple(dict.fromkeys(canonical(w) for w in _tuple(item.get("outcomes")))),
                         jurisdictions=_tuple(item.get("jurisdictions")),
                         description=str(item.get("description", "")),
