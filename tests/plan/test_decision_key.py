@@ -314,11 +314,14 @@ def test_a_shared_decision_with_history_is_the_full_planners_plan(policy: Policy
     rows, horizon, tracks_sent, _history = data.draw(_portfolios(policy))
     full = Planner(policy, AS_OF, horizon, tracks_sent=tracks_sent)
     accounts = {i: a for i, row in enumerate(rows) if (a := _row_ok(row, policy)) is not None}
-    # histories go on accounts with a contact planned: there the caps and the state decide
+    # histories go on accounts with a contact planned: there the caps and the state decide;
+    # and on one without (paused, excluded, no contact step): its decision is shared across
+    # caps parts (ColumnarPlanner.blind), which the variants' bursts tell apart
     busy = [i for i, a in accounts.items() if any(x.not_before is not None for x in full.plan(a).actions)]
+    idle = [i for i in accounts if i not in busy]
     owners: dict[int, list[dict[str, str]]] = {}
     for n in range(data.draw(st.integers(2, 4))):
-        base = rows[data.draw(st.sampled_from(busy or sorted(accounts)))]
+        base = rows[data.draw(st.sampled_from((idle if n == 0 and idle else busy) or sorted(accounts)))]
         for h in range(3):
             for v, events in enumerate(data.draw(_histories())):
                 owners[len(rows)] = events
@@ -364,19 +367,20 @@ def test_review_shares_the_plans_key(policy: Policy, data: st.DataObject) -> Non
 
 
 def _plans_with_histories(
-    policy: Policy, row: dict[str, str], histories: list[list[dict[str, str]]]
+    policy: Policy, row: dict[str, str], histories: list[list[dict[str, str]]], prefix: str = "S", horizon: int = 0
 ) -> tuple[list[tuple[str, str]], ColumnarPlanner]:
-    """Each history on its own copy of ``row``: (status, actions.csv rows) on the shared
-    path, checked equal to the full planner's, and the planner (its templates)."""
-    rows = [{**row, "account_id": f"S-{i}"} for i in range(len(histories))]
+    """Each history on its own copy of ``row`` (ids ``prefix-0``…): (status, actions.csv rows,
+    the id as ``S``) on the shared path, checked equal to the full planner's, and the planner
+    (its templates)."""
+    rows = [{**row, "account_id": f"{prefix}-{i}"} for i in range(len(histories))]
     history, lines = _history_of(rows, dict(enumerate(histories)))
     frame = pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.String)).with_columns(
         pl.int_range(0, len(rows), dtype=pl.Int64).alias(LINE)
     )
     screened = screen_frame(frame, frozenset(policy.jurisdictions))
-    planner = ColumnarPlanner(Planner(policy, AS_OF, 0))
+    planner = ColumnarPlanner(Planner(policy, AS_OF, horizon))
     got = {r[1]: r for r in planner.plan(screened, History(), lines).records()}
-    full = Planner(policy, AS_OF, 0)
+    full = Planner(policy, AS_OF, horizon)
     out = []
     for line, acct in enumerate(accounts_of(screened.good, screened.extra_columns)):
         line_bytes, csv_rows, status, tier, stats = plan_record(full.plan(acct, history.get(acct.account_id)))
@@ -407,3 +411,48 @@ def test_unanswered_calls_are_part_of_the_key(policy: Policy) -> None:
     assert plans[0] == plans[2] and plans[1] == plans[3] and plans[0] != plans[1]
     assert "late/visit@70" in plans[1][1] and "late/visit@70" not in plans[0][1]
     assert len(planner.templates) == 2
+
+
+def _burst_at(day: int, calls: int, offset: str = "+08:00") -> list[dict[str, str]]:
+    return [
+        {"at": f"{_day(day)}T{9 + i:02d}:00:00{offset}", "event": "attempted", "channel": "call"} for i in range(calls)
+    ]
+
+
+def test_a_decision_without_contacts_is_shared_across_caps(policy: Policy) -> None:
+    # a CN account 10 days past due is called today (early/call@10; ids R-0… all draw the
+    # experiment's champion arm, which calls): no calls on file, three
+    # (below the policy's four a week) and four (at it) this week. Active, the four calls
+    # refuse the call and it is planned apart; paused by an open promise, the plan holds no
+    # contact to check, so one decision serves every caps part
+    cn = {"jurisdiction": "CN", "currency": "CNY", "timezone": "Asia/Shanghai", "phone": "+8613812345678"}
+    row = {**BASE, **cn, "overdue_amount": "6000.00", "due_date": _day(-10)}
+    histories = [[], _burst_at(-2, 3), _burst_at(-3, 4), _burst_at(-1, 4)]
+    active, planner = _plans_with_histories(policy, row, histories, "R")
+    assert [status for status, _rows in active] == ["active"] * 4
+    called = [("/call@10" in rows_text and ",scheduled," in rows_text) for _status, rows_text in active]
+    assert called == [True, True, False, False]
+    assert "cap/calls-per-week" in active[2][1] and active[2][1] == active[3][1]
+    # no history, three calls and four calls (on whichever day of the week): three decisions,
+    # each planned in full, none blind to the history and the caps
+    assert planner.learned == 3 and len(planner.templates) == 3 and not planner.blind
+    paused, planner = _plans_with_histories(policy, {**row, "promise_to_pay_date": _day(5)}, histories, "R")
+    assert {status for status, _rows in paused} == {"paused"}
+    assert len({rows_text for _status, rows_text in paused}) == 1
+    assert planner.learned == 1 and len(planner.templates) == 3 and len(planner.blind) == 1
+
+
+def test_having_a_history_is_part_of_the_key(policy: Policy) -> None:
+    # a CN account (a New York phone) 59 days past due, its call moved by the timetable to
+    # 2026-11-30, when it is 61 days past due and below the small balance of the late tier:
+    # with a history (one failed text, long ago: nothing a cap counts) the call is checked
+    # on that day and the exclusion holds; without one, a first call no cap can refuse is
+    # not checked (decide.py _no_cap_refuses_first) and stays deferred
+    row = {**BASE, **ITEMIZATION, "jurisdiction": "CN", "currency": "EUR", "overdue_amount": "292.91"}
+    row |= {"due_date": _day(-59), "timezone": "", "phone": "+12125550142", "product": "card", "segment": "retail"}
+    old = {"at": "2026-11-03T02:30:00-05:00", "event": "failed", "channel": "sms"}
+    plans, planner = _plans_with_histories(with_state_conditions(policy), row, [[old], []], horizon=3)
+    assert [rows_text.split(",")[5] for _status, rows_text in plans] == ["suppressed", "deferred"]
+    assert plans[0][1].rstrip().endswith(";timetable/china;exclusion/small-balance")
+    assert plans[1][1].rstrip().endswith(";timetable/china")
+    assert planner.learned == 2

@@ -37,11 +37,11 @@ from dunning.accounts.model import Contact
 from dunning.accounts.read import Screened, accounts_of
 from dunning.accounts.source import LINE
 from dunning.plan.decide import Planner
-from dunning.plan.key import CANONICAL, KEY, SCALE, DecisionKey
+from dunning.plan.key import CANONICAL, KEY, KEY_SEPARATOR, SCALE, DecisionKey
 from dunning.plan.model import AccountPlan
 from dunning.plan.output import action_rows, plan_dict, plan_record, plan_stats
-from dunning.policy.model import Offer
-from dunning.state.columns import PLAIN, derived_state, event_columns, event_columns_of
+from dunning.policy.model import CONTACT_CHANNELS, Offer
+from dunning.state.columns import EVENTS, PLAIN, derived_state, event_columns, event_columns_of
 
 _ID = "\x00I\x00"
 _JSON_ID = orjson.dumps(_ID).decode()[1:-1]
@@ -65,6 +65,9 @@ class Template:
     tier: str
     stats: Stats
     offer: int  # index into policy.offers, -1: none
+    # no check of a contact can happen in the plan (not active, or no action on a contact
+    # channel): the decision is every caps part's (see ColumnarPlanner.blind)
+    blind: bool = False
 
 
 PLAN = "__plan"  # the plans.jsonl line, newline included
@@ -115,6 +118,14 @@ class ColumnarPlanner:
         self.policy = planner.policy
         self.keys = DecisionKey(planner)
         self.templates: dict[str, Template] = {}
+        # per key less its history and caps parts (_caps_cut): a decision neither can change.
+        # Both reach a plan only through the checks of its contacts (whether there is a
+        # history decides whether a plan's first contact is checked at all); whether the
+        # plan is active and which actions it holds on which channels do not depend on them
+        # (a refused contact is still an action, deferred or suppressed). So when the
+        # decision of one has no contact to check, every other has that decision.
+        self.blind: dict[str, Template] = {}
+        self.learned = 0  # decisions planned in full for a template (per process)
         # keys learned since the last take_fresh(); None: nobody shares them (one process)
         self.fresh: list[str] | None = None
         self._offer_index = {offer.id: i for i, offer in enumerate(self.policy.offers)}
@@ -124,9 +135,23 @@ class ColumnarPlanner:
     def _learn(self, rows: pl.DataFrame, extra_columns: list[str], events: Mapping[str, tuple[Contact, ...]]) -> None:
         for acct, key in zip(accounts_of(rows, extra_columns), rows[KEY].to_list(), strict=True):
             plan = self.planner.plan(acct, events.get(acct.account_id, ()))
-            self.templates[key] = self._template(plan, acct.account_id)
-            if self.fresh is not None:
-                self.fresh.append(key)
+            self.learned += 1
+            self._keep(key, self._template(plan, acct.account_id))
+
+    def _keep(self, key: str, template: Template) -> None:
+        self.templates[key] = template
+        if template.blind:
+            self.blind.setdefault(_caps_cut(key), template)
+        if self.fresh is not None:
+            self.fresh.append(key)
+
+    def _served_blind(self, keys: Iterable[str]) -> None:
+        """The templates of ``keys`` whose decision without the caps part is known to be
+        blind to it (:attr:`blind`)."""
+        for key in keys:
+            found = self.blind.get(_caps_cut(key))
+            if found is not None:
+                self._keep(key, found)
 
     def take_fresh(self) -> list[tuple[str, Template]]:
         """The templates learned since the last call (for the other workers of the run); from
@@ -141,6 +166,8 @@ class ColumnarPlanner:
         row of its key), so whichever account taught it, the bytes are the same."""
         for key, template in shared:
             self.templates.setdefault(key, template)
+            if template.blind:
+                self.blind.setdefault(_caps_cut(key), template)
 
     def _template(self, plan: AccountPlan, account_id: str) -> Template:
         cut = len(account_id)
@@ -158,6 +185,7 @@ class ColumnarPlanner:
             tier=plan.tier or "none",
             stats=plan_stats(plan),
             offer=self._offer_index[plan.offers[0].id] if plan.offers else -1,
+            blind=plan.status != "active" or not any(a.channel in CONTACT_CHANNELS for a in plan.actions),
         )
 
     # ------------------------------------------------------------------ a chunk
@@ -232,9 +260,27 @@ class ColumnarPlanner:
     ) -> pl.DataFrame:
         """Rows whose decision key has a template: the template with the slots filled in."""
         firsts = fast.unique(subset=KEY, keep="first", maintain_order=True)
+        self._served_blind(k for k in firsts[KEY].to_list() if k not in self.templates)
         unknown = firsts.filter(pl.Series([k not in self.templates for k in firsts[KEY].to_list()]))
         if unknown.height:
-            self._learn(unknown, extra_columns, contacts.of(unknown["account_id"]))
+            if EVENTS in fast.columns:
+                # any row of a key teaches its decision (that is what the key is): the one with
+                # the fewest events costs least to plan in full (objects, state, cap checks)
+                unknown = (
+                    fast.filter(pl.col(KEY).is_in(unknown[KEY].implode()))
+                    .sort(pl.col(EVENTS).fill_null(0), maintain_order=True)
+                    .unique(subset=KEY, keep="first", maintain_order=True)
+                )
+            # one key per decision without caps first: when it is blind to them, it serves
+            # the others of its kind
+            cut = pl.Series([_caps_cut(k) for k in unknown[KEY].to_list()])
+            first = cut.is_first_distinct()
+            self._learn(unknown.filter(first), extra_columns, contacts.of(unknown.filter(first)["account_id"]))
+            rest = unknown.filter(~first)
+            self._served_blind(rest[KEY].to_list())
+            rest = rest.filter(pl.Series([k not in self.templates for k in rest[KEY].to_list()], dtype=pl.Boolean))
+            if rest.height:
+                self._learn(rest, extra_columns, contacts.of(rest["account_id"]))
         shared = [self.templates[k] for k in firsts[KEY].to_list()]
         table = pl.DataFrame(
             {
@@ -305,6 +351,11 @@ class ColumnarPlanner:
                 )
             rows.append((index, currency, *found))
         return pl.DataFrame(rows, schema=_OFFER_PARAMS, orient="row")
+
+
+def _caps_cut(key: str) -> str:
+    """The key less its history and caps parts (the last two, :data:`~dunning.plan.key.KEY_INPUTS`)."""
+    return key[: key.rfind(KEY_SEPARATOR, 0, key.rfind(KEY_SEPARATOR))]
 
 
 class _Contacts:

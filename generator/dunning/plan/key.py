@@ -47,6 +47,7 @@ from dunning.state.columns import LAST_CONTACT, LAST_RPC, PAID, PLAIN, UNANSWERE
 SCALE = 4  # balances compared in 1/10,000 units (R004 keeps every balance within it)
 CANONICAL = r"^(0|[1-9]\d{0,13})(\.\d{1,4})?$"  # a balance the key (and the fill) reads exactly
 KEY = "__key"
+KEY_SEPARATOR = "\x1e"  # between the parts (no part holds it)
 
 # Every part of the key, in order, and why the plan depends on it.
 KEY_INPUTS: Mapping[str, str] = MappingProxyType(
@@ -76,7 +77,6 @@ KEY_INPUTS: Mapping[str, str] = MappingProxyType(
         "the customer vulnerable; a word outside the vocabulary pauses)",
         # the history-derived state (dunning.state.columns); accounts whose history holds
         # more than plain contacts and payments are planned in full
-        "history": "whether the account has a history: every contact of its plan is then checked against it",
         "contacted": "days since the last contact and the last right-party contact, each clipped at the largest "
         "number of days a condition asks about (days_since_last_contact; days_since_right_party_contact, "
         "no_conversation_for_days)",
@@ -85,6 +85,10 @@ KEY_INPUTS: Mapping[str, str] = MappingProxyType(
         "condition can tell two apart on the days the plan and the earliest-moment search look at",
         "outcomes": "per outcomes_in_last_days word and window, the outcomes on file in each window a day of the "
         "plan can end, clipped at the count asked for",
+        # the last two, "history" and "caps", reach a plan only through the checks of its
+        # contacts: plan/columnar.py cuts them off for a decision without any (its `blind`)
+        "history": "whether the account has a history: every contact of its plan is then checked against it "
+        "(without one, a plan's first contact is not checked when no cap of its channel can refuse it)",
         "caps": "per frequency rule a contact step of the horizon is checked against: the history's counted "
         "contacts in every run of its days that holds a day of the plan, per zone it counts in (clipped at the "
         "cap, and from below where the contacts the plan itself can add cannot reach it); the after-"
@@ -226,7 +230,7 @@ class DecisionKey:
         frame = frame.with_columns(_zones(frame["phone"]).alias("__zkey"))
         frame = self.history.columns(frame, events)
         parts_by_input = self.parts(frame)
-        key = pl.concat_str(list(parts_by_input.values()), separator="\x1e")
+        key = pl.concat_str(list(parts_by_input.values()), separator=KEY_SEPARATOR)
         return frame.with_columns(pl.when(col(NEEDS_FULL)).then(pl.lit(None, pl.String)).otherwise(key).alias(KEY))
 
     def parts(self, frame: pl.DataFrame) -> dict[str, pl.Expr]:
@@ -293,6 +297,8 @@ class DecisionKey:
             **self.history.parts(),
         }
         assert tuple(found) == tuple(KEY_INPUTS), "the key's parts and KEY_INPUTS disagree"
+        # plan/columnar.py cuts the last two off (a decision blind to them)
+        assert tuple(KEY_INPUTS)[-2:] == ("history", "caps")
         return found
 
     def _arms(self, frame: pl.DataFrame) -> list[pl.Series]:

@@ -89,7 +89,8 @@ class HistoryKey:
 
     def parts(self) -> dict[str, pl.Expr]:
         """The key's history-derived parts (see :data:`~dunning.plan.key.KEY_INPUTS`), on the columns
-        :meth:`columns` adds; rows without history have none of them."""
+        :meth:`columns` adds; a row without history has those of a history that holds none of
+        what they count."""
         col = pl.col
 
         def upto(value: pl.Expr, most: int, limit: str, low: int | None = None) -> pl.Expr:
@@ -106,7 +107,6 @@ class HistoryKey:
 
         reach = self.planner.horizon + 1  # a condition is asked on the days of the plan
         return {
-            "history": pl.when(col(PLAIN).is_not_null()).then(pl.lit("1")).otherwise(pl.lit("")),
             "contacted": pl.concat_str(
                 [
                     upto(col(LAST_CONTACT), self.contact_days, "__reach0"),
@@ -116,7 +116,11 @@ class HistoryKey:
             ),
             "unanswered": upto(col(UNANSWERED).fill_null(0), self.unanswered, "__reach2"),
             "paid_since": upto(col("__paid_days"), self.paid_since, "__reach3", -reach),
-            "outcomes": col(_OUTCOMES).fill_null(""),
+            # no history: no outcome in any window, as a history without the words counts
+            "outcomes": col(_OUTCOMES).fill_null(
+                ",".join("0" for (_w, span) in self.outcome_windows for _i in range(span))
+            ),
+            "history": pl.when(col(PLAIN).is_not_null()).then(pl.lit("1")).otherwise(pl.lit("")),
             "caps": col(_CAPS).fill_null(""),
         }
 

@@ -33,6 +33,7 @@ LAST_CONTACT = "__h_contact"  # days from the last contact (events.CONTACTS) to 
 LAST_RPC = "__h_rpc"  # days from the last right-party contact (events.RIGHT_PARTY); null: none
 UNANSWERED = "__h_unanswered"  # unanswered calls on file (condition failed_attempts)
 PAID = "__h_paid"  # the latest payment's date (its `date`, else the day of `at`); null: none
+EVENTS = "__h_events"  # the account's event lines (what planning it in full reads)
 INSTANT = "__h_at"  # an event's moment (UTC)
 DAY = "__h_day"  # an event's day in its own offset (what account_state reads)
 
@@ -95,8 +96,8 @@ def _timed(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def derived_state(events: pl.DataFrame, as_of: date, plain_words: frozenset[str] = PLAIN_WORDS) -> pl.DataFrame:
-    """Per account of ``events`` (:func:`event_columns`): :data:`PLAIN` and, for the plain
-    ones, :data:`LAST_CONTACT`, :data:`LAST_RPC`, :data:`UNANSWERED` and :data:`PAID` —
+    """Per account of ``events`` (:func:`event_columns`): :data:`PLAIN`, :data:`EVENTS` and,
+    for the plain ones, :data:`LAST_CONTACT`, :data:`LAST_RPC`, :data:`UNANSWERED` and :data:`PAID` —
     the values :func:`~dunning.state.account.account_state` gives them on ``as_of``.
     ``plain_words``: the events answered here (less those a law's ``after_outcome`` rule
     counts, whose stops read the events themselves)."""
@@ -128,4 +129,5 @@ def derived_state(events: pl.DataFrame, as_of: date, plain_words: frozenset[str]
         latest(ev.RIGHT_PARTY).alias(LAST_RPC),
         ((col("channel") == "call") & word.is_in(sorted(ev.UNANSWERED))).sum().cast(pl.Int64).alias(UNANSWERED),
         paid_on.filter(word == "payment").max().alias(PAID),
+        pl.len().alias(EVENTS),
     )
