@@ -372,12 +372,26 @@ def line_columns(names: Sequence[str]) -> tuple[Callable[[str], pl.Expr], pl.Exp
     return column, word, channel
 
 
+class TimeOrdered(tuple[Contact, ...]):
+    """An account's events as :func:`events_of` gives them: in time order already (moment,
+    channel, word, line), so :func:`dunning.state.account.account_state` need not sort them."""
+
+    __slots__ = ()
+
+
+# a moment polars reads exactly (as dunning.state.columns does): such lines are put in
+# time order on columns
+_AT_EXACT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[+-]\d{2}:\d{2}|Z)$"
+
+
 def events_of(lines: pl.DataFrame) -> dict[str, tuple[Contact, ...]]:
     """Readable lines (file order; a scan's) as events per account, each account's in time
-    order: the objects :func:`read_event` makes of them, built from the columns without its
-    checks (the scan made them) — this is where a run with history spends its reading."""
+    order (:class:`TimeOrdered`): the objects :func:`read_event` makes of them, built from
+    the columns without its checks (the scan made them) — this is where a run with history
+    spends its reading."""
     if lines.is_empty():  # a scan with no readable line may lack even the `at` column
         return {}
+    import polars as pl
 
     column, word, channel = line_columns(lines.columns)
     optional = ("debt_id", "phone", "email", "amount", "currency", "date", "instalments", "interval_days")
@@ -389,6 +403,16 @@ def events_of(lines: pl.DataFrame) -> dict[str, tuple[Contact, ...]]:
         word.alias("\x00event"),
         *(column(c) for c in (*optional, "action_id", "note", "source", "reason")),
     )
+    at = pl.col("at")
+    moment = (
+        pl.when(at.str.contains(_AT_EXACT))
+        .then(at.str.replace(r"Z$", "+00:00").str.to_datetime("%Y-%m-%dT%H:%M:%S%z", time_zone="UTC", strict=False))
+        .alias("\x00moment")
+    )
+    timed = rows.with_columns(moment)
+    if not timed["\x00moment"].has_nulls():
+        # the order _order gives, on columns: by account, moment (UTC), channel, word, line
+        return _grouped(timed.sort(["account_id", "\x00moment", "\x00channel", "\x00event", LINE]).drop("\x00moment"))
     grouped: dict[str, list[Contact]] = defaultdict(list)
     times: dict[str, datetime] = {}  # an at string is parsed once (datetimes are immutable)
     for (
@@ -431,7 +455,62 @@ def events_of(lines: pl.DataFrame) -> dict[str, tuple[Contact, ...]]:
                 line=line,
             )
         )
-    return {k: tuple(sorted(v, key=_order)) for k, v in sorted(grouped.items())}
+    return {k: TimeOrdered(sorted(v, key=_order)) for k, v in sorted(grouped.items())}
+
+
+def _grouped(rows: pl.DataFrame) -> dict[str, tuple[Contact, ...]]:
+    """:func:`events_of`'s rows, sorted by account and time, as events per account."""
+    out: dict[str, tuple[Contact, ...]] = {}
+    times: dict[str, datetime] = {}
+    mine: list[Contact] = []
+    current = None
+    for (
+        line,
+        account_id,
+        at,
+        chan,
+        outcome,
+        debt,
+        phone,
+        email,
+        amount,
+        cur,
+        day,
+        count,
+        every,
+        *rest,
+    ) in rows.iter_rows():
+        if account_id != current:
+            if current is not None:
+                out[current] = TimeOrdered(mine)
+            current, mine = account_id, []
+        when = times.get(at)
+        if when is None:
+            when = times[at] = datetime.fromisoformat(at)
+        mine.append(
+            Contact(
+                account_id=account_id,
+                at=when,
+                channel=chan,
+                outcome=outcome,
+                debt_id=debt,
+                phone=phone,
+                email=email,
+                amount=Decimal(amount) if amount else None,
+                currency=cur,
+                on=date.fromisoformat(day) if day else None,
+                instalments=int(count) if count else 0,
+                interval_days=int(every) if every else 0,
+                action_id=rest[0],
+                note=rest[1],
+                source=rest[2],
+                reason=rest[3].lower(),
+                line=line,
+            )
+        )
+    if current is not None:
+        out[current] = TimeOrdered(mine)
+    return out
 
 
 def scan_history(path: Path, batch_rows: int = BATCH_ROWS) -> HistoryScan:

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from dunning.accounts import events as ev
+from dunning.accounts.history import TimeOrdered
 from dunning.accounts.model import Account, Contact
 from dunning.state.ledger import Arrangement, Payment, PromiseLedger, promise_ledger
 
@@ -145,7 +146,10 @@ def account_state(
     """The account's state on ``as_of`` (``grace``: the policy's promise grace days;
     ``reasons``: the reason-for-arrears vocabulary, each word with whether it marks the
     customer vulnerable — the policy's :attr:`~dunning.policy.model.Policy.reason_marks`)."""
-    events = tuple(sorted((c for c in history if c.at.date() <= as_of), key=lambda c: (c.at, c.channel, c.outcome)))
+    if isinstance(history, TimeOrdered):  # a stable sort would keep its order
+        events = tuple(c for c in history if c.at.date() <= as_of)
+    else:
+        events = tuple(sorted((c for c in history if c.at.date() <= as_of), key=lambda c: (c.at, c.channel, c.outcome)))
     flags: dict[str, FlagState] = {f: FlagState(f, None, "snapshot") for f in sorted(account.flags)}
     started: dict[str, date] = {}
     ended: dict[str, str] = {stop: flag for flag, stop in _STARTS.values() if stop is not None}
