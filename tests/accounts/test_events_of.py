@@ -17,6 +17,20 @@ from dunning.accounts.model import Account
 from dunning.state.account import account_state
 
 COLUMNS = ("account_id", "at", "event", "channel", "amount", "date")
+# the optional fields, each with values no other field takes: a field built into another's
+# place shows in the comparison of the two paths' objects
+OPTIONAL = {
+    "debt_id": ["", "D1"],
+    "phone": ["", "+12125550100"],
+    "email": ["", "x@example.com"],
+    "currency": ["", "USD"],
+    "instalments": ["", "3"],
+    "interval_days": ["", "30"],
+    "action_id": ["", "A1-early-sms8-20261120"],
+    "note": ["", "a note"],
+    "source": ["", "dialer"],
+    "reason": ["", "Illness"],
+}
 AS_OF = date(2026, 11, 28)
 
 
@@ -35,12 +49,13 @@ def _line(draw: st.DrawFn) -> dict[str, str]:
         "event": word,
         "channel": "" if word == "payment" else draw(st.sampled_from(["call", "sms", "email"])),
         "amount": "5.00" if word == "payment" else "",
-        "date": "",
+        "date": draw(st.sampled_from(["", "2026-11-30"])),
+        **{name: draw(st.sampled_from(values)) for name, values in OPTIONAL.items()},
     }
 
 
 def _frame(lines: list[dict[str, str]]) -> pl.DataFrame:
-    return pl.DataFrame(lines, schema=dict.fromkeys(COLUMNS, pl.String)).with_columns(
+    return pl.DataFrame(lines, schema=dict.fromkeys((*COLUMNS, *OPTIONAL), pl.String)).with_columns(
         pl.int_range(2, len(lines) + 2, dtype=pl.Int64).alias(LINE)
     )
 

@@ -487,25 +487,27 @@ def _grouped(rows: pl.DataFrame) -> dict[str, tuple[Contact, ...]]:
         when = times.get(at)
         if when is None:
             when = times[at] = datetime.fromisoformat(at)
+        # positional, in Contact's field order (a quarter cheaper than by keyword; the
+        # objects equal events_of's other path's, tests/accounts/test_events_of.py)
         mine.append(
             Contact(
-                account_id=account_id,
-                at=when,
-                channel=chan,
-                outcome=outcome,
-                debt_id=debt,
-                phone=phone,
-                email=email,
-                amount=Decimal(amount) if amount else None,
-                currency=cur,
-                on=date.fromisoformat(day) if day else None,
-                instalments=int(count) if count else 0,
-                interval_days=int(every) if every else 0,
-                action_id=rest[0],
-                note=rest[1],
-                source=rest[2],
-                reason=rest[3].lower(),
-                line=line,
+                account_id,
+                when,
+                chan,
+                outcome,
+                debt,
+                phone,
+                email,
+                Decimal(amount) if amount else None,
+                cur,
+                date.fromisoformat(day) if day else None,
+                int(count) if count else 0,
+                int(every) if every else 0,
+                rest[0],
+                rest[1],
+                rest[2],
+                rest[3].lower(),
+                line,
             )
         )
     if current is not None:
