@@ -14,10 +14,18 @@ every node is one of:
 - ``{% if path %}`` / ``{% if not path %}`` (with ``elif``/``else``) on such a lookup. The
   branch taken is part of the *decision*, as in ``plan``'s decision templates (whether an
   offer applies): the literal layout of each combination of branches is laid out once, and
-  only the test values are computed per account.
+  only the test values are computed per account;
+- ``{% for item in path %}…{% endfor %}`` over such a lookup (no ``else``, filter, unpacking,
+  ``recursive`` or loop inside it), whose body is made of the above, with ``item`` as a slot's
+  name and ``loop.first``/``last``/``index``/``index0``/``revindex``/``revindex0``/``length`` as
+  literal output or as ``if`` tests (an ``if`` on ``loop`` alone). The number of items is
+  part of the decision (a list or tuple only; any other value renders through Jinja): the
+  body is laid out once per item with ``item`` filled as ``path[n]``, which is what Jinja's
+  loop hands the body, and ``loop``'s values are known when the layout is.
 
-Anything else — loops, macros, includes, ``extends``, ``set``, method calls, operators,
-tests, other filters — makes the template render through Jinja for every account.
+Anything else — macros, includes, ``extends``, ``set``, method calls, operators, tests,
+other filters, an ``if`` on the loop's item — makes the template render through Jinja for
+every account.
 
 A filled message is exactly what Jinja writes: every lookup goes through the sandbox's own
 ``getattr``/``getitem`` (slices as Jinja compiles them, directly), every filter is the
@@ -31,7 +39,7 @@ both ways, and ``benchmarks/fill_equality.py`` the whole bench portfolio, byte f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,7 +66,8 @@ class Slot:
     """One field: a context name, lookups, filters; converted as Jinja converts output."""
 
     name: str
-    lookups: tuple[tuple[str, Any], ...]  # ("key" | "attr", name) | ("item", key) | ("slice", slice)
+    # ("key" | "attr", name) | ("item", key) | ("slice", slice) | ("index", n): a loop's n-th item
+    lookups: tuple[tuple[str, Any], ...]
     filters: tuple[tuple[Callable[..., Any], bool, tuple[Any, ...]], ...]  # (function, pass context, args)
 
     def value(self, variables: Mapping[str, Any], env: Any) -> Any:
@@ -78,15 +87,54 @@ class Slot:
         return value
 
 
+# what Jinja's loop object answers for the item at ``index`` of ``length`` items (LoopContext)
+LOOP_ATTRIBUTES: dict[str, Callable[[int, int], int | bool]] = {
+    "index": lambda index, length: index + 1,
+    "index0": lambda index, length: index,
+    "revindex": lambda index, length: length - index,
+    "revindex0": lambda index, length: length - index - 1,
+    "first": lambda index, length: index == 0,
+    "last": lambda index, length: index == length - 1,
+    "length": lambda index, length: length,
+}
+
+
+@dataclass(frozen=True)
+class LoopAttr:
+    """``loop.first`` and its kin inside a ``for``: known once the item and the length are."""
+
+    attr: str
+
+    def value(self, index: int, length: int) -> int | bool:
+        """What ``loop.<attr>`` is for the item at ``index`` of ``length``."""
+        return LOOP_ATTRIBUTES[self.attr](index, length)
+
+
 @dataclass(frozen=True)
 class Branch:
-    """``{% if %}``/``elif``/``else``: (test slot, negated, body) in order, then the else body."""
+    """``{% if %}``/``elif``/``else``: (test, negated, body) in order, then the else body.
+    Its tests are all slots (a decision per account) or all ``loop`` attributes (laid out
+    with the item they are in)."""
 
-    tests: tuple[tuple[Slot, bool, Program], ...]
+    tests: tuple[tuple[Slot | LoopAttr, bool, Program], ...]
     otherwise: Program
 
+    @property
+    def on_loop(self) -> bool:
+        """Whether the tests are on ``loop`` (decided by the layout, not per account)."""
+        return isinstance(self.tests[0][0], LoopAttr)
 
-Program = tuple["str | Slot | Branch", ...]
+
+@dataclass(frozen=True)
+class Loop:
+    """``{% for target in items %}body{% endfor %}``: the body once per item of ``items``."""
+
+    target: str
+    items: Slot  # a lookup path, no filters
+    body: Program
+
+
+Program = tuple["str | Slot | LoopAttr | Branch | Loop", ...]
 
 
 def _where(node: nodes.Node) -> str:
@@ -127,7 +175,21 @@ def _const(node: nodes.Expr) -> Any:
     return node.value
 
 
-def _slot(node: nodes.Expr, filters: Mapping[str, Callable[..., Any]]) -> Slot:
+def _loop_attr(node: nodes.Node, target: str | None) -> LoopAttr | None:
+    """``loop.<attr>`` inside a loop, else None."""
+    if not (isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name) and node.node.name == "loop"):
+        return None
+    if target is None:
+        return None  # outside a loop `loop` is no context name: _lookup_path refuses it
+    if node.attr not in LOOP_ATTRIBUTES:
+        raise Unfillable(f"loop.{node.attr} at line {node.lineno}")
+    return LoopAttr(node.attr)
+
+
+def _slot(node: nodes.Expr, filters: Mapping[str, Callable[..., Any]], target: str | None = None) -> Slot | LoopAttr:
+    attr = _loop_attr(node, target)
+    if attr is not None:
+        return attr
     chain: list[nodes.Filter] = []
     while isinstance(node, nodes.Filter):
         chain.append(node)
@@ -149,26 +211,50 @@ def _slot(node: nodes.Expr, filters: Mapping[str, Callable[..., Any]]) -> Slot:
     return Slot(path.name, path.lookups, tuple(compiled))
 
 
-def _test(node: nodes.Node) -> tuple[Slot, bool]:
+def _test(node: nodes.Node, target: str | None) -> tuple[Slot | LoopAttr, bool]:
+    negated = isinstance(node, nodes.Not)
     if isinstance(node, nodes.Not):
-        return _lookup_path(node.node), True
-    return _lookup_path(node), False
+        node = node.node
+    attr = _loop_attr(node, target)
+    if attr is not None:
+        return attr, negated
+    slot = _lookup_path(node)
+    if slot.name == target:
+        # its branch would differ item by item: a decision per item the layout cannot name
+        raise Unfillable(f"a test on the loop item {target} at line {node.lineno}")
+    return slot, negated
 
 
-def _program(body: list[nodes.Node], filters: Mapping[str, Callable[..., Any]]) -> Program:
-    out: list[str | Slot | Branch] = []
+def _loop(node: nodes.For, filters: Mapping[str, Callable[..., Any]], target: str | None) -> Loop:
+    where = f"line {node.lineno}"
+    if target is not None:
+        raise Unfillable(f"a loop inside a loop at {where}")
+    if not isinstance(node.target, nodes.Name) or node.target.name in _JINJA_NAMES:
+        raise Unfillable(f"the loop target at {where} is not one plain name")
+    if node.else_ or node.test is not None or node.recursive:
+        raise Unfillable(f"the loop at {where} has an else, a filter or is recursive")
+    items = _lookup_path(node.iter)
+    return Loop(node.target.name, items, _program(node.body, filters, node.target.name))
+
+
+def _program(body: list[nodes.Node], filters: Mapping[str, Callable[..., Any]], target: str | None = None) -> Program:
+    out: list[str | Slot | LoopAttr | Branch | Loop] = []
     for node in body:
         if isinstance(node, nodes.Output):
             for child in node.nodes:
                 if isinstance(child, nodes.TemplateData):
                     out.append(child.data)  # Jinja writes template text as it is, escaped or not
                 else:
-                    out.append(_slot(child, filters))
+                    out.append(_slot(child, filters, target))
         elif isinstance(node, nodes.If):
             tests: list[tuple[nodes.Node, list[nodes.Node]]] = [(node.test, node.body)]
             tests += [(elif_.test, elif_.body) for elif_ in node.elif_]
-            compiled = tuple((*_test(test), _program(body_, filters)) for test, body_ in tests)
-            out.append(Branch(compiled, _program(node.else_, filters)))
+            compiled = tuple((*_test(test, target), _program(body_, filters, target)) for test, body_ in tests)
+            if len({isinstance(test, LoopAttr) for test, _, _ in compiled}) > 1:
+                raise Unfillable(f"an if at line {node.lineno} tests loop and other values")
+            out.append(Branch(compiled, _program(node.else_, filters, target)))
+        elif isinstance(node, nodes.For):
+            out.append(_loop(node, filters, target))
         else:
             raise Unfillable(_where(node))
     return tuple(out)
@@ -195,9 +281,30 @@ class Layout:
     slots: tuple[Slot, ...]
 
 
-# The ifs of a program, each as its tests (slot, negated, the ifs inside that branch) and
-# the ifs inside its else: what deciding reads, without walking the literal text.
-Decisions = tuple[tuple[tuple[tuple[Slot, bool, "Decisions"], ...], "Decisions"], ...]
+# layouts kept per template (a decision holds a loop's length, so the number of decisions
+# follows the data; past this many, a new decision is laid out for its message and dropped)
+MAX_LAYOUTS = 1024
+
+
+@dataclass(frozen=True)
+class _If:
+    """An ``if`` as deciding reads it: (test, negated, the ifs and loops inside), the else's."""
+
+    tests: tuple[tuple[Slot | LoopAttr, bool, Decisions], ...]
+    otherwise: Decisions
+    on_loop: bool
+
+
+@dataclass(frozen=True)
+class _For:
+    """A loop as deciding reads it: its items, and the ifs inside its body."""
+
+    items: Slot
+    body: Decisions
+
+
+# The ifs and loops of a program: what deciding reads, without walking the literal text.
+Decisions = tuple["_If | _For", ...]
 
 
 class Filler:
@@ -216,7 +323,7 @@ class Filler:
         decision: tuple[int, ...] = ()
         if self.decisions:
             taken: list[int] = []
-            _decide(self.decisions, variables, env, taken)
+            _decide(self.decisions, variables, env, taken, 0, 0)
             decision = tuple(taken)
         layout = self.layouts.get(decision) or self._layout(decision)
         convert = self.convert
@@ -227,44 +334,88 @@ class Filler:
 
     def _layout(self, decision: tuple[int, ...]) -> Layout:
         texts, slots = [""], []
-        for piece in _flatten(self.program, iter(decision)):
+        for piece in _flatten(self.program, iter(decision), 0, 0, None):
             if isinstance(piece, str):
                 texts[-1] += piece
             else:
                 slots.append(piece)
                 texts.append("")
-        layout = self.layouts[decision] = Layout(tuple(texts), tuple(slots))
+        layout = Layout(tuple(texts), tuple(slots))
+        if len(self.layouts) < MAX_LAYOUTS:
+            self.layouts[decision] = layout
         return layout
 
 
 def _decisions(program: Program) -> Decisions:
-    return tuple(
-        (tuple((test, negated, _decisions(body)) for test, negated, body in piece.tests), _decisions(piece.otherwise))
-        for piece in program
-        if isinstance(piece, Branch)
-    )
-
-
-def _decide(decisions: Decisions, variables: Mapping[str, Any], env: Any, taken: list[int]) -> None:
-    """Append the index of the branch each ``if`` takes (in document order, as Jinja runs them)."""
-    for tests, otherwise in decisions:
-        chosen, inner = len(tests), otherwise
-        for n, (test, negated, nested) in enumerate(tests):
-            if bool(test.value(variables, env)) != negated:
-                chosen, inner = n, nested
-                break
-        taken.append(chosen)
-        if inner:
-            _decide(inner, variables, env, taken)
-
-
-def _flatten(program: Program, decision: Any) -> list[str | Slot]:
-    out: list[str | Slot] = []
+    out: list[_If | _For] = []
     for piece in program:
         if isinstance(piece, Branch):
-            chosen = next(decision)
-            body = piece.otherwise if chosen == len(piece.tests) else piece.tests[chosen][2]
-            out.extend(_flatten(body, decision))
-        else:
+            tests = tuple((test, negated, _decisions(body)) for test, negated, body in piece.tests)
+            out.append(_If(tests, _decisions(piece.otherwise), piece.on_loop))
+        elif isinstance(piece, Loop):
+            out.append(_For(piece.items, _decisions(piece.body)))
+    return tuple(out)
+
+
+def _decide(
+    decisions: Decisions, variables: Mapping[str, Any], env: Any, taken: list[int], index: int, length: int
+) -> None:
+    """Append the index of the branch each ``if`` takes and the number of items of each loop
+    (in document order, as Jinja runs them; an ``if`` on ``loop`` is the layout's, not
+    appended). ``index``/``length``: the item being decided inside a loop."""
+    for node in decisions:
+        if isinstance(node, _For):
+            items = node.items.value(variables, env)
+            if type(items) is not list and type(items) is not tuple:
+                raise TypeError("a loop over something else than a list renders through Jinja")
+            count = len(items)
+            taken.append(count)
+            if node.body:
+                for item in range(count):
+                    _decide(node.body, variables, env, taken, item, count)
+            continue
+        chosen, inner = len(node.tests), node.otherwise
+        for n, (test, negated, nested) in enumerate(node.tests):
+            value = test.value(index, length) if isinstance(test, LoopAttr) else test.value(variables, env)
+            if bool(value) != negated:
+                chosen, inner = n, nested
+                break
+        if not node.on_loop:
+            taken.append(chosen)
+        if inner:
+            _decide(inner, variables, env, taken, index, length)
+
+
+def _flatten(
+    program: Program, decision: Iterator[int], index: int, length: int, item: tuple[str, Slot] | None
+) -> list[str | Slot]:
+    """The literal text and slots of one decision; ``item``: inside a loop, the loop's target
+    and the slot of the item at ``index`` (its slots' lookups start from it)."""
+    out: list[str | Slot] = []
+    for piece in program:
+        if isinstance(piece, str):
             out.append(piece)
+        elif isinstance(piece, Slot):
+            if item is not None and piece.name == item[0]:
+                piece = Slot(item[1].name, item[1].lookups + piece.lookups, piece.filters)
+            out.append(piece)
+        elif isinstance(piece, LoopAttr):
+            out.append(str(piece.value(index, length)))  # an int or a bool: escaping leaves it as str() writes it
+        elif isinstance(piece, Loop):
+            count = next(decision)
+            for n in range(count):
+                path = Slot(piece.items.name, (*piece.items.lookups, ("index", n)), ())
+                out.extend(_flatten(piece.body, decision, n, count, (piece.target, path)))
+        else:
+            if piece.on_loop:
+                chosen = len(piece.tests)
+                for n, (test, negated, _) in enumerate(piece.tests):
+                    assert isinstance(test, LoopAttr)
+                    if bool(test.value(index, length)) != negated:
+                        chosen = n
+                        break
+            else:
+                chosen = next(decision)
+            body = piece.otherwise if chosen == len(piece.tests) else piece.tests[chosen][2]
+            out.extend(_flatten(body, decision, index, length, item))
     return out
