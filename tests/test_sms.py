@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from dunning.text.sms import describe, encoding, length, segments
+from dunning.text.sms import GSM_BASIC, GSM_EXTENSION, describe, encoding, length, measure, segments
 
 
 @pytest.mark.parametrize(
@@ -34,6 +36,21 @@ from dunning.text.sms import describe, encoding, length, segments
 )
 def test_encoding_length_segments(text: str, enc: str, size: int, parts: int) -> None:
     assert (encoding(text), length(text), segments(text)) == (enc, size, parts)
+    assert measure(text) == (enc, size, parts)
+
+
+# texts around the segment limits: GSM letters, extension characters, CJK, emoji, a lone surrogate
+_PIECES = st.sampled_from(["a", "€", "{", "\n", "你", "😀", "û", "\ud800", "ab" * 40, "你" * 30, "€" * 20])
+
+
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_measure_is_encoding_length_and_segments_at_once(text: str) -> None:
+    assert measure(text) == (encoding(text), length(text), segments(text))
+
+
+@given(st.text(alphabet=st.sampled_from(sorted(GSM_BASIC | GSM_EXTENSION)), max_size=500))
+def test_measure_agrees_on_any_gsm_text(text: str) -> None:
+    assert measure(text) == (encoding(text), length(text), segments(text))
 
 
 def test_surrogate_pair_not_split() -> None:

@@ -8,7 +8,8 @@ carries the same records with the same keys, for dialers that import JSON.
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from dunning.templating.sandbox import RenderError
@@ -19,21 +20,34 @@ COLUMNS = (
 )  # fmt: skip
 
 
+@lru_cache(maxsize=8192)
+def _window_end(moment: datetime, offset: timedelta | None) -> tuple[str, str]:
+    # (local ISO form, UTC form): windows repeat across calls (one per zone and day). Keyed
+    # with the offset too: aware datetimes at one instant are equal whatever their offset.
+    return moment.isoformat(), moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def window_end(moment: datetime) -> tuple[str, str]:
+    """A window's start or end as (``isoformat()`` in the debtor's offset, UTC as ``…Z``)."""
+    return _window_end(moment, moment.utcoffset())
+
+
 def call_row(context: dict[str, Any], script: str, template_file: str) -> list[str]:
     """One dialer row (in :data:`COLUMNS` order); RenderError when there is no number to dial."""
     account, action = context["account"], context["action"]
     if not account["phone"]:
         raise RenderError(template_file, None, "the account has no phone number", account["id"])
-    start, end = action["not_before"], action["not_after"]
+    start_local, start_utc = window_end(action["not_before"])
+    end_local, end_utc = window_end(action["not_after"])
     return [
         action["id"],
         account["id"],
         account["phone"],
         account["timezone"],
-        start.isoformat(),
-        end.isoformat(),
-        start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        start_local,
+        end_local,
+        start_utc,
+        end_utc,
         str(action["priority"]),
         action["template"],
         context["locale"],

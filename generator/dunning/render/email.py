@@ -18,7 +18,7 @@ import base64
 import functools
 import hashlib
 import re
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from email.header import Header
 from email.utils import format_datetime, formataddr
 from typing import Any
@@ -89,6 +89,13 @@ def _encoded_words(value: str) -> list[str]:
     return words
 
 
+@functools.lru_cache(maxsize=8192)
+def _date(moment: datetime, offset: timedelta | None) -> str:
+    # send times repeat across emails (one per zone and day); keyed with the offset too, as
+    # aware datetimes at one instant are equal whatever their offset
+    return format_datetime(moment)
+
+
 def _mailbox(display: str, addr: str) -> str:
     name = _clean(display)
     return f"{_display(name)}<{addr}>" if name else addr
@@ -154,7 +161,7 @@ def email_bytes(context: dict[str, Any], parts: dict[str, str], template_file: s
         f"From: {_mailbox(company['name'], company['email'])}{CRLF}",
         f"To: {_mailbox(account['name'], to)}{CRLF}",
         _header("Subject", subject),
-        f"Date: {format_datetime(action['not_before'])}{CRLF}",
+        f"Date: {_date(action['not_before'], action['not_before'].utcoffset())}{CRLF}",
         f"Message-ID: <{digest[:32]}.{file_stem(action['id'])}@{domain}>{CRLF}",
         # one URI per line: RFC 2369 allows folding between them
         f"List-Unsubscribe: <mailto:{company['email']}?subject=unsubscribe>,{CRLF}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dunning.render.calls import window_end
 from dunning.templating.sandbox import RenderError
 from dunning.text import sms as sms_text
 
@@ -35,7 +36,7 @@ def sms_record(context: dict[str, Any], text: str, template_file: str, max_segme
     if not text:
         raise RenderError(template_file, None, "the text is empty", account["id"])
     require_disclosures(context, text, template_file)
-    segments = sms_text.segments(text)
+    encoding, length, segments = sms_text.measure(text)
     if segments > max_segments:
         raise RenderError(
             template_file,
@@ -49,11 +50,11 @@ def sms_record(context: dict[str, Any], text: str, template_file: str, max_segme
         "recipient": account["phone"],
         "sender": context["company"]["sms_signature"],
         "text": text,
-        "encoding": sms_text.encoding(text),
-        "length": sms_text.length(text),
+        "encoding": encoding,
+        "length": length,
         "segments": segments,
-        "not_before": action["not_before"].isoformat(),
-        "not_after": action["not_after"].isoformat(),
+        "not_before": window_end(action["not_before"])[0],
+        "not_after": window_end(action["not_after"])[0],
         "template": action["template"],
         "locale": context["locale"],
     }

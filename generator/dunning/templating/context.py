@@ -40,6 +40,15 @@ def compliance_texts(
     return dict(_compliance_cached(jurisdiction, channel, locale, sent_on, unsubscribe_url))
 
 
+@lru_cache(maxsize=4096)
+def _compliance_shared(
+    jurisdiction: str, channel: str, locale: str, sent_on: date, unsubscribe_url: str
+) -> dict[str, Any]:
+    # one plain dict per key, shared by every message's context (nothing writes to a context):
+    # a copy per message cost more than the rest of the compliance lookup
+    return dict(_compliance_cached(jurisdiction, channel, locale, sent_on, unsubscribe_url))
+
+
 # (company, locale, country) -> the company's context. Keyed by identity (the policy holds
 # mappings and is not hashable), so each entry keeps its company alive: an id is only unique
 # while its object lives, and a freed policy's id reused by the next one (handbook serve
@@ -74,12 +83,23 @@ def company_context(policy: Policy, locale: str, jurisdiction: str) -> dict[str,
     return dict(_company(policy, locale, _country(jurisdiction)))
 
 
+@lru_cache(maxsize=1024)
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+@lru_cache(maxsize=8192)
+def _instant(text: str) -> datetime:
+    # a plan's send windows repeat across accounts (one per zone and day); datetimes are immutable
+    return datetime.fromisoformat(text)
+
+
 def _date(value: object) -> date | None:
     if value in (None, ""):
         return None
     if isinstance(value, date):
         return value
-    return date.fromisoformat(str(value))
+    return _day(str(value))
 
 
 def offer_context(offer: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -167,7 +187,8 @@ def _plan_parts(plan: Mapping[str, Any], account: Account, policy: Policy, local
         "tier": {"id": tier.id, "name": tier.name} if tier else {"id": "", "name": ""},
         "arm": plan.get("arm") or "",
         "offer": offer_context(offers[0] if offers else None),
-        "company": company_context(policy, locale, jurisdiction),
+        # shared by every context of the locale and country (read-only, like the rest)
+        "company": _company(policy, locale, _country(jurisdiction)),
         "as_of": as_of,
     }
 
@@ -188,8 +209,8 @@ def build_context(
     immutable, the channels read)."""
     locale = str(action.get("locale") or plan.get("locale") or policy.default_locale)
     channel = str(action["channel"])
-    not_before = datetime.fromisoformat(action["not_before"]) if action.get("not_before") else None
-    not_after = datetime.fromisoformat(action["not_after"]) if action.get("not_after") else None
+    not_before = _instant(action["not_before"]) if action.get("not_before") else None
+    not_after = _instant(action["not_after"]) if action.get("not_after") else None
     if shared is None:
         shared = {}
     parts = shared.get(locale)
@@ -214,7 +235,9 @@ def build_context(
         "offer": parts["offer"],
         "agency": {"id": agency.id, "name": agency.name} if agency else None,
         "company": parts["company"],
-        "compliance": compliance_texts(parts["jurisdiction"], channel, locale, sent_on, policy.company.unsubscribe_url),
+        "compliance": _compliance_shared(
+            parts["jurisdiction"], channel, locale, sent_on, policy.company.unsubscribe_url
+        ),
         "as_of": as_of,
         "locale": locale,
     }
