@@ -3,6 +3,7 @@ segment counts at the GSM-7/UCS-2 boundaries, the dialer list, the CLI."""
 
 from __future__ import annotations
 
+import base64
 import email
 import shutil
 from email import policy as email_policy
@@ -12,6 +13,8 @@ from typing import Any
 import orjson
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dunning.accounts.model import Account
 from dunning.policy import require_policy
@@ -368,3 +371,35 @@ def test_progress_on_a_terminal_only(plan_dir: Path, example_root: Path) -> None
 
     piped = CliRunner().invoke(main, argv)  # not a terminal: no bar
     assert piped.exit_code == 1 and "accounts/s" not in piped.output and "print batches" not in piped.output
+
+
+def _words_a_character_at_a_time(value: str) -> list[str]:
+    # the encoded words as render wrote them until 2026-12-07: one character at a time
+    from dunning.render.email import _q
+
+    words: list[str] = []
+    if sum(char.isascii() for char in value) * 3 >= len(value) * 2:
+        payload = ""
+        for char in value:
+            piece = _q(char)
+            if len(payload) + len(piece) > 52:
+                words.append(f"=?utf-8?q?{payload}?=")
+                payload = ""
+            payload += piece
+        return [*words, f"=?utf-8?q?{payload}?="]
+    chunk = bytearray()
+    for char in value:
+        data = char.encode("utf-8")
+        if (len(chunk) + len(data) + 2) // 3 * 4 > 52:
+            words.append(f"=?utf-8?b?{base64.b64encode(chunk).decode('ascii')}?=")
+            chunk.clear()
+        chunk += data
+    return [*words, f"=?utf-8?b?{base64.b64encode(chunk).decode('ascii')}?="]
+
+
+@given(st.lists(st.sampled_from(["a", " ", "=", "?", "_", "é", "€", "你", "😀", "****1234", "您的账户"]), max_size=60))
+def test_encoded_words_are_the_words_a_character_at_a_time_wrote(pieces: list[str]) -> None:
+    from dunning.render.email import _encoded_words
+
+    value = "".join(pieces)
+    assert _encoded_words(value) == _words_a_character_at_a_time(value)
