@@ -159,14 +159,16 @@ class ContactWindows(JurisdictionResolver):
         blocked = self._policy_day_reason(j, channel, day, zones)
         if blocked is not None:
             return blocked
-        if j.timetable is not None:
-            return Reason(
-                f"timetable/{j.timetable.id}",
-                j.timetable.id,
-                str(j.timetable.source),
-                f"the {channel} window and the legal hours do not overlap in every candidate time zone",
-            )
-        return Reason("timetable/none", "timetable", "", f"no {channel} window")
+        # Without a timetable the policy layer of an unblocked day is the whole day in every
+        # zone, so both layers equal the law's, which is not empty here: only a timetable's
+        # windows can miss the legal hours.
+        assert j.timetable is not None
+        return Reason(
+            f"timetable/{j.timetable.id}",
+            j.timetable.id,
+            str(j.timetable.source),
+            f"the {channel} window and the legal hours do not overlap in every candidate time zone",
+        )
 
     def _policy_day_reason(self, j: _Jurisdiction, channel: str, day: date, zones: tuple[str, ...]) -> Reason | None:
         """The policy's day block for primary day ``day``, else one seen from another zone."""
@@ -236,9 +238,8 @@ class ContactWindows(JurisdictionResolver):
                     Reason(
                         f"timetable/{j.timetable.id}",
                         j.timetable.id,
-                        str(j.timetable.hours[channel].source)
-                        if channel in j.timetable.hours
-                        else str(j.timetable.source),
+                        # a channel the timetable lacks has every day blocked: answered above
+                        str(j.timetable.hours[channel].source),
                         f"outside the policy's {channel} window for this day",
                     ),
                 )
