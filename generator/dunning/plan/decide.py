@@ -514,7 +514,10 @@ class Planner:
                 agency=agency,
             )
 
-        blocking = [s.reason.code for s in stops if s.blocks(channel, registered.purpose if registered else None)]
+        # a stop may let a purpose through (a notice after a cease request): the gate's check
+        # below is asked for the same purpose, or it would refuse what the stop allows
+        purpose = registered.purpose if registered else None
+        blocking = [s.reason.code for s in stops if s.blocks(channel, purpose)]
         if blocking:
             return make("suppressed", None, None, blocking)
         if channel not in CONTACT_CHANNELS:  # hand-overs (legal review, agency): the whole local day
@@ -534,7 +537,7 @@ class Planner:
             start, end = windows[0]
             if not history and not planned and self._no_cap_refuses_first(account.jurisdiction, channel):
                 return make("deferred" if moved else "scheduled", start, end, moved)
-            verdict = self.engine.check(account, channel, start, history, planned=planned, state=state)
+            verdict = self.engine.check(account, channel, start, history, planned=planned, purpose=purpose, state=state)
             if verdict.allowed:
                 return make("deferred" if moved else "scheduled", start, end, moved)
             codes = [r.code for r in verdict.reasons]
