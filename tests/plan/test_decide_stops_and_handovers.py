@@ -81,3 +81,17 @@ def test_a_hand_over_step_without_a_template_is_placed_beside_a_stop(policy: Pol
     assert [(a.id, a.status, a.template, a.agency) for a in plan.actions if a.channel == "agency"] == [
         ("T-0001-recovery-agency120-20261129", "scheduled", None, "northwind-recovery"),
     ]
+
+
+def test_a_cap_of_zero_texts_in_china_refuses_the_first_text(policy: Policy) -> None:
+    # the first contact skips the gate only where every cap on its own channel allows one:
+    # China's call caps all allow some, its texts are capped at 0 here, so the gate refuses
+    cap = replace(policy.caps[1], id="no-texts-in-cn", max=0, jurisdictions=("CN",))
+    capped = replace(policy, caps=(*policy.caps, cap))
+    cn = account(capped, account_id="C-1", jurisdiction="CN", currency="CNY", timezone="Asia/Shanghai",
+                 phone="+8613812345678", address="上海市浦东新区世纪大道1号", due_date="2026-10-31",
+                 overdue_amount="3000.00")  # fmt: skip
+    plan = Planner(capped, date(2026, 12, 1), 0).plan(cn, [])
+    assert [(a.id, a.status, a.reasons) for a in plan.actions] == [
+        ("C-1-mid-sms31-20261201", "suppressed", ("step/mid/sms@31", "cap/no-texts-in-cn", "horizon")),
+    ]
