@@ -95,3 +95,16 @@ def test_a_cap_of_zero_texts_in_china_refuses_the_first_text(policy: Policy) -> 
     assert [(a.id, a.status, a.reasons) for a in plan.actions] == [
         ("C-1-mid-sms31-20261201", "suppressed", ("step/mid/sms@31", "cap/no-texts-in-cn", "horizon")),
     ]
+
+
+def test_the_second_contact_of_an_account_without_history_meets_the_caps(policy: Policy) -> None:
+    # one contact a day: the reminder's notice letter is the account's first contact (no
+    # history, nothing planned: the gate's answer is known), the text of the same day is
+    # asked of the gate with the letter planned, and refused
+    caps = tuple(replace(c, max=1) if c.id == "one-touch-a-day" else c for c in policy.caps)
+    capped = replace(policy, caps=caps)
+    plan = Planner(capped, date(2026, 12, 1), 0).plan(account(capped, due_date="2026-11-30"), [])
+    assert [(a.id, a.status, a.reasons) for a in plan.actions] == [
+        ("T-0001-reminder-letter1-20261201", "scheduled", ("step/reminder/letter@1",)),
+        ("T-0001-reminder-sms1-20261201", "suppressed", ("step/reminder/sms@1", "cap/one-touch-a-day")),
+    ]
