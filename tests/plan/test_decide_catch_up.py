@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from dunning.accounts.model import Account, Contact
-from dunning.policy.model import Policy, Step
+from dunning.policy.model import Condition, Policy, Step
 
 from .backlog_support import DUE, brief, plan
 from .plan_support import account
@@ -66,4 +66,25 @@ def test_a_step_on_the_required_steps_own_day_does_not_wait_for_it(policy: Polic
     assert [a for a in brief(plan(variant, cn(variant), 11)) if "call" in a[0]] == [
         ("C-1-early-call10-20260611", "suppressed",
          ("step/early/call@10", "step/catch-up", "step/waiting/letter-notice")),
+    ]  # fmt: skip
+
+
+def test_a_later_step_waits_for_a_required_hand_over_without_a_template(policy: Policy) -> None:
+    # the legal review (day 105) made a required step without a template, the agency
+    # placement (day 120) without conditions: a CN account first seen on day 120, whose
+    # pre-legal letter went on day 95, has the review caught up today and the placement
+    # waits for it, named by the step (it has no template to name)
+    recovery = policy.strategies["recovery"]
+    changes: dict[str, dict[str, Any]] = {
+        "legal_review@105": {"required": True, "template": None, "requires": (), "when": Condition()},
+        "agency@120": {"when": Condition()},
+    }
+    steps = tuple(replace(s, **changes[s.id]) if s.id in changes else s for s in recovery.steps)
+    variant = replace(policy, strategies={**policy.strategies, "recovery": replace(recovery, steps=steps)})
+    letter = [Contact("C-1", datetime(2026, 9, 4, 10, tzinfo=_CST), "letter", "sent",
+                      action_id="C-1-recovery-letter91-20260831")]  # fmt: skip
+    assert brief(plan(variant, cn(variant), 120, letter)) == [
+        ("C-1-recovery-legal_review105-20260914", "scheduled", ("step/recovery/legal_review@105", "step/catch-up")),
+        ("C-1-recovery-agency120-20260929", "suppressed",
+         ("step/recovery/agency@120", "step/waiting/legal_review@105")),
     ]  # fmt: skip
