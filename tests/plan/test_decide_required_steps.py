@@ -79,6 +79,10 @@ def test_a_required_steps_conditions_read_the_policys_own_vocabulary(policy: Pol
     assert brief(plan(variant, acct, 95))[0] == (
         "C-1-recovery-letter91-20260831", "scheduled", ("step/recovery/letter@91", "step/catch-up"),
     )  # fmt: skip
+    # and on its own day (day 91, due, not caught up)
+    assert brief(plan(variant, acct, 91))[0] == (
+        "C-1-recovery-letter91-20260831", "scheduled", ("step/recovery/letter@91",),
+    )  # fmt: skip
     # under the built-in vocabulary the same customer is vulnerable: nothing owed, nothing sent
     marked = replace(variant, arrears_reasons=policy.arrears_reasons)
     assert missing(marked, acct, 95, []) == []
