@@ -535,7 +535,16 @@ class Planner:
                 day += timedelta(days=1)
                 continue
             start, end = windows[0]
-            if not history and not planned and self._no_cap_refuses_first(account.jurisdiction, channel):
+            # The first contact of an account without a history needs no check when no cap can
+            # refuse it, but only on the as-of day: the stops above are the as-of day's, and on
+            # a later day (a step due later, or one the timetable moved) the account may be in
+            # another tier or past a dated exclusion, which the check reads on that day.
+            if (
+                day == self.as_of
+                and not history
+                and not planned
+                and self._no_cap_refuses_first(account.jurisdiction, channel)
+            ):
                 return make("deferred" if moved else "scheduled", start, end, moved)
             verdict = self.engine.check(account, channel, start, history, planned=planned, purpose=purpose, state=state)
             if verdict.allowed:
