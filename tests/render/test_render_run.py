@@ -176,3 +176,32 @@ def test_missing_plans_is_a_user_error(tmp_path: Path, example_root: Path) -> No
 
     with pytest.raises(UserError, match="no plans here"):
         render_plans(tmp_path, example_root)
+
+
+def test_letters_markup_spool_is_read_by_the_print_workers_and_never_published(
+    plan_dir: Path, example_root: Path
+) -> None:
+    # the print workers take each letter's markup from a spool file in the staging folder;
+    # what they typeset is what the letters say, and the spool is gone from the output
+    render_plans(plan_dir, example_root, workers=2, pdf=True)
+    letters = plan_dir / "messages" / "letters"
+    assert sorted(p.name for p in letters.glob("batch-*.pdf")) == [
+        "batch-2026-11-30-CN-A4-registered-001.pdf",
+        "batch-2026-11-30-US-letter-first_class-001.pdf",
+    ]
+    assert len(list((letters / "archive").rglob("*.pdf"))) == 3
+    assert not (plan_dir / ".print-markup").exists() and not (plan_dir / ".render-hashes").exists()
+    assert sorted(p.name for p in plan_dir.parent.iterdir()) == ["accounts.csv", "plan"]
+
+
+def test_a_print_stage_that_fails_leaves_the_previous_output_whole_and_no_spool(
+    plan_dir: Path, example_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    render_plans(plan_dir, example_root, workers=1, pdf=True)
+    before = output_files(plan_dir)
+    # a print worker that fails after its batch is typeset: its profile file cannot be opened
+    monkeypatch.setenv("DUNNING_PRINT_PROFILE", str(plan_dir.parent))
+    with pytest.raises(IsADirectoryError):
+        render_plans(plan_dir, example_root, workers=1, pdf=True)
+    assert output_files(plan_dir) == before
+    assert sorted(p.name for p in plan_dir.parent.iterdir()) == ["accounts.csv", "plan"]  # no staging, no spool

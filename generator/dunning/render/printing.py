@@ -24,8 +24,9 @@ from pathlib import Path
 from dunning.render import archive, typeset
 from dunning.render.files import write_bytes
 
-# (output root, batch file stem, paper, posting date, [(reference, archive path, zlib-compressed markup)])
-BatchJob = tuple[str, str, str, str, list[tuple[str, str, bytes]]]
+# (output root, batch file stem, paper, posting date, the markup spool's path,
+#  [(reference, archive path, offset and length of its zlib-compressed markup in the spool)])
+BatchJob = tuple[str, str, str, str, str, list[tuple[str, str, int, int]]]
 # (batch PDF path, its sha256, its pages, pages of each letter in print order,
 #  [(archive path, sha256)], CPU ns spent)
 Printed = tuple[str, str, int, list[int], list[tuple[str, str]], int]
@@ -53,8 +54,8 @@ def typeset_batch(job: BatchJob) -> Printed:
     # a worker's first batch: its start-up (interpreter, imports, the job); then what it spent
     # between batches (taking the next job off the pipe)
     startup = started - (_last_ended or 0)
-    root, name, paper, posting_date, letters = job
-    sources = [(reference, zlib.decompress(markup).decode("utf-8")) for reference, _, markup in letters]
+    root, name, paper, posting_date, spool, letters = job
+    sources = _sources(spool, letters)
     data = typeset.batch_pdf(name, paper, date.fromisoformat(posting_date), sources)
     typeset_at = time.process_time_ns()
     relative, digest = write_bytes(Path(root), f"messages/letters/{name}.pdf", data)
@@ -62,7 +63,7 @@ def typeset_batch(job: BatchJob) -> Printed:
     written: list[tuple[str, str]] = []
     writing = time.process_time_ns() - typeset_at
     copies = archive.cut_letters(data, [reference for reference, _ in sources])
-    for (_, path, _), (copy, count) in zip(letters, copies, strict=True):
+    for (_, path, _, _), (copy, count) in zip(letters, copies, strict=True):
         before = time.process_time_ns()
         written.append(write_bytes(Path(root), path, copy))
         writing += time.process_time_ns() - before
@@ -71,6 +72,20 @@ def typeset_batch(job: BatchJob) -> Printed:
     _last_ended = ended
     _profile(name, len(letters), startup, typeset_at - started, ended - typeset_at - writing, writing)
     return relative, digest, typeset.page_count(data), pages, written, ended - started + startup
+
+
+def _sources(spool: str, letters: list[tuple[str, str, int, int]]) -> list[tuple[str, str]]:
+    """Each letter's (reference, markup), its markup read from the render's spool file (the
+    parent holds where each letter's markup is, not the markup: docs/render.md, "Memory of
+    the print stage")."""
+    fd = os.open(spool, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        return [
+            (reference, zlib.decompress(os.pread(fd, length, offset)).decode("utf-8"))
+            for reference, _, offset, length in letters
+        ]
+    finally:
+        os.close(fd)
 
 
 def _profile(name: str, letters: int, startup_ns: int, typeset_ns: int, cut_ns: int, write_ns: int) -> None:

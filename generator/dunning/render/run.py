@@ -3,9 +3,13 @@
 1. Stream ``plans.jsonl`` and keep the lines with a scheduled or deferred action.
 2. Read just those accounts from the snapshot (columnar, see :mod:`account_rows`).
 3. Render chunks of plans in parallel (one process per core, results taken in plan order), each
-   process writing its per-message files into the staging folder.
+   process writing its per-message files into the staging folder. The letters' markup goes
+   to a spool file as results arrive, and the files' hashes to another (both hidden in the
+   staging folder, removed before it is published): this process keeps neither while the
+   print workers, the build's largest processes, run beside it.
 4. Typeset the letters' print batches (one PDF per posting date, jurisdiction, paper and
-   postage class, at most 500 letters each, in parallel) with their index CSVs.
+   postage class, at most 250 letters each, in parallel) with their index CSVs; then, in
+   ``dunning build``, the case files (which read the snapshot again).
 5. Write the shared files (sms.jsonl, calls.csv/calls.jsonl, mbox files, routes, agency
    files, render-rejects.csv) in plan order, update ``summary.json`` and write ``manifest.json``.
    Everything is written into a staging copy of the plan folder that replaces it in one
@@ -22,8 +26,9 @@ import mailbox
 import os
 import re
 import shutil
+import sys
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +68,12 @@ from dunning.text.cells import csv_writer
 from dunning.workers import Workers, resolve_jobs
 
 PLANS = "plans.jsonl"
+# the letters' markup while render runs (a hidden file in the staging folder, removed at the
+# end; the manifest skips hidden files): the print workers read it, the parent never holds it
+SPOOL = ".print-markup"
+# and every output file's sha256 as it is written, read back for the manifest at the end (74k
+# files at 1M, ≈ 250 bytes each in a dict) — hidden and removed too
+HASHES = ".render-hashes"
 SUMMARY = "summary.json"
 MESSAGES = "messages"
 CHUNK_ACCOUNTS = 500
@@ -135,12 +146,14 @@ def _render_in_worker(job: _Job) -> ChunkResult:
 
 @dataclass(frozen=True)
 class _PrintBatch:
-    """One print batch to typeset: its file stem and its letters in print order."""
+    """One print batch to typeset: its file stem and its letters in print order, with where
+    each letter's markup is in the spool (offset, length; empty without PDFs)."""
 
     name: str
     paper: str
     posting_date: str
     letters: list[PrintedLetter]
+    spans: list[tuple[int, int]]
 
 
 _ID_PREFIX = b'{"account_id":"'
@@ -197,30 +210,34 @@ def _csv_bytes(header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def print_batches(letters: list[PrintedLetter]) -> list[_PrintBatch]:
+def print_batches(letters: list[PrintedLetter], spans: Sequence[int] = ()) -> list[_PrintBatch]:
     """Letters grouped into print batches (posting date, jurisdiction, paper, postage), each
-    sorted by postal code then reference (postal presort) and cut every BATCH_LETTERS."""
-    groups: dict[tuple[str, str, str, str], list[PrintedLetter]] = {}
-    for item in letters:
-        groups.setdefault(item.batch_key(), []).append(item)
+    sorted by postal code then reference (postal presort) and cut every BATCH_LETTERS.
+    ``spans``: each letter's markup offset and length in the spool, one after the other (empty
+    without PDFs)."""
+    groups: dict[tuple[str, str, str, str], list[int]] = {}
+    for n, item in enumerate(letters):
+        groups.setdefault(item.batch_key(), []).append(n)
     batches: list[_PrintBatch] = []
     for key in sorted(groups):
-        ordered = sorted(groups[key], key=lambda item: (item.postal_code, item.action_id))
+        ordered = sorted(groups[key], key=lambda n: (letters[n].postal_code, letters[n].action_id))
         for part, start in enumerate(range(0, len(ordered), letter.BATCH_LETTERS), start=1):
             name = letter.batch_name(*key, part)
-            batches.append(_PrintBatch(name, key[2], key[0], ordered[start : start + letter.BATCH_LETTERS]))
+            chosen = ordered[start : start + letter.BATCH_LETTERS]
+            where = [(spans[2 * n], spans[2 * n + 1]) for n in chosen] if spans else []
+            batches.append(_PrintBatch(name, key[2], key[0], [letters[n] for n in chosen], where))
     return batches
 
 
-def _print_jobs(out_dir: Path, batches: list[_PrintBatch]) -> Iterator[printing.BatchJob]:
-    """Each batch's print job, made as the pool takes it: a batch's letters give up their
-    markup as it is handed over, so that this process holds the markup of the batches in
-    flight only, not of every letter until the last batch is typeset (the index needs the
-    rest of each letter)."""
+def _print_jobs(out_dir: Path, spool: Path, batches: list[_PrintBatch]) -> Iterator[printing.BatchJob]:
+    """Each batch's print job, made as the pool takes it: where its letters' markup is in the
+    spool, which the print worker reads itself."""
     for batch in batches:
-        letters = [(item.action_id, item.archive, item.markup) for item in batch.letters]
-        batch.letters[:] = [dataclasses.replace(item, markup=b"") for item in batch.letters]
-        yield str(out_dir), batch.name, batch.paper, batch.posting_date, letters
+        letters = [
+            (item.action_id, item.archive, offset, length)
+            for item, (offset, length) in zip(batch.letters, batch.spans, strict=True)
+        ]
+        yield str(out_dir), batch.name, batch.paper, batch.posting_date, str(spool), letters
 
 
 def batch_index(batch: _PrintBatch, pages: list[int] | None) -> list[list[str]]:
@@ -242,7 +259,9 @@ def batch_index(batch: _PrintBatch, pages: list[int] | None) -> list[list[str]]:
 class _Sink:
     """The shared output files, appended to chunk by chunk in plan order."""
 
-    def __init__(self, staging: Path, policy: Policy, case_files: bool = False) -> None:
+    def __init__(
+        self, staging: Path, policy: Policy, hashes: Path, case_files: bool = False, spool: Path | None = None
+    ) -> None:
         self.staging = staging
         self.policy = policy
         self.case_files = case_files
@@ -256,10 +275,16 @@ class _Sink:
         self.rejects = csv_writer(self.rejects_handle, lineterminator="\n")
         self.rejects.writerow(REJECT_COLUMNS)
         self.mboxes: dict[str, mailbox.mbox] = {}
-        self.letters: list[PrintedLetter] = []
+        self.letters: list[PrintedLetter] = []  # without their markup when it is spooled
+        # with PDFs, the letters' markup goes to the spool as it arrives, and this process keeps
+        # where (offset, length, flattened): ≈ 16 bytes a letter, not ≈ 700 (24k letters at 1M)
+        self.spool = open_private(spool, "wb") if spool is not None else None
+        self.spooled = 0
+        self.spans = array("q")
         self.routes: list[list[str]] = []
         self.agency: dict[str, list[list[str]]] = {}
-        self.known: dict[str, str] = {}
+        self.hashes_path = hashes
+        self.hashes = open_private(hashes, "wb")  # (file, sha256) pairs: see HASHES
         self.summary = RenderSummary()
 
     def add(self, result: ChunkResult) -> None:
@@ -278,12 +303,27 @@ class _Sink:
             # mbox is a Unix format (LF); the From_ line carries the message's own date, not the clock's
             box.add(email_channel.mbox_from_line(message) + b"\n" + message.replace(b"\r\n", b"\n"))
         self.rejects.writerows(result.rejects)
-        self.letters.extend(result.letters)
+        if self.spool is None:
+            self.letters.extend(result.letters)
+        else:
+            for item in result.letters:
+                self.spool.write(item.markup)
+                self.spans.append(self.spooled)
+                self.spans.append(len(item.markup))
+                self.spooled += len(item.markup)
+                # the fields most letters share, once (24k letters at 1M, ≈ 60 bytes a field)
+                self.letters.append(
+                    dataclasses.replace(
+                        item, markup=b"", posting_date=sys.intern(item.posting_date),
+                        jurisdiction=sys.intern(item.jurisdiction), paper=sys.intern(item.paper),
+                        postage=sys.intern(item.postage), locale=sys.intern(item.locale),
+                        template=sys.intern(item.template),
+                    )
+                )  # fmt: skip
         self.routes.extend(result.routes)
         for agency_id, rows in result.agency.items():
             self.agency.setdefault(agency_id, []).extend(rows)
-        for relative, digest in result.files:
-            self.known[relative] = digest
+        self.know(result.files)
         self.cases.extend(result.cases)
         for channel, count in result.rendered.items():
             self.summary.rendered[channel] = self.summary.rendered.get(channel, 0) + count
@@ -291,14 +331,27 @@ class _Sink:
             self.summary.cpu_ns[channel] = self.summary.cpu_ns.get(channel, 0) + spent
         self.summary.failed += len(result.rejects)
 
+    def know(self, files: Iterable[tuple[str, str]]) -> None:
+        """Record written files' hashes (relative path, sha256) for the manifest."""
+        self.hashes.write("".join(f"{relative}\0{digest}\0" for relative, digest in files).encode("utf-8"))
+
+    def known(self) -> dict[str, str]:
+        """Every recorded file's sha256 (the last recorded for a path), in the order recorded;
+        the record is removed."""
+        self.hashes.close()
+        fields = self.hashes_path.read_bytes().decode("utf-8").split("\0")
+        self.hashes_path.unlink()
+        return dict(zip(fields[0:-1:2], fields[1:-1:2], strict=True))
+
     def _write(self, relative: str, data: bytes) -> None:
         path = self.staging / relative
         make_private_dir(path.parent)
         write_private(path, data)
 
     def close(self) -> None:
-        for handle in (self.sms, self.calls_handle, self.calls_jsonl, self.rejects_handle):
-            handle.close()
+        for handle in (self.sms, self.calls_handle, self.calls_jsonl, self.rejects_handle, self.spool):
+            if handle is not None:
+                handle.close()
         for box in self.mboxes.values():
             box.close()
         self.mboxes.clear()
@@ -324,11 +377,9 @@ class _Sink:
                     raise UserError(
                         f"{relative}: {pages} pages, the letters hold {sum(letter_pages)}", "report this as a bug"
                     )
-                self.known[relative] = digest
-                self.known.update(archives)
+                self.know([(relative, digest), *archives])
             rows = batch_index(batch, letter_pages)
             self._write(f"letters/{batch.name}.csv", _csv_bytes(letter.INDEX_COLUMNS, rows))
-        self.summary.files = len(self.known)
 
 
 def _jobs(ids: list[str], offsets: array[int], rows: Any, size: int) -> Iterator[_Job]:
@@ -345,8 +396,6 @@ def _jobs(ids: list[str], offsets: array[int], rows: Any, size: int) -> Iterator
 
 def _bar(total: int, unit: str, shown: bool) -> Any:
     """A count/rate/ETA bar on stderr (nothing when not ``shown``)."""
-    import sys
-
     from tqdm import tqdm
 
     return tqdm(total=total, unit=unit, file=sys.stderr, disable=not shown, leave=False, dynamic_ncols=True)
@@ -444,7 +493,8 @@ def render_into(
     renderer = ChunkRenderer(
         policy, templates, out_dir, pdf=pdf, email_format=email_format, case_files=cases is not None
     )
-    sink = _Sink(messages, policy, case_files=cases is not None)
+    spool, hashes = out_dir / SPOOL, out_dir / HASHES
+    sink = _Sink(messages, policy, hashes, case_files=cases is not None, spool=spool if pdf else None)
     chunks = -(-len(wanted) // max(1, chunk_accounts))
     jobs = resolve_jobs(workers, len(wanted) * MESSAGE_WORK, chunks)
     if pdf and typeset.started_here():  # a forked child would wait for Typst's threads
@@ -464,31 +514,38 @@ def render_into(
                 bar.update(min(chunk_accounts, len(wanted) - n * chunk_accounts))
             bar.close()
             sink.close()
-        if cases is not None:
-            for relative, digest in write_case_files(out_dir, policy, accounts_path, sink.cases, cases):
-                sink.known[relative] = digest
-            sink.summary.cases = len(set(sink.cases))
         del wanted, offsets  # not needed by the print stage (≈ 80 bytes an id: 309k of them at 1M)
-        # the chunk workers are gone: the print batches, in one pool of print workers
-        batches = print_batches(sink.letters)
-        sink.letters = []
+        # the chunk workers are gone: the print batches, in one pool of print workers, before
+        # the case files (which read the snapshot again): this process is at its smallest
+        # while the print workers, the build's largest processes, run beside it
+        batches = print_batches(sink.letters, sink.spans)
+        sink.letters, sink.spans = [], array("q")
         printed: list[printing.Printed] | None = None
         if pdf and batches:
             printed = []
             count = resolve_jobs(workers, chunks=len(batches))
             printers = Workers(count, start="spawn", separate=True, max_tasks_per_child=printing.recycle_after(count))
             with _bar(len(batches), " print batches", progress) as typeset_bar, printers:
-                for done in printers.map(printing.typeset_batch, _print_jobs(out_dir, batches)):
+                for done in printers.map(printing.typeset_batch, _print_jobs(out_dir, spool, batches)):
                     printed.append(done)
                     sink.summary.cpu_ns["print_batches"] = sink.summary.cpu_ns.get("print_batches", 0) + done[-1]
                     typeset_bar.update(1)
+        spool.unlink(missing_ok=True)
         sink.write_batches(batches, printed)
+        del batches, printed
+        if cases is not None:
+            sink.know(write_case_files(out_dir, policy, accounts_path, sink.cases, cases))
+            sink.summary.cases = len(set(sink.cases))
+        known = sink.known()
+        sink.summary.files = len(known)
     except BaseException:
         sink.close()
+        sink.hashes.close()
         raise
     finally:
         _WORKER = None
-    known = dict(sink.known)
+        spool.unlink(missing_ok=True)
+        hashes.unlink(missing_ok=True)
     step("messages rendered")
 
     result = sink.summary
