@@ -608,22 +608,35 @@ def _plain_header(path: Path, handle: BinaryIO) -> list[str] | None:
             if not block:
                 return None
             first = False
-        if (
-            b'"' in block
-            or block.count(b"\r") != block.count(b"\r\n")
-            or b"\n\n" in block
-            or b"\n\r\n" in block
-            # a block starts after a line's end: a newline here is a blank line
-            or block.startswith((b"\n", b"\r"))
-            or _REPLACEMENT_BYTES in block
-        ):
-            return None
-        try:
-            block.decode("utf-8")
-        except UnicodeDecodeError:
+        if not _plain_block(block):
             return None
     handle.seek(0)
-    header = handle.readline().removeprefix(codecs.BOM_UTF8)
+    return _plain_names(path, handle.readline().removeprefix(codecs.BOM_UTF8))
+
+
+def _plain_block(block: bytes) -> bool:
+    """True when ``block`` — whole lines, starting after a line's end — is plain: UTF-8, no
+    quote, no lone CR, no blank line (see :func:`_plain_header`)."""
+    if (
+        b'"' in block
+        or block.count(b"\r") != block.count(b"\r\n")
+        or b"\n\n" in block
+        or b"\n\r\n" in block
+        # a block starts after a line's end: a newline here is a blank line
+        or block.startswith((b"\n", b"\r"))
+        or _REPLACEMENT_BYTES in block
+    ):
+        return False
+    try:
+        block.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _plain_names(path: Path, header: bytes) -> list[str] | None:
+    """The cleaned column names of a plain history's header line (BOM removed); None when
+    they are not distinct, or polars would not read them as the csv module does."""
     names = [clean_key(n) for n in header.removesuffix(b"\n").removesuffix(b"\r").decode().split(",")]
     if len(set(names)) != len(names) or LINE in names:
         return None
@@ -678,11 +691,15 @@ def _plain_batches(
 def _check(frame: pl.DataFrame, names: list[str]) -> tuple[pl.DataFrame, list[HistoryReject]]:
     """A batch of lines as text columns (and :data:`LINE`) checked vectorised: its readable
     lines (stripped values, file order) and its rejects. A line a check flags goes through
-    the row reader, which says what is wrong with it (or reads it after all)."""
+    the row reader, which says what is wrong with it (or reads it after all).
+
+    One lazy pass: the values are stripped once, into the columns every check reads (a
+    check on an expression of them strips again, and did so a dozen times per column), and
+    the flagged lines keep these stripped values for the row reader, whose own strip of all
+    whitespace gives what it gives on the raw value."""
     import polars as pl
 
-    raw = frame.with_columns(pl.col(names).fill_null(""))
-    value = {n: pl.col(n).str.strip_chars(" \t") for n in names}
+    value = {n: pl.col(n) for n in names}
     blank = pl.lit("")
     word_of = (
         pl.when(value["event"] != "").then(value["event"]).otherwise(value.get("outcome", blank))
@@ -718,10 +735,16 @@ def _check(frame: pl.DataFrame, names: list[str]) -> tuple[pl.DataFrame, list[Hi
         present = [value[c] != "" for c in needed if c in value]
         has_all = pl.all_horizontal(present) if len(present) == len(needed) else pl.lit(False)
         checks.append((canon != word) | has_all)
-    flagged = raw.with_columns(pl.all_horizontal(checks).alias("\x00good"))
-    good = flagged.filter(pl.col("\x00good")).select(LINE, *(value[n].alias(n) for n in names))
-    rest = flagged.filter(~pl.col("\x00good")).select(LINE, *names)
-    del raw, flagged
+    flagged = (
+        frame.lazy()
+        .with_columns(pl.col(names).fill_null("").str.strip_chars(" \t"))
+        .with_columns(pl.all_horizontal(checks).alias("\x00good"))
+        .collect()
+    )
+    readable_now = flagged["\x00good"]
+    good = flagged.filter(readable_now).select(LINE, *names)
+    rest = flagged.filter(~readable_now).select(LINE, *names)
+    del flagged, readable_now
     rejects: list[HistoryReject] = []
     readable: list[dict[str, object]] = []
     for number, *values in rest.iter_rows():
