@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -21,12 +22,16 @@ from dunning.accounts.history import (
     LINE,
     HistoryLookup,
     HistoryReject,
+    cut_history,
+    joined_pieces,
     read_history,
     scan_history,
     stage_history,
+    stage_piece,
 )
 from dunning.accounts.location import materialize
 from dunning.accounts.source import CHUNK_ROWS
+from dunning.errors import UserError
 from dunning.plan.build import PlanInputs, run_plan
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,6 +157,86 @@ def test_a_reject_keeps_its_line_when_its_batch_has_no_readable_line(tmp_path: P
     assert [r[:3] for r in checked.rejects] == [(3, "A2", "H002"), (4, "A3", "H003")]
     assert isinstance(checked.rejects[0], HistoryReject)
     assert [pl.read_parquet(p)[LINE].to_list() for p in staged.parts] == [[2], [5]]
+
+
+# ---------------------------------------------------------------- pieces, staged apart
+# With workers, a plain CSV history is cut at line ends into pieces staged by a process
+# each (two a worker: four at --jobs 2, so the tests above at --jobs 2 cut their 19 lines
+# into pieces of ≈ 5). Joined in file order, the pieces are the file staged whole.
+@pytest.mark.parametrize("pieces", [1, 2, 4, 7, 40])
+@pytest.mark.parametrize("batch_rows", [1, 3, 1000])
+@pytest.mark.parametrize("form", ["lf", "bom-crlf"])
+def test_pieces_staged_apart_join_into_the_file_staged_whole(
+    tmp_path: Path, pieces: int, batch_rows: int, form: str
+) -> None:
+    path = _history(tmp_path)
+    if form == "bom-crlf":
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    cut = cut_history(path, pieces)
+    assert cut is not None
+    # 40 asked of 19 lines: a piece a line (no piece is empty)
+    assert len(cut) == min(pieces, 19)
+    # each piece starts where the lines before it end, and numbers its lines on from theirs
+    assert cut[0].first_line == 2 and cut[-1].lines is None
+    for before, after in itertools.pairwise(cut):
+        assert before.lines is not None and before.lines >= 1
+        assert after.first_line == before.first_line + before.lines
+    (tmp_path / "staged").mkdir()
+    staged_pieces = [stage_piece(piece, tmp_path / "staged", batch_rows) for piece in cut]
+    staged, checked = joined_pieces([p for p in staged_pieces if p is not None])
+    assert len(staged_pieces) == len(cut) and None not in staged_pieces
+    whole = scan_history(path)
+    assert [r[:3] for r in checked.rejects] == [
+        (4, "CN-0027", "H003"),
+        (5, "US-0058", "H002"),
+        (10, "", "H001"),
+        (11, "CN-0057", "H004"),
+        (15, "US-0049", "H006"),
+    ]
+    assert checked.rejects == whole.rejects
+    assert (checked.lines, checked.held, staged.held) == (19, whole.held, whole.held)
+    assert staged.tracks_sent is whole.tracks_sent is False
+    lines = HistoryLookup.of(staged).lines.collect().sort(LINE)
+    assert lines.equals(whole.frame)
+    assert lines.height == 14
+
+
+def test_a_quote_in_a_later_piece_has_the_row_reader_read_the_file_whole(tmp_path: Path) -> None:
+    path = _history(tmp_path)
+    # the last line quoted: plain up to there, so only the last piece finds out
+    path.write_text(path.read_text(encoding="utf-8") + 'US-0056,2026-11-27T11:00:00-05:00,"call",busy,,,,,\n')
+    cut = cut_history(path, 4)
+    assert cut is not None and len(cut) == 4
+    (tmp_path / "staged").mkdir()
+    assert stage_piece(cut[0], tmp_path / "staged", 3) is not None
+    assert stage_piece(cut[-1], tmp_path / "staged", 3) is None
+    whole = _plan(tmp_path, "whole", jobs=1)
+    pieces = _plan(tmp_path, "pieces", jobs=2, batch_rows=3, chunk_rows=20)
+    _assert_batched_as_whole(pieces, whole, REJECTS, OUTPUTS)
+    assert b"US-0056" in (whole / "plans.jsonl").read_bytes()
+
+
+@pytest.mark.parametrize("text", ["", "\ufeff", "account_id,at,event\n", '"account_id",at,event\nA1,x,y\n'])
+def test_a_history_without_a_plain_header_is_not_cut(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "history.csv"
+    path.write_text(text, encoding="utf-8")
+    cut = cut_history(path, 4)
+    if text.startswith("account_id"):  # a header alone: one piece, its first batch empty
+        assert cut is not None and [(p.first_line, p.lines) for p in cut] == [(2, None)]
+    else:
+        assert cut is None
+
+
+def test_a_history_missing_a_column_stops_a_run_with_workers_as_one_without(tmp_path: Path) -> None:
+    path = tmp_path / "history.csv"
+    path.write_text("account_id,event\nA1,busy\n", encoding="utf-8")
+    messages = []
+    for jobs in (1, 2):
+        with pytest.raises(UserError) as caught:
+            _plan(tmp_path, f"out{jobs}", jobs=jobs, history=path)
+        messages.append((caught.value.message, caught.value.hint))
+    assert messages[0] == messages[1]
+    assert messages[0][0] == f"{path}: history column(s) missing: at"
 
 
 # ---------------------------------------------------------------- every source, in batches

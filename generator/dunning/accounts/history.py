@@ -30,6 +30,7 @@ import codecs
 import csv
 import io
 import itertools
+import os
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -533,39 +534,159 @@ def scan_history(path: Path, batch_rows: int = BATCH_ROWS) -> HistoryScan:
 def stage_history(path: Path, directory: Path, batch_rows: int = BATCH_ROWS) -> tuple[StagedHistory, HistoryChecked]:
     """Read and check the history file one batch of ``batch_rows`` lines at a time, each
     batch's readable lines appended to ``directory`` as a Parquet part (sorted by account
-    id) as soon as it is checked: the parent holds one batch, never the file. The staged
+    id) as soon as it is checked: the process holds one batch, never the file. The staged
     history for the workers, and what the check found (rejects, held accounts, lines)."""
-    import polars as pl
-
     directory.mkdir()
-    parts: list[Path] = []
-    columns: list[tuple[str, ...]] = []
-    rejects: list[HistoryReject] = []
-    lines = 0
-    sends = False
-    for good, bad in _batches(path, batch_rows):
-        rejects.extend(bad)
-        lines += good.height + len(bad)
-        sends = sends or _sends(good)
-        # an empty batch is staged too when it is the first: the workers read its columns
-        if good.height or not parts:
-            part = directory / f"{len(parts):06d}.parquet"
-            good.sort("account_id", maintain_order=True).write_parquet(part, row_group_size=_STAGE_ROWS)
-            parts.append(part)
-            columns.append(tuple(good.columns))
-        del good
-    held = frozenset(r.account_id for r in rejects if r.account_id)
-    checked = HistoryChecked(tuple(rejects), held, lines)
-    if not parts:  # pragma: no cover - _batches yields at least one batch
-        pl.DataFrame(schema={LINE: pl.Int64, "account_id": pl.String}).write_parquet(directory / "000000.parquet")
-        parts.append(directory / "000000.parquet")
-        columns.append((LINE, "account_id"))
-    return StagedHistory(tuple(parts), held, sends, tuple(columns)), checked
+    return joined_pieces([_stage_batches(_batches(path, batch_rows), directory, "", first=True)])
 
 
 def stage_history_task(task: tuple[Path, Path, int]) -> tuple[StagedHistory, HistoryChecked]:
     """:func:`stage_history` of (path, directory, batch_rows), for a worker process."""
     return stage_history(*task)
+
+
+# ------------------------------------------------------------- staged by several workers
+# A plain CSV history's records are its lines, so it can be cut at line ends into pieces
+# whose first line numbers are known from the newlines before them: each piece is read,
+# checked and staged by a worker of its own (:func:`stage_piece`), the rejects keeping the
+# file's line numbers. Whether a piece is plain is known only once it is read (a quote may
+# come at any line), so each checks its own batches as the whole-file scan checks its
+# blocks (:func:`_plain_block`, the same test); a piece that is not plain gives up, and the
+# file is read by the row reader as a whole, as it is when read by one process.
+@dataclass(frozen=True)
+class HistoryPiece:
+    """Whole lines of a plain CSV history for one staging worker: from byte ``start``, the
+    number of its first line, how many lines (None: to the end of the file), and the file's
+    header line (without a BOM) and cleaned column names."""
+
+    path: Path
+    index: int
+    start: int
+    first_line: int
+    lines: int | None
+    header: bytes
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StagedPiece:
+    """A piece (or a whole file) staged: its Parquet parts and their columns, its rejects,
+    its event lines (readable or not), and whether it records sends."""
+
+    parts: tuple[Path, ...]
+    columns: tuple[tuple[str, ...], ...]
+    rejects: tuple[HistoryReject, ...]
+    lines: int
+    tracks_sent: bool
+
+
+class _NotPlain(Exception):
+    """A piece of the history is not plain CSV: the row reader must read the file whole."""
+
+
+def cut_history(path: Path, pieces: int) -> list[HistoryPiece] | None:
+    """The history cut at line ends into at most ``pieces`` pieces of about equal bytes; None
+    when it is not a CSV whose header line is plain (JSON Lines, an empty file, quotes…):
+    one process reads it (:func:`stage_history`). A missing required column is a
+    :class:`UserError` here, as it is there. Counts the newlines of all but the last piece
+    (the next pieces' first line numbers): one pass over the bytes, no parsing."""
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        return None
+    if not path.is_file():
+        raise UserError(f"{path}: no such history file", hint="check the --history path")
+    try:
+        with path.open("rb") as handle:
+            header = handle.readline().removeprefix(codecs.BOM_UTF8)
+            names = _plain_names(path, header) if header and _plain_block(header) else None
+            if names is None:
+                return None
+            bounds = [handle.tell()]
+            size = os.fstat(handle.fileno()).st_size
+            for k in range(1, pieces):
+                # the first line that starts at or after this share of the bytes
+                handle.seek(max(bounds[0] + (size - bounds[0]) * k // pieces - 1, bounds[-1]))
+                handle.readline()
+                if bounds[-1] < handle.tell() < size:
+                    bounds.append(handle.tell())
+            handle.seek(bounds[0])
+            found = []
+            first_line = 2  # the line after the header
+            for index, start in enumerate(bounds):
+                lines = None
+                if index + 1 < len(bounds):
+                    lines = sum(block.count(b"\n") for block in _blocks(handle, bounds[index + 1] - start))
+                found.append(HistoryPiece(path, index, start, first_line, lines, header, tuple(names)))
+                first_line += lines or 0
+            return found
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read the history file ({exc.strerror})") from None
+
+
+def _blocks(handle: BinaryIO, size: int) -> Iterator[bytes]:
+    """The next ``size`` bytes of ``handle``, a block at a time."""
+    while size > 0 and (block := handle.read(min(size, _CHECK_BYTES))):
+        size -= len(block)
+        yield block
+
+
+def stage_piece(piece: HistoryPiece, directory: Path, batch_rows: int = BATCH_ROWS) -> StagedPiece | None:
+    """Read, check and stage one piece of the history (into ``directory``, which exists) a
+    batch of ``batch_rows`` lines at a time, as :func:`stage_history` does the whole file;
+    None when a batch is not plain (then the file must be read whole by the row reader)."""
+    try:
+        with piece.path.open("rb") as handle:
+            handle.seek(piece.start)
+            batches = _plain_batches(
+                handle, piece.header, list(piece.names), batch_rows, piece.first_line, piece.lines, checked=True
+            )
+            return _stage_batches(batches, directory, f"{piece.index:04d}-", first=piece.index == 0)
+    except _NotPlain:
+        return None
+    except OSError as exc:
+        raise UserError(f"{piece.path}: cannot read the history file ({exc.strerror})") from None
+
+
+def stage_piece_task(task: tuple[HistoryPiece, Path, int]) -> StagedPiece | None:
+    """:func:`stage_piece` of (piece, directory, batch_rows), for a worker process."""
+    return stage_piece(*task)
+
+
+def joined_pieces(pieces: Sequence[StagedPiece]) -> tuple[StagedHistory, HistoryChecked]:
+    """The staged history of the file whose pieces (in file order) these are, and what their
+    checks found."""
+    parts = [part for piece in pieces for part in piece.parts]
+    columns = [names for piece in pieces for names in piece.columns]
+    rejects = tuple(reject for piece in pieces for reject in piece.rejects)
+    held = frozenset(r.account_id for r in rejects if r.account_id)
+    checked = HistoryChecked(rejects, held, sum(piece.lines for piece in pieces))
+    assert parts, "the first piece stages its first batch, even when empty"
+    sends = any(piece.tracks_sent for piece in pieces)
+    return StagedHistory(tuple(parts), held, sends, tuple(columns)), checked
+
+
+def _stage_batches(
+    batches: Iterable[tuple[pl.DataFrame, list[HistoryReject]]], directory: Path, prefix: str, *, first: bool
+) -> StagedPiece:
+    """Each batch's readable lines written to ``directory`` as a Parquet part named
+    ``prefix`` and its number, sorted by account id, as soon as it is checked. ``first``:
+    the file's first piece, whose first batch is staged even when empty (the workers read the
+    columns of the history from it)."""
+    parts: list[Path] = []
+    columns: list[tuple[str, ...]] = []
+    rejects: list[HistoryReject] = []
+    lines = 0
+    sends = False
+    for good, bad in batches:
+        rejects.extend(bad)
+        lines += good.height + len(bad)
+        sends = sends or _sends(good)
+        if good.height or (first and not parts):
+            part = directory / f"{prefix}{len(parts):06d}.parquet"
+            good.sort("account_id", maintain_order=True).write_parquet(part, row_group_size=_STAGE_ROWS)
+            parts.append(part)
+            columns.append(tuple(good.columns))
+        del good
+    return StagedPiece(tuple(parts), tuple(columns), tuple(rejects), lines, sends)
 
 
 def _batches(path: Path, batch_rows: int) -> Iterator[tuple[pl.DataFrame, list[HistoryReject]]]:
@@ -582,7 +703,9 @@ def _batches(path: Path, batch_rows: int) -> Iterator[tuple[pl.DataFrame, list[H
                 handle.seek(0)
                 yield from _row_batches(path, handle, batch_rows)
             else:
-                yield from _plain_batches(handle, names, batch_rows)
+                handle.seek(0)
+                header = handle.readline().removeprefix(codecs.BOM_UTF8)
+                yield from _plain_batches(handle, header, names, batch_rows)
     except OSError as exc:
         raise UserError(f"{path}: cannot read the history file ({exc.strerror})") from None
 
@@ -661,20 +784,32 @@ def _read_plain(header: bytes, lines: bytes) -> pl.DataFrame:
 
 
 def _plain_batches(
-    handle: BinaryIO, names: list[str], batch_rows: int
+    handle: BinaryIO,
+    header: bytes,
+    names: list[str],
+    batch_rows: int,
+    number: int = 2,
+    lines: int | None = None,
+    *,
+    checked: bool = False,
 ) -> Iterator[tuple[pl.DataFrame, list[HistoryReject]]]:
-    """Each batch of a plain CSV history's lines checked: a plain file's records are its
-    lines, so a batch's first line number is known. The first batch is yielded even when
-    empty (its columns are the file's)."""
+    """Each batch of a plain CSV history's lines checked, from where ``handle`` stands (after
+    the header line): a plain file's records are its lines, so a batch's first line number
+    is known (``number``: the first's). ``lines``: at most so many (None: to the end).
+    The first batch is yielded even when empty (its columns are the file's). ``checked``:
+    each batch's bytes are tested plain first (a piece of a file not scanned whole), and
+    :class:`_NotPlain` raised for one that is not."""
     import polars as pl
 
-    handle.seek(0)
-    header = handle.readline().removeprefix(codecs.BOM_UTF8)
-    number = 2  # the first line after the header
-    while True:
-        batch = b"".join(itertools.islice(handle, batch_rows))
-        if not batch and number > 2:
+    first = True
+    while lines is None or lines > 0 or first:
+        want = batch_rows if lines is None else min(batch_rows, lines)
+        batch = b"".join(itertools.islice(handle, want))
+        if not batch and not first:
             return
+        if checked and not _plain_block(batch):
+            raise _NotPlain
+        first = False
         frame = _read_plain(header, batch)
         del batch
         frame.columns = names
@@ -684,7 +819,9 @@ def _plain_batches(
         yield found
         del found
         number += height
-        if height < batch_rows:
+        if lines is not None:
+            lines -= height
+        if height < want:
             return
 
 
