@@ -172,8 +172,9 @@ def test_pieces_staged_apart_join_into_the_file_staged_whole(
     path = _history(tmp_path)
     if form == "bom-crlf":
         path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
-    cut = cut_history(path, pieces)
-    assert cut is not None
+    found = cut_history(path, pieces)
+    assert found is not None
+    cut = list(found)
     # 40 asked of 19 lines: a piece a line (no piece is empty)
     assert len(cut) == min(pieces, 19)
     # each piece starts where the lines before it end, and numbers its lines on from theirs
@@ -205,8 +206,10 @@ def test_a_quote_in_a_later_piece_has_the_row_reader_read_the_file_whole(tmp_pat
     path = _history(tmp_path)
     # the last line quoted: plain up to there, so only the last piece finds out
     path.write_text(path.read_text(encoding="utf-8") + 'US-0056,2026-11-27T11:00:00-05:00,"call",busy,,,,,\n')
-    cut = cut_history(path, 4)
-    assert cut is not None and len(cut) == 4
+    found = cut_history(path, 4)
+    assert found is not None
+    cut = list(found)
+    assert len(cut) == 4
     (tmp_path / "staged").mkdir()
     assert stage_piece(cut[0], tmp_path / "staged", 3) is not None
     assert stage_piece(cut[-1], tmp_path / "staged", 3) is None

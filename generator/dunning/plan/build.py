@@ -331,14 +331,14 @@ def _stage_history(inputs: PlanInputs, directory: Path, *, workers: int) -> tupl
         return stage_history(*task)
     pieces = cut_history(inputs.history, 2 * workers)
     # one polars thread a process when they share the cores (read when a worker imports it)
-    processes = min(workers, len(pieces)) if pieces else 1
+    processes = workers if pieces is not None else 1
     threads = {"POLARS_MAX_THREADS": os.environ.get("POLARS_MAX_THREADS") or "1"} if processes > 1 else {}
     with Workers(processes, separate=True, env=threads) as scanners:
         if pieces is not None:
             directory.mkdir()
-            staged = list(
-                scanners.map(stage_piece_task, [(piece, directory, inputs.history_batch_rows) for piece in pieces])
-            )
+            # the pieces are handed out as the parent numbers them (a generator)
+            tasks = ((piece, directory, inputs.history_batch_rows) for piece in pieces)
+            staged = list(scanners.map(stage_piece_task, tasks))
             if all(piece is not None for piece in staged):
                 return joined_pieces([piece for piece in staged if piece is not None])
             shutil.rmtree(directory)  # a piece is not plain: the file is read whole
