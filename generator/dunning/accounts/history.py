@@ -273,6 +273,7 @@ _EDGE_RE = r"^[^!-~]|[^!-~]$"
 _STAGE_ROWS = 8_192  # rows per Parquet row group of a staged part: a chunk's id range skips most
 _CHECK_BYTES = 1 << 24  # bytes read at a time to tell a plain CSV history
 _TEXT_BLOCK = 1 << 20  # characters of a JSON Lines history decoded at a time
+_COUNT_BYTES = 1 << 20  # bytes of a history read at a time to count its lines
 _REPLACEMENT_BYTES = REPLACEMENT.encode()
 
 
@@ -600,7 +601,7 @@ def cut_history(path: Path, pieces: int) -> Iterator[HistoryPiece] | None:
     try:
         with path.open("rb") as handle:
             header = handle.readline().removeprefix(codecs.BOM_UTF8)
-            names = _plain_names(path, header) if header and _plain_block(header) else None
+            names = _plain_names(path, header, read=False) if header and _plain_block(header) else None
             if names is None:
                 return None
             bounds = [handle.tell()]
@@ -626,24 +627,31 @@ def _numbered(path: Path, header: bytes, names: tuple[str, ...], bounds: list[in
             for index, start in enumerate(bounds):
                 lines = None
                 if index + 1 < len(bounds):
-                    lines = sum(block.count(b"\n") for block in _blocks(handle, bounds[index + 1] - start))
+                    lines = _newlines(handle, bounds[index + 1] - start)
                 yield HistoryPiece(path, index, start, first_line, lines, header, names)
                 first_line += lines or 0
     except OSError as exc:
         raise UserError(f"{path}: cannot read the history file ({exc.strerror})") from None
 
 
-def _blocks(handle: BinaryIO, size: int) -> Iterator[bytes]:
-    """The next ``size`` bytes of ``handle``, a block at a time."""
-    while size > 0 and (block := handle.read(min(size, _CHECK_BYTES))):
-        size -= len(block)
-        yield block
+def _newlines(handle: io.BufferedReader, size: int) -> int:
+    """The newlines in the next ``size`` bytes of ``handle``, read into one small buffer: a
+    block allocated anew each time stays with the parent's heap (glibc raises its mmap
+    threshold to a freed block's size), 30 MiB for the rest of the run with 16 MiB blocks."""
+    buffer = bytearray(_COUNT_BYTES)
+    found = 0
+    while size > 0 and (got := handle.readinto(memoryview(buffer)[: min(size, _COUNT_BYTES)])):
+        found += buffer.count(b"\n", 0, got)
+        size -= got
+    return found
 
 
 def stage_piece(piece: HistoryPiece, directory: Path, batch_rows: int = BATCH_ROWS) -> StagedPiece | None:
     """Read, check and stage one piece of the history (into ``directory``, which exists) a
     batch of ``batch_rows`` lines at a time, as :func:`stage_history` does the whole file;
     None when a batch is not plain (then the file must be read whole by the row reader)."""
+    if _read_plain(piece.header, b"").width != len(piece.names):
+        return None  # pragma: no cover - polars reads a header otherwise than the csv module
     try:
         with piece.path.open("rb") as handle:
             handle.seek(piece.start)
@@ -770,14 +778,15 @@ def _plain_block(block: bytes) -> bool:
     return True
 
 
-def _plain_names(path: Path, header: bytes) -> list[str] | None:
+def _plain_names(path: Path, header: bytes, *, read: bool = True) -> list[str] | None:
     """The cleaned column names of a plain history's header line (BOM removed); None when
-    they are not distinct, or polars would not read them as the csv module does."""
+    they are not distinct, or (``read``) polars would not read them as the csv module does
+    (the plan run's parent does not load polars: each staging worker reads them)."""
     names = [clean_key(n) for n in header.removesuffix(b"\n").removesuffix(b"\r").decode().split(",")]
     if len(set(names)) != len(names) or LINE in names:
         return None
     _require_columns(path, names)
-    if _read_plain(header, b"").width != len(names):
+    if read and _read_plain(header, b"").width != len(names):
         return None
     return names
 
