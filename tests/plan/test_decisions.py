@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from dunning.accounts.model import Account
+from dunning.accounts.record import parse_record
 from dunning.compliance.engine import ContactEngine
 from dunning.policy import require_policy
 from dunning.policy.model import Policy
 
-from .plan_support import account, contact, due, plan_of, rows
+from .plan_support import BASE, account, contact, due, plan_of, rows
 
 
 def texts(plan: object) -> list[tuple[object, ...]]:
@@ -249,3 +251,19 @@ def test_escalation_only_when_conditions_hold(policy: Policy) -> None:
     assert [(a.channel, a.agency, a.not_before.isoformat() if a.not_before else "") for a in agency] == [
         ("agency", "northwind-recovery", "2026-12-01T00:00:00-05:00")
     ]
+
+
+def test_an_account_without_a_locale_gets_its_jurisdictions_then_the_policys(policy: Policy) -> None:
+    # The locale falls back to the jurisdiction's first locale, and for a jurisdiction the
+    # policy does not list (an account read without the policy's list, as a library caller
+    # may: the CLI's reader rejects it, R006) to the policy's default_locale.
+    as_of = date(2026, 12, 1)
+    cn = account(policy, account_id="CN-T1", jurisdiction="CN", currency="CNY", timezone="Asia/Shanghai",
+                 phone="+8613800138000", due_date=due(as_of, 14))  # fmt: skip
+    assert plan_of(policy, cn, as_of).locale == "zh-CN"
+    row = {**BASE, "account_id": "GB-T1", "jurisdiction": "GB", "currency": "GBP", "timezone": "Europe/London",
+           "phone": "+442079460000", "due_date": due(as_of, 14)}  # fmt: skip
+    gb = parse_record(row, 2, None)
+    assert isinstance(gb, Account), gb
+    assert policy.jurisdiction("GB") is None
+    assert plan_of(policy, gb, as_of).locale == "en-US"
