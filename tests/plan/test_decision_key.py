@@ -120,7 +120,7 @@ def test_every_snapshot_column_is_varied(policy: Policy) -> None:
     # a column added to the snapshot must be added here, or the property below cannot see
     # whether the key needs it
     assert set(_fields(policy)) == {*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *FLAG_COLUMNS}
-    assert len(KEY_INPUTS) == 25
+    assert len(KEY_INPUTS) == 24
 
 
 def _differs(value: str) -> Callable[[str], bool]:
@@ -316,7 +316,7 @@ def test_a_shared_decision_with_history_is_the_full_planners_plan(policy: Policy
     accounts = {i: a for i, row in enumerate(rows) if (a := _row_ok(row, policy)) is not None}
     # histories go on accounts with a contact planned: there the caps and the state decide;
     # and on one without (paused, excluded, no contact step): its decision is shared across
-    # caps parts (ColumnarPlanner.blind), which the variants' bursts tell apart
+    # caps parts (ColumnarPlanner.by_caps), which the variants' bursts tell apart
     busy = [i for i, a in accounts.items() if any(x.not_before is not None for x in full.plan(a).actions)]
     idle = [i for i in accounts if i not in busy]
     owners: dict[int, list[dict[str, str]]] = {}
@@ -433,13 +433,39 @@ def test_a_decision_without_contacts_is_shared_across_caps(policy: Policy) -> No
     called = [("/call@10" in rows_text and ",scheduled," in rows_text) for _status, rows_text in active]
     assert called == [True, True, False, False]
     assert "cap/calls-per-week" in active[2][1] and active[2][1] == active[3][1]
-    # no history, three calls and four calls (on whichever day of the week): three decisions,
-    # each planned in full, none blind to the history and the caps
-    assert planner.learned == 3 and len(planner.templates) == 3 and not planner.blind
+    # no history or three calls (which no cap can refuse a call for), and four calls (on
+    # whichever day of the week): two decisions, each planned in full, none blind to the caps
+    assert planner.learned == 2 and len(planner.templates) == 2
+    assert [t.checked for t in planner.templates.values()] == [("call",), ("call",)]
     paused, planner = _plans_with_histories(policy, {**row, "promise_to_pay_date": _day(5)}, histories, "R")
     assert {status for status, _rows in paused} == {"paused"}
     assert len({rows_text for _status, rows_text in paused}) == 1
-    assert planner.learned == 1 and len(planner.templates) == 3 and len(planner.blind) == 1
+    assert planner.learned == 1 and len(planner.templates) == 2
+    assert [list(known) for known in planner.by_caps.values()] == [[((), "")]]
+
+
+def test_a_history_no_cap_can_count_decides_as_none(policy: Policy) -> None:
+    # a CN account 10 days past due is called today (early/call@10, the champion arm's). With
+    # no history its first call is not checked (no cap of the call channel refuses a first
+    # contact); with three attempts this week (the policy's four a week less the one call the
+    # plan adds) or three failed calls today (no cap counts them) the check allows it: one key,
+    # one decision, planned once — the first row's, without events. Four calls this week, or
+    # two answered today (China's one-touch-a-day: at most two contacts a day), refuse it: a
+    # key of their own each
+    cn = {"jurisdiction": "CN", "currency": "CNY", "timezone": "Asia/Shanghai", "phone": "+8613812345678"}
+    row = {**BASE, **cn, "overdue_amount": "6000.00", "due_date": _day(-10)}
+    failed = [{**e, "event": "failed"} for e in _burst_at(0, 3)]
+    histories = [[], _burst_at(-2, 3), failed, [], _burst_at(-2, 4), _burst_at(0, 2)]
+    plans, planner = _plans_with_histories(policy, row, histories, "R")
+    head = "S,S-early-call10-20261128,call,call-early,zh-CN,"
+    tail = ",3,early,champion,step/early/call@10"
+    called = "scheduled,2026-11-28T10:00:00+08:00,2026-11-28T18:00:00+08:00,2026-11-28T02:00:00Z,2026-11-28T10:00:00Z"
+    assert plans == [
+        *[("active", f"{head}{called}{tail}\r\n")] * 4,
+        ("active", f"{head}suppressed,,,,{tail};cap/calls-per-week\r\n"),
+        ("active", f"{head}suppressed,,,,{tail};cap/one-touch-a-day\r\n"),
+    ]
+    assert planner.learned == 3 and len(planner.templates) == 3
 
 
 def test_a_call_moved_into_a_later_tier_is_checked_there_with_or_without_a_history(policy: Policy) -> None:
@@ -456,3 +482,32 @@ def test_a_call_moved_into_a_later_tier_is_checked_there_with_or_without_a_histo
     assert [rows_text.split(",")[5] for _status, rows_text in plans] == ["suppressed", "suppressed"]
     for _status, rows_text in plans:
         assert rows_text.rstrip().endswith(";timetable/china;exclusion/small-balance")
+
+
+def test_a_decision_is_shared_across_the_caps_of_rules_its_contacts_do_not_meet(policy: Policy) -> None:
+    # CN accounts 21 days past due, without a history or with four calls this week (the
+    # policy's four a week). The experiment's challenger arm (early-empathetic) calls today
+    # and sends the CN letter (held to Monday: no letters on a Saturday): the four calls
+    # refuse its call, two decisions. The champion arm (early) only sends the letter, so the
+    # call caps the steps of the day hold in the key (the challenger's call is one of them)
+    # meet none of its contacts: the four calls change nothing, one decision serves both
+    cn = {"jurisdiction": "CN", "currency": "CNY", "timezone": "Asia/Shanghai", "phone": "+8613812345678"}
+    row = {**BASE, **cn, "overdue_amount": "6000.00", "due_date": _day(-21)}
+    calls = _burst_at(-2, 4)
+    # C-0 and C-2 draw the challenger arm, C-1 and C-3 the champion
+    plans, planner = _plans_with_histories(policy, row, [[], [], calls, calls], "C")
+    letter = ",letter,letter-notice,zh-CN,suppressed,,,,,4,early,{arm},step/{strategy}/letter@21;weekday\r\n"
+    champion = "S,S-early-letter21-20261128" + letter.format(arm="champion", strategy="early")
+    challenger = "S,S-early-empathetic-letter21-20261128" + letter.format(arm="challenger", strategy="early-empathetic")
+    call = "S,S-early-empathetic-call9-20261128,call,call-early,zh-CN,"
+    tail = ",3,early,challenger,step/early-empathetic/call@9"
+    called = "scheduled,2026-11-28T10:00:00+08:00,2026-11-28T18:00:00+08:00,2026-11-28T02:00:00Z,2026-11-28T10:00:00Z"
+    assert plans == [
+        ("active", f"{call}{called}{tail}\r\n{challenger}"),
+        ("active", champion),
+        ("active", f"{call}suppressed,,,,{tail};cap/calls-per-week\r\n{challenger}"),
+        ("active", champion),
+    ]
+    # four keys, three decisions planned in full: the champion's with four calls is served
+    assert planner.learned == 3 and len(planner.templates) == 4
+    assert sorted(t.checked for t in planner.templates.values()) == [("call", "letter")] * 2 + [("letter",)] * 2

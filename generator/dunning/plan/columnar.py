@@ -37,7 +37,7 @@ from dunning.accounts.model import Contact
 from dunning.accounts.read import Screened, accounts_of
 from dunning.accounts.source import LINE
 from dunning.plan.decide import Planner
-from dunning.plan.key import CANONICAL, KEY, KEY_SEPARATOR, SCALE, DecisionKey
+from dunning.plan.key import CANONICAL, KEY, KEY_INPUTS, KEY_SEPARATOR, SCALE, DecisionKey
 from dunning.plan.model import AccountPlan
 from dunning.plan.output import action_rows, plan_dict, plan_record, plan_stats
 from dunning.policy.model import CONTACT_CHANNELS, Offer
@@ -65,9 +65,9 @@ class Template:
     tier: str
     stats: Stats
     offer: int  # index into policy.offers, -1: none
-    # no check of a contact can happen in the plan (not active, or no action on a contact
-    # channel): the decision is every caps part's (see ColumnarPlanner.blind)
-    blind: bool = False
+    # the contact channels of its actions (none when not active): only the caps of the rules
+    # counting one of them can change the decision (see ColumnarPlanner.by_caps)
+    checked: tuple[str, ...] = ()
 
 
 PLAN = "__plan"  # the plans.jsonl line, newline included
@@ -118,13 +118,18 @@ class ColumnarPlanner:
         self.policy = planner.policy
         self.keys = DecisionKey(planner)
         self.templates: dict[str, Template] = {}
-        # per key less its history and caps parts (_caps_cut): a decision neither can change.
-        # Both reach a plan only through the checks of its contacts (whether there is a
-        # history decides whether a plan's first contact is checked at all); whether the
-        # plan is active and which actions it holds on which channels do not depend on them
-        # (a refused contact is still an action, deferred or suppressed). So when the
-        # decision of one has no contact to check, every other has that decision.
-        self.blind: dict[str, Template] = {}
+        # per key less its caps part (_caps_cut), the decisions known, by the channels of
+        # their contacts and the caps part cut to the rules that count one of them. The caps
+        # reach a plan only through the checks of its contacts, and a check of a contact
+        # reads only the rules that count its channel; whether the plan is active and which
+        # actions it holds on which channels do not depend on them (a refused contact is
+        # still an action, deferred or suppressed; a contact not placed twice is the same
+        # step's, on its channel). So two keys apart only in the caps of rules that count
+        # no channel of one's contacts decide alike, contact by contact (each check reads
+        # the same counts and the same contacts planned before it): the other's decision is
+        # that one (no contact at all: every caps part's).
+        self.by_caps: dict[str, dict[tuple[tuple[str, ...], str], Template]] = {}
+        self._counted: dict[str, list[frozenset[str]]] = {}  # per jurisdiction: each rule's channels
         self.learned = 0  # decisions planned in full for a template (per process)
         # keys learned since the last take_fresh(); None: nobody shares them (one process)
         self.fresh: list[str] | None = None
@@ -140,18 +145,43 @@ class ColumnarPlanner:
 
     def _keep(self, key: str, template: Template) -> None:
         self.templates[key] = template
-        if template.blind:
-            self.blind.setdefault(_caps_cut(key), template)
+        self._index(key, template)
         if self.fresh is not None:
             self.fresh.append(key)
 
-    def _served_blind(self, keys: Iterable[str]) -> None:
-        """The templates of ``keys`` whose decision without the caps part is known to be
-        blind to it (:attr:`blind`)."""
+    def _index(self, key: str, template: Template) -> None:
+        cut = key.rfind(KEY_SEPARATOR)
+        known = self.by_caps.setdefault(key[:cut], {})
+        known.setdefault((template.checked, self._caps_of(key, cut, template.checked)), template)
+
+    def _caps_of(self, key: str, cut: int, channels: tuple[str, ...]) -> str:
+        """The key's caps part (after ``cut``) less the entries of rules that count none of
+        ``channels`` (an entry is ``rule.zone:counts``, the rule an index into the counters of
+        the key's jurisdiction)."""
+        caps = key[cut + 1 :]
+        if not caps:
+            return caps
+        code = key.split(KEY_SEPARATOR, _JURISDICTION + 1)[_JURISDICTION]
+        counted = self._counted.get(code)
+        if counted is None:
+            counters = self.planner.engine.jurisdiction(code).counters
+            counted = self._counted[code] = [frozenset(c.channels) for c in counters]
+        wanted = set(channels)
+        return "|".join(e for e in caps.split("|") if not counted[int(e[: e.index(".")])].isdisjoint(wanted))
+
+    def _served_by_caps(self, keys: Iterable[str]) -> None:
+        """The templates of ``keys`` whose decision is known from a key apart from theirs
+        only in the caps of rules that count no channel of its contacts (:attr:`by_caps`)."""
         for key in keys:
-            found = self.blind.get(_caps_cut(key))
-            if found is not None:
-                self._keep(key, found)
+            cut = key.rfind(KEY_SEPARATOR)
+            known = self.by_caps.get(key[:cut])
+            if not known:
+                continue
+            for channels in {c for c, _caps in known}:
+                found = known.get((channels, self._caps_of(key, cut, channels)))
+                if found is not None:
+                    self._keep(key, found)
+                    break
 
     def take_fresh(self) -> list[tuple[str, Template]]:
         """The templates learned since the last call (for the other workers of the run); from
@@ -166,8 +196,7 @@ class ColumnarPlanner:
         row of its key), so whichever account taught it, the bytes are the same."""
         for key, template in shared:
             self.templates.setdefault(key, template)
-            if template.blind:
-                self.blind.setdefault(_caps_cut(key), template)
+            self._index(key, template)
 
     def _template(self, plan: AccountPlan, account_id: str) -> Template:
         cut = len(account_id)
@@ -185,7 +214,9 @@ class ColumnarPlanner:
             tier=plan.tier or "none",
             stats=plan_stats(plan),
             offer=self._offer_index[plan.offers[0].id] if plan.offers else -1,
-            blind=plan.status != "active" or not any(a.channel in CONTACT_CHANNELS for a in plan.actions),
+            checked=tuple(sorted({a.channel for a in plan.actions if a.channel in CONTACT_CHANNELS}))
+            if plan.status == "active"
+            else (),
         )
 
     # ------------------------------------------------------------------ a chunk
@@ -260,7 +291,7 @@ class ColumnarPlanner:
     ) -> pl.DataFrame:
         """Rows whose decision key has a template: the template with the slots filled in."""
         firsts = fast.unique(subset=KEY, keep="first", maintain_order=True)
-        self._served_blind(k for k in firsts[KEY].to_list() if k not in self.templates)
+        self._served_by_caps(k for k in firsts[KEY].to_list() if k not in self.templates)
         unknown = firsts.filter(pl.Series([k not in self.templates for k in firsts[KEY].to_list()]))
         if unknown.height:
             if EVENTS in fast.columns:
@@ -271,16 +302,17 @@ class ColumnarPlanner:
                     .sort(pl.col(EVENTS).fill_null(0), maintain_order=True)
                     .unique(subset=KEY, keep="first", maintain_order=True)
                 )
-            # one key per decision without caps first: when it is blind to them, it serves
-            # the others of its kind
-            cut = pl.Series([_caps_cut(k) for k in unknown[KEY].to_list()])
-            first = cut.is_first_distinct()
-            self._learn(unknown.filter(first), extra_columns, contacts.of(unknown.filter(first)["account_id"]))
-            rest = unknown.filter(~first)
-            self._served_blind(rest[KEY].to_list())
-            rest = rest.filter(pl.Series([k not in self.templates for k in rest[KEY].to_list()], dtype=pl.Boolean))
-            if rest.height:
-                self._learn(rest, extra_columns, contacts.of(rest["account_id"]))
+            # one key per decision without caps at a time: each decision learned may serve the
+            # others of its kind that differ only in the caps of rules its contacts do not meet
+            while unknown.height:
+                first = pl.Series([_caps_cut(k) for k in unknown[KEY].to_list()]).is_first_distinct()
+                taught = unknown.filter(first)
+                self._learn(taught, extra_columns, contacts.of(taught["account_id"]))
+                rest = unknown.filter(~first)
+                self._served_by_caps(rest[KEY].to_list())
+                unknown = rest.filter(
+                    pl.Series([k not in self.templates for k in rest[KEY].to_list()], dtype=pl.Boolean)
+                )
         shared = [self.templates[k] for k in firsts[KEY].to_list()]
         table = pl.DataFrame(
             {
@@ -353,9 +385,12 @@ class ColumnarPlanner:
         return pl.DataFrame(rows, schema=_OFFER_PARAMS, orient="row")
 
 
+_JURISDICTION = tuple(KEY_INPUTS).index("jurisdiction")  # the key's part that names it
+
+
 def _caps_cut(key: str) -> str:
-    """The key less its history and caps parts (the last two, :data:`~dunning.plan.key.KEY_INPUTS`)."""
-    return key[: key.rfind(KEY_SEPARATOR, 0, key.rfind(KEY_SEPARATOR))]
+    """The key less its caps part (the last, :data:`~dunning.plan.key.KEY_INPUTS`)."""
+    return key[: key.rfind(KEY_SEPARATOR)]
 
 
 class _Contacts:

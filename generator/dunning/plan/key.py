@@ -85,14 +85,14 @@ KEY_INPUTS: Mapping[str, str] = MappingProxyType(
         "condition can tell two apart on the days the plan and the earliest-moment search look at",
         "outcomes": "per outcomes_in_last_days word and window, the outcomes on file in each window a day of the "
         "plan can end, clipped at the count asked for",
-        # the last two, "history" and "caps", reach a plan only through the checks of its
-        # contacts: plan/columnar.py cuts them off for a decision without any (its `blind`)
-        "history": "whether the account has a history: every contact of its plan is then checked against it "
-        "(without one, a plan's first contact is not checked when no cap of its channel can refuse it)",
+        # the last, "caps", reaches a plan only through the checks of its contacts:
+        # plan/columnar.py cuts it off for a decision without any (its `blind`)
         "caps": "per frequency rule a contact step of the horizon is checked against: the history's counted "
         "contacts in every run of its days that holds a day of the plan, per zone it counts in (clipped at the "
         "cap, and from below where the contacts the plan itself can add cannot reach it); the after-"
-        "conversation rule: the day of the last conversation within its days",
+        "conversation rule: the day of the last conversation within its days. Empty, no cap can refuse a "
+        "contact of the plan for the history's sake: the account decides as one without a history (the first "
+        "contact that the planner leaves unchecked without one, on the as-of day, the check allows with it)",
     }
 )
 # What a shared decision leaves open, filled from each account's own row.
@@ -297,8 +297,8 @@ class DecisionKey:
             **self.history.parts(),
         }
         assert tuple(found) == tuple(KEY_INPUTS), "the key's parts and KEY_INPUTS disagree"
-        # plan/columnar.py cuts the last two off (a decision blind to them)
-        assert tuple(KEY_INPUTS)[-2:] == ("history", "caps")
+        # plan/columnar.py cuts the last off (a decision blind to it)
+        assert tuple(KEY_INPUTS)[-1] == "caps"
         return found
 
     def _arms(self, frame: pl.DataFrame) -> list[pl.Series]:

@@ -120,7 +120,6 @@ class HistoryKey:
             "outcomes": col(_OUTCOMES).fill_null(
                 ",".join("0" for (_w, span) in self.outcome_windows for _i in range(span))
             ),
-            "history": pl.when(col(PLAIN).is_not_null()).then(pl.lit("1")).otherwise(pl.lit("")),
             "caps": col(_CAPS).fill_null(""),
         }
 
