@@ -172,3 +172,33 @@ def test_a_json_lines_history_read_in_blocks_and_batches_reads_as_whole(
     codes = [r.code for r in rejects]
     assert (codes.count("H002"), codes.count("H007")) == (3, 4)  # the check is not vacuous
     assert sum(map(len, events.values())) > 10
+
+
+@pytest.mark.parametrize("batch_rows", [1, 4, 1000])
+def test_a_batch_of_printable_ascii_is_read_without_the_strip_and_edge_test(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_rows: int
+) -> None:
+    # a batch whose bytes are printable ASCII and newlines alone skips the strip and the
+    # edge test (nothing to strip, no edge to flag): its lines read as the row reader reads
+    # them, and as the full check reads them (forced here by an empty printable set)
+    path = tmp_path / "history.csv"
+    path.write_text(HEADER + "\n".join(LINES) + "\n", encoding="utf-8")
+    events, rejects = _reference(path)
+    seen: list[bool] = []
+    check = history._check
+
+    def spy(frame: object, names: list[str], *, printable: bool = False) -> object:
+        seen.append(printable)
+        return check(frame, names, printable=printable)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(history, "_check", spy)
+    found = read_history(path, batch_rows)
+    assert (found.rejects, dict(found.events)) == (tuple(rejects), events)
+    # the lines with blanks, a no-break space or non-ASCII text, and every batch that holds
+    # one, take the full check; the others (and with batches of 1000 lines, none) do not
+    assert seen.count(False) == {1: 5, 4: 4, 1000: 1}[batch_rows]
+    assert seen.count(True) == {1: 25, 4: 4, 1000: 0}[batch_rows]
+    monkeypatch.setattr(history, "_PRINTABLE", b"")
+    seen.clear()
+    assert read_history(path, batch_rows).events == found.events
+    assert not any(seen)
