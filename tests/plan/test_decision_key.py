@@ -338,6 +338,9 @@ def test_a_shared_decision_with_history_is_the_full_planners_plan(policy: Policy
     for got in (
         by_objects.plan(screened, history).records(),
         by_lines.plan(screened, History(), lines).records(),
+        # again, its decisions known: the caps of rows whose decision has no contact to
+        # check are not read (DecisionKey.columns' blind), every other row is served
+        by_lines.plan(screened, History(), lines).records(),
     ):
         found = {record[1]: record for record in got}
         assert set(found) == set(accounts)
@@ -511,3 +514,35 @@ def test_a_decision_is_shared_across_the_caps_of_rules_its_contacts_do_not_meet(
     # four keys, three decisions planned in full: the champion's with four calls is served
     assert planner.learned == 3 and len(planner.templates) == 4
     assert sorted(t.checked for t in planner.templates.values()) == [("call", "letter")] * 2 + [("letter",)] * 2
+
+
+def test_the_caps_of_a_row_whose_decision_has_no_contact_are_not_read(policy: Policy) -> None:
+    # the CN account 10 days past due with an open promise (no contact planned) and four
+    # calls this week: planned once, its key holds its caps; planned again, its decision
+    # without caps is known to have no contact to check, so its caps part is left empty and
+    # the decision served from the caps-free key; the same account without the promise
+    # (a call to check) keeps its caps in the key both times
+    cn = {"jurisdiction": "CN", "currency": "CNY", "timezone": "Asia/Shanghai", "phone": "+8613812345678"}
+    row = {**BASE, **cn, "overdue_amount": "6000.00", "due_date": _day(-10)}
+    rows = [
+        {**row, "account_id": "P-0", "promise_to_pay_date": _day(5)},
+        {**row, "account_id": "A-0", "promise_to_pay_date": ""},
+    ]
+    history, lines = _history_of(rows, {0: _burst_at(-2, 4), 1: _burst_at(-2, 4)})
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.String)).with_columns(
+        pl.int_range(0, len(rows), dtype=pl.Int64).alias(LINE)
+    )
+    screened = screen_frame(frame, frozenset(policy.jurisdictions))
+    planner = ColumnarPlanner(Planner(policy, AS_OF))
+    first = planner.plan(screened, History(), lines).records()
+    keys = list(planner.templates)
+    assert [k.rsplit("\x1e", 1)[1] for k in keys] == ["2.0:4", "2.0:4"]
+    assert [t.checked for t in planner.templates.values()] == [(), ("call",)]
+    assert planner.blind == {keys[0].rsplit("\x1e", 1)[0]}
+    again = planner.plan(screened, History(), lines).records()
+    assert again == first and planner.learned == 2
+    # the paused row's key without caps, served by the decision of its caps part
+    assert [k.rsplit("\x1e", 1)[1] for k in planner.templates] == ["2.0:4", "2.0:4", ""]
+    full = Planner(policy, AS_OF)
+    for record, acct in zip(again, accounts_of(screened.good, screened.extra_columns), strict=True):
+        assert record[4] == plan_record(full.plan(acct, history.get(acct.account_id)))[0]

@@ -129,6 +129,7 @@ class ColumnarPlanner:
         # the same counts and the same contacts planned before it): the other's decision is
         # that one (no contact at all: every caps part's).
         self.by_caps: dict[str, dict[tuple[tuple[str, ...], str], Template]] = {}
+        self.blind: set[str] = set()  # those with a decision without contacts: the key needs no caps
         self._counted: dict[str, list[frozenset[str]]] = {}  # per jurisdiction: each rule's channels
         self.learned = 0  # decisions planned in full for a template (per process)
         # keys learned since the last take_fresh(); None: nobody shares them (one process)
@@ -153,6 +154,8 @@ class ColumnarPlanner:
         cut = key.rfind(KEY_SEPARATOR)
         known = self.by_caps.setdefault(key[:cut], {})
         known.setdefault((template.checked, self._caps_of(key, cut, template.checked)), template)
+        if not template.checked:
+            self.blind.add(key[:cut])
 
     def _caps_of(self, key: str, cut: int, channels: tuple[str, ...]) -> str:
         """The key's caps part (after ``cut``) less the entries of rules that count none of
@@ -250,7 +253,7 @@ class ColumnarPlanner:
             slow_mask = slow_mask | pl.col("account_id").is_in(list(history.held))
         flagged = good.with_columns(slow_mask.alias("__slow"))
         outcomes = _Outcomes()
-        fast = self.keys.columns(flagged.filter(~pl.col("__slow")), events)
+        fast = self.keys.columns(flagged.filter(~pl.col("__slow")), events, self.blind)
         unkeyed = fast.filter(pl.col(KEY).is_null())
         fast = fast.filter(pl.col(KEY).is_not_null())
         slow = flagged.filter(pl.col("__slow"))

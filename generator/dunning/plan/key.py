@@ -21,7 +21,7 @@ accounts with any other history are planned in full.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -47,6 +47,7 @@ from dunning.state.columns import LAST_CONTACT, LAST_RPC, PAID, PLAIN, UNANSWERE
 SCALE = 4  # balances compared in 1/10,000 units (R004 keeps every balance within it)
 CANONICAL = r"^(0|[1-9]\d{0,13})(\.\d{1,4})?$"  # a balance the key (and the fill) reads exactly
 KEY = "__key"
+CUT = "__cut"  # the key less its caps part (the last)
 KEY_SEPARATOR = "\x1e"  # between the parts (no part holds it)
 
 # Every part of the key, in order, and why the plan depends on it.
@@ -156,14 +157,18 @@ class DecisionKey:
         self.history = HistoryKey(planner, conditions, SCALE)
 
     # ------------------------------------------------------------------ on columns
-    def columns(self, good: pl.DataFrame, events: pl.DataFrame | None = None) -> pl.DataFrame:
+    def columns(
+        self, good: pl.DataFrame, events: pl.DataFrame | None = None, blind: Collection[str] = ()
+    ) -> pl.DataFrame:
         """``good`` (screened rows with canonical balances) with the key in :data:`KEY` and
         the columns the fill reads: ``__dpd``, ``__amount4``, ``__promise_words``.
 
         Rows with history carry their derived state (:func:`dunning.state.columns.derived_state`,
         joined by the caller; only plain ones) and ``events`` holds their events
         (:func:`dunning.state.columns.event_columns`); a row whose key the columns cannot
-        give has a null :data:`KEY` and is planned in full."""
+        give has a null :data:`KEY` and is planned in full. ``blind``: keys less their caps
+        part (:data:`CUT`) whose decision has no contact to check, so is every caps part's:
+        the caps of their rows are not read (an empty part)."""
         as_of = self.planner.as_of
         grace = self.grace
         col = pl.col
@@ -228,9 +233,15 @@ class DecisionKey:
             ]
         )
         frame = frame.with_columns(_zones(frame["phone"]).alias("__zkey"))
-        frame = self.history.columns(frame, events)
+        frame = self.history.outcomes(frame, events)
         parts_by_input = self.parts(frame)
-        key = pl.concat_str(list(parts_by_input.values()), separator=KEY_SEPARATOR)
+        caps = parts_by_input.pop("caps")
+        frame = frame.with_columns(pl.concat_str(list(parts_by_input.values()), separator=KEY_SEPARATOR).alias(CUT))
+        # a row whose decision without the caps is known to have no contact to check takes
+        # it whatever its caps: they are not read
+        skip = col(CUT).is_in(pl.Series(list(blind), dtype=pl.String).implode()) if blind else None
+        frame = self.history.caps(frame, events, skip)
+        key = pl.concat_str([col(CUT), caps], separator=KEY_SEPARATOR)
         return frame.with_columns(pl.when(col(NEEDS_FULL)).then(pl.lit(None, pl.String)).otherwise(key).alias(KEY))
 
     def parts(self, frame: pl.DataFrame) -> dict[str, pl.Expr]:

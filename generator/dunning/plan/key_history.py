@@ -153,20 +153,43 @@ class HistoryKey:
             words &= found
         return frozenset(words)
 
-    def columns(self, frame: pl.DataFrame, events: pl.DataFrame | None) -> pl.DataFrame:
-        """``frame`` with the caps and outcomes parts of its rows with history, and
-        :data:`NEEDS_FULL` on those whose caps the columns cannot read: an event on a local
-        day after as-of, or a zone whose day starts before the primary zone's."""
+    def outcomes(self, frame: pl.DataFrame, events: pl.DataFrame | None) -> pl.DataFrame:
+        """``frame`` with the outcomes part of its rows with history (null on the others)."""
         col = pl.col
-        none = frame.with_columns(
-            pl.lit(None, pl.String).alias(_CAPS),
-            pl.lit(None, pl.String).alias(_OUTCOMES),
-            pl.lit(False).alias(NEEDS_FULL),
+        ids = frame.filter(col(PLAIN).is_not_null()).select("account_id").unique()
+        if not self.outcome_windows or events is None or ids.is_empty():
+            return frame.with_columns(pl.lit(None, pl.String).alias(_OUTCOMES))
+        before = (pl.lit(self.planner.as_of) - col(DAY)).dt.total_days()
+        counts = [
+            ((col("event") == word) & (before <= i)).sum().clip(upper_bound=most).cast(pl.String)
+            for (word, span), most in self.outcome_windows.items()
+            for i in range(span)
+        ]
+        outcomes = (
+            events.join(ids, on="account_id")
+            .group_by("account_id")
+            .agg(pl.concat_str(counts, separator=",").alias(_OUTCOMES))
         )
-        rows = frame.filter(col(PLAIN).is_not_null())
-        if events is None or rows.is_empty():
-            return none
+        return frame.join(outcomes, on="account_id", how="left", maintain_order="left")
+
+    def caps(self, frame: pl.DataFrame, events: pl.DataFrame | None, skip: pl.Expr | None = None) -> pl.DataFrame:
+        """``frame`` with the caps part of its rows with history, and :data:`NEEDS_FULL` on
+        those the full planner must plan: whose caps the columns cannot read (an event on a
+        local day after as-of, a zone whose day starts before the primary zone's, a refusal
+        whose earliest moment the key cannot tell) or whose promise the history's payments
+        may keep. ``skip``: rows whose decision is known to be every caps part's (no contact
+        to check): their caps are not read (an empty part)."""
+        col = pl.col
         as_of = self.planner.as_of
+        # a promise that a history payment may keep, or a snapshot payment after as-of that
+        # may keep it on a later day the search looks at: the ledger decides, in full
+        ledger = (
+            col(PLAIN).is_not_null() & col(PAID).is_not_null() & col(date_column("promise_to_pay_date")).is_not_null()
+        ) | (col(PLAIN).is_not_null() & (col(date_column("last_payment_date")) > pl.lit(as_of)).fill_null(False))
+        has = col(PLAIN).is_not_null()
+        rows = frame.filter(has if skip is None else has & ~skip)
+        if events is None or rows.is_empty():
+            return frame.with_columns(pl.lit(None, pl.String).alias(_CAPS), ledger.alias(NEEDS_FULL))
         # the candidate zones of every location (timezones.location_key), asked once each
         reps = rows.unique(subset=["jurisdiction", "__zkey"], keep="first", maintain_order=True)
         table: list[tuple[str, str, str | None, int, bool]] = []
@@ -303,30 +326,10 @@ class HistoryKey:
         )
         keyed = keyed.join(combos, on=on, how="left", maintain_order="left")
         parts = keyed.select("account_id", _CAPS, "__capsfull").unique("account_id", keep="first", maintain_order=True)
-        if self.outcome_windows:
-            before = (pl.lit(as_of) - col(DAY)).dt.total_days()
-            counts = [
-                ((col("event") == word) & (before <= i)).sum().clip(upper_bound=most).cast(pl.String)
-                for (word, span), most in self.outcome_windows.items()
-                for i in range(span)
-            ]
-            outcomes = (
-                events.join(ids.select("account_id").unique(), on="account_id")
-                .group_by("account_id")
-                .agg(pl.concat_str(counts, separator=",").alias(_OUTCOMES))
-            )
-            parts = parts.join(outcomes, on="account_id", how="left")
-        else:
-            parts = parts.with_columns(pl.lit(None, pl.String).alias(_OUTCOMES))
         full = pl.concat([unreadable, later, parts.filter(col("__capsfull"))["account_id"]]).unique()
         parts = parts.drop("__capsfull")
-        # a promise that a history payment may keep, or a snapshot payment after as-of that
-        # may keep it on a later day the search looks at: the ledger decides, in full
-        ledger = (col(PAID).is_not_null() & col(date_column("promise_to_pay_date")).is_not_null()) | (
-            col(date_column("last_payment_date")) > pl.lit(as_of)
-        ).fill_null(False)
         return frame.join(parts, on="account_id", how="left", maintain_order="left").with_columns(
-            (col(PLAIN).is_not_null() & (col("account_id").is_in(full.implode()) | ledger)).alias(NEEDS_FULL)
+            ((has & col("account_id").is_in(full.implode())) | ledger).alias(NEEDS_FULL)
         )
 
     def _codes(self, rows: pl.DataFrame) -> list[str]:
