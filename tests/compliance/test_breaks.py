@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from dunning.cli import main
-from dunning.compliance.breaks import arrangements, unpublished_years, warning
+from dunning.compliance.breaks import _day, arrangements, calendar_warnings, unpublished_years, warning
 from dunning.compliance.calendar import DayKind, calendar_key, day_kind, holiday_name
 
 PUBLISHED = sorted(arrangements("CN"))
@@ -73,6 +73,41 @@ def test_a_year_without_a_table_falls_back_to_the_package_and_says_so() -> None:
         "(the `holidays` package), not the whole breaks. Add the year's arrangement to "
         "compliance/data/official_breaks_cn.yaml when its notice is published"
     )
+
+
+def test_every_day_off_of_each_break_one_day_breaks_too() -> None:
+    days_2025 = arrangements("CN")[2025].days_off()
+    assert days_2025[:3] == [date(2025, 1, 1), date(2025, 1, 28), date(2025, 1, 29)]  # New Year's Day: one day
+    assert len(days_2025) == 1 + 8 + 3 + 5 + 3 + 8
+    days_2026 = arrangements("CN")[2026].days_off()
+    assert len(days_2026) == 3 + 9 + 3 + 5 + 3 + 3 + 7
+    assert days_2026[-7:] == [date(2026, 10, 1) + timedelta(days=i) for i in range(7)]
+
+
+def test_a_quoted_date_in_the_table_is_read_as_a_date() -> None:
+    # YAML reads an unquoted ISO date as a date and a quoted one as text: both are a date here
+    assert _day("2026-10-08") == date(2026, 10, 8)
+    assert _day(date(2026, 10, 8)) == date(2026, 10, 8)
+
+
+def test_the_warning_names_only_the_unpublished_years_of_the_plan() -> None:
+    # years between the last table and the plan's first day are not the plan's
+    assert unpublished_years("CN", date(2028, 3, 1), date(2028, 3, 31)) == [2028]
+    assert unpublished_years("CN", date(2027, 12, 20), date(2029, 1, 10)) == [2027, 2028, 2029]
+    assert warning("CN", date(2027, 12, 20), date(2028, 1, 10)) == (
+        "CN: the official holiday breaks are published up to 2026; for 2027, 2028 only the statutory holidays "
+        "apply (the `holidays` package), not the whole breaks. Add the year's arrangement to "
+        "compliance/data/official_breaks_cn.yaml when its notice is published"
+    )
+
+
+def test_calendar_warnings_one_per_country_of_the_calendars() -> None:
+    first, last = date(2026, 12, 20), date(2027, 1, 10)
+    # a subdivision's calendar is its country's; None (no calendar) and countries without tables give none
+    assert calendar_warnings(["CN-SH", None, "US-MA", "", "CN"], first, last) == [warning("CN", first, last)]
+    assert calendar_warnings(["CN-SH"], first, last) == [warning("CN", first, last)]
+    assert calendar_warnings(["US-MA", "GB-SCT"], first, last) == []
+    assert calendar_warnings(["CN"], date(2026, 1, 1), date(2026, 12, 31)) == []
 
 
 def test_dunning_plan_warns_when_it_plans_past_the_last_published_year(example_root: Path, tmp_path: Path) -> None:
