@@ -1,0 +1,36 @@
+"""The dates the law attaches to a UK default notice (compliance/notices.py): the day it is
+deemed served (4 business days of post), the end of its 14-day remedy period, and the worst
+case a static check must assume. Written from the mutation run of docs/testing.md."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dunning.compliance.notices import default_notice_remedy_end, served_on, worst_case_gap
+
+# England and Wales, Easter 2026: Good Friday 3 April, Easter Monday 6 April
+EASTER = frozenset({date(2026, 4, 3), date(2026, 4, 6)})
+
+
+def test_a_notice_is_served_four_business_days_after_posting() -> None:
+    assert served_on(date(2026, 11, 2), EASTER) == date(2026, 11, 6)  # Monday → Friday
+    assert served_on(date(2026, 11, 6), EASTER) == date(2026, 11, 12)  # Friday → Thursday: no weekend day counts
+    assert served_on(date(2026, 11, 7), EASTER) == date(2026, 11, 12)  # posted on a Saturday
+    assert served_on(date(2026, 4, 2), EASTER) == date(2026, 4, 10)  # over Easter: 8 calendar days
+    assert served_on(date(2026, 4, 2), frozenset()) == date(2026, 4, 8)
+    assert served_on(date(2026, 11, 2), EASTER, business_days=1) == date(2026, 11, 3)
+    assert served_on(date(2026, 11, 2), EASTER, business_days=0) == date(2026, 11, 2)
+
+
+def test_the_remedy_period_runs_fourteen_days_from_service() -> None:
+    assert default_notice_remedy_end(date(2026, 4, 2), EASTER) == date(2026, 4, 24)
+    assert default_notice_remedy_end(date(2026, 11, 2), EASTER) == date(2026, 11, 20)
+    assert default_notice_remedy_end(date(2026, 11, 2), EASTER, remedy_days=28, business_days=2) == date(2026, 12, 2)
+
+
+def test_the_worst_case_a_cadence_must_leave() -> None:
+    assert worst_case_gap() == 8 + 14 + 1
+    assert worst_case_gap(21) == 8 + 21 + 1
+    # the worst case is what Easter takes: posted on the Thursday before Good Friday, the
+    # remedy period ends 22 days later, and enforcement may start the day after
+    assert (default_notice_remedy_end(date(2026, 4, 2), EASTER) - date(2026, 4, 2)).days + 1 == worst_case_gap()
