@@ -69,3 +69,31 @@ def test_context_shape() -> None:
     us = compliance_context(jurisdiction="US", channel="letter", locale="en-US", sent_on=date(2026, 11, 2))
     assert us["validation_end"] == date(2026, 12, 9)
     assert us["opt_out"] == ""
+
+
+def test_a_language_without_its_own_text_gets_the_english_one() -> None:
+    assert opt_out("GB", "sms", "zh-CN") == "Reply STOP to opt out."
+    assert opt_out("US", "email", "fr-FR") == (
+        "To stop emails about this debt, unsubscribe with the unsubscribe link in this email or reply STOP."
+    )
+    assert mini_miranda("US", "fr-FR") == (
+        "This communication is from a debt collector. This is an attempt to collect a debt and any "
+        "information obtained will be used for that purpose."
+    )
+    assert mini_miranda("US-MA", "zh-CN", short=True) == "这是来自债务催收方的信息。"
+    # the language is the locale's first part, whatever follows it
+    assert opt_out("CN", "sms", "zh-Hans-CN") == "回复TD退订"
+
+
+def test_a_chinese_email_without_a_url_names_the_link_in_chinese() -> None:
+    assert opt_out("CN", "email", "zh-CN") == "如不希望再收到此类邮件，请使用本邮件中的退订链接退订。"
+
+
+def test_the_context_of_a_subdivision_and_without_a_url() -> None:
+    context = compliance_context(jurisdiction="US-MA", channel="email", locale="en-US", sent_on=date(2026, 11, 2))
+    assert context == {
+        "opt_out": "To stop emails about this debt, unsubscribe with the unsubscribe link in this email or reply STOP.",
+        "mini_miranda": mini_miranda("US", "en-US"),
+        "mini_miranda_short": "This is a communication from a debt collector.",
+        "validation_end": validation_end(date(2026, 11, 2)),
+    }
