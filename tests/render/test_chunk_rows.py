@@ -8,14 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import polars as pl
 
 from dunning.policy import require_policy
 from dunning.render.account_rows import RowReader, account_from_row, read_account_rows
 from dunning.render.batch import ACCOUNTS, ChunkRenderer
-from dunning.templating.context import build_context
+from dunning.templating.context import account_context, build_context
 from dunning.templating.sandbox import TemplateSandbox
 
 FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 COLUMNS = (
     "region", "account_id", "jurisdiction", "currency", "overdue_amount", "due_date", "name", "principal",
     "last_payment_date", "dispute", "hardship", "promise_amount", "branch",
@@ -49,6 +51,66 @@ def test_row_reader_on_the_fixture_snapshot() -> None:
         assert reader.account(row) == account_from_row(named)
 
 
+def test_row_context_is_the_context_of_the_rows_account() -> None:
+    # every conversion edge: empty and missing cells, "0.00" overdue (falsy: Decimal(0)), bad
+    # numbers and days, an itemization with one part missing, non-text cells, extra columns
+    columns = (
+        *COLUMNS, "itemization_amount", "interest_since_itemization", "fees_since_itemization",
+        "payments_since_itemization", "credits_since_itemization", "itemization_date", "customer_id",
+    )  # fmt: skip
+    item = ("100.10", "2.5", "1", "0.5", "0", "2026-01-31", "C9")
+    rows = [
+        ("east", "A-1", "US", "USD", "5.00", "2026-11-01", "Ann", "100", "2026-10-01T09:00:00", "Yes", "", "x", None,
+         *item),
+        (None, "B-2", "CN", "CNY", "0.00", "", "", "", "not a day", "0", "TRUE", "", "SH01", *(None,) * 7),
+        ("", "C-3", "US", "USD", "1e3", "2026-11-01", None, "abc", None, None, "t", "2.50", "NYC",
+         "100", None, "1", "0", "0", "bad", ""),
+        ("w", None, None, None, None, None, None, None, None, None, None, None, 7, *item[:-1], 42),
+    ]  # fmt: skip
+    plans = [
+        {"overdue_amount": "12.30", "jurisdiction": "US-MA", "timezone": "America/New_York", "currency": "USD",
+         "dpd": 3},
+        {"dpd": "40"},  # the plan without its own amount, jurisdiction, zone and currency: the row's
+        {"overdue_amount": "7", "jurisdiction": "", "timezone": None, "dpd": 0},
+    ]  # fmt: skip
+    for layout in (columns, tuple(reversed(columns))):
+        reader = RowReader(layout)
+        for row in rows:
+            ordered = row if layout == columns else tuple(reversed(row))
+            account = reader.row_account(ordered)
+            assert (account.account_id, account.jurisdiction) == (row[1] or "", row[2] or "")
+            for plan in plans:
+                for locale in ("en-US", "zh-CN"):
+                    expected = account_context(plan, reader.account(ordered), locale)
+                    got = account.account_context(plan, locale)
+                    assert got == expected
+                    assert list(got) == list(expected) and list(got["itemization"]) == list(expected["itemization"])
+                    assert [type(v) for v in got.values()] == [type(v) for v in expected.values()]
+                    assert [str(v) for v in got.values()] == [str(v) for v in expected.values()]  # Decimal exponents
+    # a layout without the optional columns at all
+    reader = RowReader(("account_id", "jurisdiction", "currency", "overdue_amount", "due_date"))
+    row = ("Z-9", "CN", "CNY", "12", "2026-10-10")
+    assert reader.row_account(row).account_context(plans[1], "zh-CN") == account_context(
+        plans[1], reader.account(row), "zh-CN"
+    )
+
+
+def test_row_context_on_the_example_and_fixture_snapshots() -> None:
+    plans = _plans()
+    compared = 0
+    for snapshot in (FIXTURES / "accounts.csv", EXAMPLES / "accounts.csv"):
+        rows = read_account_rows(snapshot, pl.read_csv(snapshot, infer_schema=False)["account_id"].to_list())
+        reader = RowReader(rows.columns)
+        for row in rows.rows():
+            for plan in plans:  # each row with every plan line's decisions (dpd, amounts, zone)
+                for locale in ("en-US", "zh-CN"):
+                    expected = account_context(plan, reader.account(row), locale)
+                    got = reader.row_account(row).account_context(plan, locale)
+                    assert got == expected and [str(v) for v in got.values()] == [str(v) for v in expected.values()]
+                    compared += 1
+    assert compared > 500
+
+
 def test_context_parts_shared_by_a_plans_actions_equal_the_per_message_context(example_root: Path) -> None:
     policy = require_policy(example_root)
     rows = read_account_rows(FIXTURES / "accounts.csv", [p["account_id"] for p in _plans()])
@@ -59,9 +121,11 @@ def test_context_parts_shared_by_a_plans_actions_equal_the_per_message_context(e
         account = accounts.get(plan["account_id"])
         if account is None:  # a plan line whose account the snapshot lacks (a reject test's case)
             continue
+        row = RowReader(rows.columns).row_account(rows.row(by_predicate=pl.col("account_id") == plan["account_id"]))
         for action in plan["actions"]:
             alone = build_context(plan, action, account, policy)
             assert build_context(plan, action, account, policy, shared) == alone
+            assert build_context(plan, action, row, policy) == alone
             compared += 1
     assert compared > 10
 

@@ -24,7 +24,7 @@ from dunning.policy.model import Policy
 from dunning.render import agency as agency_channel
 from dunning.render import calls, letter, sms, visits
 from dunning.render import email as email_channel
-from dunning.render.account_rows import RowReader, account_from_row
+from dunning.render.account_rows import RowAccount, RowReader, account_from_row
 from dunning.render.cases import HUMAN_CHANNELS, case_link
 from dunning.render.files import file_stem, write_bytes
 from dunning.templating.context import build_context
@@ -106,7 +106,7 @@ class ChunkRenderer:
         result = ChunkResult()
         started = time.process_time_ns()
         reader = self._row_reader(columns) if columns is not None else None
-        pending: dict[str, list[tuple[int, dict[str, Any], dict[str, Any], Account, dict[str, Any]]]] = {}
+        pending: dict[str, list[tuple[int, dict[str, Any], dict[str, Any], Account | RowAccount, dict[str, Any]]]] = {}
         rejects: list[tuple[int, list[str]]] = []
         sequence = 0
         for line, row in items:
@@ -120,7 +120,7 @@ class ChunkRenderer:
                     rejects.append((sequence, missing))
                     sequence += 1
                 continue
-            account = reader.account(row) if reader is not None else account_from_row(row)
+            account = reader.row_account(row) if reader is not None else account_from_row(row)
             if self.case_files and any(a.get("channel") in HUMAN_CHANNELS for a in actions):
                 result.cases.append(account.account_id)
             shared: dict[str, Any] = {}  # the context parts of this plan line, built once
@@ -162,7 +162,7 @@ class ChunkRenderer:
         self,
         plan: dict[str, Any],
         action: dict[str, Any],
-        account: Account,
+        account: Account | RowAccount,
         result: ChunkResult,
         shared: dict[str, Any] | None = None,
     ) -> list[str] | None:

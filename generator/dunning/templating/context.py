@@ -12,12 +12,25 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from dunning.accounts.model import Account
 from dunning.compliance.texts import compliance_context
 from dunning.policy.model import Policy
 from dunning.templating.formatting import mask
+
+
+class AccountRow(Protocol):
+    """An account as render reads it from the snapshot (``dunning.render.account_rows.RowAccount``):
+    its id, its jurisdiction, and its ``account`` context object built straight from the row,
+    equal to what :func:`account_context` builds from the row's :class:`Account`."""
+
+    account_id: str
+    jurisdiction: str
+
+    def account_context(self, plan: Mapping[str, Any], locale: str) -> dict[str, Any]:
+        """The ``account`` context object (see :func:`account_context`)."""
+        ...
 
 
 def _country(jurisdiction: str) -> str:
@@ -102,6 +115,12 @@ def _date(value: object) -> date | None:
     return _day(str(value))
 
 
+@lru_cache(maxsize=4096)
+def _due_dates(first: date | None, interval: int, count: int) -> tuple[date | None, ...]:
+    # an offer's instalment dates: the same few first dates and intervals across a portfolio
+    return tuple(first + timedelta(days=interval * i) if first else None for i in range(count))
+
+
 def offer_context(offer: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The ``offer`` context object from a plan's offer entry (amounts as Decimal)."""
     if not offer:
@@ -110,8 +129,8 @@ def offer_context(offer: Mapping[str, Any] | None) -> dict[str, Any] | None:
     first = _date(offer.get("first_due_date"))
     interval = int(offer.get("interval_days") or 0)
     schedule = [
-        {"due_date": first + timedelta(days=interval * i) if first else None, "amount": amount}
-        for i, amount in enumerate(amounts)
+        {"due_date": due, "amount": amount}
+        for due, amount in zip(_due_dates(first, interval, len(amounts)), amounts, strict=True)
     ]
     return {
         "id": str(offer.get("id", "")),
@@ -174,7 +193,7 @@ def itemization_context(account: Account) -> dict[str, Any]:
     }
 
 
-def _plan_parts(plan: Mapping[str, Any], account: Account, policy: Policy, locale: str) -> dict[str, Any]:
+def _plan_parts(plan: Mapping[str, Any], account: Account | AccountRow, policy: Policy, locale: str) -> dict[str, Any]:
     # every part of a context that depends on the plan line, the account and the locale only
     jurisdiction = str(plan.get("jurisdiction") or account.jurisdiction)
     as_of = _date(plan["as_of"])
@@ -183,7 +202,11 @@ def _plan_parts(plan: Mapping[str, Any], account: Account, policy: Policy, local
     offers = plan.get("offers") or []
     return {
         "jurisdiction": jurisdiction,
-        "account": account_context(plan, account, locale),
+        "account": (
+            account_context(plan, account, locale)
+            if isinstance(account, Account)
+            else account.account_context(plan, locale)
+        ),
         "tier": {"id": tier.id, "name": tier.name} if tier else {"id": "", "name": ""},
         "arm": plan.get("arm") or "",
         "offer": offer_context(offers[0] if offers else None),
@@ -196,11 +219,12 @@ def _plan_parts(plan: Mapping[str, Any], account: Account, policy: Policy, local
 def build_context(
     plan: Mapping[str, Any],
     action: Mapping[str, Any],
-    account: Account,
+    account: Account | AccountRow,
     policy: Policy,
     shared: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The full template context for one action of one plan.
+    """The full template context for one action of one plan (``account``: an
+    :class:`Account`, or a snapshot row that builds its own ``account`` object, the same).
 
     ``shared`` (optional) is a dict the caller keeps for one plan line and passes with each
     of its actions: the parts that depend on the plan and the account only (account, tier,
