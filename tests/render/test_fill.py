@@ -137,6 +137,35 @@ def test_every_template_block_locale_and_persona_fills_to_jinja_bytes(example_ro
     assert (filled, compared) == (324, 660)
 
 
+def test_the_blocks_of_one_message_share_their_fields_and_give_jinjas_bytes(example_root: Path) -> None:
+    # an email's subject, text and HTML (a letter's subject and body) filled with one memo:
+    # each field computed once, escaped by each block as it needs, the bytes Jinja writes
+    policy = require_policy(example_root)
+    root = example_root / "templates"
+    fill = TemplateSandbox(root, fill=True)
+    jinja = TemplateSandbox(root, fill=False)
+    shared = messages = 0
+    for template in sorted(policy.templates.values(), key=lambda t: t.id):
+        if template.channel not in ("email", "letter"):
+            continue
+        for locale, file in sorted(template.files.items()):
+            for persona in personas(policy, locale):
+                context = persona_context(policy, persona, template.id)
+                hostile = {**context, "account": {**context["account"], "name": HOSTILE, "address": HOSTILE}}
+                for variables in (context, hostile):
+                    memo: dict[int, Any] = {}
+                    sizes = []
+                    for block in _blocks(template.channel):
+                        html = is_html(template.channel, block) and block != "subject"
+                        got = fill.render(file, variables, html=html, block=block, memo=memo)
+                        assert got == _outcome(jinja, file, variables, html, block), (file, block, persona.id)
+                        sizes.append(len(memo))
+                    # the HTML body needs no field the text body has not computed (emails)
+                    shared += template.channel == "email" and sizes[2] == sizes[1]
+                    messages += 1
+    assert (messages, shared) == (168, 72)  # 14 template files × 6 personas × 2 (plain, hostile); 6 files are emails
+
+
 @pytest.mark.parametrize(
     ("source", "change"),
     [

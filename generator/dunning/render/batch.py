@@ -184,10 +184,18 @@ class ChunkRenderer:
             return [action.get("id", ""), account.account_id, file, "", message]
         return None
 
-    def _text(self, file: str, context: dict[str, Any], channel: str, block: str | None = None) -> str:
+    def _text(
+        self,
+        file: str,
+        context: dict[str, Any],
+        channel: str,
+        block: str | None = None,
+        memo: dict[int, Any] | None = None,
+    ) -> str:
         # a letter's subject is plain text (letter_html escapes it); everything else by channel/block
         html = is_html(channel, block) and block != "subject"
-        return self.sandbox.render(file, context, html=html, block=block, account_id=context["account"]["id"])
+        account_id = context["account"]["id"]
+        return self.sandbox.render(file, context, html=html, block=block, account_id=account_id, memo=memo)
 
     def _write(self, result: ChunkResult, relative: str, data: bytes) -> str:
         result.files.append(write_bytes(self.out_root, relative, data))
@@ -199,7 +207,8 @@ class ChunkRenderer:
         result.sms.append(orjson.dumps(record))
 
     def _email(self, context: dict[str, Any], action: dict[str, Any], file: str, result: ChunkResult) -> None:
-        parts = {block: self._text(file, context, "email", block) for block in email_channel.BLOCKS}
+        memo: dict[int, Any] = {}  # the blocks' shared fields, computed once (the text and HTML bodies say the same)
+        parts = {block: self._text(file, context, "email", block, memo) for block in email_channel.BLOCKS}
         data = email_channel.email_bytes(context, parts, file)
         if self.email_format == "mbox":
             result.emails.append((email_channel.mbox_batch(context), data))
@@ -207,8 +216,9 @@ class ChunkRenderer:
             self._write(result, f"messages/email/{file_stem(action['id'])}.eml", data)
 
     def _letter(self, context: dict[str, Any], action: dict[str, Any], file: str, result: ChunkResult) -> None:
-        subject = " ".join(self._text(file, context, "letter", "subject").split())
-        body = self._text(file, context, "letter", "body")
+        memo: dict[int, Any] = {}
+        subject = " ".join(self._text(file, context, "letter", "subject", memo).split())
+        body = self._text(file, context, "letter", "body", memo)
         parts = letter.letter_parts(context, subject, body, file)
         stem = file_stem(action["id"])
         markup = b""

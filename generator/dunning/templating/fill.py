@@ -279,6 +279,44 @@ class Layout:
 
     texts: tuple[str, ...]  # len(slots) + 1 pieces
     slots: tuple[Slot, ...]
+    keys: tuple[int, ...] = ()  # each slot's number in the fillers' SlotKeys (equal slots, one number)
+
+
+def _constant(value: Any) -> tuple[Any, ...]:
+    # a lookup key or filter argument with its type: 1 and True are equal keys in a dict, but a
+    # filter may write them differently; a slice (unhashable before Python 3.12) by its bounds
+    if isinstance(value, slice):
+        return (slice, _constant(value.start), _constant(value.stop), _constant(value.step))
+    return (type(value), value)
+
+
+class SlotKeys:
+    """One number per distinct slot across the fillers of one sandbox (every template, block
+    and escaping), so that the renders of one context — the subject, text and HTML blocks of
+    one email — compute a field they share once (:meth:`Filler.render`'s ``memo``).
+
+    Two slots get one number only when they are the same computation: the same context name,
+    the same lookups (kind and key, with its type), the same filter functions (the very
+    objects) with the same arguments, through the same class of environment. A slot's value
+    does not depend on the escaping: lookups go through the sandbox's ``getattr``/``getitem``
+    (the text and HTML environments are one class, configured alike but for autoescaping,
+    which only :class:`Filler`'s conversion applies, after the value), and the filters are
+    pure functions of the value, their arguments and the context (PURE_FILTERS)."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[tuple[Any, ...], int] = {}
+
+    def key(self, slot: Slot, env: Any) -> int:
+        """The slot's number (a new one for a computation not seen before)."""
+        form = (
+            type(env),
+            slot.name,
+            tuple((kind, _constant(key)) for kind, key in slot.lookups),
+            tuple(
+                (function, context, tuple(_constant(arg) for arg in args)) for function, context, args in slot.filters
+            ),
+        )
+        return self._numbers.setdefault(form, len(self._numbers))
 
 
 # layouts kept per template (a decision holds a loop's length, so the number of decisions
@@ -310,15 +348,19 @@ Decisions = tuple["_If | _For", ...]
 class Filler:
     """Fills one compiled program for accounts; the layout of each decision is built once."""
 
-    def __init__(self, program: Program, env: Any, html: bool) -> None:
+    def __init__(self, program: Program, env: Any, html: bool, keys: SlotKeys | None = None) -> None:
         self.program = program
         self.env = env
         self.convert: Callable[[Any], str] = escape if html else str
         self.decisions = _decisions(program)
         self.layouts: dict[tuple[int, ...], Layout] = {}
+        self.keys = keys or SlotKeys()
 
-    def render(self, variables: Mapping[str, Any]) -> str:
-        """The message for ``variables`` (any exception: the caller renders through Jinja)."""
+    def render(self, variables: Mapping[str, Any], memo: dict[int, Any] | None = None) -> str:
+        """The message for ``variables`` (any exception: the caller renders through Jinja).
+        ``memo``: a dict the caller keeps for renders of these same ``variables`` (the blocks
+        of one email) by fillers of one :class:`SlotKeys`: a field computed by one of them is
+        taken from it by the others, converted (escaped or not) by each."""
         env = self.env
         decision: tuple[int, ...] = ()
         if self.decisions:
@@ -328,8 +370,13 @@ class Filler:
         layout = self.layouts.get(decision) or self._layout(decision)
         convert = self.convert
         parts = [layout.texts[0]]
-        for slot, text in zip(layout.slots, layout.texts[1:], strict=True):
-            parts += (convert(slot.value(variables, env)), text)
+        if memo is None:
+            for slot, text in zip(layout.slots, layout.texts[1:], strict=True):
+                parts += (convert(slot.value(variables, env)), text)
+        else:
+            for slot, key, text in zip(layout.slots, layout.keys, layout.texts[1:], strict=True):
+                value = memo[key] if key in memo else memo.setdefault(key, slot.value(variables, env))
+                parts += (convert(value), text)
         return "".join(parts)
 
     def _layout(self, decision: tuple[int, ...]) -> Layout:
@@ -340,7 +387,7 @@ class Filler:
             else:
                 slots.append(piece)
                 texts.append("")
-        layout = Layout(tuple(texts), tuple(slots))
+        layout = Layout(tuple(texts), tuple(slots), tuple(self.keys.key(slot, self.env) for slot in slots))
         if len(self.layouts) < MAX_LAYOUTS:
             self.layouts[decision] = layout
         return layout

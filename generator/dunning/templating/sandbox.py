@@ -31,7 +31,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from dunning.errors import DunningError
 from dunning.load.repository import MAX_TEMPLATE_BYTES
-from dunning.templating.fill import DICT_ATTRIBUTES, Filler, Unfillable, compile_fill
+from dunning.templating.fill import DICT_ATTRIBUTES, Filler, SlotKeys, Unfillable, compile_fill
 from dunning.templating.formatting import FILTERS, FilterError
 
 MAX_RANGE = 1_000  # items in one range() call
@@ -268,6 +268,7 @@ class TemplateSandbox:
         # off, so that every message goes through Jinja: the reference the equality proofs use
         self.fill = os.environ.get(PER_ACCOUNT_ENV) != "1" if fill is None else fill
         self._fillers: dict[tuple[str, bool, str | None], Filler | None] = {}
+        self._slot_keys = SlotKeys()  # shared by every filler: see render's memo
 
     def environment(self, html: bool) -> MessageEnvironment:
         """The environment for HTML (autoescaped) or plain-text output."""
@@ -337,7 +338,7 @@ class TemplateSandbox:
                 tree = self.text_env.parse(self.loader.get_source(env, name)[0], name)
             program = compile_fill(tree, block, env.filters)  # before Jinja's compile optimises the tree
             self.template(name, html=html)  # a template Jinja cannot compile is never filled
-            filler = Filler(program, env, html)
+            filler = Filler(program, env, html, self._slot_keys)
         except (Unfillable, RenderError, TemplateNotFound, TemplateSyntaxError):
             filler = None
         self._fillers[key] = filler
@@ -363,14 +364,18 @@ class TemplateSandbox:
         html: bool = False,
         block: str | None = None,
         account_id: str | None = None,
+        memo: dict[int, Any] | None = None,
     ) -> str:
-        """Render the whole template (or one ``block``) with ``context``; errors → :class:`RenderError`."""
+        """Render the whole template (or one ``block``) with ``context``; errors → :class:`RenderError`.
+        ``memo``: a dict kept by the caller across renders of this one ``context`` (an email's
+        blocks), in which filled templates share the fields they have in common (see
+        :meth:`Filler.render`); Jinja ignores it."""
         if self.fill:
             filler = self.filler(name, html=html, block=block)
             if filler is not None:
                 variables = context if isinstance(context, dict) else dict(context)
                 try:
-                    text = filler.render(variables)
+                    text = filler.render(variables, memo if variables is context else None)
                 except Exception:  # Jinja renders it below and reports the error as always
                     pass
                 else:
