@@ -6,8 +6,10 @@ import csv
 import io
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from dunning.text.cells import clean_text, csv_writer, safe_cell
+from dunning.text.cells import clean_text, csv_lines, csv_writer, safe_cell
 
 
 @pytest.mark.parametrize(
@@ -36,6 +38,25 @@ def test_csv_writer_neutralises_every_string_cell() -> None:
     csv_writer(buffer, lineterminator="\n").writerows([["=1", "+12125550142", 3], ["ok", "@x", "-5"]])
     assert buffer.getvalue() == "'=1,+12125550142,3\nok,'@x,-5\n"
     assert list(csv.reader(io.StringIO(buffer.getvalue()))) == [["'=1", "+12125550142", "3"], ["ok", "'@x", "-5"]]
+
+
+_CELL = st.text(alphabet=st.sampled_from([*",\"\n\r \t=+-@.'0123a", "你", "é", "\u2028", "\x00"]), max_size=12)
+
+
+@given(st.lists(st.lists(_CELL | st.integers() | st.none(), min_size=1, max_size=5), max_size=6))
+def test_csv_lines_are_what_the_csv_writer_writes(rows: list[list[object]]) -> None:
+    buffer = io.StringIO()
+    csv_writer(buffer, lineterminator="\n").writerows(rows)
+    assert csv_lines(rows) == buffer.getvalue()  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "row", [[""], ["", ""], ["a\rb"], ['"'], ["x,y", "=1", "+8613812345678", "-1+1"], ["line\nbreak", " "]]
+)
+def test_csv_lines_edge_rows(row: list[str]) -> None:
+    buffer = io.StringIO()
+    csv_writer(buffer, lineterminator="\n").writerow(row)
+    assert csv_lines([row]) == buffer.getvalue()
 
 
 @pytest.mark.parametrize(

@@ -69,8 +69,13 @@ class PrintedLetter:
 class ChunkResult:
     """What one chunk produced, in plan order."""
 
-    sms: list[bytes] = field(default_factory=list)
-    calls: list[list[str]] = field(default_factory=list)  # dialer rows in calls.COLUMNS order
+    sms: list[bytes] = field(default_factory=list)  # sms.jsonl records while rendering (then in sms_lines)
+    calls: list[list[str]] = field(default_factory=list)  # dialer rows in calls.COLUMNS order (likewise)
+    # the chunk's lines of sms.jsonl, calls.csv and calls.jsonl, serialized by the worker: the
+    # parent, one process for all the chunks, only appends them
+    sms_lines: bytes = b""
+    calls_csv: bytes = b""
+    calls_jsonl: bytes = b""
     emails: list[tuple[str, bytes]] = field(default_factory=list)  # (mbox batch, message) with --email-format mbox
     letters: list[PrintedLetter] = field(default_factory=list)
     routes: list[list[str]] = field(default_factory=list)
@@ -135,6 +140,11 @@ class ChunkRenderer:
                 reject = self._render_action(plan, action, account, result, shared)
                 if reject is not None:
                     rejects.append((number, reject))
+            if channel == "call" and result.calls:
+                result.calls_csv, result.calls_jsonl = calls.csv_bytes(result.calls), calls.jsonl_bytes(result.calls)
+                result.calls = []
+            elif channel == "sms" and result.sms:
+                result.sms_lines, result.sms = b"".join([line + b"\n" for line in result.sms]), []
             spent = time.process_time_ns()
             if channel in result.rendered:
                 result.cpu_ns[channel] = spent - started

@@ -268,9 +268,8 @@ class _Sink:
         self.cases: list[str] = []  # accounts whose case file is wanted, in plan order
         self.sms = open_private(staging / "sms.jsonl", "wb")
         self.calls_jsonl = open_private(staging / "calls.jsonl", "wb")
-        self.calls_handle = open_private(staging / "calls.csv", "w", encoding="utf-8", newline="")
-        self.calls = csv_writer(self.calls_handle, lineterminator="\n")
-        self.calls.writerow(calls.COLUMNS)
+        self.calls_handle = open_private(staging / "calls.csv", "wb")
+        self.calls_handle.write(calls.csv_bytes([calls.COLUMNS]))
         self.rejects_handle = open_private(staging / "render-rejects.csv", "w", encoding="utf-8", newline="")
         self.rejects = csv_writer(self.rejects_handle, lineterminator="\n")
         self.rejects.writerow(REJECT_COLUMNS)
@@ -288,11 +287,9 @@ class _Sink:
         self.summary = RenderSummary()
 
     def add(self, result: ChunkResult) -> None:
-        for line in result.sms:
-            self.sms.write(line + b"\n")
-        self.calls.writerows(result.calls)
-        for row in result.calls:
-            self.calls_jsonl.write(orjson.dumps(dict(zip(calls.COLUMNS, row, strict=True))) + b"\n")
+        self.sms.write(result.sms_lines)
+        self.calls_handle.write(result.calls_csv)
+        self.calls_jsonl.write(result.calls_jsonl)
         for batch, message in result.emails:
             box = self.mboxes.get(batch)
             if box is None:

@@ -9,8 +9,9 @@ a call script, a CSV or a letter. One mechanism each, used everywhere (docs/secu
 from __future__ import annotations
 
 import csv
+import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import IO, Any, Protocol
 
 # OWASP "CSV Injection": a cell that begins with one of these is read as a formula by Excel,
@@ -76,3 +77,49 @@ class SafeCsvWriter:
 def csv_writer(handle: IO[str], **options: Any) -> SafeCsvWriter:
     """A CSV writer over ``handle`` (the ``csv.writer`` options apply) that neutralises formulas."""
     return SafeCsvWriter(csv.writer(handle, **options))
+
+
+def _quoted_by_csv() -> tuple[str, ...]:
+    # the characters that make csv.writer quote a cell (QUOTE_MINIMAL, the excel dialect, "\n"
+    # line ends): the delimiter, the quote, the line terminator's, and on the Pythons that
+    # quote them whatever the terminator (3.12+? asked, not assumed) the two line breaks
+    quoted = [",", '"', "\n"]
+    probe = io.StringIO()
+    csv.writer(probe, lineterminator="\n").writerow(["a\rb"])
+    if probe.getvalue().startswith('"'):
+        quoted.append("\r")
+    return tuple(quoted)
+
+
+_QUOTED_BY_CSV = _quoted_by_csv()
+_NEEDS_QUOTES = re.compile("[" + re.escape("".join(_QUOTED_BY_CSV)) + "]")
+
+
+def csv_lines(rows: Iterable[Sequence[str]]) -> str:
+    """What ``csv_writer(handle, lineterminator="\n").writerows(rows)`` writes, for rows of
+    strings (a row with another value is written by that writer): each cell neutralised, quoted
+    only when it holds a character :data:`_QUOTED_BY_CSV` names (quotes doubled), a row of one
+    empty cell written ``""``. The csv module copies every character twice, one at a time:
+    ≈ 7 µs for a 450-character call script, the dialer list's largest cost; this asks a
+    regular expression (tested equal to the writer on random cells: tests/text)."""
+    needs_quotes = _NEEDS_QUOTES.search
+    out: list[str] = []
+    for row in rows:
+        cells = []
+        for cell in row:
+            if type(cell) is not str:
+                buffer = io.StringIO()
+                csv_writer(buffer, lineterminator="\n").writerow(row)
+                cells = [buffer.getvalue()[:-1]]
+                break
+            if cell.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(cell):
+                cell = "'" + cell
+            if needs_quotes(cell):
+                cell = '"' + cell.replace('"', '""') + '"'
+            cells.append(cell)
+        else:
+            if cells == [""]:
+                cells = ['""']
+        out.append(",".join(cells))
+        out.append("\n")
+    return "".join(out)
