@@ -66,11 +66,19 @@ class _MoneyRecipe:
     digits: int
 
     def apply(self, amount: Decimal) -> str:
-        quantum = Decimal(1).scaleb(-self.digits)
-        text = f"{amount.quantize(quantum, rounding=ROUND_HALF_EVEN):,.{self.digits}f}"
+        text = format(amount.quantize(self._quantum, rounding=ROUND_HALF_EVEN), self._spec)
         if self.group != "," or self.decimal != ".":
             text = text.replace(",", "\0").replace(".", self.decimal).replace("\0", self.group)
         return f"{self.prefix}{text}{self.suffix}"
+
+    @functools.cached_property
+    def _quantum(self) -> Decimal:
+        # the recipe's constants, made once (every money field of every message applies one)
+        return Decimal(1).scaleb(-self.digits)
+
+    @functools.cached_property
+    def _spec(self) -> str:
+        return f",.{self.digits}f"
 
 
 _PROBES = (Decimal("1234567.891"), Decimal("0"), Decimal("0.005"), Decimal("999.995"), Decimal("12"), Decimal("1000"))
@@ -199,7 +207,8 @@ def _context_locale(context: Context) -> str:
 
 def _context_currency(context: Context) -> str:
     account = context.get("account")
-    currency = account.get("currency") if isinstance(account, Mapping) else None
+    # a plain dict, as render's contexts are, first: the abstract Mapping check costs more
+    currency = account.get("currency") if type(account) is dict or isinstance(account, Mapping) else None
     if not isinstance(currency, str) or not currency:
         raise FilterError("money needs a currency: pass one (|money('USD')) or render with an account")
     return currency
