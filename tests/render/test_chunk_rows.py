@@ -11,7 +11,7 @@ import orjson
 import polars as pl
 
 from dunning.policy import require_policy
-from dunning.render.account_rows import RowReader, account_from_row, read_account_rows
+from dunning.render.account_rows import CONTEXT_UNUSED, RowReader, account_from_row, read_account_rows
 from dunning.render.batch import ACCOUNTS, ChunkRenderer
 from dunning.templating.context import account_context, build_context
 from dunning.templating.sandbox import TemplateSandbox
@@ -109,6 +109,23 @@ def test_row_context_on_the_example_and_fixture_snapshots() -> None:
                     assert got == expected and [str(v) for v in got.values()] == [str(v) for v in expected.values()]
                     compared += 1
     assert compared > 500
+
+
+def test_rows_without_the_columns_no_context_reads_give_the_same_contexts() -> None:
+    snapshot = EXAMPLES / "accounts.csv"
+    ids = pl.read_csv(snapshot, infer_schema=False)["account_id"].to_list()
+    full = read_account_rows(snapshot, ids)
+    kept = read_account_rows(snapshot, ids, drop=CONTEXT_UNUSED)
+    assert kept.columns == [c for c in full.columns if c not in CONTEXT_UNUSED]
+    assert "dispute" in full.columns and "locale" in full.columns and "branch" in kept.columns  # extra stays
+    full_reader, kept_reader = RowReader(full.columns), RowReader(kept.columns)
+    for plan in _plans():
+        for whole, cut in zip(full.rows(), kept.rows(), strict=True):
+            assert kept_reader.row_account(cut).account_context(plan, "zh-CN") == full_reader.row_account(
+                whole
+            ).account_context(plan, "zh-CN")
+    empty = read_account_rows(snapshot, ["nobody"], drop=CONTEXT_UNUSED)
+    assert empty.height == 0 and empty.columns == kept.columns
 
 
 def test_context_parts_shared_by_a_plans_actions_equal_the_per_message_context(example_root: Path) -> None:

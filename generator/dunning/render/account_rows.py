@@ -30,10 +30,20 @@ _TRUE = frozenset({"true", "1", "yes", "y", "t"})
 _KNOWN = frozenset((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *FLAG_COLUMNS))
 
 
+# columns the template context never reads: the flags (plan decided on them) and the locale
+# (each action carries its own): render leaves them out of the rows it keeps and hands over
+CONTEXT_UNUSED = (*FLAG_COLUMNS, "locale")
+
+
 def read_account_rows(
-    path: Path, account_ids: Iterable[str], fmt: str | None = None, chunk_rows: int = 20_000
+    path: Path,
+    account_ids: Iterable[str],
+    fmt: str | None = None,
+    chunk_rows: int = 20_000,
+    drop: Iterable[str] = (),
 ) -> pl.DataFrame:
-    """The rows of ``account_ids`` (all columns as text, stripped), sorted by account id.
+    """The rows of ``account_ids`` (all columns as text, stripped, but those of ``drop``),
+    sorted by account id.
 
     The snapshot is read the way ``plan`` read it (:class:`AccountFile`: the same format
     detection, column clean-up and decoding), a chunk at a time, keeping only the wanted
@@ -44,18 +54,19 @@ def read_account_rows(
     if not path.is_file():
         raise UserError(f"{path}: accounts file not found", "pass --accounts FILE: the snapshot the plan read")
     wanted = pl.Series("account_id", list(set(account_ids)), dtype=pl.Utf8).implode()  # a set test: no order needed
+    dropped = (LINE, RAGGED, *(name for name in drop if name != "account_id"))
     parts = []
     try:
         source = AccountFile(path, fmt, chunk_rows)
         for frame, _ in source.frames():
-            kept = frame.filter(pl.col("account_id").str.strip_chars().is_in(wanted)).drop(LINE, RAGGED, strict=False)
+            kept = frame.filter(pl.col("account_id").str.strip_chars().is_in(wanted)).drop(dropped, strict=False)
             if kept.height:
                 parts.append(kept.with_columns(pl.all().str.strip_chars()))  # as the plan read them
     except pl.exceptions.PolarsError as exc:
         hint = "is it the file the plan read?"
         raise UserError(f"{path}: cannot read accounts: {type(exc).__name__}", hint) from None
     if not parts:
-        return pl.DataFrame(schema=dict.fromkeys(source.columns, pl.Utf8))
+        return pl.DataFrame(schema=dict.fromkeys((c for c in source.columns if c not in dropped), pl.Utf8))
     rows = pl.concat(parts, how="diagonal_relaxed", rechunk=False)
     # plan rejected a repeated id's later rows: the first row of each id is the planned one.
     # Looked at on the id column alone (a whole-frame unique copied every column twice).

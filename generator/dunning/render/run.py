@@ -50,7 +50,7 @@ from dunning.policy import require_policy
 from dunning.policy.model import Policy
 from dunning.render import calls, letter, printing, typeset, visits
 from dunning.render import email as email_channel
-from dunning.render.account_rows import read_account_rows
+from dunning.render.account_rows import CONTEXT_UNUSED, read_account_rows
 from dunning.render.batch import (
     ACCOUNTS,
     CHANNEL_ORDER,
@@ -502,7 +502,10 @@ def render_into(
             # forked before the snapshot is read: the workers get rows as tuples per job and
             # do not inherit the table (nor the memory polars keeps after reading it)
             pool = stack.enter_context(Workers(jobs, start="fork"))
-            jobs_ = _jobs(wanted, offsets, read_account_rows(accounts_path, wanted), chunk_accounts)
+            # without the columns no context reads: less to hold here, to pickle and to unpickle
+            rows = read_account_rows(accounts_path, wanted, drop=CONTEXT_UNUSED)
+            jobs_ = _jobs(wanted, offsets, rows, chunk_accounts)
+            del rows  # the jobs' generator holds it until the last job is made
             bar = stack.enter_context(_bar(len(wanted), " accounts", progress))
             # two chunks in flight per worker keep them busy while this process writes
             results = pool.map(_render_in_worker, jobs_, window=2 * jobs, local=_WORKER.render)
