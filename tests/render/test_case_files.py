@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import stat
+from datetime import date
 from pathlib import Path
 
 import orjson
@@ -141,3 +142,40 @@ def test_an_agency_that_does_not_list_case_file_gets_no_link(example_root: Path,
     assert header == "account_id,name,address,postal_code,phone,currency,overdue_amount,due_date,dpd"
     assert row.startswith("US-0029,") and "cases" not in row
     assert (messages / "cases" / "US-0029.html").is_file()  # the lender's own copy is still written
+
+
+def test_the_rows_kept_while_render_reads_give_the_files_a_second_read_gives(
+    built: tuple[Path, str], example_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dunning.policy import require_policy
+    from dunning.render import cases
+    from dunning.render.account_rows import RawRows, read_account_rows
+    from dunning.render.run import _candidates
+
+    out, _ = built
+    human: set[str] = set()
+    wanted, _ = _candidates(out / "plans.jsonl", human)
+    assert {"CN-0027", "CN-0028", "US-0029"} <= human < set(wanted)  # a superset of the human steps
+    snapshot = example_root / "examples" / "accounts.csv"
+    raw = RawRows(frozenset(human))
+    read_account_rows(snapshot, wanted, raw=raw)
+    policy = require_policy(example_root)
+    request = cases.CaseRequest(date(2026, 11, 28), example_root / "examples" / "history.csv", 7)
+    ids = ["CN-0027", "CN-0028", "US-0029"]
+    read_again = cases.write_case_files(tmp_path / "a", policy, snapshot, ids, request)
+    reads: list[frozenset[str]] = []
+    original = cases._accounts
+
+    def counted(path: Path, wanted: frozenset[str], policy: object) -> object:
+        reads.append(wanted)
+        return original(path, wanted, policy)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cases, "_accounts", counted)
+    assert cases.write_case_files(tmp_path / "b", policy, snapshot, ids, request, raw) == read_again
+    assert reads == []  # no second read of the snapshot
+    partial = RawRows(frozenset({"CN-0027"}), raw.frames)
+    assert cases.write_case_files(tmp_path / "c", policy, snapshot, ids, request, partial) == read_again
+    assert reads == [frozenset({"CN-0028", "US-0029"})]  # read again only for the accounts not kept
+    for folder in ("b", "c"):
+        for relative, _ in read_again:
+            assert (tmp_path / folder / relative).read_bytes() == (tmp_path / "a" / relative).read_bytes()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -30,6 +31,16 @@ _TRUE = frozenset({"true", "1", "yes", "y", "t"})
 _KNOWN = frozenset((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *FLAG_COLUMNS))
 
 
+@dataclass
+class RawRows:
+    """Some accounts' rows as :class:`AccountFile` gives them (before render's clean-up), kept
+    while :func:`read_account_rows` reads the snapshot: the case files validate them as
+    ``dunning case`` does, without reading the snapshot a second time."""
+
+    ids: frozenset[str]
+    frames: list[pl.DataFrame] = field(default_factory=list)
+
+
 # columns the template context never reads: the flags (plan decided on them) and the locale
 # (each action carries its own): render leaves them out of the rows it keeps and hands over
 CONTEXT_UNUSED = (*FLAG_COLUMNS, "locale")
@@ -41,9 +52,10 @@ def read_account_rows(
     fmt: str | None = None,
     chunk_rows: int = 20_000,
     drop: Iterable[str] = (),
+    raw: RawRows | None = None,
 ) -> pl.DataFrame:
     """The rows of ``account_ids`` (all columns as text, stripped, but those of ``drop``),
-    sorted by account id.
+    sorted by account id; and into ``raw.frames`` the rows of ``raw.ids`` as read.
 
     The snapshot is read the way ``plan`` read it (:class:`AccountFile`: the same format
     detection, column clean-up and decoding), a chunk at a time, keeping only the wanted
@@ -56,9 +68,14 @@ def read_account_rows(
     wanted = pl.Series("account_id", list(set(account_ids)), dtype=pl.Utf8).implode()  # a set test: no order needed
     dropped = (LINE, RAGGED, *(name for name in drop if name != "account_id"))
     parts = []
+    raw_ids = pl.Series("account_id", sorted(raw.ids), dtype=pl.Utf8).implode() if raw and raw.ids else None
     try:
         source = AccountFile(path, fmt, chunk_rows)
         for frame, _ in source.frames():
+            if raw is not None and raw_ids is not None:
+                picked = frame.filter(pl.col("account_id").str.strip_chars().is_in(raw_ids))
+                if picked.height:
+                    raw.frames.append(picked)
             kept = frame.filter(pl.col("account_id").str.strip_chars().is_in(wanted)).drop(dropped, strict=False)
             if kept.height:
                 parts.append(kept.with_columns(pl.all().str.strip_chars()))  # as the plan read them

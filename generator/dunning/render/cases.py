@@ -20,10 +20,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dunning.accounts.model import Account
 from dunning.policy.model import Policy
 from dunning.render.files import file_stem, write_bytes
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from dunning.render.account_rows import RawRows
 
 HUMAN_CHANNELS = frozenset({"visit", "legal_review", "agency"})
 CASES = "cases"  # the folder under messages/
@@ -51,16 +57,17 @@ def case_link(account_id: str) -> str:
     return f"../{case_file_name(account_id)}"
 
 
-def _accounts(path: Path, wanted: frozenset[str], policy: Policy) -> dict[str, Account]:
-    """The wanted accounts as ``plan`` and ``dunning case`` read them (first row of an id)."""
+def _validated(frames: Iterable[pl.DataFrame], wanted: frozenset[str], policy: Policy) -> dict[str, Account]:
+    """The wanted accounts of ``frames`` (the snapshot's, in file order, as
+    :meth:`AccountFile.frames` gives them) as ``plan`` and ``dunning case`` read them (first
+    row of an id). Validation is row by row: which frame holds a row does not matter."""
     import polars as pl
 
     from dunning.accounts.read import validate_frame
-    from dunning.accounts.source import AccountFile
 
     found: dict[str, Account] = {}
     ids = pl.Series("account_id", sorted(wanted), dtype=pl.Utf8).implode()
-    for frame, _ in AccountFile(path).frames():
+    for frame in frames:
         kept = frame.filter(pl.col("account_id").str.strip_chars().is_in(ids))
         if kept.height:
             for account in validate_frame(kept, frozenset(policy.jurisdictions)).accounts:
@@ -68,11 +75,37 @@ def _accounts(path: Path, wanted: frozenset[str], policy: Policy) -> dict[str, A
     return found
 
 
+def _accounts(path: Path, wanted: frozenset[str], policy: Policy) -> dict[str, Account]:
+    """The wanted accounts read from the snapshot (first row of an id)."""
+    from dunning.accounts.source import AccountFile
+
+    return _validated((frame for frame, _ in AccountFile(path).frames()), wanted, policy)
+
+
+def human_step_candidate(line: bytes) -> bool:
+    """Whether a plan line with something to render may hold a human step (a superset: each
+    human channel's name as a JSON string): render keeps such accounts' snapshot rows as it
+    reads them (:class:`RawRows`), for their case files."""
+    return any(name in line for name in _HUMAN_NAMES)
+
+
+_HUMAN_NAMES = tuple(f'"{channel}"'.encode() for channel in sorted(HUMAN_CHANNELS))
+
+
 def write_case_files(
-    out_root: Path, policy: Policy, accounts_path: Path, account_ids: Iterable[str], request: CaseRequest
+    out_root: Path,
+    policy: Policy,
+    accounts_path: Path,
+    account_ids: Iterable[str],
+    request: CaseRequest,
+    raw: RawRows | None = None,
 ) -> list[tuple[str, str]]:
     """Write the case files of ``account_ids`` under ``out_root/messages/cases/``; returns
-    ``(path relative to out_root, sha256)`` of each file written, in account order."""
+    ``(path relative to out_root, sha256)`` of each file written, in account order.
+
+    ``raw``: the rows render kept of some accounts as it read the snapshot (a superset of
+    the accounts with a human step, :func:`human_step_candidate`); the snapshot is read
+    again only for an account outside ``raw.ids`` (never, when plans.jsonl is dunning's)."""
     wanted = frozenset(account_ids)
     if not wanted:
         return []
@@ -80,7 +113,13 @@ def write_case_files(
     from dunning.plan.casefile import as_html, as_json, case_file
     from dunning.plan.decide import Planner
 
-    accounts = _accounts(accounts_path, wanted, policy)
+    accounts: dict[str, Account] = {}
+    missing = wanted
+    if raw is not None:
+        accounts = _validated(raw.frames, wanted & raw.ids, policy)
+        missing = wanted - raw.ids
+    if missing:
+        accounts.update(_accounts(accounts_path, missing, policy))
     history = read_history(request.history)
     tracks_sent = history.tracks_sent  # a walk over every event: once, not once a file
     planner = Planner(policy, request.as_of, request.horizon, tracks_sent=tracks_sent)

@@ -51,7 +51,7 @@ from dunning.policy import require_policy
 from dunning.policy.model import Policy
 from dunning.render import calls, letter, printing, typeset, visits
 from dunning.render import email as email_channel
-from dunning.render.account_rows import CONTEXT_UNUSED, read_account_rows
+from dunning.render.account_rows import CONTEXT_UNUSED, RawRows, read_account_rows
 from dunning.render.batch import (
     ACCOUNTS,
     CHANNEL_ORDER,
@@ -61,7 +61,7 @@ from dunning.render.batch import (
     ChunkResult,
     PrintedLetter,
 )
-from dunning.render.cases import CaseRequest, write_case_files
+from dunning.render.cases import CaseRequest, human_step_candidate, write_case_files
 from dunning.render.files import sha256_bytes
 from dunning.render.manifest import MANIFEST, build_manifest, dump_json, write_atomic
 from dunning.templating.sandbox import TemplateSandbox
@@ -191,8 +191,10 @@ def _account_id(line: bytes, plans: Path, number: int) -> str:
         raise UserError(f"{plans}:{number}: not a plan line", "re-run `dunning plan`") from None
 
 
-def _candidates(plans: Path) -> tuple[list[str], array[int]]:
-    """Account ids and byte offsets of the plan lines with something to render, in file order.
+def _candidates(plans: Path, human: set[str] | None = None) -> tuple[list[str], array[int]]:
+    """Account ids and byte offsets of the plan lines with something to render, in file order;
+    into ``human``, when given, the ids of those that may hold a human step (a superset, see
+    :func:`human_step_candidate`: their snapshot rows are kept for the case files).
 
     One pass over the file; the workers read the lines again by offset, so the parent never
     holds more than one line (an array of offsets costs 8 bytes a message)."""
@@ -204,6 +206,8 @@ def _candidates(plans: Path) -> tuple[list[str], array[int]]:
             if _RENDERABLE.search(raw):
                 ids.append(_account_id(raw.rstrip(b"\r\n"), plans, number))
                 offsets.append(position)
+                if human is not None and human_step_candidate(raw):
+                    human.add(ids[-1])
             position += len(raw)
     return ids, offsets
 
@@ -499,7 +503,11 @@ def render_into(
     policy = policy or require_policy(policy_root)
     accounts_path = _accounts_path(origin, summary, accounts)
 
-    wanted, offsets = _candidates(plans)
+    human: set[str] | None = set() if cases is not None else None
+    wanted, offsets = _candidates(plans, human)
+    # the human-step accounts' rows, kept as render reads the snapshot, for their case files
+    raw = RawRows(frozenset(human)) if human is not None else None
+    del human
 
     messages = out_dir / MESSAGES
     if messages.exists():
@@ -522,7 +530,7 @@ def render_into(
             # do not inherit the table (nor the memory polars keeps after reading it)
             pool = stack.enter_context(Workers(jobs, start="fork", initializer=_freeze_inherited))
             # without the columns no context reads: less to hold here, to pickle and to unpickle
-            rows = read_account_rows(accounts_path, wanted, drop=CONTEXT_UNUSED)
+            rows = read_account_rows(accounts_path, wanted, drop=CONTEXT_UNUSED, raw=raw)
             jobs_ = _jobs(wanted, offsets, rows, chunk_accounts)
             del rows  # the jobs' generator holds it until the last job is made
             bar = stack.enter_context(_bar(len(wanted), " accounts", progress))
@@ -553,7 +561,7 @@ def render_into(
         sink.write_batches(batches, printed)
         del batches, printed
         if cases is not None:
-            sink.know(write_case_files(out_dir, policy, accounts_path, sink.cases, cases))
+            sink.know(write_case_files(out_dir, policy, accounts_path, sink.cases, cases, raw))
             sink.summary.cases = len(set(sink.cases))
         known = sink.known()
         sink.summary.files = len(known)
