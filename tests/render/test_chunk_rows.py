@@ -29,7 +29,7 @@ def _plans() -> list[dict[str, Any]]:
 
 
 def test_row_reader_gives_the_account_the_mapping_reader_gives() -> None:
-    rows = [
+    rows: list[tuple[Any, ...]] = [
         ("east", "A-1", "US", "USD", "5.00", "2026-11-01", "Ann", "100", "2026-10-01T09:00:00", "Yes", "", "x", None),
         (None, "B-2", "CN", "CNY", "0.00", "", "", "", "not a day", "0", "TRUE", "", "SH01"),
         ("", "C-3", "US", "USD", "1e3", "2026-11-01", None, "abc", None, None, "t", "2.50", "NYC"),
@@ -59,7 +59,7 @@ def test_row_context_is_the_context_of_the_rows_account() -> None:
         "payments_since_itemization", "credits_since_itemization", "itemization_date", "customer_id",
     )  # fmt: skip
     item = ("100.10", "2.5", "1", "0.5", "0", "2026-01-31", "C9")
-    rows = [
+    rows: list[tuple[Any, ...]] = [
         ("east", "A-1", "US", "USD", "5.00", "2026-11-01", "Ann", "100", "2026-10-01T09:00:00", "Yes", "", "x", None,
          *item),
         (None, "B-2", "CN", "CNY", "0.00", "", "", "", "not a day", "0", "TRUE", "", "SH01", *(None,) * 7),
@@ -67,7 +67,7 @@ def test_row_context_is_the_context_of_the_rows_account() -> None:
          "100", None, "1", "0", "0", "bad", ""),
         ("w", None, None, None, None, None, None, None, None, None, None, None, 7, *item[:-1], 42),
     ]  # fmt: skip
-    plans = [
+    plans: list[dict[str, Any]] = [
         {"overdue_amount": "12.30", "jurisdiction": "US-MA", "timezone": "America/New_York", "currency": "USD",
          "dpd": 3},
         {"dpd": "40"},  # the plan without its own amount, jurisdiction, zone and currency: the row's
@@ -89,9 +89,9 @@ def test_row_context_is_the_context_of_the_rows_account() -> None:
                     assert [str(v) for v in got.values()] == [str(v) for v in expected.values()]  # Decimal exponents
     # a layout without the optional columns at all
     reader = RowReader(("account_id", "jurisdiction", "currency", "overdue_amount", "due_date"))
-    row = ("Z-9", "CN", "CNY", "12", "2026-10-10")
-    assert reader.row_account(row).account_context(plans[1], "zh-CN") == account_context(
-        plans[1], reader.account(row), "zh-CN"
+    short = ("Z-9", "CN", "CNY", "12", "2026-10-10")
+    assert reader.row_account(short).account_context(plans[1], "zh-CN") == account_context(
+        plans[1], reader.account(short), "zh-CN"
     )
 
 
