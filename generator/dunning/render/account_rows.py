@@ -12,7 +12,7 @@ the size of the snapshot.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -52,16 +52,18 @@ READ_ROWS = 50_000
 CONTEXT_UNUSED = (*FLAG_COLUMNS, "locale")
 
 
-def read_account_rows(
+def account_row_pieces(
     path: Path,
     account_ids: Iterable[str],
     fmt: str | None = None,
     chunk_rows: int = READ_ROWS,
     drop: Iterable[str] = (),
     raw: RawRows | None = None,
-) -> pl.DataFrame:
-    """The rows of ``account_ids`` (all columns as text, stripped, but those of ``drop``),
-    sorted by account id; and into ``raw.frames`` the rows of ``raw.ids`` as read.
+) -> Iterator[pl.DataFrame]:
+    """The rows of ``account_ids`` piece by piece as the snapshot is read (all columns as text,
+    stripped, but those of ``drop``): each piece's rows of the ids no earlier row had — plan
+    rejected a repeated id's later rows, the first row of an id is the planned one. Into
+    ``raw.frames``, the rows of ``raw.ids`` as read.
 
     The snapshot is read the way ``plan`` read it (:class:`AccountFile`: the same format
     detection, column clean-up and decoding), a chunk at a time, keeping only the wanted
@@ -73,8 +75,8 @@ def read_account_rows(
         raise UserError(f"{path}: accounts file not found", "pass --accounts FILE: the snapshot the plan read")
     wanted = pl.Series("account_id", list(set(account_ids)), dtype=pl.Utf8).implode()  # a set test: no order needed
     dropped = (LINE, RAGGED, *(name for name in drop if name != "account_id"))
-    parts = []
     raw_ids = pl.Series("account_id", sorted(raw.ids), dtype=pl.Utf8).implode() if raw and raw.ids else None
+    seen: set[str] = set()
     try:
         source = AccountFile(path, fmt, chunk_rows)
         for frame, _ in source.frames():
@@ -83,19 +85,40 @@ def read_account_rows(
                 if picked.height:
                     raw.frames.append(picked)
             kept = frame.filter(pl.col("account_id").str.strip_chars().is_in(wanted)).drop(dropped, strict=False)
+            if not kept.height:
+                continue
+            kept = kept.with_columns(pl.all().str.strip_chars())  # as the plan read them
+            # a repeated id: looked at on the id column alone (a whole-frame unique copied every column twice)
+            first = kept["account_id"].is_first_distinct()
+            if not first.all():
+                kept = kept.filter(first)
+            ids = kept["account_id"].to_list()
+            if not seen.isdisjoint(ids):
+                kept = kept.filter(pl.Series([account_id not in seen for account_id in ids]))
+                ids = [account_id for account_id in ids if account_id not in seen]
+            seen.update(ids)
             if kept.height:
-                parts.append(kept.with_columns(pl.all().str.strip_chars()))  # as the plan read them
+                yield kept
     except pl.exceptions.PolarsError as exc:
         hint = "is it the file the plan read?"
         raise UserError(f"{path}: cannot read accounts: {type(exc).__name__}", hint) from None
+
+
+def read_account_rows(
+    path: Path,
+    account_ids: Iterable[str],
+    fmt: str | None = None,
+    chunk_rows: int = READ_ROWS,
+    drop: Iterable[str] = (),
+    raw: RawRows | None = None,
+) -> pl.DataFrame:
+    """The rows of ``account_ids`` (:func:`account_row_pieces`) in one frame, sorted by account id."""
+    parts = list(account_row_pieces(path, account_ids, fmt, chunk_rows, drop, raw))
     if not parts:
-        return pl.DataFrame(schema=dict.fromkeys((c for c in source.columns if c not in dropped), pl.Utf8))
+        dropped = {LINE, RAGGED, *(name for name in drop if name != "account_id")}
+        columns = AccountFile(path, fmt, chunk_rows).columns
+        return pl.DataFrame(schema=dict.fromkeys((c for c in columns if c not in dropped), pl.Utf8))
     rows = pl.concat(parts, how="diagonal_relaxed", rechunk=False)
-    # plan rejected a repeated id's later rows: the first row of each id is the planned one.
-    # Looked at on the id column alone (a whole-frame unique copied every column twice).
-    first = rows["account_id"].is_first_distinct()
-    if not first.all():
-        rows = rows.filter(first)
     return rows if rows["account_id"].is_sorted() else rows.sort("account_id")
 
 
