@@ -41,10 +41,11 @@ class RawRows:
     frames: list[pl.DataFrame] = field(default_factory=list)
 
 
-# rows a piece of the snapshot as render reads it: the workers wait for the read, and polars'
-# cost per piece counts (1M bench accounts, load 6–7: 3.9–4.4 s of CPU in pieces of 20k rows,
-# 2.75–3.2 s in pieces of 50k, 2.6–3.0 s of 100k); a piece of 50k rows is ≈ 13 MB of text
-READ_ROWS = 50_000
+# rows a piece of the snapshot as render reads it. Larger pieces cost polars less (1M bench
+# accounts, load 6–7: 3.9–4.4 s of CPU in pieces of 20k rows, 2.75–3.2 s in pieces of 50k)
+# but raised this process's peak during the read by ≈ 70 MiB (1M: 336 → 405 MiB PSS), which
+# the chunk workers' memory now runs beside: 20k kept
+READ_ROWS = 20_000
 
 
 # columns the template context never reads: the flags (plan decided on them) and the locale
@@ -83,7 +84,10 @@ def account_row_pieces(
             if raw is not None and raw_ids is not None:
                 picked = frame.filter(pl.col("account_id").str.strip_chars().is_in(raw_ids))
                 if picked.height:
-                    raw.frames.append(picked)
+                    # copied out of the piece: a filtered frame's text still points into the
+                    # whole piece's buffers, and kept that way the pieces of a 1M snapshot
+                    # held ≈ 100 MiB more in this process (measured) for a few thousand rows
+                    raw.frames.append(pl.DataFrame(picked.rows(), schema=picked.schema, orient="row"))
             kept = frame.filter(pl.col("account_id").str.strip_chars().is_in(wanted)).drop(dropped, strict=False)
             if not kept.height:
                 continue
