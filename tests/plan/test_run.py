@@ -6,6 +6,7 @@ import csv
 import shutil
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import orjson
 import polars as pl
@@ -18,6 +19,7 @@ from dunning.cli import main
 from dunning.errors import UserError
 from dunning.plan import decide
 from dunning.plan.build import ChunkResult, PlanInputs, Summary, _RunSink, run_plan
+from dunning.workers import Workers
 
 AS_OF = date(2026, 11, 28)
 OUTPUTS = ("plans.jsonl", "actions.csv", "rejects.csv", "summary.json")
@@ -284,3 +286,25 @@ def test_a_snapshot_whose_rows_are_all_rejected_is_planned_not_a_crash(
         "line,account_id,code,message",
         "2,K1,R002,overdue_amount is not a plain decimal number such as 1250.50",
     ]
+
+
+def test_planning_workers_get_their_allocator_options_whatever_polars_set_here(
+    example_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # polars, imported here, has set jemalloc's options for this process (freed pages kept
+    # 0.5 s, then 1 s more resident) in _RJEM_MALLOC_CONF, and appends that variable to its own
+    # in every process it starts in: the planning workers must be given their own value, not
+    # inherit polars' (in `dunning build` they did until 2026-12-07: ≈ 300 MiB at 1M, ≈ 240 since)
+    from dunning.plan import build
+
+    monkeypatch.setenv("_RJEM_MALLOC_CONF", "dirty_decay_ms:500,muzzy_decay_ms:1000")
+    given: list[dict[str, str]] = []
+
+    class Spy(Workers):
+        def __init__(self, jobs: int, **kw: Any) -> None:
+            given.append(dict(kw.get("env") or {}))
+            super().__init__(jobs, **kw)
+
+    monkeypatch.setattr(build, "Workers", Spy)
+    _run(example_root, example_root / "examples" / "accounts.csv", tmp_path / "two", jobs=2)
+    assert [env.get("_RJEM_MALLOC_CONF") for env in given if "_RJEM_MALLOC_CONF" in env] == [build.WORKER_MALLOC_CONF]

@@ -406,8 +406,10 @@ def _plan_in_pool(
     # of each other's leftovers; given back within 0.2 s (read when a worker loads polars).
     # At once (a decay of 0) every page a chunk frees is faulted in again by its next
     # allocation: 200k accounts with 2M history events spent ≈ 5 s of system time on it,
-    # ≈ 2.2 s with 0.2 s, for 15-25 MiB more at the tree's peak
-    threads["_RJEM_MALLOC_CONF"] = os.environ.get("_RJEM_MALLOC_CONF") or WORKER_MALLOC_CONF
+    # ≈ 2.2 s with 0.2 s, for 15-25 MiB more at the tree's peak. Always ours: polars sets this
+    # variable when a process imports it (to its 0.5 s / 1 s decay; `dunning build`'s has by
+    # now) and appends the inherited value to its own, so "the variable, or ours" was polars'
+    threads["_RJEM_MALLOC_CONF"] = WORKER_MALLOC_CONF
     with Workers(workers, initializer=_init_worker, initargs=(inputs,), env=threads) as pool:
         # bounded: memory holds a few chunks, not the file
         for result in pool.map(_plan_in_worker, chunks(), window=workers + 2):
