@@ -333,6 +333,33 @@ def test_print_workers_share_a_budget_of_batches_before_they_are_replaced() -> N
     assert [printing.recycle_after(n) for n in (1, 2, 3, 8)] == [2, 1, 1, 1]
 
 
+def test_print_workers_take_turns_half_a_batch_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    # two workers that started their batches together would peak together: a batch starts no
+    # sooner than its predecessor's share of a batch's time after it (half, with two workers)
+    assert printing.turns(1) is None
+    shared = printing.turns(2)
+    assert shared is not None and shared[2] == 2 and list(shared[1]) == [0.0, 0.0, printing.FIRST_PACE_S]
+    monkeypatch.setattr(printing, "_TURNS", None)
+    printing.take_turns(shared)
+    clock, slept = [100.0], list[float]()
+    monkeypatch.setattr("dunning.render.printing.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("dunning.render.printing.time.sleep", slept.append)
+    printing._wait_turn(250)  # the first batch: at once; the next waits half its expected time
+    assert slept == [] and list(shared[1]) == [100.0, 0.5, 0.004]
+    printing._paced(250, 2.5)  # it took 2.5 s: 10 ms a letter, averaged with what was known
+    assert list(shared[1]) == [100.0, 0.5, 0.007]
+    clock[0] = 100.2
+    printing._wait_turn(100)  # 0.3 s more to wait; the next one after it 100 × 7 ms / 2 later
+    assert slept == [pytest.approx(0.3)] and list(shared[1]) == [100.5, pytest.approx(0.35), 0.007]
+    clock[0] = 103.0
+    printing._wait_turn(250)  # long after: at once
+    assert slept == [pytest.approx(0.3)] and list(shared[1]) == [103.0, pytest.approx(0.875), 0.007]
+    printing.take_turns(None)  # one worker: no turns to take
+    printing._wait_turn(250)
+    printing._paced(250, 1.0)
+    assert len(slept) == 1
+
+
 @pytest.mark.parametrize("budget", [1, 2])
 def test_a_print_worker_typesets_batch_after_batch_until_it_is_replaced_and_the_bytes_do_not_change(
     plan_dir: Path, example_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, budget: int

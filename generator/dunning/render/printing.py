@@ -11,6 +11,14 @@ to evict it: a worker grows batch after batch (≈ 50–70 MiB a CJK batch of 25
 718 MiB after the 20 batches of a 200k Monday, measured). So a worker is ended and replaced
 after :func:`recycle_after` batches (two when it runs alone, one when two run), which bounds
 its memory (docs/render.md, "Print workers").
+
+A worker's memory grows with the letters Typst has laid out (≈ 65 MiB once the CJK fonts are
+read, ≈ 185–250 MiB at the end of a full CJK batch) and is given back when it exits. Two workers
+that start their batches together reach their peaks together — and batches of one size keep
+them in step —, so the workers take turns (:func:`turns`): a batch starts no sooner than its
+share of a batch's time after the previous one started, half a batch with two workers, which
+keeps one worker near its peak while the other is half-way (docs/render.md, "Memory of the
+print stage").
 """
 
 from __future__ import annotations
@@ -19,7 +27,9 @@ import os
 import time
 import zlib
 from datetime import date
+from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from dunning.render import archive, typeset
 from dunning.render.files import write_bytes
@@ -39,6 +49,53 @@ PROFILE_VARIABLE = "DUNNING_PRINT_PROFILE"
 RECYCLE_BUDGET = 2
 # CPU time of this process when its previous batch ended (None: no batch yet)
 _last_ended: int | None = None
+# Before a batch's time is measured: wall seconds a letter takes in Typst (measured on a loaded
+# 2-core machine: ≈ 4–10 ms), low rather than high: too low only staggers the first batches less
+FIRST_PACE_S = 0.004
+# The pool's turns (see turns()), set in each worker by take_turns: a lock and three shared
+# numbers — when the last batch started (time.monotonic, the same clock in every process), how
+# long the next one must wait after it, and the wall seconds a letter took so far
+_TURNS: tuple[Any, Any, int] | None = None
+
+
+def turns(workers: int) -> tuple[Any, Any, int] | None:
+    """The shared state by which ``workers`` print workers take turns (None for one worker:
+    its batches follow each other anyway); give it to :func:`take_turns` in each worker."""
+    if workers < 2:
+        return None
+    context = get_context("spawn")
+    shared = context.RawArray("d", 3)
+    shared[2] = FIRST_PACE_S
+    return context.Lock(), shared, workers
+
+
+def take_turns(shared: tuple[Any, Any, int] | None) -> None:
+    """A print worker's initializer: the pool's turns (:func:`turns`)."""
+    global _TURNS
+    _TURNS = shared
+
+
+def _wait_turn(letters: int) -> None:
+    """Wait until this batch of ``letters`` may start: its share of the previous batch's
+    expected time after that one started (nothing to wait when the previous started long ago)."""
+    if _TURNS is None:
+        return
+    lock, shared, workers = _TURNS
+    with lock:
+        now = time.monotonic()
+        start = max(now, shared[0] + shared[1])
+        shared[0], shared[1] = start, shared[2] * letters / workers
+    if start > now:
+        time.sleep(start - now)
+
+
+def _paced(letters: int, seconds: float) -> None:
+    """Record that Typst took ``seconds`` of wall for a batch of ``letters``."""
+    if _TURNS is None or not letters:
+        return
+    lock, shared, _ = _TURNS
+    with lock:
+        shared[2] = (shared[2] + seconds / letters) / 2
 
 
 def recycle_after(workers: int) -> int:
@@ -56,7 +113,10 @@ def typeset_batch(job: BatchJob) -> Printed:
     startup = started - (_last_ended or 0)
     root, name, paper, posting_date, spool, letters = job
     sources = _sources(spool, letters)
+    _wait_turn(len(letters))
+    began = time.monotonic()
     data = typeset.batch_pdf(name, paper, date.fromisoformat(posting_date), sources)
+    _paced(len(letters), time.monotonic() - began)
     typeset_at = time.process_time_ns()
     relative, digest = write_bytes(Path(root), f"messages/letters/{name}.pdf", data)
     pages: list[int] = []

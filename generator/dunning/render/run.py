@@ -554,7 +554,14 @@ def render_into(
         if pdf and batches:
             printed = []
             count = resolve_jobs(workers, chunks=len(batches))
-            printers = Workers(count, start="spawn", separate=True, max_tasks_per_child=printing.recycle_after(count))
+            printers = Workers(
+                count,
+                start="spawn",
+                separate=True,
+                max_tasks_per_child=printing.recycle_after(count),
+                initializer=printing.take_turns,
+                initargs=(printing.turns(count),),
+            )
             with _bar(len(batches), " print batches", progress) as typeset_bar, printers:
                 for done in printers.map(printing.typeset_batch, _print_jobs(out_dir, spool, batches)):
                     printed.append(done)
