@@ -333,31 +333,37 @@ def test_print_workers_share_a_budget_of_batches_before_they_are_replaced() -> N
     assert [printing.recycle_after(n) for n in (1, 2, 3, 8)] == [2, 1, 1, 1]
 
 
-def test_print_workers_take_turns_half_a_batch_apart(monkeypatch: pytest.MonkeyPatch) -> None:
-    # two workers that started their batches together would peak together: a batch starts no
-    # sooner than its predecessor's share of a batch's time after it (half, with two workers)
+def test_print_workers_take_turns_ending_half_a_batch_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a worker peaks at the end of its batch: two workers whose batches ended together would
+    # peak together, so a batch starts when it is expected to end at least half its expected
+    # time away from the end of the other worker's batch (with two workers)
     assert printing.turns(1) is None
     shared = printing.turns(2)
-    assert shared is not None and shared[2] == 2 and list(shared[1]) == [0.0, 0.0, printing.FIRST_PACE_S]
+    assert shared is not None and shared[2] == 2 and list(shared[1]) == [printing.FIRST_PACE_S, 0.0, 0.0]
     monkeypatch.setattr(printing, "_TURNS", None)
     printing.take_turns(shared)
     clock, slept = [100.0], list[float]()
     monkeypatch.setattr("dunning.render.printing.time.monotonic", lambda: clock[0])
     monkeypatch.setattr("dunning.render.printing.time.sleep", slept.append)
-    printing._wait_turn(250)  # the first batch: at once; the next waits half its expected time
-    assert slept == [] and list(shared[1]) == [100.0, 0.5, 0.004]
-    printing._paced(250, 2.5)  # it took 2.5 s: 10 ms a letter, averaged with what was known
-    assert list(shared[1]) == [100.0, 0.5, 0.007]
+    assert printing._wait_turn(250) == 1  # nothing else being typeset: at once, expected at 101
+    assert slept == [] and list(shared[1]) == [0.004, 101.0, 0.0]
     clock[0] = 100.2
-    printing._wait_turn(100)  # 0.3 s more to wait; the next one after it 100 × 7 ms / 2 later
-    assert slept == [pytest.approx(0.3)] and list(shared[1]) == [100.5, pytest.approx(0.35), 0.007]
-    clock[0] = 103.0
-    printing._wait_turn(250)  # long after: at once
-    assert slept == [pytest.approx(0.3)] and list(shared[1]) == [103.0, pytest.approx(0.875), 0.007]
+    assert printing._wait_turn(250) == 2  # would end at 101.2: waits to end at 101.5
+    assert slept == [pytest.approx(0.3)] and list(shared[1]) == [0.004, 101.0, pytest.approx(101.5)]
+    clock[0] = 101.0
+    printing._paced(250, 1.6, 1)  # it took 1.6 s: 6.4 ms a letter, averaged with what was known
+    assert list(shared[1]) == [pytest.approx(0.0052), 0.0, pytest.approx(101.5)]
+    # 50 letters (0.26 s) may end before the batch under way does, far enough from its end
+    assert printing._wait_turn(50) == 1 and len(slept) == 1 and shared[1][1] == pytest.approx(101.26)
+    clock[0] = 101.26
+    printing._paced(50, 0.26, 1)  # 5.2 ms a letter, as expected
+    # 46 letters (0.2392 s) would end at 101.4992, with the batch under way: it waits to end
+    # half its time (0.1196 s) after it
+    assert printing._wait_turn(46) == 1 and slept[1:] == [pytest.approx(0.1204)]
+    assert shared[1][1] == pytest.approx(101.6196)
     printing.take_turns(None)  # one worker: no turns to take
-    printing._wait_turn(250)
-    printing._paced(250, 1.0)
-    assert len(slept) == 1
+    assert printing._wait_turn(250) == 0 and len(slept) == 2
+    printing._paced(250, 1.0, 0)
 
 
 @pytest.mark.parametrize("budget", [1, 2])

@@ -15,10 +15,10 @@ its memory (docs/render.md, "Print workers").
 A worker's memory grows with the letters Typst has laid out (≈ 65 MiB once the CJK fonts are
 read, ≈ 185–250 MiB at the end of a full CJK batch) and is given back when it exits. Two workers
 that start their batches together reach their peaks together — and batches of one size keep
-them in step —, so the workers take turns (:func:`turns`): a batch starts no sooner than its
-share of a batch's time after the previous one started, half a batch with two workers, which
-keeps one worker near its peak while the other is half-way (docs/render.md, "Memory of the
-print stage").
+them in step —, so the workers take turns (:func:`turns`): a batch starts when it is expected
+to end at least its share of a batch's time (half a batch with two workers) away from the
+end of the other batches being typeset, which keeps one worker at its peak while the other
+is half-way (docs/render.md, "Memory of the print stage").
 """
 
 from __future__ import annotations
@@ -52,9 +52,9 @@ _last_ended: int | None = None
 # Before a batch's time is measured: wall seconds a letter takes in Typst (measured on a loaded
 # 2-core machine: ≈ 4–10 ms), low rather than high: too low only staggers the first batches less
 FIRST_PACE_S = 0.004
-# The pool's turns (see turns()), set in each worker by take_turns: a lock and three shared
-# numbers — when the last batch started (time.monotonic, the same clock in every process), how
-# long the next one must wait after it, and the wall seconds a letter took so far
+# The pool's turns (see turns()), set in each worker by take_turns: a lock and shared numbers —
+# the wall seconds a letter took in Typst so far, then when each batch being typeset is
+# expected to end (time.monotonic, the same clock in every process; 0: no batch)
 _TURNS: tuple[Any, Any, int] | None = None
 
 
@@ -64,8 +64,8 @@ def turns(workers: int) -> tuple[Any, Any, int] | None:
     if workers < 2:
         return None
     context = get_context("spawn")
-    shared = context.RawArray("d", 3)
-    shared[2] = FIRST_PACE_S
+    shared = context.RawArray("d", 1 + workers)
+    shared[0] = FIRST_PACE_S
     return context.Lock(), shared, workers
 
 
@@ -75,27 +75,43 @@ def take_turns(shared: tuple[Any, Any, int] | None) -> None:
     _TURNS = shared
 
 
-def _wait_turn(letters: int) -> None:
-    """Wait until this batch of ``letters`` may start: its share of the previous batch's
-    expected time after that one started (nothing to wait when the previous started long ago)."""
+def _wait_turn(letters: int) -> int:
+    """Wait until this batch of ``letters`` may start, and return the slot that holds its
+    expected end: a worker peaks at the end of its batch (the PDF written, its copies cut), so
+    a batch starts at the first moment from now at which it is expected to end no nearer than
+    its share of a batch's time (half, with two workers) to the end of any batch being
+    typeset — a short batch may end before a long one started earlier. Expected: the letters
+    times the wall seconds a letter took so far."""
     if _TURNS is None:
-        return
+        return 0
     lock, shared, workers = _TURNS
     with lock:
         now = time.monotonic()
-        start = max(now, shared[0] + shared[1])
-        shared[0], shared[1] = start, shared[2] * letters / workers
+        length = shared[0] * letters
+        gap = length / workers
+        ends = [shared[n] for n in range(1, workers + 1) if shared[n] > 0]
+        start = min(
+            candidate
+            for candidate in [now, *(end + gap - length for end in ends)]
+            if candidate >= now and all(abs(candidate + length - end) >= gap - 1e-9 for end in ends)
+        )
+        # a free slot; none when a worker died in its batch: the one whose batch ends first
+        slot = min(range(1, workers + 1), key=lambda n: shared[n])
+        shared[slot] = start + length
     if start > now:
         time.sleep(start - now)
+    return slot
 
 
-def _paced(letters: int, seconds: float) -> None:
-    """Record that Typst took ``seconds`` of wall for a batch of ``letters``."""
+def _paced(letters: int, seconds: float, slot: int) -> None:
+    """Record that Typst took ``seconds`` of wall for a batch of ``letters``, which has ended
+    (its ``slot`` is free)."""
     if _TURNS is None or not letters:
         return
     lock, shared, _ = _TURNS
     with lock:
-        shared[2] = (shared[2] + seconds / letters) / 2
+        shared[0] = (shared[0] + seconds / letters) / 2
+        shared[slot] = 0.0
 
 
 def recycle_after(workers: int) -> int:
@@ -113,10 +129,10 @@ def typeset_batch(job: BatchJob) -> Printed:
     startup = started - (_last_ended or 0)
     root, name, paper, posting_date, spool, letters = job
     sources = _sources(spool, letters)
-    _wait_turn(len(letters))
+    slot = _wait_turn(len(letters))
     began = time.monotonic()
     data = typeset.batch_pdf(name, paper, date.fromisoformat(posting_date), sources)
-    _paced(len(letters), time.monotonic() - began)
+    _paced(len(letters), time.monotonic() - began, slot)
     typeset_at = time.process_time_ns()
     relative, digest = write_bytes(Path(root), f"messages/letters/{name}.pdf", data)
     pages: list[int] = []
