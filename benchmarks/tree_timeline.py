@@ -1,0 +1,168 @@
+"""PSS of a ``dunning build``'s process tree over time, by process role: where its peak comes from.
+
+usage: python benchmarks/tree_timeline.py [--code GENERATOR_DIR] [--out CSV] [--label TEXT] -- COMMAND...
+
+Runs COMMAND as :mod:`tree_peak` does (``PYTHONPATH=GENERATOR_DIR`` when given) and samples
+every process of its tree (:func:`process_tree.pss_kib`) about every 100 ms. Each process is
+given a role from the order in which a build starts them: the command itself (``parent``);
+its first forked child (``handbook``: forked before plan); processes spawned before render's
+forked chunk workers (``plan``) but the last one if it started alone (``rows``: the reader of
+the accounts' rows, in builds that have one); render's forked chunk workers (``render``);
+processes spawned after those (``print``); multiprocessing's resource tracker (``tracker``). Prints the tree's
+peak with every process's share at that instant, each role's own peak and when each role was
+present; ``--out`` writes the timeline (seconds, MiB a role, the total, processes sampled).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import threading
+import time
+
+from process_tree import pss_kib
+
+ROLES = ("parent", "handbook", "plan", "rows", "render", "print", "tracker")
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _children() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    return children
+
+
+class Roles:
+    """Each process's role, decided after the run from the order in which processes were first
+    seen and what each ran (see the module's docstring). A spawned process is a fork of its
+    parent for the moment before it runs the new interpreter, so its command line is read
+    again on the next samples rather than trusted once."""
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.first: dict[int, tuple[int, frozenset[int]]] = {}  # pid: (sample, pids alive then)
+        self.command: dict[int, tuple[int, str]] = {}  # pid: (times read, its command line)
+        self.of: dict[int, str] = {}
+
+    def seen(self, number: int, alive: set[int]) -> None:
+        for pid in alive:
+            self.first.setdefault(pid, (number, frozenset(alive)))
+            times, line = self.command.get(pid, (0, ""))
+            if times < 3:
+                self.command[pid] = (times + 1, _cmdline(pid) or line)
+
+    def decide(self) -> None:
+        forks = 0
+        for pid in sorted(self.first, key=lambda p: (self.first[p][0], p)):
+            line = self.command[pid][1]
+            if pid == self.root:
+                role = "parent"
+            elif "resource_tracker" in line:
+                role = "tracker"
+            elif "multiprocessing" in line:  # spawned: before render's chunk workers, or after
+                role = "print" if "render" in self.of.values() else "plan"
+            else:  # forked: the handbook first, then render's chunk workers
+                forks += 1
+                role = "handbook" if forks == 1 else "render"
+            self.of[pid] = role
+        # the rows' reader is spawned after plan, before the chunk workers: the last process
+        # taken for plan's, if it started alone (plan's workers start together)
+        planned = [p for p in sorted(self.first, key=lambda p: (self.first[p][0], p)) if self.of[p] == "plan"]
+        if len(planned) > 1:
+            last = planned[-1]
+            if not any(self.of.get(p) == "plan" for p in self.first[last][1] if p != last):
+                self.of[last] = "rows"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--code", default=None, help="a generator/ folder to run the command with")
+    parser.add_argument("--out", default=None, help="write the timeline to this CSV file")
+    parser.add_argument("--label", default="run")
+    parser.add_argument("--interval", type=float, default=0.1)
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    env = {**os.environ, "PYTHONPATH": args.code} if args.code else None
+    load = os.getloadavg()[0]
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    roles = Roles(process.pid)
+    samples: list[tuple[float, dict[int, int]]] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            now = time.perf_counter() - start
+            children, stack, seen = _children(), [process.pid], {}
+            while stack:
+                pid = stack.pop()
+                if kib := pss_kib(pid):
+                    seen[pid] = kib
+                stack.extend(children.get(pid, ()))
+            roles.seen(len(samples), set(seen))
+            samples.append((now, seen))
+            done.wait(args.interval)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = process.communicate()
+    done.set()
+    sampler.join()
+    wall = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the tree's, its processes all reaped
+    roles.decide()
+
+    def by_role(seen: dict[int, int]) -> dict[str, int]:
+        sums = dict.fromkeys(ROLES, 0)
+        for pid, kib in seen.items():
+            sums[roles.of[pid]] += kib
+        return sums
+
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as handle:
+            handle.write("t," + ",".join(ROLES) + ",total,processes\n")
+            for at, seen in samples:
+                sums = by_role(seen)
+                figures = ",".join(str(sums[role] // 1024) for role in ROLES)
+                handle.write(f"{at:.2f},{figures},{sum(seen.values()) // 1024},{len(seen)}\n")
+    peak_at, peak = max(samples, key=lambda s: sum(s[1].values()))
+    ordered = sorted(peak.items(), key=lambda p: ROLES.index(roles.of[p[0]]))
+    shares = ", ".join(f"{roles.of[pid]} {kib / 1024:.0f}" for pid, kib in ordered)
+    print(
+        f"{args.label}: exit {process.returncode}, wall {wall:.1f} s, CPU {usage.ru_utime + usage.ru_stime:.1f} s, "
+        f"peak PSS of the tree {sum(peak.values()) / 1024:.0f} MiB at {peak_at:.1f} s ({shares}), "
+        f"load {load:.1f} -> {os.getloadavg()[0]:.1f}"
+    )
+    own = {role: max(by_role(seen)[role] for _, seen in samples) for role in ROLES}
+    figures = ", ".join(f"{role} {own[role] / 1024:.0f}" for role in ROLES if own[role])
+    print(f"  each role's peak (MiB, its processes summed): {figures}")
+    present = []
+    for role in ROLES:
+        times = [at for at, seen in samples if any(roles.of[pid] == role for pid in seen)]
+        if times:
+            present.append(f"{role} {times[0]:.1f}-{times[-1]:.1f}")
+    print("  present (s): " + ", ".join(present))
+    if process.returncode not in (0, 1):
+        print(out[-2000:], err[-2000:])
+
+
+if __name__ == "__main__":
+    main()
