@@ -40,9 +40,8 @@ def pss_kib(pid: int) -> int:
     return 0
 
 
-def tree_kib(pid: int, per_process: Callable[[int], int], each: dict[int, int] | None = None) -> int:
-    """``per_process`` summed over ``pid`` and all its descendants; ``each``, when given,
-    keeps the largest figure seen per process id (the workers' peaks beside the tree's)."""
+def child_pids() -> dict[int, list[int]]:
+    """Every live process's children, by parent pid (from /proc/*/stat)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -53,6 +52,13 @@ def tree_kib(pid: int, per_process: Callable[[int], int], each: dict[int, int] |
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(entry))
+    return children
+
+
+def tree_kib(pid: int, per_process: Callable[[int], int], each: dict[int, int] | None = None) -> int:
+    """``per_process`` summed over ``pid`` and all its descendants; ``each``, when given,
+    keeps the largest figure seen per process id (the workers' peaks beside the tree's)."""
+    children = child_pids()
     total, stack = 0, [pid]
     while stack:
         current = stack.pop()

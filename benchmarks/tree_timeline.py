@@ -22,7 +22,7 @@ import subprocess
 import threading
 import time
 
-from process_tree import pss_kib
+from process_tree import child_pids, pss_kib
 
 ROLES = ("parent", "handbook", "plan", "rows", "render", "print", "tracker")
 
@@ -33,20 +33,6 @@ def _cmdline(pid: int) -> str:
             return handle.read().replace(b"\0", b" ").decode("utf-8", "replace")
     except OSError:
         return ""
-
-
-def _children() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-    return children
 
 
 class Roles:
@@ -111,7 +97,7 @@ def main() -> None:
     def sample() -> None:
         while not done.is_set():
             now = time.perf_counter() - start
-            children, stack, seen = _children(), [process.pid], {}
+            children, stack, seen = child_pids(), [process.pid], {}
             while stack:
                 pid = stack.pop()
                 if kib := pss_kib(pid):
