@@ -10,6 +10,21 @@ from typing import Any
 from dunning.accounts.model import Account
 
 REPO = Path(__file__).with_name("repo")
+# `gate` refuses a policy that validate fails; the compliance test policy is deliberately
+# looser than the law (to show the law layer on its own), so the gate's tests run on a copy
+# whose windows are within the law and whose steps need no templates.
+GATE_REPO = REPO.with_name("gate_repo")
+# a snapshot row the gate's tests send (as JSON) with each request
+GATE_ACCOUNT = {
+    "account_id": "A-1",
+    "jurisdiction": "US",
+    "currency": "USD",
+    "overdue_amount": "120.00",
+    "due_date": "2026-10-01",
+    "phone": "+12125550100",
+    "email": "debtor@example.com",
+    "address": "1 Main St",
+}
 
 
 _PHONES = {"US": "+12125550100", "CN": "+8613800000000", "GB": "+447700900123"}

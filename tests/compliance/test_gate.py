@@ -12,23 +12,9 @@ from click.testing import CliRunner
 
 from dunning.cli import main
 
+from .compliance_support import GATE_ACCOUNT as ACCOUNT
+from .compliance_support import GATE_REPO as VALID_REPO
 from .compliance_support import REPO
-
-# `gate` refuses a policy that validate fails; the compliance test policy is deliberately
-# looser than the law (to show the law layer on its own), so the CLI runs on a copy whose
-# windows are within the law and whose steps need no templates.
-VALID_REPO = REPO.with_name("gate_repo")
-
-ACCOUNT = {
-    "account_id": "A-1",
-    "jurisdiction": "US",
-    "currency": "USD",
-    "overdue_amount": "120.00",
-    "due_date": "2026-10-01",
-    "phone": "+12125550100",
-    "email": "debtor@example.com",
-    "address": "1 Main St",
-}
 
 
 def request(**fields: object) -> str:

@@ -31,19 +31,9 @@ from dunning.compliance.gate import (
 )
 from dunning.policy import require_policy
 
-from .compliance_support import REPO
+from .compliance_support import GATE_ACCOUNT as ACCOUNT
+from .compliance_support import GATE_REPO as VALID_REPO
 
-VALID_REPO = REPO.with_name("gate_repo")
-ACCOUNT = {
-    "account_id": "A-1",
-    "jurisdiction": "US",
-    "currency": "USD",
-    "overdue_amount": "120.00",
-    "due_date": "2026-10-01",
-    "phone": "+12125550100",
-    "email": "debtor@example.com",
-    "address": "1 Main St",
-}
 AT = "2026-11-02T10:00:00-05:00"
 
 
