@@ -32,7 +32,6 @@ import io
 import itertools
 import os
 import re
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -416,53 +415,15 @@ def events_of(lines: pl.DataFrame) -> dict[str, tuple[Contact, ...]]:
     if not timed["\x00moment"].has_nulls():
         # the order _order gives, on columns: by account, moment (UTC), channel, word, line
         return _grouped(timed.sort(["account_id", "\x00moment", "\x00channel", "\x00event", LINE]).drop("\x00moment"))
-    grouped: dict[str, list[Contact]] = defaultdict(list)
-    times: dict[str, datetime] = {}  # an at string is parsed once (datetimes are immutable)
-    for (
-        line,
-        account_id,
-        at,
-        chan,
-        outcome,
-        debt,
-        phone,
-        email,
-        amount,
-        cur,
-        day,
-        count,
-        every,
-        *rest,
-    ) in rows.iter_rows():
-        when = times.get(at)
-        if when is None:
-            when = times[at] = datetime.fromisoformat(at)
-        grouped[account_id].append(
-            Contact(
-                account_id=account_id,
-                at=when,
-                channel=chan,
-                outcome=outcome,
-                debt_id=debt,
-                phone=phone,
-                email=email,
-                amount=Decimal(amount) if amount else None,
-                currency=cur,
-                on=date.fromisoformat(day) if day else None,
-                instalments=int(count) if count else 0,
-                interval_days=int(every) if every else 0,
-                action_id=rest[0],
-                note=rest[1],
-                source=rest[2],
-                reason=rest[3].lower(),
-                line=line,
-            )
-        )
-    return {k: TimeOrdered(sorted(v, key=_order)) for k, v in sorted(grouped.items())}
+    # a moment not of the exact form polars reads (_AT_EXACT) on some line: each
+    # account's events, built in line order, are put in time order in Python
+    in_line_order = _grouped(rows.sort("account_id", maintain_order=True))
+    return {k: TimeOrdered(sorted(v, key=_order)) for k, v in in_line_order.items()}
 
 
 def _grouped(rows: pl.DataFrame) -> dict[str, tuple[Contact, ...]]:
-    """:func:`events_of`'s rows, sorted by account and time, as events per account."""
+    """:func:`events_of`'s rows, sorted by account (and time, for the fast path), as events
+    per account in the rows' order."""
     out: dict[str, tuple[Contact, ...]] = {}
     times: dict[str, datetime] = {}
     mine: list[Contact] = []
