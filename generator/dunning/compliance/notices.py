@@ -11,11 +11,26 @@ from __future__ import annotations
 from collections.abc import Container
 from datetime import date, timedelta
 
+from dunning.compliance import calendar as cal
+
 REMEDY_DAYS = 14  # CCA 1974 s. 88(2): "not less than 14 days after the date of service"
 SERVICE_BUSINESS_DAYS = 4  # second-class post (the stricter reading of Interpretation Act s. 7)
 # The most calendar days 4 business days can take: posted on the Thursday before Good Friday
 # (Friday and Easter Monday off) or on 23 December in a year whose Christmas falls on Friday.
 WORST_SERVICE_DAYS = 8
+
+
+class BankHolidays:
+    """The bank holidays of a jurisdiction's nation as a container of dates, for counting the
+    business days of service. ``GB`` alone (no nation named) counts the holidays of every
+    nation of the United Kingdom (the ``holidays`` package's union): a later service day, the
+    stricter reading; ``GB-SCT`` counts Scotland's."""
+
+    def __init__(self, jurisdiction: str) -> None:
+        self.key = cal.calendar_key(jurisdiction.partition("-")[0], jurisdiction)
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and cal.day_kind(self.key, day) is cal.DayKind.HOLIDAY
 
 
 def served_on(posted: date, holidays: Container[date], business_days: int = SERVICE_BUSINESS_DAYS) -> date:

@@ -33,6 +33,7 @@ from dunning.accounts.model import Account, Contact
 from dunning.compliance.conditions import dpd as days_past_due
 from dunning.compliance.conditions import holds, in_jurisdictions, tier_for
 from dunning.compliance.engine import ContactEngine, Stop
+from dunning.compliance.notices import BankHolidays, default_notice_remedy_end
 from dunning.compliance.timezones import zone
 from dunning.plan.arms import assign_arm, bucket, experiment_for
 from dunning.plan.backlog import MISSED, backlog, occurrence_id, senders, sent_templates, unmet
@@ -44,6 +45,8 @@ from dunning.state import POINTS, AccountState, account_state
 # Data-quality codes of contact points that are simply absent: every plan of an account
 # without an email would list one, so they show only on the actions they suppress.
 _ABSENT = frozenset(f"data/{point}-missing" for point in POINTS)
+# Steps that enforce: a default notice's remedy period must have run before them (the UK)
+ENFORCEMENT = ("agency", "legal_review")
 HELD = Exclusion("history/unreadable", "the contact history has an unreadable line for this account: no contact")
 
 
@@ -69,6 +72,7 @@ class Planner:
         self.engine = engine or ContactEngine(policy)
         self.grace = policy.settings.promise_grace_days
         self._may_skip: dict[tuple[str, str], bool] = {}
+        self._default_notices = sorted(t.id for t in policy.templates.values() if t.notice == "default")
 
     # ------------------------------------------------------------------ one account
     def plan(
@@ -470,9 +474,53 @@ class Planner:
         is_notice = template is not None and template.notice == "validation"
         if hold is not None and step.channel in CONTACT_CHANNELS and not is_notice:
             why += [f"step/waiting/{hold[1]}", hold[0]]
+        why += self._remedy_wait(step, account, sent, on)
         if not why:
             return None
         return self._held(account, strategy, step, due, (*reasons, *_unique(why)), locale)
+
+    def _remedy_wait(self, step: Step, account: Account, sent: dict[str, date], on: date) -> list[str]:
+        """Why an agency or legal step on ``on`` waits for a default notice, or [] when it need
+        not: where a ``default_notice`` law rule applies (the UK: Consumer Credit Act 1974 ss.
+        87(1), 88(2)), enforcement may start only the day after the remedy period of a default
+        notice of this arrears has run (:func:`default_notice_remedy_end`, the nation's bank
+        holidays not counted as days of service). With a history that records sends, the
+        notice is the latest template of kind ``default`` sent, and not returned, on or after
+        the due date; without one, the latest step of the policy that sends one and whose day
+        had come by ``on`` (its conditions holding), assumed sent on its day. No notice at
+        all: no enforcement is lawful, so the step waits for one (the stricter reading)."""
+        if step.channel not in ENFORCEMENT:
+            return []
+        rules = self.engine.jurisdiction(account.jurisdiction).rules
+        found = next(((r, p) for r, p in rules if r.kind == "default_notice"), None)
+        if found is None:
+            return []
+        rule, params = found
+        if self.tracks_sent:
+            posted = max(
+                (day for n in self._default_notices if (day := sent.get(n)) is not None and day >= account.due_date),
+                default=None,
+            )
+        else:
+            dpd = days_past_due(account, on)
+            days = [
+                sender.day
+                for strategy in self.policy.strategies.values()
+                for sender in strategy.steps
+                if sender.day <= dpd
+                and sender.template in self._default_notices
+                and self._sender_holds(strategy, sender, account, on)
+            ]
+            posted = account.due_date + timedelta(days=max(days)) if days else None
+        if posted is None:
+            return [f"step/waiting/{self._default_notices[0] if self._default_notices else 'default-notice'}", rule.id]
+        end = default_notice_remedy_end(
+            posted,
+            BankHolidays(account.jurisdiction),
+            remedy_days=int(params["remedy_days"]),
+            business_days=int(params["service_business_days"]),
+        )
+        return [] if on > end else ["notice/default-remedy-running", rule.id]
 
     def _place(
         self,

@@ -36,7 +36,7 @@ from dunning.accounts.source import LINE
 from dunning.compliance.timezones import REGION_AT_END, ZIP_AT_END, phone_prefix_length, zones_for_phone
 from dunning.plan.arms import arm_limits, buckets
 from dunning.plan.backlog import backlog, requirement_days
-from dunning.plan.decide import Planner
+from dunning.plan.decide import ENFORCEMENT, Planner
 from dunning.plan.key_history import NEEDS_FULL, HistoryKey
 from dunning.plan.model import AccountPlan, Exclusion
 from dunning.plan.offers import offer_terms
@@ -53,7 +53,8 @@ KEY_SEPARATOR = "\x1e"  # between the parts (no part holds it)
 # Every part of the key, in order, and why the plan depends on it.
 KEY_INPUTS: Mapping[str, str] = MappingProxyType(
     {
-        "dpd_class": "days past due: which tiers hold, which steps fire on each day of the horizon, which "
+        "dpd_class": "days past due: which tiers hold, which steps fire on each day of the horizon (the day itself "
+        "where an agency or legal step fires: a default notice's remedy period ends on a date), which "
         "escalations' requirements a cadence could have met (requirement_days) and, when the run tracks "
         "sends, what the cadence still owes (the backlog digest)",
         "jurisdiction": "the law and timetables that apply",
@@ -360,10 +361,20 @@ class DecisionKey:
                 for step in strategy.steps
             ]
             owed = ":" + hashlib.sha256(repr(found).encode()).hexdigest()[:12]
+        # an agency or legal step waits for a default notice's remedy period, which ends on a
+        # date (the notice's service is counted in business days, Planner._remedy_wait): where
+        # one fires on a day of the horizon (a repeating step fires on many), the day decides
+        enforcing = any(
+            step.channel in ENFORCEMENT and step.fires_on(dpd + o, high)
+            for strategy in self.policy.strategies.values()
+            for step in strategy.steps
+            for high in highs
+            for o in range(self.planner.horizon + 1)
+        )
         # the bits in hex: every account's key carries its class, and a quarter of the
         # length is less to concatenate and hash per row (every class has the same length)
         text = "".join("1" if b else "0" for b in bits)
-        return (f"{int(text, 2):0{(len(bits) + 3) // 4}x}" if text else "") + owed
+        return (f"{int(text, 2):0{(len(bits) + 3) // 4}x}" if text else "") + owed + (f"@{dpd}" if enforcing else "")
 
     # ------------------------------------------------------------------ on records
     def of(self, accounts: Sequence[Account]) -> list[str | None]:

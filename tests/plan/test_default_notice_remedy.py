@@ -1,0 +1,203 @@
+"""The UK default notice holds enforcement until its remedy period has run (docs/compliance.md).
+
+Consumer Credit Act 1974 ss. 87(1), 88(2): no agency placement or legal action until at least
+14 days after a default notice is served; a posted notice is served when it would arrive by
+second-class post, 4 business days (Interpretation Act 1978 s. 7, the stricter reading), bank
+holidays not counted. ``uk-conc.default-notice`` is enforced by the planner with the real
+dates of each account: the notice the history says was sent, or, without a history of sends,
+the policy's own notice step assumed sent on its day.
+
+The policy here is the example with a GB jurisdiction and a default notice letter on day 93
+of the recovery strategy; its legal review comes on day 105 and its agency placement on day
+120 (the pre-legal letter of day 91 is assumed sent, or sent as the history says).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from dunning.accounts.history import History
+from dunning.accounts.model import Account, Contact
+from dunning.accounts.read import screen_frame
+from dunning.accounts.source import AccountFile
+from dunning.compliance.notices import BankHolidays, default_notice_remedy_end
+from dunning.plan.columnar import ColumnarPlanner
+from dunning.plan.decide import Planner
+from dunning.plan.output import plan_record
+from dunning.policy import require_policy
+from dunning.policy.model import Policy
+
+from .plan_support import account
+
+RULE = "uk-conc.default-notice"
+_LONDON = datetime.fromisoformat("2026-01-01T00:00:00+00:00").tzinfo
+
+
+def _gb_policy(root: Path) -> Policy:
+    portfolio = root / "policies" / "portfolio.yaml"
+    text = portfolio.read_text(encoding="utf-8")
+    gb = "  GB:\n    currency: GBP\n    locales: [en-US]\n    timezone: Europe/London\n    packs: [uk-conc]\n"
+    portfolio.write_text(text.replace("jurisdictions:\n", "jurisdictions:\n" + gb, 1), encoding="utf-8")
+    templates = root / "policies" / "templates.yaml"
+    text = templates.read_text(encoding="utf-8")
+    notice = "  letter-default: {channel: letter, purpose: notice, notice: default, description: Default notice}\n"
+    templates.write_text(text.replace("templates:\n", "templates:\n" + notice, 1), encoding="utf-8")
+    # the small-balance exclusion names CNY and USD bounds only: give it a GBP one, or it
+    # would exclude a GBP account of any balance
+    rules = root / "policies" / "contact-rules.yaml"
+    text = rules.read_text(encoding="utf-8")
+    bounds = "max_overdue: {CNY: 49.99, USD: 9.99}"
+    assert text.count(bounds) == 1
+    rules.write_text(text.replace(bounds, "max_overdue: {CNY: 49.99, USD: 9.99, GBP: 9.99}"), encoding="utf-8")
+    strategies = root / "policies" / "strategies.yaml"
+    text = strategies.read_text(encoding="utf-8")
+    step = (
+        "      - day: 93\n        channel: letter\n        template: letter-default\n"
+        "        when: {jurisdictions: [GB], has: [address]}\n"
+    )
+    anchor = "      - day: 105\n        channel: legal_review\n"
+    assert text.count(anchor) == 1
+    strategies.write_text(text.replace(anchor, step + anchor), encoding="utf-8")
+    return require_policy(root)
+
+
+@pytest.fixture
+def gb_policy(example_copy: Path) -> Policy:
+    return _gb_policy(example_copy)
+
+
+def _gb(policy: Policy, due: date, **changes: object) -> Account:
+    row: dict[str, object] = {"account_id": "G-1", "jurisdiction": "GB", "currency": "GBP", "overdue_amount": "900.00",
+           "due_date": due.isoformat(), "timezone": "Europe/London", "phone": "+447911123456",
+           "address": "1 High Street, London SW1A 1AA"}  # fmt: skip
+    return account(policy, **{**row, **changes})
+
+
+def _enforcement(policy: Policy, acct: Account, on: date, history: list[Contact] | None = None, *,
+                 tracks_sent: bool = False) -> list[tuple[str, str, tuple[str, ...]]]:  # fmt: skip
+    plan = Planner(policy, on, 0, tracks_sent=tracks_sent).plan(acct, history or [])
+    return [(a.id, a.status, a.reasons) for a in plan.actions if a.channel in ("agency", "legal_review")]
+
+
+def test_service_counts_business_days_and_the_nations_bank_holidays() -> None:
+    # posted Thursday 24 December 2026: 25 Dec (Fri) and 28 Dec (Mon, Boxing Day's substitute)
+    # are bank holidays, so is 1 January 2027 (Fri); business days 29, 30, 31 Dec and 4 Jan
+    england = BankHolidays("GB-ENG")
+    assert default_notice_remedy_end(date(2026, 12, 24), england) == date(2027, 1, 4) + timedelta(days=14)
+    # Scotland: 2 January is a bank holiday, on a Saturday in 2027, so Monday 4 January is off
+    # too; GB alone counts every nation's holidays (the stricter reading), so the same
+    scotland, uk = BankHolidays("GB-SCT"), BankHolidays("GB")
+    assert default_notice_remedy_end(date(2026, 12, 24), scotland) == date(2027, 1, 5) + timedelta(days=14)
+    assert default_notice_remedy_end(date(2026, 12, 24), uk) == date(2027, 1, 5) + timedelta(days=14)
+    # an ordinary week: posted Monday 2 November 2026, served Friday 6 November
+    assert default_notice_remedy_end(date(2026, 11, 2), uk) == date(2026, 11, 20)
+    assert date(2026, 3, 17) in uk and date(2026, 3, 17) not in england  # St Patrick's Day: Northern Ireland's
+
+
+def test_without_a_history_of_sends_the_policys_notice_is_assumed_sent_on_its_day(gb_policy: Policy) -> None:
+    # due 1 August 2026: the notice on day 93 is Monday 2 November, served Friday 6 November,
+    # remedy to 20 November. Legal review on day 105 (Saturday 14 November) waits; the agency
+    # placement of day 120 (Sunday 29 November) may go.
+    due = date(2026, 8, 1)
+    acct = _gb(gb_policy, due)
+    assert _enforcement(gb_policy, acct, due + timedelta(days=105)) == [
+        (
+            "G-1-recovery-legal_review105-20261114",
+            "suppressed",
+            ("step/recovery/legal_review@105", "notice/default-remedy-running", RULE),
+        )
+    ]
+    assert _enforcement(gb_policy, acct, due + timedelta(days=120)) == [
+        ("G-1-recovery-agency120-20261129", "scheduled", ("step/recovery/agency@120",))
+    ]
+
+
+def test_no_notice_step_can_have_reached_the_account_so_no_enforcement(gb_policy: Policy) -> None:
+    # without an address the notice letter's conditions never held: no default notice was
+    # served, so no enforcement is lawful (the pre-legal letter is missing too)
+    due = date(2026, 8, 1)
+    acct = _gb(gb_policy, due, address="")
+    [(action_id, status, reasons)] = _enforcement(gb_policy, acct, due + timedelta(days=120))
+    assert (action_id, status) == ("G-1-recovery-agency120-20261129", "suppressed")
+    assert reasons[-2:] == ("step/waiting/letter-default", RULE)
+
+
+def test_with_a_history_of_sends_the_notice_actually_sent_decides(gb_policy: Policy) -> None:
+    due = date(2026, 8, 1)
+    acct = _gb(gb_policy, due)
+    pre_legal = Contact("G-1", datetime(2026, 10, 31, 10, tzinfo=_LONDON), "letter", "sent",
+                        action_id="G-1-recovery-letter91-20261031")  # fmt: skip
+    # the notice went out 9 days late, on Wednesday 11 November: served Tuesday 17 November,
+    # remedy to 1 December. On day 120 (29 November) the placement is held; the next day
+    # still held (caught up, it keeps its id); on 2 December it goes.
+    late = Contact("G-1", datetime(2026, 11, 11, 10, tzinfo=_LONDON), "letter", "sent",
+                   action_id="G-1-recovery-letter93-20261102")  # fmt: skip
+    history = [pre_legal, late]
+    placement = "G-1-recovery-agency120-20261129"
+    found = {
+        day: [a for a in _enforcement(gb_policy, acct, day, history, tracks_sent=True) if a[0] == placement]
+        for day in (date(2026, 11, 29), date(2026, 12, 1), date(2026, 12, 2))
+    }
+    assert found == {
+        date(2026, 11, 29): [
+            (placement, "suppressed", ("step/recovery/agency@120", "notice/default-remedy-running", RULE))
+        ],
+        date(2026, 12, 1): [
+            (
+                placement,
+                "suppressed",
+                ("step/recovery/agency@120", "step/catch-up", "notice/default-remedy-running", RULE),
+            )
+        ],
+        date(2026, 12, 2): [(placement, "scheduled", ("step/recovery/agency@120", "step/catch-up"))],
+    }
+    # no default notice in the history at all: held for want of one
+    [(_id, status, reasons)] = [
+        a for a in _enforcement(gb_policy, acct, date(2026, 12, 2), [pre_legal], tracks_sent=True) if a[0] == placement
+    ]
+    assert (status, reasons[-2:]) == ("suppressed", ("step/waiting/letter-default", RULE))
+
+
+def test_other_jurisdictions_are_not_held(gb_policy: Policy) -> None:
+    # a US account of the same policy: no default-notice rule applies to it
+    due = date(2026, 8, 1)
+    us = account(gb_policy, due_date=due.isoformat(), overdue_amount="900.00")
+    assert _enforcement(gb_policy, us, due + timedelta(days=120)) == [
+        ("T-0001-recovery-agency120-20261129", "scheduled", ("step/recovery/agency@120",))
+    ]
+
+
+@pytest.mark.parametrize("horizon", [0, 6])
+def test_the_shared_decisions_keep_each_accounts_remedy_dates(example_copy: Path, tmp_path: Path, horizon: int) -> None:
+    # A placement every 3 days from day 100: accounts 100–135 days past due meet it on days
+    # that differ only in how far the notice of day 93 is behind them (held until its remedy
+    # has run: 18–20 days after posting, by the weekday and the bank holidays). The columnar
+    # run shares decisions between accounts whose keys agree; the remedy must not be shared.
+    strategies = example_copy / "policies" / "strategies.yaml"
+    text = strategies.read_text(encoding="utf-8")
+    anchor = "      - day: 120\n        channel: agency\n"
+    assert text.count(anchor) == 1
+    strategies.write_text(text.replace(anchor, "      - day: 100\n        every: 3\n        channel: agency\n"))
+    policy = _gb_policy(example_copy)
+    as_of = date(2026, 12, 24)
+    accounts = [_gb(policy, as_of - timedelta(days=dpd), account_id=f"G-{dpd:03d}") for dpd in range(100, 136)]
+    path = tmp_path / "gb.csv"
+    columns = ("account_id", "jurisdiction", "currency", "overdue_amount", "due_date", "timezone", "phone", "address")
+    cells = [{c: str(getattr(a, c)) for c in columns} for a in accounts]
+    pl.DataFrame(cells, schema=dict.fromkeys(columns, pl.String)).write_csv(path)
+    full = Planner(policy, as_of, horizon)
+    planner = ColumnarPlanner(Planner(policy, as_of, horizon))
+    got = []
+    for frame, _ in AccountFile(path, chunk_rows=500).frames():
+        got.extend(planner.plan(screen_frame(frame, frozenset(policy.jurisdictions)), History()).records())
+    assert [r[0] for r in got] == [a.account_id for a in accounts]
+    held = 0
+    for record, acct in zip(got, accounts, strict=True):
+        line, csv_rows, status, tier, stats = plan_record(full.plan(acct))
+        assert record == (acct.account_id, record[1], status, tier, line, csv_rows, stats), acct.account_id
+        held += "notice/default-remedy-running" in str(line)
+    assert held >= 3  # the remedy holds some placements, and the run lets others through
