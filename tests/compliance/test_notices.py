@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from dunning.compliance.notices import default_notice_remedy_end, served_on, worst_case_gap
+from dunning.compliance.notices import (
+    WORST_SERVICE_DAYS,
+    BankHolidays,
+    default_notice_remedy_end,
+    scan_worst_service_days,
+    served_on,
+    worst_case_gap,
+)
 
 # England and Wales, Easter 2026: Good Friday 3 April, Easter Monday 6 April
 EASTER = frozenset({date(2026, 4, 3), date(2026, 4, 6)})
@@ -29,8 +36,20 @@ def test_the_remedy_period_runs_fourteen_days_from_service() -> None:
 
 
 def test_the_worst_case_a_cadence_must_leave() -> None:
-    assert worst_case_gap() == 8 + 14 + 1
-    assert worst_case_gap(21) == 8 + 21 + 1
-    # the worst case is what Easter takes: posted on the Thursday before Good Friday, the
-    # remedy period ends 22 days later, and enforcement may start the day after
-    assert (default_notice_remedy_end(date(2026, 4, 2), EASTER) - date(2026, 4, 2)).days + 1 == worst_case_gap()
+    assert worst_case_gap() == 12 + 14 + 1
+    assert worst_case_gap(21) == 12 + 21 + 1
+    assert worst_case_gap(14, 5) == 13 + 14 + 1  # a tightened service time widens the gap
+    assert worst_case_gap(14, 12) == scan_worst_service_days(12) + 14 + 1  # not in the table: scanned
+    # the worst case is Christmas and New Year: posted on Wednesday 24 December 2025, served
+    # on Monday 5 January (Scotland's 2 January is a bank holiday too), the remedy period ends
+    # 26 days after posting, and enforcement may start the day after
+    posted = date(2025, 12, 24)
+    assert (default_notice_remedy_end(posted, BankHolidays("GB")) - posted).days + 1 == worst_case_gap()
+    # England alone: 9 days that year (2 January is a working day there); its worst is 11,
+    # posted on Friday 22 December in a year whose Christmas is a Monday (2028)
+    assert served_on(posted, BankHolidays("GB-ENG")) == date(2026, 1, 2)
+    assert served_on(date(2028, 12, 22), BankHolidays("GB-ENG")) == date(2029, 1, 2)
+
+
+def test_the_table_of_worst_service_times_is_what_the_calendar_gives() -> None:
+    assert {n: scan_worst_service_days(n) for n in WORST_SERVICE_DAYS} == WORST_SERVICE_DAYS

@@ -33,7 +33,7 @@ from dunning.accounts.model import Account, Contact
 from dunning.compliance.conditions import dpd as days_past_due
 from dunning.compliance.conditions import holds, in_jurisdictions, tier_for
 from dunning.compliance.engine import ContactEngine, Stop
-from dunning.compliance.notices import BankHolidays, default_notice_remedy_end
+from dunning.compliance.notices import ENFORCEMENT, BankHolidays, default_notice_remedy_end
 from dunning.compliance.timezones import zone
 from dunning.plan.arms import assign_arm, bucket, experiment_for
 from dunning.plan.backlog import MISSED, backlog, occurrence_id, senders, sent_templates, unmet
@@ -45,8 +45,6 @@ from dunning.state import POINTS, AccountState, account_state
 # Data-quality codes of contact points that are simply absent: every plan of an account
 # without an email would list one, so they show only on the actions they suppress.
 _ABSENT = frozenset(f"data/{point}-missing" for point in POINTS)
-# Steps that enforce: a default notice's remedy period must have run before them (the UK)
-ENFORCEMENT = ("agency", "legal_review")
 HELD = Exclusion("history/unreadable", "the contact history has an unreadable line for this account: no contact")
 
 

@@ -33,10 +33,11 @@ import polars as pl
 from dunning.accounts.model import FLAG_COLUMNS, Account
 from dunning.accounts.read import date_column
 from dunning.accounts.source import LINE
+from dunning.compliance.notices import ENFORCEMENT
 from dunning.compliance.timezones import REGION_AT_END, ZIP_AT_END, phone_prefix_length, zones_for_phone
 from dunning.plan.arms import arm_limits, buckets
 from dunning.plan.backlog import backlog, requirement_days
-from dunning.plan.decide import ENFORCEMENT, Planner
+from dunning.plan.decide import Planner
 from dunning.plan.key_history import NEEDS_FULL, HistoryKey
 from dunning.plan.model import AccountPlan, Exclusion
 from dunning.plan.offers import offer_terms

@@ -5,10 +5,13 @@ A creditor may not place the debt with an agency or take legal action until at l
 days after a default notice is served (Consumer Credit Act 1974 ss. 87(1), 88(2)). A posted
 notice is deemed served when it would arrive in the ordinary course of post (Interpretation
 Act 1978 s. 7); the stricter reading assumes second-class post, 4 business days, which over
-Easter or Christmas is 8 calendar days. So an ``agency`` or ``legal_review`` step must come
-at least 23 days (8 + 14 + 1) after the first step that sends a template registered with
-``notice: default``, or there must be no such step before it at all (then no enforcement is lawful).
-The planner checks the real dates per account (``compliance.notices``).
+Christmas and New Year can be 12 calendar days (posted on Wednesday 24 December 2025: served
+Monday 5 January, Scotland's 2 January counted as a bank holiday; a static check does not
+know the account's nation). So an ``agency`` or ``legal_review`` step must come at least 27
+days (12 + 14 + 1) after the first step that sends a template registered with ``notice:
+default``, or there must be no such step before it at all (then no enforcement is lawful).
+A policy that tightens ``remedy_days`` or ``service_business_days`` widens the gap. The
+planner checks the real dates per account (``compliance.notices``, ``Planner._remedy_wait``).
 
 Passing::
 
@@ -32,7 +35,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 
-from dunning.compliance.notices import worst_case_gap
+from dunning.compliance.notices import ENFORCEMENT, worst_case_gap
 from dunning.problems import Level, Problem
 from dunning.rules import RuleContext
 from dunning.rules._journey import journey, jurisdictions_with
@@ -40,7 +43,6 @@ from dunning.rules._journey import journey, jurisdictions_with
 CODE = "L008"
 NAME = "law-default-notice"
 LEVEL = Level.ERROR
-ENFORCEMENT = ("agency", "legal_review")
 
 
 def check(ctx: RuleContext) -> Iterator[Problem]:
@@ -49,7 +51,7 @@ def check(ctx: RuleContext) -> Iterator[Problem]:
     templates = ctx.policy.templates
     reported: set[tuple[str, int, int]] = set()
     for code, params, rule_id, citation in jurisdictions_with(ctx, "default_notice"):
-        gap = worst_case_gap(int(str(params.get("remedy_days", 14))))
+        gap = worst_case_gap(int(str(params.get("remedy_days", 14))), int(str(params.get("service_business_days", 4))))
         notice_day: int | None = None
         for firing in journey(ctx, code):
             step = firing.step
