@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
+from dunning.compliance import notices
 from dunning.compliance.notices import (
     WORST_SERVICE_DAYS,
     BankHolidays,
@@ -53,3 +56,12 @@ def test_the_worst_case_a_cadence_must_leave() -> None:
 
 def test_the_table_of_worst_service_times_is_what_the_calendar_gives() -> None:
     assert {n: scan_worst_service_days(n) for n in WORST_SERVICE_DAYS} == WORST_SERVICE_DAYS
+    assert scan_worst_service_days(0) == 0  # no days of service: served on the day of posting
+
+
+def test_the_scan_looks_at_every_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 2025 alone: its worst posting day is Wednesday 24 December (12 days); the days around
+    # it take 8 (posted on the 22nd or 23rd, served on the 30th or 31st)
+    monkeypatch.setattr(notices, "SCAN_YEARS", (2025, 2026))
+    assert scan_worst_service_days(4) == 12
+    assert served_on(date(2025, 12, 23), BankHolidays("GB")) == date(2025, 12, 31)

@@ -34,7 +34,8 @@ class BankHolidays:
     stricter reading; ``GB-SCT`` counts Scotland's."""
 
     def __init__(self, jurisdiction: str) -> None:
-        self.key = cal.calendar_key(jurisdiction.partition("-")[0], jurisdiction)
+        # calendar_key reads the country off the code itself (GB-SCT: GB, SCT)
+        self.key = cal.calendar_key(jurisdiction, jurisdiction)
 
     def __contains__(self, day: object) -> bool:
         return isinstance(day, date) and cal.day_kind(self.key, day) is cal.DayKind.HOLIDAY
