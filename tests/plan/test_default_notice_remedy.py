@@ -37,15 +37,26 @@ RULE = "uk-conc.default-notice"
 _LONDON = datetime.fromisoformat("2026-01-01T00:00:00+00:00").tzinfo
 
 
-def _gb_policy(root: Path) -> Policy:
+NOTICE_STEP = (
+    "      - day: 93\n        channel: letter\n        template: letter-default\n"
+    "        when: {jurisdictions: [GB], has: [address]}\n"
+)
+
+
+def _gb_policy(root: Path, *, tighten: str = "", steps: str = NOTICE_STEP, notice: bool = True) -> Policy:
+    """The example with GB (``tighten``: its ``tighten:`` lines), ``steps`` added to the
+    recovery strategy before its legal review, and (``notice``) the default notice template."""
     portfolio = root / "policies" / "portfolio.yaml"
     text = portfolio.read_text(encoding="utf-8")
-    gb = "  GB:\n    currency: GBP\n    locales: [en-US]\n    timezone: Europe/London\n    packs: [uk-conc]\n"
+    gb = "  GB:\n    currency: GBP\n    locales: [en-US]\n    timezone: Europe/London\n    packs: [uk-conc]\n" + tighten
     portfolio.write_text(text.replace("jurisdictions:\n", "jurisdictions:\n" + gb, 1), encoding="utf-8")
-    templates = root / "policies" / "templates.yaml"
-    text = templates.read_text(encoding="utf-8")
-    notice = "  letter-default: {channel: letter, purpose: notice, notice: default, description: Default notice}\n"
-    templates.write_text(text.replace("templates:\n", "templates:\n" + notice, 1), encoding="utf-8")
+    if notice:
+        templates = root / "policies" / "templates.yaml"
+        text = templates.read_text(encoding="utf-8")
+        registered = (
+            "  letter-default: {channel: letter, purpose: notice, notice: default, description: Default notice}\n"
+        )
+        templates.write_text(text.replace("templates:\n", "templates:\n" + registered, 1), encoding="utf-8")
     # the small-balance exclusion names CNY and USD bounds only: give it a GBP one, or it
     # would exclude a GBP account of any balance
     rules = root / "policies" / "contact-rules.yaml"
@@ -55,13 +66,9 @@ def _gb_policy(root: Path) -> Policy:
     rules.write_text(text.replace(bounds, "max_overdue: {CNY: 49.99, USD: 9.99, GBP: 9.99}"), encoding="utf-8")
     strategies = root / "policies" / "strategies.yaml"
     text = strategies.read_text(encoding="utf-8")
-    step = (
-        "      - day: 93\n        channel: letter\n        template: letter-default\n"
-        "        when: {jurisdictions: [GB], has: [address]}\n"
-    )
     anchor = "      - day: 105\n        channel: legal_review\n"
     assert text.count(anchor) == 1
-    strategies.write_text(text.replace(anchor, step + anchor), encoding="utf-8")
+    strategies.write_text(text.replace(anchor, steps + anchor), encoding="utf-8")
     return require_policy(root)
 
 
@@ -201,3 +208,88 @@ def test_the_shared_decisions_keep_each_accounts_remedy_dates(example_copy: Path
         assert record == (acct.account_id, record[1], status, tier, line, csv_rows, stats), acct.account_id
         held += "notice/default-remedy-running" in str(line)
     assert held >= 3  # the remedy holds some placements, and the run lets others through
+
+
+def _sent(action_id: str, day: date) -> Contact:
+    return Contact("G-1", datetime(day.year, day.month, day.day, 10, tzinfo=_LONDON), "letter", "sent",
+                   action_id=action_id)  # fmt: skip
+
+
+def test_a_notice_sent_on_the_day_the_arrears_fell_due_counts(gb_policy: Policy) -> None:
+    due = date(2026, 8, 1)
+    history = [
+        _sent("G-1-recovery-letter91-20261031", date(2026, 10, 31)),
+        _sent("G-1-recovery-letter93-20261102", due),
+    ]
+    assert _enforcement(gb_policy, _gb(gb_policy, due), date(2026, 11, 29), history, tracks_sent=True) == [
+        ("G-1-recovery-agency120-20261129", "scheduled", ("step/recovery/agency@120",))
+    ]
+
+
+def test_a_bank_holiday_in_the_service_holds_the_step_longer(gb_policy: Policy) -> None:
+    # the notice went out on Thursday 24 December 2026: served Tuesday 5 January 2027 (25 and
+    # 28 December, 1 January and Scotland's 4 January off; plain weekdays would serve it on
+    # 30 December), so the placement of day 120 (Friday 15 January) waits until 20 January
+    due = date(2026, 9, 17)
+    history = [
+        _sent("G-1-recovery-letter91-20261217", date(2026, 12, 17)),
+        _sent("G-1-recovery-letter93-20261219", date(2026, 12, 24)),
+    ]
+    acct = _gb(gb_policy, due)
+    placement = "G-1-recovery-agency120-20270115"
+    on = {day: [a for a in _enforcement(gb_policy, acct, day, history, tracks_sent=True) if a[0] == placement]
+          for day in (date(2027, 1, 15), date(2027, 1, 19), date(2027, 1, 20))}  # fmt: skip
+    assert on == {
+        date(2027, 1, 15): [
+            (placement, "suppressed", ("step/recovery/agency@120", "notice/default-remedy-running", RULE))
+        ],
+        date(2027, 1, 19): [
+            (
+                placement,
+                "suppressed",
+                ("step/recovery/agency@120", "step/catch-up", "notice/default-remedy-running", RULE),
+            )
+        ],
+        date(2027, 1, 20): [(placement, "scheduled", ("step/recovery/agency@120", "step/catch-up"))],
+    }
+
+
+def test_a_step_on_the_notices_own_day_waits_for_its_remedy(example_copy: Path) -> None:
+    # a legal review on the same day as the notice: the notice goes that day, its remedy runs
+    same_day = NOTICE_STEP + "      - day: 93\n        channel: legal_review\n        template: legal-review\n"
+    policy = _gb_policy(example_copy, steps=same_day)
+    due = date(2026, 8, 1)
+    assert _enforcement(policy, _gb(policy, due), due + timedelta(days=93)) == [
+        (
+            "G-1-recovery-legal_review93-20261102",
+            "suppressed",
+            ("step/recovery/legal_review@93", "notice/default-remedy-running", RULE),
+        )
+    ]
+
+
+def test_a_policy_without_a_default_notice_holds_every_enforcement(example_copy: Path) -> None:
+    policy = _gb_policy(example_copy, steps="", notice=False)
+    due = date(2026, 8, 1)
+    [(action_id, status, reasons)] = _enforcement(policy, _gb(policy, due), due + timedelta(days=120))
+    assert (action_id, status, reasons[-2:]) == (
+        "G-1-recovery-agency120-20261129",
+        "suppressed",
+        ("step/waiting/default-notice", RULE),
+    )
+
+
+def test_a_tightened_remedy_period_holds_the_step_longer(example_copy: Path) -> None:
+    # 5 business days and 21 days: the notice of Monday 2 November is served Monday 9
+    # November, its remedy runs to 30 November, so the placement of 29 November waits; with
+    # either parameter at the pack's value it would go (remedy to 23 or 27 November)
+    tighten = "    tighten:\n      uk-conc.default-notice: {remedy_days: 21, service_business_days: 5}\n"
+    policy = _gb_policy(example_copy, tighten=tighten)
+    due = date(2026, 8, 1)
+    assert _enforcement(policy, _gb(policy, due), due + timedelta(days=120)) == [
+        (
+            "G-1-recovery-agency120-20261129",
+            "suppressed",
+            ("step/recovery/agency@120", "notice/default-remedy-running", RULE),
+        )
+    ]
