@@ -202,3 +202,22 @@ def test_a_batch_of_printable_ascii_is_read_without_the_strip_and_edge_test(
     seen.clear()
     assert read_history(path, batch_rows).events == found.events
     assert not any(seen)
+
+
+@pytest.mark.parametrize("end", ["\n", ""])
+@pytest.mark.parametrize(("want", "guess"), [(1, 1), (7, 1), (3000, 1), (3000, 64), (10_000, 1), (10_000, 500)])
+def test_lines_are_read_in_blocks_as_iterating_the_file_gives_them(
+    tmp_path: Path, want: int, guess: int, end: str
+) -> None:
+    # 5,000 lines of 1 to 200 bytes (≈ 500 KB): a batch spans several 64 KiB reads when the
+    # guess is short, and one read past its last line when it is long
+    lines = [f"A{i},{'x' * (i * 7919 % 200)}\n".encode() for i in range(5000)]
+    lines[-1] = lines[-1].removesuffix(b"\n") + end.encode()
+    path = tmp_path / "h.csv"
+    path.write_bytes(b"".join(lines))
+    with path.open("rb") as handle:
+        batches = []
+        while batch := history._read_lines(handle, want, guess):
+            batches.append(batch)
+    expected = [b"".join(lines[i : i + want]) for i in range(0, len(lines), want)]
+    assert batches == expected

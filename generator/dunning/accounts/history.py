@@ -29,7 +29,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import itertools
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -788,9 +787,11 @@ def _plain_batches(
     import polars as pl
 
     first = True
+    guess = 64  # bytes a line, to size a batch's first read (then the last batch's, rounded up)
     while lines is None or lines > 0 or first:
         want = batch_rows if lines is None else min(batch_rows, lines)
-        batch = b"".join(itertools.islice(handle, want))
+        batch = _read_lines(handle, want, guess)
+        guess = len(batch) // max(want, 1) + 1
         if not batch and not first:
             return
         if checked and not _plain_block(batch):
@@ -813,6 +814,33 @@ def _plain_batches(
             lines -= height
         if height < want:
             return
+
+
+def _read_lines(handle: BinaryIO, want: int, guess: int) -> bytes:
+    """The next ``want`` lines of ``handle`` (fewer at its end), newlines kept, as one block,
+    ``handle`` left after the last: read in blocks of about ``guess`` bytes a line and cut
+    after the want-th newline. Iterating the file a line at a time made a bytes object per
+    line before joining them (2M lines: ≈ 0.35 s of the staging's CPU). A last line without
+    a newline is read with the lines before it, as iterating gives it."""
+    blocks: list[bytes] = []
+    found = 0
+    while found < want:
+        block = handle.read(max((want - found) * guess, 1 << 16))
+        if not block:
+            break
+        count = block.count(b"\n")
+        if found + count < want:
+            blocks.append(block)
+            found += count
+            continue
+        # the end of the (want - found)-th newline: count - (want - found) newlines come after it
+        end = len(block)
+        for _ in range(count - (want - found) + 1):
+            end = block.rindex(b"\n", 0, end)
+        handle.seek(end + 1 - len(block), io.SEEK_CUR)
+        blocks.append(block[: end + 1])
+        break
+    return b"".join(blocks)
 
 
 def _check(
