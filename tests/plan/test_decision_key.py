@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -469,6 +470,39 @@ def test_a_history_no_cap_can_count_decides_as_none(policy: Policy) -> None:
         ("active", f"{head}suppressed,,,,{tail};cap/one-touch-a-day\r\n"),
     ]
     assert planner.learned == 3 and len(planner.templates) == 3
+
+
+def test_a_decision_whose_key_is_the_one_without_history_is_learned_without_events(
+    policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the CN account 10 days past due of the test above, with histories only: three failed
+    # calls today (no cap counts them) and three attempts this week (short of the four a
+    # week less the plan's call) leave its key the one it has without a history, so the
+    # decision is learned from the first row without building its events; four calls this
+    # week refuse the call (a key of its own), planned with its events
+    import dunning.plan.columnar as columnar
+    from dunning.accounts.history import events_of
+
+    asked: list[list[str]] = []
+
+    def recorded(lines: pl.DataFrame) -> dict[str, tuple[Contact, ...]]:
+        asked.append(sorted(set(lines["account_id"].to_list())))
+        return events_of(lines)
+
+    monkeypatch.setattr(columnar, "events_of", recorded)
+    cn = {"jurisdiction": "CN", "currency": "CNY", "timezone": "Asia/Shanghai", "phone": "+8613812345678"}
+    row = {**BASE, **cn, "overdue_amount": "6000.00", "due_date": _day(-10)}
+    failed = [{**e, "event": "failed"} for e in _burst_at(0, 3)]
+    plans, planner = _plans_with_histories(policy, row, [failed, _burst_at(-2, 3), _burst_at(-2, 4)], "N")
+    head = "S,S-early-call10-20261128,call,call-early,zh-CN,"
+    tail = ",3,early,champion,step/early/call@10"
+    called = "scheduled,2026-11-28T10:00:00+08:00,2026-11-28T18:00:00+08:00,2026-11-28T02:00:00Z,2026-11-28T10:00:00Z"
+    assert plans == [
+        *[("active", f"{head}{called}{tail}\r\n")] * 2,
+        ("active", f"{head}suppressed,,,,{tail};cap/calls-per-week\r\n"),
+    ]
+    assert planner.learned == 2 and len(planner.templates) == 2
+    assert asked == [["N-2"]]
 
 
 def test_a_call_moved_into_a_later_tier_is_checked_there_with_or_without_a_history(policy: Policy) -> None:

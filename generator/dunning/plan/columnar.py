@@ -38,6 +38,7 @@ from dunning.accounts.read import Screened, accounts_of
 from dunning.accounts.source import LINE
 from dunning.plan.decide import Planner
 from dunning.plan.key import CANONICAL, KEY, KEY_INPUTS, KEY_SEPARATOR, SCALE, DecisionKey
+from dunning.plan.key_history import AS_NONE
 from dunning.plan.model import AccountPlan
 from dunning.plan.output import action_rows, plan_dict, plan_record, plan_stats
 from dunning.policy.model import CONTACT_CHANNELS, Offer
@@ -139,8 +140,11 @@ class ColumnarPlanner:
 
     # ------------------------------------------------------------------ templates
     def _learn(self, rows: pl.DataFrame, extra_columns: list[str], events: Mapping[str, tuple[Contact, ...]]) -> None:
-        for acct, key in zip(accounts_of(rows, extra_columns), rows[KEY].to_list(), strict=True):
-            plan = self.planner.plan(acct, events.get(acct.account_id, ()))
+        # a row whose key is the one it has without its history decides as the account
+        # without its events (AS_NONE): planned so, its events are not built
+        bare = rows[AS_NONE].to_list() if AS_NONE in rows.columns else [False] * rows.height
+        for acct, key, none in zip(accounts_of(rows, extra_columns), rows[KEY].to_list(), bare, strict=True):
+            plan = self.planner.plan(acct, () if none else events.get(acct.account_id, ()))
             self.learned += 1
             self._keep(key, self._template(plan, acct.account_id))
 
@@ -299,10 +303,13 @@ class ColumnarPlanner:
         if unknown.height:
             if EVENTS in fast.columns:
                 # any row of a key teaches its decision (that is what the key is): the one with
-                # the fewest events costs least to plan in full (objects, state, cap checks)
+                # the fewest events costs least to plan in full (objects, state, cap checks),
+                # and a row whose key is the one it has without its history is planned without
+                # its events (AS_NONE)
                 unknown = (
                     fast.filter(pl.col(KEY).is_in(unknown[KEY].implode()))
-                    .sort(pl.col(EVENTS).fill_null(0), maintain_order=True)
+                    .with_columns(self.keys.history.as_none().alias(AS_NONE))
+                    .sort(pl.when(pl.col(AS_NONE)).then(0).otherwise(pl.col(EVENTS).fill_null(0)), maintain_order=True)
                     .unique(subset=KEY, keep="first", maintain_order=True)
                 )
             # one key per decision without caps at a time: each decision learned may serve the
@@ -310,7 +317,8 @@ class ColumnarPlanner:
             while unknown.height:
                 first = pl.Series([_caps_cut(k) for k in unknown[KEY].to_list()]).is_first_distinct()
                 taught = unknown.filter(first)
-                self._learn(taught, extra_columns, contacts.of(taught["account_id"]))
+                needed = taught.filter(~pl.col(AS_NONE)) if AS_NONE in taught.columns else taught
+                self._learn(taught, extra_columns, contacts.of(needed["account_id"]))
                 rest = unknown.filter(~first)
                 self._served_by_caps(rest[KEY].to_list())
                 unknown = rest.filter(

@@ -38,6 +38,7 @@ from dunning.state.columns import DAY, INSTANT, LAST_CONTACT, LAST_RPC, PAID, PL
 _CAPS = "__h_caps"  # the caps part of rows with history
 _OUTCOMES = "__h_outcomes"  # the outcomes part of rows with history
 NEEDS_FULL = "__h_full"  # a row with history whose zones the caps part cannot read: planned in full
+AS_NONE = "__h_as_none"  # the row's key is the one it has without its history (HistoryKey.as_none)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,28 @@ class HistoryKey:
         :meth:`columns` adds; a row without history has those of a history that holds none of
         what they count."""
         col = pl.col
+        return self._parts(col(LAST_CONTACT), col(LAST_RPC), col(UNANSWERED), col(_OUTCOMES), col(_CAPS))
+
+    def as_none(self) -> pl.Expr:
+        """True on rows whose key is the key they would have without their history: no
+        payment later than the snapshot's last (the payment, paid_since and promise parts
+        read the later of the two) and every history part that of no history (nothing a
+        condition or a cap of the plan reads). Such a row decides as the account without its
+        events (an empty caps part plans as no history, see ``caps`` in KEY_INPUTS), so a
+        decision is learned from it without building its events; on rows without history,
+        True."""
+        col = pl.col
+        none = pl.lit(None, pl.Int64)
+        blank = self._parts(none, none, none, pl.lit(None, pl.String), pl.lit(None, pl.String))
+        mine = self.parts()
+        paid = col(PAID).is_null() | (col(date_column("last_payment_date")) >= col(PAID)).fill_null(False)
+        same = pl.all_horizontal([(mine[name] == blank[name]).fill_null(False) for name in mine])
+        return col(PLAIN).is_null() | (paid & same)
+
+    def _parts(
+        self, last_contact: pl.Expr, last_rpc: pl.Expr, unanswered: pl.Expr, outcomes: pl.Expr, caps: pl.Expr
+    ) -> dict[str, pl.Expr]:
+        col = pl.col
 
         def upto(value: pl.Expr, most: int, limit: str, low: int | None = None) -> pl.Expr:
             # past the largest number a condition asked on the account's days asks about, two
@@ -108,19 +131,14 @@ class HistoryKey:
         reach = self.planner.horizon + 1  # a condition is asked on the days of the plan
         return {
             "contacted": pl.concat_str(
-                [
-                    upto(col(LAST_CONTACT), self.contact_days, "__reach0"),
-                    upto(col(LAST_RPC), self.rpc_days, "__reach1"),
-                ],
+                [upto(last_contact, self.contact_days, "__reach0"), upto(last_rpc, self.rpc_days, "__reach1")],
                 separator="/",
             ),
-            "unanswered": upto(col(UNANSWERED).fill_null(0), self.unanswered, "__reach2"),
+            "unanswered": upto(unanswered.fill_null(0), self.unanswered, "__reach2"),
             "paid_since": upto(col("__paid_days"), self.paid_since, "__reach3", -reach),
             # no history: no outcome in any window, as a history without the words counts
-            "outcomes": col(_OUTCOMES).fill_null(
-                ",".join("0" for (_w, span) in self.outcome_windows for _i in range(span))
-            ),
-            "caps": col(_CAPS).fill_null(""),
+            "outcomes": outcomes.fill_null(",".join("0" for (_w, span) in self.outcome_windows for _i in range(span))),
+            "caps": caps.fill_null(""),
         }
 
     def reach(self, dpd: int) -> tuple[int, int, int, int]:
