@@ -873,17 +873,20 @@ def _check(
     def absent_or(column: str, check: pl.Expr) -> pl.Expr:
         return (value[column] == "") | check if column in value else pl.lit(True)
 
+    def real_date(expr: pl.Expr) -> pl.Expr:
+        # a value of the form YYYY-MM-DD that is a day of the calendar (not year 0)
+        return (expr.str.slice(0, 4) != "0000") & expr.str.slice(0, 10).str.to_date(
+            "%Y-%m-%d", strict=False
+        ).is_not_null()
+
     def valid_date(expr: pl.Expr) -> pl.Expr:
-        return (
-            expr.str.contains(_DATE_VEC_RE)
-            & (expr.str.slice(0, 4) != "0000")
-            & expr.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).is_not_null()
-        )
+        return expr.str.contains(_DATE_VEC_RE) & real_date(expr)
 
     checks = [] if printable else [~pl.any_horizontal(value[n].str.contains(_EDGE_RE) for n in names)]
     checks += [
         value["account_id"] != "",
-        value["at"].str.contains(_AT_RE) & valid_date(value["at"].str.slice(0, 10)),
+        # _AT_RE holds the date's form: only whether it is a day of the calendar is left
+        value["at"].str.contains(_AT_RE) & real_date(value["at"]),
         word_of.is_in(sorted(ev.EVENTS) + sorted(ev.ALIASES)),
         channel.is_in(list(ev.HISTORY_CHANNELS)) | ((channel == "") & ~canon.is_in(sorted(ev.NEEDS_CHANNEL))),
         absent_or("amount", value.get("amount", blank).str.contains(_AMOUNT_VEC_RE)),
