@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from dunning.cli import main
 from dunning.policy import require_policy
 from dunning.render.run import render_plans
+from dunning.templating import fill as fill_module
 from dunning.templating.fill import Unfillable, compile_fill
 from dunning.templating.personas import persona_context, personas
 from dunning.templating.sandbox import PER_ACCOUNT_ENV, RenderError, TemplateSandbox, is_html
@@ -21,6 +22,14 @@ from dunning.templating.sandbox import PER_ACCOUNT_ENV, RenderError, TemplateSan
 from .outputs_support import output_files, same_output
 
 HOSTILE = '<b>O\'Brien & "Sons"</b> {{ account.id }} \u202e\U0001f600\n'
+
+
+@pytest.fixture(params=[1, fill_module.COMPILE_AFTER], ids=["compiled-at-once", "compiled-later"])
+def compile_after(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Each layout's generated function written after 1 message (every fill but a layout's
+    first through it) or after the default number (the first fills slot by slot)."""
+    monkeypatch.setattr(fill_module, "COMPILE_AFTER", request.param)
+    return int(request.param)
 
 
 def _blocks(channel: str) -> tuple[str | None, ...]:
@@ -114,7 +123,7 @@ def test_anything_but_fields_and_plain_tests_renders_per_account(tmp_path: Path,
     assert TemplateSandbox(tmp_path).filler("t.j2") is None
 
 
-def test_every_template_block_locale_and_persona_fills_to_jinja_bytes(example_root: Path) -> None:
+def test_every_template_block_locale_and_persona_fills_to_jinja_bytes(example_root: Path, compile_after: int) -> None:
     policy = require_policy(example_root)
     root = example_root / "templates"
     filled = compared = 0
@@ -137,7 +146,9 @@ def test_every_template_block_locale_and_persona_fills_to_jinja_bytes(example_ro
     assert (filled, compared) == (324, 660)
 
 
-def test_the_blocks_of_one_message_share_their_fields_and_give_jinjas_bytes(example_root: Path) -> None:
+def test_the_blocks_of_one_message_share_their_fields_and_give_jinjas_bytes(
+    example_root: Path, compile_after: int
+) -> None:
     # an email's subject, text and HTML (a letter's subject and body) filled with one memo:
     # each field computed once, escaped by each block as it needs, the bytes Jinja writes
     policy = require_policy(example_root)
@@ -178,7 +189,7 @@ def test_the_blocks_of_one_message_share_their_fields_and_give_jinjas_bytes(exam
     ],
 )
 def test_a_message_the_fill_cannot_complete_gets_jinjas_error(
-    tmp_path: Path, source: str, change: dict[str, Any]
+    tmp_path: Path, source: str, change: dict[str, Any], compile_after: int
 ) -> None:
     (tmp_path / "t.j2").write_text(source, encoding="utf-8")
     context: dict[str, Any] = {"account": {"id": "A-1", "name": "Li Ming"}, "locale": "en-US", **change}
@@ -187,7 +198,7 @@ def test_a_message_the_fill_cannot_complete_gets_jinjas_error(
     assert filled.startswith("RenderError: templates/t.j2") or filled == "None"
 
 
-def test_hostile_values_are_escaped_exactly_as_jinja_escapes_them(tmp_path: Path) -> None:
+def test_hostile_values_are_escaped_exactly_as_jinja_escapes_them(tmp_path: Path, compile_after: int) -> None:
     (tmp_path / "t.j2").write_text(
         "<p>{{ account.name }}</p>{% if not offer %}<i>{{ account.name | upper }}</i>{% endif %}"
     )
@@ -242,7 +253,7 @@ def test_a_persona_without_an_offer_and_one_with_one_take_different_layouts(exam
     assert dataclasses.is_dataclass(next(iter(filler.layouts.values())))
 
 
-def test_nested_ifs_elif_and_else_take_the_branches_jinja_takes(tmp_path: Path) -> None:
+def test_nested_ifs_elif_and_else_take_the_branches_jinja_takes(tmp_path: Path, compile_after: int) -> None:
     source = (
         "{% if a.x %}A{% if not a.y %}B{{ a.name }}{% endif %}{% elif a.z %}C{{ a.z }}"
         "{% else %}D{% if a.y %}E{% else %}G{% endif %}{% endif %}|{% if a.y %}F{% endif %}."
@@ -274,7 +285,7 @@ LOOP = (
 
 
 @pytest.mark.parametrize("html", [False, True])
-def test_loops_fill_to_jinjas_bytes_for_every_length_and_value(tmp_path: Path, html: bool) -> None:
+def test_loops_fill_to_jinjas_bytes_for_every_length_and_value(tmp_path: Path, html: bool, compile_after: int) -> None:
     from decimal import Decimal
 
     (tmp_path / "t.j2").write_text(LOOP, encoding="utf-8")
@@ -313,3 +324,70 @@ def test_loops_fill_to_jinjas_bytes_for_every_length_and_value(tmp_path: Path, h
         "[2/2 {'x': 'y', 'amount': Decimal('0.99')} yL110FalseTrue+$0.99]\n<B>&;Y;o."
     )
     assert sandbox.render("t.j2", {**context, "locale": "en-US"}) == expected
+
+
+def test_generated_functions_hold_no_template_text_and_give_jinjas_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a template whose text, names, keys and filter arguments read as Python: its layouts'
+    # functions name them by position only (each source checked by _checked_source, recorded here)
+    source = (
+        '"""\'\\ # {{ account["x\\"y\'#"] }} __import__("os").system("id") {{ account.name | money("US\\"D") }}\n'
+        "{% if account['a b'] %}{{ account.id[-4:] }}\\\n{% else %}{{ account.id | mask(2) }}{% endif %}"
+        "{% for r in account.rows %}{{ loop.index }}#{{ r['k\\'ey'] }}{% if loop.last %}\"{% endif %}{% endfor %}"
+    )
+    (tmp_path / "t.j2").write_text(source, encoding="utf-8")
+    sources: list[str] = []
+    checked = fill_module._checked_source
+
+    def record(text: str) -> str:
+        sources.append(text)
+        return checked(text)
+
+    monkeypatch.setattr(fill_module, "_checked_source", record)
+    monkeypatch.setattr(fill_module, "COMPILE_AFTER", 1)
+    sandbox = TemplateSandbox(tmp_path, fill=True)
+    for flag in ("", "x"):
+        for rows in ([], [{"k'ey": 'v"1'}], [{"k'ey": 1}, {"k'ey": "\\"}]):
+            account = {"x\"y'#": "<X>", "name": "3.5", "a b": flag, "id": "A-1234", "rows": rows}
+            context = {"account": account, "locale": "en-US"}
+            for html in (False, True):
+                filled, rendered = _both(tmp_path, "t.j2", context, html, None)
+                assert filled == rendered
+                assert _outcome(sandbox, "t.j2", context, html, None) == rendered
+    filler = sandbox.filler("t.j2")
+    assert filler is not None and filler.decide is not None
+    assert len(filler.layouts) == 6 and all(layout.fill is not None for layout in filler.layouts.values())
+    assert sources
+    for text in sources:
+        assert not set(text) & set("\"'\\#")
+        assert "import" not in text and "system" not in text and "os" not in text.split()
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def make(c):\n  return c\n  x = 'a'\n",
+        'def make(c):\n  return "a"\n',
+        "def make(c):\n  return c  # x\n",
+        "def make(c):\n  return c\\\n",
+        "def make(c):\n  return open\n",
+        "def make(c):\n  return __import__\n",
+        "def make(c):\n  return c.__class__\n",
+    ],
+)
+def test_a_generated_source_outside_the_alphabet_or_vocabulary_is_refused(source: str) -> None:
+    with pytest.raises(fill_module.UnsafeSource):
+        fill_module._checked_source(source)
+
+
+def test_a_layout_fills_slot_by_slot_until_it_has_filled_enough_messages(tmp_path: Path) -> None:
+    (tmp_path / "t.j2").write_text("{% if a.x %}{{ a.name }}!{% endif %}.", encoding="utf-8")
+    sandbox = TemplateSandbox(tmp_path, fill=True)
+    filler = sandbox.filler("t.j2")
+    assert filler is not None
+    for n in range(1, fill_module.COMPILE_AFTER + 2):
+        assert sandbox.render("t.j2", {"a": {"x": 1, "name": f"N{n}"}}) == f"N{n}!."
+        assert (filler.layouts[(0,)].fill is not None) == (n >= fill_module.COMPILE_AFTER)
+    assert sandbox.render("t.j2", {"a": {"x": 0}}) == "."
+    assert filler.layouts[(1,)].fill is None

@@ -39,6 +39,7 @@ both ways, and ``benchmarks/fill_equality.py`` the whole bench portfolio, byte f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -280,6 +281,11 @@ class Layout:
     texts: tuple[str, ...]  # len(slots) + 1 pieces
     slots: tuple[Slot, ...]
     keys: tuple[int, ...] = ()  # each slot's number in the fillers' SlotKeys (equal slots, one number)
+    # the layout as one generated function (variables, memo or None) -> message (see _Source),
+    # once it has filled COMPILE_AFTER messages slot by slot; None until then, and for good past
+    # MAX_LAYOUTS or COMPILE_SLOTS, or when Python would not compile it
+    fill: Callable[[Mapping[str, Any], dict[int, Any] | None], str] | None = None
+    countdown: int = 0  # fills slot by slot before the function is written (0: never)
 
 
 def _constant(value: Any) -> tuple[Any, ...]:
@@ -322,6 +328,12 @@ class SlotKeys:
 # layouts kept per template (a decision holds a loop's length, so the number of decisions
 # follows the data; past this many, a new decision is laid out for its message and dropped)
 MAX_LAYOUTS = 1024
+# A layout's function is written and compiled (≈ 0.1–0.3 ms for a bundled template's layout)
+# after it has filled this many messages slot by slot, so that a decision few accounts take
+# does not pay more for its function than it saves; and only for layouts of at most
+# COMPILE_SLOTS slots (a loop over a long list makes a long function for few messages).
+COMPILE_AFTER = 8
+COMPILE_SLOTS = 400
 
 
 @dataclass(frozen=True)
@@ -345,6 +357,172 @@ class _For:
 Decisions = tuple["_If | _For", ...]
 
 
+# Generated functions. A layout's fill and a program's decision are each one Python function
+# written for it (≈ half the CPU of walking the slots and the decisions as data, measured). Its
+# source is written here from the program's *shape* only — how many slots, which kinds of
+# lookup, filter and test — and never holds anything a template says: every template-derived
+# value (literal text, a context name, a lookup key, a filter function, a filter argument) is
+# an item of the function's constants, which the source names by position (``c0``, ``c1`` …).
+# _checked_source proves it before anything is compiled: the source's characters hold no quote,
+# backslash or hash (so no string or bytes literal and no comment), and its every name is one
+# of _VOCABULARY's or a numbered constant, slot or memo key. The function runs with no
+# builtins; it reaches the sandbox only through the environment's own getattr and getitem.
+_SOURCE_CHARACTERS = re.compile(r"[A-Za-z0-9_ \n(),:\[\]=+\-.]*")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NUMBERED = re.compile(r"[cs][0-9]+")
+# the names the generated source uses: the factory's parameters (below) and Python keywords
+_FACTORY = ("c", "ga", "gi", "conv", "join", "Dict", "Type", "List", "Tuple", "Bad", "Len", "Range")
+_VOCABULARY = frozenset(
+    {*_FACTORY, "make", "fill", "decide", "v", "m", "x", "t", "i", "n", "append"}
+    | {"def", "return", "if", "elif", "else", "not", "is", "in", "and", "for", "raise", "pass", "None"}
+)
+_INDENT = "  "
+
+
+class UnsafeSource(Exception):
+    """Generated source that fails :func:`_checked_source` (a dunning bug; never compiled)."""
+
+
+def _checked_source(source: str) -> str:
+    if not _SOURCE_CHARACTERS.fullmatch(source):
+        raise UnsafeSource("a generated fill function holds a character outside its alphabet")
+    for name in _NAME.findall(source):
+        if name not in _VOCABULARY and not _NUMBERED.fullmatch(name):
+            raise UnsafeSource(f"a generated fill function names {name!r}")
+    return source
+
+
+class _Source:
+    """The body of one generated function, and the constants it reads by position."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.constants: list[Any] = []
+
+    def constant(self, value: Any) -> str:
+        self.constants.append(value)
+        return f"c{len(self.constants) - 1}"
+
+    def line(self, depth: int, text: str) -> None:
+        self.lines.append(_INDENT * depth + text)
+
+    def value(self, depth: int, slot: Slot) -> None:
+        """Statements that leave ``slot.value(v, env)`` in ``x``, lookup for lookup and filter
+        for filter as :meth:`Slot.value` computes it (a missing name: KeyError, as there)."""
+        self.line(depth, f"x = v[{self.constant(slot.name)}]")
+        for kind, key in slot.lookups:
+            name = self.constant(key)
+            if kind == "key":
+                self.line(depth, f"x = x[{name}] if Type(x) is Dict else ga(x, {name})")
+            elif kind == "attr":
+                self.line(depth, f"x = ga(x, {name})")
+            elif kind == "item":
+                self.line(depth, f"x = gi(x, {name})")
+            else:
+                self.line(depth, f"x = x[{name}]")
+        for function, context, args in slot.filters:
+            arguments = ["v"] if context else []
+            arguments += ["x", *(self.constant(arg) for arg in args)]
+            self.line(depth, f"x = {self.constant(function)}({', '.join(arguments)})")
+
+    def function(self, name: str, parameters: str, env: Any, convert: Callable[[Any], str]) -> Callable[..., Any]:
+        """Compile the body as ``name(parameters)``, its constants bound, without builtins."""
+        head = f"def make({', '.join(_FACTORY)}):"
+        unpack = [f"{_INDENT}{', '.join(f'c{n}' for n in range(len(self.constants)))}, = c"] if self.constants else []
+        body = [f"{_INDENT * 2}{line}" for line in self.lines]
+        source = _checked_source(
+            "\n".join([head, *unpack, f"{_INDENT}def {name}({parameters}):", *body, f"{_INDENT}return {name}", ""])
+        )
+        namespace: dict[str, Any] = {"__builtins__": {}}
+        exec(compile(source, "<dunning.templating.fill>", "exec"), namespace)  # the source: see _checked_source
+        factory: Callable[..., Callable[..., Any]] = namespace["make"]
+        return factory(
+            tuple(self.constants), env.getattr, env.getitem, convert, "".join, dict, type, list, tuple, TypeError, len,
+            range,
+        )  # fmt: skip
+
+
+def _layout_function(layout: Layout, env: Any, convert: Callable[[Any], str]) -> Callable[..., str]:
+    """``fill(v, m)``: the layout filled for ``v`` as :meth:`Filler.render` fills it slot by slot
+    (``m``: its memo or None): each slot's value (from the memo when one is given and holds
+    it, else computed and kept there), converted, joined with the literal text."""
+    source = _Source()
+    parts = [source.constant(layout.texts[0])] if layout.texts[0] else []
+    for n, (slot, key, text) in enumerate(zip(layout.slots, layout.keys, layout.texts[1:], strict=True)):
+        source.line(0, "if m is None:")
+        source.value(1, slot)
+        source.line(0, f"elif {key} in m:")
+        source.line(1, f"x = m[{key}]")
+        source.line(0, "else:")
+        source.value(1, slot)
+        source.line(1, f"m[{key}] = x")
+        source.line(0, f"s{n} = conv(x)")
+        parts.append(f"s{n}")
+        if text:
+            parts.append(source.constant(text))
+    source.line(0, f"return join(({''.join(part + ', ' for part in parts)}))")
+    return source.function("fill", "v, m", env, convert)
+
+
+_LOOP_TESTS = {
+    "index": "i + 1",
+    "index0": "i",
+    "revindex": "n - i",
+    "revindex0": "n - i - 1",
+    "first": "i == 0",
+    "last": "i == n - 1",
+    "length": "n",
+}  # LOOP_ATTRIBUTES written over the generated loop's item ``i`` of ``n``
+
+
+def _decide_lines(source: _Source, decisions: Decisions, depth: int) -> None:
+    # _decide's walk written out: the same tests in the same order, the same appends
+    for node in decisions:
+        if isinstance(node, _For):
+            source.value(depth, node.items)
+            source.line(depth, "if Type(x) is not List and Type(x) is not Tuple:")
+            source.line(depth + 1, "raise Bad")
+            source.line(depth, "n = Len(x)")
+            source.line(depth, "t.append(n)")
+            if node.body:
+                source.line(depth, "for i in Range(n):")
+                _decide_lines(source, node.body, depth + 1)
+            continue
+        _if_lines(source, node, 0, depth)
+
+
+def _if_lines(source: _Source, node: _If, first: int, depth: int) -> None:
+    if first == len(node.tests):
+        if not node.on_loop:
+            source.line(depth, f"t.append({first})")
+        _decide_lines(source, node.otherwise, depth)
+        return
+    test, negated, nested = node.tests[first]
+    if isinstance(test, LoopAttr):
+        condition = f"({_LOOP_TESTS[test.attr]})"
+    else:
+        source.value(depth, test)
+        condition = "x"
+    source.line(depth, f"if {'not ' if negated else ''}{condition}:")
+    if not node.on_loop:
+        source.line(depth + 1, f"t.append({first})")
+    _decide_lines(source, nested, depth + 1)
+    source.line(depth + 1, "pass")  # a body for an if that decides nothing more
+    source.line(depth, "else:")
+    _if_lines(source, node, first + 1, depth + 1)
+    source.line(depth + 1, "pass")
+
+
+def _decide_function(decisions: Decisions, env: Any) -> Callable[[Mapping[str, Any]], tuple[int, ...]]:
+    """``decide(v)``: the decision :func:`_decide` takes for ``v`` (any exception where it raises)."""
+    source = _Source()
+    source.line(0, "n = 0")
+    source.line(0, "t = List()")
+    _decide_lines(source, decisions, 0)
+    source.line(0, "return Tuple(t)")
+    return source.function("decide", "v", env, str)
+
+
 class Filler:
     """Fills one compiled program for accounts; the layout of each decision is built once."""
 
@@ -355,6 +533,12 @@ class Filler:
         self.decisions = _decisions(program)
         self.layouts: dict[tuple[int, ...], Layout] = {}
         self.keys = keys or SlotKeys()
+        self.decide: Callable[[Mapping[str, Any]], tuple[int, ...]] | None = None
+        if self.decisions:
+            try:
+                self.decide = _decide_function(self.decisions, env)
+            except (SyntaxError, RecursionError, MemoryError):  # nested too deep for Python: walked as data
+                self.decide = None
 
     def render(self, variables: Mapping[str, Any], memo: dict[int, Any] | None = None) -> str:
         """The message for ``variables`` (any exception: the caller renders through Jinja).
@@ -363,11 +547,24 @@ class Filler:
         taken from it by the others, converted (escaped or not) by each."""
         env = self.env
         decision: tuple[int, ...] = ()
-        if self.decisions:
+        if self.decide is not None:
+            decision = self.decide(variables)
+        elif self.decisions:
             taken: list[int] = []
             _decide(self.decisions, variables, env, taken, 0, 0)
             decision = tuple(taken)
         layout = self.layouts.get(decision) or self._layout(decision)
+        if layout.fill is not None:
+            return layout.fill(variables, memo)
+        if layout.countdown:
+            layout.countdown -= 1
+            if not layout.countdown:
+                try:
+                    layout.fill = _layout_function(layout, env, self.convert)
+                except (SyntaxError, RecursionError, MemoryError):  # too much for Python: slot by slot
+                    layout.fill = None
+                else:
+                    return layout.fill(variables, memo)
         convert = self.convert
         parts = [layout.texts[0]]
         if memo is None:
@@ -389,6 +586,7 @@ class Filler:
                 texts.append("")
         layout = Layout(tuple(texts), tuple(slots), tuple(self.keys.key(slot, self.env) for slot in slots))
         if len(self.layouts) < MAX_LAYOUTS:
+            layout.countdown = COMPILE_AFTER if len(slots) <= COMPILE_SLOTS else 0
             self.layouts[decision] = layout
         return layout
 
