@@ -19,9 +19,11 @@ from typing import Any, ClassVar
 
 import pikepdf
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dunning.errors import UserError
-from dunning.render import archive, printing, typeset
+from dunning.render import archive, markup, printing, typeset
 from dunning.render.address import address_block
 from dunning.render.markup import body_markup, letter_markup
 from dunning.render.run import render_plans
@@ -168,6 +170,57 @@ def test_template_text_is_never_typst_markup() -> None:
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
         assert text.count('#read("/etc/passwd")') == 3  # printed as text, three times, never run
+
+
+# pieces of letter bodies: the plain HTML templates write, and what only HTMLParser reads
+_HTML_PIECES = st.sampled_from(
+    [
+        "<p>", "</p>", "<br>", "<br/>", "<br />", "<strong>", "</strong>", "<b>", "</b>", "<em>", "</em>",
+        '<p class="disclosure">', '<p class="small" id="x">', '<p class="">', '<table class="plan">', "</table>",
+        "<tr>", "</tr>", "<td>", "</td>", "<th>", "</th>", "<ul>", "<li>", "</li>", "</ul>", "<h1>", "</h1>",
+        "<div>", "</div>", "<span>", "</span>", "<img src=\"x.png\">", "<hr>",
+        "<P>", "</P >", "<p class=plan>", "<p class='x'>", '<p class="a&amp;b">', "<!-- c -->", "<!DOCTYPE html>",
+        "<script>x<p>y</script>", "<style>p{}</style>", "<title>t</title>", "< p>", "<", ">", "</>", "<p/ >",
+        "&amp;", "&lt;", "&gt;", "&#39;", "&#34;", "&amp", "&", "&;", "&#x41;", "&notit;", "&unknown;",
+        "text", " ", "  ", "\n", "\t", "\r", "你好，", "¥1,234.50", '"', "\\", "#x", "\x00", "\u2028",
+    ]
+)  # fmt: skip
+
+
+@given(st.lists(_HTML_PIECES, max_size=24))
+def test_a_plain_body_reads_as_htmlparser_reads_it(pieces: list[str]) -> None:
+    html = "".join(pieces)
+    assert body_markup(html) == markup.parsed_markup(html)
+
+
+def test_the_bundled_letter_bodies_are_read_without_htmlparser(
+    example_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dunning.policy import require_policy
+    from dunning.templating.personas import persona_context, personas
+    from dunning.templating.sandbox import TemplateSandbox
+
+    policy = require_policy(example_root)
+    sandbox = TemplateSandbox(example_root / "templates")
+    bodies = [
+        sandbox.render(file, persona_context(policy, persona, template.id), html=True, block="body")
+        for template in policy.templates.values()
+        if template.channel == "letter"
+        for locale, file in template.files.items()
+        for persona in personas(policy, locale)
+    ]
+    assert len(bodies) == 48
+    read: list[str] = []
+
+    def parsed(html: str) -> str:
+        read.append(html)
+        return ""
+
+    monkeypatch.setattr(markup, "parsed_markup", parsed)
+    plain = [body_markup(body) for body in bodies]
+    assert read == []  # HTMLParser read none of them
+    monkeypatch.undo()
+    assert plain == [markup.parsed_markup(body) for body in bodies]
 
 
 @pytest.mark.parametrize(
