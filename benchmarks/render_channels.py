@@ -1,7 +1,7 @@
 """Render's CPU a message by channel, in one process, before and after, alternated in one run.
 
 usage: python benchmarks/render_channels.py PLANS_DIR ACCOUNTS [--code DIR ...] [--rounds N]
-                                            [--limit N] [--write]
+                                            [--limit N] [--write] [--pdf]
 
 Renders the plan lines of PLANS_DIR that have something to render (the first ``--limit``
 of them), in chunks of 500 as ``dunning render`` does, in one process with no worker, and
@@ -13,7 +13,10 @@ render parent does, per message) and the whole chunk phase's, parent included. E
 worktree's); with several, the rounds alternate between them (A B A B …), each in a fresh
 subprocess, so that a before/after pair is taken minutes apart at the same load. The
 snapshot rows are read before the clock starts. Files are hashed and not written unless
-``--write`` (the file system's cost is ``render_floor.py``'s).
+``--write`` (the file system's cost is ``render_floor.py``'s). Letters are rendered as their
+HTML copies, as ``--no-pdf`` makes them, unless ``--pdf``: then as their Typst markup,
+compressed and spooled, as a build with PDFs makes them (not typeset: the print batches are
+``letters_bench.py``'s).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _child(plans_dir: Path, accounts: Path, limit: int, write: bool) -> None:
+def _child(plans_dir: Path, accounts: Path, limit: int, write: bool, pdf: bool) -> None:
     import tempfile
 
     from dunning.policy import require_policy
@@ -48,7 +51,7 @@ def _child(plans_dir: Path, accounts: Path, limit: int, write: bool) -> None:
     (out / "plans.jsonl").symlink_to((plans_dir / "plans.jsonl").resolve())
     ids, offsets = run._candidates(out / "plans.jsonl")
     ids, offsets = ids[:limit], offsets[:limit]
-    renderer = batch.ChunkRenderer(policy, TemplateSandbox(ROOT / "templates"), out, pdf=False)
+    renderer = batch.ChunkRenderer(policy, TemplateSandbox(ROOT / "templates"), out, pdf=pdf)
     worker = run._Worker(renderer, out / "plans.jsonl")
     # the columns render leaves out of the rows it hands over, when the code under test does
     from dunning.render import account_rows
@@ -62,7 +65,7 @@ def _child(plans_dir: Path, accounts: Path, limit: int, write: bool) -> None:
     rendered: dict[str, int] = {}
     # the parent's share too: each chunk's result appended to the shared files as render does
     (out / "messages").mkdir()
-    sink = run._Sink(out / "messages", policy, out / "hashes")
+    sink = run._Sink(out / "messages", policy, out / "hashes", spool=out / "spool" if pdf else None)
     parent = 0.0
     started = time.process_time()
     for chunk, columns in items:
@@ -93,17 +96,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--limit", type=int, default=50_000, help="plan lines with something to render")
     parser.add_argument("--write", action="store_true", help="write the files (default: hash only)")
+    parser.add_argument("--pdf", action="store_true", help="letters as their Typst markup (default: HTML copies)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(args.plans, args.accounts, args.limit, args.write)
+        _child(args.plans, args.accounts, args.limit, args.write, args.pdf)
         return
     codes = args.code or [str(ROOT / "generator")]
     channels = ("accounts", "call", "sms", "email", "letter", "visit", "agency", "legal_review", "parent")
     for round_ in range(1, args.rounds + 1):
         for code in codes:
             argv = [sys.executable, __file__, str(args.plans), str(args.accounts), "--child"]
-            argv += ["--limit", str(args.limit), *(["--write"] if args.write else [])]
+            argv += ["--limit", str(args.limit), *(["--write"] if args.write else []), *(["--pdf"] if args.pdf else [])]
             load = os.getloadavg()[0]
             done = subprocess.run(
                 argv, env={**os.environ, "PYTHONPATH": code}, capture_output=True, text=True, check=False
