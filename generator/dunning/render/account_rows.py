@@ -155,8 +155,23 @@ def _present_decimal(value: Any) -> Decimal | None:
     return None if value is None or value == "" else _decimal_of(value)
 
 
+# the dates of the rows, by their text: a portfolio's due, payment and promise dates fall on a
+# few hundred days, and parsing one was ≈ 0.3 µs of an account context's ≈ 6 (measured)
+_PARSED_DAYS: dict[str, date | None] = {}
+_PARSED_DAYS_MAX = 1 << 16  # texts kept before the cache starts again
+
+
 def _present_day(value: Any) -> date | None:
-    return None if value is None or value == "" else _day_of(value)
+    if value is None or value == "":
+        return None
+    if type(value) is not str:
+        return _day_of(value)
+    if value in _PARSED_DAYS:
+        return _PARSED_DAYS[value]
+    if len(_PARSED_DAYS) >= _PARSED_DAYS_MAX:
+        _PARSED_DAYS.clear()
+    day = _PARSED_DAYS[value] = _day_of(value)
+    return day
 
 
 def _text(row: Mapping[str, Any], name: str) -> str:
