@@ -358,6 +358,7 @@ def test_generated_functions_hold_no_template_text_and_give_jinjas_bytes(
     filler = sandbox.filler("t.j2")
     assert filler is not None and filler.decide is not None
     assert len(filler.layouts) == 6 and all(layout.fill is not None for layout in filler.layouts.values())
+    assert all(layout.fill_memo is None for layout in filler.layouts.values())  # no render asked with a memo
     assert sources
     for text in sources:
         assert not set(text) & set("\"'\\#")
@@ -381,13 +382,20 @@ def test_a_generated_source_outside_the_alphabet_or_vocabulary_is_refused(source
         fill_module._checked_source(source)
 
 
-def test_a_layout_fills_slot_by_slot_until_it_has_filled_enough_messages(tmp_path: Path) -> None:
+def test_a_layout_fills_slot_by_slot_until_it_has_filled_enough_messages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fill_module, "COMPILE_AFTER", 3)
     (tmp_path / "t.j2").write_text("{% if a.x %}{{ a.name }}!{% endif %}.", encoding="utf-8")
     sandbox = TemplateSandbox(tmp_path, fill=True)
     filler = sandbox.filler("t.j2")
     assert filler is not None
-    for n in range(1, fill_module.COMPILE_AFTER + 2):
+    for n in range(1, 6):
         assert sandbox.render("t.j2", {"a": {"x": 1, "name": f"N{n}"}}) == f"N{n}!."
-        assert (filler.layouts[(0,)].fill is not None) == (n >= fill_module.COMPILE_AFTER)
+        assert (filler.layouts[(0,)].fill is not None) == (n >= 3)
+    assert filler.layouts[(0,)].fill_memo is None
+    memo: dict[int, Any] = {}
+    assert sandbox.render("t.j2", {"a": {"x": 1, "name": "M"}}, memo=memo) == "M!."
+    assert filler.layouts[(0,)].fill_memo is not None and list(memo.values()) == ["M"]
     assert sandbox.render("t.j2", {"a": {"x": 0}}) == "."
     assert filler.layouts[(1,)].fill is None

@@ -281,11 +281,13 @@ class Layout:
     texts: tuple[str, ...]  # len(slots) + 1 pieces
     slots: tuple[Slot, ...]
     keys: tuple[int, ...] = ()  # each slot's number in the fillers' SlotKeys (equal slots, one number)
-    # the layout as one generated function (variables, memo or None) -> message (see _Source),
-    # once it has filled COMPILE_AFTER messages slot by slot; None until then, and for good past
-    # MAX_LAYOUTS or COMPILE_SLOTS, or when Python would not compile it
-    fill: Callable[[Mapping[str, Any], dict[int, Any] | None], str] | None = None
-    countdown: int = 0  # fills slot by slot before the function is written (0: never)
+    # the layout as one generated function (see _Source), variables -> message, and its form
+    # with a memo, (variables, memo) -> message, each written when asked for from the layout's
+    # COMPILE_AFTER-th message on (the ones before fill slot by slot); None until then, and for
+    # good past MAX_LAYOUTS or COMPILE_SLOTS, or when Python would not compile it
+    fill: Callable[[Mapping[str, Any]], str] | None = None
+    fill_memo: Callable[[Mapping[str, Any], dict[int, Any]], str] | None = None
+    countdown: int = -1  # fills slot by slot before a function is written (-1: never)
 
 
 def _constant(value: Any) -> tuple[Any, ...]:
@@ -328,11 +330,12 @@ class SlotKeys:
 # layouts kept per template (a decision holds a loop's length, so the number of decisions
 # follows the data; past this many, a new decision is laid out for its message and dropped)
 MAX_LAYOUTS = 1024
-# A layout's function is written and compiled (≈ 0.1–0.3 ms for a bundled template's layout)
-# after it has filled this many messages slot by slot, so that a decision few accounts take
-# does not pay more for its function than it saves; and only for layouts of at most
-# COMPILE_SLOTS slots (a loop over a long list makes a long function for few messages).
-COMPILE_AFTER = 8
+# A layout's function is written and compiled (≈ 0.5 ms for a bundled template's layout,
+# 3 ms for a long letter's, measured) for its COMPILE_AFTER-th message, not before: it
+# saves ≈ 2–4 µs a message, so a decision few accounts take would pay more for its function
+# than it gains. Only layouts of at most COMPILE_SLOTS slots (a loop over a long list makes a
+# long function for few messages).
+COMPILE_AFTER = 200
 COMPILE_SLOTS = 400
 
 
@@ -442,26 +445,27 @@ class _Source:
         )  # fmt: skip
 
 
-def _layout_function(layout: Layout, env: Any, convert: Callable[[Any], str]) -> Callable[..., str]:
-    """``fill(v, m)``: the layout filled for ``v`` as :meth:`Filler.render` fills it slot by slot
-    (``m``: its memo or None): each slot's value (from the memo when one is given and holds
-    it, else computed and kept there), converted, joined with the literal text."""
+def _layout_function(layout: Layout, env: Any, convert: Callable[[Any], str], memo: bool) -> Callable[..., str]:
+    """``fill(v)`` or, with ``memo``, ``fill(v, m)``: the layout filled for ``v`` as
+    :meth:`Filler.render` fills it slot by slot: each slot's value (from the memo ``m`` when it
+    holds it, else computed and kept there), converted, joined with the literal text."""
     source = _Source()
     parts = [source.constant(layout.texts[0])] if layout.texts[0] else []
     for n, (slot, key, text) in enumerate(zip(layout.slots, layout.keys, layout.texts[1:], strict=True)):
-        source.line(0, "if m is None:")
-        source.value(1, slot)
-        source.line(0, f"elif {key} in m:")
-        source.line(1, f"x = m[{key}]")
-        source.line(0, "else:")
-        source.value(1, slot)
-        source.line(1, f"m[{key}] = x")
+        if memo:
+            source.line(0, f"if {key} in m:")
+            source.line(1, f"x = m[{key}]")
+            source.line(0, "else:")
+            source.value(1, slot)
+            source.line(1, f"m[{key}] = x")
+        else:
+            source.value(0, slot)
         source.line(0, f"s{n} = conv(x)")
         parts.append(f"s{n}")
         if text:
             parts.append(source.constant(text))
     source.line(0, f"return join(({''.join(part + ', ' for part in parts)}))")
-    return source.function("fill", "v, m", env, convert)
+    return source.function("fill", "v, m" if memo else "v", env, convert)
 
 
 _LOOP_TESTS = {
@@ -554,17 +558,24 @@ class Filler:
             _decide(self.decisions, variables, env, taken, 0, 0)
             decision = tuple(taken)
         layout = self.layouts.get(decision) or self._layout(decision)
-        if layout.fill is not None:
-            return layout.fill(variables, memo)
-        if layout.countdown:
+        if memo is None:
+            if layout.fill is not None:
+                return layout.fill(variables)
+        elif layout.fill_memo is not None:
+            return layout.fill_memo(variables, memo)
+        if layout.countdown > 0:
             layout.countdown -= 1
-            if not layout.countdown:
-                try:
-                    layout.fill = _layout_function(layout, env, self.convert)
-                except (SyntaxError, RecursionError, MemoryError):  # too much for Python: slot by slot
-                    layout.fill = None
-                else:
-                    return layout.fill(variables, memo)
+        if layout.countdown == 0:
+            try:
+                function = _layout_function(layout, env, self.convert, memo is not None)
+            except (SyntaxError, RecursionError, MemoryError):  # too much for Python: slot by slot
+                layout.countdown = -1
+            else:
+                if memo is None:
+                    layout.fill = function
+                    return function(variables)
+                layout.fill_memo = function
+                return function(variables, memo)
         convert = self.convert
         parts = [layout.texts[0]]
         if memo is None:
@@ -586,7 +597,7 @@ class Filler:
                 texts.append("")
         layout = Layout(tuple(texts), tuple(slots), tuple(self.keys.key(slot, self.env) for slot in slots))
         if len(self.layouts) < MAX_LAYOUTS:
-            layout.countdown = COMPILE_AFTER if len(slots) <= COMPILE_SLOTS else 0
+            layout.countdown = COMPILE_AFTER if len(slots) <= COMPILE_SLOTS else -1
             self.layouts[decision] = layout
         return layout
 
