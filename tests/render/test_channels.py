@@ -201,6 +201,29 @@ def test_cli_render_exit_codes(plan_dir: Path, example_root: Path) -> None:
     assert "no plans here" in missing.output and "Traceback" not in missing.output
 
 
+_HEADER_TEXT = st.text(
+    alphabet=st.sampled_from([*"ab ,.\t\r\n\x00\x1f\x7f", "\xa0", "\u3000", "\u2028", "\x85", "\u200b", "你", "é"]),
+    max_size=16,
+)
+
+
+@given(_HEADER_TEXT)
+def test_a_header_value_is_cleaned_to_one_line_of_single_spaces(value: str) -> None:
+    from dunning.render.email import _CONTROL, _clean
+
+    # the printable values returned as they are clean exactly as the whole cleaning would
+    assert _clean(value) == " ".join(_CONTROL.sub(" ", value).split())
+
+
+@given(st.text(max_size=300))
+def test_a_base64_body_is_what_encodebytes_writes_with_crlf(text: str) -> None:
+    from dunning.render.email import _body
+
+    body = text + "\u00e9\n"  # not ASCII: base64
+    expected = base64.encodebytes(body.replace("\n", "\r\n").encode("utf-8")).decode("ascii").replace("\n", "\r\n")
+    assert _body(body) == ("base64", expected)
+
+
 def test_email_headers_cannot_be_injected() -> None:
     from datetime import UTC, datetime
 

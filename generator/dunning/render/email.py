@@ -14,7 +14,7 @@ by parsing it back with :mod:`email` (``policy=default``) and comparing headers 
 
 from __future__ import annotations
 
-import base64
+import binascii
 import functools
 import hashlib
 import re
@@ -35,6 +35,10 @@ _ADDR = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-
 
 def _clean(value: str) -> str:
     """One header line: no CR/LF or other controls (header injection), single spaces."""
+    # a printable value holds no control and no white space but the ASCII space (the others
+    # are Unicode separators or controls): then only a leading, trailing or double space changes
+    if value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " ":
+        return value
     return " ".join(_CONTROL.sub(" ", value).split())
 
 
@@ -95,9 +99,9 @@ def _encoded_words(value: str) -> list[str]:
         end = start + _B_BYTES
         while data[end] & 0xC0 == 0x80:  # a continuation byte: the cut would split a character
             end -= 1
-        words.append(f"=?utf-8?b?{base64.b64encode(data[start:end]).decode('ascii')}?=")
+        words.append(f"=?utf-8?b?{binascii.b2a_base64(data[start:end], newline=False).decode('ascii')}?=")
         start = end
-    words.append(f"=?utf-8?b?{base64.b64encode(data[start:]).decode('ascii')}?=")
+    words.append(f"=?utf-8?b?{binascii.b2a_base64(data[start:], newline=False).decode('ascii')}?=")
     return words
 
 
@@ -113,6 +117,12 @@ def _mailbox(display: str, addr: str) -> str:
     return f"{_display(name)}<{addr}>" if name else addr
 
 
+@functools.lru_cache(maxsize=64)
+def _sender(display: str, addr: str) -> str:
+    # the From mailbox: one company name and address per locale for the whole run
+    return _mailbox(display, addr)
+
+
 @functools.lru_cache(maxsize=4096)  # names repeat across a book; encoding a non-ASCII one costs ~0.3 ms
 def _display(display: str) -> str:
     """The display-name part of a mailbox (with its trailing space) exactly as formataddr writes it."""
@@ -125,8 +135,14 @@ def _body(text: str) -> tuple[str, str]:
     lines = text.split("\n")
     if text.isascii() and max(map(len, lines)) <= 900:
         return "7bit", CRLF.join(lines)
-    encoded = base64.encodebytes(text.replace("\n", CRLF).encode("utf-8")).decode("ascii")
-    return "base64", encoded.replace("\n", CRLF)
+    # what base64.encodebytes writes (lines of 76 characters, each ended), with CRLF: one C
+    # call for the encoding and one for the lines instead of a Python loop over 57-byte pieces
+    # (≈ 17 -> 12 µs for 3.5 kB, measured; CJK emails' bodies are always base64)
+    encoded = binascii.b2a_base64(text.replace("\n", CRLF).encode("utf-8"), newline=False).decode("ascii")
+    return "base64", CRLF.join(_BASE64_LINE.findall(encoded)) + CRLF if encoded else ""
+
+
+_BASE64_LINE = re.compile(".{1,76}", re.S)
 
 
 def _part(subtype: str, text: str) -> str:
@@ -169,18 +185,19 @@ def email_bytes(context: dict[str, Any], parts: dict[str, str], template_file: s
     unsubscribe = company["unsubscribe_url"]
     sep = "&" if "?" in unsubscribe else "?"
     domain = company["email"].rpartition("@")[2] or "localhost"
+    stem = file_stem(action["id"])
     headers = [
-        f"From: {_mailbox(company['name'], company['email'])}{CRLF}",
+        f"From: {_sender(company['name'], company['email'])}{CRLF}",
         f"To: {_mailbox(account['name'], to)}{CRLF}",
         _header("Subject", subject),
         f"Date: {_date(action['not_before'], action['not_before'].utcoffset())}{CRLF}",
-        f"Message-ID: <{digest[:32]}.{file_stem(action['id'])}@{domain}>{CRLF}",
+        f"Message-ID: <{digest[:32]}.{stem}@{domain}>{CRLF}",
         # one URI per line: RFC 2369 allows folding between them
         f"List-Unsubscribe: <mailto:{company['email']}?subject=unsubscribe>,{CRLF}"
         f" <{unsubscribe}{sep}m={digest[:16]}>{CRLF}",
         f"List-Unsubscribe-Post: List-Unsubscribe=One-Click{CRLF}",
         f"Content-Language: {_clean(context['locale'])}{CRLF}",
-        f"X-Dunning-Action: {file_stem(action['id'])}{CRLF}",
+        f"X-Dunning-Action: {stem}{CRLF}",
         f"MIME-Version: 1.0{CRLF}",
         f'Content-Type: multipart/alternative;{CRLF} boundary="{boundary}"{CRLF}',
     ]
