@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import time
-import zlib
 from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
@@ -35,7 +34,7 @@ from dunning.render import archive, typeset
 from dunning.render.files import write_bytes
 
 # (output root, batch file stem, paper, posting date, the markup spool's path,
-#  [(reference, archive path, offset and length of its zlib-compressed markup in the spool)])
+#  [(reference, archive path, offset and length of its UTF-8 markup in the spool)])
 BatchJob = tuple[str, str, str, str, str, list[tuple[str, str, int, int]]]
 # (batch PDF path, its sha256, its pages, pages of each letter in print order,
 #  [(archive path, sha256)], CPU ns spent)
@@ -156,10 +155,7 @@ def _sources(spool: str, letters: list[tuple[str, str, int, int]]) -> list[tuple
     the print stage")."""
     fd = os.open(spool, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        return [
-            (reference, zlib.decompress(os.pread(fd, length, offset)).decode("utf-8"))
-            for reference, _, offset, length in letters
-        ]
+        return [(reference, os.pread(fd, length, offset).decode("utf-8")) for reference, _, offset, length in letters]
     finally:
         os.close(fd)
 
