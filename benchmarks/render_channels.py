@@ -15,7 +15,7 @@ subprocess, so that a before/after pair is taken minutes apart at the same load.
 snapshot rows are read before the clock starts. Files are hashed and not written unless
 ``--write`` (the file system's cost is ``render_floor.py``'s). Letters are rendered as their
 HTML copies, as ``--no-pdf`` makes them, unless ``--pdf``: then as their Typst markup,
-compressed and spooled, as a build with PDFs makes them (not typeset: the print batches are
+spooled, as a build with PDFs makes them (not typeset: the print batches are
 ``letters_bench.py``'s).
 """
 
