@@ -21,17 +21,20 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from dunning.outdir import OutputDir, step
 from dunning.plan.build import PlanInputs, Summary, write_plans
 from dunning.policy import Loaded
 from dunning.problems import Problem, has_errors
 from dunning.render.cases import CaseRequest
-from dunning.render.run import RenderSummary, render_into, write_manifest
+from dunning.render.run import SUMMARY, RenderSummary, check_email_format, render_into, write_manifest
 from dunning.validate import validation
 from dunning.workers import Beside, resolve_jobs
 
 if TYPE_CHECKING:
     from dunning.acknowledge import Acknowledged
+    from dunning.render.fused import FusedRender
 
 
 @dataclass(frozen=True)
@@ -114,26 +117,43 @@ def _stages(
 ) -> None:
     """plan → render → handbook → manifest into ``staging``, as :func:`run_build` describes."""
     inputs = PlanInputs(request.policy_path, request.accounts, request.as_of, request.history, request.horizon or 0)
+    cases = CaseRequest(request.as_of, request.history, request.horizon or 0)
+    check_email_format(request.email_format)
+    fused = _fused(request, policy, staging, cases)
     on_stage("plan")
-    result.plans = write_plans(inputs, staging, jobs=request.jobs, progress=progress, policy=policy)
+    try:
+        result.plans = write_plans(
+            inputs, staging, jobs=request.jobs, progress=progress, policy=policy, following=fused
+        )
+    except BaseException:
+        if fused is not None:
+            fused.output.close()
+        raise
     step("plans written")
+    if fused is not None and (not fused.valid or result.plans.over_reject_rate(request.max_reject_rate)):
+        fused.discard()  # rendered again below, or not published
+        fused = None
     if result.plans.over_reject_rate(request.max_reject_rate):
         # published as `dunning plan` would leave it (rejects.csv says why), no messages
         result.stopped = "plan"
         return
     on_stage("render")
-    rendered = render_into(
-        staging,
-        request.policy_path,
-        request.accounts,
-        policy=policy,
-        workers=request.jobs,
-        pdf=request.pdf,
-        manifest=False,
-        email_format=request.email_format,
-        progress=request.render_progress,
-        cases=CaseRequest(request.as_of, request.history, request.horizon or 0),
-    )
+    if fused is not None:
+        summary = orjson.loads((staging / SUMMARY).read_bytes())
+        rendered = fused.finish(summary, request.accounts, workers=request.jobs, progress=request.render_progress)
+    else:
+        rendered = render_into(
+            staging,
+            request.policy_path,
+            request.accounts,
+            policy=policy,
+            workers=request.jobs,
+            pdf=request.pdf,
+            manifest=False,
+            email_format=request.email_format,
+            progress=request.render_progress,
+            cases=cases,
+        )
     result.render = rendered
     if rendered.failed:
         result.stopped = "render"
@@ -144,6 +164,18 @@ def _stages(
     on_stage("manifest")
     write_manifest(policy, staging, rendered)  # last: it lists every file, the handbook's too
     step("manifest written")
+
+
+def _fused(request: BuildRequest, policy: Any, staging: Path, cases: CaseRequest) -> FusedRender | None:
+    """The render done by the plan's processes, chunk by chunk as they plan
+    (:mod:`dunning.render.fused`); None when the build renders after the plan instead: when
+    the plan runs in this process (a small snapshot) but render would use workers."""
+    from dunning.render.fused import FusedRender
+
+    size = request.accounts.stat().st_size if request.accounts.is_file() else 0
+    if resolve_jobs(request.jobs, size) == 1 and resolve_jobs(request.jobs) > 1:
+        return None
+    return FusedRender(staging, policy, pdf=request.pdf, email_format=request.email_format, cases=cases)
 
 
 def _handbook_beside(request: BuildRequest, policy: Any, staging: Path) -> Beside[Path] | None:

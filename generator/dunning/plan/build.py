@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Protocol
 
 import orjson
 
@@ -77,6 +77,8 @@ class PlanInputs:
     history_batch_rows: int = HISTORY_BATCH_ROWS
     # a chunk's history lines a worker plans at once; a chunk with more is planned in slices
     history_slice_lines: int = HISTORY_SLICE_LINES
+    # what each planning process does with a chunk right after planning it (set by write_plans)
+    follower: Follower | None = None
 
 
 @dataclass
@@ -95,6 +97,37 @@ class ChunkResult:
     skipped: int = 0  # blank records the worker skipped (not accounts, but lines of the file)
     offset: int = 0  # records before the chunk, set by the parent once all counts are known
     learned: bytes = b""  # templates the worker learned in this chunk (pickled), for the others
+    followed: Any = None  # what the follower made of the chunk (None: it was not asked to)
+
+
+class Follower(Protocol):
+    """Work on each chunk right after it is planned, in the process that planned it: it holds
+    the chunk's rows and plan lines already (``dunning build`` renders the chunk's messages
+    there, :mod:`dunning.render.fused`). Pickled to the workers with :class:`PlanInputs`."""
+
+    def start(self, policy: Policy, *, in_worker: bool) -> None:
+        """Once per planning process, after its planning state is built."""
+
+    def chunk(self, plans: pl.DataFrame, frame: pl.DataFrame) -> Any:
+        """One chunk: ``plans`` its plans in ``plans.jsonl`` order (``account_id``, the line
+        number, :data:`~dunning.plan.columnar.PLAN`: the line, newline included), ``frame``
+        the chunk's rows as read (text columns, ``__line`` counting from the chunk's start
+        when the result says ``local_lines``). The value goes back in ``ChunkResult.followed``."""
+
+
+class Following(Protocol):
+    """The run's side of a :class:`Follower`: given every chunk's result in file order."""
+
+    @property
+    def follower(self) -> Follower:
+        """What the planning processes are given (in :class:`PlanInputs`)."""
+
+    def wanted(self) -> bool:
+        """Whether the chunks handed out from now on are to be followed."""
+
+    def take(self, result: ChunkResult, in_order: bool) -> None:
+        """The next chunk's result (file order, after its rejects are written: its line offset
+        is known); ``in_order``: ``plans.jsonl`` is still the chunks' runs end to end."""
 
 
 @dataclass
@@ -256,10 +289,14 @@ def write_plans(
     jobs: int | None = None,
     progress: Any = None,
     policy: Policy | None = None,
+    following: Following | None = None,
 ) -> Summary:
     """Plan every account of ``inputs`` into the directory ``out`` (written in place; see
-    :func:`run_plan` for the all-or-nothing wrapper). ``progress`` gets ``update(n)``."""
+    :func:`run_plan` for the all-or-nothing wrapper). ``progress`` gets ``update(n)``;
+    ``following`` has each planning process follow its chunks (:class:`Following`)."""
     source = AccountFile(inputs.accounts, inputs.accounts_format, inputs.chunk_rows)  # UserError before any work
+    if following is not None:
+        inputs = replace(inputs, follower=following.follower)
     workers = _jobs(inputs, jobs)
     runs_dir = Path(tempfile.mkdtemp(prefix=".runs-", dir=out))
     # the inputs' digests for summary.json, taken meanwhile (hashlib lets go of the GIL)
@@ -273,6 +310,8 @@ def write_plans(
             def take(result: ChunkResult) -> None:
                 rejects.take(result)  # first: it gives the run its line offset
                 sink.take(result)
+                if following is not None:
+                    following.take(result, sink.in_order)
 
             history = None
             if inputs.history is not None:
@@ -282,7 +321,7 @@ def write_plans(
                 history = write_history_rejects(checked, out)
                 inputs = replace(inputs, staged_history=staged)
                 del checked
-            results = _plan_all(inputs, source, runs_dir, workers, progress, policy, take)
+            results = _plan_all(inputs, source, runs_dir, workers, progress, policy, take, following)
             summary, duplicates = sink.finish(results)
             rejects.finish(duplicates, runs_dir)
             if history is not None:
@@ -353,9 +392,13 @@ def _plan_all(
     progress: Any,
     policy: Policy | None,
     take: Callable[[ChunkResult], None],
+    following: Following | None = None,
 ) -> list[ChunkResult]:
     """Plan every chunk; each result goes to ``take`` as soon as it and all before it are in."""
     results: list[ChunkResult] = []
+
+    def follow() -> bool:
+        return following is not None and following.wanted()
 
     def deliver(result: ChunkResult, early: list[RowReject]) -> None:
         result.rejects.extend(early)
@@ -370,9 +413,9 @@ def _plan_all(
 
         state = PlanningState(inputs, policy)
         for index, (frame, early) in enumerate(source.frames()):
-            deliver(plan_chunk(state, frame, runs_dir / f"{index:06d}"), early)
+            deliver(plan_chunk(state, frame, runs_dir / f"{index:06d}", follow=follow()), early)
         return results
-    _plan_in_pool(inputs, source, runs_dir, workers, deliver)
+    _plan_in_pool(inputs, source, runs_dir, workers, deliver, follow)
     return results
 
 
@@ -382,6 +425,7 @@ def _plan_in_pool(
     runs_dir: Path,
     workers: int,
     deliver: Callable[[ChunkResult, list[RowReject]], None],
+    follow: Callable[[], bool],
 ) -> None:
     # Every worker would learn every decision template itself; instead each chunk's new
     # templates go into a log that the parent appends to and every worker catches up on
@@ -390,13 +434,14 @@ def _plan_in_pool(
     log.touch()
     early_rejects: deque[list[RowReject]] = deque()  # a chunk's, taken by its result (same order)
 
-    def chunks() -> Iterator[tuple[pl.DataFrame | CsvPiece, Path, Path]]:
+    def chunks() -> Iterator[tuple[pl.DataFrame | CsvPiece, Path, Path, bool]]:
         pieces: Iterator[tuple[pl.DataFrame | CsvPiece, list[RowReject]]] = (
             ((piece.located(), []) for piece in source.csv_pieces()) if source.format == "csv" else source.frames()
         )
         for index, (piece, early) in enumerate(pieces):
             early_rejects.append(early)
-            yield piece, runs_dir / f"{index:06d}", log
+            # asked as the chunk is handed out: a follower that gave up is not asked again
+            yield piece, runs_dir / f"{index:06d}", log, follow()
 
     # one polars thread per worker: the workers already use every core, and each extra
     # thread costs memory (POLARS_MAX_THREADS is read when a worker imports polars)
@@ -444,7 +489,7 @@ def _init_worker(inputs: PlanInputs) -> None:
     init_worker(inputs)
 
 
-def _plan_in_worker(chunk: tuple[pl.DataFrame | CsvPiece, Path, Path]) -> ChunkResult:
+def _plan_in_worker(chunk: tuple[pl.DataFrame | CsvPiece, Path, Path, bool]) -> ChunkResult:
     from dunning.plan.chunk import plan_in_worker
 
     return plan_in_worker(*chunk)

@@ -27,7 +27,7 @@ from dunning.policy.model import Policy
 class PlanningState:
     """Per-process planning state (a worker builds its own: the compiled policy is not picklable)."""
 
-    def __init__(self, inputs: PlanInputs, policy: Policy | None = None) -> None:
+    def __init__(self, inputs: PlanInputs, policy: Policy | None = None, *, in_worker: bool = False) -> None:
         self.policy = policy or require_policy(inputs.policy_path)
         # the run's parent stages the history it read once; a state built without it reads it
         staged = inputs.staged_history or (scan_history(inputs.history) if inputs.history is not None else None)
@@ -38,6 +38,9 @@ class PlanningState:
         self.jurisdictions = frozenset(self.policy.jurisdictions)
         self.slice_lines = inputs.history_slice_lines
         self.log_read = 0  # bytes of the run's shared template log already adopted
+        self.follower = inputs.follower
+        if self.follower is not None:
+            self.follower.start(self.policy, in_worker=in_worker)
 
     def catch_up(self, log: Path) -> None:
         """Adopt the templates the other workers logged since the last call: every whole
@@ -62,34 +65,37 @@ _WORKER: PlanningState | None = None
 
 def init_worker(inputs: PlanInputs) -> None:
     global _WORKER
-    _WORKER = PlanningState(inputs)
+    _WORKER = PlanningState(inputs, in_worker=True)
     _WORKER.columnar.take_fresh()  # a pool worker shares what it learns
 
 
-def plan_in_worker(piece: pl.DataFrame | CsvPiece, run: Path, log: Path) -> ChunkResult:
+def plan_in_worker(piece: pl.DataFrame | CsvPiece, run: Path, log: Path, follow: bool = False) -> ChunkResult:
     assert _WORKER is not None
     # what the others learned up to now, not up to when this chunk was handed out: chunks
     # are queued ahead, and a lagging log had both workers learn the same keys at the start
     _WORKER.catch_up(log)
     if isinstance(piece, CsvPiece):
         frame, replacement_free = piece.read()
-        result = plan_chunk(_WORKER, frame, run, replacement_free=replacement_free)
+        result = plan_chunk(_WORKER, frame, run, replacement_free=replacement_free, follow=follow)
         result.local_lines = True
         result.skipped = piece.records - frame.height
     else:
-        result = plan_chunk(_WORKER, piece, run)
+        result = plan_chunk(_WORKER, piece, run, follow=follow)
     fresh = _WORKER.columnar.take_fresh()
     if fresh:
         result.learned = pickle.dumps(fresh, protocol=pickle.HIGHEST_PROTOCOL)
     return result
 
 
-def plan_chunk(state: PlanningState, frame: pl.DataFrame, run: Path, *, replacement_free: bool = False) -> ChunkResult:
+def plan_chunk(
+    state: PlanningState, frame: pl.DataFrame, run: Path, *, replacement_free: bool = False, follow: bool = False
+) -> ChunkResult:
     """Validate and plan one chunk; write its run files (sorted by account id) next to ``run``.
 
     Duplicate ids inside the chunk are rejected here (the later line); duplicates across
     chunks are found by the merge. The plans stay columns until they are written: no
-    Python object per account. ``replacement_free``: see :func:`screen_frame`.
+    Python object per account. ``replacement_free``: see :func:`screen_frame`. ``follow``:
+    the state's follower takes the chunk last (:class:`~dunning.plan.build.Follower`).
     """
     screened = screen_frame(frame, state.jurisdictions, replacement_free=replacement_free)
     # this chunk's accounts' events, as columns: objects are made only for the accounts
@@ -125,7 +131,11 @@ def plan_chunk(state: PlanningState, frame: pl.DataFrame, run: Path, *, replacem
     run.with_suffix(".outcomes").write_bytes(pickle.dumps(planned.outcomes, protocol=pickle.HIGHEST_PROTOCOL))
     rejects = sorted(screened.rejects)
     first_id, last_id = (plans["account_id"][0], plans["account_id"][-1]) if plans.height else ("", "")
-    return ChunkResult(screened.rows, rejects, run, first_id, last_id, counts, duplicates)
+    result = ChunkResult(screened.rows, rejects, run, first_id, last_id, counts, duplicates)
+    if follow and state.follower is not None:
+        del screened, planned, index  # the planning's columns, before the follower's work
+        result.followed = state.follower.chunk(plans.select("account_id", LINE, PLAN), frame)
+    return result
 
 
 def _plan_with_history(state: PlanningState, lookup: HistoryLookup, screened: Screened) -> PlannedChunk:

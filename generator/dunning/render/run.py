@@ -491,8 +491,7 @@ def render_into(
     the user named (a relative accounts path in summary.json is resolved against it).
     With ``cases`` (``dunning build``), the accounts with a human step get their case files in
     ``messages/cases/`` (:mod:`dunning.render.cases`), linked from their sheets and rows."""
-    if email_format not in EMAIL_FORMATS:
-        raise UserError(f"unknown email format {email_format!r}", f"use one of {', '.join(EMAIL_FORMATS)}")
+    check_email_format(email_format)
     global _WORKER
     origin = origin or out_dir
     plans = out_dir / PLANS
@@ -509,16 +508,9 @@ def render_into(
     raw = RawRows(frozenset(human)) if human is not None else None
     del human
 
-    messages = out_dir / MESSAGES
-    if messages.exists():
-        shutil.rmtree(messages)
-    make_private_dir(messages)
-    templates = TemplateSandbox(Path(policy.root) / "templates")
-    renderer = ChunkRenderer(
-        policy, templates, out_dir, pdf=pdf, email_format=email_format, case_files=cases is not None
-    )
-    spool, hashes = out_dir / SPOOL, out_dir / HASHES
-    sink = _Sink(messages, policy, hashes, case_files=cases is not None, spool=spool if pdf else None)
+    output = Messages(out_dir, policy, pdf=pdf, case_files=cases is not None)
+    renderer = make_renderer(policy, out_dir, pdf=pdf, email_format=email_format, case_files=cases is not None)
+    sink = output.sink
     chunks = -(-len(wanted) // max(1, chunk_accounts))
     jobs = resolve_jobs(workers, len(wanted) * MESSAGE_WORK, chunks)
     if pdf and typeset.started_here():  # a forked child would wait for Typst's threads
@@ -543,62 +535,135 @@ def render_into(
                 sink.add(chunk_result)
                 bar.update(min(chunk_accounts, len(wanted) - n * chunk_accounts))
             bar.close()
-            sink.close()
-        del wanted, offsets  # not needed by the print stage (≈ 80 bytes an id: 309k of them at 1M)
-        # the chunk workers are gone: the print batches, in one pool of print workers, before
-        # the case files (which read the snapshot again): this process is at its smallest
-        # while the print workers, the build's largest processes, run beside it
-        batches = print_batches(sink.letters, sink.spans)
-        sink.letters, sink.spans = [], array("q")
-        printed: list[printing.Printed] | None = None
-        if pdf and batches:
-            printed = []
-            count = resolve_jobs(workers, chunks=len(batches))
-            printers = Workers(
-                count,
-                start="spawn",
-                separate=True,
-                max_tasks_per_child=printing.recycle_after(count),
-                initializer=printing.take_turns,
-                initargs=(printing.turns(count),),
-            )
-            with _bar(len(batches), " print batches", progress) as typeset_bar, printers:
-                for done in printers.map(printing.typeset_batch, _print_jobs(out_dir, spool, batches)):
-                    printed.append(done)
-                    sink.summary.cpu_ns["print_batches"] = sink.summary.cpu_ns.get("print_batches", 0) + done[-1]
-                    typeset_bar.update(1)
-        spool.unlink(missing_ok=True)
-        sink.write_batches(batches, printed)
-        del batches, printed
-        if cases is not None:
-            sink.know(write_case_files(out_dir, policy, accounts_path, sink.cases, cases, raw))
-            sink.summary.cases = len(set(sink.cases))
-        known = sink.known()
-        sink.summary.files = len(known)
     except BaseException:
-        sink.close()
-        sink.hashes.close()
+        output.close()
         raise
     finally:
         _WORKER = None
-        spool.unlink(missing_ok=True)
-        hashes.unlink(missing_ok=True)
-    step("messages rendered")
+    del wanted, offsets  # not needed by the print stage (≈ 80 bytes an id: 309k of them at 1M)
+    return output.finish(
+        summary,
+        accounts_path,
+        workers=workers,
+        progress=progress,
+        cases=cases,
+        raw=raw,
+        manifest=manifest,
+    )
 
-    result = sink.summary
-    counts = {channel: result.rendered.get(channel, 0) for channel in CHANNEL_ORDER}
-    if summary:
-        summary["render"] = {"rendered": result.total, "failed": result.failed, "by_channel": counts}
-        data = dump_json(summary, sort_keys=False)  # keep the planner's key order
-        write_atomic(summary_path, data)
-        known[SUMMARY] = sha256_bytes(data)
-    result.inputs = dict(summary.get("inputs") or {})
-    result.inputs.setdefault("accounts", {"path": str(accounts_path), "sha256": sha256_file(accounts_path)})
-    result.known, result.as_of = known, summary.get("as_of")
-    write_cpu_profile(result)
-    if manifest:
-        write_manifest(policy, out_dir, result)
-    return result
+
+def check_email_format(email_format: str) -> None:
+    """A UserError for an email format render does not write."""
+    if email_format not in EMAIL_FORMATS:
+        raise UserError(f"unknown email format {email_format!r}", f"use one of {', '.join(EMAIL_FORMATS)}")
+
+
+def make_renderer(policy: Policy, out_dir: Path, *, pdf: bool, email_format: str, case_files: bool) -> ChunkRenderer:
+    """The chunk renderer of one render (one per process that renders chunks)."""
+    templates = TemplateSandbox(Path(policy.root) / "templates")
+    return ChunkRenderer(policy, templates, out_dir, pdf=pdf, email_format=email_format, case_files=case_files)
+
+
+class Messages:
+    """What one render writes into ``out_dir``: ``messages/`` (made anew), the shared files'
+    sink, the letters' spool and the files' hashes (both hidden, removed at the end).
+
+    Fed chunk by chunk in plan order (``sink.add``) by :func:`render_into` or, in ``dunning
+    build``, by :class:`dunning.render.fused.FusedRender`; :meth:`finish` then typesets the
+    print batches, writes the case files and the counts; :meth:`discard` removes all of it."""
+
+    def __init__(self, out_dir: Path, policy: Policy, *, pdf: bool, case_files: bool) -> None:
+        self.out_dir, self.policy, self.pdf = out_dir, policy, pdf
+        self.messages = out_dir / MESSAGES
+        if self.messages.exists():
+            shutil.rmtree(self.messages)
+        make_private_dir(self.messages)
+        self.spool, self.hashes = out_dir / SPOOL, out_dir / HASHES
+        self.sink = _Sink(self.messages, policy, self.hashes, case_files=case_files, spool=self.spool if pdf else None)
+
+    def close(self) -> None:
+        """Close the open files and remove the hidden ones (a render that failed)."""
+        self.sink.close()
+        self.sink.hashes.close()
+        self.spool.unlink(missing_ok=True)
+        self.hashes.unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        """Remove everything this render wrote (:meth:`close`, and ``messages/``)."""
+        self.close()
+        shutil.rmtree(self.messages, ignore_errors=True)
+
+    def finish(
+        self,
+        summary: dict[str, Any],
+        accounts_path: Path,
+        *,
+        workers: int | None,
+        progress: bool,
+        cases: CaseRequest | None,
+        raw: RawRows | None,
+        manifest: bool,
+    ) -> RenderSummary:
+        """After the last chunk: the print batches, the case files, summary.json's render
+        block, the CPU profile and (with ``manifest``) manifest.json. ``summary``: summary.json
+        as read before the chunks ({} when there is none)."""
+        out_dir, policy, pdf, sink, spool = self.out_dir, self.policy, self.pdf, self.sink, self.spool
+        try:
+            sink.close()
+            # the chunk workers are gone: the print batches, in one pool of print workers, before
+            # the case files (which read the snapshot again): this process is at its smallest
+            # while the print workers, the build's largest processes, run beside it
+            batches = print_batches(sink.letters, sink.spans)
+            sink.letters, sink.spans = [], array("q")
+            printed: list[printing.Printed] | None = None
+            if pdf and batches:
+                printed = []
+                count = resolve_jobs(workers, chunks=len(batches))
+                printers = Workers(
+                    count,
+                    start="spawn",
+                    separate=True,
+                    max_tasks_per_child=printing.recycle_after(count),
+                    initializer=printing.take_turns,
+                    initargs=(printing.turns(count),),
+                )
+                with _bar(len(batches), " print batches", progress) as typeset_bar, printers:
+                    for done in printers.map(printing.typeset_batch, _print_jobs(out_dir, spool, batches)):
+                        printed.append(done)
+                        sink.summary.cpu_ns["print_batches"] = sink.summary.cpu_ns.get("print_batches", 0) + done[-1]
+                        typeset_bar.update(1)
+            spool.unlink(missing_ok=True)
+            sink.write_batches(batches, printed)
+            del batches, printed
+            if cases is not None:
+                sink.know(write_case_files(out_dir, policy, accounts_path, sink.cases, cases, raw))
+                sink.summary.cases = len(set(sink.cases))
+            known = sink.known()
+            sink.summary.files = len(known)
+        except BaseException:
+            sink.close()
+            sink.hashes.close()
+            raise
+        finally:
+            spool.unlink(missing_ok=True)
+            self.hashes.unlink(missing_ok=True)
+        step("messages rendered")
+
+        summary_path = out_dir / SUMMARY
+        result = sink.summary
+        counts = {channel: result.rendered.get(channel, 0) for channel in CHANNEL_ORDER}
+        if summary:
+            summary["render"] = {"rendered": result.total, "failed": result.failed, "by_channel": counts}
+            data = dump_json(summary, sort_keys=False)  # keep the planner's key order
+            write_atomic(summary_path, data)
+            known[SUMMARY] = sha256_bytes(data)
+        result.inputs = dict(summary.get("inputs") or {})
+        result.inputs.setdefault("accounts", {"path": str(accounts_path), "sha256": sha256_file(accounts_path)})
+        result.known, result.as_of = known, summary.get("as_of")
+        write_cpu_profile(result)
+        if manifest:
+            write_manifest(policy, out_dir, result)
+        return result
 
 
 def _count(result: RenderSummary, channel: str) -> int:

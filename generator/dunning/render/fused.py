@@ -1,0 +1,184 @@
+"""``dunning build``'s render inside the plan: each chunk's messages rendered by the process that planned it.
+
+The separate render (:func:`dunning.render.run.render_into`) reads back what plan just had in
+its hands: a pass over ``plans.jsonl`` for the lines with something to render, the snapshot
+again for their rows, and every line decoded once more. In a build, each planning process
+holds a chunk's rows and plan lines when it has planned it, so it renders them there
+(:class:`ChunkMessages`, plan's :class:`~dunning.plan.build.Follower`) with the same
+:meth:`ChunkRenderer.render_chunk`, and hands back the chunk's messages with its plans; the
+build's process feeds them to the same sink in the chunks' order (:class:`FusedRender`) and
+finishes as render does (print batches, case files, counts: :class:`Messages`).
+
+That order is ``plans.jsonl``'s only while the plan appends the chunks' runs end to end (ids
+ascending from chunk to chunk, a snapshot sorted by account id), and each candidate's row is
+render's (the file's first row of that id) only while no row of the id stands in an earlier
+chunk. When either fails (an unsorted snapshot, a duplicate id across chunks, a rejected row
+whose id a later chunk plans), the fused messages are discarded once the plan is done and
+the build renders as ``dunning render`` does: the bytes are the same either way.
+"""
+
+from __future__ import annotations
+
+import gc
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from dunning.accounts.record import RAGGED
+from dunning.accounts.source import LINE
+from dunning.plan.build import ChunkResult as PlannedChunk
+from dunning.plan.columnar import PLAN
+from dunning.policy.model import Policy
+from dunning.render.account_rows import CONTEXT_UNUSED, RawRows
+from dunning.render.batch import ChunkRenderer, ChunkResult
+from dunning.render.cases import HUMAN_CHANNELS, CaseRequest
+from dunning.render.run import CHUNK_ACCOUNTS, WORKER_GC_THRESHOLD, Messages, RenderSummary, make_renderer
+
+# run.py's _RENDERABLE and human_step_candidate on a column: Python's \s in a bytes pattern is
+# these six ASCII characters (the Rust engine's \s would also take Unicode spaces)
+_RENDERABLE = r'"status":[ \t\n\r\x0B\x0C]*"(?:scheduled|deferred)"'
+_HUMAN = tuple(f'"{channel}"' for channel in sorted(HUMAN_CHANNELS))
+# the columns render's rows leave out (as read_account_rows(drop=CONTEXT_UNUSED) does)
+_DROPPED = (LINE, RAGGED, *(name for name in CONTEXT_UNUSED if name != "account_id"))
+
+
+@dataclass
+class FusedChunk:
+    """One planned chunk's messages, as its planning process hands them back."""
+
+    results: list[ChunkResult]  # render's chunks of CHUNK_ACCOUNTS candidates, in plan order
+    candidates: int  # plan lines with something to render
+    human: list[str]  # the ids whose rows the case files need (human_step_candidate)
+    human_rows: pl.DataFrame | None  # their rows as read (__line from the chunk's start)
+    strays: list[str]  # ids of the chunk's rows that it did not plan (rejected rows only)
+
+
+@dataclass
+class ChunkMessages:
+    """The follower: renders a planned chunk in the process that planned it. The renderer
+    is built by :meth:`start` in each process (compiled policy and template sandbox: the
+    worker's own, it is spawned); never pickled."""
+
+    out_root: Path
+    pdf: bool
+    email_format: str
+    case_files: bool
+    chunk_accounts: int = CHUNK_ACCOUNTS
+    renderer: ChunkRenderer | None = field(default=None, compare=False, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "renderer": None}
+
+    def start(self, policy: Policy, *, in_worker: bool) -> None:
+        self.renderer = make_renderer(
+            policy, self.out_root, pdf=self.pdf, email_format=self.email_format, case_files=self.case_files
+        )
+        if in_worker:
+            # what the worker holds for the whole run (policy, templates, modules) is left out
+            # of the collections; a chunk's contexts are collected less often (see run.py)
+            gc.freeze()
+            gc.set_threshold(WORKER_GC_THRESHOLD, 10, 10)
+
+    def chunk(self, plans: pl.DataFrame, frame: pl.DataFrame) -> FusedChunk:
+        assert self.renderer is not None, "start() first"
+        stripped = pl.col("account_id").str.strip_chars()
+        wanted = plans.filter(pl.col(PLAN).str.contains(_RENDERABLE))
+        ids = wanted.get_column("account_id")
+        human_ids = wanted.filter(pl.any_horizontal(pl.col(PLAN).str.contains(name, literal=True) for name in _HUMAN))
+        human = human_ids.get_column("account_id").to_list()
+        human_rows = None
+        if human:
+            picked = frame.filter(stripped.is_in(human_ids.get_column("account_id").implode()))
+            # copied out of the chunk: a filtered frame's text points into the whole chunk's buffers
+            human_rows = pl.DataFrame(picked.rows(), schema=picked.schema, orient="row")
+        strays = (
+            frame.select(stripped)
+            .filter(~pl.col("account_id").is_in(plans.get_column("account_id").implode()))
+            .unique()
+            .get_column("account_id")
+            .to_list()
+        )
+        # each candidate's row as read_account_rows gives it: its first row, every column
+        # stripped, without the columns no context reads
+        kept = frame.filter(stripped.is_in(ids.implode())).drop(_DROPPED, strict=False)
+        kept = kept.with_columns(pl.all().str.strip_chars())
+        first = kept.get_column("account_id").is_first_distinct()
+        if not first.all():
+            kept = kept.filter(first)
+        columns = tuple(kept.columns)
+        row_of = dict(zip(kept.get_column("account_id").to_list(), kept.rows(), strict=True))
+        lines = wanted.get_column(PLAN).to_list()
+        items = [
+            (line.rstrip("\r\n").encode("utf-8"), row_of.get(account_id))
+            for account_id, line in zip(ids.to_list(), lines, strict=True)
+        ]
+        del kept, row_of, lines
+        size = max(1, self.chunk_accounts)
+        results = [
+            self.renderer.render_chunk(items[start : start + size], columns) for start in range(0, len(items), size)
+        ]
+        return FusedChunk(results, len(items), human, human_rows, strays)
+
+
+class FusedRender:
+    """The build's side of a fused render (plan's :class:`~dunning.plan.build.Following`):
+    the messages' sink fed with each chunk's messages in file order while they are valid
+    (see the module's docstring), then :meth:`finish` as render's."""
+
+    def __init__(
+        self, out_dir: Path, policy: Policy, *, pdf: bool, email_format: str, cases: CaseRequest | None
+    ) -> None:
+        self.policy, self.cases = policy, cases
+        self.follower = ChunkMessages(out_dir, pdf, email_format, cases is not None)
+        self.output = Messages(out_dir, policy, pdf=pdf, case_files=cases is not None)
+        self.valid = True
+        self.last_id = ""  # the greatest account id planned so far
+        self.strays: set[str] = set()  # unplanned ids of earlier chunks above last_id
+        self.human: set[str] = set()
+        self.human_rows: list[pl.DataFrame] = []
+        self.candidates = 0
+
+    def wanted(self) -> bool:
+        return self.valid
+
+    def take(self, result: PlannedChunk, in_order: bool) -> None:
+        part: FusedChunk | None = result.followed
+        result.followed = None
+        if not self.valid:
+            return
+        if not in_order or part is None:
+            self.valid = False
+            return
+        if result.first_id:
+            # a row of one of this chunk's ids stands in an earlier chunk (rejected there):
+            # render would read that row, the first of its id, for the account
+            if any(result.first_id <= stray <= result.last_id for stray in self.strays):
+                self.valid = False
+                return
+            self.last_id = result.last_id
+            self.strays = {stray for stray in self.strays if stray > self.last_id}
+        self.strays.update(stray for stray in part.strays if stray > self.last_id)
+        for rendered in part.results:
+            self.output.sink.add(rendered)
+        self.candidates += part.candidates
+        self.human.update(part.human)
+        if part.human_rows is not None:
+            rows = part.human_rows
+            if result.local_lines and result.offset:
+                rows = rows.with_columns(pl.col(LINE) + result.offset)
+            self.human_rows.append(rows)
+
+    def discard(self) -> None:
+        """Remove what the fused render wrote (``messages/``, the spool, the hashes)."""
+        self.output.discard()
+        self.human_rows = []
+
+    def finish(self, summary: dict[str, Any], accounts: Path, *, workers: int | None, progress: bool) -> RenderSummary:
+        """Render's end (print batches, case files, counts; no manifest: the build writes it)."""
+        raw = RawRows(frozenset(self.human), self.human_rows) if self.cases is not None else None
+        self.human_rows = []
+        return self.output.finish(
+            summary, accounts, workers=workers, progress=progress, cases=self.cases, raw=raw, manifest=False
+        )

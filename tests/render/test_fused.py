@@ -1,0 +1,170 @@
+"""``dunning build`` renders each chunk in the process that planned it (dunning.render.fused):
+the same bytes as the build that renders after the plan, and that build whenever the
+fused render's order or rows would not be render's (an unsorted snapshot, a rejected row of
+an id a later chunk plans)."""
+
+from __future__ import annotations
+
+import csv
+import functools
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+import dunning.build as build_module
+from dunning.build import BuildRequest, run_build
+from dunning.plan.build import PlanInputs
+from dunning.render.fused import FusedRender
+
+AS_OF = date(2026, 11, 30)
+
+
+def _rows(example_root: Path) -> list[dict[str, str]]:
+    with (example_root / "examples" / "accounts.csv").open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _sorted_unique(example_root: Path) -> list[dict[str, str]]:
+    """The example's rows sorted by account id, its repeated id's later row left out."""
+    seen: set[str] = set()
+    rows = []
+    for row in _rows(example_root):
+        if row["account_id"] not in seen:
+            seen.add(row["account_id"])
+            rows.append(row)
+    return sorted(rows, key=lambda row: row["account_id"])
+
+
+def _jsonl(path: Path, rows: list[dict[str, str]]) -> Path:
+    path.write_bytes(b"".join(orjson.dumps(row) + b"\n" for row in rows))
+    return path
+
+
+def _csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _tree(root: Path) -> dict[str, Any]:
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    tree: dict[str, Any] = {p.relative_to(root).as_posix(): p.read_bytes() for p in files}
+    manifest = orjson.loads(tree.pop("manifest.json"))
+    manifest["policy"].pop("revision")  # others commit to the shared tree meanwhile
+    tree["manifest.json"] = manifest
+    return tree
+
+
+def _build(
+    monkeypatch: pytest.MonkeyPatch,
+    example_root: Path,
+    accounts: Path,
+    out: Path,
+    *,
+    jobs: int,
+    fused: bool,
+    chunk_rows: int = 7,
+    max_reject_rate: float = 1.0,
+) -> tuple[str, list[FusedRender | None]]:
+    """Build; the fused renders it made (none when ``fused`` is off: it renders after the plan)."""
+    made: list[FusedRender | None] = []
+    real = build_module._fused
+
+    def spy(*args: Any) -> FusedRender | None:
+        made.append(real(*args) if fused else None)
+        return made[-1]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(build_module, "_fused", spy)
+        patch.setattr(build_module, "PlanInputs", functools.partial(PlanInputs, chunk_rows=chunk_rows))
+        request = BuildRequest(
+            example_root, accounts, AS_OF, out, history=example_root / "examples" / "history.csv", horizon=3,
+            jobs=jobs, pdf=False, handbook=False, max_reject_rate=max_reject_rate,
+        )  # fmt: skip
+        result = run_build(request)
+    return result.stopped, made
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_sorted_snapshot_in_many_chunks_renders_fused_with_the_same_bytes(
+    monkeypatch: pytest.MonkeyPatch, example_root: Path, tmp_path: Path, jobs: int
+) -> None:
+    accounts = _jsonl(tmp_path / "accounts.jsonl", _sorted_unique(example_root))
+    stopped, made = _build(monkeypatch, example_root, accounts, tmp_path / "fused", jobs=jobs, fused=True)
+    assert stopped == ""
+    assert len(made) == 1 and made[0] is not None and made[0].valid  # 10 chunks, rendered as planned
+    assert made[0].candidates > 0
+    stopped, _ = _build(monkeypatch, example_root, accounts, tmp_path / "after", jobs=jobs, fused=False)
+    assert stopped == ""
+    fused, after = _tree(tmp_path / "fused"), _tree(tmp_path / "after")
+    assert any(name.startswith("messages/cases/") for name in after)
+    assert any(name.startswith("messages/legal_review/") for name in after)
+    assert fused == after
+
+
+def test_a_sorted_csv_in_pieces_renders_fused_with_the_same_bytes(
+    monkeypatch: pytest.MonkeyPatch, example_root: Path, tmp_path: Path
+) -> None:
+    # pieces of at least 64 KiB, parsed by the workers (lines counted from the piece's start):
+    # the example's rows again under new ids until the file holds several pieces
+    base = _sorted_unique(example_root)
+    rows = [{**row, "account_id": f"{row['account_id']}-{n:02d}"} for n in range(12) for row in base]
+    accounts = _csv(tmp_path / "accounts.csv", sorted(rows, key=lambda row: row["account_id"]))
+    assert accounts.stat().st_size > 3 * (1 << 16)
+    stopped, made = _build(monkeypatch, example_root, accounts, tmp_path / "fused", jobs=2, fused=True)
+    assert stopped == "" and made[0] is not None and made[0].valid
+    _build(monkeypatch, example_root, accounts, tmp_path / "after", jobs=2, fused=False)
+    assert _tree(tmp_path / "fused") == _tree(tmp_path / "after")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_unsorted_snapshot_takes_the_render_after_the_plan(
+    monkeypatch: pytest.MonkeyPatch, example_root: Path, tmp_path: Path, jobs: int
+) -> None:
+    # the example's own order (CN and US ids interleaved, a repeated id at the end)
+    accounts = _jsonl(tmp_path / "accounts.jsonl", _rows(example_root))
+    stopped, made = _build(monkeypatch, example_root, accounts, tmp_path / "fused", jobs=jobs, fused=True)
+    assert stopped == "" and made[0] is not None and not made[0].valid
+    _build(monkeypatch, example_root, accounts, tmp_path / "after", jobs=jobs, fused=False)
+    assert _tree(tmp_path / "fused") == _tree(tmp_path / "after")
+    assert not list((tmp_path / "fused").glob(".*render*")) and not list((tmp_path / "fused").glob(".print*"))
+
+
+def test_a_rejected_row_of_an_id_a_later_chunk_plans_takes_the_render_after_the_plan(
+    monkeypatch: pytest.MonkeyPatch, example_root: Path, tmp_path: Path
+) -> None:
+    # render reads an account's first row in the file: here a rejected one (a currency no
+    # one uses) at the end of the second chunk, before the planned one opening the third
+    # (the first chunk is the example's rejected BAD-* rows)
+    rows = _sorted_unique(example_root)
+    assert rows[6]["account_id"].startswith("BAD-") and not rows[13]["account_id"].startswith("BAD-")
+    rejected = {**rows[13], "currency": "ZZZ", "name": "Someone Else"}
+    rows.insert(13, rejected)
+    accounts = _jsonl(tmp_path / "accounts.jsonl", rows)
+    stopped, made = _build(monkeypatch, example_root, accounts, tmp_path / "fused", jobs=1, fused=True)
+    assert stopped == "" and made[0] is not None and not made[0].valid
+    _build(monkeypatch, example_root, accounts, tmp_path / "after", jobs=1, fused=False)
+    assert _tree(tmp_path / "fused") == _tree(tmp_path / "after")
+    # in one chunk the fused render reads that first row itself
+    stopped, made = _build(monkeypatch, example_root, accounts, tmp_path / "one", jobs=1, fused=True, chunk_rows=1000)
+    assert stopped == "" and made[0] is not None and made[0].valid
+    assert _tree(tmp_path / "one") == _tree(tmp_path / "after")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_build_stopped_at_plan_publishes_none_of_the_fused_messages(
+    monkeypatch: pytest.MonkeyPatch, example_root: Path, tmp_path: Path, jobs: int
+) -> None:
+    accounts = _jsonl(tmp_path / "accounts.jsonl", _sorted_unique(example_root))
+    out = tmp_path / "out"
+    stopped, made = _build(monkeypatch, example_root, accounts, out, jobs=jobs, fused=True, max_reject_rate=0.01)
+    assert stopped == "plan" and made[0] is not None
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".dunning-output", "actions.csv", "history-rejects.csv", "plans.jsonl", "rejects.csv", "summary.json",
+    ]  # fmt: skip
+    assert "render" not in orjson.loads((out / "summary.json").read_bytes())
