@@ -70,6 +70,7 @@ def _build(
     fused: bool,
     chunk_rows: int = 7,
     max_reject_rate: float = 1.0,
+    history: bool = True,
 ) -> tuple[str, list[FusedRender | None]]:
     """Build; the fused renders it made (none when ``fused`` is off: it renders after the plan)."""
     made: list[FusedRender | None] = []
@@ -83,23 +84,26 @@ def _build(
         patch.setattr(build_module, "_fused", spy)
         patch.setattr(build_module, "PlanInputs", functools.partial(PlanInputs, chunk_rows=chunk_rows))
         request = BuildRequest(
-            example_root, accounts, AS_OF, out, history=example_root / "examples" / "history.csv", horizon=3,
+            example_root, accounts, AS_OF, out, history=example_root / "examples" / "history.csv" if history else None,
+            horizon=3,
             jobs=jobs, pdf=False, handbook=False, max_reject_rate=max_reject_rate,
         )  # fmt: skip
         result = run_build(request)
     return result.stopped, made
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize(("jobs", "history"), [(1, True), (2, True), (1, False), (2, False)])
 def test_a_sorted_snapshot_in_many_chunks_renders_fused_with_the_same_bytes(
-    monkeypatch: pytest.MonkeyPatch, example_root: Path, tmp_path: Path, jobs: int
+    monkeypatch: pytest.MonkeyPatch, example_root: Path, tmp_path: Path, jobs: int, history: bool
 ) -> None:
+    # without a history the case files are written chunk by chunk, with one after the plan
     accounts = _jsonl(tmp_path / "accounts.jsonl", _sorted_unique(example_root))
-    stopped, made = _build(monkeypatch, example_root, accounts, tmp_path / "fused", jobs=jobs, fused=True)
+    options: dict[str, Any] = {"jobs": jobs, "history": history}
+    stopped, made = _build(monkeypatch, example_root, accounts, tmp_path / "fused", fused=True, **options)
     assert stopped == ""
     assert len(made) == 1 and made[0] is not None and made[0].valid  # 10 chunks, rendered as planned
-    assert made[0].candidates > 0
-    stopped, _ = _build(monkeypatch, example_root, accounts, tmp_path / "after", jobs=jobs, fused=False)
+    assert made[0].candidates > 0 and (made[0].cases_now is None) == history
+    stopped, _ = _build(monkeypatch, example_root, accounts, tmp_path / "after", fused=False, **options)
     assert stopped == ""
     fused, after = _tree(tmp_path / "fused"), _tree(tmp_path / "after")
     assert any(name.startswith("messages/cases/") for name in after)

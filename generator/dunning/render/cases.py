@@ -109,10 +109,6 @@ def write_case_files(
     wanted = frozenset(account_ids)
     if not wanted:
         return []
-    from dunning.accounts.history import read_history
-    from dunning.plan.casefile import as_html, as_json, case_file
-    from dunning.plan.decide import Planner
-
     accounts: dict[str, Account] = {}
     missing = wanted
     if raw is not None:
@@ -120,22 +116,45 @@ def write_case_files(
         missing = wanted - raw.ids
     if missing:
         accounts.update(_accounts(accounts_path, missing, policy))
-    history = read_history(request.history)
-    tracks_sent = history.tracks_sent  # a walk over every event: once, not once a file
-    planner = Planner(policy, request.as_of, request.horizon, tracks_sent=tracks_sent)
-    written = []
-    for account_id in sorted(accounts):
-        case = case_file(
-            policy,
-            accounts[account_id],
-            history.get(account_id),
-            request.as_of,
-            horizon=request.horizon,
-            held=account_id in history.held,
-            tracks_sent=tracks_sent,
-            planner=planner,
-        )
-        for form, writer in (("html", as_html), ("json", as_json)):
-            relative = f"messages/{case_file_name(account_id, form)}"
-            written.append(write_bytes(out_root, relative, writer(case).encode("utf-8")))
-    return written
+    return CaseWriter(out_root, policy, request).write(accounts)
+
+
+class CaseWriter:
+    """Writes case files: the history read once, one planner for every file."""
+
+    def __init__(self, out_root: Path, policy: Policy, request: CaseRequest) -> None:
+        from dunning.accounts.history import read_history
+        from dunning.plan.decide import Planner
+
+        self.out_root, self.policy, self.request = out_root, policy, request
+        self.history = read_history(request.history)
+        self.tracks_sent = self.history.tracks_sent  # a walk over every event: once, not once a file
+        self.planner = Planner(policy, request.as_of, request.horizon, tracks_sent=self.tracks_sent)
+
+    def write_rows(self, account_ids: Iterable[str], frames: Iterable[pl.DataFrame]) -> list[tuple[str, str]]:
+        """The case files of ``account_ids`` from their rows in ``frames`` (file order; the
+        first valid row of an id is the account, as ``plan`` read it)."""
+        wanted = frozenset(account_ids)
+        return self.write(_validated(frames, wanted, self.policy)) if wanted else []
+
+    def write(self, accounts: dict[str, Account]) -> list[tuple[str, str]]:
+        """The case files of ``accounts`` in account order: ``(relative path, sha256)`` each."""
+        from dunning.plan.casefile import as_html, as_json, case_file
+
+        request, history = self.request, self.history
+        written = []
+        for account_id in sorted(accounts):
+            case = case_file(
+                self.policy,
+                accounts[account_id],
+                history.get(account_id),
+                request.as_of,
+                horizon=request.horizon,
+                held=account_id in history.held,
+                tracks_sent=self.tracks_sent,
+                planner=self.planner,
+            )
+            for form, writer in (("html", as_html), ("json", as_json)):
+                relative = f"messages/{case_file_name(account_id, form)}"
+                written.append(write_bytes(self.out_root, relative, writer(case).encode("utf-8")))
+        return written

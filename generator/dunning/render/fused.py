@@ -33,7 +33,7 @@ from dunning.plan.columnar import PLAN
 from dunning.policy.model import Policy
 from dunning.render.account_rows import CONTEXT_UNUSED, RawRows
 from dunning.render.batch import ChunkRenderer, ChunkResult
-from dunning.render.cases import HUMAN_CHANNELS, CaseRequest
+from dunning.render.cases import HUMAN_CHANNELS, CaseRequest, CaseWriter
 from dunning.render.run import CHUNK_ACCOUNTS, WORKER_GC_THRESHOLD, Messages, RenderSummary, make_renderer
 
 # run.py's _RENDERABLE and human_step_candidate on a column: Python's \s in a bytes pattern is
@@ -139,6 +139,11 @@ class FusedRender:
         self.human: set[str] = set()
         self.human_rows: list[pl.DataFrame] = []
         self.candidates = 0
+        # without a history, each chunk's case files are written as its messages arrive (this
+        # process waits on the workers meanwhile), not after the last chunk: their rows came
+        # with the chunk. With one, after the plan as render does: the history is read whole
+        # for them, which would sit beside the planning workers' peaks
+        self.cases_now = CaseWriter(out_dir, policy, cases) if cases is not None and cases.history is None else None
 
     def wanted(self) -> bool:
         return self.valid
@@ -160,14 +165,20 @@ class FusedRender:
             self.last_id = result.last_id
             self.strays = {stray for stray in self.strays if stray > self.last_id}
         self.strays.update(stray for stray in part.strays if stray > self.last_id)
+        sink = self.output.sink
         for rendered in part.results:
-            self.output.sink.add(rendered)
+            sink.add(rendered)
         self.candidates += part.candidates
-        self.human.update(part.human)
-        if part.human_rows is not None:
-            rows = part.human_rows
-            if result.local_lines and result.offset:
-                rows = rows.with_columns(pl.col(LINE) + result.offset)
+        if part.human_rows is None:
+            return
+        rows = part.human_rows
+        if result.local_lines and result.offset:
+            rows = rows.with_columns(pl.col(LINE) + result.offset)
+        if self.cases_now is not None:
+            wanted = [account_id for rendered in part.results for account_id in rendered.cases]
+            sink.know(self.cases_now.write_rows(wanted, [rows]))
+        else:
+            self.human.update(part.human)
             self.human_rows.append(rows)
 
     def discard(self) -> None:
@@ -179,6 +190,10 @@ class FusedRender:
         """Render's end (print batches, case files, counts; no manifest: the build writes it)."""
         raw = RawRows(frozenset(self.human), self.human_rows) if self.cases is not None else None
         self.human_rows = []
-        return self.output.finish(
-            summary, accounts, workers=workers, progress=progress, cases=self.cases, raw=raw, manifest=False
+        cases = self.cases if self.cases_now is None else None  # else written already
+        result = self.output.finish(
+            summary, accounts, workers=workers, progress=progress, cases=cases, raw=raw, manifest=False
         )
+        if self.cases_now is not None:
+            result.cases = len(set(self.output.sink.cases))
+        return result
