@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from dunning.accounts.history import HistoryChecked, StagedHistory
+    from dunning.accounts.read import Screened
 
 SCHEMA_VERSION = 1
 # a chunk's history lines planned at once (dunning.plan.chunk): 10,000 accounts with 10
@@ -108,11 +109,13 @@ class Follower(Protocol):
     def start(self, policy: Policy, *, in_worker: bool) -> None:
         """Once per planning process, after its planning state is built."""
 
-    def chunk(self, plans: pl.DataFrame, frame: pl.DataFrame) -> Any:
+    def chunk(self, plans: pl.DataFrame, frame: pl.DataFrame, screened: Screened) -> Any:
         """One chunk: ``plans`` its plans in ``plans.jsonl`` order (``account_id``, the line
         number, :data:`~dunning.plan.columnar.PLAN`: the line, newline included), ``frame``
         the chunk's rows as read (text columns, ``__line`` counting from the chunk's start
-        when the result says ``local_lines``). The value goes back in ``ChunkResult.followed``."""
+        when the result says ``local_lines``), ``screened`` its rows as the checks left them
+        (:func:`~dunning.accounts.read.screen_frame`). The value goes back in
+        ``ChunkResult.followed``."""
 
 
 class Following(Protocol):

@@ -133,8 +133,8 @@ def plan_chunk(
     first_id, last_id = (plans["account_id"][0], plans["account_id"][-1]) if plans.height else ("", "")
     result = ChunkResult(screened.rows, rejects, run, first_id, last_id, counts, duplicates)
     if follow and state.follower is not None:
-        del screened, planned, index  # the planning's columns, before the follower's work
-        result.followed = state.follower.chunk(plans.select("account_id", LINE, PLAN), frame)
+        del planned, index  # the planning's columns, before the follower's work
+        result.followed = state.follower.chunk(plans.select("account_id", LINE, PLAN), frame, screened)
     return result
 
 

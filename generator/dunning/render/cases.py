@@ -82,6 +82,11 @@ def _accounts(path: Path, wanted: frozenset[str], policy: Policy) -> dict[str, A
     return _validated((frame for frame, _ in AccountFile(path).frames()), wanted, policy)
 
 
+def read_accounts(path: Path, wanted: frozenset[str], policy: Policy) -> dict[str, Account]:
+    """The accounts of ``wanted`` read from the snapshot at ``path`` (first valid row of an id)."""
+    return _accounts(path, wanted, policy)
+
+
 def human_step_candidate(line: bytes) -> bool:
     """Whether a plan line with something to render may hold a human step (a superset: each
     human channel's name as a JSON string): render keeps such accounts' snapshot rows as it
@@ -130,12 +135,6 @@ class CaseWriter:
         self.history = read_history(request.history)
         self.tracks_sent = self.history.tracks_sent  # a walk over every event: once, not once a file
         self.planner = Planner(policy, request.as_of, request.horizon, tracks_sent=self.tracks_sent)
-
-    def write_rows(self, account_ids: Iterable[str], frames: Iterable[pl.DataFrame]) -> list[tuple[str, str]]:
-        """The case files of ``account_ids`` from their rows in ``frames`` (file order; the
-        first valid row of an id is the account, as ``plan`` read it)."""
-        wanted = frozenset(account_ids)
-        return self.write(_validated(frames, wanted, self.policy)) if wanted else []
 
     def write(self, accounts: dict[str, Account]) -> list[tuple[str, str]]:
         """The case files of ``accounts`` in account order: ``(relative path, sha256)`` each."""

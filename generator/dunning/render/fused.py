@@ -19,6 +19,7 @@ the build renders as ``dunning render`` does: the bytes are the same either way.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,14 +27,16 @@ from typing import Any
 
 import polars as pl
 
+from dunning.accounts.model import Account
+from dunning.accounts.read import Screened, accounts_of
 from dunning.accounts.record import RAGGED
 from dunning.accounts.source import LINE
 from dunning.plan.build import ChunkResult as PlannedChunk
 from dunning.plan.columnar import PLAN
 from dunning.policy.model import Policy
-from dunning.render.account_rows import CONTEXT_UNUSED, RawRows
+from dunning.render.account_rows import CONTEXT_UNUSED
 from dunning.render.batch import ChunkRenderer, ChunkResult
-from dunning.render.cases import HUMAN_CHANNELS, CaseRequest, CaseWriter
+from dunning.render.cases import HUMAN_CHANNELS, CaseRequest, CaseWriter, read_accounts
 from dunning.render.run import CHUNK_ACCOUNTS, WORKER_GC_THRESHOLD, Messages, RenderSummary, make_renderer
 
 # run.py's _RENDERABLE and human_step_candidate on a column: Python's \s in a bytes pattern is
@@ -50,8 +53,8 @@ class FusedChunk:
 
     results: list[ChunkResult]  # render's chunks of CHUNK_ACCOUNTS candidates, in plan order
     candidates: int  # plan lines with something to render
-    human: list[str]  # the ids whose rows the case files need (human_step_candidate)
-    human_rows: pl.DataFrame | None  # their rows as read (__line from the chunk's start)
+    # the accounts whose case file is wanted, as plan read them (line from the chunk's start)
+    cases: list[Account]
     strays: list[str]  # ids of the chunk's rows that it did not plan (rejected rows only)
 
 
@@ -81,18 +84,11 @@ class ChunkMessages:
             gc.freeze()
             gc.set_threshold(WORKER_GC_THRESHOLD, 10, 10)
 
-    def chunk(self, plans: pl.DataFrame, frame: pl.DataFrame) -> FusedChunk:
+    def chunk(self, plans: pl.DataFrame, frame: pl.DataFrame, screened: Screened) -> FusedChunk:
         assert self.renderer is not None, "start() first"
         stripped = pl.col("account_id").str.strip_chars()
         wanted = plans.filter(pl.col(PLAN).str.contains(_RENDERABLE))
         ids = wanted.get_column("account_id")
-        human_ids = wanted.filter(pl.any_horizontal(pl.col(PLAN).str.contains(name, literal=True) for name in _HUMAN))
-        human = human_ids.get_column("account_id").to_list()
-        human_rows = None
-        if human:
-            picked = frame.filter(stripped.is_in(human_ids.get_column("account_id").implode()))
-            # copied out of the chunk: a filtered frame's text points into the whole chunk's buffers
-            human_rows = pl.DataFrame(picked.rows(), schema=picked.schema, orient="row")
         strays = (
             frame.select(stripped)
             .filter(~pl.col("account_id").is_in(plans.get_column("account_id").implode()))
@@ -119,7 +115,19 @@ class ChunkMessages:
         results = [
             self.renderer.render_chunk(items[start : start + size], columns) for start in range(0, len(items), size)
         ]
-        return FusedChunk(results, len(items), human, human_rows, strays)
+        return FusedChunk(results, len(items), self._cases(results, screened), strays)
+
+    def _cases(self, results: list[ChunkResult], screened: Screened) -> list[Account]:
+        """The accounts of the chunk's case files, as ``dunning case`` reads them: the first
+        valid row of the id (the screening is row by row: the chunk's is that of their rows)."""
+        wanted = {account_id for result in results for account_id in result.cases}
+        if not wanted:
+            return []
+        rows = screened.good.filter(pl.col("account_id").is_in(pl.Series(sorted(wanted), dtype=pl.String).implode()))
+        found: dict[str, Account] = {}
+        for account in accounts_of(rows, screened.extra_columns):
+            found.setdefault(account.account_id, account)
+        return list(found.values())
 
 
 class FusedRender:
@@ -136,14 +144,14 @@ class FusedRender:
         self.valid = True
         self.last_id = ""  # the greatest account id planned so far
         self.strays: set[str] = set()  # unplanned ids of earlier chunks above last_id
-        self.human: set[str] = set()
-        self.human_rows: list[pl.DataFrame] = []
         self.candidates = 0
+        self.accounts = Path()  # the snapshot, for a case file's account not among the chunk's (never)
         # without a history, each chunk's case files are written as its messages arrive (this
-        # process waits on the workers meanwhile), not after the last chunk: their rows came
-        # with the chunk. With one, after the plan as render does: the history is read whole
-        # for them, which would sit beside the planning workers' peaks
+        # process waits on the workers meanwhile), not after the last chunk: their accounts
+        # came with the chunk. With one, after the plan as render does: the history is read
+        # whole for them, which would sit beside the planning workers' peaks
         self.cases_now = CaseWriter(out_dir, policy, cases) if cases is not None and cases.history is None else None
+        self.case_accounts: dict[str, Account] = {}  # kept for the case files after the plan
 
     def wanted(self) -> bool:
         return self.valid
@@ -169,31 +177,42 @@ class FusedRender:
         for rendered in part.results:
             sink.add(rendered)
         self.candidates += part.candidates
-        if part.human_rows is None:
+        if not part.cases:
             return
-        rows = part.human_rows
-        if result.local_lines and result.offset:
-            rows = rows.with_columns(pl.col(LINE) + result.offset)
+        shift = result.offset if result.local_lines else 0
+        accounts = {a.account_id: dataclasses.replace(a, line=a.line + shift) if shift else a for a in part.cases}
         if self.cases_now is not None:
-            wanted = [account_id for rendered in part.results for account_id in rendered.cases]
-            sink.know(self.cases_now.write_rows(wanted, [rows]))
+            wanted = {account_id for rendered in part.results for account_id in rendered.cases}
+            sink.know(self.cases_now.write(self._complete(wanted, accounts)))
         else:
-            self.human.update(part.human)
-            self.human_rows.append(rows)
+            self.case_accounts.update(accounts)
+
+    def _complete(self, wanted: set[str], accounts: dict[str, Account]) -> dict[str, Account]:
+        """``accounts`` for the ids of ``wanted``; one the chunks did not give (none: a case
+        file's account is one the chunk planned) read from the snapshot as render would."""
+        missing = wanted - accounts.keys()
+        found = {account_id: accounts[account_id] for account_id in wanted - missing}
+        if missing:  # pragma: no cover - never, kept for render's exact behaviour
+            found.update(read_accounts(self.accounts, frozenset(missing), self.policy))
+        return found
 
     def discard(self) -> None:
         """Remove what the fused render wrote (``messages/``, the spool, the hashes)."""
         self.output.discard()
-        self.human_rows = []
+        self.case_accounts = {}
 
     def finish(self, summary: dict[str, Any], accounts: Path, *, workers: int | None, progress: bool) -> RenderSummary:
         """Render's end (print batches, case files, counts; no manifest: the build writes it)."""
-        raw = RawRows(frozenset(self.human), self.human_rows) if self.cases is not None else None
-        self.human_rows = []
-        cases = self.cases if self.cases_now is None else None  # else written already
-        result = self.output.finish(
-            summary, accounts, workers=workers, progress=progress, cases=cases, raw=raw, manifest=False
-        )
-        if self.cases_now is not None:
-            result.cases = len(set(self.output.sink.cases))
-        return result
+        self.accounts = accounts
+        write = None
+        if self.cases is not None:
+            request = self.cases
+
+            def write(account_ids: list[str]) -> list[tuple[str, str]]:
+                if self.cases_now is not None:
+                    return []  # written chunk by chunk
+                chosen = self._complete(set(account_ids), self.case_accounts)
+                self.case_accounts = {}
+                return CaseWriter(self.output.out_dir, self.policy, request).write(chosen)
+
+        return self.output.finish(summary, accounts, workers=workers, progress=progress, cases=write, manifest=False)

@@ -29,7 +29,7 @@ import re
 import shutil
 import sys
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -541,14 +541,14 @@ def render_into(
     finally:
         _WORKER = None
     del wanted, offsets  # not needed by the print stage (≈ 80 bytes an id: 309k of them at 1M)
+    case_files = None
+    if cases is not None:
+
+        def case_files(account_ids: list[str]) -> list[tuple[str, str]]:
+            return write_case_files(out_dir, policy, accounts_path, account_ids, cases, raw)
+
     return output.finish(
-        summary,
-        accounts_path,
-        workers=workers,
-        progress=progress,
-        cases=cases,
-        raw=raw,
-        manifest=manifest,
+        summary, accounts_path, workers=workers, progress=progress, cases=case_files, manifest=manifest
     )
 
 
@@ -600,13 +600,14 @@ class Messages:
         *,
         workers: int | None,
         progress: bool,
-        cases: CaseRequest | None,
-        raw: RawRows | None,
+        cases: Callable[[list[str]], list[tuple[str, str]]] | None,
         manifest: bool,
     ) -> RenderSummary:
         """After the last chunk: the print batches, the case files, summary.json's render
         block, the CPU profile and (with ``manifest``) manifest.json. ``summary``: summary.json
-        as read before the chunks ({} when there is none)."""
+        as read before the chunks ({} when there is none); ``cases`` writes the case files of
+        the accounts the chunks named (with repeats, in plan order) and gives their
+        ``(relative path, sha256)`` (None: no case files, as in ``dunning render``)."""
         out_dir, policy, pdf, sink, spool = self.out_dir, self.policy, self.pdf, self.sink, self.spool
         try:
             sink.close()
@@ -636,7 +637,7 @@ class Messages:
             sink.write_batches(batches, printed)
             del batches, printed
             if cases is not None:
-                sink.know(write_case_files(out_dir, policy, accounts_path, sink.cases, cases, raw))
+                sink.know(cases(sink.cases))
                 sink.summary.cases = len(set(sink.cases))
             known = sink.known()
             sink.summary.files = len(known)
