@@ -71,6 +71,7 @@ def _build(
     chunk_rows: int = 7,
     max_reject_rate: float = 1.0,
     history: bool = True,
+    email_format: str = "eml",
 ) -> tuple[str, list[FusedRender | None]]:
     """Build; the fused renders it made (none when ``fused`` is off: it renders after the plan)."""
     made: list[FusedRender | None] = []
@@ -86,7 +87,7 @@ def _build(
         request = BuildRequest(
             example_root, accounts, AS_OF, out, history=example_root / "examples" / "history.csv" if history else None,
             horizon=3,
-            jobs=jobs, pdf=False, handbook=False, max_reject_rate=max_reject_rate,
+            jobs=jobs, pdf=False, handbook=False, max_reject_rate=max_reject_rate, email_format=email_format,
         )  # fmt: skip
         result = run_build(request)
     return result.stopped, made
@@ -109,6 +110,19 @@ def test_a_sorted_snapshot_in_many_chunks_renders_fused_with_the_same_bytes(
     assert any(name.startswith("messages/cases/") for name in after)
     assert any(name.startswith("messages/legal_review/") for name in after)
     assert fused == after
+
+
+def test_mbox_files_fill_in_the_same_order_fused(
+    monkeypatch: pytest.MonkeyPatch, example_root: Path, tmp_path: Path
+) -> None:
+    accounts = _jsonl(tmp_path / "accounts.jsonl", _sorted_unique(example_root))
+    options: dict[str, Any] = {"jobs": 2, "email_format": "mbox"}
+    _, made = _build(monkeypatch, example_root, accounts, tmp_path / "fused", fused=True, **options)
+    assert made[0] is not None and made[0].valid
+    _build(monkeypatch, example_root, accounts, tmp_path / "after", fused=False, **options)
+    fused = _tree(tmp_path / "fused")
+    assert any(name.endswith(".mbox") for name in fused)
+    assert fused == _tree(tmp_path / "after")
 
 
 def test_a_sorted_csv_in_pieces_renders_fused_with_the_same_bytes(
