@@ -155,6 +155,10 @@ class DecisionKey:
             [(t.dpd.low, t.dpd.high) for t in policy.tiers if t.id in e.tiers] for e in policy.experiments
         ]
         self._dpd_classes: dict[int, str] = {}  # per process: every chunk asks for the same few hundred
+        self._dpd_rows: dict[int, tuple[int, str, int, int, int, int]] = {}  # see _by_dpd
+        self._dpd_table = pl.DataFrame(
+            schema={"__dpd": pl.Int64, "__dpdc": pl.String, **{f"__reach{i}": pl.Int64 for i in range(4)}}
+        )
         # the parts read off the history (plan/key_history.py)
         self.history = HistoryKey(planner, conditions, SCALE)
 
@@ -219,29 +223,19 @@ class DecisionKey:
             .alias("__kept"),
         )
         frame = frame.with_columns(self._arms(frame))
-        dpd_values = frame["__dpd"].unique().to_list()
-        frame = frame.with_columns(
-            frame["__dpd"]
-            .replace_strict({d: self._dpd_class(d) for d in dpd_values}, return_dtype=pl.String)
-            .alias("__dpdc")
-        )
-        reaches = {d: self.history.reach(d) for d in dpd_values}
-        frame = frame.with_columns(
-            [
-                frame["__dpd"]
-                .replace_strict({d: r[i] for d, r in reaches.items()}, return_dtype=pl.Int64)
-                .alias(f"__reach{i}")
-                for i in range(4)
-            ]
-        )
+        # what each day count decides (its class, the history state's reach) in one join
+        frame = frame.join(self._by_dpd(frame["__dpd"]), on="__dpd", how="left", maintain_order="left")
         frame = frame.with_columns(_zones(frame["phone"]).alias("__zkey"))
         frame = self.history.outcomes(frame, events)
         parts_by_input = self.parts(frame)
         caps = parts_by_input.pop("caps")
         frame = frame.with_columns(pl.concat_str(list(parts_by_input.values()), separator=KEY_SEPARATOR).alias(CUT))
         # a row whose decision without the caps is known to have no contact to check takes
-        # it whatever its caps: they are not read
-        skip = col(CUT).is_in(pl.Series(list(blind), dtype=pl.String).implode()) if blind else None
+        # it whatever its caps: they are not read (without events there are none to read:
+        # the test would cost a search of every row's key among thousands for nothing)
+        skip = (
+            col(CUT).is_in(pl.Series(list(blind), dtype=pl.String).implode()) if blind and events is not None else None
+        )
         frame = self.history.caps(frame, events, skip)
         key = pl.concat_str([col(CUT), caps], separator=KEY_SEPARATOR)
         return frame.with_columns(pl.when(col(NEEDS_FULL)).then(pl.lit(None, pl.String)).otherwise(key).alias(KEY))
@@ -332,6 +326,21 @@ class DecisionKey:
             column = pl.repeat("", frame.height, dtype=pl.String, eager=True).alias(f"__arm{i}")
             arms.append(column.scatter(mask.arg_true(), pl.select(arm).to_series()) if slots.len() else column)
         return arms
+
+    def _by_dpd(self, dpds: pl.Series) -> pl.DataFrame:
+        """Per day count of ``dpds``: its class (``__dpdc``) and the history state's reach
+        (``__reach0`` … ``__reach3``), from a table kept per process (every chunk asks for the
+        same few hundred) and grown with the day counts it has not seen."""
+        new = [d for d in dpds.unique().to_list() if d is not None and d not in self._dpd_rows]
+        if new:
+            for d in sorted(new):
+                self._dpd_rows[d] = (d, self._dpd_class(d), *self.history.reach(d))
+            self._dpd_table = pl.DataFrame(
+                sorted(self._dpd_rows.values()),
+                schema={"__dpd": pl.Int64, "__dpdc": pl.String, **{f"__reach{i}": pl.Int64 for i in range(4)}},
+                orient="row",
+            )
+        return self._dpd_table
 
     def _dpd_class(self, dpd: int) -> str:
         """What days past due decides: which tiers' bounds hold and which steps fire on each
