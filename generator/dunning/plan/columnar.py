@@ -137,6 +137,14 @@ class ColumnarPlanner:
         self.fresh: list[str] | None = None
         self._offer_index = {offer.id: i for i, offer in enumerate(self.policy.offers)}
         self._offer_rows: dict[tuple[int, str], tuple[int | str, ...]] = {}
+        # what every chunk's plans are counted by, numbered once per process (a chunk's list is
+        # this one as it stands after the chunk: the numbers of earlier chunks stay valid)
+        self._outcomes = _Outcomes()
+        # every template as a row (key, plan line, CSV rows, offer, outcome), kept and grown
+        # per process: a chunk joins its rows to it, instead of building a table of its ≈ 2,000
+        # keys' templates from Python lists each time; _unlisted: keys not in it yet
+        self._table = pl.DataFrame(schema=_TABLE_SCHEMA)
+        self._unlisted: list[str] = []
 
     # ------------------------------------------------------------------ templates
     def _learn(self, rows: pl.DataFrame, extra_columns: list[str], events: Mapping[str, tuple[Contact, ...]]) -> None:
@@ -150,6 +158,7 @@ class ColumnarPlanner:
 
     def _keep(self, key: str, template: Template) -> None:
         self.templates[key] = template
+        self._unlisted.append(key)
         self._index(key, template)
         if self.fresh is not None:
             self.fresh.append(key)
@@ -202,7 +211,9 @@ class ColumnarPlanner:
         (tests/plan/test_columnar.py holds a template equal to the full planner for every
         row of its key), so whichever account taught it, the bytes are the same."""
         for key, template in shared:
-            self.templates.setdefault(key, template)
+            if key not in self.templates:
+                self.templates[key] = template
+                self._unlisted.append(key)
             self._index(key, template)
 
     def _template(self, plan: AccountPlan, account_id: str) -> Template:
@@ -256,7 +267,7 @@ class ColumnarPlanner:
         if history.held:
             slow_mask = slow_mask | pl.col("account_id").is_in(list(history.held))
         flagged = good.with_columns(slow_mask.alias("__slow"))
-        outcomes = _Outcomes()
+        outcomes = self._outcomes
         fast = self.keys.columns(flagged.filter(~pl.col("__slow")), events, self.blind)
         unkeyed = fast.filter(pl.col(KEY).is_null())
         fast = fast.filter(pl.col(KEY).is_not_null())
@@ -267,7 +278,7 @@ class ColumnarPlanner:
         parts = [self._plan_slow(slow, screened.extra_columns, history, contacts, outcomes)] if slow.height else []
         if fast.height:
             parts.append(self._plan_fast(fast, screened.extra_columns, contacts, outcomes))
-        return PlannedChunk(pl.concat(parts) if parts else pl.DataFrame(schema=CHUNK_SCHEMA), outcomes.known)
+        return PlannedChunk(pl.concat(parts) if parts else pl.DataFrame(schema=CHUNK_SCHEMA), list(outcomes.known))
 
     def _plan_slow(
         self,
@@ -297,9 +308,16 @@ class ColumnarPlanner:
         self, fast: pl.DataFrame, extra_columns: list[str], contacts: _Contacts, outcomes: _Outcomes
     ) -> pl.DataFrame:
         """Rows whose decision key has a template: the template with the slots filled in."""
-        firsts = fast.unique(subset=KEY, keep="first", maintain_order=True)
-        self._served_by_caps(k for k in firsts[KEY].to_list() if k not in self.templates)
-        unknown = firsts.filter(pl.Series([k not in self.templates for k in firsts[KEY].to_list()]))
+        firsts = fast.filter(pl.col(KEY).is_first_distinct())
+        new = [k not in self.templates for k in firsts[KEY].to_list()]
+        if any(new):
+            firsts = firsts.filter(pl.Series(new, dtype=pl.Boolean))
+            self._served_by_caps(firsts[KEY].to_list())
+            unknown = firsts.filter(
+                pl.Series([k not in self.templates for k in firsts[KEY].to_list()], dtype=pl.Boolean)
+            )
+        else:
+            unknown = firsts.clear()
         if unknown.height:
             if EVENTS in fast.columns:
                 # any row of a key teaches its decision (that is what the key is): the one with
@@ -324,23 +342,7 @@ class ColumnarPlanner:
                 unknown = rest.filter(
                     pl.Series([k not in self.templates for k in rest[KEY].to_list()], dtype=pl.Boolean)
                 )
-        shared = [self.templates[k] for k in firsts[KEY].to_list()]
-        table = pl.DataFrame(
-            {
-                KEY: firsts[KEY],
-                "__json": [t.json for t in shared],
-                "__csv": [t.csv for t in shared],
-                "__offer": [t.offer for t in shared],
-                OUTCOME: [outcomes.index(t.status, t.tier, t.stats) for t in shared],
-            },
-            schema={
-                KEY: pl.String,
-                "__json": pl.String,
-                "__csv": pl.String,
-                "__offer": pl.Int64,
-                OUTCOME: pl.Int64,
-            },
-        )
+        table = self._listed(outcomes)
         # only what the fill needs crosses the join (the key frame carries every input column)
         needed = fast.select(
             "account_id",
@@ -371,6 +373,26 @@ class ColumnarPlanner:
             pl.col(OUTCOME),
         )
 
+    def _listed(self, outcomes: _Outcomes) -> pl.DataFrame:
+        """:attr:`_table` with every template known (the new ones added)."""
+        if self._unlisted:
+            shared = [self.templates[k] for k in self._unlisted]
+            added = pl.DataFrame(
+                {
+                    KEY: self._unlisted,
+                    "__json": [t.json for t in shared],
+                    "__csv": [t.csv for t in shared],
+                    "__offer": [t.offer for t in shared],
+                    OUTCOME: [outcomes.index(t.status, t.tier, t.stats) for t in shared],
+                },
+                schema=_TABLE_SCHEMA,
+            )
+            self._unlisted = []
+            self._table = pl.concat([self._table, added], rechunk=False)
+            if self._table.n_chunks() > 32:  # joins read one piece faster than many
+                self._table = self._table.rechunk()
+        return self._table
+
     # ------------------------------------------------------------------ offers
     def _offers_json(self, frame: pl.DataFrame) -> pl.Series:
         """Each row's offers array: the terms of every offer at once, on the rows with one."""
@@ -396,6 +418,7 @@ class ColumnarPlanner:
         return pl.DataFrame(rows, schema=_OFFER_PARAMS, orient="row")
 
 
+_TABLE_SCHEMA = {KEY: pl.String, "__json": pl.String, "__csv": pl.String, "__offer": pl.Int64, OUTCOME: pl.Int64}
 _JURISDICTION = tuple(KEY_INPUTS).index("jurisdiction")  # the key's part that names it
 
 
