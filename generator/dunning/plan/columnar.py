@@ -308,41 +308,6 @@ class ColumnarPlanner:
         self, fast: pl.DataFrame, extra_columns: list[str], contacts: _Contacts, outcomes: _Outcomes
     ) -> pl.DataFrame:
         """Rows whose decision key has a template: the template with the slots filled in."""
-        firsts = fast.filter(pl.col(KEY).is_first_distinct())
-        new = [k not in self.templates for k in firsts[KEY].to_list()]
-        if any(new):
-            firsts = firsts.filter(pl.Series(new, dtype=pl.Boolean))
-            self._served_by_caps(firsts[KEY].to_list())
-            unknown = firsts.filter(
-                pl.Series([k not in self.templates for k in firsts[KEY].to_list()], dtype=pl.Boolean)
-            )
-        else:
-            unknown = firsts.clear()
-        if unknown.height:
-            if EVENTS in fast.columns:
-                # any row of a key teaches its decision (that is what the key is): the one with
-                # the fewest events costs least to plan in full (objects, state, cap checks),
-                # and a row whose key is the one it has without its history is planned without
-                # its events (AS_NONE)
-                unknown = (
-                    fast.filter(pl.col(KEY).is_in(unknown[KEY].implode()))
-                    .with_columns(self.keys.history.as_none().alias(AS_NONE))
-                    .sort(pl.when(pl.col(AS_NONE)).then(0).otherwise(pl.col(EVENTS).fill_null(0)), maintain_order=True)
-                    .unique(subset=KEY, keep="first", maintain_order=True)
-                )
-            # one key per decision without caps at a time: each decision learned may serve the
-            # others of its kind that differ only in the caps of rules its contacts do not meet
-            while unknown.height:
-                first = pl.Series([_caps_cut(k) for k in unknown[KEY].to_list()]).is_first_distinct()
-                taught = unknown.filter(first)
-                needed = taught.filter(~pl.col(AS_NONE)) if AS_NONE in taught.columns else taught
-                self._learn(taught, extra_columns, contacts.of(needed["account_id"]))
-                rest = unknown.filter(~first)
-                self._served_by_caps(rest[KEY].to_list())
-                unknown = rest.filter(
-                    pl.Series([k not in self.templates for k in rest[KEY].to_list()], dtype=pl.Boolean)
-                )
-        table = self._listed(outcomes)
         # only what the fill needs crosses the join (the key frame carries every input column)
         needed = fast.select(
             "account_id",
@@ -355,7 +320,13 @@ class ColumnarPlanner:
             "__promise_words",
             KEY,
         )
-        joined = needed.join(table, on=KEY, how="left", maintain_order="left")
+        # the rows join the templates known; those of keys without one are learned, and then
+        # joined again (most chunks learn some; looking each key up in Python first cost more)
+        joined = needed.join(self._listed(outcomes), on=KEY, how="left", maintain_order="left")
+        missing = joined["__json"].is_null()
+        if missing.any():
+            self._teach(fast.filter(missing), extra_columns, contacts)
+            joined = needed.join(self._listed(outcomes), on=KEY, how="left", maintain_order="left")
         joined = joined.with_columns(self._offers_json(joined))
         return joined.select(
             pl.col("account_id"),
@@ -372,6 +343,34 @@ class ColumnarPlanner:
             pl.col("__csv").str.replace_all(_ID, pl.col("account_id"), literal=True).alias(ROWS),
             pl.col(OUTCOME),
         )
+
+    def _teach(self, rows: pl.DataFrame, extra_columns: list[str], contacts: _Contacts) -> None:
+        """Templates for the keys of ``rows`` (none known yet), in the order of their first rows:
+        served by a known decision that differs only in caps (:attr:`by_caps`), or learned."""
+        firsts = rows.filter(pl.col(KEY).is_first_distinct())
+        self._served_by_caps(firsts[KEY].to_list())
+        unknown = firsts.filter(pl.Series([k not in self.templates for k in firsts[KEY].to_list()], dtype=pl.Boolean))
+        if unknown.height and EVENTS in rows.columns:
+            # any row of a key teaches its decision (that is what the key is): the one with
+            # the fewest events costs least to plan in full (objects, state, cap checks),
+            # and a row whose key is the one it has without its history is planned without
+            # its events (AS_NONE)
+            unknown = (
+                rows.filter(pl.col(KEY).is_in(unknown[KEY].implode()))
+                .with_columns(self.keys.history.as_none().alias(AS_NONE))
+                .sort(pl.when(pl.col(AS_NONE)).then(0).otherwise(pl.col(EVENTS).fill_null(0)), maintain_order=True)
+                .unique(subset=KEY, keep="first", maintain_order=True)
+            )
+        # one key per decision without caps at a time: each decision learned may serve the
+        # others of its kind that differ only in the caps of rules its contacts do not meet
+        while unknown.height:
+            first = pl.Series([_caps_cut(k) for k in unknown[KEY].to_list()]).is_first_distinct()
+            taught = unknown.filter(first)
+            needed = taught.filter(~pl.col(AS_NONE)) if AS_NONE in taught.columns else taught
+            self._learn(taught, extra_columns, contacts.of(needed["account_id"]))
+            rest = unknown.filter(~first)
+            self._served_by_caps(rest[KEY].to_list())
+            unknown = rest.filter(pl.Series([k not in self.templates for k in rest[KEY].to_list()], dtype=pl.Boolean))
 
     def _listed(self, outcomes: _Outcomes) -> pl.DataFrame:
         """:attr:`_table` with every template known (the new ones added)."""
