@@ -11,10 +11,19 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dunning.accounts.model import Account
-from dunning.accounts.read import read_accounts
-from dunning.accounts.record import RowReject, msg_date, msg_negative, parse_record
+from dunning.accounts.read import _AMOUNT_OK, read_accounts
+from dunning.accounts.record import (
+    AMOUNT_INTEGER_DIGITS,
+    DECIMAL_RE,
+    RowReject,
+    msg_date,
+    msg_negative,
+    parse_record,
+)
 from dunning.errors import UserError
 
 SERVED = frozenset({"CN", "US", "US-MA"})
@@ -324,3 +333,29 @@ def test_an_arrears_reason_event_needs_its_reason() -> None:
     assert not isinstance(found, HistoryReject) and found.outcome == "arrears_reason"
     missing = read_event(base, 3)
     assert missing == HistoryReject(3, "A-1", "H006", "an arrears_reason event needs reason")
+
+
+_AMOUNT_TEXT = st.text(alphabet="0123456789.-+e ", max_size=22) | st.from_regex(
+    r"\A-?0{0,17}[0-9]{0,17}(\.[0-9]{0,5})?\Z", fullmatch=True
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(_AMOUNT_TEXT, min_size=1, max_size=30), digits=st.sampled_from([0, 2, 3]))
+def test_one_amount_search_fails_the_rows_the_three_checks_failed(values: list[str], digits: int) -> None:
+    """screen_frame's single search for an amount (_AMOUNT_OK) with the places check fails
+    exactly the values that the decimal pattern, the R015 digit count, the float sign and the
+    places check failed together (only whether some check fails matters to the screening)."""
+    col = pl.col("v")
+    present = col != ""
+    places = (col.str.len_bytes() - col.str.find(".", literal=True) - 1).fill_null(0)
+    too_precise = present & (places > digits)
+    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
+    before = frame.select(
+        (present & ~col.str.contains(DECIMAL_RE.pattern))
+        | col.str.contains(f"^-?[0-9]{{{AMOUNT_INTEGER_DIGITS + 1}}}")
+        | (present & (col.cast(pl.Float64, strict=False) < 0))
+        | too_precise
+    ).to_series()
+    after = frame.select((present & ~col.str.contains(_AMOUNT_OK)) | too_precise).to_series()
+    assert before.to_list() == after.to_list(), values
