@@ -52,11 +52,13 @@ SCHEMA_VERSION = 1
 # a chunk's history lines planned at once (dunning.plan.chunk): 10,000 accounts with 10
 # events each, where a slice holds ≈ 60 MiB of them at its peak
 HISTORY_SLICE_LINES = 100_000
-# jemalloc's options for the planning workers: freed pages go back to the system within 1 s
-# (see _plan_in_pool). Within 0.2 s, a 1M plan without history faulted ≈ 1.05-1.12M pages in
-# again (3.8 s of system time in 18 s of CPU); within 1 s ≈ 0.57-0.63M (2.6-2.7 s), for a tree
-# peak of 374 -> 408 MiB (1M) and 385-398 -> 402-413 MiB (200k accounts, 2M history events)
-WORKER_MALLOC_CONF = "dirty_decay_ms:1000,muzzy_decay_ms:0"
+# jemalloc's options for the planning workers: freed pages go back to the system within 0.2 s
+# (see _plan_in_pool). Within 1 s a 1M plan without history faulted ≈ half as many pages in
+# again (≈ 1.2 s less system time), but the tree's peak rose where the budgets are tight,
+# measured one after the other on a quiet machine (2026-12-07, load 2-3, tree_peak.py): 200k
+# accounts with 2M history events 432 -> 471 MiB (issue 15: ≤ 500 MB = 477 MiB), a 1M
+# Saturday build 543/553 -> 552/561 MiB (571 once in build_bench; issue 18: ≤ 600 MB)
+WORKER_MALLOC_CONF = "dirty_decay_ms:200,muzzy_decay_ms:0"
 
 Outcome = tuple[str, str, tuple[tuple[str, str], ...]]  # (status, tier, ((action status, channel), ...))
 # One run record: (account_id, line, plans.jsonl line, actions.csv rows, outcome). Records
@@ -454,7 +456,7 @@ def _plan_in_pool(
     threads = {"POLARS_MAX_THREADS": os.environ.get("POLARS_MAX_THREADS") or "1"}
     # polars' allocator (jemalloc) keeps freed pages ≈ 10 s for reuse: a worker between two
     # chunks kept its last chunk's history frames, so the two workers' peaks added up on top
-    # of each other's leftovers; given back within 1 s (read when a worker loads polars).
+    # of each other's leftovers; given back within 0.2 s (read when a worker loads polars).
     # At once (a decay of 0) every page a chunk frees is faulted in again by its next
     # allocation: 200k accounts with 2M history events spent ≈ 5 s of system time on it,
     # ≈ 2.2 s with 0.2 s, ≈ 1.8 s with 1 s (WORKER_MALLOC_CONF). Always ours: polars sets this
