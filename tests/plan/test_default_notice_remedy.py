@@ -145,23 +145,8 @@ def test_with_a_history_of_sends_the_notice_actually_sent_decides(gb_policy: Pol
                    action_id="G-1-recovery-letter93-20261102")  # fmt: skip
     history = [pre_legal, late]
     placement = "G-1-recovery-agency120-20261129"
-    found = {
-        day: [a for a in _enforcement(gb_policy, acct, day, history, tracks_sent=True) if a[0] == placement]
-        for day in (date(2026, 11, 29), date(2026, 12, 1), date(2026, 12, 2))
-    }
-    assert found == {
-        date(2026, 11, 29): [
-            (placement, "suppressed", ("step/recovery/agency@120", "notice/default-remedy-running", RULE))
-        ],
-        date(2026, 12, 1): [
-            (
-                placement,
-                "suppressed",
-                ("step/recovery/agency@120", "step/catch-up", "notice/default-remedy-running", RULE),
-            )
-        ],
-        date(2026, 12, 2): [(placement, "scheduled", ("step/recovery/agency@120", "step/catch-up"))],
-    }
+    days = (date(2026, 11, 29), date(2026, 12, 1), date(2026, 12, 2))
+    assert _placement_on(gb_policy, acct, history, placement, days) == _held_until(placement, 120, *days)
     # no default notice in the history at all: held for want of one
     [(_id, status, reasons)] = [
         a for a in _enforcement(gb_policy, acct, date(2026, 12, 2), [pre_legal], tracks_sent=True) if a[0] == placement
@@ -210,6 +195,30 @@ def test_the_shared_decisions_keep_each_accounts_remedy_dates(example_copy: Path
     assert held >= 3  # the remedy holds some placements, and the run lets others through
 
 
+def _placement_on(
+    policy: Policy, acct: Account, history: list[Contact], placement: str, days: tuple[date, ...]
+) -> dict[date, list[tuple[str, str, tuple[str, ...]]]]:
+    """The action ``placement`` in the plan of each of ``days`` (a history that records sends)."""
+    return {
+        day: [a for a in _enforcement(policy, acct, day, history, tracks_sent=True) if a[0] == placement]
+        for day in days
+    }
+
+
+def _held_until(
+    placement: str, step_day: int, due: date, last_held: date, free: date
+) -> dict[date, list[tuple[str, str, tuple[str, ...]]]]:
+    """A placement held on its own day and, caught up, on the last day of the remedy, and
+    scheduled (caught up) the day after."""
+    step = f"step/recovery/agency@{step_day}"
+    held = ("notice/default-remedy-running", RULE)
+    return {
+        due: [(placement, "suppressed", (step, *held))],
+        last_held: [(placement, "suppressed", (step, "step/catch-up", *held))],
+        free: [(placement, "scheduled", (step, "step/catch-up"))],
+    }
+
+
 def _sent(action_id: str, day: date) -> Contact:
     return Contact("G-1", datetime(day.year, day.month, day.day, 10, tzinfo=_LONDON), "letter", "sent",
                    action_id=action_id)  # fmt: skip
@@ -237,21 +246,8 @@ def test_a_bank_holiday_in_the_service_holds_the_step_longer(gb_policy: Policy) 
     ]
     acct = _gb(gb_policy, due)
     placement = "G-1-recovery-agency120-20270115"
-    on = {day: [a for a in _enforcement(gb_policy, acct, day, history, tracks_sent=True) if a[0] == placement]
-          for day in (date(2027, 1, 15), date(2027, 1, 19), date(2027, 1, 20))}  # fmt: skip
-    assert on == {
-        date(2027, 1, 15): [
-            (placement, "suppressed", ("step/recovery/agency@120", "notice/default-remedy-running", RULE))
-        ],
-        date(2027, 1, 19): [
-            (
-                placement,
-                "suppressed",
-                ("step/recovery/agency@120", "step/catch-up", "notice/default-remedy-running", RULE),
-            )
-        ],
-        date(2027, 1, 20): [(placement, "scheduled", ("step/recovery/agency@120", "step/catch-up"))],
-    }
+    days = (date(2027, 1, 15), date(2027, 1, 19), date(2027, 1, 20))
+    assert _placement_on(gb_policy, acct, history, placement, days) == _held_until(placement, 120, *days)
 
 
 def test_a_step_on_the_notices_own_day_waits_for_its_remedy(example_copy: Path) -> None:

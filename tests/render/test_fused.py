@@ -93,6 +93,18 @@ def _build(
     return result.stopped, made
 
 
+def _fused_equals_after(
+    monkeypatch: pytest.MonkeyPatch, example_root: Path, accounts: Path, tmp_path: Path, *, valid: bool, jobs: int
+) -> None:
+    """Build with the render in the plan and with it after the plan: the fused render kept
+    (``valid``) or discarded for the render after the plan, and the two trees equal."""
+    stopped, made = _build(monkeypatch, example_root, accounts, tmp_path / "fused", jobs=jobs, fused=True)
+    assert stopped == "" and made[0] is not None and made[0].valid is valid
+    stopped, _ = _build(monkeypatch, example_root, accounts, tmp_path / "after", jobs=jobs, fused=False)
+    assert stopped == ""
+    assert _tree(tmp_path / "fused") == _tree(tmp_path / "after")
+
+
 @pytest.mark.parametrize(("jobs", "history"), [(1, True), (2, True), (1, False), (2, False)])
 def test_a_sorted_snapshot_in_many_chunks_renders_fused_with_the_same_bytes(
     monkeypatch: pytest.MonkeyPatch, example_root: Path, tmp_path: Path, jobs: int, history: bool
@@ -134,10 +146,7 @@ def test_a_sorted_csv_in_pieces_renders_fused_with_the_same_bytes(
     rows = [{**row, "account_id": f"{row['account_id']}-{n:02d}"} for n in range(12) for row in base]
     accounts = _csv(tmp_path / "accounts.csv", sorted(rows, key=lambda row: row["account_id"]))
     assert accounts.stat().st_size > 3 * (1 << 16)
-    stopped, made = _build(monkeypatch, example_root, accounts, tmp_path / "fused", jobs=2, fused=True)
-    assert stopped == "" and made[0] is not None and made[0].valid
-    _build(monkeypatch, example_root, accounts, tmp_path / "after", jobs=2, fused=False)
-    assert _tree(tmp_path / "fused") == _tree(tmp_path / "after")
+    _fused_equals_after(monkeypatch, example_root, accounts, tmp_path, valid=True, jobs=2)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -146,10 +155,7 @@ def test_an_unsorted_snapshot_takes_the_render_after_the_plan(
 ) -> None:
     # the example's own order (CN and US ids interleaved, a repeated id at the end)
     accounts = _jsonl(tmp_path / "accounts.jsonl", _rows(example_root))
-    stopped, made = _build(monkeypatch, example_root, accounts, tmp_path / "fused", jobs=jobs, fused=True)
-    assert stopped == "" and made[0] is not None and not made[0].valid
-    _build(monkeypatch, example_root, accounts, tmp_path / "after", jobs=jobs, fused=False)
-    assert _tree(tmp_path / "fused") == _tree(tmp_path / "after")
+    _fused_equals_after(monkeypatch, example_root, accounts, tmp_path, valid=False, jobs=jobs)
     assert not list((tmp_path / "fused").glob(".*render*")) and not list((tmp_path / "fused").glob(".print*"))
 
 
@@ -164,10 +170,7 @@ def test_a_rejected_row_of_an_id_a_later_chunk_plans_takes_the_render_after_the_
     rejected = {**rows[13], "currency": "ZZZ", "name": "Someone Else"}
     rows.insert(13, rejected)
     accounts = _jsonl(tmp_path / "accounts.jsonl", rows)
-    stopped, made = _build(monkeypatch, example_root, accounts, tmp_path / "fused", jobs=1, fused=True)
-    assert stopped == "" and made[0] is not None and not made[0].valid
-    _build(monkeypatch, example_root, accounts, tmp_path / "after", jobs=1, fused=False)
-    assert _tree(tmp_path / "fused") == _tree(tmp_path / "after")
+    _fused_equals_after(monkeypatch, example_root, accounts, tmp_path, valid=False, jobs=1)
     # in one chunk the fused render reads that first row itself
     stopped, made = _build(monkeypatch, example_root, accounts, tmp_path / "one", jobs=1, fused=True, chunk_rows=1000)
     assert stopped == "" and made[0] is not None and made[0].valid
