@@ -273,6 +273,12 @@ def test_a_policy_without_a_default_notice_holds_every_enforcement(example_copy:
         "suppressed",
         ("step/waiting/default-notice", RULE),
     )
+    trace: list[str] = []
+    Planner(policy, due + timedelta(days=120), 0).plan(_gb(policy, due), [], trace)
+    assert (
+        "uk-conc.default-notice: no default notice of this arrears that a step of the policy could have sent by "
+        "2026-11-29: no agency until one is"
+    ) in trace
 
 
 def test_a_tightened_remedy_period_holds_the_step_longer(example_copy: Path) -> None:
@@ -289,3 +295,28 @@ def test_a_tightened_remedy_period_holds_the_step_longer(example_copy: Path) -> 
             ("step/recovery/agency@120", "notice/default-remedy-running", RULE),
         )
     ]
+
+
+def test_the_trace_gives_the_dates_the_hold_reads(gb_policy: Policy) -> None:
+    # what `dunning explain` prints: the day of posting, of service and the remedy's end
+    due = date(2026, 8, 1)
+    trace: list[str] = []
+    Planner(gb_policy, due + timedelta(days=105), 0).plan(_gb(gb_policy, due), [], trace)
+    assert (
+        "uk-conc.default-notice: the default notice assumed sent on its step's day 2026-11-02 is served "
+        "2026-11-06, its remedy period runs to 2026-11-20: no legal_review before 2026-11-21"
+    ) in trace
+    trace = []
+    pre_legal = _sent("G-1-recovery-letter91-20261031", date(2026, 10, 31))
+    Planner(gb_policy, date(2026, 12, 2), 0, tracks_sent=True).plan(_gb(gb_policy, due), [pre_legal], trace)
+    assert (
+        "uk-conc.default-notice: no default notice of this arrears recorded as sent by 2026-12-02: "
+        "no agency until one is"
+    ) in trace
+    trace = []
+    late = _sent("G-1-recovery-letter93-20261102", date(2026, 11, 11))
+    Planner(gb_policy, date(2026, 11, 29), 0, tracks_sent=True).plan(_gb(gb_policy, due), [pre_legal, late], trace)
+    assert (
+        "uk-conc.default-notice: the default notice sent 2026-11-11 is served 2026-11-17, its remedy period runs to "
+        "2026-12-01: no agency before 2026-12-02"
+    ) in trace

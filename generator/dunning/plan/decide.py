@@ -25,7 +25,7 @@ placed twice: the later run is suppressed with the code ``superseded``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
@@ -33,7 +33,7 @@ from dunning.accounts.model import Account, Contact
 from dunning.compliance.conditions import dpd as days_past_due
 from dunning.compliance.conditions import holds, in_jurisdictions, tier_for
 from dunning.compliance.engine import ContactEngine, Stop
-from dunning.compliance.notices import ENFORCEMENT, BankHolidays, default_notice_remedy_end
+from dunning.compliance.notices import ENFORCEMENT, BankHolidays, default_notice_remedy_end, served_on
 from dunning.compliance.timezones import zone
 from dunning.plan.arms import assign_arm, bucket, experiment_for
 from dunning.plan.backlog import MISSED, backlog, occurrence_id, senders, sent_templates, unmet
@@ -261,7 +261,7 @@ class Planner:
                     why = (code, "step/catch-up", *promise_reasons)
                     before = [r for r in waiting_for if r.day < step.day and r is not step]
                     waiting = self._waiting(
-                        account, strategy, step, due_on, why, locale, sent, hold, before, today=self.as_of
+                        account, strategy, step, due_on, why, locale, sent, hold, before, today=self.as_of, log=log
                     )
                     if kind == MISSED:
                         action = self._held(
@@ -302,7 +302,7 @@ class Planner:
                     continue
                 before = [r for r in waiting_for if r.day < step.day and r is not step]
                 held_back = self._waiting(
-                    account, strategy, step, due, (code, *promise_reasons), locale, sent, hold, before
+                    account, strategy, step, due, (code, *promise_reasons), locale, sent, hold, before, log=log
                 )
                 if held_back is not None:
                     keep(code, due, held_back)
@@ -457,10 +457,12 @@ class Planner:
         before: Sequence[Step],
         *,
         today: date | None = None,
+        log: Callable[[str], None] | None = None,
     ) -> PlannedAction | None:
         """The step's action held back (suppressed, ``step/waiting/<template>``) while what it
         waits for has not been sent: a required notice of the strategy, the messages it
-        ``requires``, or the validation notice the law wants first; None when nothing holds it."""
+        ``requires``, or the validation notice the law wants first; None when nothing holds it.
+        ``log`` gets the dates a default notice's hold reads (the trace ``explain`` prints)."""
         why: list[str] = []
         if before:
             why.append(f"step/waiting/{before[0].template or before[0].id}")
@@ -472,12 +474,14 @@ class Planner:
         is_notice = template is not None and template.notice == "validation"
         if hold is not None and step.channel in CONTACT_CHANNELS and not is_notice:
             why += [f"step/waiting/{hold[1]}", hold[0]]
-        why += self._remedy_wait(step, account, sent, on)
+        why += self._remedy_wait(step, account, sent, on, log)
         if not why:
             return None
         return self._held(account, strategy, step, due, (*reasons, *_unique(why)), locale)
 
-    def _remedy_wait(self, step: Step, account: Account, sent: dict[str, date], on: date) -> list[str]:
+    def _remedy_wait(
+        self, step: Step, account: Account, sent: dict[str, date], on: date, log: Callable[[str], None] | None = None
+    ) -> list[str]:
         """Why an agency or legal step on ``on`` waits for a default notice, or [] when it need
         not: where a ``default_notice`` law rule applies (the UK: Consumer Credit Act 1974 ss.
         87(1), 88(2)), enforcement may start only the day after the remedy period of a default
@@ -511,14 +515,24 @@ class Planner:
             ]
             posted = account.due_date + timedelta(days=max(days)) if days else None
         if posted is None:
+            if log:
+                known = "recorded as sent" if self.tracks_sent else "that a step of the policy could have sent"
+                log(f"{rule.id}: no default notice of this arrears {known} by {on}: no {step.channel} until one is")
             return [f"step/waiting/{self._default_notices[0] if self._default_notices else 'default-notice'}", rule.id]
+        holidays, business_days = BankHolidays(account.jurisdiction), int(params["service_business_days"])
         end = default_notice_remedy_end(
-            posted,
-            BankHolidays(account.jurisdiction),
-            remedy_days=int(params["remedy_days"]),
-            business_days=int(params["service_business_days"]),
+            posted, holidays, remedy_days=int(params["remedy_days"]), business_days=business_days
         )
-        return [] if on > end else ["notice/default-remedy-running", rule.id]
+        if on > end:
+            return []
+        if log:
+            how = "sent" if self.tracks_sent else "assumed sent on its step's day"
+            served = served_on(posted, holidays, business_days)
+            log(
+                f"{rule.id}: the default notice {how} {posted} is served {served}, its remedy period runs to "
+                f"{end}: no {step.channel} before {end + timedelta(days=1)}"
+            )
+        return ["notice/default-remedy-running", rule.id]
 
     def _place(
         self,
