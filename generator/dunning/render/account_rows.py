@@ -53,6 +53,12 @@ READ_ROWS = 20_000
 CONTEXT_UNUSED = (*FLAG_COLUMNS, "locale")
 
 
+def dropped_columns(drop: Iterable[str]) -> tuple[str, ...]:
+    """The columns render's rows leave out: the reader's own (line, ragged) and those of
+    ``drop`` but the account id."""
+    return (LINE, RAGGED, *(name for name in drop if name != "account_id"))
+
+
 def account_row_pieces(
     path: Path,
     account_ids: Iterable[str],
@@ -75,7 +81,7 @@ def account_row_pieces(
     if not path.is_file():
         raise UserError(f"{path}: accounts file not found", "pass --accounts FILE: the snapshot the plan read")
     wanted = pl.Series("account_id", list(set(account_ids)), dtype=pl.Utf8).implode()  # a set test: no order needed
-    dropped = (LINE, RAGGED, *(name for name in drop if name != "account_id"))
+    dropped = dropped_columns(drop)
     raw_ids = pl.Series("account_id", sorted(raw.ids), dtype=pl.Utf8).implode() if raw and raw.ids else None
     seen: set[str] = set()
     try:
@@ -119,7 +125,7 @@ def read_account_rows(
     """The rows of ``account_ids`` (:func:`account_row_pieces`) in one frame, sorted by account id."""
     parts = list(account_row_pieces(path, account_ids, fmt, chunk_rows, drop, raw))
     if not parts:
-        dropped = {LINE, RAGGED, *(name for name in drop if name != "account_id")}
+        dropped = set(dropped_columns(drop))
         columns = AccountFile(path, fmt, chunk_rows).columns
         return pl.DataFrame(schema=dict.fromkeys((c for c in columns if c not in dropped), pl.Utf8))
     rows = pl.concat(parts, how="diagonal_relaxed", rechunk=False)

@@ -29,14 +29,12 @@ import polars as pl
 
 from dunning.accounts.model import Account
 from dunning.accounts.read import Screened, accounts_of
-from dunning.accounts.record import RAGGED
-from dunning.accounts.source import LINE
 from dunning.plan.build import ChunkResult as PlannedChunk
 from dunning.plan.columnar import PLAN
 from dunning.policy.model import Policy
-from dunning.render.account_rows import CONTEXT_UNUSED
+from dunning.render.account_rows import CONTEXT_UNUSED, dropped_columns
 from dunning.render.batch import ChunkRenderer, ChunkResult
-from dunning.render.cases import HUMAN_CHANNELS, CaseRequest, CaseWriter, read_accounts
+from dunning.render.cases import HUMAN_CHANNELS, CaseRequest, CaseWriter
 from dunning.render.run import CHUNK_ACCOUNTS, WORKER_GC_THRESHOLD, Messages, RenderSummary, make_renderer
 
 # run.py's _RENDERABLE and human_step_candidate on a column: Python's \s in a bytes pattern is
@@ -44,7 +42,7 @@ from dunning.render.run import CHUNK_ACCOUNTS, WORKER_GC_THRESHOLD, Messages, Re
 _RENDERABLE = r'"status":[ \t\n\r\x0B\x0C]*"(?:scheduled|deferred)"'
 _HUMAN = tuple(f'"{channel}"' for channel in sorted(HUMAN_CHANNELS))
 # the columns render's rows leave out (as read_account_rows(drop=CONTEXT_UNUSED) does)
-_DROPPED = (LINE, RAGGED, *(name for name in CONTEXT_UNUSED if name != "account_id"))
+_DROPPED = dropped_columns(CONTEXT_UNUSED)
 
 
 @dataclass
@@ -145,7 +143,6 @@ class FusedRender:
         self.last_id = ""  # the greatest account id planned so far
         self.strays: set[str] = set()  # unplanned ids of earlier chunks above last_id
         self.candidates = 0
-        self.accounts = Path()  # the snapshot, for a case file's account not among the chunk's (never)
         # without a history, each chunk's case files are written as its messages arrive (this
         # process waits on the workers meanwhile), not after the last chunk: their accounts
         # came with the chunk. With one, after the plan as render does: the history is read
@@ -187,14 +184,12 @@ class FusedRender:
         else:
             self.case_accounts.update(accounts)
 
-    def _complete(self, wanted: set[str], accounts: dict[str, Account]) -> dict[str, Account]:
-        """``accounts`` for the ids of ``wanted``; one the chunks did not give (none: a case
-        file's account is one the chunk planned) read from the snapshot as render would."""
-        missing = wanted - accounts.keys()
-        found = {account_id: accounts[account_id] for account_id in wanted - missing}
-        if missing:  # pragma: no cover - never, kept for render's exact behaviour
-            found.update(read_accounts(self.accounts, frozenset(missing), self.policy))
-        return found
+    @staticmethod
+    def _complete(wanted: set[str], accounts: dict[str, Account]) -> dict[str, Account]:
+        """``accounts`` for the ids of ``wanted``: a case file's account is one a chunk planned,
+        so the chunks gave it (a missing one is a KeyError: a bug, not a reason to read the
+        snapshot again)."""
+        return {account_id: accounts[account_id] for account_id in wanted}
 
     def discard(self) -> None:
         """Remove what the fused render wrote (``messages/``, the spool, the hashes)."""
@@ -203,7 +198,6 @@ class FusedRender:
 
     def finish(self, summary: dict[str, Any], accounts: Path, *, workers: int | None, progress: bool) -> RenderSummary:
         """Render's end (print batches, case files, counts; no manifest: the build writes it)."""
-        self.accounts = accounts
         write = None
         if self.cases is not None:
             request = self.cases
