@@ -320,3 +320,28 @@ def test_the_trace_gives_the_dates_the_hold_reads(gb_policy: Policy) -> None:
         "uk-conc.default-notice: the default notice sent 2026-11-11 is served 2026-11-17, its remedy period runs to "
         "2026-12-01: no agency before 2026-12-02"
     ) in trace
+
+
+def test_a_notice_steps_promise_condition_counts_the_grace_days(example_copy: Path) -> None:
+    # A notice step served only when no promise stands broken (`promise: none`). The promise
+    # of Friday 28 August was paid on Sunday 30 August, two days late, inside the policy's 3
+    # days of grace: kept (and 91 days before the placement, whose step wants 90 without a
+    # payment). So the notice of Monday 2 November could go, its remedy ran to 20 November,
+    # and the placement of 29 November goes. Read without the grace, the promise would be
+    # broken, no notice could have gone, and the placement would wait for one — as it does
+    # for a promise paid on the fourth day.
+    kept_only = NOTICE_STEP.replace("has: [address]}", "has: [address], promise: none}")
+    policy = _gb_policy(example_copy, steps=kept_only)
+    assert policy.settings.promise_grace_days == 3
+    due = date(2026, 8, 1)
+    acct = _gb(policy, due, promise_to_pay_date="2026-08-28", last_payment_date="2026-08-30")
+    assert _enforcement(policy, acct, due + timedelta(days=120)) == [
+        ("G-1-recovery-agency120-20261129", "scheduled", ("step/recovery/agency@120",))
+    ]
+    late = _gb(policy, due, promise_to_pay_date="2026-08-27", last_payment_date="2026-08-31")
+    [(action_id, status, reasons)] = _enforcement(policy, late, due + timedelta(days=120))
+    assert (action_id, status, reasons[-2:]) == (
+        "G-1-recovery-agency120-20261129",
+        "suppressed",
+        ("step/waiting/letter-default", RULE),
+    )
