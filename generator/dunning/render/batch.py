@@ -98,9 +98,12 @@ class ChunkRenderer:
     case_files: bool = False  # link human-step files to messages/cases/ (build writes the case files)
     _readers: dict[tuple[str, ...], RowReader] = field(default_factory=dict, init=False, repr=False)
 
-    def render_chunk(self, items: Sequence[tuple[bytes, Any]], columns: Sequence[str] | None = None) -> ChunkResult:
-        """Render every renderable action of the plan lines in ``items`` (line, account row or
-        None): a row is a mapping of column to text, or, with ``columns``, a tuple in that order.
+    def render_chunk(
+        self, items: Sequence[tuple[bytes | str, Any]], columns: Sequence[str] | None = None
+    ) -> ChunkResult:
+        """Render every renderable action of the plan lines in ``items`` (line, as bytes or text,
+        and account row or None): a row is a mapping of column to text, or, with ``columns``, a
+        tuple in that order.
 
         The chunk is rendered a channel at a time (each channel's messages in plan order; the
         rejects put back in plan order), so that the CPU clock is read twice per channel and
