@@ -108,7 +108,10 @@ class ChunkMessages:
         if not first.all():
             kept = kept.filter(first)
         columns = tuple(kept.columns)
-        row_of = dict(zip(kept.get_column("account_id").to_list(), kept.rows(), strict=True))
+        # the row tuples made from the columns' lists: ≈ 40 % less than DataFrame.rows() (the
+        # same tuples; measured on the bench snapshot's rows)
+        rows = zip(*[kept.get_column(name).to_list() for name in columns], strict=True)
+        row_of = dict(zip(kept.get_column("account_id").to_list(), rows, strict=True))
         # the lines as text: orjson reads a str as it reads its UTF-8 (the newline is white
         # space to it), and encoding each again cost ≈ 0.6 µs a line
         lines = wanted.get_column(PLAN).to_list()
