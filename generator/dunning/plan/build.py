@@ -13,6 +13,7 @@ staging directory next to ``--out`` that replaces it in one step at the end (see
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import heapq
 import itertools
@@ -321,19 +322,21 @@ def write_plans(
                 if following is not None:
                     following.take(result, sink.in_order)
 
-            history = None
-            if inputs.history is not None:
+            history: list[tuple[int, int, int]] = []
+
+            def stage(pool: Workers | None) -> StagedHistory:
                 # read once, a batch of lines at a time: the rejects are written now, and each
                 # worker reads from the staged lines only the events of the accounts it plans
-                staged, checked = _stage_history(inputs, runs_dir / "history", workers=workers)
-                history = write_history_rejects(checked, out)
-                inputs = replace(inputs, staged_history=staged)
-                del checked
-            results = _plan_all(inputs, source, runs_dir, workers, progress, policy, take, following)
+                staged, checked = _stage_history(inputs, runs_dir / "history", workers=workers, pool=pool)
+                history.append(write_history_rejects(checked, out))
+                return staged
+
+            staging = stage if inputs.history is not None else None
+            results = _plan_all(inputs, source, runs_dir, workers, progress, policy, take, following, staging)
             summary, duplicates = sink.finish(results)
             rejects.finish(duplicates, runs_dir)
-            if history is not None:
-                summary.history_lines, summary.history_rejected, summary.held = history
+            if history:
+                summary.history_lines, summary.history_rejected, summary.held = history[0]
         finally:
             sink.close()
             rejects.close()
@@ -351,7 +354,9 @@ def write_plans(
     return summary
 
 
-def _stage_history(inputs: PlanInputs, directory: Path, *, workers: int) -> tuple[StagedHistory, HistoryChecked]:
+def _stage_history(
+    inputs: PlanInputs, directory: Path, *, workers: int, pool: Workers | None = None
+) -> tuple[StagedHistory, HistoryChecked]:
     """The history read, checked and staged for the workers (:func:`stage_history`).
 
     With workers, a plain CSV history is cut at line ends into two pieces a worker, each
@@ -360,10 +365,10 @@ def _stage_history(inputs: PlanInputs, directory: Path, *, workers: int) -> tupl
     anywhere in the file, so the staging is a step before the planning; done by one
     process, it left the other cores idle for as long as it took (2M lines: ≈ 6 s of the
     run). Two pieces a worker: a worker slowed by the machine's other load takes fewer.
-    The processes are the staging's own, not the planning workers: the memory their
-    allocators keep after the scan goes back when they end, instead of staying with a
-    planning worker. A history that is not plain CSV (JSON Lines, quotes) is staged by one
-    of them, as is a run that plans in this process."""
+    ``pool``: the planning workers, started before the staging and staging it themselves
+    (:func:`_plan_in_pool`); without it, processes of the staging's own. A history that is
+    not plain CSV (JSON Lines, quotes) is staged by one of them; a run that plans in this
+    process stages it here."""
     from dunning.accounts.history import (
         cut_history,
         joined_pieces,
@@ -380,7 +385,8 @@ def _stage_history(inputs: PlanInputs, directory: Path, *, workers: int) -> tupl
     # one polars thread a process when they share the cores (read when a worker imports it)
     processes = workers if pieces is not None else 1
     threads = {"POLARS_MAX_THREADS": os.environ.get("POLARS_MAX_THREADS") or "1"} if processes > 1 else {}
-    with Workers(processes, separate=True, env=threads) as scanners:
+    own = Workers(processes, separate=True, env=threads) if pool is None else contextlib.nullcontext(pool)
+    with own as scanners:
         if pieces is not None:
             directory.mkdir()
             # the pieces are handed out as the parent numbers them (a generator)
@@ -401,8 +407,10 @@ def _plan_all(
     policy: Policy | None,
     take: Callable[[ChunkResult], None],
     following: Following | None = None,
+    stage: Callable[[Workers | None], StagedHistory] | None = None,
 ) -> list[ChunkResult]:
-    """Plan every chunk; each result goes to ``take`` as soon as it and all before it are in."""
+    """Plan every chunk; each result goes to ``take`` as soon as it and all before it are in.
+    ``stage``: stages the history (in the planning workers given, else here) first."""
     results: list[ChunkResult] = []
 
     def follow() -> bool:
@@ -419,11 +427,13 @@ def _plan_all(
     if workers == 1:
         from dunning.plan.chunk import PlanningState, plan_chunk
 
+        if stage is not None:
+            inputs = replace(inputs, staged_history=stage(None))
         state = PlanningState(inputs, policy)
         for index, (frame, early) in enumerate(source.frames()):
             deliver(plan_chunk(state, frame, runs_dir / f"{index:06d}", follow=follow()), early)
         return results
-    _plan_in_pool(inputs, source, runs_dir, workers, deliver, follow)
+    _plan_in_pool(inputs, source, runs_dir, workers, deliver, follow, stage)
     return results
 
 
@@ -434,6 +444,7 @@ def _plan_in_pool(
     workers: int,
     deliver: Callable[[ChunkResult, list[RowReject]], None],
     follow: Callable[[], bool],
+    stage: Callable[[Workers | None], StagedHistory] | None = None,
 ) -> None:
     # Every worker would learn every decision template itself; instead each chunk's new
     # templates go into a log that the parent appends to and every worker catches up on
@@ -442,14 +453,16 @@ def _plan_in_pool(
     log.touch()
     early_rejects: deque[list[RowReject]] = deque()  # a chunk's, taken by its result (same order)
 
-    def chunks() -> Iterator[tuple[pl.DataFrame | CsvPiece, Path, Path, bool]]:
+    staged: Path | None = None  # the staged history, pickled for the workers (they stage it)
+
+    def chunks() -> Iterator[tuple[pl.DataFrame | CsvPiece, Path, Path, bool, Path | None]]:
         pieces: Iterator[tuple[pl.DataFrame | CsvPiece, list[RowReject]]] = (
             ((piece.located(), []) for piece in source.csv_pieces()) if source.format == "csv" else source.frames()
         )
         for index, (piece, early) in enumerate(pieces):
             early_rejects.append(early)
             # asked as the chunk is handed out: a follower that gave up is not asked again
-            yield piece, runs_dir / f"{index:06d}", log, follow()
+            yield piece, runs_dir / f"{index:06d}", log, follow(), staged
 
     # one polars thread per worker: the workers already use every core, and each extra
     # thread costs memory (POLARS_MAX_THREADS is read when a worker imports polars)
@@ -464,6 +477,13 @@ def _plan_in_pool(
     # now) and appends the inherited value to its own, so "the variable, or ours" was polars'
     threads["_RJEM_MALLOC_CONF"] = WORKER_MALLOC_CONF
     with Workers(workers, initializer=_init_worker, initargs=(inputs,), env=threads) as pool:
+        if stage is not None:
+            # staged by these workers, started first: the staging's own processes started
+            # after the parent's imports and the planning workers after the staging (each
+            # start ≈ 0.4 s of imports, the cores idle meanwhile); a worker's state waits
+            # for its first chunk, which says where the staged history is
+            staged = runs_dir / "staged-history.pickle"
+            staged.write_bytes(pickle.dumps(stage(pool), protocol=pickle.HIGHEST_PROTOCOL))
         # bounded: memory holds a few chunks, not the file
         for result in pool.map(_plan_in_worker, chunks(), window=workers + 2):
             if result.learned:
@@ -497,7 +517,7 @@ def _init_worker(inputs: PlanInputs) -> None:
     init_worker(inputs)
 
 
-def _plan_in_worker(chunk: tuple[pl.DataFrame | CsvPiece, Path, Path, bool]) -> ChunkResult:
+def _plan_in_worker(chunk: tuple[pl.DataFrame | CsvPiece, Path, Path, bool, Path | None]) -> ChunkResult:
     from dunning.plan.chunk import plan_in_worker
 
     return plan_in_worker(*chunk)

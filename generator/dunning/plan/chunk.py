@@ -61,15 +61,29 @@ class PlanningState:
 
 
 _WORKER: PlanningState | None = None
+# a worker that stages the history first (dunning.plan.build._plan_in_pool): its inputs and
+# compiled policy, until its first chunk says where the staged history is
+_WAITING: tuple[PlanInputs, Policy] | None = None
 
 
 def init_worker(inputs: PlanInputs) -> None:
-    global _WORKER
+    global _WORKER, _WAITING
+    if inputs.history is not None and inputs.staged_history is None:
+        _WAITING = (inputs, require_policy(inputs.policy_path))
+        return
     _WORKER = PlanningState(inputs, in_worker=True)
     _WORKER.columnar.take_fresh()  # a pool worker shares what it learns
 
 
-def plan_in_worker(piece: pl.DataFrame | CsvPiece, run: Path, log: Path, follow: bool = False) -> ChunkResult:
+def plan_in_worker(
+    piece: pl.DataFrame | CsvPiece, run: Path, log: Path, follow: bool = False, staged: Path | None = None
+) -> ChunkResult:
+    global _WORKER
+    if _WORKER is None and _WAITING is not None and staged is not None:
+        inputs, policy = _WAITING
+        inputs = replace(inputs, staged_history=pickle.loads(staged.read_bytes()))
+        _WORKER = PlanningState(inputs, policy, in_worker=True)
+        _WORKER.columnar.take_fresh()
     assert _WORKER is not None
     # what the others learned up to now, not up to when this chunk was handed out: chunks
     # are queued ahead, and a lagging log had both workers learn the same keys at the start
