@@ -66,8 +66,9 @@ class Template:
     tier: str
     stats: Stats
     offer: int  # index into policy.offers, -1: none
-    # the contact channels of its actions (none when not active): only the caps of the rules
-    # counting one of them can change the decision (see ColumnarPlanner.by_caps)
+    # the contact channels of its actions that came to a check (none when not active): only
+    # the caps of the rules counting one of them can change the decision (see
+    # ColumnarPlanner.by_caps)
     checked: tuple[str, ...] = ()
 
 
@@ -154,7 +155,7 @@ class ColumnarPlanner:
         for acct, key, none in zip(accounts_of(rows, extra_columns), rows[KEY].to_list(), bare, strict=True):
             plan = self.planner.plan(acct, () if none else events.get(acct.account_id, ()))
             self.learned += 1
-            self._keep(key, self._template(plan, acct.account_id))
+            self._keep(key, self._template(plan, acct.account_id, self.planner.reached))
 
     def _keep(self, key: str, template: Template) -> None:
         self.templates[key] = template
@@ -216,7 +217,7 @@ class ColumnarPlanner:
                 self._unlisted.append(key)
             self._index(key, template)
 
-    def _template(self, plan: AccountPlan, account_id: str) -> Template:
+    def _template(self, plan: AccountPlan, account_id: str, reached: set[str]) -> Template:
         cut = len(account_id)
         actions = tuple(replace(a, id=_ID + a.id[cut:]) for a in plan.actions)
         exclusions = tuple(replace(e, reason=_PROMISE) if e.code == "promise/open" else e for e in plan.exclusions)
@@ -232,7 +233,10 @@ class ColumnarPlanner:
             tier=plan.tier or "none",
             stats=plan_stats(plan),
             offer=self._offer_index[plan.offers[0].id] if plan.offers else -1,
-            checked=tuple(sorted({a.channel for a in plan.actions if a.channel in CONTACT_CHANNELS}))
+            # of its contacts, those that came to a check (Planner.reached): one suppressed by a
+            # stop or given no window before it (an opt-out, an invalid phone, a timetable
+            # without the channel) read no caps, whatever they hold
+            checked=tuple(sorted({a.channel for a in plan.actions if a.channel in CONTACT_CHANNELS} & reached))
             if plan.status == "active"
             else (),
         )

@@ -70,6 +70,10 @@ class Planner:
         self.engine = engine or ContactEngine(policy)
         self.grace = policy.settings.promise_grace_days
         self._may_skip: dict[tuple[str, str], bool] = {}
+        # the contact channels whose actions came to the check in the last plan() (the
+        # caps' counts are read there alone): a contact suppressed by a stop or finding no
+        # window before the check reads none (dunning.plan.columnar shares decisions by them)
+        self.reached: set[str] = set()
         self._default_notices = sorted(t.id for t in policy.templates.values() if t.notice == "default")
 
     # ------------------------------------------------------------------ one account
@@ -89,6 +93,7 @@ class Planner:
         caps as the plan's own contacts do, where the history's later events count for nothing."""
         say = trace.append if trace is not None else None
         policy, as_of = self.policy, self.as_of
+        self.reached = set()
         state = account_state(account, history, as_of, self.grace, held=held, reasons=policy.reason_marks)
         account = state.account
         # the events on or before as-of, as the state reads them: caps, stops and offers see
@@ -595,6 +600,9 @@ class Planner:
                 day += timedelta(days=1)
                 continue
             start, end = windows[0]
+            # reached: checked, or left unchecked below only for want of a history (the same
+            # key's account with one is checked here)
+            self.reached.add(channel)
             # The first contact of an account without a history needs no check when no cap can
             # refuse it, but only on the as-of day: the stops above are the as-of day's, and on
             # a later day (a step due later, or one the timetable moved) the account may be in
