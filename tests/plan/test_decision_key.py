@@ -552,6 +552,20 @@ def test_a_decision_is_shared_across_the_caps_of_rules_its_contacts_do_not_meet(
     assert sorted(t.checked for t in planner.templates.values()) == [()] * 2 + [("call",)] * 2
 
 
+def test_a_call_suppressed_before_its_check_reads_no_caps(policy: Policy) -> None:
+    # the same CN accounts with an invalid phone: the challenger's call is suppressed
+    # (data/phone-invalid) before it comes to a check, and the letter finds no window (a
+    # Saturday): no contact reads the caps, so four calls this week change nothing — one
+    # decision serves the challenger with and without them, one the champion
+    cn = {"jurisdiction": "CN", "currency": "CNY", "timezone": "Asia/Shanghai", "phone": "12345"}
+    row = {**BASE, **cn, "overdue_amount": "6000.00", "due_date": _day(-21)}
+    calls = _burst_at(-2, 4)
+    plans, planner = _plans_with_histories(policy, row, [[], [], calls, calls], "C")
+    assert plans[0] == plans[2] and plans[1] == plans[3]
+    assert ",call,call-early,zh-CN,suppressed," in plans[0][1] and "data/phone-invalid" in plans[0][1]
+    assert planner.learned == 2 and sorted(t.checked for t in planner.templates.values()) == [()] * 4
+
+
 def test_the_caps_of_a_row_whose_decision_has_no_contact_are_not_read(policy: Policy) -> None:
     # the CN account 10 days past due with an open promise (no contact planned) and four
     # calls this week: planned once, its key holds its caps; planned again, its decision
