@@ -47,12 +47,11 @@ from typing import IO, Any
 import orjson
 
 from dunning.errors import UserError
+from dunning.modes import DIR_MODE, FILE_MODE
 
 MARKER = ".dunning-output"
 MARKER_SCHEMA = 1
 POLICY_FOLDERS = ("policies", "templates", "site", ".git")
-DIR_MODE = 0o700
-FILE_MODE = 0o600
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 

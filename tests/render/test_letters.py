@@ -11,9 +11,12 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import threading
+import types
 from datetime import date
 from html import escape
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -380,6 +383,27 @@ def test_page_numbers_print_on_letters_of_more_than_one_page_whichever_way_the_b
     text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True).stdout
     last_words = [page.split()[-1] for page in text.decode().split("\f") if page.strip()]
     assert last_words == [paragraph.split()[-1], "1/2", "2/2", paragraph.split()[-1]]
+
+
+def test_print_workers_do_not_run_the_main_script_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    marker, script = tmp_path / "ran", tmp_path / "main_script.py"
+    script.write_text(f"open({str(marker)!r}, 'a').write('ran\\n')\n", encoding="utf-8")
+    main = types.ModuleType("__main__")
+    main.__file__, main.__spec__ = str(script), None
+    monkeypatch.setitem(sys.modules, "__main__", main)
+
+    def spawn() -> None:
+        process = get_context("spawn").Process(target=os.getpid)
+        process.start()
+        process.join()
+        assert process.exitcode == 0
+
+    with printing.bare_main():
+        spawn()
+    assert not marker.exists()
+    assert main.__spec__ is None
+    spawn()  # without it the spawned process runs the script first
+    assert marker.read_text(encoding="utf-8") == "ran\n"
 
 
 def test_print_workers_share_a_budget_of_batches_before_they_are_replaced() -> None:

@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from dunning.outdir import DIR_MODE, FILE_MODE
+from dunning.modes import DIR_MODE, FILE_MODE
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 

@@ -640,7 +640,7 @@ class Messages:
                     initializer=printing.take_turns,
                     initargs=(printing.turns(count),),
                 )
-                with _bar(len(batches), " print batches", progress) as typeset_bar, printers:
+                with _bar(len(batches), " print batches", progress) as typeset_bar, printing.bare_main(), printers:
                     for done in printers.map(printing.typeset_batch, _print_jobs(out_dir, spool, batches)):
                         printed.append(done)
                         sink.summary.cpu_ns["print_batches"] = sink.summary.cpu_ns.get("print_batches", 0) + done[-1]
