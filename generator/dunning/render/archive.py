@@ -251,10 +251,13 @@ def _pdf_string(text: str) -> bytes:
     return b"<FEFF" + text.encode("utf-16-be").hex().upper().encode("ascii") + b">"
 
 
-def _copy(reader: _Reader, pages: list[int], parents: set[int], others: set[int], info: bytes, seed: bytes) -> bytes:
+def _copy(
+    reader: _Reader, pages: list[int], parents: set[int], index: dict[int, int], info: bytes, seed: bytes
+) -> bytes:
     """A PDF of ``pages`` and what they refer to: catalog 1, page tree 2, information 3, then
-    the copied objects in the order they are first reached. ``others``: the batch's other
-    pages, which nothing of a letter may reach (a link to another letter would copy it)."""
+    the copied objects in the order they are first reached. ``index``: every page of the batch
+    by its place; nothing of a letter may reach another letter's page (a link to another letter
+    would copy it)."""
     numbers: dict[int, int] = {parent: 2 for parent in parents}
     order: list[int] = []
     queue = list(pages)
@@ -265,7 +268,7 @@ def _copy(reader: _Reader, pages: list[int], parents: set[int], others: set[int]
         item = reader.object(queue.pop(0))
         for _, _, target in item.refs:
             if target not in numbers:
-                if target in others:
+                if target in index:  # a page, and not one of the letter's: they are numbered
                     raise _fail("a letter in a print batch refers to another letter's page")
                 numbers[target] = 4 + len(order)
                 order.append(target)
@@ -333,4 +336,7 @@ def cut_letters(batch: bytes, references: list[str]) -> Iterator[tuple[bytes, in
     for n, reference in enumerate(references):
         info = b"<<" + kept + b"/Title" + _pdf_string(reference) + b">>"
         own = pages[bounds[n] : bounds[n + 1]]
-        yield _copy(reader, own, parents, set(pages) - set(own), info, seed), len(own)
+        # _copy numbers the letter's own pages first, so a page it reaches without a number is
+        # another letter's: looked up in the batch's index, not in a set of the other pages
+        # built for each letter (O(pages²) a batch)
+        yield _copy(reader, own, parents, index, info, seed), len(own)
