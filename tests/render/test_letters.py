@@ -196,6 +196,27 @@ def test_a_plain_body_reads_as_htmlparser_reads_it(pieces: list[str]) -> None:
     assert body_markup(html) == markup.parsed_markup(html)
 
 
+_TAGS = st.sampled_from(
+    [
+        "<p>", "</p>", "<br>", "<br/>", "<strong>", "</strong>", '<p class="disclosure">', '<table class="plan">',
+        "</table>", "<tr>", "</tr>", "<td>", "</td>", "<th>", "</th>", "<li>", "</li>", "<title>", "</title>",
+        "<head>", "</head>", "<h2>", "</h2>", "<span>", "</span>", "<P>", "<!-- c -->",
+    ]
+)  # fmt: skip
+_TEXTS = st.sampled_from(["", "text", " ", "  a  b ", "\n", " x", "y ", "&amp; &lt;", "你好，", "¥1,234.50", '"\\'])
+
+
+@given(st.lists(_TAGS, max_size=16), st.data())
+def test_letters_of_one_body_skeleton_differ_only_where_their_texts_go(tags: list[str], data: st.DataObject) -> None:
+    # two bodies with the same tags, and text in the same gaps between them, share a skeleton
+    # (translated once); each reads as HTMLParser reads it
+    first = data.draw(st.lists(_TEXTS, min_size=len(tags) + 1, max_size=len(tags) + 1))
+    second = [data.draw(_TEXTS.filter(bool)) if text else "" for text in first]
+    for texts in (first, second):
+        html = "".join(text + tag for text, tag in zip(texts, [*tags, ""], strict=True))
+        assert body_markup(html) == markup.parsed_markup(html)
+
+
 def test_the_bundled_letter_bodies_are_read_without_htmlparser(
     example_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
