@@ -346,6 +346,35 @@ def test_archive_copies_are_cut_at_the_bookmarks_and_a_mismatch_is_a_bug() -> No
     )
 
 
+def test_the_cut_reads_plain_objects_and_dictionaries_as_its_token_loop_reads_them() -> None:
+    # the fast paths (flat dictionaries, bookmark titles without parentheses) against the token
+    # loop on every object of a batch whose titles need it too: parentheses, a backslash, CJK
+    references = ["A-1", "B (2)", "C\\3", "D)(", "编号-5", "F 0 R", "G-7"]
+    letters = [
+        (reference, letter_markup(locale="zh-CN" if n % 2 else "en-US", sender=["S"], recipient=["R"], meta=["m"],
+                                  subject=reference, body_html="<p>x</p>" * (3 + 30 * (n == 1)), disclosure=""))
+        for n, reference in enumerate(references)
+    ]  # fmt: skip
+    data = typeset.batch_pdf("batch (1)", "A4", date(2026, 11, 30), letters)
+    reader = archive._Reader(data)
+    dictionaries = fast = 0
+    for number, offset in reader.offsets.items():
+        opening = archive._OBJECT.match(data, offset)
+        assert opening is not None
+        body = data[opening.end() : reader.extent[number]].rstrip()[: -len(b"endobj")].strip()
+        item, reference = archive._parse(body), archive._parse_tokens(body)
+        assert (item.head, item.refs) == (reference.head, reference.refs)
+        head = body[: item.head].strip()
+        if head.startswith(b"<<") and head.endswith(b">>"):
+            entries = archive._Reader._dictionary(item)
+            assert entries == archive._Reader._dictionary_tokens(head)
+            dictionaries += 1
+            fast += b"(" not in head
+    assert dictionaries > 50 and fast > 40
+    copies = list(archive.cut_letters(data, references))
+    assert [pages for _, pages in copies] == [1, 2, 1, 1, 1, 1, 1]
+
+
 def test_an_archive_copy_is_its_pages_objects_byte_for_byte_with_its_reference_as_title() -> None:
     def markup(paragraphs: int, text: str) -> str:
         body = "".join(f"<p>{escape(text)}</p>" for _ in range(paragraphs))
