@@ -162,6 +162,7 @@ def _stages(
         result.site = beside.result() if beside is not None else _handbook(request, policy, staging)
         step("handbook built")
     on_stage("manifest")
+    rendered.known.update(result.plans.hashes)  # plans.jsonl and actions.csv, hashed as they were written
     write_manifest(policy, staging, rendered)  # last: it lists every file, the handbook's too
     step("manifest written")
 

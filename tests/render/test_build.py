@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -42,6 +43,8 @@ def test_build_runs_every_stage_and_is_byte_identical(example_root: Path, tmp_pa
     assert summary["render"]["rendered"] == sum(summary["render"]["by_channel"].values()) > 0
     # the marker is written after the manifest, at the swap (see docs/security.md)
     assert set(manifest["outputs"]) == set(first) - {"manifest.json", ".dunning-output"}
+    for name, digest in manifest["outputs"].items():  # those taken as the files were written too
+        assert hashlib.sha256(first[name]).hexdigest() == digest, name
     assert "rendered " in output and "manifest: " in output
     code, _ = _build(example_root, tmp_path / "out")
     assert code == 0

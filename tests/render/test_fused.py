@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ import orjson
 import pytest
 
 import dunning.build as build_module
+import dunning.render.manifest as manifest_module
+from dunning import outdir
 from dunning.build import BuildRequest, run_build
 from dunning.plan.build import PlanInputs
 from dunning.render.fused import FusedRender
@@ -55,6 +58,11 @@ def _tree(root: Path) -> dict[str, Any]:
     files = sorted(p for p in root.rglob("*") if p.is_file())
     tree: dict[str, Any] = {p.relative_to(root).as_posix(): p.read_bytes() for p in files}
     manifest = orjson.loads(tree.pop("manifest.json"))
+    # every digest is its file's, those taken as the files were written (plans.jsonl,
+    # actions.csv, the messages) or not (the merged plans of an unsorted snapshot)
+    assert set(manifest["outputs"]) == set(tree) - {".dunning-output"}
+    for name, digest in manifest["outputs"].items():
+        assert hashlib.sha256(tree[name]).hexdigest() == digest, name
     manifest["policy"].pop("revision")  # others commit to the shared tree meanwhile
     tree["manifest.json"] = manifest
     return tree
@@ -189,3 +197,24 @@ def test_a_build_stopped_at_plan_publishes_none_of_the_fused_messages(
         ".dunning-output", "actions.csv", "history-rejects.csv", "plans.jsonl", "rejects.csv", "summary.json",
     ]  # fmt: skip
     assert "render" not in orjson.loads((out / "summary.json").read_bytes())
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_manifest_reads_back_only_the_small_files_no_one_hashed_as_they_were_written(
+    monkeypatch: pytest.MonkeyPatch, example_root: Path, tmp_path: Path, jobs: int
+) -> None:
+    read: list[str] = []
+    real = outdir.sha256_file
+
+    def spy(path: Path) -> str:
+        staging = tmp_path / ".out.dunning-staging"
+        read.append(path.relative_to(staging).as_posix() if path.is_relative_to(staging) else "policy")
+        return real(path)
+
+    monkeypatch.setattr(manifest_module, "sha256_file", spy)
+    accounts = _jsonl(tmp_path / "accounts.jsonl", _sorted_unique(example_root))
+    stopped, made = _build(monkeypatch, example_root, accounts, tmp_path / "out", jobs=jobs, fused=True)
+    assert stopped == "" and made[0] is not None and made[0].valid
+    # plans.jsonl, actions.csv and the messages' files were hashed as they were written;
+    # the policy's files and the rejects are read (small: a few hundred bytes here)
+    assert sorted(set(read)) == ["history-rejects.csv", "messages/render-rejects.csv", "policy", "rejects.csv"]

@@ -376,6 +376,7 @@ class _Sink:
         path = self.staging / relative
         make_private_dir(path.parent)
         write_private(path, data)
+        self.know([(f"{MESSAGES}/{relative}", sha256_bytes(data))])
 
     def close(self) -> None:
         for handle in (self.sms, self.calls_handle, self.calls_jsonl, self.rejects_handle, self.spool):
@@ -397,6 +398,7 @@ class _Sink:
         for agency_id in sorted(self.agency):
             fields = self.policy.agencies[agency_id].fields
             self._write(f"agency/{agency_id}.csv", _csv_bytes(fields, self.agency[agency_id]))
+        self.routes, self.agency = [], {}  # written once (close runs again on a failure)
 
     def write_batches(self, batches: list[_PrintBatch], printed: list[printing.Printed] | None) -> None:
         """Each batch's index CSV (and the hashes of the PDFs and archive copies when they were typeset)."""
