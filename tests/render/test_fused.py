@@ -17,6 +17,7 @@ import pytest
 
 import dunning.build as build_module
 import dunning.render.manifest as manifest_module
+import dunning.render.run as run_module
 from dunning import outdir
 from dunning.build import BuildRequest, run_build
 from dunning.plan.build import PlanInputs
@@ -208,10 +209,14 @@ def test_the_manifest_reads_back_only_the_small_files_no_one_hashed_as_they_were
 
     def spy(path: Path) -> str:
         staging = tmp_path / ".out.dunning-staging"
-        read.append(path.relative_to(staging).as_posix() if path.is_relative_to(staging) else "policy")
+        if path.is_relative_to(staging):
+            read.append(path.relative_to(staging).as_posix())
+        else:
+            read.append("policy" if path.is_relative_to(example_root) else path.name)
         return real(path)
 
     monkeypatch.setattr(manifest_module, "sha256_file", spy)
+    monkeypatch.setattr(run_module, "sha256_file", spy)  # the snapshot's digest: plan's, in summary.json
     accounts = _jsonl(tmp_path / "accounts.jsonl", _sorted_unique(example_root))
     stopped, made = _build(monkeypatch, example_root, accounts, tmp_path / "out", jobs=jobs, fused=True)
     assert stopped == "" and made[0] is not None and made[0].valid
