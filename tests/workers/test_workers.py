@@ -65,6 +65,21 @@ def test_separate_runs_even_one_job_in_a_worker_process() -> None:
     assert len(set(pids)) == 3  # a fresh process per task
 
 
+@pytest.mark.parametrize(("start", "recycled"), [("spawn", False), ("spawn", True), ("fork", False)])
+def test_a_worker_ends_without_its_teardown_but_with_its_atexit_functions(
+    tmp_path: Path, start: Literal["fork", "spawn"], recycled: bool
+) -> None:
+    # a spawned worker ends with os._exit (workers._exit_now), after its atexit functions;
+    # the same when it is replaced after its tasks (max_tasks_per_child). A forked one ends as
+    # multiprocessing ends it, with os._exit and none: they would be the parent's too
+    options = {"separate": True, "max_tasks_per_child": 1} if recycled else {}
+    with Workers(2, start=start, **options) as pool:  # type: ignore[arg-type]
+        pids = set(pool.map(support.mark_at_exit, [str(tmp_path)] * 4))
+    assert os.getpid() not in pids
+    expected = sorted(f"exited-{pid}" for pid in pids) if start == "spawn" else []
+    assert sorted(p.name for p in tmp_path.iterdir()) == expected
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_user_error_keeps_its_message_and_hint_and_comes_after_the_results_before_it(jobs: int) -> None:
     seen: list[int] = []

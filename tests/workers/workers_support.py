@@ -52,3 +52,13 @@ def nap(seconds: int) -> int:
     """A chunk that takes ``seconds`` (60: far longer than any test waits)."""
     time.sleep(seconds)
     return seconds
+
+
+def mark_at_exit(folder: str) -> int:
+    """A task that leaves a file to be written when its worker exits (as a print worker
+    removes its fonts folder at exit); its worker's pid."""
+    import atexit
+    from pathlib import Path
+
+    atexit.register(Path(folder, f"exited-{os.getpid()}").write_text, "bye")
+    return os.getpid()
