@@ -123,7 +123,7 @@ def _stages(
     on_stage("plan")
     try:
         result.plans = write_plans(
-            inputs, staging, jobs=request.jobs, progress=progress, policy=policy, following=fused
+            inputs, staging, jobs=request.jobs, progress=progress, policy=policy, following=fused, hashed=True
         )
     except BaseException:
         if fused is not None:

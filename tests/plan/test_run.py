@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import shutil
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,7 @@ from dunning.accounts.source import AccountFile
 from dunning.cli import main
 from dunning.errors import UserError
 from dunning.plan import decide
-from dunning.plan.build import ChunkResult, PlanInputs, Summary, _RunSink, run_plan
+from dunning.plan.build import ChunkResult, PlanInputs, Summary, _RunSink, run_plan, write_plans
 from dunning.workers import Workers
 
 AS_OF = date(2026, 11, 28)
@@ -109,6 +110,33 @@ def test_small_chunks_merge_to_the_same_bytes(
     assert seen == [True, appended]
     for name in OUTPUTS:
         assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "chunked" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("hashed", [True, False])
+@pytest.mark.parametrize("order", ["sorted", "shuffled"])
+def test_the_appended_outputs_are_hashed_as_written_when_asked(
+    example_root: Path, tmp_path: Path, order: str, hashed: bool
+) -> None:
+    # `dunning build` asks (its manifest takes these digests); appended runs only: merged
+    # outputs are written anew and read back by the manifest
+    lines = (example_root / "examples" / "accounts.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    body = sorted({line.split(",", 1)[0]: line for line in reversed(lines[1:])}.values())
+    if order == "shuffled":
+        body = body[30:] + body[:30]
+    (tmp_path / "accounts.csv").write_text(lines[0] + "".join(body), encoding="utf-8")
+    source = tmp_path / "accounts.jsonl"
+    pl.read_csv(tmp_path / "accounts.csv", infer_schema=False).write_ndjson(source)
+    out = tmp_path / "out"
+    out.mkdir()
+    inputs = PlanInputs(example_root, source, AS_OF, chunk_rows=7)
+    summary = write_plans(inputs, out, jobs=2, hashed=hashed)
+    if hashed and order == "sorted":
+        assert summary.hashes == {
+            name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in ("plans.jsonl", "actions.csv")
+        }
+    else:
+        assert summary.hashes == {}
+    assert "hashes" not in orjson.loads((out / "summary.json").read_bytes())
 
 
 @pytest.mark.parametrize(("order", "appended"), [("file", False), ("sorted", True), ("sorted+duplicate", False)])
