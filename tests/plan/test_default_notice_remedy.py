@@ -90,6 +90,35 @@ def _enforcement(policy: Policy, acct: Account, on: date, history: list[Contact]
     return [(a.id, a.status, a.reasons) for a in plan.actions if a.channel in ("agency", "legal_review")]
 
 
+def _trace(policy: Policy, acct: Account, on: date, history: list[Contact] | None = None, *,
+           tracks_sent: bool = False) -> list[str]:  # fmt: skip
+    """What ``dunning explain`` prints for ``acct`` planned on ``on``: the decision trace."""
+    trace: list[str] = []
+    Planner(policy, on, 0, tracks_sent=tracks_sent).plan(acct, history or [], trace)
+    return trace
+
+
+PLACEMENT = "G-1-recovery-agency120-20261129"  # the example's agency step, day 120 of a 1 August arrears
+Enforcement = list[tuple[str, str, tuple[str, ...]]]
+
+
+def _held_by_remedy(action_id: str, step: str) -> Enforcement:
+    """The one enforcement action, suppressed while a default notice's remedy period runs."""
+    return [(action_id, "suppressed", (step, "notice/default-remedy-running", RULE))]
+
+
+def _goes(action_id: str, step: str) -> Enforcement:
+    """The one enforcement action, scheduled on its step's day."""
+    return [(action_id, "scheduled", (step,))]
+
+
+def _assert_waits_for_notice(found: Enforcement, action_id: str, notice: str) -> None:
+    """``found`` is one action, suppressed for want of a default notice (``notice``: the
+    template it waits for, or ``default-notice`` when the policy has none)."""
+    [(got, status, reasons)] = found
+    assert (got, status, reasons[-2:]) == (action_id, "suppressed", (f"step/waiting/{notice}", RULE))
+
+
 def test_service_counts_business_days_and_the_nations_bank_holidays() -> None:
     # posted Thursday 24 December 2026: 25 Dec (Fri) and 28 Dec (Mon, Boxing Day's substitute)
     # are bank holidays, so is 1 January 2027 (Fri); business days 29, 30, 31 Dec and 4 Jan
@@ -111,16 +140,10 @@ def test_without_a_history_of_sends_the_policys_notice_is_assumed_sent_on_its_da
     # placement of day 120 (Sunday 29 November) may go.
     due = date(2026, 8, 1)
     acct = _gb(gb_policy, due)
-    assert _enforcement(gb_policy, acct, due + timedelta(days=105)) == [
-        (
-            "G-1-recovery-legal_review105-20261114",
-            "suppressed",
-            ("step/recovery/legal_review@105", "notice/default-remedy-running", RULE),
-        )
-    ]
-    assert _enforcement(gb_policy, acct, due + timedelta(days=120)) == [
-        ("G-1-recovery-agency120-20261129", "scheduled", ("step/recovery/agency@120",))
-    ]
+    assert _enforcement(gb_policy, acct, due + timedelta(days=105)) == _held_by_remedy(
+        "G-1-recovery-legal_review105-20261114", "step/recovery/legal_review@105"
+    )
+    assert _enforcement(gb_policy, acct, due + timedelta(days=120)) == _goes(PLACEMENT, "step/recovery/agency@120")
 
 
 def test_no_notice_step_can_have_reached_the_account_so_no_enforcement(gb_policy: Policy) -> None:
@@ -128,9 +151,7 @@ def test_no_notice_step_can_have_reached_the_account_so_no_enforcement(gb_policy
     # served, so no enforcement is lawful (the pre-legal letter is missing too)
     due = date(2026, 8, 1)
     acct = _gb(gb_policy, due, address="")
-    [(action_id, status, reasons)] = _enforcement(gb_policy, acct, due + timedelta(days=120))
-    assert (action_id, status) == ("G-1-recovery-agency120-20261129", "suppressed")
-    assert reasons[-2:] == ("step/waiting/letter-default", RULE)
+    _assert_waits_for_notice(_enforcement(gb_policy, acct, due + timedelta(days=120)), PLACEMENT, "letter-default")
 
 
 def test_with_a_history_of_sends_the_notice_actually_sent_decides(gb_policy: Policy) -> None:
@@ -144,14 +165,11 @@ def test_with_a_history_of_sends_the_notice_actually_sent_decides(gb_policy: Pol
     late = Contact("G-1", datetime(2026, 11, 11, 10, tzinfo=_LONDON), "letter", "sent",
                    action_id="G-1-recovery-letter93-20261102")  # fmt: skip
     history = [pre_legal, late]
-    placement = "G-1-recovery-agency120-20261129"
     days = (date(2026, 11, 29), date(2026, 12, 1), date(2026, 12, 2))
-    assert _placement_on(gb_policy, acct, history, placement, days) == _held_until(placement, 120, *days)
+    assert _placement_on(gb_policy, acct, history, PLACEMENT, days) == _held_until(PLACEMENT, 120, *days)
     # no default notice in the history at all: held for want of one
-    [(_id, status, reasons)] = [
-        a for a in _enforcement(gb_policy, acct, date(2026, 12, 2), [pre_legal], tracks_sent=True) if a[0] == placement
-    ]
-    assert (status, reasons[-2:]) == ("suppressed", ("step/waiting/letter-default", RULE))
+    found = _enforcement(gb_policy, acct, date(2026, 12, 2), [pre_legal], tracks_sent=True)
+    _assert_waits_for_notice([a for a in found if a[0] == PLACEMENT], PLACEMENT, "letter-default")
 
 
 def test_other_jurisdictions_are_not_held(gb_policy: Policy) -> None:
@@ -230,9 +248,8 @@ def test_a_notice_sent_on_the_day_the_arrears_fell_due_counts(gb_policy: Policy)
         _sent("G-1-recovery-letter91-20261031", date(2026, 10, 31)),
         _sent("G-1-recovery-letter93-20261102", due),
     ]
-    assert _enforcement(gb_policy, _gb(gb_policy, due), date(2026, 11, 29), history, tracks_sent=True) == [
-        ("G-1-recovery-agency120-20261129", "scheduled", ("step/recovery/agency@120",))
-    ]
+    found = _enforcement(gb_policy, _gb(gb_policy, due), date(2026, 11, 29), history, tracks_sent=True)
+    assert found == _goes(PLACEMENT, "step/recovery/agency@120")
 
 
 def test_a_bank_holiday_in_the_service_holds_the_step_longer(gb_policy: Policy) -> None:
@@ -255,30 +272,21 @@ def test_a_step_on_the_notices_own_day_waits_for_its_remedy(example_copy: Path) 
     same_day = NOTICE_STEP + "      - day: 93\n        channel: legal_review\n        template: legal-review\n"
     policy = _gb_policy(example_copy, steps=same_day)
     due = date(2026, 8, 1)
-    assert _enforcement(policy, _gb(policy, due), due + timedelta(days=93)) == [
-        (
-            "G-1-recovery-legal_review93-20261102",
-            "suppressed",
-            ("step/recovery/legal_review@93", "notice/default-remedy-running", RULE),
-        )
-    ]
+    assert _enforcement(policy, _gb(policy, due), due + timedelta(days=93)) == _held_by_remedy(
+        "G-1-recovery-legal_review93-20261102", "step/recovery/legal_review@93"
+    )
 
 
 def test_a_policy_without_a_default_notice_holds_every_enforcement(example_copy: Path) -> None:
     policy = _gb_policy(example_copy, steps="", notice=False)
     due = date(2026, 8, 1)
-    [(action_id, status, reasons)] = _enforcement(policy, _gb(policy, due), due + timedelta(days=120))
-    assert (action_id, status, reasons[-2:]) == (
-        "G-1-recovery-agency120-20261129",
-        "suppressed",
-        ("step/waiting/default-notice", RULE),
+    _assert_waits_for_notice(
+        _enforcement(policy, _gb(policy, due), due + timedelta(days=120)), PLACEMENT, "default-notice"
     )
-    trace: list[str] = []
-    Planner(policy, due + timedelta(days=120), 0).plan(_gb(policy, due), [], trace)
     assert (
         "uk-conc.default-notice: no default notice of this arrears that a step of the policy could have sent by "
         "2026-11-29: no agency until one is"
-    ) in trace
+    ) in _trace(policy, _gb(policy, due), due + timedelta(days=120))
 
 
 def test_a_tightened_remedy_period_holds_the_step_longer(example_copy: Path) -> None:
@@ -288,38 +296,29 @@ def test_a_tightened_remedy_period_holds_the_step_longer(example_copy: Path) -> 
     tighten = "    tighten:\n      uk-conc.default-notice: {remedy_days: 21, service_business_days: 5}\n"
     policy = _gb_policy(example_copy, tighten=tighten)
     due = date(2026, 8, 1)
-    assert _enforcement(policy, _gb(policy, due), due + timedelta(days=120)) == [
-        (
-            "G-1-recovery-agency120-20261129",
-            "suppressed",
-            ("step/recovery/agency@120", "notice/default-remedy-running", RULE),
-        )
-    ]
+    assert _enforcement(policy, _gb(policy, due), due + timedelta(days=120)) == _held_by_remedy(
+        PLACEMENT, "step/recovery/agency@120"
+    )
 
 
 def test_the_trace_gives_the_dates_the_hold_reads(gb_policy: Policy) -> None:
     # what `dunning explain` prints: the day of posting, of service and the remedy's end
     due = date(2026, 8, 1)
-    trace: list[str] = []
-    Planner(gb_policy, due + timedelta(days=105), 0).plan(_gb(gb_policy, due), [], trace)
+    acct = _gb(gb_policy, due)
     assert (
         "uk-conc.default-notice: the default notice assumed sent on its step's day 2026-11-02 is served "
         "2026-11-06, its remedy period runs to 2026-11-20: no legal_review before 2026-11-21"
-    ) in trace
-    trace = []
+    ) in _trace(gb_policy, acct, due + timedelta(days=105))
     pre_legal = _sent("G-1-recovery-letter91-20261031", date(2026, 10, 31))
-    Planner(gb_policy, date(2026, 12, 2), 0, tracks_sent=True).plan(_gb(gb_policy, due), [pre_legal], trace)
     assert (
         "uk-conc.default-notice: no default notice of this arrears recorded as sent by 2026-12-02: "
         "no agency until one is"
-    ) in trace
-    trace = []
+    ) in _trace(gb_policy, acct, date(2026, 12, 2), [pre_legal], tracks_sent=True)
     late = _sent("G-1-recovery-letter93-20261102", date(2026, 11, 11))
-    Planner(gb_policy, date(2026, 11, 29), 0, tracks_sent=True).plan(_gb(gb_policy, due), [pre_legal, late], trace)
     assert (
         "uk-conc.default-notice: the default notice sent 2026-11-11 is served 2026-11-17, its remedy period runs to "
         "2026-12-01: no agency before 2026-12-02"
-    ) in trace
+    ) in _trace(gb_policy, acct, date(2026, 11, 29), [pre_legal, late], tracks_sent=True)
 
 
 def test_a_notice_steps_promise_condition_counts_the_grace_days(example_copy: Path) -> None:
@@ -335,13 +334,6 @@ def test_a_notice_steps_promise_condition_counts_the_grace_days(example_copy: Pa
     assert policy.settings.promise_grace_days == 3
     due = date(2026, 8, 1)
     acct = _gb(policy, due, promise_to_pay_date="2026-08-28", last_payment_date="2026-08-30")
-    assert _enforcement(policy, acct, due + timedelta(days=120)) == [
-        ("G-1-recovery-agency120-20261129", "scheduled", ("step/recovery/agency@120",))
-    ]
+    assert _enforcement(policy, acct, due + timedelta(days=120)) == _goes(PLACEMENT, "step/recovery/agency@120")
     late = _gb(policy, due, promise_to_pay_date="2026-08-27", last_payment_date="2026-08-31")
-    [(action_id, status, reasons)] = _enforcement(policy, late, due + timedelta(days=120))
-    assert (action_id, status, reasons[-2:]) == (
-        "G-1-recovery-agency120-20261129",
-        "suppressed",
-        ("step/waiting/letter-default", RULE),
-    )
+    _assert_waits_for_notice(_enforcement(policy, late, due + timedelta(days=120)), PLACEMENT, "letter-default")
