@@ -40,6 +40,7 @@ import os
 import shutil
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -309,23 +310,26 @@ class OutputDir:
             previous = os.umask(0o077)  # for what third-party writers (MkDocs, WeasyPrint) create
             try:
                 os.mkdir(self.staging, DIR_MODE)
-                os.chmod(self.staging, DIR_MODE)
-                write_private(self.staging / MARKER, _marker_bytes([]))
-                step("staging created")
-                if keep is not None and entries:
-                    for name in entries:
-                        if keep(name) and (self.path / name).exists():
-                            _link_tree(self.path / name, self.staging / name)
-                    step("kept entries linked")
+                # from here on an error, Ctrl-C or SIGTERM removes the staging folder, also
+                # one that arrives before the caller's block or after it (a kill leaves it
+                # for the next run's clean-up)
                 try:
+                    os.chmod(self.staging, DIR_MODE)
+                    write_private(self.staging / MARKER, _marker_bytes([]))
+                    step("staging created")
+                    if keep is not None and entries:
+                        for name in entries:
+                            if keep(name) and (self.path / name).exists():
+                                _link_tree(self.path / name, self.staging / name)
+                        step("kept entries linked")
                     yield self.staging
+                    names = [n for n in os.listdir(self.staging) if n != MARKER]
+                    write_private(self.staging / (MARKER + ".new"), _marker_bytes(names))
+                    os.replace(self.staging / (MARKER + ".new"), self.staging / MARKER)
+                    step("staging complete")
                 except BaseException:
                     shutil.rmtree(self.staging, ignore_errors=True)
                     raise
-                names = [n for n in os.listdir(self.staging) if n != MARKER]
-                write_private(self.staging / (MARKER + ".new"), _marker_bytes(names))
-                os.replace(self.staging / (MARKER + ".new"), self.staging / MARKER)
-                step("staging complete")
             finally:
                 os.umask(previous)
             self._swap()
@@ -351,19 +355,57 @@ class OutputDir:
                 step("output renamed in")
                 return
             if _rename_exchange(parent_fd, staging, final):
-                step("output exchanged")
-                shutil.rmtree(self.staging)  # now the previous output
-                step("previous output removed")
+                _remove_previous(self.staging)  # now the previous output
                 return
             # two renames: --out is missing in between; the next run restores it if killed there
-            os.rename(final, old, src_dir_fd=parent_fd, dst_dir_fd=parent_fd)
-            step("previous output renamed aside")
-            os.rename(staging, final, src_dir_fd=parent_fd, dst_dir_fd=parent_fd)
-            step("output renamed in")
-            shutil.rmtree(self.old)
-            step("previous output removed")
+            try:
+                with _signals_held():
+                    os.rename(final, old, src_dir_fd=parent_fd, dst_dir_fd=parent_fd)
+                    step("previous output renamed aside")
+                    os.rename(staging, final, src_dir_fd=parent_fd, dst_dir_fd=parent_fd)
+            finally:
+                if not self.staging.exists():  # the new output is in: also when a held signal acts
+                    _remove_previous(self.old)
         finally:
             os.close(parent_fd)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block is done, then act as they would have (only a
+    kill can stop it midway). Python runs signal handlers in the main thread whichever thread
+    the signal reaches, so the handlers are swapped rather than the signals masked."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+    saved: dict[int, Any] = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(signum)
+        if handler is not None:  # None: set outside Python, left alone
+            saved[signum] = handler
+            signal.signal(signum, lambda number, frame: arrived.append(number))
+    try:
+        yield
+    finally:
+        for held, handler in saved.items():
+            signal.signal(held, handler)
+    for number in arrived:
+        signal.raise_signal(number)
+
+
+def _remove_previous(folder: Path) -> None:
+    """Delete the previous output once the new one is in place. The new output is published by
+    then, so Ctrl-C or SIGTERM arriving during the delete (seconds for a large output) lets it
+    finish before the run stops: the old personal data does not stay next to the output."""
+    try:
+        step("output in place")
+        shutil.rmtree(folder)
+    except BaseException:
+        with _signals_held():  # a second Ctrl-C does not cut this one short either
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    step("previous output removed")
 
 
 def _link_tree(source: Path, target: Path) -> None:

@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,35 +66,56 @@ def _get(port: int, host: str) -> tuple[int, bytes]:
         connection.close()
 
 
-def test_serve_refuses_requests_for_another_host_name(tmp_path: Path) -> None:
+@contextmanager
+def _serving(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """`dunning handbook serve` of the example in a child process (its temporary folders under
+    ``tmp_path/tmp``, its log in ``tmp_path/serve.log``), once it answers; the server and its
+    port. Stopped with SIGTERM after."""
     repo = copy_example(tmp_path / "repo")
+    (tmp_path / "tmp").mkdir()
     port = _free_port()
     command = [
         sys.executable, "-c", "from dunning.cli import main; main()", "handbook", "serve", str(repo),
         "--out", str(tmp_path / "out"), "--as-of", "2026-11-28", "--dev-addr", f"127.0.0.1:{port}",
     ]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env) as server:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "TMPDIR": str(tmp_path / "tmp")}
+    log = (tmp_path / "serve.log").open("wb")
+    with log, subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, env=env) as server:
         try:
             deadline = time.monotonic() + 120
             while True:
                 try:
-                    status, _ = _get(port, f"127.0.0.1:{port}")
+                    _get(port, f"127.0.0.1:{port}")
                     break
                 except OSError:
                     if server.poll() is not None or time.monotonic() > deadline:
                         raise AssertionError("handbook serve did not start") from None
                     time.sleep(0.5)
-            assert status == 200
-            assert _get(port, f"localhost:{port}")[0] == 200
-            assert _get(port, f"evil.example:{port}") == (
-                421,
-                b"this handbook server answers only requests for its own address\n",
-            )
-            assert _get(port, "evil.example")[0] == 421
+            yield server, port
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+def test_serve_refuses_requests_for_another_host_name(tmp_path: Path) -> None:
+    with _serving(tmp_path) as (_, port):
+        assert _get(port, f"127.0.0.1:{port}")[0] == 200
+        assert _get(port, f"localhost:{port}")[0] == 200
+        assert _get(port, f"evil.example:{port}") == (
+            421,
+            b"this handbook server answers only requests for its own address\n",
+        )
+        assert _get(port, "evil.example")[0] == 421
+
+
+def test_serve_stopped_by_sigterm_removes_its_scratch_site(tmp_path: Path) -> None:
+    """`docker stop` or `systemctl stop` sends SIGTERM: the server stops as on Ctrl-C and the
+    site it built into a temporary folder (a copy of the handbook) does not stay behind."""
+    with _serving(tmp_path) as (server, _):
+        assert [p.name.startswith("dunning-handbook-") for p in (tmp_path / "tmp").iterdir()].count(True) == 1
+    assert server.returncode == 143
+    assert (tmp_path / "serve.log").read_bytes().endswith(b"dunning: stopped (SIGTERM)\n")
+    assert not [p for p in (tmp_path / "tmp").iterdir() if p.name.startswith("dunning-handbook-")]
 
 
 def test_a_busy_port_is_a_clear_usage_error(tmp_path: Path) -> None:

@@ -272,6 +272,42 @@ def test_a_build_killed_at_any_step_leaves_the_old_or_the_new_output(repo: Path,
     assert ("aside" in seen) == (swap == "rename")
 
 
+@pytest.mark.parametrize(
+    ("swap", "stop", "code"), [("exchange", "TERM", 143), ("rename", "TERM", 143), ("rename", "INT", 1)]
+)
+def test_a_build_stopped_at_any_step_leaves_the_old_or_the_new_output_and_nothing_else(
+    repo: Path, swap: str, stop: str, code: int
+) -> None:
+    """SIGTERM (a CI timeout, `docker stop`) and Ctrl-C stop a run with its clean-up: unlike a
+    kill, nothing is left for the next run to tidy — no staging folder, no previous output
+    aside or half deleted, no lock — and ``out`` is whole: the old output until the new one
+    is in, the new one after (the fallback's two renames finish before the signal acts)."""
+    build = ["build", *DEMO, "--no-pdf", "--no-handbook", "--jobs", "1", "-q", "."]
+    old_args, new_args = [*build, "--as-of", "2026-11-28"], [*build, "--as-of", "2026-11-29"]
+    env = {"DUNNING_TEST_SWAP": swap}
+    assert CliRunner().invoke(main, [*new_args, "--out", "new"], env=env).exit_code == 0
+    new = contents(repo / "new")
+    assert CliRunner().invoke(main, [*old_args, "--out", "out"], env=env).exit_code == 0
+    old = contents(repo / "out")
+    names = sorted(p.name for p in repo.iterdir())
+    seen = []
+    for number in range(1, 30):
+        stopped = run_cli([*new_args, "--out", "out"], repo, DUNNING_TEST_SIGNAL_AT_STEP=f"{number}:{stop}", **env)
+        if stopped.returncode == 0:
+            break
+        assert stopped.returncode == code, stopped.stderr
+        assert stopped.stderr.endswith({"TERM": "dunning: stopped (SIGTERM)\n", "INT": "\nAborted!\n"}[stop])
+        assert sorted(p.name for p in repo.iterdir()) == names, number
+        state = contents(repo / "out")
+        assert state in (old, new), number
+        seen.append("new" if state == new else "old")
+        if state == new:  # back to the old output for the next step
+            assert CliRunner().invoke(main, [*old_args, "--out", "out"], env=env).exit_code == 0
+    assert stopped.returncode == 0
+    # lock, staging, plans, messages, manifest, marker, (aside,) in place, removed
+    assert seen == {"exchange": ["old"] * 6 + ["new"] * 2, "rename": ["old"] * 6 + ["new"] * 3}[swap]
+
+
 def test_serve_claims_its_folder_so_a_later_build_may_replace_it(repo: Path) -> None:
     OutputDir(repo / "out", protect=(repo,)).claim("handbook-src")
     (repo / "out" / "handbook-src").mkdir()  # what serve then writes there, in place

@@ -5,7 +5,14 @@ one stage, prints, and exits with a documented code (0 ok, 1 findings/failures, 
 from __future__ import annotations
 
 import importlib
+import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
 
 import click
 
@@ -30,8 +37,20 @@ COMMANDS = {  # in pipeline order, as `dunning --help` lists them
 }
 
 
+class Terminated(SystemExit):
+    """SIGTERM arrived: the run stops as an error or Ctrl-C stops it, with the shell's code for
+    a process ended by that signal (128 + 15)."""
+
+    def __init__(self) -> None:
+        super().__init__(128 + signal.SIGTERM)
+
+
 class CommandsOnDemand(click.Group):
     """A group whose subcommands are imported by name from :data:`COMMANDS` when first asked for."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        with _terminate_as_interrupt():
+            return super().main(*args, **kwargs)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [*COMMANDS, *sorted(set(self.commands) - set(COMMANDS))]
@@ -47,6 +66,35 @@ class CommandsOnDemand(click.Group):
             show_envvars(command)
             self.add_command(command)
         return self.commands.get(name)
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (`kill`, a CI job's timeout, `docker stop`, `systemctl stop`) ends a run the way
+    Ctrl-C does: the exception unwinds it, so its ``finally`` blocks and ``atexit`` functions
+    run — the workers are stopped, the staging folder is removed and the previous output
+    stays, a served handbook's scratch site is deleted. Python's default for SIGTERM is to die
+    at once and leave all of that behind. Only the process that installed it acts so: a
+    worker forked from it inherits the handler but dies as before (its parent stops it with
+    SIGTERM, and its ``finally`` blocks are the parent's)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set a handler (a test runner's thread, say)
+        return
+    owner = os.getpid()
+
+    def terminated(signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != owner:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        print("dunning: stopped (SIGTERM)", file=sys.stderr)
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def show_envvars(command: click.Command) -> None:
