@@ -2,7 +2,7 @@
 
 usage: python benchmarks/build_bench.py [--accounts N] [--peer-accounts N] [--peer-python PY]
                                         [--work DIR] [--days D1,D2] [--no-pdf] [--no-handbook]
-                                        [--workers N] [--no-render-alone]
+                                        [--workers N] [--no-render-alone] [--settle US]
 
 - Generates the portfolio with ../shared/bench/make_accounts.py (cached in --work; the folder
   is ``DUNNING_BENCH_DIR`` when set, e.g. for a copy of the repository outside /work).
@@ -21,6 +21,12 @@ usage: python benchmarks/build_bench.py [--accounts N] [--peer-accounts N] [--pe
   converted) next to the floor: ``benchmarks/render_floor.py`` replays each build's message
   files with no templating, last, after the peer (deleting many files slows this VM's ext4
   for minutes, so nothing is timed after it).
+- Reports, before each build, what creating a file costs (µs of CPU, ``create_us_before``):
+  on this VM's journal-less ext4 a create skips the inodes freed in the last 1-5 minutes one
+  by one, so a build started minutes after a large delete (a previous run's outputs, a test
+  suite) pays up to 30× more for each of its ≈ 47k files. ``--settle US`` waits (at most
+  330 s) until a create costs at most US µs: the day a daily job has, whose previous output
+  was deleted a day before (dunning deletes it after the swap, at the end of a run).
 - Peak memory is the peak of the *sum* of PSS over the process tree (workers included, shared
   copy-on-write pages split between them), sampled every 200 ms from /proc, plus the kernel's
   per-process maximum RSS from getrusage.
@@ -77,6 +83,43 @@ def run(label: str, argv: list[str], cwd: Path = ROOT, env: dict[str, str] | Non
     }
 
 
+def create_cost(folder: Path, count: int = 300) -> float:
+    """µs of CPU (user + system) to create one empty file in ``folder``, over ``count`` files,
+    which stay until the run's end. On an ext4 without a journal (this VM's root) a create
+    skips, one by one, the inodes freed in the last 1-5 minutes: ≈ 20 µs on a calm disk,
+    ≈ 600 µs right after 30,000 files were deleted (measured 2026-12-07). A journaled ext4 or
+    XFS — what a user's disk usually is — does not do this."""
+    batch = folder / f"probe-{time.time_ns()}"
+    batch.mkdir(parents=True)
+    start = time.process_time()
+    for number in range(count):
+        os.close(os.open(batch / str(number), os.O_CREAT | os.O_WRONLY, 0o600))
+    return (time.process_time() - start) / count * 1e6
+
+
+def settle(folder: Path, calm_us: float, longest_s: float = 330.0) -> tuple[float, float]:
+    """Wait until creating a file costs at most ``calm_us`` µs (or ``longest_s`` passed: the
+    kernel forgets a freed inode after 300 s at most); the seconds waited and the last cost."""
+    start = time.monotonic()
+    while True:
+        cost = create_cost(folder)
+        waited = time.monotonic() - start
+        if cost <= calm_us or waited >= longest_s:
+            return waited, cost
+        time.sleep(10)
+
+
+def before_timing(trash: Path, calm_us: float | None) -> dict[str, float]:
+    """The disk's state before a timed run (µs of CPU a file create), after settling if asked;
+    the probes' files go with the trash at the end."""
+    probes = trash / "probes"
+    if calm_us is None:
+        return {"create_us_before": create_cost(probes)}
+    waited, cost = settle(probes, calm_us)
+    print(f"--- settled {waited:.0f} s: a file create costs {cost:.0f} µs of CPU")
+    return {"create_us_before": cost, "settled_s": waited}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--accounts", type=int, default=1_000_000)
@@ -89,6 +132,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument(
         "--no-render-alone", dest="render_alone", action="store_false", help="skip `dunning render` on its own"
+    )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        metavar="US",
+        default=None,
+        help="before each timed run, wait until creating a file costs at most US µs of CPU (a calm disk: "
+        "the day's build after yesterday's output was deleted, not a re-run minutes after a large delete)",
     )
     args = parser.parse_args()
     work: Path = args.work
@@ -120,10 +171,12 @@ def main() -> None:
             build += ["--jobs", str(args.workers)]
         profile = work / f"render-profile-{day}.json"
         env = {**os.environ, "DUNNING_RENDER_PROFILE": str(profile)}
+        disk = before_timing(trash, args.settle)
         timing = run(f"dunning build {day}, {n} accounts", [*build, str(ROOT)], env=env)
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         runs[day] = {
             **timing,
+            **disk,
             "rendered": summary.get("render"),
             "render_cpu_by_channel": json.loads(profile.read_text(encoding="utf-8")),
         }
@@ -166,7 +219,8 @@ def main() -> None:
         print(
             f"build {day}: {measured['accounts_per_s']:,.0f} accounts/s ({measured['wall_s']:.1f} s wall, "
             f"{measured['cpu_s']:.1f} s CPU for {n:,}), {measured['speedup']:.1f}x the peer, "
-            f"peak {measured['peak_tree_pss_mib']:.0f} MiB over all processes; render CPU per message: "
+            f"peak {measured['peak_tree_pss_mib']:.0f} MiB over all processes, a file create before it "
+            f"{measured['create_us_before']:.0f} µs; render CPU per message: "
             + ", ".join(
                 f"{channel} {cost['us_per_message']:,.0f} µs"
                 for channel, cost in measured["render_cpu_by_channel"].items()
