@@ -230,15 +230,27 @@ def _consistent(out: Path, *as_of: str) -> None:
     assert manifest["outputs"] == {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
 
 
-@pytest.mark.parametrize("swap", ["exchange", "rename"])
-def test_a_build_killed_at_any_step_leaves_the_old_or_the_new_output(repo: Path, swap: str) -> None:
+def _two_builds(swap: str) -> tuple[list[str], list[str], dict[str, str]]:
+    """The arguments of an old (2026-11-28) and a new (2026-11-29) demo build, and the
+    environment forcing the ``swap`` mode."""
     build = ["build", *DEMO, "--no-pdf", "--no-handbook", "--jobs", "1", "-q", "."]
-    old_args, new_args = [*build, "--as-of", "2026-11-28"], [*build, "--as-of", "2026-11-29"]
-    env = {"DUNNING_TEST_SWAP": swap}
+    return [*build, "--as-of", "2026-11-28"], [*build, "--as-of", "2026-11-29"], {"DUNNING_TEST_SWAP": swap}
+
+
+def _old_and_new(
+    repo: Path, old_args: list[str], new_args: list[str], env: dict[str, str]
+) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The new build's files (written to ``new``) and the old build's, left in ``out``."""
     assert CliRunner().invoke(main, [*new_args, "--out", "new"], env=env).exit_code == 0
     new = contents(repo / "new")
     assert CliRunner().invoke(main, [*old_args, "--out", "out"], env=env).exit_code == 0
-    old = contents(repo / "out")
+    return contents(repo / "out"), new
+
+
+@pytest.mark.parametrize("swap", ["exchange", "rename"])
+def test_a_build_killed_at_any_step_leaves_the_old_or_the_new_output(repo: Path, swap: str) -> None:
+    old_args, new_args, env = _two_builds(swap)
+    old, new = _old_and_new(repo, old_args, new_args, env)
     assert old != new
     names = sorted(p.name for p in repo.iterdir())
     seen = []
@@ -282,13 +294,8 @@ def test_a_build_stopped_at_any_step_leaves_the_old_or_the_new_output_and_nothin
     kill, nothing is left for the next run to tidy — no staging folder, no previous output
     aside or half deleted, no lock — and ``out`` is whole: the old output until the new one
     is in, the new one after (the fallback's two renames finish before the signal acts)."""
-    build = ["build", *DEMO, "--no-pdf", "--no-handbook", "--jobs", "1", "-q", "."]
-    old_args, new_args = [*build, "--as-of", "2026-11-28"], [*build, "--as-of", "2026-11-29"]
-    env = {"DUNNING_TEST_SWAP": swap}
-    assert CliRunner().invoke(main, [*new_args, "--out", "new"], env=env).exit_code == 0
-    new = contents(repo / "new")
-    assert CliRunner().invoke(main, [*old_args, "--out", "out"], env=env).exit_code == 0
-    old = contents(repo / "out")
+    old_args, new_args, env = _two_builds(swap)
+    old, new = _old_and_new(repo, old_args, new_args, env)
     names = sorted(p.name for p in repo.iterdir())
     seen = []
     for number in range(1, 30):
