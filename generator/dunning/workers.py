@@ -39,7 +39,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any, Generic, Literal, TypeVar
 
 from dunning.errors import UserError
@@ -324,12 +324,26 @@ def _start_worker(initializer: Callable[..., object] | None, initargs: tuple[Any
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if spawned:  # last of multiprocessing's exit work (results sent, finalizers run): see _exit_now
         multiprocessing.util.Finalize(None, _exit_now, exitpriority=-(1 << 30))
+        # the parent ends its workers with SIGTERM on an error, Ctrl-C or its own SIGTERM
+        signal.signal(signal.SIGTERM, _terminated)
     if initializer is None:
         return
     try:
         initializer(*initargs)
     except Exception as error:  # raised again by every task of this worker
         _FAILED_START = error
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    """A spawned worker stopped by its parent: its ``atexit`` functions run (a print worker's
+    fonts folder is removed) and it ends with the code a SIGTERM gives, without unwinding
+    the task it was in (nothing of it is wanted)."""
+    global _EXIT_CODE
+    _EXIT_CODE = 128 + signum
+    _exit_now()
+
+
+_EXIT_CODE = 0
 
 
 def _exit_now() -> None:
@@ -344,7 +358,7 @@ def _exit_now() -> None:
     atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(0)
+    os._exit(_EXIT_CODE)  # run again by the atexit functions above: multiprocessing's own calls it
 
 
 def _run_task(task: Callable[[T], R], arg: T) -> R:

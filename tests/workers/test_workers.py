@@ -129,6 +129,27 @@ def test_an_error_in_the_parent_stops_the_workers_at_once() -> None:
     assert all(not p.is_alive() for p in processes)
 
 
+def test_a_spawned_worker_stopped_mid_chunk_runs_its_atexit_functions(tmp_path: Path) -> None:
+    # the parent stops its workers with SIGTERM on an error, Ctrl-C or its own SIGTERM: a
+    # spawned one then still runs its atexit functions (a print worker removes its fonts
+    # folder there; SIGTERM's default left one in the temporary folder per stopped worker)
+    jobs = [(str(tmp_path), 0)] + [(str(tmp_path), 60)] * 3
+    with pytest.raises(KeyError), Workers(2, start="spawn") as pool:
+        for _ in pool.map(support.mark_and_nap, jobs):
+            deadline = time.monotonic() + 60
+            while len(list(tmp_path.glob("napping-*"))) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)  # until both workers are inside a chunk
+            assert pool._executor is not None
+            processes = list((pool._executor._processes or {}).values())
+            started = time.monotonic()
+            raise KeyError("the parent failed while the workers were busy")
+    assert time.monotonic() - started < 10
+    assert len(processes) == 2
+    assert [p.exitcode for p in processes] == [128 + signal.SIGTERM] * 2
+    expected = sorted(f"{what}-{p.pid}" for p in processes for what in ("exited", "napping"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == expected
+
+
 def test_ctrl_c_ends_the_run_and_its_workers(tmp_path: Path) -> None:
     script = tmp_path / "run.py"
     script.write_text(

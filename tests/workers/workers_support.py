@@ -62,3 +62,16 @@ def mark_at_exit(folder: str) -> int:
 
     atexit.register(Path(folder, f"exited-{os.getpid()}").write_text, "bye")
     return os.getpid()
+
+
+def mark_and_nap(job: tuple[str, int]) -> int:
+    """``mark_at_exit`` in the folder, then a chunk of ``seconds`` (a ``napping-PID`` file
+    says it has begun); the worker's pid."""
+    from pathlib import Path
+
+    folder, seconds = job
+    pid = mark_at_exit(folder)
+    if seconds:
+        Path(folder, f"napping-{pid}").write_text("zzz")
+    time.sleep(seconds)
+    return pid
