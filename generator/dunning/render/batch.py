@@ -26,8 +26,9 @@ from dunning.render import email as email_channel
 from dunning.render.account_rows import RowAccount, RowReader, account_from_row
 from dunning.render.cases import HUMAN_CHANNELS, case_link
 from dunning.render.files import file_stem, write_bytes
-from dunning.templating.context import build_context
-from dunning.templating.sandbox import RenderError, TemplateSandbox, _scrub, _strings, is_html
+from dunning.templating.context import build_context, narrow_parts
+from dunning.templating.fill import Filler, reads
+from dunning.templating.sandbox import MAX_OUTPUT, RenderError, TemplateSandbox, _scrub, _strings, is_html
 
 RENDERABLE = frozenset({"scheduled", "deferred"})
 EMAIL_FORMATS = ("eml", "mbox")
@@ -97,6 +98,9 @@ class ChunkRenderer:
     email_format: str = "eml"
     case_files: bool = False  # link human-step files to messages/cases/ (build writes the case files)
     _readers: dict[tuple[str, ...], RowReader] = field(default_factory=dict, init=False, repr=False)
+    _call_reads: dict[str, tuple[Filler, dict[str, frozenset[str] | None]] | None] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def render_chunk(
         self, items: Sequence[tuple[bytes | str, Any]], columns: Sequence[str] | None = None
@@ -179,6 +183,13 @@ class ChunkRenderer:
         shared: dict[str, Any] | None = None,
     ) -> list[str] | None:
         """Render one action into ``result``; the reject row when it fails."""
+        if (
+            not shared
+            and action.get("channel") == "call"
+            and type(account) is RowAccount
+            and self._narrow_call(plan, action, account, result)
+        ):
+            return None
         context: dict[str, Any] | None = None
         file = ""
         try:
@@ -195,6 +206,45 @@ class ChunkRenderer:
                 message = _scrub(message, _strings(context))
             return [action.get("id", ""), account.account_id, file, "", message]
         return None
+
+    def _reads(self, file: str) -> tuple[Filler, dict[str, frozenset[str] | None]] | None:
+        # a call template's filler and what it reads of the context, None when it has none
+        if file in self._call_reads:
+            return self._call_reads[file]
+        filler = self.sandbox.filler(file) if self.sandbox.fill else None
+        found = (filler, reads(filler.program)) if filler is not None else None
+        self._call_reads[file] = found
+        return found
+
+    def _narrow_call(
+        self, plan: dict[str, Any], action: dict[str, Any], account: RowAccount, result: ChunkResult
+    ) -> bool:
+        """A call whose account has no other message yet, from a context that holds only what
+        its script and its dialer row read (the ``account`` object's ≈ 26 values converted
+        for ≈ 6 of them, the offer's schedule left out: ``narrow_parts``). True when it is
+        rendered; False, with nothing added to ``result``, when anything stands in the way
+        (no filled template, a value left out, any error, an output over the cap): the call
+        is then rendered as every other message is, the same bytes or the same reject."""
+        try:
+            locale = str(action.get("locale") or plan.get("locale") or self.policy.default_locale)
+            file = self._template_file(action, locale)
+            found = self._reads(file)
+            if found is None:
+                return False
+            filler, read = found
+            parts = narrow_parts(plan, account, self.policy, locale, read)
+            if parts is None:
+                return False
+            context = build_context(plan, action, account, self.policy, {locale: parts})
+            text = filler.render(context)
+            if len(text) > MAX_OUTPUT:
+                return False
+            row = calls.call_row(context, text.strip("\n") + "\n", file)
+        except Exception:
+            return False
+        result.calls.append(row)
+        result.rendered["call"] = result.rendered.get("call", 0) + 1
+        return True
 
     def _text(
         self,

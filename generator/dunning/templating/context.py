@@ -32,6 +32,10 @@ class AccountRow(Protocol):
         """The ``account`` context object (see :func:`account_context`)."""
         ...
 
+    def account_fields(self, plan: Mapping[str, Any], locale: str, keys: frozenset[str]) -> dict[str, Any] | None:
+        """The ``account`` object with only ``keys`` and those the channels read, or None."""
+        ...
+
 
 def _country(jurisdiction: str) -> str:
     return jurisdiction.split("-", 1)[0]
@@ -121,30 +125,36 @@ def _due_dates(first: date | None, interval: int, count: int) -> tuple[date | No
     return tuple(first + timedelta(days=interval * i) if first else None for i in range(count))
 
 
-def offer_context(offer: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The ``offer`` context object from a plan's offer entry (amounts as Decimal)."""
+def offer_context(offer: Mapping[str, Any] | None, schedule: bool = True) -> dict[str, Any] | None:
+    """The ``offer`` context object from a plan's offer entry (amounts as Decimal).
+    ``schedule`` False: without its ``schedule`` (every other value converted as always, so
+    that what fails fails alike), for a context built with the keys its template reads."""
     if not offer:
         return None
     amounts = [Decimal(str(a)) for a in offer.get("amounts", [])]
     first = _date(offer.get("first_due_date"))
     interval = int(offer.get("interval_days") or 0)
-    schedule = [
-        {"due_date": due, "amount": amount}
-        for due, amount in zip(_due_dates(first, interval, len(amounts)), amounts, strict=True)
-    ]
-    return {
+    context = {
         "id": str(offer.get("id", "")),
         "kind": str(offer.get("kind", "")),
         "instalments": int(offer.get("instalments") or len(amounts)),
         "instalment_amount": amounts[0] if amounts else Decimal(0),
         "instalment_amounts": amounts,
-        "schedule": schedule,
+        "schedule": None,
         "first_due_date": first,
         "interval_days": interval,
         "discount": Decimal(str(offer.get("discount") or 0)),
         "discount_amount": Decimal(str(offer.get("discount_amount") or 0)),
         "total": Decimal(str(offer.get("total") or sum(amounts, Decimal(0)))),
     }
+    if schedule:
+        context["schedule"] = [
+            {"due_date": due, "amount": amount}
+            for due, amount in zip(_due_dates(first, interval, len(amounts)), amounts, strict=True)
+        ]
+    else:
+        del context["schedule"]
+    return context
 
 
 def account_context(plan: Mapping[str, Any], account: Account, locale: str) -> dict[str, Any]:
@@ -211,6 +221,50 @@ def _plan_parts(plan: Mapping[str, Any], account: Account | AccountRow, policy: 
         "arm": plan.get("arm") or "",
         "offer": offer_context(offers[0] if offers else None),
         # shared by every context of the locale and country (read-only, like the rest)
+        "company": _company(policy, locale, _country(jurisdiction)),
+        "as_of": as_of,
+    }
+
+
+# the keys of the context's objects a channel reads after its template (render/calls.py: the
+# account's id, phone and zone; the money filter: its currency), beside the template's own
+NARROW_NAMES = frozenset(
+    {"account", "offer", "tier", "company", "compliance", "action", "agency", "arm", "as_of", "locale"}
+)
+
+
+def narrow_parts(
+    plan: Mapping[str, Any],
+    account: AccountRow,
+    policy: Policy,
+    locale: str,
+    reads: Mapping[str, frozenset[str] | None],
+) -> dict[str, Any] | None:
+    """:func:`_plan_parts` for a template that reads only ``reads`` (``dunning.templating.fill.reads``):
+    the ``account`` object with only the keys read (and those a channel reads, see
+    ``AccountRow.account_fields``), the ``offer`` without its schedule unless it is read;
+    each value read the same as in the whole parts. None when they cannot be narrowed (a
+    name read whole, or no context name at all): the caller builds the whole context."""
+    if not reads.keys() <= NARROW_NAMES:
+        return None
+    account_keys = reads.get("account", frozenset())
+    if account_keys is None:
+        return None
+    fields = account.account_fields(plan, locale, account_keys)
+    if fields is None:
+        return None
+    jurisdiction = str(plan.get("jurisdiction") or account.jurisdiction)
+    as_of = _date(plan["as_of"])
+    assert as_of is not None
+    tier = policy.tier(plan["tier"]) if plan.get("tier") else None
+    offers = plan.get("offers") or []
+    offer_keys = reads.get("offer", frozenset())
+    return {
+        "jurisdiction": jurisdiction,
+        "account": fields,
+        "tier": {"id": tier.id, "name": tier.name} if tier else {"id": "", "name": ""},
+        "arm": plan.get("arm") or "",
+        "offer": offer_context(offers[0] if offers else None, offer_keys is None or "schedule" in offer_keys),
         "company": _company(policy, locale, _country(jurisdiction)),
         "as_of": as_of,
     }

@@ -261,6 +261,56 @@ def _program(body: list[nodes.Node], filters: Mapping[str, Callable[..., Any]], 
     return tuple(out)
 
 
+def reads(program: Program) -> dict[str, frozenset[str] | None]:
+    """The context's names a program reads, each with the keys it reads of the name's value
+    (its first lookup: ``account.name`` reads ``name`` of ``account``), or None when it reads
+    the value itself (output, a slice, a loop over it, a dict method): what a context built
+    with only those keys must hold for the program to read the values it reads from the whole
+    context. A test on the name alone (``{% if offer %}``) reads its truth: an empty set. The
+    filters that read the context (``money``, ``date``… — FILTERS, the only ones admitted)
+    read ``locale`` and ``account.currency``: both are named too."""
+    found: dict[str, set[str] | None] = {}
+
+    def add(slot: Slot, test: bool = False, item: bool = False) -> None:
+        if not item:
+            name(slot, test)
+        if any(context for _, context, _ in slot.filters):
+            found["locale"] = None
+            account = found.get("account", set()) if "account" in found else set()
+            if account is not None:
+                account.add("currency")
+            found["account"] = account
+
+    def name(slot: Slot, test: bool) -> None:
+        keys = found.get(slot.name, set()) if slot.name in found else set()
+        if slot.lookups:
+            kind, key = slot.lookups[0]
+            if kind in ("key", "item") and type(key) is str and keys is not None:
+                keys.add(key)
+            else:
+                keys = None
+        elif not test:
+            keys = None
+        found[slot.name] = keys
+
+    def walk(pieces: Program, target: str | None) -> None:
+        for piece in pieces:
+            if isinstance(piece, Slot):
+                add(piece, item=piece.name == target)  # the loop's item: read as its items' path
+            elif isinstance(piece, Branch):
+                for test, _, body in piece.tests:
+                    if isinstance(test, Slot):
+                        add(test, test=True)
+                    walk(body, target)
+                walk(piece.otherwise, target)
+            elif isinstance(piece, Loop):
+                add(piece.items)
+                walk(piece.body, piece.target)
+
+    walk(program, None)
+    return {name: None if keys is None else frozenset(keys) for name, keys in found.items()}
+
+
 def compile_fill(tree: nodes.Template, block: str | None, filters: Mapping[str, Callable[..., Any]]) -> Program:
     """The fill program of the whole template (``block`` None) or of one block; Unfillable
     when the static analysis cannot prove the fill gives Jinja's bytes."""
