@@ -1,4 +1,4 @@
-"""A call rendered from a context that holds only what its script and its dialer row read."""
+"""A call or a text rendered from a context that holds only what its template and its record read."""
 
 from __future__ import annotations
 
@@ -129,9 +129,9 @@ def test_what_a_template_reads(tmp_path: Path) -> None:
     }  # the loop's item, not the context's account
 
 
-def _call_line(plan: dict[str, Any], template: str, **action: Any) -> bytes:
+def _line(plan: dict[str, Any], template: str, channel: str = "call", **action: Any) -> bytes:
     step = {
-        "id": f"{plan['account_id']}-call", "channel": "call", "template": template, "status": "scheduled",
+        "id": f"{plan['account_id']}-{channel}", "channel": channel, "template": template, "status": "scheduled",
         "not_before": "2026-11-28T10:00:00-05:00", "not_after": "2026-11-28T12:00:00-05:00", "priority": 3, **action,
     }  # fmt: skip
     return orjson.dumps({**plan, "actions": [step]})
@@ -145,7 +145,7 @@ def _counted(narrow: Any, taken: list[bool]) -> Any:
     return counted
 
 
-def test_calls_rendered_narrowed_give_the_bytes_and_rejects_of_whole_contexts(
+def test_calls_and_texts_rendered_narrowed_give_the_bytes_and_rejects_of_whole_contexts(
     example_copy: Path, tmp_path: Path
 ) -> None:
     # a template that reads the whole account (never narrowed) and one with a field the
@@ -153,6 +153,10 @@ def test_calls_rendered_narrowed_give_the_bytes_and_rejects_of_whole_contexts(
     calls = example_copy / "templates" / "call"
     (calls / "call-early.en-US.j2").write_text("{{ account.name }} {{ account.extra }}\n", encoding="utf-8")
     (calls / "call-late.en-US.j2").write_text("{{ account.nickname }}\n", encoding="utf-8")
+    # a text without its opt-out (a reject, from the record's checks) and one of the whole offer
+    texts = example_copy / "templates" / "sms"
+    (texts / "sms-late.en-US.j2").write_text("Hi {{ account.name }}, {{ account.dpd }} days.\n", encoding="utf-8")
+    (texts / "sms-reminder.en-US.j2").write_text("{{ offer }} Reply STOP to opt out.\n", encoding="utf-8")
     policy = require_policy(example_copy)
     plans = [orjson.loads(line) for line in (FIXTURES / "plan" / "plans.jsonl").read_bytes().splitlines()]
     rows = read_account_rows(FIXTURES / "accounts.csv", [p["account_id"] for p in plans])
@@ -162,17 +166,21 @@ def test_calls_rendered_narrowed_give_the_bytes_and_rejects_of_whole_contexts(
     for plan in plans:
         row = row_of.get(plan["account_id"])
         for template in ("call-early", "call-mid", "call-late"):
-            items.append((_call_line(plan, template), row))
-            items.append((_call_line(plan, template, locale="zh-CN"), row))
+            items.append((_line(plan, template), row))
+            items.append((_line(plan, template, locale="zh-CN"), row))
+        for template in ("sms-early", "sms-mid", "sms-late", "sms-reminder"):
+            items.append((_line(plan, template, "sms"), row))
+            items.append((_line(plan, template, "sms", locale="zh-CN"), row))
     narrowed: list[bool] = []
     results = []
     for fill in (True, False):
         renderer = ChunkRenderer(policy, TemplateSandbox(example_copy / "templates", fill=fill), tmp_path, pdf=False)
         if fill:
-            renderer._narrow_call = _counted(renderer._narrow_call, narrowed)  # type: ignore[method-assign]
+            renderer._narrow = _counted(renderer._narrow, narrowed)  # type: ignore[method-assign]
         results.append(renderer.render_chunk(items, columns))
     filled, through_jinja = results
     assert filled.calls_csv == through_jinja.calls_csv and filled.calls_jsonl == through_jinja.calls_jsonl
+    assert filled.sms_lines == through_jinja.sms_lines and filled.sms_lines.count(b"\n") > 10
     assert filled.rejects == through_jinja.rejects and filled.rendered == through_jinja.rendered
     assert filled.calls_csv.count(b"\n") > 10 and filled.rejects  # calls rendered, and rejects (no phone, nickname)
     assert any(narrowed) and not all(narrowed)  # both ways taken

@@ -31,6 +31,8 @@ from dunning.templating.fill import Filler, reads
 from dunning.templating.sandbox import MAX_OUTPUT, RenderError, TemplateSandbox, _scrub, _strings, is_html
 
 RENDERABLE = frozenset({"scheduled", "deferred"})
+# channels whose message may be rendered from a narrowed context (ChunkRenderer._narrow)
+NARROW_CHANNELS = frozenset({"call", "sms"})
 EMAIL_FORMATS = ("eml", "mbox")
 CHANNEL_ORDER = ("sms", "email", "letter", "call", "visit", "agency", "legal_review")
 REJECT_COLUMNS = ("action_id", "account_id", "template", "line", "message")
@@ -98,7 +100,7 @@ class ChunkRenderer:
     email_format: str = "eml"
     case_files: bool = False  # link human-step files to messages/cases/ (build writes the case files)
     _readers: dict[tuple[str, ...], RowReader] = field(default_factory=dict, init=False, repr=False)
-    _call_reads: dict[str, tuple[Filler, dict[str, frozenset[str] | None]] | None] = field(
+    _narrow_reads: dict[str, tuple[Filler, dict[str, frozenset[str] | None]] | None] = field(
         default_factory=dict, init=False, repr=False
     )
 
@@ -185,9 +187,9 @@ class ChunkRenderer:
         """Render one action into ``result``; the reject row when it fails."""
         if (
             not shared
-            and action.get("channel") == "call"
+            and action.get("channel") in NARROW_CHANNELS
             and type(account) is RowAccount
-            and self._narrow_call(plan, action, account, result)
+            and self._narrow(plan, action, account, result)
         ):
             return None
         context: dict[str, Any] | None = None
@@ -208,23 +210,22 @@ class ChunkRenderer:
         return None
 
     def _reads(self, file: str) -> tuple[Filler, dict[str, frozenset[str] | None]] | None:
-        # a call template's filler and what it reads of the context, None when it has none
-        if file in self._call_reads:
-            return self._call_reads[file]
+        # a text template's filler and what it reads of the context, None when it has none
+        if file in self._narrow_reads:
+            return self._narrow_reads[file]
         filler = self.sandbox.filler(file) if self.sandbox.fill else None
         found = (filler, reads(filler.program)) if filler is not None else None
-        self._call_reads[file] = found
+        self._narrow_reads[file] = found
         return found
 
-    def _narrow_call(
-        self, plan: dict[str, Any], action: dict[str, Any], account: RowAccount, result: ChunkResult
-    ) -> bool:
-        """A call whose account has no other message yet, from a context that holds only what
-        its script and its dialer row read (the ``account`` object's ≈ 26 values converted
-        for ≈ 6 of them, the offer's schedule left out: ``narrow_parts``). True when it is
+    def _narrow(self, plan: dict[str, Any], action: dict[str, Any], account: RowAccount, result: ChunkResult) -> bool:
+        """A call or a text whose account has no other message yet, from a context that holds
+        only what its template and its record read (the ``account`` object's ≈ 6 fields of
+        26 converted, the offer's schedule left out: ``narrow_parts``). True when it is
         rendered; False, with nothing added to ``result``, when anything stands in the way
-        (no filled template, a value left out, any error, an output over the cap): the call
-        is then rendered as every other message is, the same bytes or the same reject."""
+        (no filled template, a value left out, any error, an output over the cap): the
+        message is then rendered as every other is, the same bytes or the same reject."""
+        channel = action["channel"]
         try:
             locale = str(action.get("locale") or plan.get("locale") or self.policy.default_locale)
             file = self._template_file(action, locale)
@@ -232,6 +233,11 @@ class ChunkRenderer:
             if found is None:
                 return False
             filler, read = found
+            if channel == "sms":  # the record's checks read the account's jurisdiction too
+                keys = read.get("account", frozenset())
+                if keys is None:
+                    return False
+                read = {**read, "account": keys | {"jurisdiction"}}
             parts = narrow_parts(plan, account, self.policy, locale, read)
             if parts is None:
                 return False
@@ -239,11 +245,17 @@ class ChunkRenderer:
             text = filler.render(context)
             if len(text) > MAX_OUTPUT:
                 return False
-            row = calls.call_row(context, text.strip("\n") + "\n", file)
+            if channel == "call":
+                row = calls.call_row(context, text.strip("\n") + "\n", file)
+            else:
+                line = orjson.dumps(sms.sms_record(context, text, file, self.policy.settings.sms_max_segments))
         except Exception:
             return False
-        result.calls.append(row)
-        result.rendered["call"] = result.rendered.get("call", 0) + 1
+        if channel == "call":
+            result.calls.append(row)
+        else:
+            result.sms.append(line)
+        result.rendered[channel] = result.rendered.get(channel, 0) + 1
         return True
 
     def _text(
