@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dunning.render import calls
 from dunning.text.cells import clean_text, csv_lines, csv_writer, safe_cell
 
 
@@ -75,3 +76,15 @@ def test_csv_lines_edge_rows(row: list[str]) -> None:
 )
 def test_clean_text(value: str, expected: str) -> None:
     assert clean_text(value) == expected
+
+
+@given(st.lists(st.lists(_CELL | st.integers() | st.none(), min_size=11, max_size=13), max_size=8), st.booleans())
+def test_dialer_rows_are_what_the_csv_writer_writes(rows: list[list[object]], repeat: bool) -> None:
+    # calls.csv_bytes: the middle cells of a 12-cell row written from a memo; rows of other
+    # lengths or with a cell that is not text as csv_lines writes them
+    if repeat and rows:
+        rows = rows + [list(row) for row in rows]  # each middle again, from the memo
+    buffer = io.StringIO()
+    csv_writer(buffer, lineterminator="\n").writerows(rows)
+    assert calls.csv_bytes(rows) == buffer.getvalue().encode("utf-8")  # type: ignore[arg-type]
+    assert calls.csv_bytes([list(calls.COLUMNS)]) == (",".join(calls.COLUMNS) + "\n").encode("utf-8")

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from dunning.templating.sandbox import RenderError
-from dunning.text.cells import csv_lines
+from dunning.text.cells import csv_cell, csv_lines
 
 COLUMNS = (
     "action_id", "account_id", "phone", "timezone", "window_start_local", "window_end_local",
@@ -59,13 +59,39 @@ def call_row(context: dict[str, Any], script: str, template_file: str) -> list[s
     ]
 
 
+# the cells from the zone to the locale (the windows, the priority, the template) repeat across
+# calls, one set per zone, day and step: written once each (≈ 4.2 → 3.1 µs a row, load 14)
+_MIDDLE = slice(3, 11)
+_MIDDLES: dict[tuple[str, ...], str] = {}
+_MIDDLES_MAX = 4096  # sets kept before the memo starts again
+
+
 def csv_bytes(rows: Sequence[Sequence[str]]) -> bytes:
     """Dialer rows as ``calls.csv`` lines (UTF-8, LF, every cell through ``safe_cell``; the
     header is ``csv_bytes([COLUMNS])``). Made by the chunk workers, in parallel: the one
     parent process writing ≈ 200k rows one by one was its largest serial cost at 1M accounts,
     and a chunk's rows cross the pipe as one bytes object instead of twelve strings a row.
-    :func:`csv_lines` writes what the csv writer would, ≈ 8 µs a row faster for the scripts."""
-    return csv_lines(rows).encode("utf-8")
+    What :func:`csv_lines` writes (the csv writer's bytes, ≈ 8 µs a row faster for the
+    scripts), each row's repeating middle cells taken from a memo of their written form."""
+    out: list[str] = []
+    for row in rows:
+        try:
+            if len(row) != len(COLUMNS):
+                raise TypeError("not a dialer row")
+            cells = row[_MIDDLE]
+            "".join(cells)  # TypeError unless every one is text: a key of texts only (1 == True)
+            key = tuple(cells)
+            middle = _MIDDLES.get(key)
+            if middle is None:
+                if len(_MIDDLES) >= _MIDDLES_MAX:
+                    _MIDDLES.clear()
+                middle = _MIDDLES[key] = csv_lines([key])[:-1]
+            # csv_cell raises AttributeError or TypeError for a cell that is not text
+            line = f"{csv_cell(row[0])},{csv_cell(row[1])},{csv_cell(row[2])},{middle},{csv_cell(row[11])}\n"
+        except (TypeError, AttributeError):
+            line = csv_lines([row])
+        out.append(line)
+    return "".join(out).encode("utf-8")
 
 
 def jsonl_bytes(rows: Sequence[Sequence[str]]) -> bytes:

@@ -95,6 +95,15 @@ _QUOTED_BY_CSV = _quoted_by_csv()
 _NEEDS_QUOTES = re.compile("[" + re.escape("".join(_QUOTED_BY_CSV)) + "]")
 
 
+def csv_cell(cell: str) -> str:
+    """One text cell as :func:`csv_lines` writes it in a row of several cells."""
+    if cell.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(cell):
+        cell = "'" + cell
+    if _NEEDS_QUOTES.search(cell):
+        cell = '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
 def csv_lines(rows: Iterable[Sequence[str]]) -> str:
     """What ``csv_writer(handle, lineterminator="\n").writerows(rows)`` writes, for rows of
     strings (a row with another value is written by that writer): each cell neutralised, quoted
