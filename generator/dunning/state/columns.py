@@ -24,7 +24,7 @@ from datetime import date
 import polars as pl
 
 from dunning.accounts import events as ev
-from dunning.accounts.history import line_columns
+from dunning.accounts.history import line_columns, moment
 from dunning.accounts.model import Contact
 
 ACCOUNT = "account_id"
@@ -88,9 +88,7 @@ def _timed(frame: pl.DataFrame) -> pl.DataFrame:
     at = pl.col("at")
     exact = at.str.contains(_AT_FORMAT)
     return frame.with_columns(
-        pl.when(exact)
-        .then(at.str.replace(r"Z$", "+00:00").str.to_datetime("%Y-%m-%dT%H:%M:%S%z", time_zone="UTC", strict=False))
-        .alias(INSTANT),
+        moment(at).alias(INSTANT),
         pl.when(exact).then(at.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)).alias(DAY),
     )
 
