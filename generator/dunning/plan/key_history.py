@@ -250,7 +250,8 @@ class HistoryKey:
             (c.per_days for code in self._codes(rows) for c in self.engine.jurisdiction(code).counters), default=1
         )
         since = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC) - timedelta(days=longest + 2)
-        recent = events.filter(col(INSTANT) >= pl.lit(since))
+        # only the columns the counting reads cross the joins and the zones' copies
+        recent = events.select("account_id", "event", "channel", INSTANT).filter(col(INSTANT) >= pl.lit(since))
         mine = recent.join(ids, on="account_id").join(
             zone_table.filter(col("__zone").is_not_null()), on=["jurisdiction", "__zkey"]
         )
