@@ -159,6 +159,32 @@ def test_a_reject_keeps_its_line_when_its_batch_has_no_readable_line(tmp_path: P
     assert [pl.read_parquet(p)[LINE].to_list() for p in staged.parts] == [[2], [5]]
 
 
+def test_a_column_a_batch_leaves_empty_is_staged_as_nulls_and_read_as_empty_text(tmp_path: Path) -> None:
+    # polars writes a column of nulls several times faster than one of empty strings; the
+    # lookup reads them back as the empty text the scan holds (staged text is never null)
+    path = tmp_path / "history.csv"
+    path.write_text(
+        "account_id,at,event,channel,phone,note\n"
+        "A2,2026-11-27T12:00:00Z,busy,call,+15550100,\n"
+        "A1,2026-11-27T13:00:00Z,busy,call,,\n"
+        "A1,2026-11-27T14:00:00Z,busy,call,,\n"
+        "A3,2026-11-27T15:00:00Z,busy,call,,\n",
+        encoding="utf-8",
+    )
+    staged, _checked = stage_history(path, tmp_path / "staged", 2)
+    parts = [pl.read_parquet(p) for p in staged.parts]
+    assert [part["phone"].to_list() for part in parts] == [["", "+15550100"], [None, None]]
+    assert [part["note"].to_list() for part in parts] == [[None, None], [None, None]]
+    assert [part["account_id"].to_list() for part in parts] == [["A1", "A2"], ["A1", "A3"]]
+    lines = HistoryLookup.of(staged).lines.collect().sort(LINE)
+    assert lines.equals(scan_history(path).frame.sort(LINE))
+    assert lines["phone"].to_list() == ["+15550100", "", "", ""]
+    assert lines["note"].to_list() == ["", "", "", ""]
+    chunk = HistoryLookup.of(staged).lines.filter(pl.col("account_id") == "A1").collect()
+    assert chunk[LINE].to_list() == [3, 4]
+    assert chunk["phone"].to_list() == ["", ""]
+
+
 # ---------------------------------------------------------------- pieces, staged apart
 # With workers, a plain CSV history is cut at line ends into pieces staged by a process
 # each (two a worker: four at --jobs 2, so the tests above at --jobs 2 cut their 19 lines

@@ -331,11 +331,15 @@ class HistoryLookup:
 
         if isinstance(history, HistoryScan):
             return cls(history.frame.lazy(), history.held, history.tracks_sent)
+        # a text column a batch left empty is staged as nulls (_emptied): empty text again,
+        # the id apart (never emptied: a filter on it must reach the Parquet scan)
+        texts = pl.col(pl.String).exclude("account_id").fill_null("")
         if len(set(history.columns)) <= 1:  # one set of columns (a CSV history): one scan
-            return cls(pl.scan_parquet(list(history.parts)), history.held, history.tracks_sent)
+            lines = pl.scan_parquet(list(history.parts)).with_columns(texts)
+            return cls(lines, history.held, history.tracks_sent)
         names = _union(history.columns)
         pairs = zip(history.parts, history.columns, strict=True)
-        parts = [_widened(pl.scan_parquet(part), names, have) for part, have in pairs]
+        parts = [_widened(pl.scan_parquet(part).with_columns(texts), names, have) for part, have in pairs]
         return cls(pl.concat(parts), history.held, history.tracks_sent)
 
     def history(self, account_ids: pl.Series) -> History:
@@ -687,11 +691,29 @@ def _stage_batches(
             # sorts faster than a stable sort by id)
             # not compressed: the part lives for the run only, and each line is written and
             # read once (zstd cost a fifth of the staging's writing and the workers' reading)
-            good.sort("account_id", LINE).write_parquet(part, row_group_size=_STAGE_ROWS, compression="uncompressed")
+            _emptied(good.sort("account_id", LINE)).write_parquet(
+                part, row_group_size=_STAGE_ROWS, compression="uncompressed"
+            )
             parts.append(part)
             columns.append(tuple(good.columns))
         del good
     return StagedPiece(tuple(parts), tuple(columns), tuple(rejects), lines, sends)
+
+
+def _emptied(lines: pl.DataFrame) -> pl.DataFrame:
+    """``lines`` with each text column that is empty on every line (an optional column the
+    batch does not use: a debt, a phone, a note…) as nulls, which :meth:`HistoryLookup.of`
+    reads back as empty text — staged text is never null otherwise. Polars' Parquet writer
+    takes ≈ 15 ms for 131,072 empty strings and ≈ 2.6 ms for as many nulls (a third of the
+    bench's batch writing, its `date` column)."""
+    import polars as pl
+
+    names = [n for n, kind in lines.schema.items() if kind == pl.String and n != "account_id"]
+    if not names or lines.is_empty():
+        return lines
+    used = lines.select((pl.col(n) != "").any() for n in names).row(0)
+    empty = [n for n, use in zip(names, used, strict=True) if not use]
+    return lines.with_columns(pl.lit(None, pl.String).alias(n) for n in empty) if empty else lines
 
 
 def _batches(path: Path, batch_rows: int) -> Iterator[tuple[pl.DataFrame, list[HistoryReject]]]:
