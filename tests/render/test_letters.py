@@ -182,6 +182,7 @@ _HTML_PIECES = st.sampled_from(
         '<p class="disclosure">', '<p class="small" id="x">', '<p class="">', '<table class="plan">', "</table>",
         "<tr>", "</tr>", "<td>", "</td>", "<th>", "</th>", "<ul>", "<li>", "</li>", "</ul>", "<h1>", "</h1>",
         "<div>", "</div>", "<span>", "</span>", "<img src=\"x.png\">", "<hr>",
+        "<colgroup>", "</colgroup>", '<col style="width: 15mm">', '<col style="width: 40%">', '<col span="2">',
         "<P>", "</P >", "<p class=plan>", "<p class='x'>", '<p class="a&amp;b">', "<!-- c -->", "<!DOCTYPE html>",
         "<script>x<p>y</script>", "<style>p{}</style>", "<title>t</title>", "< p>", "<", ">", "</>", "<p/ >",
         "&amp;", "&lt;", "&gt;", "&#39;", "&#34;", "&amp", "&", "&;", "&#x41;", "&notit;", "&unknown;",
@@ -201,6 +202,7 @@ _TAGS = st.sampled_from(
         "<p>", "</p>", "<br>", "<br/>", "<strong>", "</strong>", '<p class="disclosure">', '<table class="plan">',
         "</table>", "<tr>", "</tr>", "<td>", "</td>", "<th>", "</th>", "<li>", "</li>", "<title>", "</title>",
         "<head>", "</head>", "<h2>", "</h2>", "<span>", "</span>", "<P>", "<!-- c -->",
+        "<colgroup>", "</colgroup>", '<col style="width: 15mm">', '<col style="width:2.5cm;">',
     ]
 )  # fmt: skip
 _TEXTS = st.sampled_from(["", "text", " ", "  a  b ", "\n", " x", "y ", "&amp; &lt;", "你好，", "¥1,234.50", '"\\'])
@@ -245,6 +247,58 @@ def test_the_bundled_letter_bodies_are_read_without_htmlparser(
     assert read == []  # HTMLParser read none of them
     monkeypatch.undo()
     assert plain == [markup.parsed_markup(body) for body in bodies]
+
+
+_CELLS = "<tr><th>#</th><th>Due</th></tr><tr><td>1</td><td>December 8, 2026</td></tr></table>"
+_CELL_MARKUP = '[#strong[#"#";]], [#strong[#"Due";]], [#"1";], [#"December 8, 2026";])'
+
+
+@pytest.mark.parametrize(
+    ("cols", "columns"),
+    [
+        ('<col style="width: 15mm"><col style="width: 40mm">', "(15mm, 40mm,)"),
+        ('<colgroup><col style="width: 1.5cm"><col style="width:40%;"></colgroup>', "(1.5cm, 40%,)"),
+        ('<col style="width: 1in"><col style="width: 100pt">', "(1in, 100pt,)"),
+        ('<col style="width: 15mm">', "2"),  # one column of two declared: both sized to their content
+        ('<col style="width: 15mm"><col style="width: 40mm"><col style="width: 9mm">', "2"),  # three for two
+        ('<col style="width: 15px"><col style="width: 40mm">', "2"),  # not a unit of print
+        ('<col style="width: 15mm; color: red"><col style="width: 40mm">', "2"),  # more than a width
+        ('<col span="2" style="width: 15mm">', "2"),
+        ('<col style="width: 15mm"><col width="40mm">', "2"),
+        ('<col style="width: 1mm), #read(&quot;/etc/passwd&quot;"><col style="width: 40mm">', "2"),
+        ('<col style="width: 100mm"><col style="width: 71mm">', "2"),  # wider than A4's text (170 mm)
+        ('<col style="width: 100mm"><col style="width: 70mm">', "(100mm, 70mm,)"),
+        ('<col style="width: 60%"><col style="width: 41%">', "2"),
+        ('<col style="width: 50%"><col style="width: 85mm">', "(50%, 85mm,)"),
+    ],
+)
+def test_a_tables_column_widths_are_the_ones_its_cols_declare_or_auto(cols: str, columns: str) -> None:
+    # fixed columns save Typst a layout of every cell; anything but a plain width for every
+    # column, fitting the page, leaves the columns auto (sized to their content), never markup
+    html = f'<table class="plan">{cols}{_CELLS}'
+    expected = f"#table(columns: {columns}, inset: (x: 3mm, y: 1mm), stroke: 0.5pt + gray, {_CELL_MARKUP}"
+    assert body_markup(html) == expected
+    assert markup.parsed_markup(html) == expected
+
+
+def test_every_bundled_letter_table_has_fixed_columns(example_root: Path) -> None:
+    from dunning.policy import require_policy
+    from dunning.templating.personas import persona_context, personas
+    from dunning.templating.sandbox import TemplateSandbox
+
+    policy = require_policy(example_root)
+    sandbox = TemplateSandbox(example_root / "templates")
+    columns = [
+        part.split(",", 1)[0]
+        for template in policy.templates.values()
+        if template.channel == "letter"
+        for locale, file in template.files.items()
+        for persona in personas(policy, locale)
+        for part in body_markup(
+            sandbox.render(file, persona_context(policy, persona, template.id), html=True, block="body")
+        ).split("#table(columns: ")[1:]
+    ]
+    assert sorted(set(columns)) == ["(100mm", "(15mm"]  # the itemization's, the payment plan's
 
 
 @pytest.mark.parametrize(
