@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from process_support import ctrl_c_on
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ("--accounts", "examples/accounts.csv", "--history", "examples/history.csv")
 CLI = [sys.executable, "-c", "import sys; from dunning.cli import main; sys.exit(main())"]
@@ -46,7 +48,9 @@ def run_cli(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProce
     """``dunning ARGS`` in a child process (so that it can be killed) with extra ``env``."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DUNNING_")}
     environment.update(env)
-    return subprocess.run([*CLI, *args], cwd=cwd, env=environment, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [*CLI, *args], cwd=cwd, env=environment, capture_output=True, text=True, check=False, preexec_fn=ctrl_c_on
+    )
 
 
 def start_cli(args: list[str], cwd: Path, **env: str) -> subprocess.Popen[str]:
@@ -54,5 +58,11 @@ def start_cli(args: list[str], cwd: Path, **env: str) -> subprocess.Popen[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DUNNING_")}
     environment.update(env)
     return subprocess.Popen(
-        [*CLI, *args], cwd=cwd, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*CLI, *args],
+        cwd=cwd,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=ctrl_c_on,
     )

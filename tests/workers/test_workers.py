@@ -17,6 +17,7 @@ import pytest
 from dunning import workers
 from dunning.errors import UserError
 from dunning.workers import SMALL_WORK, WorkerCrashed, Workers, resolve_jobs
+from process_support import ctrl_c_on
 
 from . import workers_support as support
 
@@ -169,7 +170,11 @@ def test_ctrl_c_ends_the_run_and_its_workers(tmp_path: Path) -> None:
     )
     tests = str(Path(__file__).resolve().parents[1])
     run = subprocess.Popen(
-        [sys.executable, str(script), tests], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, str(script), tests],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=ctrl_c_on,
     )
     assert run.stdout is not None
     children = [int(p) for p in run.stdout.readline().split()]
