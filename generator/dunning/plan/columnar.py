@@ -119,7 +119,13 @@ class ColumnarPlanner:
         self.planner = planner
         self.policy = planner.policy
         self.keys = DecisionKey(planner)
+        # every key's decision without its texts (json, csv: ≈ 600 bytes a template, ≈ 20k
+        # templates in each planning worker at 1M): those are in _table once listed, in
+        # _texts until then; decisions alike are one object (_slim)
         self.templates: dict[str, Template] = {}
+        self._slim: dict[Template, Template] = {}
+        # the texts of the keys not listed yet: (json, csv), or the key whose texts they are
+        self._texts: dict[str, tuple[str, str] | str] = {}
         # per key less its caps part (_caps_cut), the decisions known, by the channels of
         # their contacts and the caps part cut to the rules that count one of them. The caps
         # reach a plan only through the checks of its contacts, and a check of a contact
@@ -129,8 +135,9 @@ class ColumnarPlanner:
         # step's, on its channel). So two keys apart only in the caps of rules that count
         # no channel of one's contacts decide alike, contact by contact (each check reads
         # the same counts and the same contacts planned before it): the other's decision is
-        # that one (no contact at all: every caps part's).
-        self.by_caps: dict[str, dict[tuple[tuple[str, ...], str], Template]] = {}
+        # that one (no contact at all: every caps part's). Each decision is given as the key
+        # of its template.
+        self.by_caps: dict[str, dict[tuple[tuple[str, ...], str], str]] = {}
         self.blind: set[str] = set()  # those with a decision without contacts: the key needs no caps
         self._counted: dict[str, list[frozenset[str]]] = {}  # per jurisdiction: each rule's channels
         self.learned = 0  # decisions planned in full for a template (per process)
@@ -155,19 +162,41 @@ class ColumnarPlanner:
         for acct, key, none in zip(accounts_of(rows, extra_columns), rows[KEY].to_list(), bare, strict=True):
             plan = self.planner.plan(acct, () if none else events.get(acct.account_id, ()))
             self.learned += 1
-            self._keep(key, self._template(plan, acct.account_id, self.planner.reached))
+            template = self._template(plan, acct.account_id, self.planner.reached)
+            self._keep(key, template, (template.json, template.csv))
 
-    def _keep(self, key: str, template: Template) -> None:
-        self.templates[key] = template
-        self._unlisted.append(key)
+    def _keep(self, key: str, template: Template, texts: tuple[str, str] | str) -> None:
+        """Keep ``key``'s decision; ``texts``: its (json, csv), or the key whose they are."""
+        self._add(key, template, texts)
         self._index(key, template)
         if self.fresh is not None:
             self.fresh.append(key)
 
+    def _add(self, key: str, template: Template, texts: tuple[str, str] | str) -> None:
+        slim = replace(template, json="", csv="") if template.json or template.csv else template
+        self.templates[key] = self._slim.setdefault(slim, slim)
+        self._texts[key] = texts
+        self._unlisted.append(key)
+
+    def _texts_of(self, keys: list[str]) -> list[tuple[str, str]]:
+        """The (json, csv) of each of ``keys`` (known): kept aside until listed, then in the table."""
+        resolved: list[tuple[str, tuple[str, str] | None]] = []
+        for key in keys:
+            texts = self._texts.get(key)
+            while isinstance(texts, str):  # the texts of another key
+                key, texts = texts, self._texts.get(texts)
+            resolved.append((key, texts))
+        listed = [key for key, texts in resolved if texts is None]
+        table: dict[str, tuple[str, str]] = {}
+        if listed:
+            rows = self._table.filter(pl.col(KEY).is_in(pl.Series(listed, dtype=pl.String).implode()))
+            table = {key: (json, csv) for key, json, csv in rows.select(KEY, "__json", "__csv").iter_rows()}
+        return [texts if texts is not None else table[key] for key, texts in resolved]
+
     def _index(self, key: str, template: Template) -> None:
         cut = key.rfind(KEY_SEPARATOR)
         known = self.by_caps.setdefault(key[:cut], {})
-        known.setdefault((template.checked, self._caps_of(key, cut, template.checked)), template)
+        known.setdefault((template.checked, self._caps_of(key, cut, template.checked)), key)
         if not template.checked:
             self.blind.add(key[:cut])
 
@@ -197,15 +226,18 @@ class ColumnarPlanner:
             for channels in {c for c, _caps in known}:
                 found = known.get((channels, self._caps_of(key, cut, channels)))
                 if found is not None:
-                    self._keep(key, found)
+                    self._keep(key, self.templates[found], found)
                     break
 
     def take_fresh(self) -> list[tuple[str, Template]]:
         """The templates learned since the last call (for the other workers of the run); from
         the first call on, learned keys are remembered for the next."""
-        fresh = [(key, self.templates[key]) for key in self.fresh or ()]
+        keys = self.fresh or []
         self.fresh = []
-        return fresh
+        texts = self._texts_of(keys)
+        return [
+            (key, replace(self.templates[key], json=json, csv=csv)) for key, (json, csv) in zip(keys, texts, strict=True)
+        ]
 
     def adopt(self, shared: Iterable[tuple[str, Template]]) -> None:
         """Templates another worker learned: a key means the same decision in every process
@@ -213,8 +245,7 @@ class ColumnarPlanner:
         row of its key), so whichever account taught it, the bytes are the same."""
         for key, template in shared:
             if key not in self.templates:
-                self.templates[key] = template
-                self._unlisted.append(key)
+                self._add(key, template, (template.json, template.csv))
             self._index(key, template)
 
     def _template(self, plan: AccountPlan, account_id: str, reached: set[str]) -> Template:
@@ -380,17 +411,18 @@ class ColumnarPlanner:
         """:attr:`_table` with every template known (the new ones added)."""
         if self._unlisted:
             shared = [self.templates[k] for k in self._unlisted]
+            texts = self._texts_of(self._unlisted)
             added = pl.DataFrame(
                 {
                     KEY: self._unlisted,
-                    "__json": [t.json for t in shared],
-                    "__csv": [t.csv for t in shared],
+                    "__json": [json for json, _ in texts],
+                    "__csv": [csv for _, csv in texts],
                     "__offer": [t.offer for t in shared],
                     OUTCOME: [outcomes.index(t.status, t.tier, t.stats) for t in shared],
                 },
                 schema=_TABLE_SCHEMA,
             )
-            self._unlisted = []
+            self._unlisted, self._texts = [], {}
             self._table = pl.concat([self._table, added], rechunk=False)
             if self._table.n_chunks() > 32:  # joins read one piece faster than many
                 self._table = self._table.rechunk()
