@@ -235,9 +235,8 @@ class ColumnarPlanner:
         keys = self.fresh or []
         self.fresh = []
         texts = self._texts_of(keys)
-        return [
-            (key, replace(self.templates[key], json=json, csv=csv)) for key, (json, csv) in zip(keys, texts, strict=True)
-        ]
+        pairs = zip(keys, texts, strict=True)
+        return [(key, replace(self.templates[key], json=json, csv=csv)) for key, (json, csv) in pairs]
 
     def adopt(self, shared: Iterable[tuple[str, Template]]) -> None:
         """Templates another worker learned: a key means the same decision in every process

@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import gc
 import hashlib
 import io
@@ -76,6 +75,10 @@ SPOOL = ".print-markup"
 # and every output file's sha256 as it is written, read back for the manifest at the end (74k
 # files at 1M, ≈ 250 bytes each in a dict) — hidden and removed too
 HASHES = ".render-hashes"
+# and the letters' other fields (address, account, batch…) until the print stage: ≈ 600 bytes a
+# letter as objects (24k letters at 1M), which this process held beside the planning workers'
+# peak — hidden and removed too
+LETTERS = ".print-letters"
 SUMMARY = "summary.json"
 MESSAGES = "messages"
 CHUNK_ACCOUNTS = 500
@@ -284,7 +287,13 @@ class _Sink:
     """The shared output files, appended to chunk by chunk in plan order."""
 
     def __init__(
-        self, staging: Path, policy: Policy, hashes: Path, case_files: bool = False, spool: Path | None = None
+        self,
+        staging: Path,
+        policy: Policy,
+        hashes: Path,
+        letters: Path,
+        case_files: bool = False,
+        spool: Path | None = None,
     ) -> None:
         self.staging = staging
         self.policy = policy
@@ -303,7 +312,9 @@ class _Sink:
         self.rejects = csv_writer(self.rejects_handle, lineterminator="\n")
         self.rejects.writerow(REJECT_COLUMNS)
         self.mboxes: dict[str, mailbox.mbox] = {}
-        self.letters: list[PrintedLetter] = []  # without their markup when it is spooled
+        # each chunk's letters, without their markup, as a line of LETTERS (read back by letters())
+        self.letters_path = letters
+        self.letters = open_private(letters, "wb")
         # with PDFs, the letters' markup goes to the spool as it arrives, and this process keeps
         # where (offset, length, flattened): ≈ 16 bytes a letter, not ≈ 700 (24k letters at 1M)
         self.spool = open_private(spool, "wb") if spool is not None else None
@@ -332,23 +343,14 @@ class _Sink:
             # mbox is a Unix format (LF); the From_ line carries the message's own date, not the clock's
             box.add(email_channel.mbox_from_line(message) + b"\n" + message.replace(b"\r\n", b"\n"))
         self.rejects.writerows(result.rejects)
-        if self.spool is None:
-            self.letters.extend(result.letters)
-        else:
+        if result.letters:
+            self.letters.write(orjson.dumps([_letter_fields(item) for item in result.letters]) + b"\n")
+        if self.spool is not None:
             for item in result.letters:
                 self.spool.write(item.markup)
                 self.spans.append(self.spooled)
                 self.spans.append(len(item.markup))
                 self.spooled += len(item.markup)
-                # the fields most letters share, once (24k letters at 1M, ≈ 60 bytes a field)
-                self.letters.append(
-                    dataclasses.replace(
-                        item, markup=b"", posting_date=sys.intern(item.posting_date),
-                        jurisdiction=sys.intern(item.jurisdiction), paper=sys.intern(item.paper),
-                        postage=sys.intern(item.postage), locale=sys.intern(item.locale),
-                        template=sys.intern(item.template),
-                    )
-                )  # fmt: skip
         self.routes.extend(result.routes)
         for agency_id, rows in result.agency.items():
             self.agency.setdefault(agency_id, []).extend(rows)
@@ -359,6 +361,26 @@ class _Sink:
         for channel, spent in result.cpu_ns.items():
             self.summary.cpu_ns[channel] = self.summary.cpu_ns.get(channel, 0) + spent
         self.summary.failed += len(result.rejects)
+
+    def printed(self) -> list[PrintedLetter]:
+        """Every letter added, in order, without its markup; the record is removed."""
+        self.letters.close()
+        letters: list[PrintedLetter] = []
+        with self.letters_path.open("rb") as handle:
+            for line in handle:
+                for fields in orjson.loads(line):
+                    # the fields most letters share, once (24k letters at 1M, ≈ 60 bytes a field)
+                    letters.append(
+                        PrintedLetter(
+                            posting_date=sys.intern(fields[0]), jurisdiction=sys.intern(fields[1]),
+                            paper=sys.intern(fields[2]), postage=sys.intern(fields[3]), postal_code=fields[4],
+                            action_id=fields[5], account_id=fields[6], address_block=fields[7],
+                            locale=sys.intern(fields[8]), template=sys.intern(fields[9]), archive=fields[10],
+                            markup=b"",
+                        )
+                    )  # fmt: skip
+        self.letters_path.unlink()
+        return letters
 
     def know(self, files: Iterable[tuple[str, str]]) -> None:
         """Record written files' hashes (relative path, sha256) for the manifest."""
@@ -379,7 +401,7 @@ class _Sink:
         self.know([(f"{MESSAGES}/{relative}", sha256_bytes(data))])
 
     def close(self) -> None:
-        for handle in (self.sms, self.calls_handle, self.calls_jsonl, self.rejects_handle, self.spool):
+        for handle in (self.sms, self.calls_handle, self.calls_jsonl, self.rejects_handle, self.spool, self.letters):
             if handle is not None:
                 handle.close()
         if self.digests:
@@ -414,6 +436,14 @@ class _Sink:
                 self.know([(relative, digest), *archives])
             rows = batch_index(batch, letter_pages)
             self._write(f"letters/{batch.name}.csv", _csv_bytes(letter.INDEX_COLUMNS, rows))
+
+
+def _letter_fields(item: PrintedLetter) -> list[str]:
+    # PrintedLetter's fields in order, but its markup (see _Sink.printed)
+    return [
+        item.posting_date, item.jurisdiction, item.paper, item.postage, item.postal_code, item.action_id,
+        item.account_id, item.address_block, item.locale, item.template, item.archive,
+    ]  # fmt: skip
 
 
 def _jobs(ids: list[str], offsets: array[int], rows: Any, size: int) -> Iterator[_Job]:
@@ -592,15 +622,17 @@ class Messages:
         if self.messages.exists():
             shutil.rmtree(self.messages)
         make_private_dir(self.messages)
-        self.spool, self.hashes = out_dir / SPOOL, out_dir / HASHES
-        self.sink = _Sink(self.messages, policy, self.hashes, case_files=case_files, spool=self.spool if pdf else None)
+        self.spool, self.hashes, self.letters = out_dir / SPOOL, out_dir / HASHES, out_dir / LETTERS
+        self.sink = _Sink(
+            self.messages, policy, self.hashes, self.letters, case_files=case_files, spool=self.spool if pdf else None
+        )
 
     def close(self) -> None:
         """Close the open files and remove the hidden ones (a render that failed)."""
         self.sink.close()
         self.sink.hashes.close()
-        self.spool.unlink(missing_ok=True)
-        self.hashes.unlink(missing_ok=True)
+        for hidden in (self.spool, self.hashes, self.letters):
+            hidden.unlink(missing_ok=True)
 
     def discard(self) -> None:
         """Remove everything this render wrote (:meth:`close`, and ``messages/``)."""
@@ -628,8 +660,8 @@ class Messages:
             # the chunk workers are gone: the print batches, in one pool of print workers, before
             # the case files (which read the snapshot again): this process is at its smallest
             # while the print workers, the build's largest processes, run beside it
-            batches = print_batches(sink.letters, sink.spans)
-            sink.letters, sink.spans = [], array("q")
+            batches = print_batches(sink.printed(), sink.spans)
+            sink.spans = array("q")
             printed: list[printing.Printed] | None = None
             if pdf and batches:
                 printed = []
@@ -660,8 +692,8 @@ class Messages:
             sink.hashes.close()
             raise
         finally:
-            spool.unlink(missing_ok=True)
-            self.hashes.unlink(missing_ok=True)
+            for hidden in (spool, self.hashes, self.letters):
+                hidden.unlink(missing_ok=True)
         step("messages rendered")
 
         summary_path = out_dir / SUMMARY
