@@ -517,33 +517,53 @@ def test_print_workers_share_a_budget_of_batches_before_they_are_replaced() -> N
 def test_print_workers_take_turns_ending_half_a_batch_apart(monkeypatch: pytest.MonkeyPatch) -> None:
     # a worker peaks at the end of its batch: two workers whose batches ended together would
     # peak together, so a batch starts when it is expected to end at least half its expected
-    # time away from the end of the other worker's batch (with two workers)
+    # time away from the end of the other worker's batch (with two workers); until a batch has
+    # ended, a letter's time is not known and the others wait for that end
     assert printing.turns(1) is None
     shared = printing.turns(2)
-    assert shared is not None and shared[2] == 2 and list(shared[1]) == [printing.FIRST_PACE_S, 0.0, 0.0]
+    assert shared is not None and shared[2] == 2 and list(shared[1]) == [0.0, 0.0, 0.0]
     monkeypatch.setattr(printing, "_TURNS", None)
     printing.take_turns(shared)
-    clock, slept = [100.0], list[float]()
+    clock, slept, ended = [100.0], list[float](), list[bool]()
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+        if clock[0] >= 101.6 and not ended:  # the first batch ends (in its own process)
+            ended.append(True)
+            printing._paced(250, 1.6, 1)  # 6.4 ms a letter
+
     monkeypatch.setattr("dunning.render.printing.time.monotonic", lambda: clock[0])
-    monkeypatch.setattr("dunning.render.printing.time.sleep", slept.append)
+    monkeypatch.setattr("dunning.render.printing.time.sleep", sleep)
     assert printing._wait_turn(250) == 1  # nothing else being typeset: at once, expected at 101
-    assert slept == [] and list(shared[1]) == [0.004, 101.0, 0.0]
+    assert slept == [] and list(shared[1]) == [0.0, 101.0, 0.0]
     clock[0] = 100.2
-    assert printing._wait_turn(250) == 2  # would end at 101.2: waits to end at 101.5
-    assert slept == [pytest.approx(0.3)] and list(shared[1]) == [0.004, 101.0, pytest.approx(101.5)]
-    clock[0] = 101.0
-    printing._paced(250, 1.6, 1)  # it took 1.6 s: 6.4 ms a letter, averaged with what was known
-    assert list(shared[1]) == [pytest.approx(0.0052), 0.0, pytest.approx(101.5)]
-    # 50 letters (0.26 s) may end before the batch under way does, far enough from its end
-    assert printing._wait_turn(50) == 1 and len(slept) == 1 and shared[1][1] == pytest.approx(101.26)
-    clock[0] = 101.26
-    printing._paced(50, 0.26, 1)  # 5.2 ms a letter, as expected
-    # 46 letters (0.2392 s) would end at 101.4992, with the batch under way: it waits to end
-    # half its time (0.1196 s) after it
-    assert printing._wait_turn(46) == 1 and slept[1:] == [pytest.approx(0.1204)]
-    assert shared[1][1] == pytest.approx(101.6196)
+    # the second waits, looking again every FIRST_POLL_S, until the first has ended; then at once
+    assert printing._wait_turn(250) == 1 and ended
+    assert set(slept) == {printing.FIRST_POLL_S} and 101.6 <= clock[0] < 101.6 + printing.FIRST_POLL_S
+    assert list(shared[1]) == [pytest.approx(0.0064), pytest.approx(clock[0] + 1.6), 0.0]
+    # the next would end with it: it waits to end half its time (0.8 s) after it
+    slept.clear()
+    assert printing._wait_turn(250) == 2 and slept == [pytest.approx(0.8)]
+    assert shared[1][2] == pytest.approx(shared[1][1] + 0.8)
+    printing._paced(250, 1.2, 1)  # 4.8 ms a letter, averaged with what was known
+    assert list(shared[1]) == [pytest.approx(0.0056), 0.0, pytest.approx(clock[0] + 1.6)]
+    # 50 letters (0.28 s) may end before the batch under way does, far enough from its end
+    slept.clear()
+    assert printing._wait_turn(50) == 1 and slept == [] and shared[1][1] == pytest.approx(clock[0] + 0.28)
+
+    # a first batch that never ends (its worker died): the others wait FIRST_WAIT_TIMES its
+    # expected time, then go by FIRST_PACE_S
+    shared = printing.turns(2)
+    printing.take_turns(shared)
+    clock[0], ended[:] = 200.0, [True]
+    assert shared is not None and printing._wait_turn(250) == 1
+    slept.clear()
+    assert printing._wait_turn(250) == 2
+    assert 220.0 <= clock[0] < 220.0 + printing.FIRST_POLL_S and list(shared[1]) == [0.0, 201.0, clock[0] + 1.0]
     printing.take_turns(None)  # one worker: no turns to take
-    assert printing._wait_turn(250) == 0 and len(slept) == 2
+    slept.clear()
+    assert printing._wait_turn(250) == 0 and slept == []
     printing._paced(250, 1.0, 0)
 
 

@@ -53,8 +53,13 @@ RECYCLE_BUDGET = 2
 # CPU time of this process when its previous batch ended (None: no batch yet)
 _last_ended: int | None = None
 # Before a batch's time is measured: wall seconds a letter takes in Typst (measured on a loaded
-# 2-core machine: ≈ 4–10 ms), low rather than high: too low only staggers the first batches less
+# 2-core machine: ≈ 4–10 ms), low rather than high: too low only staggers the first batches less.
+# Only the first batch is planned with it: the others wait until it has ended (see _wait_turn)
 FIRST_PACE_S = 0.004
+# ... at most this many times its expected time (a worker that died in its batch never ends it)
+FIRST_WAIT_TIMES = 20
+# how often a batch waiting for the first one to end looks again
+FIRST_POLL_S = 0.02
 # The pool's turns (see turns()), set in each worker by take_turns: a lock and shared numbers —
 # the wall seconds a letter took in Typst so far, then when each batch being typeset is
 # expected to end (time.monotonic, the same clock in every process; 0: no batch)
@@ -67,8 +72,7 @@ def turns(workers: int) -> tuple[Any, Any, int] | None:
     if workers < 2:
         return None
     context = get_context("spawn")
-    shared = context.RawArray("d", 1 + workers)
-    shared[0] = FIRST_PACE_S
+    shared = context.RawArray("d", 1 + workers)  # the pace (0: none measured yet), each slot's end
     return context.Lock(), shared, workers
 
 
@@ -84,23 +88,32 @@ def _wait_turn(letters: int) -> int:
     a batch starts at the first moment from now at which it is expected to end no nearer than
     its share of a batch's time (half, with two workers) to the end of any batch being
     typeset — a short batch may end before a long one started earlier. Expected: the letters
-    times the wall seconds a letter took so far."""
+    times the wall seconds a letter took so far. Until a batch has ended, that is not known (a
+    letter's wall time moves with the machine's load: the first two batches planned with
+    FIRST_PACE_S ended together on a loaded machine, 2 x 220 MiB at once): the first batch
+    starts at once, the others wait until it has ended (at most FIRST_WAIT_TIMES its expected
+    time)."""
     if _TURNS is None:
         return 0
     lock, shared, workers = _TURNS
-    with lock:
-        now = time.monotonic()
-        length = shared[0] * letters
-        gap = length / workers
-        ends = [shared[n] for n in range(1, workers + 1) if shared[n] > 0]
-        start = min(
-            candidate
-            for candidate in [now, *(end + gap - length for end in ends)]
-            if candidate >= now and all(abs(candidate + length - end) >= gap - 1e-9 for end in ends)
-        )
-        # a free slot; none when a worker died in its batch: the one whose batch ends first
-        slot = min(range(1, workers + 1), key=lambda n: shared[n])
-        shared[slot] = start + length
+    give_up = time.monotonic() + FIRST_WAIT_TIMES * FIRST_PACE_S * letters
+    while True:
+        with lock:  # looked at and taken in one hold of the lock: two first batches never both start
+            now = time.monotonic()
+            ends = [shared[n] for n in range(1, workers + 1) if shared[n] > 0]
+            if shared[0] > 0 or not ends or now >= give_up:
+                length = (shared[0] or FIRST_PACE_S) * letters
+                gap = length / workers
+                start = min(
+                    candidate
+                    for candidate in [now, *(end + gap - length for end in ends)]
+                    if candidate >= now and all(abs(candidate + length - end) >= gap - 1e-9 for end in ends)
+                )
+                # a free slot; none when a worker died in its batch: the one whose batch ends first
+                slot = min(range(1, workers + 1), key=lambda n: shared[n])
+                shared[slot] = start + length
+                break
+        time.sleep(FIRST_POLL_S)
     if start > now:
         time.sleep(start - now)
     return slot
@@ -113,7 +126,7 @@ def _paced(letters: int, seconds: float, slot: int) -> None:
         return
     lock, shared, _ = _TURNS
     with lock:
-        shared[0] = (shared[0] + seconds / letters) / 2
+        shared[0] = (shared[0] + seconds / letters) / 2 if shared[0] > 0 else seconds / letters
         shared[slot] = 0.0
 
 
