@@ -5,10 +5,12 @@ usage: python benchmarks/tree_timeline.py [--code GENERATOR_DIR] [--out CSV] [--
 Runs COMMAND as :mod:`tree_peak` does (``PYTHONPATH=GENERATOR_DIR`` when given) and samples
 every process of its tree (:func:`process_tree.pss_kib`) about every 100 ms. Each process is
 given a role from the order in which a build starts them: the command itself (``parent``);
-its first forked child (``handbook``: forked before plan); processes spawned before render's
-forked chunk workers (``plan``) but the last one if it started alone (``rows``: the reader of
-the accounts' rows, in builds that have one); render's forked chunk workers (``render``);
-processes spawned after those (``print``); multiprocessing's resource tracker (``tracker``). Prints the tree's
+its first forked child (``handbook``: forked before plan); the processes spawned while the
+first spawned ones live (``plan``); one spawned after every planning worker has ended, before
+render's forked chunk workers (``rows``: the reader of the accounts' rows, in builds that render
+after their plan); render's forked chunk workers (``render``); processes spawned after the
+planning workers have ended and after render's chunk workers, if any (``print``: a build that
+renders in its plan forks none); multiprocessing's resource tracker (``tracker``). Prints the tree's
 peak with every process's share at that instant, each role's own peak and when each role was
 present; ``--out`` writes the timeline (seconds, MiB a role, the total, processes sampled).
 """
@@ -44,37 +46,43 @@ class Roles:
     def __init__(self, root: int) -> None:
         self.root = root
         self.first: dict[int, tuple[int, frozenset[int]]] = {}  # pid: (sample, pids alive then)
+        self.last: dict[int, int] = {}  # pid: the last sample it was seen in
         self.command: dict[int, tuple[int, str]] = {}  # pid: (times read, its command line)
         self.of: dict[int, str] = {}
 
     def seen(self, number: int, alive: set[int]) -> None:
         for pid in alive:
             self.first.setdefault(pid, (number, frozenset(alive)))
+            self.last[pid] = number
             times, line = self.command.get(pid, (0, ""))
             if times < 3:
                 self.command[pid] = (times + 1, _cmdline(pid) or line)
 
     def decide(self) -> None:
+        ordered = sorted(self.first, key=lambda p: (self.first[p][0], p))
+        lines = {p: self.command[p][1] for p in ordered}
+        spawned = {p for p in ordered if "multiprocessing" in lines[p] and "resource_tracker" not in lines[p]}
         forks = 0
-        for pid in sorted(self.first, key=lambda p: (self.first[p][0], p)):
+        for pid in ordered:
             line = self.command[pid][1]
             if pid == self.root:
                 role = "parent"
             elif "resource_tracker" in line:
                 role = "tracker"
-            elif "multiprocessing" in line:  # spawned: before render's chunk workers, or after
-                role = "print" if "render" in self.of.values() else "plan"
+            elif pid in spawned:
+                planning = [p for p, r in self.of.items() if r == "plan"]
+                if "render" in self.of.values():
+                    role = "print"
+                elif planning and all(self.last[p] < self.first[pid][0] for p in planning):
+                    # after the plan: the rows' reader when render's chunk workers follow (forked)
+                    later = (p for p in ordered if self.first[p][0] > self.first[pid][0] and p not in spawned)
+                    role = "rows" if any("resource_tracker" not in self.command[p][1] for p in later) else "print"
+                else:
+                    role = "plan"
             else:  # forked: the handbook first, then render's chunk workers
                 forks += 1
                 role = "handbook" if forks == 1 else "render"
             self.of[pid] = role
-        # the rows' reader is spawned after plan, before the chunk workers: the last process
-        # taken for plan's, if it started alone (plan's workers start together)
-        planned = [p for p in sorted(self.first, key=lambda p: (self.first[p][0], p)) if self.of[p] == "plan"]
-        if len(planned) > 1:
-            last = planned[-1]
-            if not any(self.of.get(p) == "plan" for p in self.first[last][1] if p != last):
-                self.of[last] = "rows"
 
 
 def main() -> None:
