@@ -8,7 +8,7 @@ snapshot gave it, and the compiled policy. The plan is the source for everything
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -205,21 +205,40 @@ def itemization_context(account: Account) -> dict[str, Any]:
 
 def _plan_parts(plan: Mapping[str, Any], account: Account | AccountRow, policy: Policy, locale: str) -> dict[str, Any]:
     # every part of a context that depends on the plan line, the account and the locale only
-    jurisdiction = str(plan.get("jurisdiction") or account.jurisdiction)
+    return _parts(
+        plan,
+        account.jurisdiction,
+        policy,
+        locale,
+        lambda: (
+            account_context(plan, account, locale)
+            if isinstance(account, Account)
+            else account.account_context(plan, locale)
+        ),
+    )
+
+
+def _parts(
+    plan: Mapping[str, Any],
+    account_jurisdiction: str,
+    policy: Policy,
+    locale: str,
+    account_object: Callable[[], dict[str, Any]],
+    schedule: bool = True,
+) -> dict[str, Any]:
+    # the parts of _plan_parts and narrow_parts, converted in the same order whichever builds
+    # them (so that of two values that cannot be read, the same one is reported)
+    jurisdiction = str(plan.get("jurisdiction") or account_jurisdiction)
     as_of = _date(plan["as_of"])
     assert as_of is not None
     tier = policy.tier(plan["tier"]) if plan.get("tier") else None
     offers = plan.get("offers") or []
     return {
         "jurisdiction": jurisdiction,
-        "account": (
-            account_context(plan, account, locale)
-            if isinstance(account, Account)
-            else account.account_context(plan, locale)
-        ),
+        "account": account_object(),
         "tier": {"id": tier.id, "name": tier.name} if tier else {"id": "", "name": ""},
         "arm": plan.get("arm") or "",
-        "offer": offer_context(offers[0] if offers else None),
+        "offer": offer_context(offers[0] if offers else None, schedule),
         # shared by every context of the locale and country (read-only, like the rest)
         "company": _company(policy, locale, _country(jurisdiction)),
         "as_of": as_of,
@@ -253,21 +272,10 @@ def narrow_parts(
     fields = account.account_fields(plan, locale, account_keys)
     if fields is None:
         return None
-    jurisdiction = str(plan.get("jurisdiction") or account.jurisdiction)
-    as_of = _date(plan["as_of"])
-    assert as_of is not None
-    tier = policy.tier(plan["tier"]) if plan.get("tier") else None
-    offers = plan.get("offers") or []
     offer_keys = reads.get("offer", frozenset())
-    return {
-        "jurisdiction": jurisdiction,
-        "account": fields,
-        "tier": {"id": tier.id, "name": tier.name} if tier else {"id": "", "name": ""},
-        "arm": plan.get("arm") or "",
-        "offer": offer_context(offers[0] if offers else None, offer_keys is None or "schedule" in offer_keys),
-        "company": _company(policy, locale, _country(jurisdiction)),
-        "as_of": as_of,
-    }
+    return _parts(
+        plan, account.jurisdiction, policy, locale, lambda: fields, offer_keys is None or "schedule" in offer_keys
+    )
 
 
 def build_context(

@@ -276,13 +276,13 @@ def reads(program: Program) -> dict[str, frozenset[str] | None]:
             name(slot, test)
         if any(context for _, context, _ in slot.filters):
             found["locale"] = None
-            account = found.get("account", set()) if "account" in found else set()
+            account = found.get("account", set())
             if account is not None:
                 account.add("currency")
             found["account"] = account
 
     def name(slot: Slot, test: bool) -> None:
-        keys = found.get(slot.name, set()) if slot.name in found else set()
+        keys = found.get(slot.name, set())
         if slot.lookups:
             kind, key = slot.lookups[0]
             if kind in ("key", "item") and type(key) is str and keys is not None:
