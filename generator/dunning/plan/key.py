@@ -188,7 +188,8 @@ class DecisionKey:
             )
         due = col(date_column("due_date"))
         # the state's last payment: the latest of the snapshot's and the history's
-        paid = pl.max_horizontal(col(date_column("last_payment_date")), col(PAID))
+        snapshot_paid = col(date_column("last_payment_date"))
+        paid = pl.max_horizontal(snapshot_paid, col(PAID))
         promised = col(date_column("promise_to_pay_date"))
         parts = col("overdue_amount").str.split_exact(".", 1)
         amount4 = parts.struct.field("field_0").cast(pl.Int64) * 10**SCALE + (
@@ -212,11 +213,13 @@ class DecisionKey:
             .fill_null("")
             .alias("__promise_words"),
             # kept by the snapshot's payment: one in the promise's window, on or before as-of,
-            # and a promise that names no amount (dunning.state.ledger)
+            # and a promise that names no amount (dunning.state.ledger); a history payment
+            # does not enter it: with one in the window the row is planned in full
+            # (HistoryKey.caps), one outside it is not in the ledger
             (
-                (paid >= promised)
-                & (paid <= pl.lit(as_of))
-                & (paid <= promised + pl.duration(days=grace))
+                (snapshot_paid >= promised)
+                & (snapshot_paid <= pl.lit(as_of))
+                & (snapshot_paid <= promised + pl.duration(days=grace))
                 & (col("promise_amount").fill_null("") == "")
             )
             .fill_null(False)

@@ -33,7 +33,17 @@ from dunning.compliance.outcomes import KIND as AFTER_OUTCOME
 from dunning.compliance.timezones import zone
 from dunning.plan.decide import Planner
 from dunning.policy.model import CONTACT_CHANNELS, Condition
-from dunning.state.columns import DAY, INSTANT, LAST_CONTACT, LAST_RPC, PAID, PLAIN, PLAIN_WORDS, UNANSWERED
+from dunning.state.columns import (
+    DAY,
+    INSTANT,
+    LAST_CONTACT,
+    LAST_RPC,
+    PAID,
+    PLAIN,
+    PLAIN_WORDS,
+    UNANSWERED,
+    payment_day,
+)
 
 _CAPS = "__h_caps"  # the caps part of rows with history
 _OUTCOMES = "__h_outcomes"  # the outcomes part of rows with history
@@ -206,7 +216,9 @@ class HistoryKey:
         # a promise that a history payment may keep, or a snapshot payment after as-of that
         # may keep it on a later day the search looks at: the ledger decides, in full
         ledger = (
-            col(PLAIN).is_not_null() & col(PAID).is_not_null() & col(date_column("promise_to_pay_date")).is_not_null()
+            col(PLAIN).is_not_null()
+            & col(date_column("promise_to_pay_date")).is_not_null()
+            & col("account_id").is_in(self._paid_in_window(frame, events).implode())
         ) | (col(PLAIN).is_not_null() & (col(date_column("last_payment_date")) > pl.lit(as_of)).fill_null(False))
         has = col(PLAIN).is_not_null()
         rows = frame.filter(has if skip is None else has & ~skip)
@@ -370,6 +382,26 @@ class HistoryKey:
         parts = parts.drop("__capsfull")
         return frame.join(parts, on="account_id", how="left", maintain_order="left").with_columns(
             ((has & col("account_id").is_in(full.implode())) | ledger).alias(NEEDS_FULL)
+        )
+
+    def _paid_in_window(self, frame: pl.DataFrame, events: pl.DataFrame | None) -> pl.Series:
+        """The accounts of ``frame`` with a snapshot promise and a history payment on a day
+        of its window (its date to its date + the grace: :func:`~dunning.state.ledger.promise_ledger`).
+        Only such a payment enters the promise's ledger: with those outside it the promise
+        is kept, open or broken as the snapshot's payment alone makes it (the key's
+        ``promise`` part), and its account is keyed instead of planned in full (200k/2M: 1,373
+        of 1,473 accounts with a promise and a history payment)."""
+        col = pl.col
+        if events is None:
+            return pl.Series("account_id", [], dtype=pl.String)
+        promised = col(date_column("promise_to_pay_date"))
+        rows = frame.lazy().filter(col(PLAIN).is_not_null() & promised.is_not_null())
+        payments = events.lazy().filter(col("event") == "payment").select("account_id", payment_day().alias("__on"))
+        return (
+            payments.join(rows.select("account_id", promised.alias("__due")), on="account_id")
+            .filter(col("__on").is_between(col("__due"), col("__due") + pl.duration(days=self.planner.grace)))
+            .select(col("account_id").unique())
+            .collect()["account_id"]
         )
 
     def _codes(self, rows: pl.DataFrame) -> list[str]:

@@ -98,6 +98,13 @@ def _timed(frame: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def payment_day() -> pl.Expr:
+    """Over :func:`event_columns`: a payment's day as the state counts it — its `date`, else
+    the day of `at` (:func:`~dunning.state.account.account_state`)."""
+    col = pl.col
+    return pl.when(col("date") != "").then(col("date").str.to_date("%Y-%m-%d", strict=False)).otherwise(col(DAY))
+
+
 def derived_state(events: pl.DataFrame, as_of: date, plain_words: frozenset[str] = PLAIN_WORDS) -> pl.DataFrame:
     """Per account of ``events`` (:func:`event_columns`): :data:`PLAIN`, :data:`EVENTS` and,
     for the plain ones, :data:`LAST_CONTACT`, :data:`LAST_RPC`, :data:`UNANSWERED` and :data:`PAID` —
@@ -107,7 +114,7 @@ def derived_state(events: pl.DataFrame, as_of: date, plain_words: frozenset[str]
     col = pl.col
     word, day = col("event"), col(DAY)
     before = (pl.lit(as_of) - day).dt.total_days()
-    paid_on = pl.when(col("date") != "").then(col("date").str.to_date("%Y-%m-%d", strict=False)).otherwise(day)
+    paid_on = payment_day()
     plain = (
         word.is_in(sorted(plain_words))
         & (col("debt_id") == "")
