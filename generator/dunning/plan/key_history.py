@@ -9,10 +9,10 @@ of ``outcomes_in_last_days``, and the caps: per frequency rule a step of the hor
 checked against, the counted contacts of the runs of days that hold a day of the plan,
 clipped where the plan's own contacts cannot change the answer. A row whose refusal could
 send the earliest-moment search past the plan without an answer (a dated exclusion may
-hold, no window follows), with an event after as-of or in two offsets, or a promise the
-history's payments may keep, is planned in full (:data:`NEEDS_FULL`); so are accounts with
-any other event (flags, promises, arrangements, placements, spoiled contact points, sent
-notices, reasons for arrears) or held by an unreadable history line.
+hold, no window follows), with an event after as-of or in two offsets, or a snapshot
+promise with a history payment in its window, is planned in full (:data:`NEEDS_FULL`); so
+are accounts with any other event (flags, promises, arrangements, placements, spoiled
+contact points, sent notices, reasons for arrears) or held by an unreadable history line.
 """
 
 from __future__ import annotations
@@ -208,8 +208,8 @@ class HistoryKey:
         """``frame`` with the caps part of its rows with history, and :data:`NEEDS_FULL` on
         those the full planner must plan: whose caps the columns cannot read (an event on a
         local day after as-of, a zone whose day starts before the primary zone's, a refusal
-        whose earliest moment the key cannot tell) or whose promise the history's payments
-        may keep. ``skip``: rows whose decision is known to be every caps part's (no contact
+        whose earliest moment the key cannot tell) or whose snapshot promise a history
+        payment may keep (one in its window). ``skip``: rows whose decision is known to be every caps part's (no contact
         to check): their caps are not read (an empty part)."""
         col = pl.col
         as_of = self.planner.as_of
