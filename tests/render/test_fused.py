@@ -103,13 +103,21 @@ def _build(
 
 
 def _fused_equals_after(
-    monkeypatch: pytest.MonkeyPatch, example_root: Path, accounts: Path, tmp_path: Path, *, valid: bool, jobs: int
+    monkeypatch: pytest.MonkeyPatch,
+    example_root: Path,
+    accounts: Path,
+    tmp_path: Path,
+    *,
+    valid: bool,
+    jobs: int,
+    history: bool = True,
 ) -> None:
     """Build with the render in the plan and with it after the plan: the fused render kept
     (``valid``) or discarded for the render after the plan, and the two trees equal."""
-    stopped, made = _build(monkeypatch, example_root, accounts, tmp_path / "fused", jobs=jobs, fused=True)
+    options: dict[str, Any] = {"jobs": jobs, "history": history}
+    stopped, made = _build(monkeypatch, example_root, accounts, tmp_path / "fused", fused=True, **options)
     assert stopped == "" and made[0] is not None and made[0].valid is valid
-    stopped, _ = _build(monkeypatch, example_root, accounts, tmp_path / "after", jobs=jobs, fused=False)
+    stopped, _ = _build(monkeypatch, example_root, accounts, tmp_path / "after", fused=False, **options)
     assert stopped == ""
     assert _tree(tmp_path / "fused") == _tree(tmp_path / "after")
 
@@ -118,13 +126,14 @@ def _fused_equals_after(
 def test_a_sorted_snapshot_in_many_chunks_renders_fused_with_the_same_bytes(
     monkeypatch: pytest.MonkeyPatch, example_root: Path, tmp_path: Path, jobs: int, history: bool
 ) -> None:
-    # without a history the case files are written chunk by chunk, with one after the plan
+    # without a history the case files are written chunk by chunk by the planning processes,
+    # with one after the plan by the build's
     accounts = _jsonl(tmp_path / "accounts.jsonl", _sorted_unique(example_root))
     options: dict[str, Any] = {"jobs": jobs, "history": history}
     stopped, made = _build(monkeypatch, example_root, accounts, tmp_path / "fused", fused=True, **options)
     assert stopped == ""
     assert len(made) == 1 and made[0] is not None and made[0].valid  # 10 chunks, rendered as planned
-    assert made[0].candidates > 0 and (made[0].cases_now is None) == history
+    assert made[0].candidates > 0 and made[0].cases_here is not history
     stopped, _ = _build(monkeypatch, example_root, accounts, tmp_path / "after", fused=False, **options)
     assert stopped == ""
     fused, after = _tree(tmp_path / "fused"), _tree(tmp_path / "after")
@@ -146,16 +155,19 @@ def test_mbox_files_fill_in_the_same_order_fused(
     assert fused == _tree(tmp_path / "after")
 
 
+@pytest.mark.parametrize("history", [True, False])
 def test_a_sorted_csv_in_pieces_renders_fused_with_the_same_bytes(
-    monkeypatch: pytest.MonkeyPatch, example_root: Path, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, example_root: Path, tmp_path: Path, history: bool
 ) -> None:
-    # pieces of at least 64 KiB, parsed by the workers (lines counted from the piece's start):
-    # the example's rows again under new ids until the file holds several pieces
+    # pieces of at least 64 KiB, parsed by the workers (lines counted from the piece's start;
+    # without a history the workers write the case files from those rows): the example's
+    # rows again under new ids until the file holds several pieces
     base = _sorted_unique(example_root)
     rows = [{**row, "account_id": f"{row['account_id']}-{n:02d}"} for n in range(12) for row in base]
     accounts = _csv(tmp_path / "accounts.csv", sorted(rows, key=lambda row: row["account_id"]))
     assert accounts.stat().st_size > 3 * (1 << 16)
-    _fused_equals_after(monkeypatch, example_root, accounts, tmp_path, valid=True, jobs=2)
+    _fused_equals_after(monkeypatch, example_root, accounts, tmp_path, valid=True, jobs=2, history=history)
+    assert any(name.startswith("messages/cases/") for name in _tree(tmp_path / "fused"))
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

@@ -51,9 +51,12 @@ class FusedChunk:
 
     results: list[ChunkResult]  # render's chunks of CHUNK_ACCOUNTS candidates, in plan order
     candidates: int  # plan lines with something to render
-    # the accounts whose case file is wanted, as plan read them (line from the chunk's start)
+    # the accounts whose case file is wanted, as plan read them (line from the chunk's start),
+    # when the build's process writes them (with a history); else empty
     cases: list[Account]
     strays: list[str]  # ids of the chunk's rows that it did not plan (rejected rows only)
+    # the case files this process wrote (without a history): (relative path, sha256) each
+    case_files: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -67,15 +70,21 @@ class ChunkMessages:
     email_format: str
     case_files: bool
     chunk_accounts: int = CHUNK_ACCOUNTS
+    # the case files' request when this process writes them (a build without a history): see
+    # FusedRender; None: the build's process does, after the plan
+    cases_here: CaseRequest | None = None
     renderer: ChunkRenderer | None = field(default=None, compare=False, repr=False)
+    writer: CaseWriter | None = field(default=None, compare=False, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "renderer": None}
+        return {**self.__dict__, "renderer": None, "writer": None}
 
     def start(self, policy: Policy, *, in_worker: bool) -> None:
         self.renderer = make_renderer(
             policy, self.out_root, pdf=self.pdf, email_format=self.email_format, case_files=self.case_files
         )
+        if self.cases_here is not None:
+            self.writer = CaseWriter(self.out_root, policy, self.cases_here)
         if in_worker:
             # what the worker holds for the whole run (policy, templates, modules) is left out
             # of the collections; a chunk's contexts are collected less often (see run.py)
@@ -121,7 +130,12 @@ class ChunkMessages:
         results = [
             self.renderer.render_chunk(items[start : start + size], columns) for start in range(0, len(items), size)
         ]
-        return FusedChunk(results, len(items), self._cases(results, screened), strays)
+        accounts = self._cases(results, screened)
+        if self.writer is None:
+            return FusedChunk(results, len(items), accounts, strays)
+        named = {account_id for result in results for account_id in result.cases}
+        written = self.writer.write(_complete(named, {account.account_id: account for account in accounts}))
+        return FusedChunk(results, len(items), [], strays, written)
 
     def _cases(self, results: list[ChunkResult], screened: Screened) -> list[Account]:
         """The accounts of the chunk's case files, as ``dunning case`` reads them: the first
@@ -134,6 +148,13 @@ class ChunkMessages:
         for account in accounts_of(rows, screened.extra_columns):
             found.setdefault(account.account_id, account)
         return list(found.values())
+
+
+def _complete(wanted: set[str], accounts: dict[str, Account]) -> dict[str, Account]:
+    """``accounts`` for the ids of ``wanted``: a case file's account is one a chunk planned,
+    so the chunks gave it (a missing one is a KeyError: a bug, not a reason to read the
+    snapshot again)."""
+    return {account_id: accounts[account_id] for account_id in wanted}
 
 
 class FusedRender:
@@ -151,12 +172,18 @@ class FusedRender:
         self.last_id = ""  # the greatest account id planned so far
         self.strays: set[str] = set()  # unplanned ids of earlier chunks above last_id
         self.candidates = 0
-        # without a history, each chunk's case files are written as its messages arrive (this
-        # process waits on the workers meanwhile), not after the last chunk: their accounts
-        # came with the chunk. With one, after the plan as render does: the history is read
-        # whole for them, which would sit beside the planning workers' peaks
-        self.cases_now = CaseWriter(out_dir, policy, cases) if cases is not None and cases.history is None else None
+        # Without a history, each chunk's case files are written by the process that planned
+        # and rendered it (ChunkMessages.cases_here), which holds their accounts: written here
+        # as the chunks arrived, they were 1.23 s of this process's 3.2 s of CPU beside the
+        # workers at 1M accounts (3,028 accounts, two files each; ≈ the same CPU in the
+        # workers, where the calendars they read are loaded already), and a planner and the
+        # holidays package (≈ 7 MiB) in this process for them alone. With a history, after
+        # the plan, here, as render does: the history is read whole for them, which would sit
+        # beside the planning workers' peaks (and be read once per worker)
         self.case_accounts: dict[str, Account] = {}  # kept for the case files after the plan
+        self.cases_here = cases is not None and cases.history is None
+        if self.cases_here:
+            self.follower.cases_here = cases
 
     def wanted(self) -> bool:
         return self.valid
@@ -182,22 +209,14 @@ class FusedRender:
         for rendered in part.results:
             sink.add(rendered)
         self.candidates += part.candidates
+        if part.case_files:
+            sink.know(part.case_files)
         if not part.cases:
             return
         shift = result.offset if result.local_lines else 0
-        accounts = {a.account_id: dataclasses.replace(a, line=a.line + shift) if shift else a for a in part.cases}
-        if self.cases_now is not None:
-            wanted = {account_id for rendered in part.results for account_id in rendered.cases}
-            sink.know(self.cases_now.write(self._complete(wanted, accounts)))
-        else:
-            self.case_accounts.update(accounts)
-
-    @staticmethod
-    def _complete(wanted: set[str], accounts: dict[str, Account]) -> dict[str, Account]:
-        """``accounts`` for the ids of ``wanted``: a case file's account is one a chunk planned,
-        so the chunks gave it (a missing one is a KeyError: a bug, not a reason to read the
-        snapshot again)."""
-        return {account_id: accounts[account_id] for account_id in wanted}
+        self.case_accounts.update(
+            (a.account_id, dataclasses.replace(a, line=a.line + shift) if shift else a) for a in part.cases
+        )
 
     def discard(self) -> None:
         """Remove what the fused render wrote (``messages/``, the spool, the hashes)."""
@@ -211,9 +230,9 @@ class FusedRender:
             request = self.cases
 
             def write(account_ids: list[str]) -> list[tuple[str, str]]:
-                if self.cases_now is not None:
-                    return []  # written chunk by chunk
-                chosen = self._complete(set(account_ids), self.case_accounts)
+                if self.cases_here:
+                    return []  # written chunk by chunk, by the workers
+                chosen = _complete(set(account_ids), self.case_accounts)
                 self.case_accounts = {}
                 return CaseWriter(self.output.out_dir, self.policy, request).write(chosen)
 
