@@ -36,12 +36,13 @@ import ctypes
 import errno
 import fcntl
 import hashlib
+import mmap
 import os
 import shutil
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -65,6 +66,42 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def write_all(fd: int, data: bytes | memoryview) -> None:
+    """Write all of ``data`` to the descriptor ``fd`` (a write may take part of it)."""
+    with memoryview(data) as view:
+        done = 0
+        while done < len(view):
+            with view[done:] as rest:
+                done += os.write(fd, rest)
+
+
+def append_hashed(source: Path, pieces: Sequence[tuple[int | None, int, Any]]) -> None:
+    """Append the bytes of ``source``, a file only this run writes (a worker's run or spill,
+    just written: in the page cache), to other files, each piece's added to a digest on the
+    way. ``pieces``: (length, or None for the rest of the file; the target's descriptor;
+    a hashlib digest), one after the other from the file's start.
+
+    Mapped, not read: the hash and the write read the page cache's pages where they are,
+    where a read through a buffer copied every byte once more first — plan's runs and the
+    fused render's lines are ≈ 900 MB at 1M accounts (300 MB in 5 MB files, cached: read
+    through a buffer, hashed and written 0.44-0.74 s of CPU; mapped 0.24-0.31 s, the hash
+    alone 0.17 s). Never for a file someone else may truncate meanwhile (the user's
+    snapshot): a mapped page gone from under the process kills it (SIGBUS)."""
+    with source.open("rb", buffering=0) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size == 0:
+            return
+        flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)  # the pages mapped at once, not fault by fault
+        with mmap.mmap(handle.fileno(), size, flags=flags, prot=mmap.PROT_READ) as mapping, memoryview(mapping) as view:
+            start = 0
+            for length, target, digest in pieces:
+                end = size if length is None else start + length
+                with view[start:end] as piece:
+                    digest.update(piece)
+                    write_all(target, piece)
+                start = end
 
 
 def open_private(path: Path, mode: str = "wb", **kwargs: Any) -> IO[Any]:

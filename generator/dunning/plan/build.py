@@ -38,7 +38,7 @@ from dunning.accounts.history import BATCH_ROWS as HISTORY_BATCH_ROWS
 from dunning.accounts.record import RowReject, msg_duplicate
 from dunning.accounts.source import CHUNK_ROWS, AccountFile, CsvPiece
 from dunning.errors import DunningError
-from dunning.outdir import OutputDir, open_private, sha256_file, write_private
+from dunning.outdir import OutputDir, append_hashed, open_private, sha256_file, write_all, write_private
 from dunning.plan.output import ACTION_COLUMNS, DATA_STAT, HELD_STAT, REJECT_COLUMNS
 from dunning.policy.model import Policy
 from dunning.text.cells import csv_writer
@@ -248,7 +248,6 @@ class _RunSink:
         self.in_order = True
         self.last_id = ""
         self.appended: list[ChunkResult] = []
-        self.buffer = bytearray(1 << 20) if hashed else bytearray()
         self.digests = {name: hashlib.sha256() for name in ("plans.jsonl", "actions.csv")} if hashed else {}
         if hashed:
             self.digests["actions.csv"].update((self.out / "actions.csv").read_bytes())  # the header, as written
@@ -273,7 +272,7 @@ class _RunSink:
             return
         self.last_id = result.last_id
         for suffix, target, name in ((".plans", self.plans, "plans.jsonl"), (".csv", self.actions, "actions.csv")):
-            _append(result.run.with_suffix(suffix), target.fileno(), self.digests.get(name), self.buffer)
+            _append(result.run.with_suffix(suffix), target.fileno(), self.digests.get(name))
             result.run.with_suffix(suffix).unlink()
         self.appended.append(result)
         assert result.counts is not None
@@ -510,29 +509,23 @@ def _plan_in_pool(
             deliver(result, early_rejects.popleft())
 
 
-def _append(source: Path, target: int, digest: hashlib._Hash | None, buffer: bytearray) -> None:
+def _append(source: Path, target: int, digest: hashlib._Hash | None) -> None:
     """Append a run file to the output file open on descriptor ``target`` (flushed). With a
-    ``digest``, its bytes are added to it: read through ``buffer`` (the run was just written:
-    it is in the page cache), as they pass through here for the hash anyway; without, in the
-    kernel where it can (copy_file_range): a million accounts' runs are half a gigabyte."""
+    ``digest``, its bytes are added to it as they pass through this process for the hash
+    anyway (:func:`~dunning.outdir.append_hashed`); without, in the kernel where it can
+    (copy_file_range): a million accounts' runs are half a gigabyte."""
+    if digest is not None:
+        append_hashed(source, [(None, target, digest)])
+        return
     with source.open("rb", buffering=0) as fh:
-        if digest is None:
-            left = os.fstat(fh.fileno()).st_size
-            try:
-                while left > 0 and (copied := os.copy_file_range(fh.fileno(), target, left)) > 0:
-                    left -= copied
-            except OSError:  # a filesystem without it: copy through user space
-                pass
-            blocks: Iterator[bytes | memoryview] = iter(lambda: fh.read(1 << 20), b"")
-        else:
-            view = memoryview(buffer)
-            blocks = (view[:n] for n in iter(lambda: fh.readinto(view), 0))
-        for block in blocks:
-            if digest is not None:
-                digest.update(block)
-            rest = memoryview(block)
-            while rest:
-                rest = rest[os.write(target, rest) :]
+        left = os.fstat(fh.fileno()).st_size
+        try:
+            while left > 0 and (copied := os.copy_file_range(fh.fileno(), target, left)) > 0:
+                left -= copied
+        except OSError:  # a filesystem without it: copy through user space
+            pass
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            write_all(target, block)
 
 
 def _init_worker(inputs: PlanInputs) -> None:
