@@ -40,6 +40,7 @@ from dunning.errors import UserError
 from dunning.outdir import (
     MARKER,
     OutputDir,
+    append_hashed,
     make_private_dir,
     open_private,
     read_marker,
@@ -307,6 +308,7 @@ class _Sink:
         self.digests = {name: hashlib.sha256() for name in ("sms.jsonl", "calls.jsonl", "calls.csv")}
         header = calls.csv_bytes([calls.COLUMNS])
         self.calls_handle.write(header)
+        self.calls_handle.flush()  # add_lines writes to the descriptor
         self.digests["calls.csv"].update(header)
         self.rejects_handle = open_private(staging / "render-rejects.csv", "w", encoding="utf-8", newline="")
         self.rejects = csv_writer(self.rejects_handle, lineterminator="\n")
@@ -361,6 +363,22 @@ class _Sink:
         for channel, spent in result.cpu_ns.items():
             self.summary.cpu_ns[channel] = self.summary.cpu_ns.get(channel, 0) + spent
         self.summary.failed += len(result.rejects)
+
+    def add_lines(self, source: Path, sizes: tuple[int, int, int]) -> None:
+        """Append a chunk's lines of sms.jsonl, calls.csv and calls.jsonl from the file
+        ``source`` its worker wrote them to (one file's lines after the other's, ``sizes``
+        bytes each; :meth:`dunning.render.fused.ChunkMessages.chunk`), hashed on the way; the
+        file is removed. In plan order with :meth:`add`, which writes nothing for them then."""
+        names = ("sms.jsonl", "calls.csv", "calls.jsonl")
+        handles = (self.sms, self.calls_handle, self.calls_jsonl)
+        for handle in handles:
+            handle.flush()
+        pieces = [
+            (size, handle.fileno(), self.digests[name])
+            for size, handle, name in zip(sizes, handles, names, strict=True)
+        ]
+        append_hashed(source, pieces)
+        source.unlink()
 
     def printed(self) -> list[PrintedLetter]:
         """Every letter added, in order, without its markup; the record is removed."""
