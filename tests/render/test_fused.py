@@ -8,6 +8,9 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import json
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -235,3 +238,24 @@ def test_the_manifest_reads_back_only_the_small_files_no_one_hashed_as_they_were
     # plans.jsonl, actions.csv and the messages' files were hashed as they were written;
     # the policy's files and the rejects are read (small: a few hundred bytes here)
     assert sorted(set(read)) == ["history-rejects.csv", "messages/render-rejects.csv", "policy", "rejects.csv"]
+
+
+def test_the_builds_own_process_never_loads_polars(example_root: Path, tmp_path: Path) -> None:
+    # a sorted CSV without a history: the workers parse, plan and render every chunk and write
+    # the case files; the build's process takes their results (and starts sooner without it)
+    accounts = _csv(tmp_path / "accounts.csv", _sorted_unique(example_root))
+    request = f"BuildRequest(Path({str(example_root)!r}), Path({str(accounts)!r}), date(2026, 11, 30), "
+    request += f"Path({str(tmp_path / 'out')!r}), horizon=3, jobs=2, pdf=False, handbook=False)"
+    code = f"""
+import json, sys
+from datetime import date
+from pathlib import Path
+from dunning.build import BuildRequest, run_build
+from dunning.render.fused import FusedRender
+result = run_build({request})
+print(json.dumps([result.stopped, result.render is not None and result.render.cases, "polars" in sys.modules]))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    stopped, cases, polars_loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (stopped, polars_loaded) == ("", False)
+    assert cases > 0

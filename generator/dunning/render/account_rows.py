@@ -18,15 +18,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from dunning.accounts.model import FLAG_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Account
 from dunning.accounts.record import RAGGED
 from dunning.accounts.source import LINE, AccountFile
 from dunning.errors import UserError
 from dunning.templating.formatting import mask
+
+if TYPE_CHECKING:
+    # imported where the rows are read: the row conversion below is what the build's
+    # process imports with the renderer, and it never reads rows (dunning.render.fused)
+    import polars as pl
 
 _TRUE = frozenset({"true", "1", "yes", "y", "t"})
 _KNOWN = frozenset((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *FLAG_COLUMNS))
@@ -79,6 +82,8 @@ def account_row_pieces(
     snapshot — 0.5 GB for a million accounts — while only the accounts with messages are
     needed.
     """
+    import polars as pl
+
     if not path.is_file():
         raise UserError(f"{path}: accounts file not found", "pass --accounts FILE: the snapshot the plan read")
     wanted = pl.Series("account_id", list(set(account_ids)), dtype=pl.Utf8).implode()  # a set test: no order needed
@@ -124,6 +129,8 @@ def read_account_rows(
     raw: RawRows | None = None,
 ) -> pl.DataFrame:
     """The rows of ``account_ids`` (:func:`account_row_pieces`) in one frame, sorted by account id."""
+    import polars as pl
+
     parts = list(account_row_pieces(path, account_ids, fmt, chunk_rows, drop, raw))
     if not parts:
         dropped = set(dropped_columns(drop))

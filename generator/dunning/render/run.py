@@ -52,7 +52,6 @@ from dunning.policy import require_policy
 from dunning.policy.model import Policy
 from dunning.render import calls, letter, printing, typeset, visits
 from dunning.render import email as email_channel
-from dunning.render.account_rows import CONTEXT_UNUSED, RawRows, read_account_rows
 from dunning.render.batch import (
     ACCOUNTS,
     CHANNEL_ORDER,
@@ -563,6 +562,11 @@ def render_into(
     summary: dict[str, Any] = orjson.loads(summary_path.read_bytes()) if summary_path.is_file() else {}
     policy = policy or require_policy(policy_root)
     accounts_path = _accounts_path(origin, summary, accounts)
+
+    # polars: here, not at the module's import (a build that renders in its plan's workers
+    # never needs it in its own process, see dunning.render.fused); before the fork below,
+    # as it always was
+    from dunning.render.account_rows import CONTEXT_UNUSED, RawRows, read_account_rows
 
     human: set[str] | None = set() if cases is not None else None
     wanted, offsets = _candidates(plans, human)
