@@ -4,6 +4,7 @@ even when the run is killed at any of its file-system steps."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import stat
@@ -14,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from dunning.cli import main
-from dunning.outdir import OutputDir
+from dunning.outdir import OutputDir, append_hashed
 
 from .outdir_support import DEMO, contents, policy_repo, run_cli, start_cli, tree
 
@@ -349,3 +350,24 @@ def test_a_folder_in_the_staging_name_that_dunning_did_not_make_is_refused(repo:
         f"error: {repo / '.out.dunning-staging'} is in the way and was not left there by dunning\n"
         "  hint: move it away; dunning stages its output under that name\n",
     )
+
+
+def test_append_hashed_appends_each_piece_to_its_file_and_digest(tmp_path: Path) -> None:
+    # more than one buffer (1 MiB) in each piece, an empty piece, and the rest of the file
+    data = bytes(range(256)) * 9000  # 2,304,000 bytes
+    source = tmp_path / "run"
+    source.write_bytes(data)
+    targets = [tmp_path / f"out{n}" for n in range(3)]
+    for target in targets:
+        target.write_bytes(b"head")
+    digests = [hashlib.sha256(b"head") for _ in targets]
+    fds = [os.open(target, os.O_WRONLY | os.O_APPEND) for target in targets]
+    try:
+        append_hashed(source, [(1_100_000, fds[0], digests[0]), (0, fds[1], digests[1]), (None, fds[2], digests[2])])
+    finally:
+        for fd in fds:
+            os.close(fd)
+    expected = [b"head" + data[:1_100_000], b"head", b"head" + data[1_100_000:]]
+    assert [target.read_bytes() for target in targets] == expected
+    assert [digest.hexdigest() for digest in digests] == [hashlib.sha256(e).hexdigest() for e in expected]
+    assert source.read_bytes() == data  # the source is left for its caller to remove
