@@ -307,10 +307,51 @@ def test_every_bundled_letter_table_has_fixed_columns(example_root: Path) -> Non
         ('say "hi" \\ bye', '#"say \\"hi\\" \\\\ bye";'),
         ("a\tb\nc\rd\x00e\x1ff\x7fg\u2028h", '#"a\tb c d e f\x7fg\u2028h";'),  # controls below U+0020 but tab
         ("", '#"";'),
+        ("[a] ]\n[", '#"\\u{5b}a\\u{5d} \\u{5d} \\u{5b}";'),  # brackets as escapes: markup's are the only ones
     ],
 )
 def test_a_literal_escapes_backslash_and_quote_and_blanks_control_characters(text: str, expected: str) -> None:
     assert typeset.literal(text) == expected
+
+
+def test_a_batch_names_the_content_its_letters_share_and_defines_it_once() -> None:
+    # what occurs in two letters (or twice in one) is defined once and named; a cell's heading
+    # is shared as a whole in the next round; what occurs once stays where it is
+    hi, bye, due, one = (typeset.literal(text) for text in ("Hi [you]", "Bye", "Due", "1"))
+    markups = [
+        f"#block[{hi}]#table(columns: 2, [#strong[{due}]], [{one}])#small[{bye}]",
+        f"#block[{typeset.literal('Dear Ann')}]#table(columns: 2, [#strong[{due}]], [{due}])#small[{bye}]",
+        f"#block[{hi}]#block[{hi}]",
+    ]
+    definitions, named = typeset.shared(markups)
+    assert definitions == f"#let u0 = [{hi}]\n#let u1 = [{due}]\n#let u2 = [{bye}]\n#let u3 = [#strong[#u1]]\n"
+    assert named == [
+        f"#block[#u0]#table(columns: 2, [#u3], [{one}])#small[#u2]",
+        f"#block[{typeset.literal('Dear Ann')}]#table(columns: 2, [#u3], [#u1])#small[#u2]",
+        "#block[#u0]#block[#u0]",
+    ]
+    assert typeset.shared(markups[:1]) == ("", markups[:1])
+
+
+def test_a_batch_is_the_same_pdf_with_its_shared_content_named_or_written_in_each_letter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # naming shared content only spares Typst laying it out again: the same bytes
+    def letter(n: int, locale: str) -> str:
+        body = (
+            f"<p>Dear {['Ann', 'Bo'][n % 2]},</p><p>You owe ${n}.50 [{n}].</p>"
+            '<table><col style="width: 15mm"><col style="width: 40mm">'
+            f"<tr><th>#</th><th>Due</th></tr><tr><td>1</td><td>${n}.25</td></tr></table>"
+            "<p>Sincerely,<br>Example</p>"
+        )
+        return letter_markup(locale=locale, sender=["S", "Street 1"], recipient=[f"R {n}"], meta=["m"],
+                             subject=f"Notice {n % 3}", body_html=body, disclosure="A debt collector.")  # fmt: skip
+
+    letters = [(f"A-{n}", letter(n, "zh-CN" if n % 3 == 0 else "en-US")) for n in range(8)]
+    assert typeset.shared([markup for _, markup in letters])[0].count("#let ") == 14
+    shared = typeset.batch_pdf("batch", "A4", date(2026, 11, 30), letters)
+    monkeypatch.setattr(typeset, "shared", lambda markups: ("", markups))
+    assert typeset.batch_pdf("batch", "A4", date(2026, 11, 30), letters) == shared
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):

@@ -363,7 +363,7 @@ def letter_markup(
     if not re.fullmatch(r"[a-z]{2,3}", language):
         language = "en"
     parts = [
-        f'#[#set text(font: ("{fonts[0]}", "{fonts[1]}"), lang: "{language}")\n',
+        f'#letter(("{fonts[0]}", "{fonts[1]}"), "{language}")[\n',
         f"#sender[{lines(sender)}]\n",
         f"#recipient[{lines(recipient)}]\n",
         f"#meta[{lines(meta)}]\n",
