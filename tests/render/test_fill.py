@@ -5,11 +5,16 @@ persona, for hostile field values, and for whole renders of the example portfoli
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+from markupsafe import Markup, escape
 
 from dunning.cli import main
 from dunning.policy import require_policy
@@ -399,3 +404,24 @@ def test_a_layout_fills_slot_by_slot_until_it_has_filled_enough_messages(
     assert filler.layouts[(0,)].fill_memo is not None and list(memo.values()) == ["M"]
     assert sandbox.render("t.j2", {"a": {"x": 0}}) == "."
     assert filler.layouts[(1,)].fill is None
+
+
+@given(st.text())
+def test_a_text_field_is_escaped_as_markupsafe_escapes_it(value: str) -> None:
+    """The HTML fill's converter gives escape()'s text for a str (without its Markup)."""
+    assert fill_module.escaped(value) == str(escape(value))
+    assert type(fill_module.escaped(value)) is str
+
+
+class _Html:
+    def __html__(self) -> str:
+        return "<b>as it is</b>"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [Decimal("1234.50"), 7, None, True, date(2026, 11, 28), Markup("<i>safe</i>"), _Html(), ["<a>", "&"]],
+    ids=["decimal", "int", "none", "bool", "date", "markup", "__html__", "list"],
+)
+def test_any_other_field_is_escaped_by_markupsafe_itself(value: object) -> None:
+    assert fill_module.escaped(value) == escape(value)
