@@ -64,8 +64,8 @@ def _child(plans_dir: Path, accounts: Path, limit: int, write: bool, pdf: bool) 
     cpu: dict[str, int] = {}
     rendered: dict[str, int] = {}
     # the parent's share too: each chunk's result appended to the shared files as render does
-    (out / "messages").mkdir()
-    sink = run._Sink(out / "messages", policy, out / "hashes", spool=out / "spool" if pdf else None)
+    (out / "messages").mkdir(exist_ok=True)
+    sink = run._Sink(out / "messages", policy, out / "hashes", out / "letters", spool=out / "spool" if pdf else None)
     parent = 0.0
     started = time.process_time()
     for chunk, columns in items:
