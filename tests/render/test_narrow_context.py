@@ -104,6 +104,24 @@ def test_an_offer_without_its_schedule_converts_the_rest_alike() -> None:
                 offer_context(bad, schedule)
 
 
+@pytest.mark.parametrize(
+    "value", ["10.00", "0", "0.00", "-1.5", "1E+3", "NaN", " 7 ", "1_000", 0, 12, Decimal("3.10"), 2.5], ids=repr
+)
+def test_an_offers_amounts_are_what_decimal_of_their_text_gives(value: object) -> None:
+    """The amounts kept by their text (context._amount) are Decimal(str(value)), every time."""
+    offer = {"id": "o", "amounts": [value, value], "discount": value, "discount_amount": value, "total": value}
+    for _ in range(2):  # converted, then from the kept ones
+        context = offer_context(offer, False)
+        assert context is not None
+        expected = Decimal(str(value))
+        for got in (*context["instalment_amounts"], context["discount"], context["discount_amount"], context["total"]):
+            assert type(got) is Decimal and str(got) == str(expected)
+    for bad in ("ten", "", "1.2.3"):  # not kept: raises every time, as Decimal(str()) does
+        for _ in range(2):
+            with pytest.raises(ArithmeticError):
+                offer_context({**offer, "amounts": [bad]}, False)
+
+
 def _reads(tmp_path: Path, source: str) -> dict[str, frozenset[str] | None] | None:
     (tmp_path / "t.j2").write_text(source, encoding="utf-8")
     filler = TemplateSandbox(tmp_path).filler("t.j2")

@@ -125,13 +125,33 @@ def _due_dates(first: date | None, interval: int, count: int) -> tuple[date | No
     return tuple(first + timedelta(days=interval * i) if first else None for i in range(count))
 
 
+# an offer's amounts by their text: its instalments repeat one amount, and its discount is
+# mostly "0" and "0.00" (Decimals are immutable: one object serves every context). Converting
+# each was ≈ 2.5 µs of an offer object's ≈ 3.7 (measured on the bench plan's call lines)
+_AMOUNTS: dict[str, Decimal] = {}
+_AMOUNTS_MAX = 1 << 16  # texts kept before the cache starts again
+
+
+def _amount(value: object) -> Decimal:
+    """``Decimal(str(value))``; a text that is no number raises as it does (and is not kept)."""
+    if type(value) is str:
+        found = _AMOUNTS.get(value)
+        if found is None:
+            found = Decimal(value)
+            if len(_AMOUNTS) >= _AMOUNTS_MAX:
+                _AMOUNTS.clear()
+            _AMOUNTS[value] = found
+        return found
+    return Decimal(str(value))
+
+
 def offer_context(offer: Mapping[str, Any] | None, schedule: bool = True) -> dict[str, Any] | None:
     """The ``offer`` context object from a plan's offer entry (amounts as Decimal).
     ``schedule`` False: without its ``schedule`` (every other value converted as always, so
     that what fails fails alike), for a context built with the keys its template reads."""
     if not offer:
         return None
-    amounts = [Decimal(str(a)) for a in offer.get("amounts", [])]
+    amounts = [_amount(a) for a in offer.get("amounts", [])]
     first = _date(offer.get("first_due_date"))
     interval = int(offer.get("interval_days") or 0)
     context = {
@@ -143,9 +163,9 @@ def offer_context(offer: Mapping[str, Any] | None, schedule: bool = True) -> dic
         "schedule": None,
         "first_due_date": first,
         "interval_days": interval,
-        "discount": Decimal(str(offer.get("discount") or 0)),
-        "discount_amount": Decimal(str(offer.get("discount_amount") or 0)),
-        "total": Decimal(str(offer.get("total") or sum(amounts, Decimal(0)))),
+        "discount": _amount(offer.get("discount") or 0),
+        "discount_amount": _amount(offer.get("discount_amount") or 0),
+        "total": _amount(offer.get("total") or sum(amounts, Decimal(0))),
     }
     if schedule:
         context["schedule"] = [
