@@ -413,6 +413,31 @@ def test_a_text_field_is_escaped_as_markupsafe_escapes_it(value: str) -> None:
     assert type(fill_module.escaped(value)) is str
 
 
+def _wrong_escape(value: str) -> str:
+    return value.replace("<", "&lt;")  # leaves quotes and ampersands as they are
+
+
+def _old_signature(value: str, quote: bool) -> str:
+    raise AssertionError("not reached: called with one argument it raises TypeError")
+
+
+@pytest.mark.parametrize("private", [_wrong_escape, _old_signature], ids=["escapes-less", "other-signature"])
+def test_a_markupsafe_whose_private_escape_differs_costs_speed_not_escaping(
+    monkeypatch: pytest.MonkeyPatch, private: Any
+) -> None:
+    """fill uses markupsafe's private C escape only when it escapes as escape() does."""
+    speedups = pytest.importorskip("markupsafe._speedups")
+    monkeypatch.setattr(speedups, "_escape_inner", private)
+    chosen = fill_module._fast_escape()
+    assert chosen is fill_module._escape_text
+    assert chosen("<a title='t'>&\"</a>") == "&lt;a title=&#39;t&#39;&gt;&amp;&#34;&lt;/a&gt;"
+
+
+def test_this_markupsafe_private_escape_is_used() -> None:
+    speedups = pytest.importorskip("markupsafe._speedups")
+    assert fill_module._fast_escape() is speedups._escape_inner
+
+
 class _Html:
     def __html__(self) -> str:
         return "<b>as it is</b>"

@@ -50,12 +50,29 @@ from markupsafe import escape
 
 from dunning.templating.formatting import FILTERS
 
-try:
-    from markupsafe._speedups import _escape_inner
-except ImportError:  # markupsafe without its C speedups, or one that moved them
 
-    def _escape_inner(value: str, /) -> str:
-        return str(escape(value))
+def _escape_text(value: str, /) -> str:
+    return str(escape(value))
+
+
+def _fast_escape() -> Callable[[str], str]:
+    """markupsafe's C escape of a ``str`` without the ``Markup`` object around it, if this
+    markupsafe has it and it escapes as ``escape()`` does; else ``escape()``'s text. It is a
+    private function: a markupsafe that moves it, changes its signature or what it returns
+    must cost speed, never an unescaped field in an email or a letter."""
+    try:
+        from markupsafe._speedups import _escape_inner
+    except ImportError:  # markupsafe without its C speedups, or one that moved them
+        return _escape_text
+    probe = "<a href='x' title=\"y\">&amp;</a>"
+    try:
+        agrees = type(_escape_inner(probe)) is str and _escape_inner(probe) == _escape_text(probe)
+    except Exception:  # a changed signature
+        agrees = False
+    return _escape_inner if agrees else _escape_text
+
+
+_escape_inner = _fast_escape()
 
 
 # Filters that are pure functions of their arguments (and, for the project's own, of the
