@@ -6,11 +6,13 @@ import logging
 import os
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
 
 from dunning.errors import UserError
+from dunning.handbook.search_words import narrowed_words
 
 
 class _Collect(logging.Handler):
@@ -53,18 +55,20 @@ def _captured_warnings() -> Iterator[_Collect]:
         logger.propagate, logger.level = old_propagate, old_level
 
 
-def _quiet_jieba() -> None:
+def _quiet_jieba() -> Any:
     """Material's search segments Chinese with jieba when it is installed (the handbook extra
     brings it): without it 催收 matches no page. jieba logs its dictionary loading at DEBUG to
     stderr as it is imported; only its warnings belong in dunning's output. (jieba 0.42 also
-    imports setuptools' deprecated pkg_resources when present, which warns; it works without.)"""
+    imports setuptools' deprecated pkg_resources when present, which warns; it works without.)
+    Returns the module, or None when it is not installed."""
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
             import jieba
     except ImportError:  # search still works, word by word only for the Latin scripts
-        return
+        return None
     jieba.setLogLevel(logging.WARNING)
+    return jieba
 
 
 def mkdocs_build(src_dir: Path, site_dir: Path, as_of: date) -> None:
@@ -76,7 +80,7 @@ def mkdocs_build(src_dir: Path, site_dir: Path, as_of: date) -> None:
     from dunning.extras import require
 
     require("handbook")
-    _quiet_jieba()
+    jieba = _quiet_jieba()
     from mkdocs.commands import build as mkdocs_commands
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, MkDocsException
@@ -84,7 +88,8 @@ def mkdocs_build(src_dir: Path, site_dir: Path, as_of: date) -> None:
     # absolute: MkDocs resolves a relative site_dir against the folder of mkdocs.yml, which put
     # `--out out`'s site in out/handbook-src/out/handbook
     config_file, site = os.path.abspath(src_dir / "mkdocs.yml"), os.path.abspath(site_dir)
-    with _build_date(as_of), _captured_warnings() as warnings:
+    words = narrowed_words(jieba, src_dir) if jieba is not None else nullcontext()
+    with _build_date(as_of), _captured_warnings() as warnings, words:
         try:
             config = load_config(config_file=config_file, site_dir=site, strict=True)
             mkdocs_commands.build(config)
