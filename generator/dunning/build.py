@@ -29,7 +29,7 @@ from dunning.policy import Loaded
 from dunning.problems import Problem, has_errors
 from dunning.render.cases import CaseRequest
 from dunning.render.run import SUMMARY, RenderSummary, check_email_format, render_into, write_manifest
-from dunning.validate import validation
+from dunning.validate import Validation, validation
 from dunning.workers import Beside, resolve_jobs
 
 if TYPE_CHECKING:
@@ -97,9 +97,9 @@ def run_build(
     output = OutputDir(request.out, protect=(Path(policy.root),))
     on_stage("out")  # the output folder's checks and lock
     with output.replace() as staging:
-        beside = _handbook_beside(request, policy, staging)
+        beside = _handbook_beside(request, policy, staging, found)
         try:
-            _stages(request, policy, staging, result, beside, on_stage, progress)
+            _stages(request, policy, staging, result, beside, on_stage, progress, found)
         finally:
             if beside is not None and result.site is None:  # a stage stopped or failed before it
                 _stop_handbook(beside, staging)
@@ -114,6 +114,7 @@ def _stages(
     beside: Beside[Path] | None,
     on_stage: Callable[[str], None],
     progress: Any,
+    found: Validation,
 ) -> None:
     """plan → render → handbook → manifest into ``staging``, as :func:`run_build` describes."""
     inputs = PlanInputs(request.policy_path, request.accounts, request.as_of, request.history, request.horizon or 0)
@@ -159,7 +160,7 @@ def _stages(
         result.stopped = "render"
     elif request.handbook:
         on_stage("handbook")
-        result.site = beside.result() if beside is not None else _handbook(request, policy, staging)
+        result.site = beside.result() if beside is not None else _handbook(request, policy, staging, found)
         step("handbook built")
     on_stage("manifest")
     rendered.known.update(result.plans.hashes)  # plans.jsonl and actions.csv, hashed as they were written
@@ -179,14 +180,14 @@ def _fused(request: BuildRequest, policy: Any, staging: Path, cases: CaseRequest
     return FusedRender(staging, policy, pdf=request.pdf, email_format=request.email_format, cases=cases)
 
 
-def _handbook_beside(request: BuildRequest, policy: Any, staging: Path) -> Beside[Path] | None:
+def _handbook_beside(request: BuildRequest, policy: Any, staging: Path, found: Validation) -> Beside[Path] | None:
     """The handbook's process, started (see the module's docstring); None when the handbook is
     built after render instead: not asked for, one process only (``--jobs 1``), or a forecast
     page (the forecast reads the accounts with polars, which must not run in a forked
     process). Forked before plan, it inherits the compiled policy and nothing else of size."""
     if not request.handbook or request.forecast_days is not None or resolve_jobs(request.jobs) == 1:
         return None
-    return Beside(_handbook, request, policy, staging, start="fork", name="dunning-handbook")
+    return Beside(_handbook, request, policy, staging, found, start="fork", name="dunning-handbook")
 
 
 def _stop_handbook(beside: Beside[Path], staging: Path) -> None:
@@ -199,7 +200,7 @@ def _stop_handbook(beside: Beside[Path], staging: Path) -> None:
         shutil.rmtree(staging / folder, ignore_errors=True)
 
 
-def _handbook(request: BuildRequest, policy: Any, staging: Path) -> Path:
+def _handbook(request: BuildRequest, policy: Any, staging: Path, found: Validation) -> Path:
     from dunning.handbook import SITE_FOLDER, build_handbook
 
     extra: dict[str, bytes] = {}
@@ -207,5 +208,5 @@ def _handbook(request: BuildRequest, policy: Any, staging: Path) -> Path:
         from dunning.review.forecast import forecast_files
 
         extra = forecast_files(policy, request.accounts, request.as_of, request.forecast_days, request.history)
-    build_handbook(policy, request.policy_path, staging, request.as_of, extra_pages=extra)
+    build_handbook(policy, request.policy_path, staging, request.as_of, extra_pages=extra, found=found)
     return request.out / SITE_FOLDER

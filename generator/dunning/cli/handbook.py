@@ -90,15 +90,21 @@ def build_command(
     """Generate the handbook and build it with `mkdocs build --strict`. Exit 0 built, 1 policy
     errors, 2 usage error or a broken link. With --history, --accounts, --from and --to it has
     a Results page: rates by tier and strategy, experiments, weekly trends (small groups hidden)."""
+    from dunning.errors import PolicyInvalid
     from dunning.extras import require
     from dunning.handbook import SITE_FOLDER, SOURCE_FOLDER, build_handbook
     from dunning.load.repository import find_root
     from dunning.outdir import OutputDir
-    from dunning.policy import require_policy
+    from dunning.validate import validation
 
     require("handbook")
     root = find_root(path)
-    policy = require_policy(root)
+    # validated once: the policy to build from and the review page's findings (a policy whose
+    # semantic rules find errors still gets its handbook, which shows them)
+    found = validation(root)
+    policy = found.loaded.policy
+    if policy is None:
+        raise PolicyInvalid(list(found.loaded.problems))
     page = None
     results_inputs = (history, accounts, start, end)
     if any(v is not None for v in (*results_inputs, accounts_end)):
@@ -119,7 +125,7 @@ def build_command(
     with OutputDir(out_dir, protect=(root,)).replace(
         keep=lambda name: name not in (SOURCE_FOLDER, SITE_FOLDER)
     ) as staging:
-        build_handbook(policy, root, staging, day, repo_url, results_page=page)
+        build_handbook(policy, root, staging, day, repo_url, results_page=page, found=found)
     if not quiet:
         click.echo(f"handbook: {out_dir / SITE_FOLDER / 'index.html'}")
 

@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dunning.handbook.context import HandbookContext, SourceLinks
 from dunning.handbook.gitinfo import Revision, revision
 from dunning.policy.model import Policy
+
+if TYPE_CHECKING:
+    from dunning.validate import Validation
 
 SOURCE_FOLDER = "handbook-src"
 SITE_FOLDER = "handbook"
@@ -33,21 +37,31 @@ def links_for(rev: Revision | None, repo_url: str | None) -> SourceLinks:
     )
 
 
-def context_for(policy: Policy, repo_root: Path, as_of: date, repo_url: str | None = None) -> HandbookContext:
-    """Everything the page generators need (``repo_root`` may be any folder inside the repository)."""
+def context_for(
+    policy: Policy, repo_root: Path, as_of: date, repo_url: str | None = None, found: Validation | None = None
+) -> HandbookContext:
+    """Everything the page generators need (``repo_root`` may be any folder inside the repository;
+    ``found``: validate's result for this policy, when the caller has it)."""
     from dunning.load.repository import find_root
 
     repo_root = find_root(repo_root)
     rev = revision(repo_root)
-    return HandbookContext(policy, repo_root, as_of, rev, links_for(rev, repo_url))
+    return HandbookContext(policy, repo_root, as_of, rev, links_for(rev, repo_url), found)
 
 
-def generate(policy: Policy, repo_root: Path, out_dir: Path, as_of: date, repo_url: str | None = None) -> Path:
+def generate(
+    policy: Policy,
+    repo_root: Path,
+    out_dir: Path,
+    as_of: date,
+    repo_url: str | None = None,
+    found: Validation | None = None,
+) -> Path:
     """Write the handbook's Markdown and ``mkdocs.yml`` into ``out_dir/handbook-src``; return that folder."""
     from dunning.handbook.writer import write_sources
 
     src = out_dir / SOURCE_FOLDER
-    write_sources(context_for(policy, repo_root, as_of, repo_url), src)
+    write_sources(context_for(policy, repo_root, as_of, repo_url, found), src)
     return src
 
 
@@ -75,18 +89,21 @@ def build_handbook(
     repo_url: str | None = None,
     extra_pages: Mapping[str, bytes] | None = None,
     results_page: bytes | None = None,
+    found: Validation | None = None,
 ) -> Path:
     """Generate and build the handbook; return the built site folder ``out_dir/handbook``.
 
     ``dunning build`` and ``dunning handbook build`` both call this. ``as_of`` anchors the
     holiday calendar and the build date; nothing reads the clock. ``extra_pages`` (relative
     path → bytes) are added as they are, their Markdown pages under "Forecast" in the nav;
-    ``results_page`` (Markdown made by ``dunning.results``) becomes the "Results" page.
+    ``results_page`` (Markdown made by ``dunning.results``) becomes the "Results" page;
+    ``found``: validate's result for this policy when the caller has just run it (the review
+    page shows it rather than validating again).
     """
     from dunning.handbook.build import mkdocs_build
     from dunning.handbook.writer import clean
 
-    src = generate(policy, repo_root, out_dir, as_of, repo_url)
+    src = generate(policy, repo_root, out_dir, as_of, repo_url, found)
     if extra_pages:
         add_pages(src, extra_pages, "Forecast")
     if results_page is not None:

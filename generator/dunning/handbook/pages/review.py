@@ -27,7 +27,7 @@ def pages(ctx: HandbookContext) -> list[Page]:
     """The review page."""
     from dunning.validate import validation
 
-    result = validation(ctx.root)
+    result = ctx.found if ctx.found is not None else validation(ctx.root)
     out = ["# Review\n"]
     out.append(
         "What `dunning validate` reports for this policy. Acknowledged findings were looked at and "
