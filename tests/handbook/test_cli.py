@@ -51,10 +51,10 @@ def test_build_and_handbook_build_validate_once_and_show_the_same_review(
     # the review page shows the findings of the validation the command already ran: the
     # semantic rules run once per command (they ran twice, ≈ 0.2 s of CPU, until 2026-12-07)
     import dunning.validate
+    from dunning.rules import run_rules as rules
 
     root = copy_example(tmp_path / "repo")
     runs: list[Path] = []
-    rules = dunning.validate.run_rules
 
     def counted(policy: Any, repo: Any) -> Any:
         runs.append(Path(policy.root))
