@@ -28,6 +28,7 @@ work on them in parallel. They share this module so that they share its rules:
 from __future__ import annotations
 
 import atexit
+import multiprocessing
 import multiprocessing.util
 import os
 import queue
@@ -102,26 +103,33 @@ class Workers:
     """``jobs`` worker processes (none when ``jobs`` is 1), used as a context manager.
 
     ``start``: ``spawn`` (a fresh interpreter; ``initializer(*initargs)`` builds what it
-    needs) or ``fork`` (the workers inherit this process as it is when the ``with`` block is
+    needs), ``fork`` (the workers inherit this process as it is when the ``with`` block is
     entered: they are all started then, before the caller reads anything it should not copy
-    into them). ``separate``: the tasks run in worker processes even for one job (each task
-    needs a process of its own: pair it with ``max_tasks_per_child=1``). ``env``: variables
-    set while workers start (they read them when they import their libraries).
-    """
+    into them) or ``forkserver`` (a worker is as a spawned one, but forked from a server
+    process that imported the modules ``preload`` names once, instead of a fresh interpreter
+    that imports them again: for pools that start many short-lived workers; the server is
+    stopped, and waited for, when the pool closes). ``separate``: the tasks run in worker
+    processes even for one job (each task needs a process of its own: pair it with
+    ``max_tasks_per_child=1``). ``env``: variables set while workers start (they read them
+    when they import their libraries)."""
 
     def __init__(
         self,
         jobs: int,
         *,
-        start: Literal["spawn", "fork"] = "spawn",
+        start: Literal["spawn", "fork", "forkserver"] = "spawn",
         initializer: Callable[..., object] | None = None,
         initargs: tuple[Any, ...] = (),
         separate: bool = False,
         max_tasks_per_child: int | None = None,
         env: dict[str, str] | None = None,
+        preload: tuple[str, ...] = (),
     ) -> None:
         self.jobs = max(1, jobs)
+        if start == "forkserver" and "forkserver" not in multiprocessing.get_all_start_methods():
+            start = "spawn"  # pragma: no cover - Windows: the same workers, each a fresh interpreter
         self.start = start
+        self.preload = preload
         self.initializer, self.initargs = initializer, initargs
         self.in_process = self.jobs == 1 and not separate
         self.max_tasks_per_child = max_tasks_per_child
@@ -136,11 +144,15 @@ class Workers:
         for name, value in self.env.items():
             self._saved[name] = os.environ.get(name)
             os.environ[name] = value
+        context = get_context(self.start)
+        if self.start == "forkserver":
+            _stop_forkserver()  # one that runs already imported other modules (or none)
+            context.set_forkserver_preload(["concurrent.futures.process", __name__, *self.preload])
         self._executor = ProcessPoolExecutor(
             self.jobs,
-            mp_context=get_context(self.start),
+            mp_context=context,
             initializer=_start_worker,
-            initargs=(self.initializer, self.initargs, self.start == "spawn"),
+            initargs=(self.initializer, self.initargs, self.start != "fork"),
             max_tasks_per_child=self.max_tasks_per_child,
         )
         if self.start == "fork":
@@ -172,6 +184,8 @@ class Workers:
                         process.join()
                 else:
                     executor.shutdown(wait=True)
+                if self.start == "forkserver":
+                    _stop_forkserver()
         finally:
             for name, value in self._saved.items():
                 if value is None:
@@ -296,6 +310,20 @@ class Beside(Generic[R]):
         self._process.terminate()
         self._process.join()
         self._answer.close()
+
+
+def _stop_forkserver() -> None:
+    """Stop multiprocessing's fork server, if one runs, and wait for it to exit (once its
+    workers have). Otherwise it lives until this process exits and is never waited for: its
+    CPU time and its workers' would count in no parent's (``getrusage``, ``time``), and it
+    would hold its memory beside the stages that follow. multiprocessing has no public call
+    for this; its own tests use ``_stop``, which exists since Python 3.4."""
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    stop = getattr(server, "_stop", None)
+    if stop is not None and getattr(server, "_forkserver_pid", None) is not None:
+        stop()
 
 
 def _beside(send: Connection, task: Callable[..., Any], args: tuple[Any, ...]) -> None:

@@ -44,8 +44,10 @@ def test_jobs_are_capped_by_the_cores_and_small_work_runs_in_process(monkeypatch
     assert resolve_jobs(16) == 8
 
 
-@pytest.mark.parametrize("start", ["fork", "spawn"])
-def test_results_come_in_input_order_from_workers_set_up_by_the_initializer(start: Literal["fork", "spawn"]) -> None:
+@pytest.mark.parametrize("start", ["fork", "spawn", "forkserver"])
+def test_results_come_in_input_order_from_workers_set_up_by_the_initializer(
+    start: Literal["fork", "spawn", "forkserver"],
+) -> None:
     with Workers(2, start=start, initializer=support.remember, initargs=("w",)) as pool:
         assert list(pool.map(support.label, range(20), window=3)) == [f"w{n}" for n in range(20)]
         pids = set(pool.map(support.pid_of, range(8)))
@@ -66,9 +68,11 @@ def test_separate_runs_even_one_job_in_a_worker_process() -> None:
     assert len(set(pids)) == 3  # a fresh process per task
 
 
-@pytest.mark.parametrize(("start", "recycled"), [("spawn", False), ("spawn", True), ("fork", False)])
+@pytest.mark.parametrize(
+    ("start", "recycled"), [("spawn", False), ("spawn", True), ("fork", False), ("forkserver", True)]
+)
 def test_a_worker_ends_without_its_teardown_but_with_its_atexit_functions(
-    tmp_path: Path, start: Literal["fork", "spawn"], recycled: bool
+    tmp_path: Path, start: Literal["fork", "spawn", "forkserver"], recycled: bool
 ) -> None:
     # a spawned worker ends with os._exit (workers._exit_now), after its atexit functions;
     # the same when it is replaced after its tasks (max_tasks_per_child). A forked one ends as
@@ -77,8 +81,24 @@ def test_a_worker_ends_without_its_teardown_but_with_its_atexit_functions(
     with Workers(2, start=start, **options) as pool:  # type: ignore[arg-type]
         pids = set(pool.map(support.mark_at_exit, [str(tmp_path)] * 4))
     assert os.getpid() not in pids
-    expected = sorted(f"exited-{pid}" for pid in pids) if start == "spawn" else []
+    expected = sorted(f"exited-{pid}" for pid in pids) if start != "fork" else []
     assert sorted(p.name for p in tmp_path.iterdir()) == expected
+
+
+def test_a_fork_server_imports_what_it_preloads_once_and_is_waited_for_when_the_pool_closes() -> None:
+    # print workers come from a fork server that imported their modules: each is a fork of
+    # it (the module is there before the task imports it), and the server is stopped and
+    # reaped with the pool, so that its CPU time and its workers' count in this process's
+    from multiprocessing import forkserver
+
+    with Workers(2, start="forkserver", separate=True, max_tasks_per_child=1, preload=("json.tool",)) as pool:
+        found = list(pool.map(support.has_module, ["json.tool"] * 4))
+        server = getattr(forkserver._forkserver, "_forkserver_pid", None)
+        assert server is not None
+    assert found == [True] * 4
+    assert getattr(forkserver._forkserver, "_forkserver_pid", None) is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(server, os.WNOHANG)  # already reaped
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

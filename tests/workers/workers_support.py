@@ -54,6 +54,13 @@ def nap(seconds: int) -> int:
     return seconds
 
 
+def has_module(name: str) -> bool:
+    """Whether this worker holds the module ``name`` before the task imports anything."""
+    import sys
+
+    return name in sys.modules
+
+
 def mark_at_exit(folder: str) -> int:
     """A task that leaves a file to be written when its worker exits (as a print worker
     removes its fonts folder at exit); its worker's pid."""

@@ -2,9 +2,14 @@
 
 Print workers are one pool for the whole print stage (:mod:`dunning.workers`: never more
 workers than batches, at most one per core); a worker's later batches reuse the fonts it
-loaded for its first (≈ 50 ms) and pay no process start-up (≈ 70–110 ms). They are spawned
-rather than forked because a process that ran Typst cannot fork safely (its thread pool does
-not follow), and this module imports only what a batch needs, so that start-up stays short.
+loaded for its first (≈ 50 ms) and pay no process start-up. They are not forked from the
+process that runs render, because a process that ran Typst cannot fork safely (its thread pool
+does not follow), and each is replaced after its batches (see below): so they come from a
+fork server, a process started once for the print stage that imports this module and Typst
+(:data:`PRELOAD`) and never typesets; each worker is a fork of it. A spawned worker, a fresh
+interpreter importing them again, took ≈ 55–65 ms of CPU before its first batch, a forked
+one ≈ 10 ms (measured 2026-12-07): ≈ 0.2 ms a letter of a 250-letter batch. This module
+imports only what a batch needs.
 
 Typst memoizes its work for the life of the process and the ``typst`` package offers no way
 to evict it: a worker grows batch after batch (≈ 50–70 MiB a CJK batch of 250 letters, to
@@ -43,6 +48,10 @@ BatchJob = tuple[str, str, str, str, str, list[tuple[str, str, int, int]]]
 # (batch PDF path, its sha256, its pages, pages of each letter in print order,
 #  [(archive path, sha256)], CPU ns spent)
 Printed = tuple[str, str, int, list[int], list[tuple[str, str]], int]
+# What the print workers' fork server imports before it forks them (dunning.workers adds itself
+# and the executor's worker loop): everything a batch needs but the fonts, which Typst loads in
+# a compile, and a process that compiled cannot fork (see the module's docstring)
+PRELOAD = ("dunning.render.printing", "typst")
 # benchmarks/letters_bench.py: one JSON line per batch with its CPU by phase, appended to this file
 PROFILE_VARIABLE = "DUNNING_PRINT_PROFILE"
 # Batches the print workers together typeset before they are replaced (Typst's memo cache only

@@ -690,11 +690,12 @@ class Messages:
                 count = resolve_jobs(workers, chunks=len(batches))
                 printers = Workers(
                     count,
-                    start="spawn",
+                    start="forkserver",
                     separate=True,
                     max_tasks_per_child=printing.recycle_after(count),
                     initializer=printing.take_turns,
                     initargs=(printing.turns(count),),
+                    preload=printing.PRELOAD,
                 )
                 with _bar(len(batches), " print batches", progress) as typeset_bar, printing.bare_main(), printers:
                     for done in printers.map(printing.typeset_batch, _print_jobs(out_dir, spool, batches)):
