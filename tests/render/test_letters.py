@@ -9,6 +9,7 @@ import http.server
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -251,34 +252,57 @@ def test_the_bundled_letter_bodies_are_read_without_htmlparser(
 
 _CELLS = "<tr><th>#</th><th>Due</th></tr><tr><td>1</td><td>December 8, 2026</td></tr></table>"
 _CELL_MARKUP = '[#strong[#"#";]], [#strong[#"Due";]], [#"1";], [#"December 8, 2026";])'
+_CELL_TEXTS = ('#strong[#"#";]', '#strong[#"Due";]'), ('#"1";', '#"December 8, 2026";')
 
 
 @pytest.mark.parametrize(
-    ("cols", "columns"),
+    ("cols", "widths"),
     [
-        ('<col style="width: 15mm"><col style="width: 40mm">', "(15mm, 40mm,)"),
-        ('<colgroup><col style="width: 1.5cm"><col style="width:40%;"></colgroup>', "(1.5cm, 40%,)"),
-        ('<col style="width: 1in"><col style="width: 100pt">', "(1in, 100pt,)"),
-        ('<col style="width: 15mm">', "2"),  # one column of two declared: both sized to their content
-        ('<col style="width: 15mm"><col style="width: 40mm"><col style="width: 9mm">', "2"),  # three for two
-        ('<col style="width: 15px"><col style="width: 40mm">', "2"),  # not a unit of print
-        ('<col style="width: 15mm; color: red"><col style="width: 40mm">', "2"),  # more than a width
-        ('<col span="2" style="width: 15mm">', "2"),
-        ('<col style="width: 15mm"><col width="40mm">', "2"),
-        ('<col style="width: 1mm), #read(&quot;/etc/passwd&quot;"><col style="width: 40mm">', "2"),
-        ('<col style="width: 100mm"><col style="width: 71mm">', "2"),  # wider than A4's text (170 mm)
-        ('<col style="width: 100mm"><col style="width: 70mm">', "(100mm, 70mm,)"),
-        ('<col style="width: 60%"><col style="width: 41%">', "2"),
-        ('<col style="width: 50%"><col style="width: 85mm">', "(50%, 85mm,)"),
+        ('<col style="width: 15mm"><col style="width: 40mm">', ("15mm", "40mm")),
+        ('<colgroup><col style="width: 1.5cm"><col style="width:40%;"></colgroup>', ("1.5cm", "40%")),
+        ('<col style="width: 1in"><col style="width: 100pt">', ("1in", "100pt")),
+        ('<col style="width: 15mm">', None),  # one column of two declared: both sized to their content
+        ('<col style="width: 15mm"><col style="width: 40mm"><col style="width: 9mm">', None),  # three for two
+        ('<col style="width: 15px"><col style="width: 40mm">', None),  # not a unit of print
+        ('<col style="width: 15mm; color: red"><col style="width: 40mm">', None),  # more than a width
+        ('<col span="2" style="width: 15mm">', None),
+        ('<col style="width: 15mm"><col width="40mm">', None),
+        ('<col style="width: 1mm), #read(&quot;/etc/passwd&quot;"><col style="width: 40mm">', None),
+        ('<col style="width: 100mm"><col style="width: 71mm">', None),  # wider than A4's text (170 mm)
+        ('<col style="width: 100mm"><col style="width: 70mm">', ("100mm", "70mm")),
+        ('<col style="width: 60%"><col style="width: 41%">', None),
+        ('<col style="width: 50%"><col style="width: 85mm">', ("50%", "85mm")),
     ],
 )
-def test_a_tables_column_widths_are_the_ones_its_cols_declare_or_auto(cols: str, columns: str) -> None:
-    # fixed columns save Typst a layout of every cell; anything but a plain width for every
-    # column, fitting the page, leaves the columns auto (sized to their content), never markup
+def test_a_table_with_the_widths_its_cols_declare_is_lines_of_boxes_else_an_auto_table(
+    cols: str, widths: tuple[str, str] | None
+) -> None:
+    # declared widths: a row a line of one paragraph, a cell a box of its column's width (no
+    # Typst table, which lays every cell out twice and strokes it); anything but a plain width
+    # for every column, fitting the page, leaves a table with auto columns, never markup
     html = f'<table class="plan">{cols}{_CELLS}'
-    expected = f"#table(columns: {columns}, inset: (x: 3mm, y: 1mm), stroke: 0.5pt + gray, {_CELL_MARKUP}"
+    if widths is None:
+        expected = f"#table(columns: 2, inset: (x: 3mm, y: 1mm), stroke: 0.5pt + gray, {_CELL_MARKUP}"
+    else:
+        lines = [
+            "#[" + "".join(f"#box(width: {width})[{text}]" for width, text in zip(widths, row, strict=True)) + "]"
+            for row in _CELL_TEXTS
+        ]
+        expected = f"#rows[{'#linebreak()'.join(lines)}]"
     assert body_markup(html) == expected
     assert markup.parsed_markup(html) == expected
+
+
+def test_a_short_row_is_filled_with_empty_cells() -> None:
+    # (the itemization's "Between … and today:", a cell of colspan 2: the span is not read)
+    html = (
+        '<table><col style="width: 100mm"><col style="width: 62mm">'
+        '<tr><td>As of</td><td>$1</td></tr><tr><td colspan="2">Between</td></tr></table>'
+    )
+    assert body_markup(html) == (
+        '#rows[#[#box(width: 100mm)[#"As of";]#box(width: 62mm)[#"$1";]]#linebreak()'
+        '#[#box(width: 100mm)[#"Between";]#box(width: 62mm)[]]]'
+    )
 
 
 def test_every_bundled_letter_table_has_fixed_columns(example_root: Path) -> None:
@@ -288,17 +312,17 @@ def test_every_bundled_letter_table_has_fixed_columns(example_root: Path) -> Non
 
     policy = require_policy(example_root)
     sandbox = TemplateSandbox(example_root / "templates")
-    columns = [
-        part.split(",", 1)[0]
+    bodies = [
+        body_markup(sandbox.render(file, persona_context(policy, persona, template.id), html=True, block="body"))
         for template in policy.templates.values()
         if template.channel == "letter"
         for locale, file in template.files.items()
         for persona in personas(policy, locale)
-        for part in body_markup(
-            sandbox.render(file, persona_context(policy, persona, template.id), html=True, block="body")
-        ).split("#table(columns: ")[1:]
     ]
-    assert sorted(set(columns)) == ["(100mm", "(15mm"]  # the itemization's, the payment plan's
+    assert not any("#table(" in body for body in bodies)
+    rows = {tuple(re.findall(r"#box\(width: ([0-9a-z.%]+)\)", line)) for body in bodies for line in body.split("#[")}
+    # the itemization's, the payment plan's (and the text before a table's first row)
+    assert rows == {(), ("100mm", "62mm"), ("15mm", "40mm", "62mm")}
 
 
 @pytest.mark.parametrize(
@@ -348,7 +372,8 @@ def test_a_batch_is_the_same_pdf_with_its_shared_content_named_or_written_in_eac
                              subject=f"Notice {n % 3}", body_html=body, disclosure="A debt collector.")  # fmt: skip
 
     letters = [(f"A-{n}", letter(n, "zh-CN" if n % 3 == 0 else "en-US")) for n in range(8)]
-    assert typeset.shared([markup for _, markup in letters])[0].count("#let ") == 14
+    # 15: the table's heading row is shared as a whole, as its cells are
+    assert typeset.shared([markup for _, markup in letters])[0].count("#let ") == 15
     shared = typeset.batch_pdf("batch", "A4", date(2026, 11, 30), letters)
     monkeypatch.setattr(typeset, "shared", lambda markups: ("", markups))
     assert typeset.batch_pdf("batch", "A4", date(2026, 11, 30), letters) == shared

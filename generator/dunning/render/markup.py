@@ -7,8 +7,9 @@ become a command, an ``#import``, an ``#image`` or ``#read``. The template's HTM
 element by element (``p``, ``br``, ``strong``/``b``, ``em``/``i``, ``table``/``tr``/``td``/``th``,
 ``ul``/``ol``/``li``, headings, ``div``/``span``); any other element contributes its text only
 (``img``, ``link``, ``a``'s target, ``style``, ``script`` contribute nothing), so a letter
-fetches nothing. A table's ``<col style="width: …">`` declarations fix its column widths
-(checked and written as lengths, never copied as markup).
+fetches nothing. A table whose ``<col style="width: …">`` declarations fix its column widths
+(checked and written as lengths, never copied as markup) is set as lines of boxes of those
+widths rather than as a Typst table.
 
 Apart from :mod:`dunning.render.typeset` because the chunk workers translate and the print
 processes typeset: a print process imports neither the HTML parser nor this module (≈ 10 ms of
@@ -34,15 +35,18 @@ def lines(parts: list[str]) -> str:
 _BLOCKS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote"})
 
 # A table's column widths, as its template declares them: one ``<col style="width: 15mm">`` per
-# column (mm, cm, in, pt, or % of the text width). Typst lays every cell of an ``auto`` column
-# out three times (measuring its column, measuring its row, laying the row out) and of a fixed
-# column twice: a letter's 3-column, 3–6 row payment table cost ≈ 1.7 ms with auto columns,
-# ≈ 1.2 ms with fixed ones (measured, 2026-12-07). A table declares them for every column or
-# for none (then its columns are ``auto``, sized to their content); a declaration that is not
-# exactly a width, a ``span``, a count that differs from the table's columns, or widths that
-# would not fit the narrowest text width (A4: 170 mm) leave the columns ``auto``. Fixed columns
-# do not grow: the template's widths must hold the longest word a cell can hold (a cell wraps
-# at its spaces, a word longer than its column runs over the cell's edge).
+# column (mm, cm, in, pt, or % of the text width). A table that declares them for every column,
+# fitting the narrowest text width (A4: 170 mm), is set without Typst's table: each row is a
+# line of one paragraph, each cell a box of its column's width (:func:`_rows`). Typst lays
+# every cell of a table out at least twice (measuring its row, then laying the row out; an
+# ``auto`` column a third time, measuring the column) with its inset, and draws its strokes
+# cell by cell: a letter's 3-column, 3–6 row payment table cost ≈ 1.7 ms with auto columns,
+# ≈ 1.2 ms with fixed ones (2026-12-07), and as a paragraph of boxes ≈ 0.45 ms less again
+# (docs/performance.md, "Tables as lines of boxes"). Any other declaration (not exactly a
+# width, a ``span``, a count that differs from the table's columns, widths wider than the
+# text) leaves a table with ``auto`` columns, sized to its content. A box does not grow: the
+# template's widths must hold what a cell prints (a cell wraps at its spaces, within its box;
+# a word longer than its box runs over its edge).
 _COL_WIDTH = re.compile(r"[ \t]*width[ \t]*:[ \t]*([0-9]{1,3}(?:\.[0-9]{1,2})?)(mm|cm|in|pt|%)[ \t]*;?[ \t]*")
 _MM = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72}
 TEXT_WIDTH_MM = 170.0  # A4 less the layout's 20 mm margins; US Letter's text is wider (175.9 mm)
@@ -56,20 +60,29 @@ def _col_width(attrs: list[tuple[str, str | None]]) -> str | None:
     return None if match is None else match[1] + match[2]
 
 
-def _columns(widths: list[str | None], count: int) -> str:
-    """A table's ``columns:``: the declared widths when they are one per column and fit the
-    page, else ``count`` auto columns."""
+def _fixed(widths: list[str | None], count: int) -> list[str] | None:
+    """A table's declared column widths when they are one per column and fit the page, else
+    None (its columns are then sized to their content)."""
     if len(widths) != count or None in widths:
-        return str(count)
+        return None
+    fixed = [width for width in widths if width is not None]
     total = 0.0
-    for width in widths:
-        assert width is not None
+    for width in fixed:
         unit = width[-1] if width.endswith("%") else width[-2:]
         number = float(width[: -len(unit)])
         total += number * TEXT_WIDTH_MM / 100 if unit == "%" else number * _MM[unit]
-    if total > TEXT_WIDTH_MM:
-        return str(count)
-    return f"({', '.join(width for width in widths if width is not None)},)"
+    return None if total > TEXT_WIDTH_MM else fixed
+
+
+def _rows(widths: list[str], rows: list[list[str]]) -> str:
+    """A table with fixed columns as the layout's ``rows``: one paragraph, a row a line, a cell
+    a box of its column's width (each row a content block of its own, so that a row that
+    recurs in a batch is one of the units it shares: :func:`dunning.render.typeset.shared`)."""
+    lines = [
+        "#[" + "".join(f"#box(width: {width})[{cell}]" for width, cell in zip(widths, row, strict=True)) + "]"
+        for row in rows
+    ]
+    return f"#rows[{'#linebreak()'.join(lines)}]"
 
 
 _DROP = frozenset({"script", "style", "head", "title"})
@@ -177,12 +190,14 @@ class _Body:
             widths = self.widths.pop()
             width = max((len(row) for row in rows), default=0)
             if width:
-                cells = [f"[{cell}]" for row in rows for cell in row + [""] * (width - len(row))]
+                full = [row + [""] * (width - len(row)) for row in rows]
                 self.pending_space = True
-                columns = _columns(widths, width)
-                self._emit(
-                    f"#table(columns: {columns}, inset: (x: 3mm, y: 1mm), stroke: 0.5pt + gray, {', '.join(cells)})"
-                )
+                fixed = _fixed(widths, width)
+                if fixed is not None:
+                    self._emit(_rows(fixed, full))
+                else:
+                    cells = ", ".join(f"[{cell}]" for row in full for cell in row)
+                    self._emit(f"#table(columns: {width}, inset: (x: 3mm, y: 1mm), stroke: 0.5pt + gray, {cells})")
             return
         self._emit(closer)
         if tag in _BLOCKS or tag == "li":

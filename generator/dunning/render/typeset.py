@@ -55,6 +55,12 @@ BATCH_FOOTER = (
 )
 NO_FOOTER = "[]"
 LONG_LETTER = 2000
+# A table's cell is a box of its column's width since 2026-12-07 (dunning/render/markup.py,
+# ``_rows``), ≈ 16 characters of markup more than the table's cell it replaced for the same
+# printed text: taken off a letter's length, so that LONG_LETTER means what it meant before
+# (a batch whose letters hold tables is not sent to the dearer pass with footers for them).
+BOX_MARKUP = "#box(width: "
+BOX_EXTRA = 16
 
 _PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
 
@@ -237,7 +243,7 @@ def batch_pdf(title: str, paper: str, dated: date, letters: list[tuple[str, str]
     (``1 / 2``); a one-page letter prints no page number."""
     definitions, markups = shared([markup for _, markup in letters])
     references = [reference for reference, _ in letters]
-    long = any(len(markup) > LONG_LETTER for _, markup in letters)
+    long = any(len(markup) - BOX_EXTRA * markup.count(BOX_MARKUP) > LONG_LETTER for _, markup in letters)
     if not long:
         data = _compile(_preamble(paper, NO_FOOTER, title) + definitions + _body(references, markups, False), dated)
         if page_count(data) == len(letters):  # no letter runs over a page
