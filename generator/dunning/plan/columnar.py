@@ -153,6 +153,7 @@ class ColumnarPlanner:
         # keys' templates from Python lists each time; _unlisted: keys not in it yet
         self._table = pl.DataFrame(schema=_TABLE_SCHEMA)
         self._unlisted: list[str] = []
+        self._joints = _Joints(planner.as_of.isoformat())
 
     # ------------------------------------------------------------------ templates
     def _learn(self, rows: pl.DataFrame, extra_columns: list[str], events: Mapping[str, tuple[Contact, ...]]) -> None:
@@ -190,7 +191,10 @@ class ColumnarPlanner:
         table: dict[str, tuple[str, str]] = {}
         if listed:
             rows = self._table.filter(pl.col(KEY).is_in(pl.Series(listed, dtype=pl.String).implode()))
-            table = {key: (json, csv) for key, json, csv in rows.select(KEY, "__json", "__csv").iter_rows()}
+            table = {
+                key: (self._joints.json(mid, rest), csv)
+                for key, mid, rest, csv in rows.select(KEY, "__mid", "__rest", "__csv").iter_rows()
+            }
         return [texts if texts is not None else table[key] for key, texts in resolved]
 
     def _index(self, key: str, template: Template) -> None:
@@ -361,23 +365,34 @@ class ColumnarPlanner:
         # the rows join the templates known; those of keys without one are learned, and then
         # joined again (most chunks learn some; looking each key up in Python first cost more)
         joined = needed.join(self._listed(outcomes), on=KEY, how="left", maintain_order="left")
-        missing = joined["__json"].is_null()
+        missing = joined["__csv"].is_null()
         if missing.any():
             self._teach(fast.filter(missing), extra_columns, contacts)
             joined = needed.join(self._listed(outcomes), on=KEY, how="left", maintain_order="left")
         joined = joined.with_columns(self._offers_json(joined))
+        # the line put together from its pieces in one pass (five replacements over the whole
+        # line cost twice as much); only the exclusions and actions hold slots still
+        joints = self._joints
         return joined.select(
             pl.col("account_id"),
             pl.col(LINE),
-            pl.col("__json")
-            .str.replace_all(_JSON_ID, pl.col("account_id"), literal=True)
-            .str.replace(
-                _JSON_AMOUNT, pl.concat_str([pl.lit('"'), pl.col("overdue_amount"), pl.lit('"')]), literal=True
-            )
-            .str.replace(_JSON_OFFERS, pl.col("__offers"), literal=True)
-            .str.replace(_JSON_DPD, pl.col("__dpd").cast(pl.String), literal=True)
-            .str.replace(_JSON_PROMISE, pl.col("__promise_words"), literal=True)
-            .alias(PLAN),
+            pl.concat_str(
+                [
+                    pl.lit(joints.head),
+                    pl.col("account_id"),
+                    pl.lit(joints.as_of),
+                    pl.col("__dpd").cast(pl.String),
+                    pl.col("__mid"),
+                    pl.lit('"'),
+                    pl.col("overdue_amount"),
+                    pl.lit('"'),
+                    pl.col("__rest")
+                    .str.replace_all(_JSON_ID, pl.col("account_id"), literal=True)
+                    .str.replace(_JSON_PROMISE, pl.col("__promise_words"), literal=True),
+                    pl.col("__offers"),
+                    pl.lit(joints.tail),
+                ]
+            ).alias(PLAN),
             pl.col("__csv").str.replace_all(_ID, pl.col("account_id"), literal=True).alias(ROWS),
             pl.col(OUTCOME),
         )
@@ -421,10 +436,12 @@ class ColumnarPlanner:
         if self._unlisted:
             shared = [self.templates[k] for k in self._unlisted]
             texts = self._texts_of(self._unlisted)
+            pieces = [self._joints.cut(json) for json, _ in texts]
             added = pl.DataFrame(
                 {
                     KEY: self._unlisted,
-                    "__json": [json for json, _ in texts],
+                    "__mid": [mid for mid, _ in pieces],
+                    "__rest": [rest for _, rest in pieces],
                     "__csv": [csv for _, csv in texts],
                     "__offer": [t.offer for t in shared],
                     OUTCOME: [outcomes.index(t.status, t.tier, t.stats) for t in shared],
@@ -475,7 +492,45 @@ def _with_texts(template: Template, json: str, csv: str) -> Template:
     return Template(json, csv, t.status, t.tier, t.stats, t.offer, t.checked)
 
 
-_TABLE_SCHEMA = {KEY: pl.String, "__json": pl.String, "__csv": pl.String, "__offer": pl.Int64, OUTCOME: pl.Int64}
+_TABLE_SCHEMA = {
+    KEY: pl.String,
+    "__mid": pl.String,  # a template's plan line between its dpd and overdue_amount slots
+    "__rest": pl.String,  # from after its overdue_amount slot to its offers slot
+    "__csv": pl.String,
+    "__offer": pl.Int64,
+    OUTCOME: pl.Int64,
+}
+
+
+class _Joints:
+    """The pieces every template's plan line shares (:func:`~dunning.plan.output.plan_dict`'s
+    key order): ``head`` id ``as_of`` dpd *mid* amount *rest* offers ``tail``, where only
+    *mid* and *rest* are the template's own."""
+
+    def __init__(self, as_of: str) -> None:
+        self.head = '{"account_id":"'
+        self.as_of = f'","as_of":"{as_of}","dpd":'
+        self.tail = "}\n"
+
+    def cut(self, json: str) -> tuple[str, str]:
+        """A template's (mid, rest)."""
+        at_id = json.index(_JSON_ID)
+        at_dpd = json.index(_JSON_DPD, at_id)
+        at_amount = json.index(_JSON_AMOUNT, at_dpd)
+        at_offers = json.index(_JSON_OFFERS, at_amount)
+        # every line starts and ends alike (a change of plan_dict's order shows here, not in the bytes)
+        assert (json[:at_id], json[at_id + len(_JSON_ID) : at_dpd], json[at_offers + len(_JSON_OFFERS) :]) == (
+            self.head,
+            self.as_of,
+            self.tail,
+        ), "a template's plan line does not start or end as every other"
+        return json[at_dpd + len(_JSON_DPD) : at_amount], json[at_amount + len(_JSON_AMOUNT) : at_offers]
+
+    def json(self, mid: str, rest: str) -> str:
+        """The template's plan line from its (mid, rest): :meth:`cut` undone."""
+        return self.head + _JSON_ID + self.as_of + _JSON_DPD + mid + _JSON_AMOUNT + rest + _JSON_OFFERS + self.tail
+
+
 _JURISDICTION = tuple(KEY_INPUTS).index("jurisdiction")  # the key's part that names it
 
 
