@@ -8,6 +8,7 @@ counts, rejects and the run's id range go back to the parent (:mod:`dunning.plan
 
 from __future__ import annotations
 
+import os
 import pickle
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +18,8 @@ import polars as pl
 from dunning.accounts.history import History, HistoryLookup, scan_history
 from dunning.accounts.read import Screened, screen_frame
 from dunning.accounts.source import LINE, CsvPiece
-from dunning.plan.build import LOG_LENGTH, ChunkResult, Outcome, PlanInputs, Summary, count
+from dunning.outdir import write_all
+from dunning.plan.build import LOG_LENGTH, ChunkResult, Outcome, PlanInputs, Summary, _log_entry, count
 from dunning.plan.columnar import OUTCOME, PLAN, ROWS, ColumnarPlanner, PlannedChunk
 from dunning.plan.decide import Planner
 from dunning.policy import require_policy
@@ -38,6 +40,7 @@ class PlanningState:
         self.jurisdictions = frozenset(self.policy.jurisdictions)
         self.slice_lines = inputs.history_slice_lines
         self.log_read = 0  # bytes of the run's shared template log already adopted
+        self.log: Path | None = None  # that log (a pool worker's)
         self.follower = inputs.follower
         if self.follower is not None:
             self.follower.start(self.policy, in_worker=in_worker)
@@ -58,6 +61,21 @@ class PlanningState:
             self.columnar.adopt(pickle.loads(data[at + LOG_LENGTH.size : end]))
             at = end
         self.log_read += at
+
+    def exchange(self) -> None:
+        """Mid-chunk (:meth:`ColumnarPlanner._learn_shared`): append the templates learned
+        since the last hand-over to the run's log (one write with O_APPEND, as the parent
+        appends: entries never interleave), then adopt what the others logged."""
+        assert self.log is not None
+        fresh = self.columnar.take_fresh()
+        if fresh:
+            entry = _log_entry(pickle.dumps(fresh, protocol=pickle.HIGHEST_PROTOCOL))
+            fd = os.open(self.log, os.O_WRONLY | os.O_APPEND)
+            try:
+                write_all(fd, entry)
+            finally:
+                os.close(fd)
+        self.catch_up(self.log)
 
 
 _WORKER: PlanningState | None = None
@@ -85,6 +103,11 @@ def plan_in_worker(
         _WORKER = PlanningState(inputs, policy, in_worker=True)
         _WORKER.columnar.take_fresh()
     assert _WORKER is not None
+    if _WORKER.log is None:
+        # the first chunks go one to each worker: their numbers' parity tells two workers
+        # apart, so that each learns the other half of the keys they share first
+        _WORKER.log, _WORKER.columnar.slot = log, int(run.name) & 1
+        _WORKER.columnar.exchange = _WORKER.exchange
     # what the others learned up to now, not up to when this chunk was handed out: chunks
     # are queued ahead, and a lagging log had both workers learn the same keys at the start
     _WORKER.catch_up(log)
