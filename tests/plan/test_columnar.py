@@ -154,3 +154,47 @@ def test_a_worker_adopts_the_templates_another_logged(policy: Policy, tmp_path: 
     assert second.columnar.take_fresh() == []  # nothing left to learn
     for suffix in (".plans", ".csv"):
         assert (tmp_path / f"second{suffix}").read_bytes() == (tmp_path / f"first{suffix}").read_bytes()
+
+
+def test_workers_hand_their_templates_over_mid_chunk(
+    policy: Policy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers planning at once learn each key once: each learns its half of the keys
+    first and hands over every batch; a worker that finds a batch's keys in the log takes
+    them (the same bytes as learning them)."""
+    from dunning.plan import columnar
+    from dunning.plan.build import PlanInputs
+    from dunning.plan.chunk import PlanningState, plan_chunk
+
+    monkeypatch.setattr(columnar, "_BATCH", 4)
+    flags = ("hardship", "vulnerable", "sms_opt_out")
+    rows = [
+        {
+            **{c: _cell(getattr(a, c)) for c in COLUMNS if c not in flags},
+            **{f: "yes" if a.flag(f) else "" for f in flags},
+        }
+        for a in mixed_portfolio(policy, 400)
+    ]
+    path = tmp_path / "a.csv"
+    pl.DataFrame(rows, schema=dict.fromkeys(COLUMNS, pl.String)).write_csv(path)
+    inputs = PlanInputs(Path(policy.root), path, AS_OF)
+    ((frame, _),) = AccountFile(path).frames()
+    alone = PlanningState(inputs, policy)
+    plan_chunk(alone, frame, tmp_path / "alone")
+    keys = len(alone.columnar.templates)
+    log = tmp_path / "templates.log"
+    log.touch()
+    first, second = PlanningState(inputs, policy), PlanningState(inputs, policy)
+    for slot, state in enumerate((first, second)):
+        state.columnar.take_fresh()  # as a pool worker does
+        state.log, state.columnar.slot, state.columnar.exchange = log, slot, state.exchange
+    plan_chunk(first, frame, tmp_path / "first")
+    assert first.columnar.learned == alone.columnar.learned > 3 * 4
+    plan_chunk(second, frame, tmp_path / "second")
+    # its first batch before it looked, then only what the first had not handed over yet
+    # (its last batch, which the parent logs once the chunk is done)
+    assert second.columnar.learned <= 4 + 4
+    assert len(second.columnar.templates) == keys
+    for name in ("first", "second"):
+        for suffix in (".plans", ".csv"):
+            assert (tmp_path / f"{name}{suffix}").read_bytes() == (tmp_path / f"alone{suffix}").read_bytes()
