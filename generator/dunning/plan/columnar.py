@@ -228,6 +228,8 @@ class ColumnarPlanner:
         """The templates of ``keys`` whose decision is known from a key apart from theirs
         only in the caps of rules that count no channel of its contacts (:attr:`by_caps`)."""
         for key in keys:
+            if key in self.templates:  # taken from another worker meanwhile (_learn_shared)
+                continue
             cut = key.rfind(KEY_SEPARATOR)
             known = self.by_caps.get(key[:cut])
             if not known:
@@ -450,7 +452,7 @@ class ColumnarPlanner:
                 self.exchange()
                 # a key another worker learned, or one it serves by its caps, is not learned
                 # again (either is the key's decision: the same bytes)
-                self._served_by_caps([k for k in batch[KEY].to_list() if k not in self.templates])
+                self._served_by_caps(batch[KEY].to_list())
                 batch = batch.filter(pl.Series([k not in self.templates for k in batch[KEY]], dtype=pl.Boolean))
                 if not batch.height:
                     continue
