@@ -23,6 +23,7 @@ from html import unescape
 from html.parser import HTMLParser
 
 from dunning.render.typeset import CJK_FONT, LATIN_FONT, literal
+from dunning.text.table_widths import col_width, fixed_widths
 
 _SPACE = re.compile(r"\s+")
 
@@ -34,44 +35,17 @@ def lines(parts: list[str]) -> str:
 
 _BLOCKS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote"})
 
-# A table's column widths, as its template declares them: one ``<col style="width: 15mm">`` per
-# column (mm, cm, in, pt, or % of the text width). A table that declares them for every column,
-# fitting the narrowest text width (A4: 170 mm), is set without Typst's table: each row is a
-# line of one paragraph, each cell a box of its column's width (:func:`_rows`). Typst lays
-# every cell of a table out at least twice (measuring its row, then laying the row out; an
+# A table whose template fixes its column widths (dunning.text.table_widths: one ``<col
+# style="width: 15mm">`` per column, fitting the text width) is set without Typst's table: each
+# row is a line of one paragraph, each cell a box of its column's width (:func:`_rows`). Typst
+# lays every cell of a table out at least twice (measuring its row, then laying the row out; an
 # ``auto`` column a third time, measuring the column) with its inset, and draws its strokes
 # cell by cell: a letter's 3-column, 3–6 row payment table cost ≈ 1.7 ms with auto columns,
 # ≈ 1.2 ms with fixed ones (2026-12-07), and as a paragraph of boxes ≈ 0.45 ms less again
-# (docs/performance.md, "Tables as lines of boxes"). Any other declaration (not exactly a
-# width, a ``span``, a count that differs from the table's columns, widths wider than the
-# text) leaves a table with ``auto`` columns, sized to its content. A box does not grow: the
-# template's widths must hold what a cell prints (a cell wraps at its spaces, within its box;
-# a word longer than its box runs over its edge).
-_COL_WIDTH = re.compile(r"[ \t]*width[ \t]*:[ \t]*([0-9]{1,3}(?:\.[0-9]{1,2})?)(mm|cm|in|pt|%)[ \t]*;?[ \t]*")
-_MM = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72}
-TEXT_WIDTH_MM = 170.0  # A4 less the layout's 20 mm margins; US Letter's text is wider (175.9 mm)
-
-
-def _col_width(attrs: list[tuple[str, str | None]]) -> str | None:
-    """A ``<col>``'s width as a Typst length or ratio; None when it declares anything else."""
-    if len(attrs) != 1 or attrs[0][0] != "style" or attrs[0][1] is None:
-        return None
-    match = _COL_WIDTH.fullmatch(attrs[0][1])
-    return None if match is None else match[1] + match[2]
-
-
-def _fixed(widths: list[str | None], count: int) -> list[str] | None:
-    """A table's declared column widths when they are one per column and fit the page, else
-    None (its columns are then sized to their content)."""
-    if len(widths) != count or None in widths:
-        return None
-    fixed = [width for width in widths if width is not None]
-    total = 0.0
-    for width in fixed:
-        unit = width[-1] if width.endswith("%") else width[-2:]
-        number = float(width[: -len(unit)])
-        total += number * TEXT_WIDTH_MM / 100 if unit == "%" else number * _MM[unit]
-    return None if total > TEXT_WIDTH_MM else fixed
+# (docs/performance.md, "Tables as lines of boxes"). Any other table keeps ``auto`` columns,
+# sized to its content (validate's T015 names it). A box does not grow: the template's widths
+# must hold what a cell prints (a cell wraps at its spaces, within its box; a word longer than
+# its box runs over its edge).
 
 
 def _rows(widths: list[str], rows: list[list[str]]) -> str:
@@ -113,7 +87,7 @@ class _Body:
             elif tag == "hr":
                 self._emit("#line(length: 100%)")
             elif tag == "col" and self.widths:
-                self.widths[-1].append(_col_width(attrs))
+                self.widths[-1].append(col_width(attrs))
             return
         if tag in _DROP:
             self.drop += 1
@@ -192,7 +166,7 @@ class _Body:
             if width:
                 full = [row + [""] * (width - len(row)) for row in rows]
                 self.pending_space = True
-                fixed = _fixed(widths, width)
+                fixed = fixed_widths(widths, width)
                 if fixed is not None:
                     self._emit(_rows(fixed, full))
                 else:
