@@ -45,15 +45,22 @@ def test_every_chinese_run_of_the_handbook_is_cut_as_the_whole_dictionary_cuts_i
 
 
 def test_a_text_with_a_character_the_handbook_lacks_is_cut_with_the_whole_dictionary(
-    tmp_path: Path, whole: Any
+    tmp_path: Path, whole: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "index.md").write_text("# 催收\n\n逾期\n", encoding="utf-8")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     before = jieba.cut
     with narrowed_words(jieba, tmp_path):
         # 还款 and 提醒 are not in the page: the narrowed table cannot know these words
         assert list(jieba.cut("逾期还款提醒".encode())) == list(whole.cut("逾期还款提醒"))
         assert list(jieba.cut("催收逾期")) == list(whole.cut("催收逾期"))
+        assert list(jieba.cut("提醒您还款")) == list(whole.cut("提醒您还款"))
+        # the whole dictionary's jieba.cache is in the build's own folder while it runs
+        assert [path.name for path in scratch.glob("dunning-jieba-*/*")] == ["jieba.cache"]
     assert jieba.cut is before  # given back after the build
+    assert list(scratch.iterdir()) == []  # and nothing is left in the temporary folder
 
 
 def test_the_narrowed_dictionary_reads_and_writes_nothing_in_the_temporary_folder(
