@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import polars as pl
 
 from dunning.accounts.history import moment
+from dunning.state.columns import INSTANT, OFFSET, event_columns
 
 _DATE_TIMES = (
     "2026-11-28T09:00:00",
@@ -67,4 +68,29 @@ def test_moment_values() -> None:
         datetime(2026, 11, 28, 7, 15, tzinfo=UTC),
         datetime(2026, 11, 28, 0, 0, tzinfo=UTC),
         None,
+    ]
+
+
+def test_the_event_columns_read_the_moment_and_number_each_offset_text_apart() -> None:
+    # dunning.state.columns computes the moment from its parts as columns, and numbers the
+    # offset: on every text whose moment is read, one number per offset text ("Z", "+00:00"
+    # and "-00:00" three), which is what an account's count of distinct offsets reads
+    texts = [*(d + o for d in _DATE_TIMES for o in _OFFSETS), *_OTHER]
+    lines = pl.DataFrame({"account_id": ["A"] * len(texts), "at": texts, "event": ["attempted"] * len(texts)})
+    events = event_columns(lines)
+    assert events[INSTANT].equals(lines.select(moment(pl.col("at")).alias(INSTANT))[INSTANT])
+    read = events.filter(pl.col(INSTANT).is_not_null()).select(pl.col("at").str.slice(19).alias("text"), OFFSET)
+    # the date-times polars reads (a leap second and year 0 among them), each offset to ±23:59
+    assert read.height == 9 * (1 + 2 * 24 * 60)
+    pairs = read.unique()
+    assert pairs.height == pairs["text"].n_unique() == pairs[OFFSET].n_unique() == 1 + 2 * 24 * 60
+    by_text = dict(pairs.iter_rows())
+    assert [by_text[t] for t in ("Z", "+00:00", "-00:00", "+08:00", "-05:45", "+23:59", "-23:59")] == [
+        20_000,
+        0,
+        10_000,
+        480,
+        10_345,
+        1_439,
+        11_439,
     ]

@@ -398,13 +398,32 @@ def moment(at: pl.Expr) -> pl.Expr:
     ``%z`` parse is the cheaper (:func:`events_of` keeps it). Equal to it on
     every offset ``±00:00``–``±99:99`` and ``Z`` (an offset past ``23:59`` is null there, so
     here; ``tests/accounts/test_moment.py``)."""
+    return moment_of(at, *moment_parts(at))
+
+
+def moment_parts(at: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
+    """What :func:`moment_of` reads of a moment's text besides it: its offset's hours and
+    minutes (null where they are not digits), the character after the seconds (the sign,
+    or ``Z``) and whether the text has the exact form. A query that reads them elsewhere
+    too computes them once as columns (:mod:`dunning.state.columns`)."""
     import polars as pl
 
-    hours = at.str.slice(20, 2).cast(pl.Int64, strict=False)
-    minutes = at.str.slice(23, 2).cast(pl.Int64, strict=False)
-    offset = (hours * 60 + minutes).fill_null(0) * pl.when(at.str.slice(19, 1) == "-").then(-1).otherwise(1)
+    return (
+        at.str.slice(20, 2).cast(pl.Int64, strict=False),
+        at.str.slice(23, 2).cast(pl.Int64, strict=False),
+        at.str.slice(19, 1),
+        at.str.contains(_AT_EXACT),
+    )
+
+
+def moment_of(at: pl.Expr, hours: pl.Expr, minutes: pl.Expr, sign: pl.Expr, exact: pl.Expr) -> pl.Expr:
+    """:func:`moment` from the text and its :func:`moment_parts`."""
+    import polars as pl
+
+    offset = (hours * 60 + minutes).fill_null(0) * pl.when(sign == "-").then(-1).otherwise(1)
     local = at.str.slice(0, 19).str.to_datetime("%Y-%m-%dT%H:%M:%S", time_unit="us", strict=False)
-    readable = at.str.contains(_AT_EXACT) & ((at.str.slice(19) == "Z") | ((hours <= 23) & (minutes <= 59)))
+    # an exact text ends in Z after its seconds, or in ±HH:MM (its sign is then not Z)
+    readable = exact & ((sign == "Z") | ((hours <= 23) & (minutes <= 59)))
     return pl.when(readable).then((local - pl.duration(minutes=offset)).dt.replace_time_zone("UTC"))
 
 
