@@ -264,9 +264,10 @@ class HistoryKey:
         since = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC) - timedelta(days=longest + 2)
         # only the columns the counting reads cross the joins and the zones' copies
         recent = events.select("account_id", "event", "channel", INSTANT).filter(col(INSTANT) >= pl.lit(since))
-        mine = recent.join(ids, on="account_id").join(
-            zone_table.filter(col("__zone").is_not_null()), on=["jurisdiction", "__zkey"]
-        )
+        # the accounts' zones first (a row per account and zone), then the events: one join
+        # of the events, not two (the second on two text columns)
+        zoned = ids.join(zone_table.filter(col("__zone").is_not_null()), on=["jurisdiction", "__zkey"])
+        mine = recent.join(zoned, on="account_id")
         # each event's local day in each zone it counts in, as days before as-of
         local = [
             part.with_columns(
