@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -13,6 +14,7 @@ import pytest
 from dunning.accounts.history import History
 from dunning.accounts.read import screen_frame
 from dunning.accounts.source import AccountFile
+from dunning.plan.arms import assign_arm
 from dunning.plan.columnar import ColumnarPlanner
 from dunning.plan.decide import Planner
 from dunning.plan.output import plan_record
@@ -198,3 +200,31 @@ def test_workers_hand_their_templates_over_mid_chunk(
     for name in ("first", "second"):
         for suffix in (".plans", ".csv"):
             assert (tmp_path / f"{name}{suffix}").read_bytes() == (tmp_path / f"alone{suffix}").read_bytes()
+
+
+def test_columnar_arms_are_the_documented_hash_of_exact_ids(policy: Policy, tmp_path: Path) -> None:
+    # the arm of each account in an experiment's tier is assign_arm's (sha256 of the
+    # experiment and the id); rows outside its tiers are not hashed and carry none. The ids
+    # and their arms are fixed here: a change to how the key reads the arm fails this.
+    base = {
+        "account_id": "", "jurisdiction": "CN", "currency": "CNY", "timezone": "Asia/Shanghai",
+        "phone": "+8613812345678", "overdue_amount": "1200.00", "due_date": "2026-11-08",
+        "last_payment_date": "", "promise_to_pay_date": "", "email": "", "address": "", "segment": "",
+        "hardship": "", "vulnerable": "", "sms_opt_out": "",
+    }  # fmt: skip
+    early = [f"A{i:09d}" for i in range(12)] + ["T-0001", "王芳-1"]
+    rows = [{**base, "account_id": k} for k in early]
+    rows += [{**base, "account_id": k, "due_date": "2026-11-25"} for k in ("R-1", "R-2")]  # reminder: no experiment
+    path = tmp_path / "a.csv"
+    pl.DataFrame(rows, schema=dict.fromkeys(COLUMNS, pl.String)).write_csv(path)
+    planner = ColumnarPlanner(Planner(policy, AS_OF, 0))
+    ((frame, _),) = AccountFile(path).frames()
+    got = {
+        r[0]: json.loads(r[4])["arm"]
+        for r in planner.plan(screen_frame(frame, frozenset(policy.jurisdictions)), History()).records()
+    }
+    experiment = policy.experiments[0]
+    assert {k: got[k] for k in early} == {k: assign_arm(experiment, k).id for k in early}  # type: ignore[union-attr]
+    challengers = [k for k in early if got[k] == "challenger"]
+    assert challengers == ["A000000000", "A000000009"]
+    assert (got["R-1"], got["R-2"]) == (None, None)

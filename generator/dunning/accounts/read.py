@@ -318,7 +318,10 @@ def screen_frame(
         assert isinstance(found, RowReject), f"line {line}: flagged by the column checks only"
         rejects.append(found)
     dates = [date_column(c) for c in DATE_COLUMNS]
-    good = s.filter(~s["__bad"]).select(*data_columns, LINE, "__digits", "__flags", "__invalid", *dates)
+    # (a filter copies every column even when it keeps every row: most chunks reject none)
+    good = (s.filter(~s["__bad"]) if bad_rows.height else s).select(
+        *data_columns, LINE, "__digits", "__flags", "__invalid", *dates
+    )
     extra_columns = sorted(c for c in data_columns if c not in KNOWN_COLUMNS and c)
     rejects.sort()
     return Screened(good, rejects, extra_columns, frame.height)

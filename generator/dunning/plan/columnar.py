@@ -317,10 +317,19 @@ class ColumnarPlanner:
             slow_mask = slow_mask | pl.col("account_id").is_in(list(history.held))
         flagged = good.with_columns(slow_mask.alias("__slow"))
         outcomes = self._outcomes
-        fast = self.keys.columns(flagged.filter(~pl.col("__slow")), events, self.blind)
-        unkeyed = fast.filter(pl.col(KEY).is_null())
-        fast = fast.filter(pl.col(KEY).is_not_null())
-        slow = flagged.filter(pl.col("__slow"))
+        # A filter copies every column (≈ 50 here) even when it keeps every row, ≈ 2 ms a
+        # 10k-row chunk: nearly every chunk has no slow row and no unkeyed one, so the split
+        # is made only when there is something to split off.
+        if flagged["__slow"].any():
+            fast = self.keys.columns(flagged.filter(~pl.col("__slow")), events, self.blind)
+            slow = flagged.filter(pl.col("__slow"))
+        else:
+            fast, slow = self.keys.columns(flagged, events, self.blind), flagged.clear()
+        if fast[KEY].null_count():
+            unkeyed = fast.filter(pl.col(KEY).is_null())
+            fast = fast.filter(pl.col(KEY).is_not_null())
+        else:
+            unkeyed = fast.clear()
         if unkeyed.height:
             slow = pl.concat([slow, unkeyed.select(slow.columns)])
         contacts = _Contacts(history, lines)
