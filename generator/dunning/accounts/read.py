@@ -292,20 +292,18 @@ def screen_frame(
         outside = parsed.is_null() | (parsed < DATE_MIN) | (parsed > DATE_MAX)
         failures.append((col != "") & (~col.str.contains(DATE_RE.pattern) | outside))
     flag_checks, flag_bits = _flag_exprs(s)
-    s = s.with_columns(
-        pl.any_horizontal([*failures, *flag_checks]).alias("__other_bad"),
-        ~((phone == "") | (shaped & pl.col("__block_ok"))).alias("__phone_bad"),
-        pl.sum_horizontal(flag_bits).cast(pl.Int64).alias("__flags"),
-    )
     # An invalid phone or email is not a reject: the row is planned without it (the value
     # blanked, the point named in __invalid: 1 phone, 2 email — see Account.invalid).
+    # One pass: every expression of a with_columns reads the columns as they were, so the
+    # blanked phone and email are read as written (two more passes cost ≈ 2 ms a 10k-row chunk).
     email = pl.col("email")
     email_bad = (email != "") & ~email.str.contains(EMAIL_RE.pattern)
+    phone_bad = ~((phone == "") | (shaped & pl.col("__block_ok")))
     s = s.with_columns(
-        pl.col("__other_bad").alias("__bad"),
-        (pl.col("__phone_bad").cast(pl.Int8) + email_bad.cast(pl.Int8) * 2).alias("__invalid"),
-    ).with_columns(
-        pl.when(pl.col("__phone_bad")).then(pl.lit("")).otherwise(phone).alias("phone"),
+        pl.any_horizontal([*failures, *flag_checks]).alias("__bad"),
+        pl.sum_horizontal(flag_bits).cast(pl.Int64).alias("__flags"),
+        (phone_bad.cast(pl.Int8) + email_bad.cast(pl.Int8) * 2).alias("__invalid"),
+        pl.when(phone_bad).then(pl.lit("")).otherwise(phone).alias("phone"),
         pl.when(email_bad).then(pl.lit("")).otherwise(email).alias("email"),
     )
 
