@@ -154,12 +154,18 @@ class _BlockVerdicts:
     def __call__(self, blocks: pl.Series) -> pl.Series:
         if self.table.height >= _BLOCK_TABLE_LIMIT:  # bounded: start over (verdicts are cached below too)
             self.table = self.table.clear()
-        distinct = blocks.unique()
-        new = distinct.filter(~distinct.is_in(self.table["__block"].implode())).to_list()
-        if new:
+        # the join first: a block it finds no verdict for is new (once the table holds a
+        # portfolio's blocks, one call a chunk instead of three: distinct, membership, join)
+        found = self._join(blocks)
+        if found.null_count():
+            new = blocks.filter(found.is_null()).unique(maintain_order=True).to_list()
             verdicts = [v == "" or _valid_block(v) for v in new]
             added = pl.DataFrame({"__block": new, "__block_ok": verdicts}, schema=self.table.schema)
             self.table = pl.concat([self.table, added])
+            found = self._join(blocks)
+        return found
+
+    def _join(self, blocks: pl.Series) -> pl.Series:
         found = blocks.to_frame("__block").join(self.table, on="__block", how="left", maintain_order="left")
         return found["__block_ok"]
 
