@@ -21,7 +21,7 @@ from dunning.accounts.read import Screened, screen_frame
 from dunning.accounts.source import LINE, CsvPiece
 from dunning.outdir import write_all
 from dunning.plan.build import LOG_LENGTH, ChunkResult, Outcome, PlanInputs, Summary, _log_entry, count
-from dunning.plan.columnar import OUTCOME, PLAN, ROWS, ColumnarPlanner, PlannedChunk
+from dunning.plan.columnar import OUTCOME, PLAN, ROWS, TEMPLATE_KEY, ColumnarPlanner, PlannedChunk
 from dunning.plan.decide import Planner
 from dunning.policy import require_policy
 from dunning.policy.model import Policy
@@ -185,7 +185,7 @@ def plan_chunk(
     result = ChunkResult(screened.rows, rejects, run, first_id, last_id, counts, duplicates)
     if follow and state.follower is not None:
         del planned, index  # the planning's columns, before the follower's work
-        result.followed = state.follower.chunk(plans.select("account_id", LINE, PLAN), frame, screened)
+        result.followed = state.follower.chunk(plans.select("account_id", LINE, PLAN, TEMPLATE_KEY), frame, screened)
     return result
 
 

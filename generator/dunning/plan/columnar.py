@@ -76,7 +76,18 @@ class Template:
 PLAN = "__plan"  # the plans.jsonl line, newline included
 ROWS = "__rows"  # the actions.csv rows, "" when the plan has no action
 OUTCOME = "__outcome"  # index into PlannedChunk.outcomes
-CHUNK_SCHEMA = {"account_id": pl.String, LINE: pl.Int64, PLAN: pl.String, ROWS: pl.String, OUTCOME: pl.Int64}
+# the row's decision key when a template filled its line (None: planned in full): every row of
+# a key has the same actions but for their ids (``_ID``), so render lays out their messages
+# once per key (dunning.render.columns)
+TEMPLATE_KEY = "__template_key"
+CHUNK_SCHEMA = {
+    "account_id": pl.String,
+    LINE: pl.Int64,
+    PLAN: pl.String,
+    ROWS: pl.String,
+    OUTCOME: pl.Int64,
+    TEMPLATE_KEY: pl.String,
+}
 
 
 class _Outcomes:
@@ -107,7 +118,9 @@ class PlannedChunk:
     def records(self) -> list[Record]:
         """Row by row: (account_id, line, status, tier, plan line, CSV rows, stats)."""
         out: list[Record] = []
-        for account_id, line, plan, rows, outcome in self.frame.iter_rows():
+        for account_id, line, plan, rows, outcome in self.frame.select(
+            "account_id", LINE, PLAN, ROWS, OUTCOME
+        ).iter_rows():
             status, tier, stats = self.outcomes[outcome]
             out.append((account_id, line, status, tier, plan.encode(), rows, stats))
         return out
@@ -359,7 +372,8 @@ class ColumnarPlanner:
             actions.append(rows_text)
             kinds.append(outcomes.index(status, tier, stats))
         return pl.DataFrame(
-            {"account_id": ids, LINE: lines, PLAN: plans, ROWS: actions, OUTCOME: kinds}, schema=CHUNK_SCHEMA
+            {"account_id": ids, LINE: lines, PLAN: plans, ROWS: actions, OUTCOME: kinds, TEMPLATE_KEY: None},
+            schema=CHUNK_SCHEMA,
         )
 
     def _plan_fast(
@@ -411,6 +425,7 @@ class ColumnarPlanner:
             ).alias(PLAN),
             pl.col("__csv").str.replace_all(_ID, pl.col("account_id"), literal=True).alias(ROWS),
             pl.col(OUTCOME),
+            pl.col(KEY).alias(TEMPLATE_KEY),
         )
 
     def _teach(self, rows: pl.DataFrame, extra_columns: list[str], contacts: _Contacts) -> None:

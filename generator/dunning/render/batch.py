@@ -73,6 +73,9 @@ class ChunkResult:
 
     sms: list[bytes] = field(default_factory=list)  # sms.jsonl records while rendering (then in sms_lines)
     calls: list[list[str]] = field(default_factory=list)  # dialer rows in calls.COLUMNS order (likewise)
+    # with render_chunk(numbered=True): each row of ``calls`` kept (not serialized) and the
+    # position in the chunk's items of the plan line it came from
+    call_items: list[int] = field(default_factory=list)
     # the chunk's lines of sms.jsonl, calls.csv and calls.jsonl, serialized by the worker: the
     # parent, one process for all the chunks, only appends them
     sms_lines: bytes = b""
@@ -105,7 +108,7 @@ class ChunkRenderer:
     )
 
     def render_chunk(
-        self, items: Sequence[tuple[bytes | str, Any]], columns: Sequence[str] | None = None
+        self, items: Sequence[tuple[bytes | str, Any]], columns: Sequence[str] | None = None, *, numbered: bool = False
     ) -> ChunkResult:
         """Render every renderable action of the plan lines in ``items`` (line, as bytes or text,
         and account row or None): a row is a mapping of column to text, or, with ``columns``, a
@@ -115,18 +118,25 @@ class ChunkRenderer:
         rejects put back in plan order), so that the CPU clock is read twice per channel and
         chunk, not per message: a read of the process clock costs 1.5 µs idle and far more
         under load, as much as a whole SMS's templating. Each account's row is converted and
-        its context parts built once, whatever the number of its messages."""
+        its context parts built once, whatever the number of its messages.
+
+        ``numbered``: the dialer rows are left in ``result.calls``, each with its item's
+        position in ``result.call_items``, for a caller that merges them with calls rendered
+        elsewhere (:mod:`dunning.render.columns`) before writing them in plan order."""
         result = ChunkResult()
         started = time.process_time_ns()
         reader = self._row_reader(columns) if columns is not None else None
         pending: dict[str, list[tuple[int, dict[str, Any], dict[str, Any], Account | RowAccount, dict[str, Any]]]] = {}
         rejects: list[tuple[int, list[str]]] = []
         sequence = 0
-        for line, row in items:
+        item_of: list[int] = []  # with numbered: each action's item (by its sequence number)
+        for item, (line, row) in enumerate(items):
             plan = orjson.loads(line)
             actions = [a for a in plan.get("actions", ()) if a.get("status") in RENDERABLE]
             if not actions:
                 continue
+            if numbered:
+                item_of.extend([item] * len(actions))  # the sequence numbers of its actions, below
             if row is None:
                 for action in actions:
                     missing = [action["id"], plan["account_id"], "", "", "the account is not in the accounts file"]
@@ -144,11 +154,19 @@ class ChunkRenderer:
         result.cpu_ns[ACCOUNTS] = spent - started
         for channel in sorted(pending, key=_channel_rank):
             started = spent
-            for number, plan, action, account, shared in pending[channel]:
-                reject = self._render_action(plan, action, account, result, shared)
-                if reject is not None:
-                    rejects.append((number, reject))
-            if channel == "call" and result.calls:
+            if numbered and channel == "call":
+                for number, plan, action, account, shared in pending[channel]:
+                    reject = self._render_action(plan, action, account, result, shared)
+                    if reject is not None:
+                        rejects.append((number, reject))
+                    else:
+                        result.call_items.append(item_of[number])
+            else:
+                for number, plan, action, account, shared in pending[channel]:
+                    reject = self._render_action(plan, action, account, result, shared)
+                    if reject is not None:
+                        rejects.append((number, reject))
+            if channel == "call" and result.calls and not numbered:
                 result.calls_csv, result.calls_jsonl = calls.csv_bytes(result.calls), calls.jsonl_bytes(result.calls)
                 result.calls = []
             elif channel == "sms" and result.sms:

@@ -67,7 +67,12 @@ _MIDDLES_MAX = 4096  # sets kept before the memo starts again
 
 
 def csv_bytes(rows: Sequence[Sequence[str]]) -> bytes:
-    """Dialer rows as ``calls.csv`` lines (UTF-8, LF, every cell through ``safe_cell``; the
+    """Dialer rows as ``calls.csv`` lines (see :func:`csv_texts`)."""
+    return "".join(csv_texts(rows)).encode("utf-8")
+
+
+def csv_texts(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Dialer rows as ``calls.csv`` lines, one text each (UTF-8 once joined, LF, every cell through ``safe_cell``; the
     header is ``csv_bytes([COLUMNS])``). Made by the chunk workers, in parallel: the one
     parent process writing ≈ 200k rows one by one was its largest serial cost at 1M accounts,
     and a chunk's rows cross the pipe as one bytes object instead of twelve strings a row.
@@ -91,9 +96,21 @@ def csv_bytes(rows: Sequence[Sequence[str]]) -> bytes:
         except (TypeError, AttributeError):
             line = csv_lines([row])
         out.append(line)
-    return "".join(out).encode("utf-8")
+    return out
 
 
 def jsonl_bytes(rows: Sequence[Sequence[str]]) -> bytes:
     """The same rows as ``calls.jsonl`` lines: one object per call, keys in :data:`COLUMNS` order."""
     return b"".join([orjson.dumps(dict(zip(COLUMNS, row, strict=True))) + b"\n" for row in rows])
+
+
+def middle_texts(cells: Sequence[str]) -> tuple[str, str]:
+    """A row's cells from the zone to the locale (:data:`COLUMNS` 3 to 10, texts) as
+    ``calls.csv`` and ``calls.jsonl`` write them between the phone and the script: the CSV's
+    cells joined by commas, the JSON's members (``,"timezone":…`` up to the locale's value)."""
+    key = tuple(cells)
+    middle = _MIDDLES.get(key)
+    if middle is None:
+        middle = csv_lines([key])[:-1]
+    members = orjson.dumps(dict(zip(COLUMNS[_MIDDLE], key, strict=True))).decode()
+    return middle, "," + members[1:-1]

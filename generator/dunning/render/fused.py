@@ -22,17 +22,22 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gc
+import operator
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from dunning.accounts.model import Account
 from dunning.outdir import make_private_dir, write_all
 from dunning.plan.build import ChunkResult as PlannedChunk
 from dunning.policy.model import Policy
+from dunning.render import calls
 from dunning.render.batch import ChunkRenderer, ChunkResult
 from dunning.render.cases import HUMAN_CHANNELS, CaseRequest, CaseWriter
 from dunning.render.run import CHUNK_ACCOUNTS, Messages, RenderSummary, make_renderer
@@ -45,6 +50,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from dunning.accounts.read import Screened
+    from dunning.render.columns import CallColumns
 
 # run.py's _RENDERABLE and human_step_candidate on a column: Python's \s in a bytes pattern is
 # these six ASCII characters (the Rust engine's \s would also take Unicode spaces)
@@ -103,9 +109,11 @@ class ChunkMessages:
     spill_dir: Path | None = None
     renderer: ChunkRenderer | None = field(default=None, compare=False, repr=False)
     writer: CaseWriter | None = field(default=None, compare=False, repr=False)
+    # the calls filled on columns, per decision key (dunning.render.columns), made by start()
+    columns: CallColumns | None = field(default=None, compare=False, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "renderer": None, "writer": None}
+        return {**self.__dict__, "renderer": None, "writer": None, "columns": None}
 
     def start(self, policy: Policy, *, in_worker: bool) -> None:
         self.renderer = make_renderer(
@@ -113,6 +121,9 @@ class ChunkMessages:
         )
         if self.cases_here is not None:
             self.writer = CaseWriter(self.out_root, policy, self.cases_here)
+        from dunning.render.columns import CallColumns  # polars: the planning side only (see above)
+
+        self.columns = CallColumns(self.renderer)
         if not in_worker:
             self.spill_dir = None  # the build's own process: its lines stay where they are
         if in_worker:
@@ -130,7 +141,7 @@ class ChunkMessages:
     def chunk(self, plans: pl.DataFrame, frame: pl.DataFrame, screened: Screened) -> FusedChunk:
         import polars as pl
 
-        from dunning.plan.columnar import PLAN
+        from dunning.plan.columnar import PLAN, TEMPLATE_KEY
 
         assert self.renderer is not None, "start() first"
         stripped = pl.col("account_id").str.strip_chars()
@@ -165,11 +176,19 @@ class ChunkMessages:
         # space to it), and encoding each again cost ≈ 0.6 µs a line
         lines = wanted.get_column(PLAN).to_list()
         items = [(line, row_of.get(account_id)) for account_id, line in zip(ids.to_list(), lines, strict=True)]
+        filled = None
+        if self.columns is not None and TEMPLATE_KEY in wanted.columns:
+            started = time.process_time_ns()
+            filled = self.columns.lines(wanted, kept, row_of.get, columns)
+            spent = time.process_time_ns() - started
         del kept, row_of, lines
         size = max(1, self.chunk_accounts)
-        results = [
-            self.renderer.render_chunk(items[start : start + size], columns) for start in range(0, len(items), size)
-        ]
+        if filled is None:
+            results = [
+                self.renderer.render_chunk(items[start : start + size], columns) for start in range(0, len(items), size)
+            ]
+        else:
+            results = self._merged(items, columns, filled, size, spent)
         spill = self._spill(results) if self.spill_dir is not None else None
         accounts = self._cases(results, screened)
         if self.writer is None:
@@ -177,6 +196,45 @@ class ChunkMessages:
         named = {account_id for result in results for account_id in result.cases}
         written = self.writer.write(_complete(named, {account.account_id: account for account in accounts}))
         return FusedChunk(results, len(items), [], strays, written, spill)
+
+    def _merged(
+        self, items: list[tuple[str, Any]], columns: tuple[str, ...], filled: pl.DataFrame, size: int, spent: int
+    ) -> list[ChunkResult]:
+        """Render's chunks of the items whose calls were not filled on columns, with the
+        chunk's ``calls.csv`` and ``calls.jsonl`` lines, both kinds merged in plan order (the
+        items' order), in the first of them: the sink appends each chunk's lines one after
+        the other, so where they stand among the chunks does not change the files."""
+        import polars as pl
+
+        assert self.renderer is not None
+        done = filled.get_column("__n").to_list()
+        skipped = bytearray(len(items))
+        for n in done:
+            skipped[n] = 1
+        rest = [n for n in range(len(items)) if not skipped[n]]
+        results = []
+        merged: list[tuple[int, str, bytes]] = []
+        for start in range(0, len(rest), size):
+            part = rest[start : start + size]
+            result = self.renderer.render_chunk([items[n] for n in part], columns, numbered=True)
+            texts = calls.csv_texts(result.calls)
+            for item, row, text in zip(result.call_items, result.calls, texts, strict=True):
+                merged.append((part[item], text, orjson.dumps(dict(zip(calls.COLUMNS, row, strict=True))) + b"\n"))
+            result.calls, result.call_items = [], []
+            results.append(result)
+        started = time.process_time_ns()
+        csv_lines = filled.get_column("csv").to_list()
+        json_lines = filled.get_column("json").cast(pl.Binary).to_list()
+        merged.extend(zip(done, csv_lines, json_lines, strict=True))
+        merged.sort(key=operator.itemgetter(0))  # two runs, each in plan order: one merge
+        if not results:
+            results.append(ChunkResult())
+        first = results[0]
+        first.calls_csv = "".join([text for _, text, _ in merged]).encode("utf-8")
+        first.calls_jsonl = b"".join([line for _, _, line in merged])
+        first.rendered["call"] = first.rendered.get("call", 0) + len(done)
+        first.cpu_ns["call"] = first.cpu_ns.get("call", 0) + spent + time.process_time_ns() - started
+        return results
 
     def _spill(self, results: list[ChunkResult]) -> tuple[str, tuple[int, int, int]]:
         """Write the chunk's lines of sms.jsonl, calls.csv and calls.jsonl to a file of their own

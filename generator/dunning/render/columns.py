@@ -1,0 +1,401 @@
+"""Call scripts laid out once per decision key and filled on columns, in a planning worker.
+
+Plan's fast path (:mod:`dunning.plan.columnar`) fills each row's plan line from the template
+of its decision key: every row of a key has the same actions (channel, template, locale,
+send window, priority), its action ids apart (the account's id and a suffix the key fixes).
+So for a plan line whose one renderable action is a call, what render works out per message
+— the template file, the branches its script takes, the company's and compliance's texts, the
+window cells and the dialer row's middle cells — is the key's, and is made here once per key
+(:class:`CallColumns`, from one row of the key through render's own Python functions). Per
+row there remain the account's id, name and phone, the days past due, the amounts and the due
+date: string expressions over the chunk's columns, and the ``calls.csv`` and ``calls.jsonl``
+lines of the whole chunk in two more. ≈ 37 µs a call in Python, ≈ 12 on columns measured by
+the prototype (``benchmarks/render_columns.py``, docs/performance.md).
+
+Only what is provably the Python path's bytes is filled here; any row a guard refuses goes
+to :meth:`~dunning.render.batch.ChunkRenderer.render_chunk` as before, which then writes it
+(or its reject): no phone (render's RenderError), a cell a spreadsheet would read as a
+formula, a control character (the CSV and JSON escapes are written here for the plain
+ones only), an amount not in plan's canonical form, a script over ``MAX_OUTPUT``, a row whose
+itemization narrowing refuses, a missing snapshot row, and every key whose template reads a
+field outside the few derivations below or branches on a field of the row. The caller
+merges both by plan order (:meth:`dunning.render.fused.ChunkMessages.chunk`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import orjson
+import polars as pl
+
+from dunning.plan.columnar import PLAN, TEMPLATE_KEY
+from dunning.render import calls
+from dunning.render.account_rows import RowReader, _present_day
+from dunning.render.batch import RENDERABLE, ChunkRenderer
+from dunning.templating import formatting
+from dunning.templating.context import build_context
+from dunning.templating.fill import Decisions, Filler, Slot, _decide, _For
+from dunning.templating.sandbox import MAX_OUTPUT
+from dunning.text.cells import _QUOTED_BY_CSV
+
+# the per-row fields a layout may hold (beside the key's own texts): kind -> what fills it
+NAME, ID4, DPD, OVERDUE, DUE, INSTALMENTS, INSTALMENT = (
+    "name", "id4", "dpd", "overdue", "due", "instalments", "instalment",
+)  # fmt: skip
+_MONEY = ((formatting.money_filter, True, ()),)
+_DATE = ((formatting.date_filter, True, ()),)
+_ROW_SLOTS: dict[tuple[str, tuple[tuple[str, Any], ...], tuple[Any, ...]], str] = {
+    ("account", (("key", "name"),), ()): NAME,
+    ("account", (("key", "dpd"),), ()): DPD,
+    ("account", (("key", "overdue_amount"),), _MONEY): OVERDUE,
+    ("account", (("key", "due_date"),), _DATE): DUE,
+    ("offer", (("key", "instalments"),), ()): INSTALMENTS,
+    ("offer", (("key", "instalment_amount"),), _MONEY): INSTALMENT,
+}
+# context names whose every value is the key's: made from the plan's fields that the key
+# fixes (jurisdiction, locale, tier, arm, the day) and the policy
+_KEY_NAMES = frozenset({"company", "compliance", "tier", "arm", "as_of", "locale"})
+# the offer's values that its policy entry and the day fix (the amounts are the row's)
+_KEY_OFFER = frozenset({"id", "kind", "first_due_date", "interval_days", "discount"})
+_MAX_ROW_SLOTS = 12  # a layout with more per-row fields is left to the Python path
+# the itemization's columns: when all five are there, render's narrowing may refuse the row
+_ITEMIZATION = (
+    "itemization_amount", "interest_since_itemization", "fees_since_itemization",
+    "payments_since_itemization", "credits_since_itemization",
+)  # fmt: skip
+_FORMULA = r"^[=+\-@\t\r]"
+_PLAIN_NUMBER = r"^(?:[+-]?[0-9]+(?:\.[0-9]+)?|\+[1-9][0-9]{6,14})$"  # dunning.text.cells._PLAIN_NUMBER
+_CANONICAL = r"^(?:0|[1-9][0-9]*)\.[0-9]{2}$"  # an amount the money recipe writes as is
+_CONTROL = r"[\x00-\x1f]"
+_KEY_SCHEMA = {
+    TEMPLATE_KEY: pl.String,
+    "__fill": pl.Int64,
+    "__suffix": pl.String,
+    "__mid_csv": pl.String,
+    "__mid_json": pl.String,
+    "__loc": pl.String,
+    "__mprefix": pl.String,
+    "__msuffix": pl.String,
+}
+
+
+def _key_slot(slot: Slot, test: bool = False) -> bool:
+    """Whether ``slot``'s value is the same for every row of a decision key."""
+    lookups = slot.lookups
+    if slot.name in _KEY_NAMES:
+        return True
+    if not lookups:
+        # the offer object as a test: present or not, as the key's template says (an object
+        # written whole holds the row's amounts)
+        return test and slot.name == "offer" and not slot.filters
+    first = lookups[0]
+    if slot.name == "action":
+        return first != ("key", "id") and first[0] == "key"
+    return slot.name == "offer" and first[0] == "key" and first[1] in _KEY_OFFER
+
+
+def _row_kind(slot: Slot) -> str | None:
+    """The per-row field ``slot`` writes, None when this module does not fill it."""
+    if not any(kind == "slice" for kind, _ in slot.lookups):  # a slice is no dict key before Python 3.12
+        return _ROW_SLOTS.get((slot.name, slot.lookups, slot.filters))
+    # the id's last characters (``account.id[-4:]``): polars' slice from the end is Python's
+    if slot.name == "account" and not slot.filters and slot.lookups[:1] == (("key", "id"),):
+        rest = slot.lookups[1:]
+        if len(rest) == 1 and rest[0][0] == "slice":
+            cut = rest[0][1]
+            if cut.step is None and cut.stop is None and type(cut.start) is int and cut.start < 0:
+                return f"{ID4}{cut.start}"
+    return None
+
+
+def _branches_by_key(decisions: Decisions) -> bool:
+    """Whether each branch taken is the key's: no loop, every test on a value of the key."""
+    for node in decisions:
+        if isinstance(node, _For):
+            return False
+        for test, _negated, inner in node.tests:
+            if not isinstance(test, Slot) or not _key_slot(test, test=True) or not _branches_by_key(inner):
+                return False
+        if not _branches_by_key(node.otherwise):
+            return False
+    return True
+
+
+def _grouped(digits: pl.Expr) -> pl.Expr:
+    # thousands separated by commas, as format(…, ",.2f") writes them
+    return digits.str.reverse().str.replace_all(r"([0-9]{3})", "${1},").str.strip_chars_end(",").str.reverse()
+
+
+def _money(text: pl.Expr) -> pl.Expr:
+    """A canonical two-decimal amount as the key's money recipe writes it (comma, point)."""
+    return pl.concat_str(
+        [pl.col("__mprefix"), _grouped(text.str.head(-3)), pl.lit("."), text.str.tail(2), pl.col("__msuffix")]
+    )
+
+
+def _csv_cell(value: pl.Expr) -> pl.Expr:
+    """``csv_cell`` for a value that does not start like a formula (those are refused)."""
+    needs = "[" + "".join("\\n" if c == "\n" else "\\r" if c == "\r" else c for c in _QUOTED_BY_CSV) + "]"
+    quoted = pl.concat_str([pl.lit('"'), value.str.replace_all('"', '""', literal=True), pl.lit('"')])
+    return pl.when(value.str.contains(needs)).then(quoted).otherwise(value)
+
+
+def _json_text(value: pl.Expr) -> pl.Expr:
+    """orjson's string for a text whose one control character may be the newline."""
+    escaped = (
+        value.str.replace_all("\\", "\\\\", literal=True)
+        .str.replace_all('"', '\\"', literal=True)
+        .str.replace_all("\n", "\\n", literal=True)
+    )
+    return pl.concat_str([pl.lit('"'), escaped, pl.lit('"')])
+
+
+def _formula(value: pl.Expr) -> pl.Expr:
+    return value.str.contains(_FORMULA) & ~value.str.contains(_PLAIN_NUMBER)
+
+
+class CallColumns:
+    """The calls of planning chunks filled on columns; what each key needs is kept across the
+    chunks of one process (a worker meets a key again and again)."""
+
+    def __init__(self, renderer: ChunkRenderer) -> None:
+        self.renderer = renderer
+        self.policy = renderer.policy
+        # every key met (eligible or not) and, for the eligible, its row of the key table
+        self._seen = pl.DataFrame(schema={TEMPLATE_KEY: pl.String})
+        self._table = pl.DataFrame(schema=_KEY_SCHEMA)
+        # the layouts with the key's texts put in: (kinds of the per-row fields, texts between)
+        self._fill_index: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
+        self._fills = pl.DataFrame(schema={"__fill": pl.Int64, "__shape": pl.Int64})
+        self._shapes: dict[tuple[str, ...], int] = {}
+        self._days: dict[tuple[str, str], str | None] = {}
+        self._readers: dict[tuple[str, ...], RowReader] = {}
+
+    # ------------------------------------------------------------------ per key
+    def _prepare(self, line: str, row: tuple[Any, ...] | None, columns: Sequence[str]) -> tuple[Any, ...] | None:
+        """The key-table row (less the key and fill) of the plan line's key, from this one
+        line and its account row; None when its calls are left to the Python path."""
+        if row is None:
+            return None
+        try:
+            plan = orjson.loads(line)
+            actions = [a for a in plan.get("actions", ()) if a.get("status") in RENDERABLE]
+            if len(actions) != 1 or actions[0].get("channel") != "call":
+                return None
+            action = actions[0]
+            account_id, action_id = plan["account_id"], action["id"]
+            if not (type(account_id) is str and type(action_id) is str and action_id.startswith(account_id)):
+                return None
+            suffix = action_id[len(account_id) :]
+            # the suffix is written as it is in both files: nothing that a cell or a string escapes
+            if any(c in suffix for c in ',"\\') or any(c < " " for c in suffix) or account_id in suffix:
+                return None
+            # the zone and the currency from the plan (the key's), not from the row
+            if not all(type(plan.get(name)) is str and plan[name] for name in ("jurisdiction", "timezone", "currency")):
+                return None
+            locale = str(action.get("locale") or plan.get("locale") or self.policy.default_locale)
+            file = self.renderer._template_file(action, locale)
+            found = self.renderer._reads(file)
+            if found is None:
+                return None
+            filler = found[0]
+            if not _branches_by_key(filler.decisions):
+                return None
+            reader = self._readers.get(tuple(columns))
+            if reader is None:
+                reader = self._readers[tuple(columns)] = RowReader(tuple(columns))
+            context = build_context(plan, action, reader.row_account(row), self.policy)
+            fill = self._fill(filler, context)
+            if fill is None:
+                return None
+            cells = calls.call_row({**context, "account": {**context["account"], "phone": "0"}}, "", file)
+            if cells[0] != action_id:
+                return None
+            mid_csv, mid_json = calls.middle_texts(cells[3:11])
+            recipe = formatting._money_recipe(locale, context["account"]["currency"])
+            if recipe is None or (recipe.digits, recipe.group, recipe.decimal) != (2, ",", "."):
+                return None
+        except Exception:  # anything unexpected: the Python path renders (or rejects) these calls
+            return None
+        return (fill, suffix, mid_csv, mid_json, locale, recipe.prefix, recipe.suffix)
+
+    def _fill(self, filler: Filler, context: Mapping[str, Any]) -> int | None:
+        """The number of the key's layout with its own values put in, None when a field is
+        not one this module fills."""
+        decision: tuple[int, ...] = ()
+        if filler.decide is not None:
+            decision = filler.decide(context)
+        elif filler.decisions:
+            taken: list[int] = []
+            _decide(filler.decisions, context, filler.env, taken, 0, 0)
+            decision = tuple(taken)
+        layout = filler.layouts.get(decision) or filler._layout(decision)
+        texts, kinds = [layout.texts[0]], []
+        for slot, text in zip(layout.slots, layout.texts[1:], strict=True):
+            if _key_slot(slot):
+                texts[-1] += filler.convert(slot.value(context, filler.env)) + text
+                continue
+            kind = _row_kind(slot)
+            if kind is None:
+                return None
+            kinds.append(kind)
+            texts.append(text)
+        if len(kinds) > _MAX_ROW_SLOTS:
+            return None
+        found = self._fill_index.get((tuple(kinds), tuple(texts)))
+        if found is None:
+            found = self._fill_index[(tuple(kinds), tuple(texts))] = len(self._fill_index)
+            shape = self._shapes.setdefault(tuple(kinds), len(self._shapes))
+            row = {"__fill": [found], "__shape": [shape], **{f"__t{n}": [text] for n, text in enumerate(texts)}}
+            self._fills = pl.concat([self._fills, pl.DataFrame(row)], how="diagonal")
+        return found
+
+    def _learn(self, new: pl.DataFrame, row_of: Callable[[str], Any], columns: Sequence[str]) -> None:
+        keys, rows = [], []
+        for key, account_id, line in new.select(TEMPLATE_KEY, "account_id", PLAN).iter_rows():
+            found = self._prepare(line, row_of(account_id), columns)
+            if found is not None:
+                keys.append(key)
+                rows.append(found)
+        self._seen = pl.concat([self._seen, new.select(TEMPLATE_KEY)], rechunk=False)
+        if self._seen.n_chunks() > 32:
+            self._seen = self._seen.rechunk()
+        if rows:
+            added = pl.DataFrame(
+                [(key, *found) for key, found in zip(keys, rows, strict=True)], schema=_KEY_SCHEMA, orient="row"
+            )
+            self._table = pl.concat([self._table, added], rechunk=False)
+            if self._table.n_chunks() > 32:
+                self._table = self._table.rechunk()
+
+    def _day_texts(self, pairs: list[tuple[str, str]]) -> pl.DataFrame:
+        """The due dates' texts (render's own functions) for each (row's text, locale)."""
+        out = []
+        for text, locale in pairs:
+            if (text, locale) not in self._days:
+                try:
+                    day = _present_day(text) or date.min
+                    self._days[(text, locale)] = formatting.format_long_date(day, locale)
+                except Exception:  # the Python path rejects the row as before
+                    self._days[(text, locale)] = None
+            out.append((text, locale, self._days[(text, locale)]))
+        return pl.DataFrame(out, schema={"__due_raw": pl.String, "__loc": pl.String, "__due": pl.String}, orient="row")
+
+    # ------------------------------------------------------------------ a chunk
+    def lines(
+        self, wanted: pl.DataFrame, kept: pl.DataFrame, row_of: Callable[[str], Any], columns: Sequence[str]
+    ) -> pl.DataFrame | None:
+        """The ``calls.csv`` and ``calls.jsonl`` lines (``csv``, ``json``, newline included) of
+        the plan lines of ``wanted`` (``account_id``, the plan line, its template key: in the
+        order of the chunk's items) whose call is filled here, each with its position
+        ``__n``, in that order; None when there is none. ``kept``: the rows render would read
+        (``row_of``: the same as tuples of ``columns``)."""
+        candidates = wanted.with_row_index("__n").filter(pl.col(TEMPLATE_KEY).is_not_null())
+        if not candidates.height:
+            return None
+        new = candidates.filter(pl.col(TEMPLATE_KEY).is_first_distinct()).join(self._seen, on=TEMPLATE_KEY, how="anti")
+        if new.height:
+            self._learn(new, row_of, columns)
+        frame = candidates.select("__n", "account_id", PLAN, TEMPLATE_KEY).join(
+            self._table, on=TEMPLATE_KEY, how="inner", maintain_order="left"
+        )
+        if not frame.height:
+            return None
+        present = [name for name in ("name", "phone", "due_date", *_ITEMIZATION) if name in kept.columns]
+        rows = kept.select("account_id", *present).with_columns(pl.lit(True).alias("__row"))
+        frame = frame.join(self._fills, on="__fill", how="left").join(
+            rows, on="account_id", how="left", maintain_order="left"
+        )
+        plan = pl.col(PLAN)
+        phone = pl.col("phone").fill_null("") if "phone" in present else pl.lit("")
+        account_id = pl.col("account_id")
+        offer = plan.str.extract_groups(r'"instalments":([1-9][0-9]*),"amounts":\["([^"]*)"')
+        frame = frame.with_columns(
+            plan.str.extract(r'^\{"account_id":"[^"]*","as_of":"[^"]*","dpd":(-?[0-9]+),', 1).alias(DPD),
+            plan.str.extract(r'"overdue_amount":"([^"]*)"', 1).alias("__overdue"),
+            offer.struct.field("1").alias(INSTALMENTS),
+            offer.struct.field("2").alias("__instalment"),
+            (pl.col("name").fill_null("") if "name" in present else pl.lit("")).alias(NAME),
+            (pl.col("due_date").fill_null("") if "due_date" in present else pl.lit("")).alias("__due_raw"),
+            phone.alias("__phone"),
+        )
+        kinds = {kind for shape in self._shapes for kind in shape}
+        if DUE in kinds:
+            pairs = frame.select("__due_raw", "__loc").unique().rows()
+            frame = frame.join(self._day_texts(pairs), on=["__due_raw", "__loc"], how="left", maintain_order="left")
+        else:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("__due"))
+        values = {
+            NAME: pl.col(NAME),
+            DPD: pl.col(DPD),
+            OVERDUE: _money(pl.col("__overdue")),
+            DUE: pl.col("__due"),
+            INSTALMENTS: pl.col(INSTALMENTS),
+            INSTALMENT: _money(pl.col("__instalment")),
+        }
+        # what a field needs to be written here (else the row goes to the Python path)
+        needs = {
+            DPD: pl.col(DPD).is_not_null(),
+            OVERDUE: pl.col("__overdue").str.contains(_CANONICAL).fill_null(False),
+            DUE: pl.col("__due").is_not_null(),
+            INSTALMENTS: pl.col(INSTALMENTS).is_not_null(),
+            INSTALMENT: pl.col("__instalment").str.contains(_CANONICAL).fill_null(False),
+        }
+        parts = []
+        for (shape,), part in frame.partition_by("__shape", as_dict=True).items():
+            kinds_of = next(k for k, n in self._shapes.items() if n == shape)
+            pieces: list[pl.Expr] = [pl.col("__t0")]
+            ok = pl.lit(True)
+            for n, kind in enumerate(kinds_of, start=1):
+                if kind.startswith(ID4):
+                    pieces.append(account_id.str.slice(int(kind[len(ID4) :])))
+                else:
+                    pieces.append(values[kind])
+                    if kind in needs:
+                        ok = ok & needs[kind]
+                pieces.append(pl.col(f"__t{n}"))
+            parts.append(part.with_columns(pl.concat_str(pieces).alias("__raw"), ok.alias("__ok")))
+        frame = pl.concat(parts, how="diagonal").sort("__n") if len(parts) > 1 else parts[0]
+        script = pl.col("__raw").str.strip_chars("\n") + "\n"
+        itemized = [pl.col(name).fill_null("") != "" for name in _ITEMIZATION if name in present]
+        risky = pl.lit(False)
+        if len(itemized) == len(_ITEMIZATION):
+            # render's narrowing refuses these (account_rows._risky): the Python path decides
+            joined = pl.concat_str([pl.col(name) for name in _ITEMIZATION])
+            risky = pl.all_horizontal(itemized) & (joined.str.contains("[nNeE]") | (joined.str.len_chars() > 4096))
+        refused = (
+            ~pl.col("__ok")
+            | pl.col("__row").is_null()
+            | (pl.col("__phone") == "")
+            | pl.col("__phone").str.contains(_CONTROL)
+            | _formula(pl.col("__phone"))
+            | account_id.str.contains(r'[",\\\x00-\x1f]')
+            | account_id.str.contains(_FORMULA)
+            | (pl.col("__raw").str.len_chars() > MAX_OUTPUT)
+            | pl.col("__raw").str.contains(r"[\x00-\x09\x0b-\x1f]")
+            | _formula(script)
+            | risky
+        )
+        frame = frame.filter(~refused.fill_null(True)).with_columns(script.alias("__script"))
+        if not frame.height:
+            return None
+        script = pl.col("__script")
+        return frame.select(
+            "__n",
+            pl.concat_str(
+                [
+                    account_id, pl.col("__suffix"), pl.lit(","), account_id, pl.lit(","), _csv_cell(pl.col("__phone")),
+                    pl.lit(","), pl.col("__mid_csv"), pl.lit(","), _csv_cell(script), pl.lit("\n"),
+                ]
+            ).alias("csv"),
+            pl.concat_str(
+                [
+                    pl.lit('{"action_id":"'), account_id, pl.col("__suffix"), pl.lit('","account_id":"'), account_id,
+                    pl.lit('","phone":'), _json_text(pl.col("__phone")), pl.col("__mid_json"), pl.lit(',"script":'),
+                    _json_text(script), pl.lit("}\n"),
+                ]
+            ).alias("json"),
+        )  # fmt: skip

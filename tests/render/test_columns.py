@@ -1,0 +1,231 @@
+"""Calls filled on columns per decision key (dunning.render.columns) write render's own bytes:
+a build whose planning workers fill them equals, file for file, the build that renders every
+call in Python after the plan — the rows the columns refuse (no phone, a formula-like phone,
+a script over MAX_OUTPUT, a risky itemization, escapes) rendered or rejected by the Python
+path in their place in plan order."""
+
+from __future__ import annotations
+
+import csv
+import functools
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+import polars as pl
+import pytest
+
+import dunning.build as build_module
+from dunning.build import BuildRequest, run_build
+from dunning.plan.build import PlanInputs
+from dunning.plan.columnar import PLAN, TEMPLATE_KEY
+from dunning.policy import require_policy
+from dunning.render import calls, columns
+from dunning.render.account_rows import CONTEXT_UNUSED, dropped_columns
+from dunning.render.fused import FusedRender
+from dunning.render.run import make_renderer
+from dunning.templating.formatting import format_money
+from dunning.templating.sandbox import MAX_OUTPUT
+from dunning.text.cells import csv_cell
+
+SATURDAY = date(2026, 11, 28)
+# bench portfolio rows whose one message on Saturday 2026-11-28 is a call: each call template,
+# with and without an offer, in both jurisdictions
+BENCH_ROWS = Path(__file__).parent / "fixtures" / "calls-bench-rows.csv"
+# (id suffix, changes) of the rows made from each base row
+VARIANTS: list[tuple[str, dict[str, str]]] = [
+    ("a", {}),
+    ("b", {"name": 'Lee, "Al" \\ Kim', "overdue_amount": "1234567.89"}),  # quotes, comma, backslash
+    ("c", {"overdue_amount": "0.05", "name": ""}),  # no name: the empty text
+    ("d", {"due_date": "2026-02-29"}),  # no such day
+    ("e", {"phone": ""}),  # no phone: render's reject
+    ("f", {"phone": "=HYPERLINK(1)"}),  # a cell a spreadsheet would run
+    ("g", {"phone": "-12.50"}),  # a plain number: kept as it is
+    ("h", {"name": "x" * (MAX_OUTPUT // 2)}),  # over MAX_OUTPUT where the script names it twice (en-US)
+    ("i", {"overdue_amount": "250"}),  # not canonical: the full planner plans it, no template key
+    ("j", {"phone": "+1 212, ext. 5"}),  # a phone the CSV quotes
+]
+
+
+def _accounts(path: Path) -> tuple[Path, set[str]]:
+    """The test portfolio (sorted by id) and the ids whose call the columns must refuse."""
+    with BENCH_ROWS.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        base, header = list(reader), list(reader.fieldnames or ())
+    rows, refused = [], set()
+    for row in base:
+        for suffix, changes in VARIANTS:
+            made = {**row, **changes, "account_id": row["account_id"] + suffix}
+            rows.append(made)
+            # planned without a call (e, f: no valid phone), by the full planner (i), over
+            # MAX_OUTPUT (h, en-US: render's reject)
+            if suffix in "efi" or (suffix == "h" and row["locale"] == "en-US"):
+                refused.add(made["account_id"])
+    rows.sort(key=lambda row: row["account_id"])
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path, refused
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != "manifest.json")
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in files}
+
+
+def _build(
+    monkeypatch: pytest.MonkeyPatch, root: Path, accounts: Path, out: Path, *, jobs: int, fused: bool
+) -> tuple[list[FusedRender | None], list[str]]:
+    """Build (fused or rendering after the plan); the fused renders and the account ids whose
+    call the columns filled (in this process: with ``jobs`` 1)."""
+    made: list[FusedRender | None] = []
+    filled: list[str] = []
+    real = build_module._fused
+    lines = columns.CallColumns.lines
+
+    def spy(*args: Any) -> FusedRender | None:
+        made.append(real(*args) if fused else None)
+        return made[-1]
+
+    def counted(self: columns.CallColumns, wanted: pl.DataFrame, *args: Any) -> pl.DataFrame | None:
+        out = lines(self, wanted, *args)
+        if out is not None:
+            filled.extend(wanted.get_column("account_id").gather(out.get_column("__n")).to_list())
+        return out
+
+    with monkeypatch.context() as patch:
+        patch.setattr(build_module, "_fused", spy)
+        patch.setattr(columns.CallColumns, "lines", counted)
+        patch.setattr(build_module, "PlanInputs", functools.partial(PlanInputs, chunk_rows=37))
+        request = BuildRequest(root, accounts, SATURDAY, out, jobs=jobs, pdf=False, handbook=False)
+        # the rows without a phone are render's rejects: the build stops after render, published
+        assert run_build(request).stopped == "render"
+    return made, filled
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_calls_filled_on_columns_are_the_python_renders_bytes(
+    monkeypatch: pytest.MonkeyPatch, example_root: Path, tmp_path: Path, jobs: int
+) -> None:
+    accounts, refused = _accounts(tmp_path / "accounts.csv")
+    made, filled = _build(monkeypatch, example_root, accounts, tmp_path / "fused", jobs=jobs, fused=True)
+    assert made[0] is not None and made[0].valid
+    _build(monkeypatch, example_root, accounts, tmp_path / "after", jobs=jobs, fused=False)
+    fused, after = _tree(tmp_path / "fused"), _tree(tmp_path / "after")
+    assert fused.keys() == after.keys()
+    for name in fused:
+        assert fused[name] == after[name], name
+    lines = after["messages/calls.jsonl"].splitlines()
+    called = [orjson.loads(line)["account_id"] for line in lines]
+    assert len(called) == len(set(called))
+    # the refused rows' calls stand between the filled ones, from the Python path: rendered
+    # (a formula-like phone neutralised, a long name) or rejected (no phone)
+    rejected = after["messages/render-rejects.csv"].decode()
+    assert all(a not in called and a in rejected for a in refused if a[-1] == "h")
+    if jobs == 1:  # the columns ran in this process: which rows they filled
+        assert len(filled) == len(set(filled)) and set(filled) <= set(called)
+        assert not set(filled) & refused
+        # the escapes (b), an empty name (c), a script of 100k characters (h, zh-CN) and the
+        # bench rows themselves (a) were filled on columns
+        for suffix in "abch":
+            assert any(account.endswith(suffix) for account in filled), suffix
+        assert len(filled) >= 30
+
+
+def _stripped(accounts: Path) -> pl.DataFrame:
+    """The snapshot's rows as the fused render reads them (columns no context reads left out,
+    every cell stripped)."""
+    frame = pl.read_csv(accounts, infer_schema=False)
+    frame = frame.drop(dropped_columns(CONTEXT_UNUSED), strict=False)
+    return frame.with_columns(pl.all().str.strip_chars())
+
+
+def test_rows_the_columns_refuse_are_left_to_the_python_path(example_root: Path, tmp_path: Path) -> None:
+    """What the planner never hands render (no phone, a phone a spreadsheet would run, a
+    control character) is refused by the columns' guards all the same; every line they fill
+    is the one render_chunk writes for its plan line alone."""
+    accounts, _ = _accounts(tmp_path / "accounts.csv")
+    run_build(BuildRequest(example_root, accounts, SATURDAY, tmp_path / "out", jobs=1, pdf=False, handbook=False))
+    lines = [line for line in (tmp_path / "out" / "plans.jsonl").read_text().splitlines(keepends=True)]
+    # the bench rows' own plan lines (a) whose one message is a call; each key the base row's
+    plans = {}
+    for line in lines:
+        plan = orjson.loads(line)
+        actions = [a for a in plan["actions"] if a["status"] in ("scheduled", "deferred")]
+        if plan["account_id"][-1] == "a" and [a["channel"] for a in actions] == ["call"]:
+            plans[plan["account_id"]] = line
+    assert len(plans) >= 8
+    rows = _stripped(accounts).filter(pl.col("account_id").is_in(list(plans)))
+    changes = {
+        "": {},
+        "p": {"phone": ""},
+        "q": {"phone": "=1+2"},
+        "r": {"phone": "+1\t212"},
+        "s": {"phone": "+12125550100", "name": "Tab\there"},
+        "t": {"phone": '1 "212", 5', "name": "Ann"},
+        "u": {"itemization_amount": "1e3", "interest_since_itemization": "1", "fees_since_itemization": "1",
+              "payments_since_itemization": "1", "credits_since_itemization": "1"},
+    }  # fmt: skip
+    made, wanted = [], []
+    for row in rows.iter_rows(named=True):
+        base = row["account_id"]
+        for tag, change in changes.items():
+            account_id = base + tag
+            line = plans[base].replace(f'"{base}', f'"{account_id}')
+            made.append({**row, **change, "account_id": account_id})
+            wanted.append((account_id, line, base))
+    kept = pl.DataFrame(made, schema=rows.schema)
+    frame = pl.DataFrame(wanted, schema=["account_id", PLAN, TEMPLATE_KEY], orient="row")
+    columns_of = tuple(kept.columns)
+    row_of = dict(zip(kept.get_column("account_id").to_list(), kept.rows(), strict=True))
+    policy = require_policy(example_root)
+    renderer = make_renderer(policy, tmp_path / "r", pdf=False, email_format="eml", case_files=False)
+    filled = columns.CallColumns(renderer).lines(frame, kept, row_of.get, columns_of)
+    assert filled is not None
+    got = {wanted[n][0]: (csv_line, json_line) for n, csv_line, json_line in filled.iter_rows()}
+    # the rows as planned and those with a phone the CSV quotes and JSON escapes are filled;
+    # no phone, a formula, a control character, a risky itemization: refused
+    assert set(got) == {base + tag for base in plans for tag in ("", "t")}
+    line_of = {account_id: line for account_id, line, _ in wanted}
+    for account, (csv_line, json_line) in got.items():
+        own = renderer.render_chunk([(line_of[account], row_of[account])], columns_of)
+        assert (csv_line.encode(), json_line.encode()) == (own.calls_csv, own.calls_jsonl), account
+    # the refused rows: render's own (a reject, or a line the columns do not write)
+    for account_id, line, _ in wanted:
+        if account_id not in got:
+            own = renderer.render_chunk([(line, row_of[account_id])], columns_of)
+            assert own.rejects or "\\t" in own.calls_jsonl.decode() or own.calls_csv.startswith(b"A")
+
+
+@pytest.mark.parametrize(
+    "amount", ["0.00", "0.05", "1.10", "12.00", "999.99", "1000.00", "123456.78", "1234567.89", "98765432109.01"]
+)
+@pytest.mark.parametrize(("locale", "currency"), [("en-US", "USD"), ("zh-CN", "CNY")])
+def test_money_on_columns_is_format_money(amount: str, locale: str, currency: str) -> None:
+    from dunning.templating.formatting import _money_recipe
+
+    recipe = _money_recipe(locale, currency)
+    assert recipe is not None
+    frame = pl.DataFrame({"a": [amount], "__mprefix": [recipe.prefix], "__msuffix": [recipe.suffix]})
+    assert frame.select(columns._money(pl.col("a"))).item() == format_money(Decimal(amount), currency, locale)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["plain", "a,b", 'say "hi"', "two\nlines\n", "back\\slash", "中文，全角", "+12125550100", "", '",\n\\'],
+)
+def test_cells_and_strings_on_columns_are_the_writers(text: str) -> None:
+    frame = pl.DataFrame({"t": [text]})
+    assert frame.select(columns._csv_cell(pl.col("t"))).item() == csv_cell(text)
+    assert frame.select(columns._json_text(pl.col("t"))).item() == orjson.dumps(text).decode()
+    # the middle cells: the memo's CSV text and orjson's members
+    middle = ["Asia/Shanghai", "2026-11-28T09:00:00+08:00", "x", "y", "z", "5", "call-mid", text]
+    mid_csv, mid_json = calls.middle_texts(middle)
+    row = ["A1-x", "A1", "+1", *middle, "s\n"]
+    assert f"A1-x,A1,+1,{mid_csv},{csv_cell('s' + chr(10))}\n" == calls.csv_texts([row])[0]
+    assert f'{{"action_id":"A1-x","account_id":"A1","phone":"+1"{mid_json},"script":"s\\n"}}\n'.encode() == (
+        calls.jsonl_bytes([row])
+    )
