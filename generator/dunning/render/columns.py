@@ -24,6 +24,7 @@ merges both by plan order (:meth:`dunning.render.fused.ChunkMessages.chunk`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -70,6 +71,8 @@ _FORMULA = r"^[=+\-@\t\r]"
 _PLAIN_NUMBER = r"^(?:[+-]?[0-9]+(?:\.[0-9]+)?|\+[1-9][0-9]{6,14})$"  # dunning.text.cells._PLAIN_NUMBER
 _CANONICAL = r"^(?:0|[1-9][0-9]*)\.[0-9]{2}$"  # an amount the money recipe writes as is
 _CONTROL = r"[\x00-\x1f]"
+_CONSTANT_REFUSED = re.compile("[\x00-\x09\x0b-\x1f]")
+_FORMULA_START = re.compile(_FORMULA)
 _KEY_SCHEMA = {
     TEMPLATE_KEY: pl.String,
     "__fill": pl.Int64,
@@ -169,7 +172,7 @@ class CallColumns:
         self._table = pl.DataFrame(schema=_KEY_SCHEMA)
         # the layouts with the key's texts put in: (kinds of the per-row fields, texts between)
         self._fill_index: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
-        self._fills = pl.DataFrame(schema={"__fill": pl.Int64, "__shape": pl.Int64})
+        self._fills = pl.DataFrame(schema={"__fill": pl.Int64, "__shape": pl.Int64, "__stripped": pl.Int64})
         self._shapes: dict[tuple[str, ...], int] = {}
         self._days: dict[tuple[str, str], str | None] = {}
         self._readers: dict[tuple[str, ...], RowReader] = {}
@@ -245,11 +248,32 @@ class CallColumns:
             texts.append(text)
         if len(kinds) > _MAX_ROW_SLOTS:
             return None
+        # render strips the script's newlines at both ends and ends it with one: done here on
+        # the key's first and last texts, when each holds more than newlines (so that no row's
+        # value reaches either end; else the Python path renders these). The newlines taken
+        # off count toward MAX_OUTPUT, which render checks before it strips
+        whole = "".join(texts)
+        head, tail = texts[0].lstrip("\n"), texts[-1].rstrip("\n")
+        if not head or not tail:
+            return None
+        stripped = len(whole) - len(whole.strip("\n"))
+        texts[0] = head
+        texts[-1] = (tail if len(texts) > 1 else head.rstrip("\n")) + "\n"
+        # what the rows' values cannot change is checked here once: the script's first
+        # character (a formula start would be neutralised in calls.csv) and the key's texts'
+        # control characters (the lines' escapes here are the newline's only)
+        if _CONSTANT_REFUSED.search(whole) or _FORMULA_START.match(head):
+            return None
         found = self._fill_index.get((tuple(kinds), tuple(texts)))
         if found is None:
             found = self._fill_index[(tuple(kinds), tuple(texts))] = len(self._fill_index)
             shape = self._shapes.setdefault(tuple(kinds), len(self._shapes))
-            row = {"__fill": [found], "__shape": [shape], **{f"__t{n}": [text] for n, text in enumerate(texts)}}
+            row = {
+                "__fill": [found],
+                "__shape": [shape],
+                "__stripped": [stripped],
+                **{f"__t{n}": [text] for n, text in enumerate(texts)},
+            }
             self._fills = pl.concat([self._fills, pl.DataFrame(row)], how="diagonal")
         return found
 
@@ -359,7 +383,6 @@ class CallColumns:
                 pieces.append(pl.col(f"__t{n}"))
             parts.append(part.with_columns(pl.concat_str(pieces).alias("__raw"), ok.alias("__ok")))
         frame = pl.concat(parts, how="diagonal").sort("__n") if len(parts) > 1 else parts[0]
-        script = pl.col("__raw").str.strip_chars("\n") + "\n"
         itemized = [pl.col(name).fill_null("") != "" for name in _ITEMIZATION if name in present]
         risky = pl.lit(False)
         if len(itemized) == len(_ITEMIZATION):
@@ -374,15 +397,17 @@ class CallColumns:
             | _formula(pl.col("__phone"))
             | account_id.str.contains(r'[",\\\x00-\x1f]')
             | account_id.str.contains(_FORMULA)
-            | (pl.col("__raw").str.len_chars() > MAX_OUTPUT)
-            | pl.col("__raw").str.contains(r"[\x00-\x09\x0b-\x1f]")
-            | _formula(script)
+            # render's len(text) <= MAX_OUTPUT, on the text before it strips: its characters are
+            # at most its UTF-8 bytes (a row within a byte's count of it goes to Python)
+            | (pl.col("__raw").str.len_bytes() + pl.col("__stripped") > MAX_OUTPUT)
+            # the one value from the row that holds free text (the key's texts were checked once)
+            | pl.col(NAME).str.contains(_CONTROL)
             | risky
         )
-        frame = frame.filter(~refused.fill_null(True)).with_columns(script.alias("__script"))
+        frame = frame.filter(~refused.fill_null(True))
         if not frame.height:
             return None
-        script = pl.col("__script")
+        script = pl.col("__raw")
         return frame.select(
             "__n",
             pl.concat_str(
