@@ -33,7 +33,7 @@ from dunning.text.cells import csv_cell
 SATURDAY = date(2026, 11, 28)
 # bench portfolio rows whose one message on Saturday 2026-11-28 is a call: each call template,
 # with and without an offer, in both jurisdictions
-BENCH_ROWS = Path(__file__).parent / "fixtures" / "calls-bench-rows.csv"
+BENCH_ROWS = Path(__file__).parents[1] / "data" / "calls-bench-rows.csv"
 # (id suffix, changes) of the rows made from each base row
 VARIANTS: list[tuple[str, dict[str, str]]] = [
     ("a", {}),
