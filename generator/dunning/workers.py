@@ -363,8 +363,8 @@ def _start_worker(initializer: Callable[..., object] | None, initargs: tuple[Any
 
 
 def _terminated(signum: int, frame: FrameType | None) -> None:
-    """A spawned worker stopped by its parent: its ``atexit`` functions run (a print worker's
-    fonts folder is removed) and it ends with the code a SIGTERM gives, without unwinding
+    """A spawned worker stopped by its parent: its ``atexit`` functions run (a print worker
+    removes a fonts folder it made itself) and it ends with the code a SIGTERM gives, without unwinding
     the task it was in (nothing of it is wanted)."""
     global _EXIT_CODE
     _EXIT_CODE = 128 + signum
@@ -379,10 +379,11 @@ def _exit_now() -> None:
     result and nothing in the worker is left to save, but freeing what it holds (the compiled
     policy, polars, the planner's and renderer's caches) took 0.3-0.4 s at 100k accounts that
     the parent waited for, with nothing else to do, before plan's end. Its ``atexit``
-    functions do run: a print worker removes its fonts folder there
-    (:mod:`dunning.render.typeset`). Not for a forked worker: multiprocessing ends it with
-    ``os._exit`` already, and its ``atexit`` functions are the parent's, which must not run
-    in it (they would remove the parent's scratch folders)."""
+    functions do run: a print worker removes a fonts folder it made there; a fork server's
+    worker also runs those the server registered, so the server's fonts folder is removed only
+    by the server (:mod:`dunning.render.typeset`, ``_remove_own``). Not for a forked worker:
+    multiprocessing ends it with ``os._exit`` already, and its ``atexit`` functions are the
+    parent's, which must not run in it (they would remove the parent's scratch folders)."""
     atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()

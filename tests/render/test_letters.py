@@ -31,6 +31,9 @@ from dunning.render import archive, markup, printing, typeset
 from dunning.render.address import address_block
 from dunning.render.markup import body_markup, letter_markup
 from dunning.render.run import render_plans
+from dunning.workers import Workers
+
+from . import print_support
 
 GOLDEN_TEXT = Path(__file__).parent / "golden_pdf_text"
 UPDATE = os.environ.get("DUNNING_UPDATE_GOLDEN") == "1"
@@ -654,3 +657,54 @@ def test_a_print_worker_typesets_batch_after_batch_until_it_is_replaced_and_the_
     # one worker for both batches when it may typeset two; a fresh one for each when not
     assert len(set(pids)) == (2 if budget == 1 else 1)
     assert typeset_files() == expected
+
+
+def test_print_workers_inherit_the_fork_servers_font_index_and_only_the_server_removes_its_folder(
+    tmp_path: Path,
+) -> None:
+    # the fork server builds Typst's font index and compiler once (printing.PRELOAD); each
+    # worker takes them and gives the same bytes as a compiler of its own. Typst reads a font
+    # file only when a letter first needs it, so the server's fonts folder must outlive every
+    # worker: a worker exits with the server's atexit functions (it is a fork of it) and must
+    # not remove it; the server removes it when the pool closes, and nothing is left
+    expected = typeset.batch_pdf("batch", "A4", date(2026, 11, 30), print_support.LETTERS)
+    pool = Workers(
+        2, start="forkserver", separate=True, max_tasks_per_child=1, preload=printing.PRELOAD,
+        env={"TMPDIR": str(tmp_path)},
+    )  # fmt: skip
+    with pool:
+        done = list(pool.map(print_support.typeset_inherited, [str(tmp_path)] * 4))
+    assert len({pid for pid, _, _, _ in done}) == 4  # a fresh worker each: the later ones after the first exited
+    assert [inherited for _, inherited, _, _ in done] == [True] * 4
+    server_folders = {tuple(folders) for _, _, folders, _ in done}
+    assert len(server_folders) == 1 and len(next(iter(server_folders))) == 1  # the server's one folder
+    assert [data for _, _, _, data in done] == [expected] * 4
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_fonts_folder_is_removed_by_the_process_that_made_it_only(tmp_path: Path) -> None:
+    folder = tmp_path / "dunning-fonts-x"
+    folder.mkdir()
+    typeset._remove_own(str(folder), os.getpid() + 1)  # a forked worker running its server's atexit functions
+    assert folder.is_dir()
+    typeset._remove_own(str(folder), os.getpid())
+    assert not folder.exists()
+
+
+def test_a_fork_server_without_the_cjk_fonts_starts_and_leaves_the_error_to_the_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a fork server stops only at an ImportError: an error of its preload would kill it, and its
+    # workers, without a word; the workers' first batch raises the UserError with its hint
+    import importlib
+
+    from dunning.render import print_server
+
+    monkeypatch.setattr(typeset, "CJK_FONT_DIRS", ())
+    monkeypatch.setattr(typeset, "_COMPILERS", {})
+    monkeypatch.setattr(typeset, "_PREPARED", None)
+    importlib.reload(print_server)
+    assert typeset._PREPARED is None
+    with pytest.raises(UserError) as caught:
+        typeset.batch_pdf("batch", "A4", date(2026, 11, 30), print_support.LETTERS)
+    assert caught.value.hint is not None and "fonts-noto-cjk" in caught.value.hint

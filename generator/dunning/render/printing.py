@@ -2,7 +2,9 @@
 
 Print workers are one pool for the whole print stage (:mod:`dunning.workers`: never more
 workers than batches, at most one per core); a worker's later batches reuse the fonts it
-loaded for its first (≈ 50 ms) and pay no process start-up. They are not forked from the
+loaded for its first (≈ 50 ms) and pay no process start-up. Typst's font index (which faces
+the fonts hold, ≈ 20 ms) is built once, by the fork server, and inherited by every worker
+(:mod:`dunning.render.print_server`). They are not forked from the
 process that runs render, because a process that ran Typst cannot fork safely (its thread pool
 does not follow), and each is replaced after its batches (see below): so they come from a
 fork server, a process started once for the print stage that imports this module and Typst
@@ -49,9 +51,10 @@ BatchJob = tuple[str, str, str, str, str, list[tuple[str, str, int, int]]]
 #  [(archive path, sha256)], CPU ns spent)
 Printed = tuple[str, str, int, list[int], list[tuple[str, str]], int]
 # What the print workers' fork server imports before it forks them (dunning.workers adds itself
-# and the executor's worker loop): everything a batch needs but the fonts, which Typst loads in
+# and the executor's worker loop): everything a batch needs, and with print_server Typst's font
+# index and compiler (≈ 20 ms a worker, measured), not the fonts themselves, which Typst reads in
 # a compile, and a process that compiled cannot fork (see the module's docstring)
-PRELOAD = ("dunning.render.printing", "typst")
+PRELOAD = ("dunning.render.printing", "typst", "dunning.render.print_server")
 # benchmarks/letters_bench.py: one JSON line per batch with its CPU by phase, appended to this file
 PROFILE_VARIABLE = "DUNNING_PRINT_PROFILE"
 # Batches the print workers together typeset before they are replaced (Typst's memo cache only
