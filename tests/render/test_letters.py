@@ -360,6 +360,53 @@ def test_a_batch_names_the_content_its_letters_share_and_defines_it_once() -> No
     assert typeset.shared(markups[:1]) == ("", markups[:1])
 
 
+def _shared_reference(markups: list[str]) -> tuple[str, list[str]]:
+    """typeset.shared as it was until 2026-12-07: every markup counted and written anew in every
+    round (a callback for every unit), the plain statement of what it gives."""
+    definitions: list[str] = []
+    names: dict[str, str] = {}
+    repeated: set[str] = set()
+
+    def name(unit: re.Match[str]) -> str:
+        content = unit[1]
+        if content not in repeated:
+            return unit[0]
+        named = names.get(content)
+        if named is None:
+            named = names[content] = f"u{len(names)}"
+            definitions.append(f"#let {named} = [{content}]\n")
+        return f"[#{named}]"
+
+    while True:
+        counts: dict[str, int] = {}
+        for each in markups:
+            for content in typeset._UNITS.findall(each):
+                counts[content] = counts.get(content, 0) + 1
+        repeated.clear()
+        repeated.update(content for content, count in counts.items() if count > 1)
+        if not repeated:
+            return "".join(definitions), markups
+        markups = [typeset._UNITS.sub(name, each) for each in markups]
+
+
+# markup as dunning writes it: blocks (with a function before them or not) nested a few deep
+# around literals from a small alphabet, so that units repeat within and across letters
+_UNIT_TREES = st.recursive(
+    st.sampled_from(["a", "b", "#strong", ", "]).map(typeset.literal),
+    lambda inner: st.tuples(st.sampled_from(["", "#block", "#strong", "#small"]), st.lists(inner, max_size=3)).map(
+        lambda made: f"{made[0]}[{''.join(made[1])}]"
+    ),
+    max_leaves=12,
+)
+
+
+@given(st.lists(st.lists(_UNIT_TREES, max_size=5).map("".join), max_size=6))
+def test_a_batch_names_shared_content_as_a_reading_of_every_markup_in_every_round_would(markups: list[str]) -> None:
+    # shared() reads again only the markups the round before changed: the same definitions, in
+    # the same order, and the same markups
+    assert typeset.shared(markups) == _shared_reference(markups)
+
+
 def test_a_batch_is_the_same_pdf_with_its_shared_content_named_or_written_in_each_letter(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -24,6 +24,7 @@ import functools
 import os
 import re
 import shutil
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,8 @@ _PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
 # paragraphs that only the name they greet makes differ. The 250-letter batches of the 200k
 # Monday, ms of CPU a letter in Typst (one process, its cache emptied before each, median of 7,
 # load 3–5): US 1.66 → 1.06, CN with payment plans 1.19 → 0.97, CN notices 0.70 → 0.55; the
-# PDF byte for byte the same. Finding the units costs 4–10 ms a batch (0.02–0.04 ms a letter).
+# PDF byte for byte the same. Finding the units costs 3–11 ms a batch (0.013–0.044 ms a letter,
+# measured 2026-12-07: see shared()).
 # A unit is a content block, ``[...]``, holding no other block but named units: no bracket is
 # ever inside a literal (literal() writes them as escapes), so every bracket is dunning's markup.
 # Named units count in the next round: a cell's ``[#strong[#"Due";]]`` is shared as a whole
@@ -221,31 +223,49 @@ def page_count(pdf: bytes) -> int:
 
 def shared(markups: list[str]) -> tuple[str, list[str]]:
     """The units (see ``_UNITS``) that occur more than once in ``markups``, each defined once as
-    ``#let uN = [...]`` (in the order they first occur), and the markups naming them instead."""
+    ``#let uN = [...]`` (in the order they first occur), and the markups naming them instead.
+
+    In rounds: a round counts the units, names those that occur more than once and writes the
+    markups anew; a unit that holds a unit named in this round may occur more than once in the
+    next. Only the markups a round changed are read again in the next: a unit that is new in a
+    round holds a name given in the round before, so it occurs only where that name was
+    written, and a unit that occurred once occurs once for good (the later rounds only write
+    names into units that were not units before). Each markup is matched once a round (its
+    units' places kept), not once to count and again to replace through a function called for
+    every unit: 200k Monday's 250-letter batches 40 -> 30 µs a letter (measured 2026-12-07)."""
     definitions: list[str] = []
     names: dict[str, str] = {}
-    repeated: set[str] = set()  # this round's units that occur more than once
-
-    def name(unit: re.Match[str]) -> str:
-        content = unit[1]
-        if content not in repeated:
-            return unit[0]
-        named = names.get(content)
-        if named is None:
-            named = names[content] = f"u{len(names)}"
-            definitions.append(f"#let {named} = [{content}]\n")
-        return f"[#{named}]"
-
+    markups = list(markups)
+    todo: Iterable[int] = range(len(markups))  # the markups that may hold a unit not yet counted
     while True:
         counts: dict[str, int] = {}
-        for markup in markups:
-            for content in _UNITS.findall(markup):
+        found: list[tuple[int, list[re.Match[str]]]] = []
+        for n in todo:
+            units = list(_UNITS.finditer(markups[n]))
+            found.append((n, units))
+            for unit in units:
+                content = unit[1]
                 counts[content] = counts.get(content, 0) + 1
-        repeated.clear()
-        repeated.update(content for content, count in counts.items() if count > 1)
+        repeated = {content for content, count in counts.items() if count > 1}
         if not repeated:
             return "".join(definitions), markups
-        markups = [_UNITS.sub(name, markup) for markup in markups]
+        changed: list[int] = []
+        for n, units in found:
+            markup, parts, last = markups[n], list[str](), 0
+            for unit in units:
+                content = unit[1]
+                if content in repeated:
+                    named = names.get(content)
+                    if named is None:  # in the order the units first occur
+                        named = names[content] = f"u{len(names)}"
+                        definitions.append(f"#let {named} = [{content}]\n")
+                    parts += (markup[last : unit.start()], "[#", named, "]")
+                    last = unit.end()
+            if parts:
+                parts.append(markup[last:])
+                markups[n] = "".join(parts)
+                changed.append(n)
+        todo = changed
 
 
 def _body(references: list[str], markups: list[str], footers: bool) -> str:
