@@ -11,9 +11,12 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import textwrap
 import threading
+import time
 import types
 from datetime import date
 from html import escape
@@ -738,20 +741,50 @@ def test_a_fonts_folder_is_removed_by_the_process_that_made_it_only(tmp_path: Pa
     assert not folder.exists()
 
 
-def test_a_fork_server_without_the_cjk_fonts_starts_and_leaves_the_error_to_the_workers(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_fork_server_without_the_cjk_fonts_starts_and_leaves_the_error_to_the_workers() -> None:
     # a fork server stops only at an ImportError: an error of its preload would kill it, and its
-    # workers, without a word; the workers' first batch raises the UserError with its hint
-    import importlib
+    # workers, without a word; the workers' first batch raises the UserError with its hint. In
+    # an interpreter of its own, as the server's: the module sets the process's SIGTERM handler
+    script = textwrap.dedent(
+        """
+        from datetime import date
+        from dunning.errors import UserError
+        from dunning.render import typeset
+        typeset.CJK_FONT_DIRS = ()
+        import dunning.render.print_server
+        assert typeset._PREPARED is None
+        try:
+            typeset.batch_pdf("batch", "A4", date(2026, 11, 30), [("A-1", '#"a";')])
+        except UserError as error:
+            print(error.hint)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "fonts-noto-cjk" in done.stdout
 
-    from dunning.render import print_server
 
-    monkeypatch.setattr(typeset, "CJK_FONT_DIRS", ())
-    monkeypatch.setattr(typeset, "_COMPILERS", {})
-    monkeypatch.setattr(typeset, "_PREPARED", None)
-    importlib.reload(print_server)
-    assert typeset._PREPARED is None
-    with pytest.raises(UserError) as caught:
-        typeset.batch_pdf("batch", "A4", date(2026, 11, 30), print_support.LETTERS)
-    assert caught.value.hint is not None and "fonts-noto-cjk" in caught.value.hint
+def test_a_fork_server_stopped_by_sigterm_removes_its_fonts_folder(tmp_path: Path) -> None:
+    # a stop that signals every process of the run (systemd's, a CI job's) reaches the server
+    # too: it exits through its atexit functions, as when the pool stops it
+    from multiprocessing import forkserver
+
+    # (its worker kept: a replacement forked while the server is stopping would fail)
+    pool = Workers(1, start="forkserver", separate=True, preload=printing.PRELOAD, env={"TMPDIR": str(tmp_path)})
+    with pool:
+        [folders] = pool.map(print_support.fonts_folders, [str(tmp_path)])
+        assert len(folders) == 1  # the server's
+        server = getattr(forkserver._forkserver, "_forkserver_pid", None)
+        assert server is not None
+        os.kill(server, signal.SIGTERM)
+        for _ in range(500):  # until it has exited (a zombie until the pool reaps it)
+            with open(f"/proc/{server}/stat", encoding="ascii") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+            time.sleep(0.01)
+    assert list(tmp_path.iterdir()) == []
