@@ -53,6 +53,8 @@ def test_a_text_with_a_character_the_handbook_lacks_is_cut_with_the_whole_dictio
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     before = jieba.cut
     with narrowed_words(jieba, tmp_path):
+        assert list(jieba.cut("催收逾期")) == list(whole.cut("催收逾期"))
+        assert list(scratch.iterdir()) == []  # no folder while the narrowed words suffice
         # 还款 and 提醒 are not in the page: the narrowed table cannot know these words
         assert list(jieba.cut("逾期还款提醒".encode())) == list(whole.cut("逾期还款提醒"))
         assert list(jieba.cut("催收逾期")) == list(whole.cut("催收逾期"))

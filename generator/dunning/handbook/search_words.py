@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -76,22 +77,28 @@ def narrowed_words(jieba: Any, src_dir: Path) -> Iterator[None]:
     chars = handbook_characters(src_dir)
     narrow = narrowed_tokenizer(jieba, chars)
     before: Callable[..., Iterator[str]] = jieba.cut
-    whole: list[Any] = []  # the whole dictionary's tokenizer, made on the first text that needs it
-    with tempfile.TemporaryDirectory(prefix="dunning-jieba-") as scratch:
+    # the whole dictionary's tokenizer and its cache folder, made on the first text that needs
+    # them (none for a handbook cut from its own sources): a folder made up front was left
+    # behind, empty, by every handbook process a stopped build ends without unwinding it
+    whole: list[Any] = []
+    scratch: list[str] = []
 
-        def cut(sentence: str | bytes, *args: Any, **kwargs: Any) -> Iterator[str]:
-            text = sentence.decode("utf-8") if isinstance(sentence, bytes) else sentence
-            if chars.issuperset(text):
-                return narrow.cut(text, *args, **kwargs)  # type: ignore[no-any-return]
-            if not whole:
-                tokenizer = jieba.Tokenizer()
-                tokenizer.tmp_dir = scratch  # its jieba.cache, removed with this folder
-                tokenizer.initialize()  # now, while the folder exists (a cut is a lazy generator)
-                whole.append(tokenizer)
-            return whole[0].cut(text, *args, **kwargs)  # type: ignore[no-any-return]
+    def cut(sentence: str | bytes, *args: Any, **kwargs: Any) -> Iterator[str]:
+        text = sentence.decode("utf-8") if isinstance(sentence, bytes) else sentence
+        if chars.issuperset(text):
+            return narrow.cut(text, *args, **kwargs)  # type: ignore[no-any-return]
+        if not whole:
+            scratch.append(tempfile.mkdtemp(prefix="dunning-jieba-"))
+            tokenizer = jieba.Tokenizer()
+            tokenizer.tmp_dir = scratch[0]  # its jieba.cache, removed with this folder
+            tokenizer.initialize()  # now, while the folder exists (a cut is a lazy generator)
+            whole.append(tokenizer)
+        return whole[0].cut(text, *args, **kwargs)  # type: ignore[no-any-return]
 
-        jieba.cut = cut
-        try:
-            yield
-        finally:
-            jieba.cut = before
+    jieba.cut = cut
+    try:
+        yield
+    finally:
+        jieba.cut = before
+        for folder in scratch:
+            shutil.rmtree(folder, ignore_errors=True)
