@@ -284,7 +284,11 @@ class CallColumns:
             if found is not None:
                 keys.append(key)
                 rows.append(found)
-        self._seen = pl.concat([self._seen, new.select(TEMPLATE_KEY)], rechunk=False)
+        # the keys as new strings: a column selected from the chunk's keeps the chunk's whole
+        # string buffers alive (polars' string views point into them), a chunk's keys held for
+        # each of the ≤ 32 pieces of this table
+        seen = pl.DataFrame({TEMPLATE_KEY: new.get_column(TEMPLATE_KEY).to_list()}, schema={TEMPLATE_KEY: pl.String})
+        self._seen = pl.concat([self._seen, seen], rechunk=False)
         if self._seen.n_chunks() > 32:
             self._seen = self._seen.rechunk()
         if rows:
