@@ -29,3 +29,22 @@ def example_copy(tmp_path: Path) -> Path:
     for name in ("policies", "templates"):
         shutil.copytree(ROOT / name, tmp_path / name)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def example_letter_bodies(example_root: Path) -> tuple[str, ...]:
+    """The body block of every bundled letter template, rendered for each sample persona of
+    its locale (synthetic data): what print translates into Typst markup."""
+    from dunning.policy import require_policy
+    from dunning.templating.personas import persona_context, personas
+    from dunning.templating.sandbox import TemplateSandbox
+
+    policy = require_policy(example_root)
+    sandbox = TemplateSandbox(example_root / "templates")
+    return tuple(
+        sandbox.render(file, persona_context(policy, persona, template.id), html=True, block="body")
+        for template in policy.templates.values()
+        if template.channel == "letter"
+        for locale, file in template.files.items()
+        for persona in personas(policy, locale)
+    )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from dunning.render.markup import body_markup, parsed_markup
@@ -57,20 +55,10 @@ def test_auto_tables_are_the_tables_print_sets_with_typst_table(
         assert markup.count("#rows[") == count - len(expected) - ("<table></table>" in body)
 
 
-def test_every_bundled_letter_prints_its_tables_as_boxes_and_validate_agrees(example_root: Path) -> None:
-    from dunning.policy import require_policy
-    from dunning.templating.personas import persona_context, personas
-    from dunning.templating.sandbox import TemplateSandbox
-
-    policy = require_policy(example_root)
-    sandbox = TemplateSandbox(example_root / "templates")
-    bodies = [
-        sandbox.render(file, persona_context(policy, persona, template.id), html=True, block="body")
-        for template in policy.templates.values()
-        if template.channel == "letter"
-        for locale, file in template.files.items()
-        for persona in personas(policy, locale)
-    ]
+def test_every_bundled_letter_prints_its_tables_as_boxes_and_validate_agrees(
+    example_letter_bodies: tuple[str, ...],
+) -> None:
+    bodies = example_letter_bodies
     tables = sum(auto_tables(body)[0] for body in bodies)
     assert tables > 0
     assert all(auto_tables(body)[1] == [] for body in bodies)
