@@ -25,7 +25,7 @@ merges both by plan order (:meth:`dunning.render.fused.ChunkMessages.chunk`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -40,6 +40,8 @@ from dunning.templating import formatting
 from dunning.templating.context import build_context
 from dunning.templating.fill import Decisions, Filler, Slot, _decide, _For
 from dunning.templating.sandbox import MAX_OUTPUT
+from dunning.text.cells import _FORMULA_START as _FORMULA_CHARS
+from dunning.text.cells import _PLAIN_NUMBER as _PLAIN_NUMBER_RE
 from dunning.text.cells import _QUOTED_BY_CSV
 
 # the per-row fields a layout may hold (beside the key's own texts): kind -> what fills it
@@ -67,8 +69,18 @@ _ITEMIZATION = (
     "itemization_amount", "interest_since_itemization", "fees_since_itemization",
     "payments_since_itemization", "credits_since_itemization",
 )  # fmt: skip
-_FORMULA = r"^[=+\-@\t\r]"
-_PLAIN_NUMBER = r"^(?:[+-]?[0-9]+(?:\.[0-9]+)?|\+[1-9][0-9]{6,14})$"  # dunning.text.cells._PLAIN_NUMBER
+
+
+def _char_class(chars: Iterable[str]) -> str:
+    """A regular-expression class of ``chars`` that Python's ``re`` and polars' engine read
+    alike (the control characters written as escapes, the class's own metacharacters escaped)."""
+    escapes = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "-": "\\-", "\\": "\\\\", "]": "\\]", "^": "\\^"}
+    return "[" + "".join(escapes.get(c, c) for c in chars) + "]"
+
+
+# text/cells' own rules (what csv_cell neutralises and quotes), as polars patterns
+_FORMULA = "^" + _char_class(_FORMULA_CHARS)
+_PLAIN_NUMBER = f"^(?:{_PLAIN_NUMBER_RE.pattern})$"
 _CANONICAL = r"^(?:0|[1-9][0-9]*)\.[0-9]{2}$"  # an amount the money recipe writes as is
 _CONTROL = r"[\x00-\x1f]"
 _CONSTANT_REFUSED = re.compile("[\x00-\x09\x0b-\x1f]")
@@ -141,7 +153,7 @@ def _money(text: pl.Expr) -> pl.Expr:
 
 def _csv_cell(value: pl.Expr) -> pl.Expr:
     """``csv_cell`` for a value that does not start like a formula (those are refused)."""
-    needs = "[" + "".join("\\n" if c == "\n" else "\\r" if c == "\r" else c for c in _QUOTED_BY_CSV) + "]"
+    needs = _char_class(_QUOTED_BY_CSV)
     quoted = pl.concat_str([pl.lit('"'), value.str.replace_all('"', '""', literal=True), pl.lit('"')])
     return pl.when(value.str.contains(needs)).then(quoted).otherwise(value)
 
