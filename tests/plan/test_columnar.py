@@ -94,13 +94,17 @@ def _assert_columnar_equals_full(policy: Policy, tmp_path: Path, horizon: int, *
     assert any(r[0].startswith("-1") and r[5].startswith(r[0] + ",") for r in got)  # a plain number: as is
 
 
+# a CN account's snapshot row with only what the tests below vary left empty
+_CN_ROW = {
+    "account_id": "", "jurisdiction": "CN", "currency": "CNY", "timezone": "Asia/Shanghai",
+    "phone": "+8613812345678", "overdue_amount": "1200.00", "due_date": "",
+    "last_payment_date": "", "promise_to_pay_date": "", "email": "", "address": "", "segment": "",
+    "hardship": "", "vulnerable": "", "sms_opt_out": "",
+}  # fmt: skip
+
+
 def test_promises_past_the_horizon_share_a_template_and_keep_their_own_dates(policy: Policy, tmp_path: Path) -> None:
-    base = {
-        "account_id": "", "jurisdiction": "CN", "currency": "CNY", "timezone": "Asia/Shanghai",
-        "phone": "+8613812345678", "overdue_amount": "1200.00", "due_date": "2026-11-25",
-        "last_payment_date": "", "promise_to_pay_date": "", "email": "", "address": "", "segment": "",
-        "hardship": "", "vulnerable": "", "sms_opt_out": "",
-    }  # fmt: skip
+    base = {**_CN_ROW, "due_date": "2026-11-25"}
     promises = {"P-1": "2026-12-05", "P-2": "2026-12-24", "P-3": "2026-11-28"}
     rows = [{**base, "account_id": k, "promise_to_pay_date": v} for k, v in promises.items()]
     path = tmp_path / "a.csv"
@@ -206,12 +210,7 @@ def test_columnar_arms_are_the_documented_hash_of_exact_ids(policy: Policy, tmp_
     # the arm of each account in an experiment's tier is assign_arm's (sha256 of the
     # experiment and the id); rows outside its tiers are not hashed and carry none. The ids
     # and their arms are fixed here: a change to how the key reads the arm fails this.
-    base = {
-        "account_id": "", "jurisdiction": "CN", "currency": "CNY", "timezone": "Asia/Shanghai",
-        "phone": "+8613812345678", "overdue_amount": "1200.00", "due_date": "2026-11-08",
-        "last_payment_date": "", "promise_to_pay_date": "", "email": "", "address": "", "segment": "",
-        "hardship": "", "vulnerable": "", "sms_opt_out": "",
-    }  # fmt: skip
+    base = {**_CN_ROW, "due_date": "2026-11-08"}
     early = [f"A{i:09d}" for i in range(12)] + ["T-0001", "王芳-1"]
     rows = [{**base, "account_id": k} for k in early]
     rows += [{**base, "account_id": k, "due_date": "2026-11-25"} for k in ("R-1", "R-2")]  # reminder: no experiment
