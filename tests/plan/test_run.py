@@ -336,3 +336,6 @@ def test_planning_workers_get_their_allocator_options_whatever_polars_set_here(
     monkeypatch.setattr(build, "Workers", Spy)
     _run(example_root, example_root / "examples" / "accounts.csv", tmp_path / "two", jobs=2)
     assert [env.get("_RJEM_MALLOC_CONF") for env in given if "_RJEM_MALLOC_CONF" in env] == [build.WORKER_MALLOC_CONF]
+    # freed pages back within 0.2 s, and one arena for a worker's threads (polars' compute and
+    # async threads would otherwise fault in afresh what the Python thread just freed)
+    assert build.WORKER_MALLOC_CONF == "dirty_decay_ms:200,muzzy_decay_ms:0,narenas:1"

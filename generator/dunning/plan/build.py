@@ -59,8 +59,13 @@ HISTORY_SLICE_LINES = 100_000
 # again (≈ 1.2 s less system time), but the tree's peak rose where the budgets are tight,
 # measured one after the other on a quiet machine (2026-12-07, load 2-3, tree_peak.py): 200k
 # accounts with 2M history events 432 -> 471 MiB (issue 15: ≤ 500 MB = 477 MiB), a 1M
-# Saturday build 543/553 -> 552/561 MiB (571 once in build_bench; issue 18: ≤ 600 MB)
-WORKER_MALLOC_CONF = "dirty_decay_ms:200,muzzy_decay_ms:0"
+# Saturday build 543/553 -> 552/561 MiB (571 once in build_bench; issue 18: ≤ 600 MB).
+# One arena: a worker's Python thread, polars' compute thread and its async thread (the CSV
+# writer) each had an arena of their own, and pages one thread freed could not serve
+# another's next allocation: fetched from the system again. One process planning 10k-row
+# chunks of the 1M bench (2026-12-08, load 4-6): 3.9-4.6k -> 2.2-2.7k minor faults and
+# 15.5-20.4 -> 12.4-15.9 ms of system time a chunk, maximum RSS 215-218 -> 206-210 MiB
+WORKER_MALLOC_CONF = "dirty_decay_ms:200,muzzy_decay_ms:0,narenas:1"
 
 Outcome = tuple[str, str, tuple[tuple[str, str], ...]]  # (status, tier, ((action status, channel), ...))
 # One run record: (account_id, line, plans.jsonl line, actions.csv rows, outcome). Records
