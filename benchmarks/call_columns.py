@@ -5,7 +5,7 @@ usage: python benchmarks/call_columns.py ACCOUNTS [--as-of DAY] [--rounds R] [--
 ``dunning build --jobs 1 --no-pdf`` of ACCOUNTS (run from the repository: its policy) in this
 process, R times each way, alternated: with the calls whose plan line's one message is a call
 filled per decision key on columns (:mod:`dunning.render.columns`, the default) and with
-every call rendered in Python (``ChunkMessages.columns`` removed). Reported from render's own
+every call (and text) rendered in Python (``ChunkMessages.columns`` removed). Reported from render's own
 profile (``DUNNING_RENDER_PROFILE``): the CPU of the shared part (plan lines decoded, rows
 read) and of the call channel (the columns included), a call, best of the rounds; and how
 many calls the columns filled. The two builds' messages must be the same bytes (checked).
@@ -35,27 +35,27 @@ ROOT = Path(__file__).resolve().parents[1]
 def _build(accounts: Path, day: date, out: Path, on: bool, filled: list[int]) -> dict[str, Any]:
     profile = out.with_suffix(".json")
     os.environ["DUNNING_RENDER_PROFILE"] = str(profile)
-    start, lines = ChunkMessages.start, columns.CallColumns.lines
+    start, lines = ChunkMessages.start, columns.MessageColumns.lines
 
     def started(self: ChunkMessages, *args: Any, **kwargs: Any) -> None:
         start(self, *args, **kwargs)
         if not on:
             self.columns = None
 
-    def counted(self: columns.CallColumns, *args: Any) -> Any:
+    def counted(self: columns.MessageColumns, *args: Any) -> Any:
         found = lines(self, *args)
-        filled[0] += 0 if found is None else found.height
+        filled[0] += found["call"].height if "call" in found else 0
         return found
 
     ChunkMessages.start = started  # type: ignore[method-assign]
-    columns.CallColumns.lines = counted  # type: ignore[method-assign]
+    columns.MessageColumns.lines = counted  # type: ignore[method-assign]
     try:
         shutil.rmtree(out, ignore_errors=True)
         request = BuildRequest(ROOT, accounts, day, out, jobs=1, pdf=False, handbook=False)
         run_build(request)
     finally:
         ChunkMessages.start = start  # type: ignore[method-assign]
-        columns.CallColumns.lines = lines  # type: ignore[method-assign]
+        columns.MessageColumns.lines = lines  # type: ignore[method-assign]
     figures: dict[str, Any] = json.loads(profile.read_text())
     return figures
 

@@ -84,21 +84,21 @@ def _build(
     made: list[FusedRender | None] = []
     filled: list[str] = []
     real = build_module._fused
-    lines = columns.CallColumns.lines
+    lines = columns.MessageColumns.lines
 
     def spy(*args: Any) -> FusedRender | None:
         made.append(real(*args) if fused else None)
         return made[-1]
 
-    def counted(self: columns.CallColumns, wanted: pl.DataFrame, *args: Any) -> pl.DataFrame | None:
+    def counted(self: columns.MessageColumns, wanted: pl.DataFrame, *args: Any) -> dict[str, pl.DataFrame]:
         out = lines(self, wanted, *args)
-        if out is not None:
-            filled.extend(wanted.get_column("account_id").gather(out.get_column("__n")).to_list())
+        if "call" in out:
+            filled.extend(wanted.get_column("account_id").gather(out["call"].get_column("__n")).to_list())
         return out
 
     with monkeypatch.context() as patch:
         patch.setattr(build_module, "_fused", spy)
-        patch.setattr(columns.CallColumns, "lines", counted)
+        patch.setattr(columns.MessageColumns, "lines", counted)
         patch.setattr(build_module, "PlanInputs", functools.partial(PlanInputs, chunk_rows=37))
         request = BuildRequest(root, accounts, SATURDAY, out, jobs=jobs, pdf=False, handbook=False)
         # the rows without a phone are render's rejects: the build stops after render, published
@@ -183,8 +183,7 @@ def test_rows_the_columns_refuse_are_left_to_the_python_path(example_root: Path,
     row_of = dict(zip(kept.get_column("account_id").to_list(), kept.rows(), strict=True))
     policy = require_policy(example_root)
     renderer = make_renderer(policy, tmp_path / "r", pdf=False, email_format="eml", case_files=False)
-    filled = columns.CallColumns(renderer).lines(frame, kept, row_of.get, columns_of)
-    assert filled is not None
+    filled = columns.MessageColumns(renderer).lines(frame, kept, row_of.get, columns_of)["call"]
     got = {wanted[n][0]: (csv_line, json_line) for n, csv_line, json_line in filled.iter_rows()}
     # the rows as planned and those with a phone the CSV quotes and JSON escapes are filled;
     # no phone, a formula, a control character, a risky itemization: refused

@@ -73,9 +73,10 @@ class ChunkResult:
 
     sms: list[bytes] = field(default_factory=list)  # sms.jsonl records while rendering (then in sms_lines)
     calls: list[list[str]] = field(default_factory=list)  # dialer rows in calls.COLUMNS order (likewise)
-    # with render_chunk(numbered=True): each row of ``calls`` kept (not serialized) and the
-    # position in the chunk's items of the plan line it came from
+    # with render_chunk(numbered=True): each row of ``calls`` and record of ``sms`` kept (not
+    # serialized) and the position in the chunk's items of the plan line it came from
     call_items: list[int] = field(default_factory=list)
+    sms_items: list[int] = field(default_factory=list)
     # the chunk's lines of sms.jsonl, calls.csv and calls.jsonl, serialized by the worker: the
     # parent, one process for all the chunks, only appends them
     sms_lines: bytes = b""
@@ -120,9 +121,10 @@ class ChunkRenderer:
         under load, as much as a whole SMS's templating. Each account's row is converted and
         its context parts built once, whatever the number of its messages.
 
-        ``numbered``: the dialer rows are left in ``result.calls``, each with its item's
-        position in ``result.call_items``, for a caller that merges them with calls rendered
-        elsewhere (:mod:`dunning.render.columns`) before writing them in plan order."""
+        ``numbered``: the dialer rows are left in ``result.calls`` and the texts' records in
+        ``result.sms``, each with its item's position in ``result.call_items`` or
+        ``result.sms_items``, for a caller that merges them with messages rendered elsewhere
+        (:mod:`dunning.render.columns`) before writing them in plan order."""
         result = ChunkResult()
         started = time.process_time_ns()
         reader = self._row_reader(columns) if columns is not None else None
@@ -154,13 +156,14 @@ class ChunkRenderer:
         result.cpu_ns[ACCOUNTS] = spent - started
         for channel in sorted(pending, key=_channel_rank):
             started = spent
-            if numbered and channel == "call":
+            if numbered and channel in ("call", "sms"):
+                positions = result.call_items if channel == "call" else result.sms_items
                 for number, plan, action, account, shared in pending[channel]:
                     reject = self._render_action(plan, action, account, result, shared)
                     if reject is not None:
                         rejects.append((number, reject))
                     else:
-                        result.call_items.append(item_of[number])
+                        positions.append(item_of[number])
             else:
                 for number, plan, action, account, shared in pending[channel]:
                     reject = self._render_action(plan, action, account, result, shared)
@@ -169,7 +172,7 @@ class ChunkRenderer:
             if channel == "call" and result.calls and not numbered:
                 result.calls_csv, result.calls_jsonl = calls.csv_bytes(result.calls), calls.jsonl_bytes(result.calls)
                 result.calls = []
-            elif channel == "sms" and result.sms:
+            elif channel == "sms" and result.sms and not numbered:
                 result.sms_lines, result.sms = b"".join([line + b"\n" for line in result.sms]), []
             spent = time.process_time_ns()
             if channel in result.rendered:

@@ -1,4 +1,4 @@
-"""Call scripts laid out once per decision key and filled on columns, in a planning worker.
+"""Call scripts and texts laid out once per decision key and filled on columns, in a planning worker.
 
 Plan's fast path (:mod:`dunning.plan.columnar`) fills each row's plan line from the template
 of its decision key: every row of a key has the same actions (channel, template, locale,
@@ -6,7 +6,7 @@ send window, priority), its action ids apart (the account's id and a suffix the 
 So for a plan line whose one renderable action is a call, what render works out per message
 — the template file, the branches its script takes, the company's and compliance's texts, the
 window cells and the dialer row's middle cells — is the key's, and is made here once per key
-(:class:`CallColumns`, from one row of the key through render's own Python functions). Per
+(:class:`MessageColumns`, :class:`CallLines`; from one row of the key through render's own Python functions). Per
 row there remain the account's id, name and phone, the days past due, the amounts and the due
 date: string expressions over the chunk's columns, and the ``calls.csv`` and ``calls.jsonl``
 lines of the whole chunk in two more. ≈ 37 µs a call in Python, ≈ 12 on columns measured by
@@ -20,20 +20,33 @@ ones only), an amount not in plan's canonical form, a script over ``MAX_OUTPUT``
 itemization narrowing refuses, a missing snapshot row, and every key whose template reads a
 field outside the few derivations below or branches on a field of the row. The caller
 merges both by plan order (:meth:`dunning.render.fused.ChunkMessages.chunk`).
+
+Texts (:class:`TextLines`) go the same way, with the machinery above shared
+(:class:`MessageColumns`): per key, the template's layout, the text's strip (white space at both
+ends, on the key's texts), the opt-out instruction and a CN text's 【signature】 found whole in
+one of the key's texts (else the key is left to Python: a row's value could supply or split
+them), the record's sender and its members from the window to the locale as ``sms.jsonl``
+writes them; per row, besides the fields, the encoding, length and segment count of
+:func:`dunning.text.sms.measure` on the filled text (a row over one message whose text holds a
+two-unit character, an escape or a surrogate pair, goes to Python: only there is the split
+counted character by character), and the policy's ``sms_max_segments`` (over it: Python's
+reject).
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 import polars as pl
 
 from dunning.plan.columnar import PLAN, TEMPLATE_KEY
-from dunning.render import calls
+from dunning.policy.model import Policy
+from dunning.render import calls, sms
 from dunning.render.account_rows import RowReader, _present_day
 from dunning.render.batch import RENDERABLE, ChunkRenderer
 from dunning.templating import formatting
@@ -43,15 +56,17 @@ from dunning.templating.sandbox import MAX_OUTPUT
 from dunning.text.cells import _FORMULA_START as _FORMULA_CHARS
 from dunning.text.cells import _PLAIN_NUMBER as _PLAIN_NUMBER_RE
 from dunning.text.cells import _QUOTED_BY_CSV
+from dunning.text.sms import GSM_BASIC, GSM_EXTENSION, PER_SEGMENT, SINGLE
 
 # the per-row fields a layout may hold (beside the key's own texts): kind -> what fills it
-NAME, ID4, DPD, OVERDUE, DUE, INSTALMENTS, INSTALMENT = (
-    "name", "id4", "dpd", "overdue", "due", "instalments", "instalment",
+NAME, ID4, MASK, DPD, OVERDUE, DUE, INSTALMENTS, INSTALMENT = (
+    "name", "id4", "mask", "dpd", "overdue", "due", "instalments", "instalment",
 )  # fmt: skip
 _MONEY = ((formatting.money_filter, True, ()),)
 _DATE = ((formatting.date_filter, True, ()),)
 _ROW_SLOTS: dict[tuple[str, tuple[tuple[str, Any], ...], tuple[Any, ...]], str] = {
     ("account", (("key", "name"),), ()): NAME,
+    ("account", (("key", "id"),), ((formatting.mask, False, ()),)): MASK,
     ("account", (("key", "dpd"),), ()): DPD,
     ("account", (("key", "overdue_amount"),), _MONEY): OVERDUE,
     ("account", (("key", "due_date"),), _DATE): DUE,
@@ -85,16 +100,29 @@ _CANONICAL = r"^(?:0|[1-9][0-9]*)\.[0-9]{2}$"  # an amount the money recipe writ
 _CONTROL = r"[\x00-\x1f]"
 _CONSTANT_REFUSED = re.compile("[\x00-\x09\x0b-\x1f]")
 _FORMULA_START = re.compile(_FORMULA)
+# the key table's columns every channel has (each channel's own follow: Channel.EXTRA)
 _KEY_SCHEMA = {
     TEMPLATE_KEY: pl.String,
     "__fill": pl.Int64,
     "__suffix": pl.String,
-    "__mid_csv": pl.String,
-    "__mid_json": pl.String,
     "__loc": pl.String,
     "__mprefix": pl.String,
     "__msuffix": pl.String,
+    "__channel": pl.String,
 }
+
+
+def _hex_class(chars: Iterable[str]) -> str:
+    """A class of polars' engine (Rust's regex) holding exactly ``chars``: each written as a
+    code point (``&&``, ``--``, ``[`` and ``~~`` mean sets there, not characters)."""
+    return "[" + "".join(f"\\x{{{ord(c):X}}}" for c in sorted(chars)) + "]"
+
+
+# dunning.text.sms's alphabets on columns: a text of the GSM alphabet and its extension only,
+# an extension character (two septets), a character beyond the BMP (two UTF-16 units)
+_GSM_ONLY = "^" + _hex_class(GSM_BASIC | GSM_EXTENSION) + "*$"
+_GSM_DOUBLE = _hex_class(GSM_EXTENSION)
+_ASTRAL = "[\\x{10000}-\\x{10FFFF}]"
 
 
 def _key_slot(slot: Slot, test: bool = False) -> bool:
@@ -172,33 +200,41 @@ def _formula(value: pl.Expr) -> pl.Expr:
     return value.str.contains(_FORMULA) & ~value.str.contains(_PLAIN_NUMBER)
 
 
-class CallColumns:
-    """The calls of planning chunks filled on columns; what each key needs is kept across the
-    chunks of one process (a worker meets a key again and again)."""
+class MessageColumns:
+    """The calls and texts of planning chunks filled on columns: the key table, the layouts
+    and the fields for every channel, each channel's own (:class:`Channel`) on its rows; what
+    each key needs is kept across the chunks of one process (a worker meets a key again and
+    again)."""
 
-    def __init__(self, renderer: ChunkRenderer) -> None:
+    def __init__(self, renderer: ChunkRenderer, channels: Sequence[Channel] | None = None) -> None:
         self.renderer = renderer
         self.policy = renderer.policy
+        chosen = (CallLines(), TextLines()) if channels is None else tuple(channels)
+        self.channels = {channel.CHANNEL: channel for channel in chosen}
+        self._schema = {**_KEY_SCHEMA, **{name: kind for c in chosen for name, kind in c.EXTRA.items()}}
         # every key met (eligible or not) and, for the eligible, its row of the key table
         self._seen = pl.DataFrame(schema={TEMPLATE_KEY: pl.String})
-        self._table = pl.DataFrame(schema=_KEY_SCHEMA)
-        # the layouts with the key's texts put in: (kinds of the per-row fields, texts between)
-        self._fill_index: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
+        self._table = pl.DataFrame(schema=self._schema)
+        # the layouts with the key's texts put in: (channel, kinds of the per-row fields, texts between)
+        self._fill_index: dict[tuple[str, tuple[str, ...], tuple[str, ...]], int] = {}
         self._fills = pl.DataFrame(schema={"__fill": pl.Int64, "__shape": pl.Int64, "__stripped": pl.Int64})
         self._shapes: dict[tuple[str, ...], int] = {}
         self._days: dict[tuple[str, str], str | None] = {}
         self._readers: dict[tuple[str, ...], RowReader] = {}
+        # the CPU (ns) of the last lines() by channel: the shared part split by their rows
+        self.spent: dict[str, int] = {}
 
     # ------------------------------------------------------------------ per key
     def _prepare(self, line: str, row: tuple[Any, ...] | None, columns: Sequence[str]) -> tuple[Any, ...] | None:
-        """The key-table row (less the key and fill) of the plan line's key, from this one
-        line and its account row; None when its calls are left to the Python path."""
+        """The key-table row (less the key) of the plan line's key, from this one line and
+        its account row; None when its messages are left to the Python path."""
         if row is None:
             return None
         try:
             plan = orjson.loads(line)
             actions = [a for a in plan.get("actions", ()) if a.get("status") in RENDERABLE]
-            if len(actions) != 1 or actions[0].get("channel") != "call":
+            channel = self.channels.get(str(actions[0].get("channel"))) if len(actions) == 1 else None
+            if channel is None:
                 return None
             action = actions[0]
             account_id, action_id = plan["account_id"], action["id"]
@@ -223,23 +259,24 @@ class CallColumns:
             if reader is None:
                 reader = self._readers[tuple(columns)] = RowReader(tuple(columns))
             context = build_context(plan, action, reader.row_account(row), self.policy)
-            fill = self._fill(filler, context)
+            fill = self._fill(filler, context, channel)
             if fill is None:
                 return None
-            cells = calls.call_row({**context, "account": {**context["account"], "phone": "0"}}, "", file)
-            if cells[0] != action_id:
+            phoned = {**context, "account": {**context["account"], "phone": "0"}}
+            own = channel.key_texts(self.policy, phoned, file, fill[1])
+            if own is None:
                 return None
-            mid_csv, mid_json = calls.middle_texts(cells[3:11])
             recipe = formatting._money_recipe(locale, context["account"]["currency"])
             if recipe is None or (recipe.digits, recipe.group, recipe.decimal) != (2, ",", "."):
                 return None
-        except Exception:  # anything unexpected: the Python path renders (or rejects) these calls
+        except Exception:  # anything unexpected: the Python path renders (or rejects) these messages
             return None
-        return (fill, suffix, mid_csv, mid_json, locale, recipe.prefix, recipe.suffix)
+        extra = [own.get(name) for name in self._schema if name not in _KEY_SCHEMA]
+        return (fill[0], suffix, locale, recipe.prefix, recipe.suffix, channel.CHANNEL, *extra)
 
-    def _fill(self, filler: Filler, context: Mapping[str, Any]) -> int | None:
-        """The number of the key's layout with its own values put in, None when a field is
-        not one this module fills."""
+    def _fill(self, filler: Filler, context: Mapping[str, Any], channel: Channel) -> tuple[int, list[str]] | None:
+        """The number of the key's layout with its own values put in, and its texts; None
+        when a field is not one this module fills."""
         decision: tuple[int, ...] = ()
         if filler.decide is not None:
             decision = filler.decide(context)
@@ -260,25 +297,26 @@ class CallColumns:
             texts.append(text)
         if len(kinds) > _MAX_ROW_SLOTS:
             return None
-        # render strips the script's newlines at both ends and ends it with one: done here on
-        # the key's first and last texts, when each holds more than newlines (so that no row's
-        # value reaches either end; else the Python path renders these). The newlines taken
-        # off count toward MAX_OUTPUT, which render checks before it strips
+        # render strips the message's ends (channel.STRIP; then it ends it with END): done on the
+        # key's first and last texts, when each holds more than what is stripped (so that no
+        # row's value reaches either end; else the Python path renders these). What is taken
+        # off counts toward MAX_OUTPUT, which render checks before it strips
         whole = "".join(texts)
-        head, tail = texts[0].lstrip("\n"), texts[-1].rstrip("\n")
+        strip = channel.STRIP
+        head, tail = texts[0].lstrip(strip), texts[-1].rstrip(strip)
         if not head or not tail:
             return None
-        stripped = len(whole) - len(whole.strip("\n"))
+        stripped = len(whole) - len(whole.strip(strip))
         texts[0] = head
-        texts[-1] = (tail if len(texts) > 1 else head.rstrip("\n")) + "\n"
-        # what the rows' values cannot change is checked here once: the script's first
-        # character (a formula start would be neutralised in calls.csv) and the key's texts'
-        # control characters (the lines' escapes here are the newline's only)
-        if _CONSTANT_REFUSED.search(whole) or _FORMULA_START.match(head):
+        texts[-1] = (tail if len(texts) > 1 else head.rstrip(strip)) + channel.END
+        # what the rows' values cannot change is checked here once: the key's texts' control
+        # characters (the lines' escapes here are the newline's only), the channel's own
+        if _CONSTANT_REFUSED.search(whole) or channel.constant_refused(texts, context):
             return None
-        found = self._fill_index.get((tuple(kinds), tuple(texts)))
+        index = (channel.CHANNEL, tuple(kinds), tuple(texts))
+        found = self._fill_index.get(index)
         if found is None:
-            found = self._fill_index[(tuple(kinds), tuple(texts))] = len(self._fill_index)
+            found = self._fill_index[index] = len(self._fill_index)
             shape = self._shapes.setdefault(tuple(kinds), len(self._shapes))
             row = {
                 "__fill": [found],
@@ -287,7 +325,7 @@ class CallColumns:
                 **{f"__t{n}": [text] for n, text in enumerate(texts)},
             }
             self._fills = pl.concat([self._fills, pl.DataFrame(row)], how="diagonal")
-        return found
+        return found, texts
 
     def _learn(self, new: pl.DataFrame, row_of: Callable[[str], Any], columns: Sequence[str]) -> None:
         keys, rows = [], []
@@ -305,7 +343,9 @@ class CallColumns:
             self._seen = self._seen.rechunk()
         if rows:
             added = pl.DataFrame(
-                [(key, *found) for key, found in zip(keys, rows, strict=True)], schema=_KEY_SCHEMA, orient="row"
+                [(key, *found) for key, found in zip(keys, rows, strict=True)],
+                schema=self._schema,
+                orient="row",
             )
             self._table = pl.concat([self._table, added], rechunk=False)
             if self._table.n_chunks() > 32:
@@ -325,14 +365,12 @@ class CallColumns:
         return pl.DataFrame(out, schema={"__due_raw": pl.String, "__loc": pl.String, "__due": pl.String}, orient="row")
 
     # ------------------------------------------------------------------ a chunk
-    def lines(
+    def _filled(
         self, wanted: pl.DataFrame, kept: pl.DataFrame, row_of: Callable[[str], Any], columns: Sequence[str]
     ) -> pl.DataFrame | None:
-        """The ``calls.csv`` and ``calls.jsonl`` lines (``csv``, ``json``, newline included) of
-        the plan lines of ``wanted`` (``account_id``, the plan line, its template key: in the
-        order of the chunk's items) whose call is filled here, each with its position
-        ``__n``, in that order; None when there is none. ``kept``: the rows render would read
-        (``row_of``: the same as tuples of ``columns``)."""
+        """The chunk's candidates of a known, eligible key with each message's text
+        (``__raw``, stripped) and what every channel refuses (``__refused``); None when there
+        is none (see :meth:`lines`)."""
         candidates = wanted.with_row_index("__n").filter(pl.col(TEMPLATE_KEY).is_not_null())
         if not candidates.height:
             return None
@@ -370,6 +408,10 @@ class CallColumns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("__due"))
         values = {
             NAME: pl.col(NAME),
+            # mask: the id's last four characters behind four stars, an id of four or fewer as it is
+            MASK: pl.when(account_id.str.len_chars() > 4)
+            .then(pl.concat_str([pl.lit("****"), account_id.str.slice(-4)]))
+            .otherwise(account_id),
             DPD: pl.col(DPD),
             OVERDUE: _money(pl.col("__overdue")),
             DUE: pl.col("__due"),
@@ -410,9 +452,7 @@ class CallColumns:
             | pl.col("__row").is_null()
             | (pl.col("__phone") == "")
             | pl.col("__phone").str.contains(_CONTROL)
-            | _formula(pl.col("__phone"))
             | account_id.str.contains(r'[",\\\x00-\x1f]')
-            | account_id.str.contains(_FORMULA)
             # render's len(text) <= MAX_OUTPUT, on the text before it strips: its characters are
             # at most its UTF-8 bytes (a row within a byte's count of it goes to Python)
             | (pl.col("__raw").str.len_bytes() + pl.col("__stripped") > MAX_OUTPUT)
@@ -420,12 +460,91 @@ class CallColumns:
             | pl.col(NAME).str.contains(_CONTROL)
             | risky
         )
-        frame = frame.filter(~refused.fill_null(True))
-        if not frame.height:
+        return frame.with_columns(refused.fill_null(True).alias("__refused"))
+
+    def lines(
+        self, wanted: pl.DataFrame, kept: pl.DataFrame, row_of: Callable[[str], Any], columns: Sequence[str]
+    ) -> dict[str, pl.DataFrame]:
+        """Each channel's lines (each file's, newline included: :meth:`Channel.lines`) of the
+        plan lines of ``wanted`` (``account_id``, the plan line, its template key: in the
+        order of the chunk's items) whose message is filled here, each with its position
+        ``__n``, in that order; a channel with none is left out. ``kept``: the rows render
+        would read (``row_of``: the same as tuples of ``columns``). Their CPU: :attr:`spent`."""
+        started = time.process_time_ns()
+        self.spent = {}
+        frame = self._filled(wanted, kept, row_of, columns)
+        if frame is None:
+            return {}
+        parts = {str(name): part for (name,), part in frame.partition_by("__channel", as_dict=True).items()}
+        out, own = {}, {}
+        for name, part in parts.items():
+            began = time.process_time_ns()
+            channel = self.channels[name]
+            measured, refused = channel.measured(part, self.policy)
+            measured = measured.filter(~(pl.col("__refused") | refused.fill_null(True)))
+            if measured.height:
+                out[name] = measured.select("__n", *channel.lines())
+            own[name] = time.process_time_ns() - began
+        # the shared part split between the channels by their rows
+        shared = time.process_time_ns() - started - sum(own.values())
+        for name, part in parts.items():
+            self.spent[name] = own[name] + shared * part.height // frame.height
+        return out
+
+
+class Channel:
+    """What one channel's messages need beyond the shared machinery (:class:`MessageColumns`)."""
+
+    CHANNEL: ClassVar[str]
+    EXTRA: ClassVar[dict[str, Any]]  # the key table's own columns of the channel
+    # the characters render strips off both ends of the message (None: white space, as
+    # str.strip) and what it then ends it with
+    STRIP: ClassVar[str | None]
+    END: ClassVar[str]
+
+    def key_texts(self, policy: Policy, context: dict[str, Any], file: str, texts: list[str]) -> dict[str, str] | None:
+        """The channel's own cells of the key table (EXTRA), from the key's context (its
+        phone "0") and its texts (stripped); None: the key is left to Python."""
+        raise NotImplementedError
+
+    def constant_refused(self, texts: list[str], context: Mapping[str, Any]) -> bool:
+        """Whether the key's texts (stripped) are ones the Python path may write otherwise."""
+        raise NotImplementedError
+
+    def measured(self, frame: pl.DataFrame, policy: Policy) -> tuple[pl.DataFrame, pl.Expr]:
+        """``frame`` (the channel's rows) with what its lines need, and what it refuses besides."""
+        raise NotImplementedError
+
+    def lines(self) -> list[pl.Expr]:
+        """The channel's lines, each a column named by its file."""
+        raise NotImplementedError
+
+
+class CallLines(Channel):
+    """The calls: ``calls.csv`` and ``calls.jsonl`` lines (``csv``, ``json``)."""
+
+    CHANNEL = "call"
+    EXTRA: ClassVar[dict[str, Any]] = {"__mid_csv": pl.String, "__mid_json": pl.String}
+    STRIP, END = "\n", "\n"  # render strips the script's newlines at both ends and ends it with one
+
+    def key_texts(self, policy: Policy, context: dict[str, Any], file: str, texts: list[str]) -> dict[str, str] | None:
+        cells = calls.call_row(context, "", file)
+        if cells[0] != context["action"]["id"]:
             return None
-        script = pl.col("__raw")
-        return frame.select(
-            "__n",
+        mid_csv, mid_json = calls.middle_texts(cells[3:11])
+        return {"__mid_csv": mid_csv, "__mid_json": mid_json}
+
+    def constant_refused(self, texts: list[str], context: Mapping[str, Any]) -> bool:
+        # the script's first character: a formula start would be neutralised in calls.csv
+        return bool(_FORMULA_START.match(texts[0]))
+
+    def measured(self, frame: pl.DataFrame, policy: Policy) -> tuple[pl.DataFrame, pl.Expr]:
+        account_id = pl.col("account_id")
+        return frame, _formula(pl.col("__phone")) | account_id.str.contains(_FORMULA)
+
+    def lines(self) -> list[pl.Expr]:
+        account_id, script = pl.col("account_id"), pl.col("__raw")
+        return [
             pl.concat_str(
                 [
                     account_id, pl.col("__suffix"), pl.lit(","), account_id, pl.lit(","), _csv_cell(pl.col("__phone")),
@@ -439,4 +558,70 @@ class CallColumns:
                     _json_text(script), pl.lit("}\n"),
                 ]
             ).alias("json"),
-        )  # fmt: skip
+        ]  # fmt: skip
+
+
+class TextLines(Channel):
+    """The texts: ``sms.jsonl`` lines (``json``)."""
+
+    CHANNEL = "sms"
+    # the record's sender (its JSON string) and its members from not_before to the locale
+    EXTRA: ClassVar[dict[str, Any]] = {"__sender": pl.String, "__tail": pl.String}
+    STRIP, END = None, ""  # sms_record strips the text's white space at both ends
+
+    def key_texts(self, policy: Policy, context: dict[str, Any], file: str, texts: list[str]) -> dict[str, str] | None:
+        # the record of the key's texts alone: its members that no row's value changes
+        record = sms.sms_record(context, "".join(texts), file, policy.settings.sms_max_segments)
+        if record["action_id"] != context["action"]["id"]:
+            return None
+        tail = orjson.dumps({name: record[name] for name in ("not_before", "not_after", "template", "locale")})
+        return {"__sender": orjson.dumps(record["sender"]).decode(), "__tail": tail.decode()[1:-1]}
+
+    def constant_refused(self, texts: list[str], context: Mapping[str, Any]) -> bool:
+        # sms.require_disclosures on the key's texts: the opt-out instruction (and a CN text's
+        # signature) whole in one of them is in every row's text; anywhere else a row's value
+        # could supply or split it, and the Python path decides
+        opt_out = context["compliance"].get("opt_out") or ""
+        if opt_out and not any(opt_out in text for text in texts):
+            return True
+        if context["account"]["jurisdiction"].split("-", 1)[0] == "CN":
+            signature = f"【{context['company']['sms_signature']}】"
+            return not any(signature in text for text in texts)
+        return False
+
+    def measured(self, frame: pl.DataFrame, policy: Policy) -> tuple[pl.DataFrame, pl.Expr]:
+        # dunning.text.sms.measure on the text: GSM-7 when every character is of the alphabet
+        # or its extension (each of these two septets), else UCS-2 (a character beyond the BMP
+        # two units); one message up to SINGLE units, else full segments of PER_SEGMENT
+        text = pl.col("__raw")
+        gsm = text.str.contains(_GSM_ONLY)
+        doubled = pl.when(gsm).then(text.str.count_matches(_GSM_DOUBLE)).otherwise(text.str.count_matches(_ASTRAL))
+        length = text.str.len_chars() + doubled
+        single = pl.when(gsm).then(SINGLE["GSM-7"]).otherwise(SINGLE["UCS-2"])
+        per = pl.when(gsm).then(PER_SEGMENT["GSM-7"]).otherwise(PER_SEGMENT["UCS-2"])
+        frame = frame.with_columns(
+            pl.when(gsm).then(pl.lit("GSM-7")).otherwise(pl.lit("UCS-2")).alias("__encoding"),
+            length.alias("__length"),
+            (doubled > 0).alias("__doubled"),
+            single.alias("__single"),
+            pl.when(length <= single).then(1).otherwise((length + per - 1) // per).alias("__segments"),
+        )
+        # a split text with a two-unit character is counted character by character (Python's);
+        # over the policy's segments render rejects it
+        over = pl.col("__length") > pl.col("__single")
+        refused = (over & pl.col("__doubled")) | (pl.col("__segments") > policy.settings.sms_max_segments)
+        return frame, refused
+
+    def lines(self) -> list[pl.Expr]:
+        account_id = pl.col("account_id")
+        return [
+            pl.concat_str(
+                [
+                    pl.lit('{"action_id":"'), account_id, pl.col("__suffix"), pl.lit('","account_id":"'), account_id,
+                    pl.lit('","recipient":'), _json_text(pl.col("__phone")), pl.lit(',"sender":'), pl.col("__sender"),
+                    pl.lit(',"text":'), _json_text(pl.col("__raw")), pl.lit(',"encoding":"'), pl.col("__encoding"),
+                    pl.lit('","length":'), pl.col("__length").cast(pl.String), pl.lit(',"segments":'),
+                    pl.col("__segments").cast(pl.String), pl.lit(","), pl.col("__tail"), pl.lit("}\n"),
+                ]
+            ).alias("json"),
+        ]  # fmt: skip

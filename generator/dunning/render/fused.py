@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from dunning.accounts.read import Screened
-    from dunning.render.columns import CallColumns
+    from dunning.render.columns import MessageColumns
 
 # run.py's _RENDERABLE and human_step_candidate on a column: Python's \s in a bytes pattern is
 # these six ASCII characters (the Rust engine's \s would also take Unicode spaces)
@@ -109,8 +109,9 @@ class ChunkMessages:
     spill_dir: Path | None = None
     renderer: ChunkRenderer | None = field(default=None, compare=False, repr=False)
     writer: CaseWriter | None = field(default=None, compare=False, repr=False)
-    # the calls filled on columns, per decision key (dunning.render.columns), made by start()
-    columns: CallColumns | None = field(default=None, compare=False, repr=False)
+    # the calls and texts filled on columns, per decision key (dunning.render.columns), made
+    # by start(); None: every message rendered by render_chunk
+    columns: MessageColumns | None = field(default=None, compare=False, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "renderer": None, "writer": None, "columns": None}
@@ -121,9 +122,9 @@ class ChunkMessages:
         )
         if self.cases_here is not None:
             self.writer = CaseWriter(self.out_root, policy, self.cases_here)
-        from dunning.render.columns import CallColumns  # polars: the planning side only (see above)
+        from dunning.render.columns import MessageColumns  # polars: the planning side only (see above)
 
-        self.columns = CallColumns(self.renderer)
+        self.columns = MessageColumns(self.renderer)
         if not in_worker:
             self.spill_dir = None  # the build's own process: its lines stay where they are
         if in_worker:
@@ -176,19 +177,18 @@ class ChunkMessages:
         # space to it), and encoding each again cost ≈ 0.6 µs a line
         lines = wanted.get_column(PLAN).to_list()
         items = [(line, row_of.get(account_id)) for account_id, line in zip(ids.to_list(), lines, strict=True)]
-        filled = None
+        filled: dict[str, tuple[pl.DataFrame, int]] = {}  # channel: its lines, the CPU they took
         if self.columns is not None and TEMPLATE_KEY in wanted.columns:
-            started = time.process_time_ns()
-            filled = self.columns.lines(wanted, kept, row_of.get, columns)
-            spent = time.process_time_ns() - started
+            found = self.columns.lines(wanted, kept, row_of.get, columns)
+            filled = {channel: (lines_of, self.columns.spent[channel]) for channel, lines_of in found.items()}
         del kept, row_of, lines
         size = max(1, self.chunk_accounts)
-        if filled is None:
+        if not filled:
             results = [
                 self.renderer.render_chunk(items[start : start + size], columns) for start in range(0, len(items), size)
             ]
         else:
-            results = self._merged(items, columns, filled, size, spent)
+            results = self._merged(items, columns, filled, size)
         spill = self._spill(results) if self.spill_dir is not None else None
         accounts = self._cases(results, screened)
         if self.writer is None:
@@ -198,42 +198,64 @@ class ChunkMessages:
         return FusedChunk(results, len(items), [], strays, written, spill)
 
     def _merged(
-        self, items: list[tuple[str, Any]], columns: tuple[str, ...], filled: pl.DataFrame, size: int, spent: int
+        self,
+        items: list[tuple[str, Any]],
+        columns: tuple[str, ...],
+        filled: dict[str, tuple[pl.DataFrame, int]],
+        size: int,
     ) -> list[ChunkResult]:
-        """Render's chunks of the items whose calls were not filled on columns, with the
-        chunk's ``calls.csv`` and ``calls.jsonl`` lines, both kinds merged in plan order (the
-        items' order), in the first of them: the sink appends each chunk's lines one after
-        the other, so where they stand among the chunks does not change the files."""
+        """Render's chunks of the items whose message was not filled on columns, with the
+        chunk's ``calls.csv``, ``calls.jsonl`` and ``sms.jsonl`` lines, both kinds merged in
+        plan order (the items' order), in the first of them: the sink appends each chunk's
+        lines one after the other, so where they stand among the chunks does not change the
+        files. A plan line filled on columns has that one message (KeyColumns)."""
         import polars as pl
 
         assert self.renderer is not None
-        done = filled.get_column("__n").to_list()
         skipped = bytearray(len(items))
-        for n in done:
-            skipped[n] = 1
+        done = {channel: frame.get_column("__n").to_list() for channel, (frame, _) in filled.items()}
+        for positions in done.values():
+            for n in positions:
+                skipped[n] = 1
         rest = [n for n in range(len(items)) if not skipped[n]]
         results = []
-        merged: list[tuple[int, str, bytes]] = []
+        call_lines: list[tuple[int, str, bytes]] = []
+        sms_lines: list[tuple[int, bytes]] = []
         for start in range(0, len(rest), size):
             part = rest[start : start + size]
             result = self.renderer.render_chunk([items[n] for n in part], columns, numbered=True)
             texts = calls.csv_texts(result.calls)
             for item, row, text in zip(result.call_items, result.calls, texts, strict=True):
-                merged.append((part[item], text, orjson.dumps(dict(zip(calls.COLUMNS, row, strict=True))) + b"\n"))
-            result.calls, result.call_items = [], []
+                call_lines.append((part[item], text, orjson.dumps(dict(zip(calls.COLUMNS, row, strict=True))) + b"\n"))
+            sms_lines.extend(
+                (part[item], line + b"\n") for item, line in zip(result.sms_items, result.sms, strict=True)
+            )
+            result.calls, result.call_items, result.sms, result.sms_items = [], [], [], []
             results.append(result)
-        started = time.process_time_ns()
-        csv_lines = filled.get_column("csv").to_list()
-        json_lines = filled.get_column("json").cast(pl.Binary).to_list()
-        merged.extend(zip(done, csv_lines, json_lines, strict=True))
-        merged.sort(key=operator.itemgetter(0))  # two runs, each in plan order: one merge
         if not results:
             results.append(ChunkResult())
         first = results[0]
-        first.calls_csv = "".join([text for _, text, _ in merged]).encode("utf-8")
-        first.calls_jsonl = b"".join([line for _, _, line in merged])
-        first.rendered["call"] = first.rendered.get("call", 0) + len(done)
-        first.cpu_ns["call"] = first.cpu_ns.get("call", 0) + spent + time.process_time_ns() - started
+        for channel, (frame, spent) in filled.items():
+            started = time.process_time_ns()
+            if channel == "call":
+                csv_lines = frame.get_column("csv").to_list()
+                json_lines = frame.get_column("json").cast(pl.Binary).to_list()
+                call_lines.extend(zip(done[channel], csv_lines, json_lines, strict=True))
+            else:
+                sms_lines.extend(zip(done[channel], frame.get_column("json").cast(pl.Binary).to_list(), strict=True))
+            first.rendered[channel] = first.rendered.get(channel, 0) + len(done[channel])
+            first.cpu_ns[channel] = first.cpu_ns.get(channel, 0) + spent + time.process_time_ns() - started
+        # each two runs, each in plan order: one merge
+        started = time.process_time_ns()
+        call_lines.sort(key=operator.itemgetter(0))
+        first.calls_csv = "".join([text for _, text, _ in call_lines]).encode("utf-8")
+        first.calls_jsonl = b"".join([line for _, _, line in call_lines])
+        sent = time.process_time_ns()
+        sms_lines.sort(key=operator.itemgetter(0))
+        first.sms_lines = b"".join([line for _, line in sms_lines])
+        for channel, cpu in (("call", sent - started), ("sms", time.process_time_ns() - sent)):
+            if channel in first.rendered:
+                first.cpu_ns[channel] = first.cpu_ns.get(channel, 0) + cpu
         return results
 
     def _spill(self, results: list[ChunkResult]) -> tuple[str, tuple[int, int, int]]:
