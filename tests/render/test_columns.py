@@ -29,6 +29,7 @@ from dunning.render.run import make_renderer
 from dunning.templating.formatting import format_money
 from dunning.templating.sandbox import MAX_OUTPUT
 from dunning.text.cells import csv_cell
+from dunning.text.sms import measure
 
 SATURDAY = date(2026, 11, 28)
 # bench portfolio rows whose one message on Saturday 2026-11-28 is a call: each call template,
@@ -228,3 +229,192 @@ def test_cells_and_strings_on_columns_are_the_writers(text: str) -> None:
     assert f'{{"action_id":"A1-x","account_id":"A1","phone":"+1"{mid_json},"script":"s\\n"}}\n'.encode() == (
         calls.jsonl_bytes([row])
     )
+
+
+# bench portfolio rows whose one message on Saturday 2026-11-28 is a text: each text template
+# in both jurisdictions, with and without an offer
+SMS_ROWS = Path(__file__).parents[1] / "data" / "sms-bench-rows.csv"
+SMS_VARIANTS: list[tuple[str, dict[str, str]]] = [
+    ("a", {}),
+    ("b", {"name": 'Lee, "Al" \\ Kim', "overdue_amount": "1234567.89"}),  # quotes, comma, backslash
+    ("c", {"name": "", "overdue_amount": "0.05"}),  # no name: the empty text
+    ("d", {"name": "王小明"}),  # CJK: an en-US text in UCS-2
+    ("h", {"name": "x" * 400}),  # over the policy's segments: render's reject
+    ("k", {"name": "Ann [€]"}),  # GSM-7 extension characters: two septets each
+    ("m", {"name": "Ann 😀"}),  # beyond the BMP: two UTF-16 units
+]
+
+
+def _sms_accounts(path: Path) -> Path:
+    with SMS_ROWS.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        base, header = list(reader), list(reader.fieldnames or ())
+    rows = [{**row, **changes, "account_id": row["account_id"] + tag} for row in base for tag, changes in SMS_VARIANTS]
+    rows.sort(key=lambda row: row["account_id"])
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_texts_filled_on_columns_are_the_python_renders_bytes(
+    monkeypatch: pytest.MonkeyPatch, example_root: Path, tmp_path: Path, jobs: int
+) -> None:
+    accounts = _sms_accounts(tmp_path / "accounts.csv")
+    filled: list[str] = []
+    lines = columns.MessageColumns.lines
+
+    def counted(self: columns.MessageColumns, wanted: pl.DataFrame, *args: Any) -> dict[str, pl.DataFrame]:
+        out = lines(self, wanted, *args)
+        if "sms" in out:
+            filled.extend(wanted.get_column("account_id").gather(out["sms"].get_column("__n")).to_list())
+        return out
+
+    monkeypatch.setattr(columns.MessageColumns, "lines", counted)
+    made, _ = _build(monkeypatch, example_root, accounts, tmp_path / "fused", jobs=jobs, fused=True)
+    assert made[0] is not None and made[0].valid
+    _build(monkeypatch, example_root, accounts, tmp_path / "after", jobs=jobs, fused=False)
+    fused, after = _tree(tmp_path / "fused"), _tree(tmp_path / "after")
+    assert fused.keys() == after.keys()
+    for name in fused:
+        assert fused[name] == after[name], name
+    records = [orjson.loads(line) for line in after["messages/sms.jsonl"].splitlines()]
+    texted = {record["account_id"]: record for record in records}
+    rejected = after["messages/render-rejects.csv"].decode()
+    # every text over the segments is Python's reject; the rows as planned are all sent
+    assert {a for a in texted if a[-1] == "a"} == {row + "a" for row in _ids(SMS_ROWS)}
+    assert all(row + "h" in rejected and row + "h" not in texted for row in _ids(SMS_ROWS))
+    if jobs == 1:  # the columns ran in this process: which rows they filled
+        assert len(filled) == len(set(filled)) and set(filled) <= set(texted)
+        for suffix in "abcd":
+            assert any(account.endswith(suffix) for account in filled), suffix
+        # a text over one message with a two-unit character is counted by Python's split
+        for account_id in filled:
+            record = texted[account_id]
+            if account_id[-1] in "km":
+                assert record["segments"] == 1 or (record["encoding"] == "UCS-2" and account_id[-1] == "k")
+
+
+def _ids(path: Path) -> list[str]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [row["account_id"] for row in csv.DictReader(handle)]
+
+
+def test_texts_the_columns_refuse_are_left_to_the_python_path(example_root: Path, tmp_path: Path) -> None:
+    """Each text guard's row against the Python path's own line: what the columns fill is the
+    line render_chunk writes for that plan line alone; what they refuse, render rejects or
+    writes from a text the columns do not count (a two-unit character over one message)."""
+    accounts = _sms_accounts(tmp_path / "accounts.csv")
+    run_build(BuildRequest(example_root, accounts, SATURDAY, tmp_path / "out", jobs=1, pdf=False, handbook=False))
+    plans = {}
+    for line in (tmp_path / "out" / "plans.jsonl").read_text().splitlines(keepends=True):
+        plan = orjson.loads(line)
+        actions = [a for a in plan["actions"] if a["status"] in ("scheduled", "deferred")]
+        if plan["account_id"][-1] == "a" and [a["channel"] for a in actions] == ["sms"]:
+            plans[plan["account_id"]] = line
+    assert len(plans) == len(_ids(SMS_ROWS))
+    rows = _stripped(accounts).filter(pl.col("account_id").is_in(list(plans)))
+    changes: dict[str, dict[str, str]] = {
+        "": {},
+        "b": {"name": 'Lee, "Al" Kim'},
+        "q": {"name": "Al \\ Kim"},  # a backslash: GSM-7's extension, one UCS-2 unit
+        "c": {"name": ""},
+        "d": {"name": "王小明"},
+        "e": {"name": "Ann € ^ {x}"},
+        "m": {"name": "Ann 😀"},
+        "n": {"name": " Ann　"},  # white space at the name's ends stays inside the text
+        "p": {"phone": ""},
+        "r": {"phone": "+1\t212"},
+        "s": {"name": "Tab\there"},
+        "x": {"name": "x" * 400},
+        "u": {"itemization_amount": "1e3", "interest_since_itemization": "1", "fees_since_itemization": "1",
+              "payments_since_itemization": "1", "credits_since_itemization": "1"},
+        "z": {},  # an id of four characters: mask writes it whole
+    }  # fmt: skip
+    made, wanted = [], []
+    for number, row in enumerate(rows.iter_rows(named=True)):
+        base = row["account_id"]
+        for tag, change in changes.items():
+            account_id = f"Z{number:03d}" if tag == "z" else base + tag
+            line = plans[base].replace(f'"{base}', f'"{account_id}')
+            made.append({**row, **change, "account_id": account_id})
+            wanted.append((account_id, line, base))
+    kept = pl.DataFrame(made, schema=rows.schema)
+    frame = pl.DataFrame(wanted, schema=["account_id", PLAN, TEMPLATE_KEY], orient="row")
+    columns_of = tuple(kept.columns)
+    row_of = dict(zip(kept.get_column("account_id").to_list(), kept.rows(), strict=True))
+    policy = require_policy(example_root)
+    renderer = make_renderer(policy, tmp_path / "r", pdf=False, email_format="eml", case_files=False)
+    filled = columns.MessageColumns(renderer).lines(frame, kept, row_of.get, columns_of)["sms"]
+    got = {wanted[n][0]: line for n, line in filled.iter_rows()}
+    line_of = {account_id: line for account_id, line, _ in wanted}
+    for account, line in got.items():
+        own = renderer.render_chunk([(line_of[account], row_of[account])], columns_of)
+        assert line.encode() == own.sms_lines, account
+    # filled: as planned, quotes and a comma, an empty name, CJK (UCS-2), spaces, the short id
+    for base in plans:
+        for tag in ("", "b", "c", "d", "n"):
+            assert base + tag in got, base + tag
+    # a backslash in a CN text (UCS-2): JSON's escape on columns
+    assert {base + "q" for base in plans if "zh-CN" in plans[base]} <= set(got)
+    assert sum(account.startswith("Z") for account in got) == len(plans)
+    # refused: no phone, a control character, over the segments, a risky itemization
+    assert not {account for account in got if account[-1] in "prsxu"}
+    for account_id, line, _ in wanted:
+        if account_id not in got:
+            own = renderer.render_chunk([(line, row_of[account_id])], columns_of)
+            if own.rejects:
+                continue
+            record = orjson.loads(own.sms_lines)
+            # written by Python: a control character's escape, a two-unit character's split,
+            # or the itemization render's narrowing leaves to its full context
+            assert account_id[-1] in "rsemqu", account_id
+            if account_id[-1] in "emq":
+                assert record["length"] > {"GSM-7": 160, "UCS-2": 70}[record["encoding"]]
+    # the rows over the segments are render's rejects
+    assert all(renderer.render_chunk([(line_of[b + "x"], row_of[b + "x"])], columns_of).rejects for b in plans)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * 160, "a" * 161, "a" * 306, "a" * 307, "€" * 80, "€" * 81, "a€" * 60, "中" * 70, "中" * 71,
+        "中" * 134, "中" * 135, "😀" * 35, "😀" * 36, "a😀", "Ann, [x] {y} ^~|\\ \n\r\f",
+        "ÄÖÑÜ§¿äöñüà@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ", "née Ωmega ç", "x" * 470, "x" * 460,
+    ],
+)  # fmt: skip
+def test_texts_measured_on_columns_are_text_sms_measure(example_root: Path, text: str) -> None:
+    """The encoding, length and segments the columns write, where they write them (a split
+    text without two-unit characters; within the policy's segments), are measure's."""
+    policy = require_policy(example_root)
+    frame = pl.DataFrame({"__raw": [text]})
+    measured, refused = columns.TextLines().measured(frame, policy)
+    out = measured.select("__encoding", "__length", "__segments", refused.alias("refused")).row(0)
+    encoding, length, segments = measure(text)
+    two_units = length != len(text)
+    assert out[3] == ((two_units and segments > 1) or segments > policy.settings.sms_max_segments), text
+    if not out[3]:
+        assert out[:3] == (encoding, length, segments)
+
+
+def test_keys_whose_texts_lack_the_disclosures_are_left_to_python() -> None:
+    """The opt-out instruction (and a CN text's 【signature】) must stand whole in one of the
+    key's texts: missing, or split by a row's field, the key is the Python path's (which then
+    rejects or writes each text as it always has)."""
+    lines = columns.TextLines()
+
+    def context(jurisdiction: str) -> dict[str, Any]:
+        return {
+            "compliance": {"opt_out": "Reply STOP to opt out."},
+            "account": {"jurisdiction": jurisdiction},
+            "company": {"sms_signature": "Acme"},
+        }
+
+    assert not lines.constant_refused(["Hi ", ", you owe. Reply STOP to opt out."], context("US"))
+    assert lines.constant_refused(["Hi ", ", you owe."], context("US"))  # missing
+    assert lines.constant_refused(["Hi. Reply STOP ", " to opt out."], context("US"))  # split by a field
+    assert not lines.constant_refused(["【Acme】Hi ", "Reply STOP to opt out."], context("CN"))
+    assert lines.constant_refused(["Acme: Hi ", "Reply STOP to opt out."], context("CN-31"))  # no 【signature】
+    assert not lines.constant_refused(["Acme: Hi ", "Reply STOP to opt out."], context("US"))
