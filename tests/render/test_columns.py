@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import functools
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +25,7 @@ from dunning.plan.columnar import PLAN, TEMPLATE_KEY
 from dunning.policy import require_policy
 from dunning.render import calls, columns
 from dunning.render.account_rows import CONTEXT_UNUSED, dropped_columns
+from dunning.render.batch import ChunkRenderer, ChunkResult
 from dunning.render.fused import FusedRender
 from dunning.render.run import make_renderer
 from dunning.templating.formatting import format_money
@@ -33,7 +35,8 @@ from dunning.text.sms import measure
 
 SATURDAY = date(2026, 11, 28)
 # bench portfolio rows whose one message on Saturday 2026-11-28 is a call: each call template,
-# with and without an offer, in both jurisdictions
+# with and without an offer, in both jurisdictions; and two whose call has an email beside it
+CALL_AND_EMAIL = ("A000000105", "A000000122")
 BENCH_ROWS = Path(__file__).parents[1] / "data" / "calls-bench-rows.csv"
 # (id suffix, changes) of the rows made from each base row
 VARIANTS: list[tuple[str, dict[str, str]]] = [
@@ -78,10 +81,17 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 
 def _build(
-    monkeypatch: pytest.MonkeyPatch, root: Path, accounts: Path, out: Path, *, jobs: int, fused: bool
+    monkeypatch: pytest.MonkeyPatch,
+    root: Path,
+    accounts: Path,
+    out: Path,
+    *,
+    jobs: int,
+    fused: bool,
+    texts: list[str] | None = None,
 ) -> tuple[list[FusedRender | None], list[str]]:
     """Build (fused or rendering after the plan); the fused renders and the account ids whose
-    call the columns filled (in this process: with ``jobs`` 1)."""
+    call the columns filled (in this process: with ``jobs`` 1; the texts' ids in ``texts``)."""
     made: list[FusedRender | None] = []
     filled: list[str] = []
     real = build_module._fused
@@ -93,8 +103,9 @@ def _build(
 
     def counted(self: columns.MessageColumns, wanted: pl.DataFrame, *args: Any) -> dict[str, pl.DataFrame]:
         out = lines(self, wanted, *args)
-        if "call" in out:
-            filled.extend(wanted.get_column("account_id").gather(out["call"].get_column("__n")).to_list())
+        for channel, ids in (("call", filled), ("sms", texts if texts is not None else [])):
+            if channel in out:
+                ids.extend(wanted.get_column("account_id").gather(out[channel].get_column("__n")).to_list())
         return out
 
     with monkeypatch.context() as patch:
@@ -107,18 +118,32 @@ def _build(
     return made, filled
 
 
+def _both_ways(
+    monkeypatch: pytest.MonkeyPatch,
+    root: Path,
+    accounts: Path,
+    tmp_path: Path,
+    jobs: int,
+    texts: list[str] | None = None,
+) -> tuple[dict[str, bytes], list[str]]:
+    """The build rendering in its planning workers (the columns on) equals, file for file, the
+    build rendering after the plan; its files and the ids whose call the columns filled."""
+    made, filled = _build(monkeypatch, root, accounts, tmp_path / "fused", jobs=jobs, fused=True, texts=texts)
+    assert made[0] is not None and made[0].valid
+    _build(monkeypatch, root, accounts, tmp_path / "after", jobs=jobs, fused=False)
+    fused, after = _tree(tmp_path / "fused"), _tree(tmp_path / "after")
+    assert fused.keys() == after.keys()
+    for name in fused:
+        assert fused[name] == after[name], name
+    return after, filled
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_calls_filled_on_columns_are_the_python_renders_bytes(
     monkeypatch: pytest.MonkeyPatch, example_root: Path, tmp_path: Path, jobs: int
 ) -> None:
     accounts, refused = _accounts(tmp_path / "accounts.csv")
-    made, filled = _build(monkeypatch, example_root, accounts, tmp_path / "fused", jobs=jobs, fused=True)
-    assert made[0] is not None and made[0].valid
-    _build(monkeypatch, example_root, accounts, tmp_path / "after", jobs=jobs, fused=False)
-    fused, after = _tree(tmp_path / "fused"), _tree(tmp_path / "after")
-    assert fused.keys() == after.keys()
-    for name in fused:
-        assert fused[name] == after[name], name
+    after, filled = _both_ways(monkeypatch, example_root, accounts, tmp_path, jobs)
     lines = after["messages/calls.jsonl"].splitlines()
     called = [orjson.loads(line)["account_id"] for line in lines]
     assert len(called) == len(set(called))
@@ -134,6 +159,9 @@ def test_calls_filled_on_columns_are_the_python_renders_bytes(
         for suffix in "abch":
             assert any(account.endswith(suffix) for account in filled), suffix
         assert len(filled) >= 30
+        # a call beside an email: filled here, the email rendered in Python (the trees are equal)
+        assert {account + "a" for account in CALL_AND_EMAIL} <= set(filled)
+        assert all(f"messages/email/{account}a-" in " ".join(after) for account in CALL_AND_EMAIL)
 
 
 def _stripped(accounts: Path) -> pl.DataFrame:
@@ -144,22 +172,71 @@ def _stripped(accounts: Path) -> pl.DataFrame:
     return frame.with_columns(pl.all().str.strip_chars())
 
 
+def _alone(out: Path, channel: str) -> dict[str, str]:
+    """The bench rows' own plan lines (id ending in ``a``) whose one message is of ``channel``."""
+    plans = {}
+    for line in (out / "plans.jsonl").read_text().splitlines(keepends=True):
+        plan = orjson.loads(line)
+        actions = [a for a in plan["actions"] if a["status"] in ("scheduled", "deferred")]
+        if plan["account_id"][-1] == "a" and [a["channel"] for a in actions] == [channel]:
+            plans[plan["account_id"]] = line
+    return plans
+
+
+@dataclass
+class Variants:
+    """Rows made from the plans' own rows by ``changes`` (tag: cells), each with its base's
+    plan line, the lines the columns filled for them and the renderer that checks them."""
+
+    lines: dict[str, str]  # account id: its plan line
+    row_of: dict[str, tuple[Any, ...]]
+    columns: tuple[str, ...]
+    renderer: ChunkRenderer
+    filled: dict[str, pl.DataFrame]  # MessageColumns.lines, each frame's __n an account id
+
+    def own(self, account_id: str) -> ChunkResult:
+        """render_chunk's result for the account's plan line alone."""
+        return self.renderer.render_chunk([(self.lines[account_id], self.row_of[account_id])], self.columns)
+
+
+def _variants(
+    root: Path,
+    tmp_path: Path,
+    accounts: Path,
+    plans: dict[str, str],
+    changes: dict[str, dict[str, str]],
+    short: str = "",
+) -> Variants:
+    """The rows of ``plans``' accounts changed by ``changes``, filled on columns as a chunk
+    (the tag ``short`` gives an id of four characters instead of the base's with the tag)."""
+    rows = _stripped(accounts).filter(pl.col("account_id").is_in(list(plans)))
+    made, wanted = [], []
+    for number, row in enumerate(rows.iter_rows(named=True)):
+        base = row["account_id"]
+        for tag, change in changes.items():
+            account_id = f"Z{number:03d}" if short and tag == short else base + tag
+            line = plans[base].replace(f'"{base}', f'"{account_id}')
+            made.append({**row, **change, "account_id": account_id})
+            wanted.append((account_id, line, base))
+    kept = pl.DataFrame(made, schema=rows.schema)
+    frame = pl.DataFrame(wanted, schema=["account_id", PLAN, TEMPLATE_KEY], orient="row")
+    columns_of = tuple(kept.columns)
+    row_of = dict(zip(kept.get_column("account_id").to_list(), kept.rows(), strict=True))
+    renderer = make_renderer(require_policy(root), tmp_path / "r", pdf=False, email_format="eml", case_files=False)
+    filled = columns.MessageColumns(renderer).lines(frame, kept, row_of.get, columns_of)
+    ids = pl.Series([account_id for account_id, _, _ in wanted])
+    named = {name: part.with_columns(ids.gather(part.get_column("__n")).alias("__n")) for name, part in filled.items()}
+    return Variants({a: line for a, line, _ in wanted}, row_of, columns_of, renderer, named)
+
+
 def test_rows_the_columns_refuse_are_left_to_the_python_path(example_root: Path, tmp_path: Path) -> None:
     """What the planner never hands render (no phone, a phone a spreadsheet would run, a
     control character) is refused by the columns' guards all the same; every line they fill
     is the one render_chunk writes for its plan line alone."""
     accounts, _ = _accounts(tmp_path / "accounts.csv")
     run_build(BuildRequest(example_root, accounts, SATURDAY, tmp_path / "out", jobs=1, pdf=False, handbook=False))
-    lines = [line for line in (tmp_path / "out" / "plans.jsonl").read_text().splitlines(keepends=True)]
-    # the bench rows' own plan lines (a) whose one message is a call; each key the base row's
-    plans = {}
-    for line in lines:
-        plan = orjson.loads(line)
-        actions = [a for a in plan["actions"] if a["status"] in ("scheduled", "deferred")]
-        if plan["account_id"][-1] == "a" and [a["channel"] for a in actions] == ["call"]:
-            plans[plan["account_id"]] = line
+    plans = _alone(tmp_path / "out", "call")
     assert len(plans) >= 8
-    rows = _stripped(accounts).filter(pl.col("account_id").is_in(list(plans)))
     changes = {
         "": {},
         "p": {"phone": ""},
@@ -170,33 +247,19 @@ def test_rows_the_columns_refuse_are_left_to_the_python_path(example_root: Path,
         "u": {"itemization_amount": "1e3", "interest_since_itemization": "1", "fees_since_itemization": "1",
               "payments_since_itemization": "1", "credits_since_itemization": "1"},
     }  # fmt: skip
-    made, wanted = [], []
-    for row in rows.iter_rows(named=True):
-        base = row["account_id"]
-        for tag, change in changes.items():
-            account_id = base + tag
-            line = plans[base].replace(f'"{base}', f'"{account_id}')
-            made.append({**row, **change, "account_id": account_id})
-            wanted.append((account_id, line, base))
-    kept = pl.DataFrame(made, schema=rows.schema)
-    frame = pl.DataFrame(wanted, schema=["account_id", PLAN, TEMPLATE_KEY], orient="row")
-    columns_of = tuple(kept.columns)
-    row_of = dict(zip(kept.get_column("account_id").to_list(), kept.rows(), strict=True))
-    policy = require_policy(example_root)
-    renderer = make_renderer(policy, tmp_path / "r", pdf=False, email_format="eml", case_files=False)
-    filled = columns.MessageColumns(renderer).lines(frame, kept, row_of.get, columns_of)["call"]
-    got = {wanted[n][0]: (csv_line, json_line) for n, csv_line, json_line in filled.iter_rows()}
+    made = _variants(example_root, tmp_path, accounts, plans, changes)
+    call_lines = made.filled["call"].select("__n", "csv", "json").iter_rows()
+    got = {account: (csv_line, json_line) for account, csv_line, json_line in call_lines}
     # the rows as planned and those with a phone the CSV quotes and JSON escapes are filled;
     # no phone, a formula, a control character, a risky itemization: refused
     assert set(got) == {base + tag for base in plans for tag in ("", "t")}
-    line_of = {account_id: line for account_id, line, _ in wanted}
     for account, (csv_line, json_line) in got.items():
-        own = renderer.render_chunk([(line_of[account], row_of[account])], columns_of)
+        own = made.own(account)
         assert (csv_line.encode(), json_line.encode()) == (own.calls_csv, own.calls_jsonl), account
     # the refused rows: render's own (a reject, or a line the columns do not write)
-    for account_id, line, _ in wanted:
+    for account_id in made.lines:
         if account_id not in got:
-            own = renderer.render_chunk([(line, row_of[account_id])], columns_of)
+            own = made.own(account_id)
             assert own.rejects or "\\t" in own.calls_jsonl.decode() or own.calls_csv.startswith(b"A")
 
 
@@ -264,22 +327,7 @@ def test_texts_filled_on_columns_are_the_python_renders_bytes(
 ) -> None:
     accounts = _sms_accounts(tmp_path / "accounts.csv")
     filled: list[str] = []
-    lines = columns.MessageColumns.lines
-
-    def counted(self: columns.MessageColumns, wanted: pl.DataFrame, *args: Any) -> dict[str, pl.DataFrame]:
-        out = lines(self, wanted, *args)
-        if "sms" in out:
-            filled.extend(wanted.get_column("account_id").gather(out["sms"].get_column("__n")).to_list())
-        return out
-
-    monkeypatch.setattr(columns.MessageColumns, "lines", counted)
-    made, _ = _build(monkeypatch, example_root, accounts, tmp_path / "fused", jobs=jobs, fused=True)
-    assert made[0] is not None and made[0].valid
-    _build(monkeypatch, example_root, accounts, tmp_path / "after", jobs=jobs, fused=False)
-    fused, after = _tree(tmp_path / "fused"), _tree(tmp_path / "after")
-    assert fused.keys() == after.keys()
-    for name in fused:
-        assert fused[name] == after[name], name
+    after, _ = _both_ways(monkeypatch, example_root, accounts, tmp_path, jobs, texts=filled)
     records = [orjson.loads(line) for line in after["messages/sms.jsonl"].splitlines()]
     texted = {record["account_id"]: record for record in records}
     rejected = after["messages/render-rejects.csv"].decode()
@@ -308,14 +356,8 @@ def test_texts_the_columns_refuse_are_left_to_the_python_path(example_root: Path
     writes from a text the columns do not count (a two-unit character over one message)."""
     accounts = _sms_accounts(tmp_path / "accounts.csv")
     run_build(BuildRequest(example_root, accounts, SATURDAY, tmp_path / "out", jobs=1, pdf=False, handbook=False))
-    plans = {}
-    for line in (tmp_path / "out" / "plans.jsonl").read_text().splitlines(keepends=True):
-        plan = orjson.loads(line)
-        actions = [a for a in plan["actions"] if a["status"] in ("scheduled", "deferred")]
-        if plan["account_id"][-1] == "a" and [a["channel"] for a in actions] == ["sms"]:
-            plans[plan["account_id"]] = line
+    plans = _alone(tmp_path / "out", "sms")
     assert len(plans) == len(_ids(SMS_ROWS))
-    rows = _stripped(accounts).filter(pl.col("account_id").is_in(list(plans)))
     changes: dict[str, dict[str, str]] = {
         "": {},
         "b": {"name": 'Lee, "Al" Kim'},
@@ -333,26 +375,10 @@ def test_texts_the_columns_refuse_are_left_to_the_python_path(example_root: Path
               "payments_since_itemization": "1", "credits_since_itemization": "1"},
         "z": {},  # an id of four characters: mask writes it whole
     }  # fmt: skip
-    made, wanted = [], []
-    for number, row in enumerate(rows.iter_rows(named=True)):
-        base = row["account_id"]
-        for tag, change in changes.items():
-            account_id = f"Z{number:03d}" if tag == "z" else base + tag
-            line = plans[base].replace(f'"{base}', f'"{account_id}')
-            made.append({**row, **change, "account_id": account_id})
-            wanted.append((account_id, line, base))
-    kept = pl.DataFrame(made, schema=rows.schema)
-    frame = pl.DataFrame(wanted, schema=["account_id", PLAN, TEMPLATE_KEY], orient="row")
-    columns_of = tuple(kept.columns)
-    row_of = dict(zip(kept.get_column("account_id").to_list(), kept.rows(), strict=True))
-    policy = require_policy(example_root)
-    renderer = make_renderer(policy, tmp_path / "r", pdf=False, email_format="eml", case_files=False)
-    filled = columns.MessageColumns(renderer).lines(frame, kept, row_of.get, columns_of)["sms"]
-    got = {wanted[n][0]: line for n, line in filled.iter_rows()}
-    line_of = {account_id: line for account_id, line, _ in wanted}
+    made = _variants(example_root, tmp_path, accounts, plans, changes, short="z")
+    got = dict(made.filled["sms"].select("__n", "json").iter_rows())
     for account, line in got.items():
-        own = renderer.render_chunk([(line_of[account], row_of[account])], columns_of)
-        assert line.encode() == own.sms_lines, account
+        assert line.encode() == made.own(account).sms_lines, account
     # filled: as planned, quotes and a comma, an empty name, CJK (UCS-2), spaces, the short id
     for base in plans:
         for tag in ("", "b", "c", "d", "n"):
@@ -362,9 +388,9 @@ def test_texts_the_columns_refuse_are_left_to_the_python_path(example_root: Path
     assert sum(account.startswith("Z") for account in got) == len(plans)
     # refused: no phone, a control character, over the segments, a risky itemization
     assert not {account for account in got if account[-1] in "prsxu"}
-    for account_id, line, _ in wanted:
+    for account_id in made.lines:
         if account_id not in got:
-            own = renderer.render_chunk([(line, row_of[account_id])], columns_of)
+            own = made.own(account_id)
             if own.rejects:
                 continue
             record = orjson.loads(own.sms_lines)
@@ -374,7 +400,7 @@ def test_texts_the_columns_refuse_are_left_to_the_python_path(example_root: Path
             if account_id[-1] in "emq":
                 assert record["length"] > {"GSM-7": 160, "UCS-2": 70}[record["encoding"]]
     # the rows over the segments are render's rejects
-    assert all(renderer.render_chunk([(line_of[b + "x"], row_of[b + "x"])], columns_of).rejects for b in plans)
+    assert all(made.own(base + "x").rejects for base in plans)
 
 
 @pytest.mark.parametrize(

@@ -109,7 +109,12 @@ class ChunkRenderer:
     )
 
     def render_chunk(
-        self, items: Sequence[tuple[bytes | str, Any]], columns: Sequence[str] | None = None, *, numbered: bool = False
+        self,
+        items: Sequence[tuple[bytes | str, Any]],
+        columns: Sequence[str] | None = None,
+        *,
+        numbered: bool = False,
+        skip: Mapping[int, str] | None = None,
     ) -> ChunkResult:
         """Render every renderable action of the plan lines in ``items`` (line, as bytes or text,
         and account row or None): a row is a mapping of column to text, or, with ``columns``, a
@@ -124,7 +129,9 @@ class ChunkRenderer:
         ``numbered``: the dialer rows are left in ``result.calls`` and the texts' records in
         ``result.sms``, each with its item's position in ``result.call_items`` or
         ``result.sms_items``, for a caller that merges them with messages rendered elsewhere
-        (:mod:`dunning.render.columns`) before writing them in plan order."""
+        (:mod:`dunning.render.columns`) before writing them in plan order. ``skip``: the
+        channel of the message of an item (by its position) that was rendered there, left
+        out here (the line's other messages are rendered as always)."""
         result = ChunkResult()
         started = time.process_time_ns()
         reader = self._row_reader(columns) if columns is not None else None
@@ -137,6 +144,9 @@ class ChunkRenderer:
             actions = [a for a in plan.get("actions", ()) if a.get("status") in RENDERABLE]
             if not actions:
                 continue
+            human = any(a.get("channel") in HUMAN_CHANNELS for a in actions)
+            if skip is not None and item in skip:
+                actions = [a for a in actions if a.get("channel") != skip[item]]
             if numbered:
                 item_of.extend([item] * len(actions))  # the sequence numbers of its actions, below
             if row is None:
@@ -146,7 +156,7 @@ class ChunkRenderer:
                     sequence += 1
                 continue
             account = reader.row_account(row) if reader is not None else account_from_row(row)
-            if self.case_files and any(a.get("channel") in HUMAN_CHANNELS for a in actions):
+            if self.case_files and human:
                 result.cases.append(account.account_id)
             shared: dict[str, Any] = {}  # the context parts of this plan line, built once
             for action in actions:

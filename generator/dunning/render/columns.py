@@ -3,10 +3,11 @@
 Plan's fast path (:mod:`dunning.plan.columnar`) fills each row's plan line from the template
 of its decision key: every row of a key has the same actions (channel, template, locale,
 send window, priority), its action ids apart (the account's id and a suffix the key fixes).
-So for a plan line whose one renderable action is a call, what render works out per message
-— the template file, the branches its script takes, the company's and compliance's texts, the
-window cells and the dialer row's middle cells — is the key's, and is made here once per key
-(:class:`MessageColumns`, :class:`CallLines`; from one row of the key through render's own Python functions). Per
+So for a plan line's call (its one message of a channel filled here; any other, an email
+beside it, is rendered in Python), what render works out per message — the template file, the
+branches its script takes, the company's and compliance's texts, the window cells and the
+dialer row's middle cells — is the key's, and is made here once per key (:class:`MessageColumns`
+and :class:`CallLines`, from one row of the key through render's own Python functions). Per
 row there remain the account's id, name and phone, the days past due, the amounts and the due
 date: string expressions over the chunk's columns, and the ``calls.csv`` and ``calls.jsonl``
 lines of the whole chunk in two more. ≈ 37 µs a call in Python, ≈ 12 on columns measured by
@@ -109,6 +110,7 @@ _KEY_SCHEMA = {
     "__mprefix": pl.String,
     "__msuffix": pl.String,
     "__channel": pl.String,
+    "__alone": pl.Boolean,  # the message is the plan line's one renderable action
 }
 
 
@@ -233,10 +235,13 @@ class MessageColumns:
         try:
             plan = orjson.loads(line)
             actions = [a for a in plan.get("actions", ()) if a.get("status") in RENDERABLE]
-            channel = self.channels.get(str(actions[0].get("channel"))) if len(actions) == 1 else None
-            if channel is None:
+            # the line's one message of a channel filled here; its other messages (an email
+            # beside a call) are render_chunk's, which leaves this one out (fused._merged)
+            here = [a for a in actions if a.get("channel") in self.channels]
+            if len(here) != 1:
                 return None
-            action = actions[0]
+            action = here[0]
+            channel = self.channels[str(action["channel"])]
             account_id, action_id = plan["account_id"], action["id"]
             if not (type(account_id) is str and type(action_id) is str and action_id.startswith(account_id)):
                 return None
@@ -272,7 +277,7 @@ class MessageColumns:
         except Exception:  # anything unexpected: the Python path renders (or rejects) these messages
             return None
         extra = [own.get(name) for name in self._schema if name not in _KEY_SCHEMA]
-        return (fill[0], suffix, locale, recipe.prefix, recipe.suffix, channel.CHANNEL, *extra)
+        return (fill[0], suffix, locale, recipe.prefix, recipe.suffix, channel.CHANNEL, len(actions) == 1, *extra)
 
     def _fill(self, filler: Filler, context: Mapping[str, Any], channel: Channel) -> tuple[int, list[str]] | None:
         """The number of the key's layout with its own values put in, and its texts; None
@@ -468,7 +473,8 @@ class MessageColumns:
         """Each channel's lines (each file's, newline included: :meth:`Channel.lines`) of the
         plan lines of ``wanted`` (``account_id``, the plan line, its template key: in the
         order of the chunk's items) whose message is filled here, each with its position
-        ``__n``, in that order; a channel with none is left out. ``kept``: the rows render
+        ``__n`` and whether it is the line's one message (``__alone``), in that order; a
+        channel with none is left out. ``kept``: the rows render
         would read (``row_of``: the same as tuples of ``columns``). Their CPU: :attr:`spent`."""
         started = time.process_time_ns()
         self.spent = {}
@@ -483,7 +489,7 @@ class MessageColumns:
             measured, refused = channel.measured(part, self.policy)
             measured = measured.filter(~(pl.col("__refused") | refused.fill_null(True)))
             if measured.height:
-                out[name] = measured.select("__n", *channel.lines())
+                out[name] = measured.select("__n", "__alone", *channel.lines())
             own[name] = time.process_time_ns() - began
         # the shared part split between the channels by their rows
         shared = time.process_time_ns() - started - sum(own.values())

@@ -208,22 +208,28 @@ class ChunkMessages:
         chunk's ``calls.csv``, ``calls.jsonl`` and ``sms.jsonl`` lines, both kinds merged in
         plan order (the items' order), in the first of them: the sink appends each chunk's
         lines one after the other, so where they stand among the chunks does not change the
-        files. A plan line filled on columns has that one message (KeyColumns)."""
+        files. A line whose message filled on columns is its only one is not rendered here;
+        a line with others is, without that one (``render_chunk``'s ``skip``)."""
         import polars as pl
 
         assert self.renderer is not None
         skipped = bytearray(len(items))
         done = {channel: frame.get_column("__n").to_list() for channel, (frame, _) in filled.items()}
-        for positions in done.values():
-            for n in positions:
-                skipped[n] = 1
+        beside: dict[int, str] = {}  # the lines with other messages: the channel filled
+        for channel, (frame, _) in filled.items():
+            for n, alone in zip(done[channel], frame.get_column("__alone").to_list(), strict=True):
+                if alone:
+                    skipped[n] = 1
+                else:
+                    beside[n] = channel
         rest = [n for n in range(len(items)) if not skipped[n]]
         results = []
         call_lines: list[tuple[int, str, bytes]] = []
         sms_lines: list[tuple[int, bytes]] = []
         for start in range(0, len(rest), size):
             part = rest[start : start + size]
-            result = self.renderer.render_chunk([items[n] for n in part], columns, numbered=True)
+            skip = {i: beside[n] for i, n in enumerate(part) if n in beside}
+            result = self.renderer.render_chunk([items[n] for n in part], columns, numbered=True, skip=skip or None)
             texts = calls.csv_texts(result.calls)
             for item, row, text in zip(result.call_items, result.calls, texts, strict=True):
                 call_lines.append((part[item], text, orjson.dumps(dict(zip(calls.COLUMNS, row, strict=True))) + b"\n"))
