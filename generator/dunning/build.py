@@ -23,18 +23,23 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from dunning.outdir import OutputDir, step
-from dunning.plan.build import PlanInputs, Summary, write_plans
+from dunning.outdir import OutputDir, mark, step
+from dunning.plan.build import PlanInputs, Summary, planning_pool, write_plans
 from dunning.policy import Loaded
 from dunning.problems import Problem, has_errors
 from dunning.render.cases import CaseRequest
 from dunning.render.run import SUMMARY, RenderSummary, check_email_format, render_into, write_manifest
 from dunning.validate import Validation, validation
-from dunning.workers import Beside, resolve_jobs
+from dunning.workers import Beside, Workers, resolve_jobs
 
 if TYPE_CHECKING:
     from dunning.acknowledge import Acknowledged
     from dunning.render.fused import FusedRender
+
+
+# what a planning worker renders its chunks with (dunning.render.fused's follower), loaded
+# when it starts
+FUSED_MODULES = ("dunning.render.fused", "dunning.render.columns")
 
 
 @dataclass(frozen=True)
@@ -86,23 +91,34 @@ def run_build(
     told each later stage as it starts (the CLI names it when one fails); ``progress`` gets
     the plan's ``update(n)``."""
     on_stage("validate")
-    found = validation(request.policy_path)
-    loaded, problems = found.loaded, found.problems
-    on_findings(problems, found.acknowledged)
-    result = BuildResult(loaded, problems)
-    if loaded.policy is None or has_errors(problems, strict=strict):
-        result.stopped = "validate"
-        return result
-    policy = loaded.policy
-    output = OutputDir(request.out, protect=(Path(policy.root),))
-    on_stage("out")  # the output folder's checks and lock
-    with output.replace() as staging:
-        beside = _handbook_beside(request, policy, staging, found)
-        try:
-            _stages(request, policy, staging, result, beside, on_stage, progress, found)
-        finally:
-            if beside is not None and result.site is None:  # a stage stopped or failed before it
-                _stop_handbook(beside, staging)
+    # the planning workers start first: each loads its modules and render's and compiles the
+    # policy (≈ 0.45 s of a core) while this process validates, instead of after it with a
+    # core idle
+    pool = planning_pool(request.policy_path, request.accounts, request.jobs, preload=FUSED_MODULES)
+    try:
+        mark("validate")
+        found = validation(request.policy_path)
+        mark("validated")
+        loaded, problems = found.loaded, found.problems
+        on_findings(problems, found.acknowledged)
+        result = BuildResult(loaded, problems)
+        if loaded.policy is None or has_errors(problems, strict=strict):
+            result.stopped = "validate"
+            return result
+        policy = loaded.policy
+        output = OutputDir(request.out, protect=(Path(policy.root),))
+        on_stage("out")  # the output folder's checks and lock
+        with output.replace() as staging:
+            beside = _handbook_beside(request, policy, staging, found)
+            try:
+                _stages(request, policy, staging, result, beside, on_stage, progress, found, pool)
+            finally:
+                if beside is not None and result.site is None:  # a stage stopped or failed before it
+                    _stop_handbook(beside, staging)
+    finally:
+        if pool is not None:
+            pool.close(stop=True)  # ended already, unless the build stopped before its plan
+    mark("published")
     return result
 
 
@@ -115,8 +131,10 @@ def _stages(
     on_stage: Callable[[str], None],
     progress: Any,
     found: Validation,
+    pool: Workers | None = None,
 ) -> None:
-    """plan → render → handbook → manifest into ``staging``, as :func:`run_build` describes."""
+    """plan → render → handbook → manifest into ``staging``, as :func:`run_build` describes;
+    ``pool``: the planning workers, started (:func:`~dunning.plan.build.planning_pool`)."""
     inputs = PlanInputs(request.policy_path, request.accounts, request.as_of, request.history, request.horizon or 0)
     cases = CaseRequest(request.as_of, request.history, request.horizon or 0)
     check_email_format(request.email_format)
@@ -124,7 +142,14 @@ def _stages(
     on_stage("plan")
     try:
         result.plans = write_plans(
-            inputs, staging, jobs=request.jobs, progress=progress, policy=policy, following=fused, hashed=True
+            inputs,
+            staging,
+            jobs=request.jobs,
+            progress=progress,
+            policy=policy,
+            following=fused,
+            hashed=True,
+            pool=pool if fused is not None else None,
         )
     except BaseException:
         if fused is not None:
@@ -139,6 +164,7 @@ def _stages(
         result.stopped = "plan"
         return
     on_stage("render")
+    mark("render's finish")
     if fused is not None:
         summary = orjson.loads((staging / SUMMARY).read_bytes())
         rendered = fused.finish(summary, request.accounts, workers=request.jobs, progress=request.render_progress)
@@ -163,6 +189,7 @@ def _stages(
         result.site = beside.result() if beside is not None else _handbook(request, policy, staging, found)
         step("handbook built")
     on_stage("manifest")
+    mark("manifest")
     rendered.known.update(result.plans.hashes)  # plans.jsonl and actions.csv, hashed as they were written
     write_manifest(policy, staging, rendered)  # last: it lists every file, the handbook's too
     step("manifest written")
@@ -208,5 +235,7 @@ def _handbook(request: BuildRequest, policy: Any, staging: Path, found: Validati
         from dunning.review.forecast import forecast_files
 
         extra = forecast_files(policy, request.accounts, request.as_of, request.forecast_days, request.history)
+    mark("handbook")
     build_handbook(policy, request.policy_path, staging, request.as_of, extra_pages=extra, found=found)
+    mark("handbook built")
     return request.out / SITE_FOLDER

@@ -41,6 +41,7 @@ import shutil
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -128,12 +129,26 @@ def make_private_dir(path: Path) -> None:
 _steps = 0
 
 
+def mark(what: str) -> None:
+    """With ``DUNNING_MARKS=FILE``, append the wall clock, this process's id and ``what`` to FILE
+    (one line): the moments ``benchmarks/build_timeline.py`` shows beside the processes' CPU.
+    Kept out of the output directory, whose bytes must not depend on the clock."""
+    target = os.environ.get("DUNNING_MARKS")
+    if target:
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
+        try:
+            write_all(fd, f"{time.time():.4f} {os.getpid()} {what}\n".encode())
+        finally:
+            os.close(fd)
+
+
 def step(what: str) -> None:
     """Mark one file-system step of a run (``what`` names it for the reader). Tests make the
     process signal itself at step N (``DUNNING_TEST_SIGNAL_AT_STEP=N:KILL``) to show that
-    ``--out`` is whole at every instant; otherwise this only counts."""
+    ``--out`` is whole at every instant; otherwise this only counts (and :func:`mark`s it)."""
     global _steps
     _steps += 1
+    mark(what)
     hook = os.environ.get("DUNNING_TEST_SIGNAL_AT_STEP", "")
     number, _, name = hook.partition(":")
     if number.isdigit() and int(number) == _steps:
@@ -464,6 +479,7 @@ __all__ = [
     "MARKER",
     "OutputDir",
     "make_private_dir",
+    "mark",
     "open_private",
     "read_marker",
     "sha256_file",

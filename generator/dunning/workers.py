@@ -169,6 +169,24 @@ class Workers:
     ) -> None:
         self.close(stop=error is not None)
 
+    def launch(self) -> bool:
+        """Start every worker process now, before the first task (a ``spawn`` or
+        ``forkserver`` pool starts one as each task is submitted), and put back the variables
+        of ``env``: the workers have read them. No thread starts in this process (the
+        executor's starts with the first task), so it may still fork. True when the processes
+        were started; False when there were none to start (one job in this process, a fork
+        pool, started already) or this Python has no way to (``_launch_processes``, which
+        every ProcessPoolExecutor since Python 3.9 has, is not public)."""
+        executor = self._executor
+        launch = getattr(executor, "_launch_processes", None)
+        if executor is None or self.start == "fork" or launch is None:
+            return False
+        if getattr(executor, "_executor_manager_thread", None) is not None or executor._processes:
+            return False
+        launch()
+        self._restore_env()
+        return True
+
     def close(self, *, stop: bool = False) -> None:
         """Wait for the workers to exit, or with ``stop`` end them first (an error, Ctrl-C)."""
         executor, self._executor = self._executor, None
@@ -187,12 +205,15 @@ class Workers:
                 if self.start == "forkserver":
                     _stop_forkserver()
         finally:
-            for name, value in self._saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
-            self._saved.clear()
+            self._restore_env()
+
+    def _restore_env(self) -> None:
+        for name, value in self._saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved.clear()
 
     def map(
         self,

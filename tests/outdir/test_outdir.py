@@ -371,3 +371,29 @@ def test_append_hashed_appends_each_piece_to_its_file_and_digest(tmp_path: Path)
     assert [target.read_bytes() for target in targets] == expected
     assert [digest.hexdigest() for digest in digests] == [hashlib.sha256(e).hexdigest() for e in expected]
     assert source.read_bytes() == data  # the source is left for its caller to remove
+
+
+def test_marks_go_to_the_file_named_by_dunning_marks_and_nowhere_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # benchmarks/build_timeline.py shows them beside the processes' CPU; a step is one too
+    import time
+
+    from dunning.outdir import mark, step
+
+    target = tmp_path / "marks"
+    monkeypatch.delenv("DUNNING_MARKS", raising=False)
+    monkeypatch.delenv("DUNNING_TEST_SIGNAL_AT_STEP", raising=False)
+    mark("unseen")
+    assert not target.exists()
+    monkeypatch.setenv("DUNNING_MARKS", str(target))
+    before = time.time()
+    mark("validate")
+    step("plans written")
+    lines = [line.split(" ", 2) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert [(pid, what) for _, pid, what in lines] == [
+        (str(os.getpid()), "validate"),
+        (str(os.getpid()), "plans written"),
+    ]
+    assert all(before - 1 <= float(at) <= time.time() + 1 for at, _, _ in lines)
+    assert target.stat().st_mode & 0o777 == 0o600

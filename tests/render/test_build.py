@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -158,3 +159,61 @@ def test_a_build_stopped_at_plan_publishes_no_handbook_though_it_was_built_besid
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         ".dunning-output", "actions.csv", "plans.jsonl", "rejects.csv", "summary.json",
     ]  # fmt: skip
+
+
+def test_the_planning_workers_start_before_validate_and_none_outlives_a_build_stopped_there(
+    example_root: Path, example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # with more than one process the planning workers load their modules and compile the
+    # policy while this process validates (dunning.plan.build.planning_pool): both run while
+    # validate does; a build that validate stops ends them, and publishes nothing
+    import multiprocessing
+
+    import dunning.build as build_module
+    from dunning.validate import validation as real
+
+    alive: list[list[str]] = []
+
+    def spy(path: Path) -> Any:
+        alive.append(sorted(type(p).__name__ for p in multiprocessing.active_children()))
+        return real(path)
+
+    monkeypatch.setattr(build_module, "validation", spy)
+    code, output = _build(example_root, tmp_path / "two", "--jobs", "2", "--quiet")
+    assert (code, output) == (0, "accounts_in 66 == planned 51 + excluded 8 + rejected 7\n")
+    assert alive == [["SpawnProcess", "SpawnProcess"]]
+    code, _ = _build(example_root, tmp_path / "one", "--jobs", "1", "--quiet")
+    assert code == 0 and alive[1] == []  # one process: none started
+    assert multiprocessing.active_children() == []
+    one, two = _tree(tmp_path / "one"), _tree(tmp_path / "two")
+    one.pop("manifest.json"), two.pop("manifest.json")  # the policy revision may move meanwhile
+    assert one == two
+    (example_copy / "examples").mkdir()
+    (example_copy / "examples" / "accounts.csv").write_text("account_id\n", encoding="utf-8")
+    tiers = example_copy / "policies" / "tiers.yaml"
+    tiers.write_text(tiers.read_text(encoding="utf-8") + "\n  - id: [broken\n", encoding="utf-8")
+    code, output = _build(example_copy, tmp_path / "out", "--jobs", "2")
+    assert code == 1 and "build stopped: validate found errors" in output
+    assert alive[2] == ["SpawnProcess", "SpawnProcess"]
+    assert multiprocessing.active_children() == []
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_error_mid_plan_ends_the_workers_started_before_validate_and_leaves_no_output(
+    example_root: Path, tmp_path: Path
+) -> None:
+    # the snapshot's last record opens a quote it never closes: found by the build's process
+    # as it cuts the last piece, with chunks in the workers' hands; the workers started before
+    # validate are ended before the staging folder goes, and nothing is published
+    import multiprocessing
+
+    rows = "".join(f"A-{n:05d},US,USD,10.00,2026-10-01\n" for n in range(4000))
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(f'account_id,jurisdiction,currency,overdue_amount,due_date\n{rows}"A-99999,US\n')
+    args = ["build", "--accounts", str(accounts), "--as-of", "2026-11-28", "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(main, [*args, "--no-pdf", "--no-handbook", "--jobs", "2", str(example_root)])
+    assert result.exit_code == 2
+    assert f"error: {accounts}: line 4002: a quoted field opens in this record and is never closed" in result.output
+    assert "build stopped: plan failed" in result.output
+    assert multiprocessing.active_children() == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["accounts.csv"]

@@ -101,6 +101,34 @@ def test_a_fork_server_imports_what_it_preloads_once_and_is_waited_for_when_the_
         os.waitpid(server, os.WNOHANG)  # already reaped
 
 
+def test_launch_starts_every_worker_before_the_first_task_without_a_thread_and_puts_the_variables_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # dunning build starts its planning workers before it validates, and then forks the
+    # handbook's process: no thread may run in this process by then, and the variables the
+    # workers start with are not the handbook's
+    import threading
+
+    monkeypatch.delenv("DUNNING_TEST_LAUNCHED", raising=False)
+    threads = threading.active_count()
+    with Workers(2, initializer=support.remember, initargs=("w",), env={"DUNNING_TEST_LAUNCHED": "yes"}) as pool:
+        assert os.environ["DUNNING_TEST_LAUNCHED"] == "yes"
+        executor = pool._executor
+        assert executor is not None and len(executor._processes) == 0  # a spawn pool starts them with tasks
+        assert pool.launch() is True
+        launched = {process.pid for process in executor._processes.values()}
+        assert len(launched) == 2
+        assert "DUNNING_TEST_LAUNCHED" not in os.environ
+        assert threading.active_count() == threads
+        assert pool.launch() is False  # started already
+        assert list(pool.map(support.variable, ["DUNNING_TEST_LAUNCHED"] * 4)) == ["yes"] * 4
+        assert set(pool.map(support.pid_of, range(6))) <= launched
+        assert list(pool.map(support.label, range(3))) == ["w0", "w1", "w2"]
+    assert "DUNNING_TEST_LAUNCHED" not in os.environ
+    with Workers(1) as alone, Workers(2, start="fork") as forked:
+        assert (alone.launch(), forked.launch()) == (False, False)  # in this process; forked on entry
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_user_error_keeps_its_message_and_hint_and_comes_after_the_results_before_it(jobs: int) -> None:
     seen: list[int] = []

@@ -82,3 +82,8 @@ def mark_and_nap(job: tuple[str, int]) -> int:
         Path(folder, f"napping-{pid}").write_text("zzz")
     time.sleep(seconds)
     return pid
+
+
+def variable(name: str) -> str:
+    """The worker's value of the environment variable ``name`` ("" when unset)."""
+    return os.environ.get(name, "")

@@ -38,7 +38,7 @@ from dunning.accounts.history import BATCH_ROWS as HISTORY_BATCH_ROWS
 from dunning.accounts.record import RowReject, msg_duplicate
 from dunning.accounts.source import CHUNK_ROWS, AccountFile, CsvPiece
 from dunning.errors import DunningError
-from dunning.outdir import OutputDir, append_hashed, open_private, sha256_file, write_all, write_private
+from dunning.outdir import OutputDir, append_hashed, mark, open_private, sha256_file, write_all, write_private
 from dunning.plan.output import ACTION_COLUMNS, DATA_STAT, HELD_STAT, REJECT_COLUMNS
 from dunning.policy.model import Policy
 from dunning.text.cells import csv_writer
@@ -319,15 +319,18 @@ def write_plans(
     policy: Policy | None = None,
     following: Following | None = None,
     hashed: bool = False,
+    pool: Workers | None = None,
 ) -> Summary:
     """Plan every account of ``inputs`` into the directory ``out`` (written in place; see
     :func:`run_plan` for the all-or-nothing wrapper). ``progress`` gets ``update(n)``;
     ``following`` has each planning process follow its chunks (:class:`Following`);
-    ``hashed``: the outputs' sha256 taken as they are written, when it can (``Summary.hashes``)."""
+    ``hashed``: the outputs' sha256 taken as they are written, when it can (``Summary.hashes``);
+    ``pool``: the planning workers, started already (:func:`planning_pool`; ``jobs`` is then
+    theirs)."""
     source = AccountFile(inputs.accounts, inputs.accounts_format, inputs.chunk_rows)  # UserError before any work
     if following is not None:
         inputs = replace(inputs, follower=following.follower)
-    workers = _jobs(inputs, jobs)
+    workers = pool.jobs if pool is not None else _jobs(inputs, jobs)
     runs_dir = Path(tempfile.mkdtemp(prefix=".runs-", dir=out))
     # the inputs' digests for summary.json, taken meanwhile (hashlib lets go of the GIL)
     hashing = ThreadPoolExecutor(1)
@@ -353,7 +356,8 @@ def write_plans(
                 return staged
 
             staging = stage if inputs.history is not None else None
-            results = _plan_all(inputs, source, runs_dir, workers, progress, policy, take, following, staging)
+            results = _plan_all(inputs, source, runs_dir, workers, progress, policy, take, following, staging, pool)
+            mark("plan's end")
             summary, duplicates = sink.finish(results)
             rejects.finish(duplicates, runs_dir)
             if history:
@@ -362,6 +366,7 @@ def write_plans(
             sink.close()
             rejects.close()
         summary.rejected = rejects.count
+        mark("digests")
         hashes = {name: future.result() for name, future in digests.items()}
     finally:
         shutil.rmtree(runs_dir, ignore_errors=True)
@@ -429,15 +434,18 @@ def _plan_all(
     take: Callable[[ChunkResult], None],
     following: Following | None = None,
     stage: Callable[[Workers | None], StagedHistory] | None = None,
+    pool: Workers | None = None,
 ) -> list[ChunkResult]:
     """Plan every chunk; each result goes to ``take`` as soon as it and all before it are in.
-    ``stage``: stages the history (in the planning workers given, else here) first."""
+    ``stage``: stages the history (in the planning workers given, else here) first; ``pool``:
+    the planning workers, started already (else started here when ``workers`` > 1)."""
     results: list[ChunkResult] = []
 
     def follow() -> bool:
         return following is not None and following.wanted()
 
     def deliver(result: ChunkResult, early: list[RowReject]) -> None:
+        mark(f"take {result.run.name}")
         result.rejects.extend(early)
         result.rows += len(early)
         results.append(result)
@@ -454,7 +462,7 @@ def _plan_all(
         for index, (frame, early) in enumerate(source.frames()):
             deliver(plan_chunk(state, frame, runs_dir / f"{index:06d}", follow=follow()), early)
         return results
-    _plan_in_pool(inputs, source, runs_dir, workers, deliver, follow, stage)
+    _plan_in_pool(inputs, source, runs_dir, workers, deliver, follow, stage, pool)
     return results
 
 
@@ -466,6 +474,7 @@ def _plan_in_pool(
     deliver: Callable[[ChunkResult, list[RowReject]], None],
     follow: Callable[[], bool],
     stage: Callable[[Workers | None], StagedHistory] | None = None,
+    started: Workers | None = None,
 ) -> None:
     # Every worker would learn every decision template itself; instead each chunk's new
     # templates go into a log that the parent appends to and every worker catches up on
@@ -476,28 +485,23 @@ def _plan_in_pool(
 
     staged: Path | None = None  # the staged history, pickled for the workers (they stage it)
 
-    def chunks() -> Iterator[tuple[pl.DataFrame | CsvPiece, Path, Path, bool, Path | None]]:
+    # a pool started before the run's inputs were known (planning_pool) gets them with each chunk
+    given = inputs if started is not None else None
+
+    def chunks() -> Iterator[_Chunk]:
         pieces: Iterator[tuple[pl.DataFrame | CsvPiece, list[RowReject]]] = (
             ((piece.located(), []) for piece in source.csv_pieces()) if source.format == "csv" else source.frames()
         )
         for index, (piece, early) in enumerate(pieces):
+            mark(f"cut {index:06d}")
             early_rejects.append(early)
             # asked as the chunk is handed out: a follower that gave up is not asked again
-            yield piece, runs_dir / f"{index:06d}", log, follow(), staged
+            yield piece, runs_dir / f"{index:06d}", log, follow(), staged, given
 
-    # one polars thread per worker: the workers already use every core, and each extra
-    # thread costs memory (POLARS_MAX_THREADS is read when a worker imports polars)
-    threads = {"POLARS_MAX_THREADS": os.environ.get("POLARS_MAX_THREADS") or "1"}
-    # polars' allocator (jemalloc) keeps freed pages ≈ 10 s for reuse: a worker between two
-    # chunks kept its last chunk's history frames, so the two workers' peaks added up on top
-    # of each other's leftovers; given back within 0.2 s (read when a worker loads polars).
-    # At once (a decay of 0) every page a chunk frees is faulted in again by its next
-    # allocation: 200k accounts with 2M history events spent ≈ 5 s of system time on it,
-    # ≈ 2.2 s with 0.2 s, ≈ 1.8 s with 1 s (WORKER_MALLOC_CONF). Always ours: polars sets this
-    # variable when a process imports it (to its 0.5 s / 1 s decay; `dunning build`'s has by
-    # now) and appends the inherited value to its own, so "the variable, or ours" was polars'
-    threads["_RJEM_MALLOC_CONF"] = WORKER_MALLOC_CONF
-    with Workers(workers, initializer=_init_worker, initargs=(inputs,), env=threads) as pool:
+    own = Workers(workers, initializer=_init_worker, initargs=(inputs,), env=worker_env())
+    if started is None:
+        mark("plan pool")
+    with own if started is None else _closed_after(started) as pool:
         if stage is not None:
             # staged by these workers, started first: the staging's own processes started
             # after the parent's imports and the planning workers after the staging (each
@@ -512,6 +516,63 @@ def _plan_in_pool(
                     fh.write(_log_entry(result.learned))
                 result.learned = b""
             deliver(result, early_rejects.popleft())
+        mark("last chunk taken")
+
+
+@contextlib.contextmanager
+def _closed_after(pool: Workers) -> Iterator[Workers]:
+    """A pool started already, closed at the block's end as a pool of the block's own would be:
+    its workers' exits waited for, or on an error ended first (before the staging folder they
+    write into is removed)."""
+    try:
+        yield pool
+    except BaseException:
+        pool.close(stop=True)
+        raise
+    pool.close()
+
+
+# one chunk as a planning worker gets it: its rows, its run's path, the template log, whether
+# to follow it, the staged history, the run's inputs (from a pool started without them)
+_Chunk = tuple["pl.DataFrame | CsvPiece", Path, Path, bool, "Path | None", "PlanInputs | None"]
+
+
+def worker_env() -> dict[str, str]:
+    """The variables the planning workers start with (they read them as they load polars)."""
+    # one polars thread per worker: the workers already use every core, and each extra
+    # thread costs memory (POLARS_MAX_THREADS is read when a worker imports polars)
+    threads = {"POLARS_MAX_THREADS": os.environ.get("POLARS_MAX_THREADS") or "1"}
+    # polars' allocator (jemalloc) keeps freed pages ≈ 10 s for reuse: a worker between two
+    # chunks kept its last chunk's history frames, so the two workers' peaks added up on top
+    # of each other's leftovers; given back within 0.2 s (read when a worker loads polars).
+    # At once (a decay of 0) every page a chunk frees is faulted in again by its next
+    # allocation: 200k accounts with 2M history events spent ≈ 5 s of system time on it,
+    # ≈ 2.2 s with 0.2 s, ≈ 1.8 s with 1 s (WORKER_MALLOC_CONF). Always ours: polars sets this
+    # variable when a process imports it (to its 0.5 s / 1 s decay; `dunning build`'s has by
+    # now) and appends the inherited value to its own, so "the variable, or ours" was polars'
+    threads["_RJEM_MALLOC_CONF"] = WORKER_MALLOC_CONF
+    return threads
+
+
+def planning_pool(policy_path: Path, accounts: Path, jobs: int | None, preload: tuple[str, ...] = ()) -> Workers | None:
+    """The planning workers of a run, entered and started now, before the run's inputs are
+    settled (``dunning build`` starts them before it validates the policy): each loads its
+    modules (and those ``preload`` names: a follower's) and compiles the policy while this
+    process goes on, and gets the run's inputs with its first chunk (:func:`write_plans`'s
+    ``pool``). None when the run plans in this process (see :func:`_jobs`). The caller closes
+    it (``close(stop=True)`` when unused)."""
+    workers = resolve_jobs(jobs, accounts.stat().st_size if accounts.is_file() else 0)
+    if workers == 1:
+        return None
+    mark("plan pool")
+    pool = Workers(workers, initializer=_preload_worker, initargs=(policy_path, preload), env=worker_env())
+    pool.__enter__()
+    try:
+        pool.launch()
+    except BaseException:
+        pool.close(stop=True)
+        raise
+    return pool
 
 
 def _append(source: Path, target: int, digest: hashlib._Hash | None) -> None:
@@ -541,7 +602,13 @@ def _init_worker(inputs: PlanInputs) -> None:
     init_worker(inputs)
 
 
-def _plan_in_worker(chunk: tuple[pl.DataFrame | CsvPiece, Path, Path, bool, Path | None]) -> ChunkResult:
+def _preload_worker(policy_path: Path, modules: tuple[str, ...]) -> None:
+    from dunning.plan.chunk import preload_worker
+
+    preload_worker(policy_path, modules)
+
+
+def _plan_in_worker(chunk: _Chunk) -> ChunkResult:
     from dunning.plan.chunk import plan_in_worker
 
     return plan_in_worker(*chunk)

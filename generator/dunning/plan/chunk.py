@@ -9,6 +9,7 @@ counts, rejects and the run's id range go back to the parent (:mod:`dunning.plan
 from __future__ import annotations
 
 import gc
+import importlib
 import os
 import pickle
 from dataclasses import replace
@@ -19,7 +20,7 @@ import polars as pl
 from dunning.accounts.history import History, HistoryLookup, scan_history
 from dunning.accounts.read import Screened, screen_frame
 from dunning.accounts.source import LINE, CsvPiece
-from dunning.outdir import write_all
+from dunning.outdir import mark, write_all
 from dunning.plan.build import LOG_LENGTH, ChunkResult, Outcome, PlanInputs, Summary, _log_entry, count
 from dunning.plan.columnar import OUTCOME, PLAN, ROWS, TEMPLATE_KEY, ColumnarPlanner, PlannedChunk
 from dunning.plan.decide import Planner
@@ -96,24 +97,52 @@ _WORKER: PlanningState | None = None
 # a worker that stages the history first (dunning.plan.build._plan_in_pool): its inputs and
 # compiled policy, until its first chunk says where the staged history is
 _WAITING: tuple[PlanInputs, Policy] | None = None
+# a worker started before the run's inputs were known (dunning.plan.build.planning_pool): the
+# policy it compiled, until its first chunk brings the inputs
+_PRELOADED: Policy | None = None
 
 
 def init_worker(inputs: PlanInputs) -> None:
     global _WORKER, _WAITING
+    mark("worker starts")
     if inputs.history is not None and inputs.staged_history is None:
         _WAITING = (inputs, require_policy(inputs.policy_path))
         return
     _WORKER = PlanningState(inputs, in_worker=True)
     _WORKER.columnar.take_fresh()  # a pool worker shares what it learns
+    mark("worker ready")
+
+
+def preload_worker(policy_path: Path, modules: tuple[str, ...] = ()) -> None:
+    """A worker of a pool started before its run's inputs were known: the policy compiled
+    now, ``modules`` loaded (a follower's: its caller names them, plan does not import the
+    stages after it), the planning state built by its first chunk."""
+    global _PRELOADED
+    mark("worker starts")
+    for name in modules:
+        importlib.import_module(name)
+    _PRELOADED = require_policy(policy_path)
+    mark("worker ready")
 
 
 def plan_in_worker(
-    piece: pl.DataFrame | CsvPiece, run: Path, log: Path, follow: bool = False, staged: Path | None = None
+    piece: pl.DataFrame | CsvPiece,
+    run: Path,
+    log: Path,
+    follow: bool = False,
+    staged: Path | None = None,
+    given: PlanInputs | None = None,
 ) -> ChunkResult:
-    global _WORKER
-    if _WORKER is None and _WAITING is not None and staged is not None:
+    """Plan one chunk in a pool's worker. ``staged``: the staged history, for a worker that
+    waits for it; ``given``: the run's inputs, for a worker started without them."""
+    global _WORKER, _WAITING
+    mark(f"chunk {run.name}")
+    if _WORKER is None and given is not None and _PRELOADED is not None:
+        _WAITING = (given, _PRELOADED)
+    if _WORKER is None and _WAITING is not None:
         inputs, policy = _WAITING
-        inputs = replace(inputs, staged_history=pickle.loads(staged.read_bytes()))
+        if staged is not None:
+            inputs = replace(inputs, staged_history=pickle.loads(staged.read_bytes()))
         _WORKER = PlanningState(inputs, policy, in_worker=True)
         _WORKER.columnar.take_fresh()
     assert _WORKER is not None
@@ -135,6 +164,7 @@ def plan_in_worker(
     fresh = _WORKER.columnar.take_fresh()
     if fresh:
         result.learned = pickle.dumps(fresh, protocol=pickle.HIGHEST_PROTOCOL)
+    mark(f"chunk {run.name} done")
     return result
 
 

@@ -42,6 +42,7 @@ from dunning.outdir import (
     OutputDir,
     append_hashed,
     make_private_dir,
+    mark,
     open_private,
     read_marker,
     sha256_file,
@@ -771,5 +772,6 @@ def channel_counts(result: RenderSummary) -> dict[str, int]:
 
 def write_manifest(policy: Policy, out_dir: Path, result: RenderSummary) -> None:
     """(Re)write ``out_dir/manifest.json`` — after the handbook too, so that it is listed."""
+    mark("manifest's walk")
     document = build_manifest(policy, out_dir, result.inputs, channel_counts(result), result.known, result.as_of)
     write_atomic(out_dir / MANIFEST, dump_json(document))
