@@ -359,3 +359,26 @@ def test_one_amount_search_fails_the_rows_the_three_checks_failed(values: list[s
     ).to_series()
     after = frame.select((present & ~col.str.contains(_AMOUNT_OK)) | too_precise).to_series()
     assert before.to_list() == after.to_list(), values
+
+
+def test_the_csv_files_last_pieces_are_cut_smaller_for_the_workers_to_end_together(tmp_path: Path) -> None:
+    # 1,240,000 bytes of 31-byte records, pieces of 256 KiB (1,024 rows): the last ``tail``
+    # pieces' worth in pieces of 64 KiB (TAIL_SPLIT), each of whole records, read as one read
+    from dunning.accounts.source import TAIL_SPLIT, AccountFile
+
+    path = tmp_path / "a.csv"
+    body = "".join(f"A{i:06d},US,USD,1.00,2026-10-01\n" for i in range(40000)).encode()
+    path.write_bytes(b"account_id,jurisdiction,currency,overdue_amount,due_date\n" + body)
+    source = AccountFile(path, chunk_rows=1024)
+    sizes = {tail: [len(piece.body) for piece in source.csv_pieces(tail=tail)] for tail in (0, 1, 2)}
+    assert TAIL_SPLIT == 4
+    assert sizes[0] == [262074, 262136, 262136, 262167, 191487]
+    assert sizes[1] == [262074, 262136, 262136, 262167, 65534, 65534, 60419]
+    assert sizes[2] == [262074, 262136, 262136, 65565, 65534, 65534, 65534, 65534, 65534, 60419]
+    for tail in (1, 2):
+        pieces = list(source.csv_pieces(tail=tail))
+        assert b"".join(piece.body for piece in pieces) == body
+        assert all(len(piece.body) % 31 == 0 for piece in pieces)
+        firsts = [piece.frame()["account_id"][0] for piece in pieces]
+        starts = [sum(sizes[tail][:n]) // 31 for n in range(len(pieces))]
+        assert firsts == [f"A{start:06d}" for start in starts]

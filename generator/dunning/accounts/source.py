@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
 FORMATS = ("csv", "jsonl", "parquet")
 LINE = "__line"
 CHUNK_ROWS = 10_000  # rows per chunk: ~190 MiB per planning worker; smaller chunks cost polars more per row
+# how much smaller the pieces of a CSV file's tail are (AccountFile.csv_pieces)
+TAIL_SPLIT = 4
 # The longest header, CSV record or JSON Lines line read (docs/plan.md): real records are a
 # few hundred bytes; without a cap a file with no line end is read whole before failing.
 MAX_RECORD_BYTES = 1 << 20
@@ -201,23 +204,30 @@ class AccountFile:
         else:
             yield from self._jsonl_frames()
 
-    def csv_pieces(self) -> Iterator[CsvPiece]:
+    def csv_pieces(self, tail: int = 0) -> Iterator[CsvPiece]:
         """The CSV file cut into pieces of whole records, as bytes (no parsing here: the
         workers parse; the reading process only holds one piece).
 
         A cut is made after a newline outside quotes: CSV quoting toggles on every ``"``
         (an escaped ``""`` toggles twice), so a newline with an even number of quotes
         before it ends a record.
+
+        ``tail``: the file's last ``tail`` pieces' worth of bytes is cut into pieces
+        :data:`TAIL_SPLIT` times smaller (never below 64 KiB), so that the workers (one piece
+        each, ``tail`` of them) finish nearly together: a worker that gets no more pieces
+        leaves its core idle while the others finish theirs.
         """
         budget = max(self.chunk_rows * 256, 1 << 16)
+        small = max(budget // TAIL_SPLIT, 1 << 16)
         path = self.path
         with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
             header = b""
             carry = b""
             at = 0  # where `data` starts in the file
             line = 2  # the physical line `data` starts on
             while True:
-                block = fh.read(budget)
+                block = fh.read(small if size - fh.tell() <= tail * budget else budget)
                 data = carry + block
                 if not header:
                     cut = _record_end(data, 0)

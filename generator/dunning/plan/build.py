@@ -490,7 +490,10 @@ def _plan_in_pool(
 
     def chunks() -> Iterator[_Chunk]:
         pieces: Iterator[tuple[pl.DataFrame | CsvPiece, list[RowReject]]] = (
-            ((piece.located(), []) for piece in source.csv_pieces()) if source.format == "csv" else source.frames()
+            # the last pieces smaller: the workers end together (AccountFile.csv_pieces)
+            ((piece.located(), []) for piece in source.csv_pieces(tail=workers))
+            if source.format == "csv"
+            else source.frames()
         )
         for index, (piece, early) in enumerate(pieces):
             mark(f"cut {index:06d}")
