@@ -31,7 +31,7 @@ os.environ["_RJEM_MALLOC_CONF"] = WORKER_MALLOC_CONF  # as in a worker (polars a
 
 import polars as pl
 
-from dunning.accounts.history import History
+from dunning.accounts.history.rows import History
 from dunning.accounts.read import screen_frame
 from dunning.accounts.source import AccountFile
 from dunning.plan.chunk import PlanningState, plan_chunk

@@ -12,7 +12,8 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dunning.accounts.history import LINE, TimeOrdered, events_of
+from dunning.accounts.history.rows import LINE
+from dunning.accounts.history.timeline import TimeOrdered, events_of
 from dunning.accounts.model import Account
 from dunning.state.account import account_state
 

@@ -10,8 +10,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from dunning.accounts import history
-from dunning.accounts.history import HistoryReject, _plain_header, cleaned, read_event, read_history
+from dunning.accounts.history import plain, rows
+from dunning.accounts.history.plain import plain_header
+from dunning.accounts.history.rows import HistoryReject, cleaned, read_event
+from dunning.accounts.history.staging import read_history
 from dunning.accounts.model import Contact
 
 QUOTED = '\nA9,2026-11-22T08:00:00+01:00,connected,call,,,,,,"a, b"\n'
@@ -87,7 +89,7 @@ def test_the_scan_reads_what_the_row_reader_reads(
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     with path.open("rb") as handle:
-        assert (_plain_header(path, handle) is not None) is plain
+        assert (plain_header(path, handle) is not None) is plain
     events, rejects = _reference(path)
     found = read_history(path, batch_rows)
     assert found.rejects == tuple(rejects)
@@ -163,7 +165,7 @@ def test_a_json_lines_history_read_in_blocks_and_batches_reads_as_whole(
     data = _json_lines()
     path = tmp_path / "history.jsonl"
     path.write_bytes(data)
-    monkeypatch.setattr(history, "_TEXT_BLOCK", block)
+    monkeypatch.setattr(rows, "_TEXT_BLOCK", block)
     events, rejects = _json_reference(data)
     found = read_history(path, batch_rows)
     assert found.rejects == tuple(rejects)
@@ -185,20 +187,20 @@ def test_a_batch_of_printable_ascii_is_read_without_the_strip_and_edge_test(
     path.write_text(HEADER + "\n".join(LINES) + "\n", encoding="utf-8")
     events, rejects = _reference(path)
     seen: list[bool] = []
-    check = history._check
+    check = plain._check
 
     def spy(frame: object, names: list[str], *, printable: bool = False) -> object:
         seen.append(printable)
         return check(frame, names, printable=printable)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(history, "_check", spy)
+    monkeypatch.setattr(plain, "_check", spy)
     found = read_history(path, batch_rows)
     assert (found.rejects, dict(found.events)) == (tuple(rejects), events)
     # the lines with blanks, a no-break space or non-ASCII text, and every batch that holds
     # one, take the full check; the others (and with batches of 1000 lines, none) do not
     assert seen.count(False) == {1: 5, 4: 4, 1000: 1}[batch_rows]
     assert seen.count(True) == {1: 25, 4: 4, 1000: 0}[batch_rows]
-    monkeypatch.setattr(history, "_PRINTABLE", b"")
+    monkeypatch.setattr(plain, "_PRINTABLE", b"")
     seen.clear()
     assert read_history(path, batch_rows).events == found.events
     assert not any(seen)
@@ -217,7 +219,7 @@ def test_lines_are_read_in_blocks_as_iterating_the_file_gives_them(
     path.write_bytes(b"".join(lines))
     with path.open("rb") as handle:
         batches = []
-        while batch := history._read_lines(handle, want, guess):
+        while batch := plain._read_lines(handle, want, guess):
             batches.append(batch)
     expected = [b"".join(lines[i : i + want]) for i in range(0, len(lines), want)]
     assert batches == expected

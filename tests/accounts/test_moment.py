@@ -1,4 +1,4 @@
-"""``dunning.accounts.history.moment`` (a history line's instant on columns, read as the
+"""``dunning.accounts.history.timeline.moment`` (a history line's instant on columns, read as the
 local time less its offset) against polars' ``%z`` parse it replaces, value for value:
 every offset ``±00:00``–``±99:99`` and ``Z`` on date-times at the edges (a leap second, a
 midnight written 24:00, 29 February in and out of a leap year, years 0 and 9999, months
@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from dunning.accounts.history import moment
+from dunning.accounts.history.timeline import moment
 from dunning.state.columns import INSTANT, OFFSET, event_columns
 
 _DATE_TIMES = (

@@ -326,7 +326,7 @@ def test_dictionary_encoded_parquet_text_is_cleaned_like_any_text(tmp_path: Path
 
 
 def test_an_arrears_reason_event_needs_its_reason() -> None:
-    from dunning.accounts.history import HistoryReject, read_event
+    from dunning.accounts.history.rows import HistoryReject, read_event
 
     base = {"account_id": "A-1", "at": "2026-11-20T10:00:00+08:00", "event": "arrears_reason", "channel": "call"}
     found = read_event({**base, "reason": "illness"}, 2)

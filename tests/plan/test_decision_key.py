@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dunning.accounts.history import LINE as HISTORY_LINE
-from dunning.accounts.history import History, read_event
+from dunning.accounts.history.rows import LINE as HISTORY_LINE
+from dunning.accounts.history.rows import History, read_event
 from dunning.accounts.model import FLAG_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Account, Contact
 from dunning.accounts.read import accounts_of, screen_frame
 from dunning.accounts.record import parse_record
@@ -481,7 +481,7 @@ def test_a_decision_whose_key_is_the_one_without_history_is_learned_without_even
     # decision is learned from the first row without building its events; four calls this
     # week refuse the call (a key of its own), planned with its events
     import dunning.plan.columnar as columnar
-    from dunning.accounts.history import events_of
+    from dunning.accounts.history.timeline import events_of
 
     asked: list[list[str]] = []
 

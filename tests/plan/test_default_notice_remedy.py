@@ -20,7 +20,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dunning.accounts.history import History
+from dunning.accounts.history.rows import History
 from dunning.accounts.model import Account, Contact
 from dunning.accounts.read import screen_frame
 from dunning.accounts.source import AccountFile

@@ -17,11 +17,10 @@ import orjson
 import polars as pl
 import pytest
 
-from dunning.accounts.history import (
+from dunning.accounts.history.rows import LINE, HistoryReject
+from dunning.accounts.history.staging import (
     BATCH_ROWS,
-    LINE,
     HistoryLookup,
-    HistoryReject,
     cut_history,
     joined_pieces,
     read_history,

@@ -35,7 +35,7 @@ def case_command(
     account_id: str, accounts: Path, as_of: date, history: Path | None, horizon: int, fmt: str, path: Path
 ) -> None:
     """Print ACCOUNT_ID's customer file as of --as-of (contact points masked)."""
-    from dunning.accounts.history import read_history
+    from dunning.accounts.history.staging import read_history
     from dunning.accounts.read import read_accounts
     from dunning.plan.casefile import WRITERS, case_file
     from dunning.policy import require_policy

@@ -13,7 +13,7 @@ and gets, on its own line and in the same order,
 A line that cannot be read gets ``{"verdict": "error", "message": "line N: …"}`` and the
 stream goes on. Accounts are checked by the same per-record parser as the snapshot
 (:func:`dunning.accounts.record.parse_record`), history events by the history reader's
-:func:`dunning.accounts.history.parse_contact`; the decision is :meth:`ContactEngine.check`,
+:func:`dunning.accounts.history.rows.parse_contact`; the decision is :meth:`ContactEngine.check`,
 the same call the planner makes.
 """
 
@@ -29,7 +29,7 @@ import orjson
 
 from dunning.accounts import events as ev
 from dunning.accounts.events import HISTORY_CHANNELS
-from dunning.accounts.history import parse_contact
+from dunning.accounts.history.rows import parse_contact
 from dunning.accounts.model import Account, Contact
 from dunning.accounts.record import RowReject, parse_record
 from dunning.compliance.engine import ContactEngine, Verdict

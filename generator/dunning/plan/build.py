@@ -34,7 +34,7 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO, Protocol
 
 import orjson
 
-from dunning.accounts.history import BATCH_ROWS as HISTORY_BATCH_ROWS
+from dunning.accounts.history.staging import BATCH_ROWS as HISTORY_BATCH_ROWS
 from dunning.accounts.record import RowReject, msg_duplicate
 from dunning.accounts.source import CHUNK_ROWS, AccountFile, CsvPiece
 from dunning.errors import DunningError
@@ -47,7 +47,7 @@ from dunning.workers import Workers, resolve_jobs
 if TYPE_CHECKING:
     import polars as pl
 
-    from dunning.accounts.history import HistoryChecked, StagedHistory
+    from dunning.accounts.history.staging import HistoryChecked, StagedHistory
     from dunning.accounts.read import Screened
 
 SCHEMA_VERSION = 1
@@ -386,7 +386,7 @@ def _stage_history(
     """The history read, checked and staged for the workers (:func:`stage_history`).
 
     With workers, a plain CSV history is cut at line ends into two pieces a worker, each
-    staged by one of ``workers`` processes (:func:`~dunning.accounts.history.stage_piece`):
+    staged by one of ``workers`` processes (:func:`~dunning.accounts.history.staging.stage_piece`):
     no account can be planned before all of its events are staged, and they may stand
     anywhere in the file, so the staging is a step before the planning; done by one
     process, it left the other cores idle for as long as it took (2M lines: ≈ 6 s of the
@@ -395,7 +395,7 @@ def _stage_history(
     (:func:`_plan_in_pool`); without it, processes of the staging's own. A history that is
     not plain CSV (JSON Lines, quotes) is staged by one of them; a run that plans in this
     process stages it here."""
-    from dunning.accounts.history import (
+    from dunning.accounts.history.staging import (
         cut_history,
         joined_pieces,
         stage_history,
@@ -698,7 +698,7 @@ class _RejectsFile:
 def write_history_rejects(found: HistoryChecked, out: Path) -> tuple[int, int, int]:
     """``history-rejects.csv`` (line, account_id, code, message: never the values) for the
     history's unreadable lines; (lines read, lines rejected, accounts held)."""
-    from dunning.accounts.history import HISTORY_REJECT_COLUMNS
+    from dunning.accounts.history.rows import HISTORY_REJECT_COLUMNS
 
     with open_private(out / "history-rejects.csv", "w", encoding="utf-8", newline="") as fh:
         writer = csv_writer(fh)

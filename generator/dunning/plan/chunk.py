@@ -17,7 +17,8 @@ from pathlib import Path
 
 import polars as pl
 
-from dunning.accounts.history import History, HistoryLookup, scan_history
+from dunning.accounts.history.rows import History
+from dunning.accounts.history.staging import HistoryLookup, scan_history
 from dunning.accounts.read import Screened, screen_frame
 from dunning.accounts.source import LINE, CsvPiece
 from dunning.outdir import mark, write_all

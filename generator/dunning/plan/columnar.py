@@ -32,8 +32,9 @@ from datetime import date, timedelta
 import orjson
 import polars as pl
 
-from dunning.accounts.history import LINE as HISTORY_LINE
-from dunning.accounts.history import History, events_of
+from dunning.accounts.history.rows import LINE as HISTORY_LINE
+from dunning.accounts.history.rows import History
+from dunning.accounts.history.timeline import events_of
 from dunning.accounts.model import Contact
 from dunning.accounts.read import Screened, accounts_of
 from dunning.accounts.source import LINE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from dunning.accounts.history import read_history
+from dunning.accounts.history.staging import read_history
 from dunning.accounts.read import read_accounts
 from dunning.accounts.record import RowReject
 from dunning.errors import UserError

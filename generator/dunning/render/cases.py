@@ -128,7 +128,7 @@ class CaseWriter:
     """Writes case files: the history read once, one planner for every file."""
 
     def __init__(self, out_root: Path, policy: Policy, request: CaseRequest) -> None:
-        from dunning.accounts.history import read_history
+        from dunning.accounts.history.staging import read_history
         from dunning.plan.decide import Planner
 
         self.out_root, self.policy, self.request = out_root, policy, request

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import polars as pl
 
-from dunning.accounts.history import History, read_history
+from dunning.accounts.history.rows import History
+from dunning.accounts.history.staging import read_history
 from dunning.accounts.model import Account, Contact
 from dunning.accounts.read import validate_frame
 from dunning.accounts.source import AccountFile

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from dunning.accounts import events as ev
-from dunning.accounts.history import TimeOrdered
+from dunning.accounts.history.timeline import TimeOrdered
 from dunning.accounts.model import Account, Contact
 from dunning.state.ledger import Arrangement, Payment, PromiseLedger, promise_ledger
 

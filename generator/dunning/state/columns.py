@@ -24,7 +24,7 @@ from datetime import date
 import polars as pl
 
 from dunning.accounts import events as ev
-from dunning.accounts.history import line_columns, moment_of, moment_parts
+from dunning.accounts.history.timeline import line_columns, moment_of, moment_parts
 from dunning.accounts.model import Contact
 
 ACCOUNT = "account_id"
