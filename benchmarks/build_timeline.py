@@ -32,7 +32,7 @@ import subprocess
 import threading
 import time
 
-from process_tree import child_pids
+from process_tree import tree_figures
 from tree_timeline import ROLES, Roles
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -46,6 +46,12 @@ def cpu_ticks(path: str) -> int:
     except (OSError, IndexError):
         return 0
     return int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat(5)
+
+
+def ticks_of(pid: int) -> int | None:
+    """A process's user + system ticks; None when it is gone."""
+    path = f"/proc/{pid}/stat"
+    return cpu_ticks(path) if os.path.exists(path) else None
 
 
 def threads(pid: int) -> dict[int, int]:
@@ -142,12 +148,7 @@ def main() -> None:
     def sample() -> None:
         while not done.is_set():
             now = time.perf_counter() - start
-            children, stack, seen = child_pids(), [process.pid], {}
-            while stack:
-                pid = stack.pop()
-                if os.path.exists(f"/proc/{pid}/stat"):
-                    seen[pid] = cpu_ticks(f"/proc/{pid}/stat")
-                stack.extend(children.get(pid, ()))
+            seen = tree_figures(process.pid, ticks_of)
             roles.seen(len(samples), set(seen))
             samples.append((now, seen, threads(process.pid)))
             done.wait(args.interval)

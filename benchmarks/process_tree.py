@@ -55,19 +55,27 @@ def child_pids() -> dict[int, list[int]]:
     return children
 
 
+def tree_figures(root: int, per_process: Callable[[int], int | None]) -> dict[int, int]:
+    """``per_process`` of ``root`` and each of its descendants (one look at /proc for the
+    tree), by pid; a process whose figure is None (gone meanwhile) is left out."""
+    children, stack, figures = child_pids(), [root], {}
+    while stack:
+        pid = stack.pop()
+        figure = per_process(pid)
+        if figure is not None:
+            figures[pid] = figure
+        stack.extend(children.get(pid, ()))
+    return figures
+
+
 def tree_kib(pid: int, per_process: Callable[[int], int], each: dict[int, int] | None = None) -> int:
     """``per_process`` summed over ``pid`` and all its descendants; ``each``, when given,
     keeps the largest figure seen per process id (the workers' peaks beside the tree's)."""
-    children = child_pids()
-    total, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
-        figure = per_process(current)
-        total += figure
-        if each is not None:
+    figures = tree_figures(pid, per_process)
+    if each is not None:
+        for current, figure in figures.items():
             each[current] = max(each.get(current, 0), figure)
-        stack.extend(children.get(current, ()))
-    return total
+    return sum(figures.values())
 
 
 @dataclass

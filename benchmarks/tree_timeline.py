@@ -24,7 +24,7 @@ import subprocess
 import threading
 import time
 
-from process_tree import child_pids, pss_kib
+from process_tree import pss_kib, tree_figures
 
 ROLES = ("parent", "handbook", "plan", "rows", "render", "print", "tracker")
 
@@ -105,12 +105,7 @@ def main() -> None:
     def sample() -> None:
         while not done.is_set():
             now = time.perf_counter() - start
-            children, stack, seen = child_pids(), [process.pid], {}
-            while stack:
-                pid = stack.pop()
-                if kib := pss_kib(pid):
-                    seen[pid] = kib
-                stack.extend(children.get(pid, ()))
+            seen = {pid: kib for pid, kib in tree_figures(process.pid, pss_kib).items() if kib}
             roles.seen(len(samples), set(seen))
             samples.append((now, seen))
             done.wait(args.interval)
