@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, ClassVar
@@ -498,8 +499,9 @@ class MessageColumns:
         return out
 
 
-class Channel:
-    """What one channel's messages need beyond the shared machinery (:class:`MessageColumns`)."""
+class Channel(ABC):
+    """What one channel's messages need beyond the shared machinery (:class:`MessageColumns`):
+    each channel (:class:`CallLines`, :class:`TextLines`) gives all four methods."""
 
     CHANNEL: ClassVar[str]
     EXTRA: ClassVar[dict[str, Any]]  # the key table's own columns of the channel
@@ -508,22 +510,22 @@ class Channel:
     STRIP: ClassVar[str | None]
     END: ClassVar[str]
 
+    @abstractmethod
     def key_texts(self, policy: Policy, context: dict[str, Any], file: str, texts: list[str]) -> dict[str, str] | None:
         """The channel's own cells of the key table (EXTRA), from the key's context (its
         phone "0") and its texts (stripped); None: the key is left to Python."""
-        raise NotImplementedError
 
+    @abstractmethod
     def constant_refused(self, texts: list[str], context: Mapping[str, Any]) -> bool:
         """Whether the key's texts (stripped) are ones the Python path may write otherwise."""
-        raise NotImplementedError
 
+    @abstractmethod
     def measured(self, frame: pl.DataFrame, policy: Policy) -> tuple[pl.DataFrame, pl.Expr]:
         """``frame`` (the channel's rows) with what its lines need, and what it refuses besides."""
-        raise NotImplementedError
 
+    @abstractmethod
     def lines(self) -> list[pl.Expr]:
         """The channel's lines, each a column named by its file."""
-        raise NotImplementedError
 
 
 class CallLines(Channel):
