@@ -28,11 +28,9 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import subprocess
-import threading
 import time
 
-from process_tree import tree_figures
+from process_tree import run_watched, tree_figures
 from tree_timeline import ROLES, Roles
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -138,29 +136,20 @@ def main() -> None:
     env = {**os.environ, "DUNNING_MARKS": marks_file, **({"PYTHONPATH": args.code} if args.code else {})}
     cores = len(os.sched_getaffinity(0))
     load = os.getloadavg()[0]
-    start, started = time.perf_counter(), time.time()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    roles = Roles(process.pid)
+    started = time.time()
+    roles = Roles()
     # (seconds, {pid: ticks}, {tid of the parent: ticks})
     samples: list[tuple[float, dict[int, int], dict[int, int]]] = []
-    done = threading.Event()
 
-    def sample() -> None:
-        while not done.is_set():
-            now = time.perf_counter() - start
-            seen = tree_figures(process.pid, ticks_of)
-            roles.seen(len(samples), set(seen))
-            samples.append((now, seen, threads(process.pid)))
-            done.wait(args.interval)
+    def sample(root: int, now: float) -> None:
+        seen = tree_figures(root, ticks_of)
+        roles.seen(len(samples), set(seen))
+        samples.append((now, seen, threads(root)))
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, err = process.communicate()
-    done.set()
-    sampler.join()
-    wall = time.perf_counter() - start
+    ran = run_watched(command, sample, args.interval, env=env)
+    wall, out, err = ran.wall_s, ran.stdout, ran.stderr
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    roles.decide()
+    roles.decide(ran.pid)
 
     # each interval: the CPU seconds each role used in it (a process's first sample counts from 0)
     rows: list[tuple[float, float, dict[str, float], float]] = []  # (start, length, by role, parent's busiest thread)
@@ -177,7 +166,7 @@ def main() -> None:
     total_cpu = usage.ru_utime + usage.ru_stime
     idle = sum(idle_cores(length, sum(by_role.values()), cores) for _, length, by_role, _ in rows)
     print(
-        f"{args.label}: exit {process.returncode}, wall {wall:.2f} s, CPU {total_cpu:.2f} s "
+        f"{args.label}: exit {ran.returncode}, wall {wall:.2f} s, CPU {total_cpu:.2f} s "
         f"(sampled {sum(sum(r[2].values()) for r in rows):.2f}), {cores} cores: idle-core seconds {idle:.2f} "
         f"(wall x cores - CPU: {wall * cores - total_cpu:.2f}), load {load:.1f} -> {os.getloadavg()[0]:.1f}"
     )
@@ -213,7 +202,7 @@ def main() -> None:
                 handle.write(
                     f"{at:.2f},{length:.3f},{figures},{busiest:.2f},{used:.2f},{idle_cores(length, used, cores):.2f}\n"
                 )
-    if process.returncode not in (0, 1):
+    if ran.returncode not in (0, 1):
         print(out[-2000:], err[-2000:])
 
 

@@ -79,6 +79,41 @@ def tree_kib(pid: int, per_process: Callable[[int], int], each: dict[int, int] |
 
 
 @dataclass
+class Watched:
+    """How a command run by :func:`run_watched` ended."""
+
+    wall_s: float
+    returncode: int
+    stdout: str
+    stderr: str
+    pid: int
+
+
+def run_watched(
+    argv: list[str], sample: Callable[[int, float], None], interval: float = 0.1, **popen: object
+) -> Watched:
+    """Run ``argv`` to the end, calling ``sample(pid, seconds since the start)`` from a thread
+    about every ``interval`` seconds while it runs (the samplers of tree_peak, tree_timeline
+    and build_timeline)."""
+    start = time.perf_counter()
+    options: dict[str, object] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **popen}
+    process = subprocess.Popen(argv, **options)  # type: ignore[call-overload]
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            sample(process.pid, time.perf_counter() - start)
+            done.wait(interval)
+
+    sampler = threading.Thread(target=watch, daemon=True)
+    sampler.start()
+    out, err = process.communicate()
+    done.set()
+    sampler.join()
+    return Watched(time.perf_counter() - start, process.returncode, out or "", err or "", process.pid)
+
+
+@dataclass
 class Sampled:
     """What :func:`run_sampled` measured."""
 
@@ -94,22 +129,12 @@ class Sampled:
 
 def run_sampled(argv: list[str], per_process: Callable[[int], int], interval: float = 0.1, **popen: object) -> Sampled:
     """Run ``argv`` to the end, sampling the tree's memory every ``interval`` seconds."""
-    start = time.perf_counter()
-    options: dict[str, object] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **popen}
-    process = subprocess.Popen(argv, **options)  # type: ignore[call-overload]
     peak = 0
     peaks: dict[int, int] = {}
-    done = threading.Event()
 
-    def sample() -> None:
+    def sample(pid: int, _: float) -> None:
         nonlocal peak
-        while not done.is_set():
-            peak = max(peak, tree_kib(process.pid, per_process, peaks))
-            done.wait(interval)
+        peak = max(peak, tree_kib(pid, per_process, peaks))
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, err = process.communicate()
-    done.set()
-    sampler.join()
-    return Sampled(time.perf_counter() - start, peak, process.returncode, out or "", err or "", peaks, process.pid)
+    ran = run_watched(argv, sample, interval, **popen)
+    return Sampled(ran.wall_s, peak, ran.returncode, ran.stdout, ran.stderr, peaks, ran.pid)

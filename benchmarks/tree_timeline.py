@@ -20,11 +20,8 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import subprocess
-import threading
-import time
 
-from process_tree import pss_kib, tree_figures
+from process_tree import pss_kib, run_watched, tree_figures
 
 ROLES = ("parent", "handbook", "plan", "rows", "render", "print", "tracker")
 
@@ -43,8 +40,7 @@ class Roles:
     parent for the moment before it runs the new interpreter, so its command line is read
     again on the next samples rather than trusted once."""
 
-    def __init__(self, root: int) -> None:
-        self.root = root
+    def __init__(self) -> None:
         self.first: dict[int, tuple[int, frozenset[int]]] = {}  # pid: (sample, pids alive then)
         self.last: dict[int, int] = {}  # pid: the last sample it was seen in
         self.command: dict[int, tuple[int, str]] = {}  # pid: (times read, its command line)
@@ -58,14 +54,15 @@ class Roles:
             if times < 3:
                 self.command[pid] = (times + 1, _cmdline(pid) or line)
 
-    def decide(self) -> None:
+    def decide(self, root: int) -> None:
+        """Give each process seen its role; ``root``: the command's own process."""
         ordered = sorted(self.first, key=lambda p: (self.first[p][0], p))
         lines = {p: self.command[p][1] for p in ordered}
         spawned = {p for p in ordered if "multiprocessing" in lines[p] and "resource_tracker" not in lines[p]}
         forks = 0
         for pid in ordered:
             line = self.command[pid][1]
-            if pid == self.root:
+            if pid == root:
                 role = "parent"
             elif "resource_tracker" in line:
                 role = "tracker"
@@ -96,28 +93,18 @@ def main() -> None:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     env = {**os.environ, "PYTHONPATH": args.code} if args.code else None
     load = os.getloadavg()[0]
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    roles = Roles(process.pid)
+    roles = Roles()
     samples: list[tuple[float, dict[int, int]]] = []
-    done = threading.Event()
 
-    def sample() -> None:
-        while not done.is_set():
-            now = time.perf_counter() - start
-            seen = {pid: kib for pid, kib in tree_figures(process.pid, pss_kib).items() if kib}
-            roles.seen(len(samples), set(seen))
-            samples.append((now, seen))
-            done.wait(args.interval)
+    def sample(root: int, now: float) -> None:
+        seen = {pid: kib for pid, kib in tree_figures(root, pss_kib).items() if kib}
+        roles.seen(len(samples), set(seen))
+        samples.append((now, seen))
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, err = process.communicate()
-    done.set()
-    sampler.join()
-    wall = time.perf_counter() - start
+    ran = run_watched(command, sample, args.interval, env=env)
+    wall, out, err = ran.wall_s, ran.stdout, ran.stderr
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the tree's, its processes all reaped
-    roles.decide()
+    roles.decide(ran.pid)
 
     def by_role(seen: dict[int, int]) -> dict[str, int]:
         sums = dict.fromkeys(ROLES, 0)
@@ -136,7 +123,7 @@ def main() -> None:
     ordered = sorted(peak.items(), key=lambda p: ROLES.index(roles.of[p[0]]))
     shares = ", ".join(f"{roles.of[pid]} {kib / 1024:.0f}" for pid, kib in ordered)
     print(
-        f"{args.label}: exit {process.returncode}, wall {wall:.1f} s, CPU {usage.ru_utime + usage.ru_stime:.1f} s, "
+        f"{args.label}: exit {ran.returncode}, wall {wall:.1f} s, CPU {usage.ru_utime + usage.ru_stime:.1f} s, "
         f"peak PSS of the tree {sum(peak.values()) / 1024:.0f} MiB at {peak_at:.1f} s ({shares}), "
         f"load {load:.1f} -> {os.getloadavg()[0]:.1f}"
     )
@@ -149,7 +136,7 @@ def main() -> None:
         if times:
             present.append(f"{role} {times[0]:.1f}-{times[-1]:.1f}")
     print("  present (s): " + ", ".join(present))
-    if process.returncode not in (0, 1):
+    if ran.returncode not in (0, 1):
         print(out[-2000:], err[-2000:])
 
 
