@@ -50,6 +50,7 @@ import orjson
 
 from dunning.errors import UserError
 from dunning.modes import DIR_MODE, FILE_MODE
+from dunning.remove import remove_tree
 
 MARKER = ".dunning-output"
 MARKER_SCHEMA = 1
@@ -192,7 +193,7 @@ def _is_within(path: Path, folder: Path) -> bool:
 def _remove_tree(path: Path) -> None:
     """Remove a staging or old folder (only ever called on those fixed names)."""
     if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
+        remove_tree(path)
     elif path.exists() or path.is_symlink():
         path.unlink()
 
@@ -451,10 +452,10 @@ def _remove_previous(folder: Path) -> None:
     finish before the run stops: the old personal data does not stay next to the output."""
     try:
         step("output in place")
-        shutil.rmtree(folder)
+        remove_tree(folder)
     except BaseException:
         with _signals_held():  # a second Ctrl-C does not cut this one short either
-            shutil.rmtree(folder, ignore_errors=True)
+            remove_tree(folder, ignore_errors=True)
         raise
     step("previous output removed")
 
