@@ -17,6 +17,7 @@ import pytest
 import dunning
 from dunning.compliance.calendar import (
     DayKind,
+    _calendar,
     _country_entity_alone,
     calendar_key,
     day_kind,
@@ -170,3 +171,41 @@ def test_one_country_module_alone_takes_the_librarys_path_when_anything_is_unexp
     assert _country_entity_alone(_library_at(tmp_path), "US") is None  # no UnitedStates class in it
     (countries / "united_states.py").write_text("UnitedStates = 'the class'\nUS = 'an alias'\n", encoding="utf-8")
     assert _country_entity_alone(_library_at(tmp_path), "US") == "the class"
+
+
+@pytest.mark.parametrize(
+    ("key", "library"),
+    [
+        (("US", "MA"), [("US", "MA")]),
+        (("US", "ZZ"), [("US", None)]),
+        (("CN", None), [("CN", None)]),
+        (("GB", None), [("GB", "ENG"), ("GB", "NIR"), ("GB", "SCT"), ("GB", "WLS")]),
+    ],
+)
+def test_a_calendar_from_its_country_module_is_the_librarys(
+    key: tuple[str, str | None], library: list[tuple[str, str | None]]
+) -> None:
+    # the country's class comes from its one module (not holidays.countries): the same days
+    # and names as the library's own country_holidays, summed over the nations for GB
+    years = range(2000, 2041)
+    calendar = _calendar(*key)
+    assert calendar is not None
+    for year in years:
+        date(year, 1, 1) in calendar  # noqa: B015 - a lookup expands the calendar's year
+    ours = dict(calendar)
+    first, *others = (holidays.country_holidays(country, subdiv=sub, years=years) for country, sub in library)
+    for other in others:
+        first = first + other
+    assert ours == dict(first)
+
+
+def test_a_day_kind_in_a_fresh_interpreter_loads_only_the_countrys_module() -> None:
+    code = """
+import json, sys
+from datetime import date
+from dunning.compliance.calendar import day_kind, holiday_name
+print(json.dumps([str(day_kind(("US", "MA"), date(2026, 4, 20))), holiday_name(("GB", None), date(2026, 4, 6)),
+                  "holidays.countries" in sys.modules]))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(done.stdout) == ["holiday", "Easter Monday (ENG, NIR, WLS)", False]
