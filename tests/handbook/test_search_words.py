@@ -3,6 +3,7 @@ cuts every text exactly as the whole dictionary does, and the built search index
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import tempfile
@@ -13,7 +14,13 @@ from typing import Any
 import pytest
 
 from dunning.handbook import build_handbook
-from dunning.handbook.search_words import handbook_characters, narrowed_tokenizer, narrowed_words
+from dunning.handbook.search_words import (
+    KNOWN_TOTALS,
+    dictionary_total,
+    handbook_characters,
+    narrowed_tokenizer,
+    narrowed_words,
+)
 from dunning.policy.model import Policy
 
 from .handbook_support import AS_OF
@@ -90,3 +97,18 @@ def test_the_search_index_is_the_one_the_whole_dictionary_makes(
     assert (site / index).read_bytes() == (built_site / index).read_bytes()
     texts = [d["text"] for d in json.loads((site / index).read_text(encoding="utf-8"))["docs"]]
     assert any("\u200b催收\u200b" in t for t in texts)  # jieba did cut
+
+
+def test_the_known_total_is_the_sum_jieba_makes_of_its_dictionary() -> None:
+    with jieba.get_dict_file() as dictionary:
+        raw = dictionary.read()
+    _freq, total = jieba.Tokenizer.gen_pfdict(io.BytesIO(raw))  # jieba's own loading
+    assert total == 60_101_967
+    assert dictionary_total(raw) == total
+    assert list(KNOWN_TOTALS.values()) == [total]  # the table holds the installed dictionary
+
+
+def test_a_dictionary_the_table_does_not_know_is_summed() -> None:
+    raw = "催收 3 v\n逾期 40\n还款 500 v\n".encode()
+    _freq, total = jieba.Tokenizer.gen_pfdict(io.BytesIO(raw))
+    assert dictionary_total(raw) == total == 543
