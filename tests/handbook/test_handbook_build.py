@@ -3,6 +3,7 @@ source links to the repository, and the serve watcher."""
 
 from __future__ import annotations
 
+import gc
 import shutil
 import subprocess
 from datetime import date
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from dunning.errors import UserError
+from dunning.handbook import build as build_module
 from dunning.handbook import build_handbook, generate
 from dunning.handbook.serve import PolicyWatcher
 from dunning.policy import require_policy
@@ -163,3 +165,35 @@ def test_a_policy_without_offers_exclusions_caps_or_experiments_builds(tmp_path:
         encoding="utf-8"
     )
     assert not (site / "guide").exists()
+
+
+def test_the_collector_is_put_back_after_a_build(
+    example_policy_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[tuple[int, int, int], int]] = []
+    real = build_module.mkdocs_build
+
+    def watched(src: Path, site: Path, as_of: date) -> None:
+        seen.append((gc.get_threshold(), gc.get_freeze_count()))
+        real(src, site, as_of)
+
+    monkeypatch.setattr(build_module, "mkdocs_build", watched)
+    before = gc.get_threshold()
+    assert gc.get_freeze_count() == 0
+    build_handbook(require_policy(example_policy_root), example_policy_root, tmp_path, AS_OF)
+    ((threshold, frozen),) = seen
+    assert threshold == (build_module.GC_THRESHOLD, before[1], before[2])
+    assert frozen > 0  # what the process held when the build started
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_caller_that_froze_objects_keeps_them_frozen() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with build_module.fewer_collections():
+            assert gc.get_threshold()[0] == build_module.GC_THRESHOLD
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()

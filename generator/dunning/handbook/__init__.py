@@ -100,17 +100,18 @@ def build_handbook(
     ``found``: validate's result for this policy when the caller has just run it (the review
     page shows it rather than validating again).
     """
-    from dunning.handbook.build import mkdocs_build
+    from dunning.handbook.build import fewer_collections, mkdocs_build
     from dunning.handbook.writer import clean
 
-    src = generate(policy, repo_root, out_dir, as_of, repo_url, found)
-    if extra_pages:
-        add_pages(src, extra_pages, "Forecast")
-    if results_page is not None:
-        add_pages(src, {"results.md": results_page}, "Results")
-    site = out_dir / SITE_FOLDER
-    clean(site)
-    mkdocs_build(src, site, as_of)
+    with fewer_collections():
+        src = generate(policy, repo_root, out_dir, as_of, repo_url, found)
+        if extra_pages:
+            add_pages(src, extra_pages, "Forecast")
+        if results_page is not None:
+            add_pages(src, {"results.md": results_page}, "Results")
+        site = out_dir / SITE_FOLDER
+        clean(site)
+        mkdocs_build(src, site, as_of)
     return site
 
 
