@@ -13,7 +13,7 @@ import pytest
 
 from dunning.errors import UserError
 from dunning.handbook import build as build_module
-from dunning.handbook import build_handbook, generate
+from dunning.handbook import build_handbook, generate, gitinfo
 from dunning.handbook.serve import PolicyWatcher
 from dunning.policy import require_policy
 
@@ -94,7 +94,7 @@ def _git(root: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
-def test_revision_history_and_repository_links(tmp_path: Path) -> None:
+def test_revision_history_and_repository_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = copy_example(tmp_path / "repo")
     _git(root, "init", "-q", "-b", "main")
     _git(root, "add", "policies", "templates", "site")
@@ -123,8 +123,25 @@ def test_revision_history_and_repository_links(tmp_path: Path) -> None:
     assert "repo_url" not in (src / "mkdocs.yml").read_text(encoding="utf-8")
 
     tiers.write_text(tiers.read_text(encoding="utf-8") + "\n# an uncommitted note\n")
+    asked: list[str] = []
+    real = gitinfo._git
+
+    def counted(where: Path, *args: str) -> str | None:
+        asked.append(" ".join(args[:2]))
+        return real(where, *args)
+
+    monkeypatch.setattr(gitinfo, "_git", counted)
     dirty = generate(require_policy(root), root, tmp_path / "out2", date(2026, 11, 28))
     assert f"`{head[:12]} (dirty: uncommitted changes)`" in (dirty / "docs" / "index.md").read_text(encoding="utf-8")
+    # the revision asked of git once a build: the history page reuses it
+    assert asked == [
+        "rev-parse HEAD",
+        "rev-parse --show-toplevel",
+        "status --porcelain",
+        "symbolic-ref --quiet",
+        "remote get-url",
+        "log --max-count=500",
+    ]
 
 
 def test_watcher_regenerates_pages_when_a_policy_file_changes(tmp_path: Path) -> None:

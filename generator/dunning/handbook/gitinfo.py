@@ -88,9 +88,11 @@ def revision(root: Path) -> Revision | None:
     )
 
 
-def history(root: Path, limit: int = HISTORY_LIMIT) -> list[Change]:
-    """Commits that touched ``policies/`` or ``templates/``, newest first (at most ``limit``)."""
-    rev = revision(root)
+def history(root: Path, limit: int = HISTORY_LIMIT, rev: Revision | None = None) -> list[Change]:
+    """Commits that touched ``policies/`` or ``templates/``, newest first (at most ``limit``).
+    ``rev``: :func:`revision` of ``root`` when the caller has it (the handbook does: asking git
+    again was five more git processes a build)."""
+    rev = rev if rev is not None else revision(root)
     if rev is None:
         return []
     out = _git(

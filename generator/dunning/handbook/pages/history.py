@@ -27,7 +27,7 @@ def pages(ctx: HandbookContext) -> list[Page]:
     """The change-history page; none when the policy is not in git (or has no commits there)."""
     if ctx.revision is None:
         return []
-    changes = history(ctx.root)
+    changes = history(ctx.root, rev=ctx.revision)
     if not changes:
         return []
     out = ["# Change history\n"]
