@@ -82,3 +82,20 @@ def test_broken_promises_are_counted_on_the_day_they_break() -> None:
     assert [p.broken_on() for p in state.promises] == [date(2026, 10, 9), date(2026, 11, 9)]
     assert state.outcomes_in("promise_broken", 60, date(2026, 11, 30)) == 2
     assert state.outcomes_in("promise_broken", 30, date(2026, 11, 30)) == 1
+
+
+def test_the_state_holds_the_row_itself_when_it_folds_nothing_in() -> None:
+    # no history: flags, payment and promise are the row's, so the row is the state's account
+    acct = account(date(2026, 11, 25), date(2026, 11, 20), "40.50")
+    assert account_state(acct, (), date(2026, 11, 28), 3).account is acct
+    # a history promise with a later date is the current one: the row with it folded in
+    later = event("2026-11-26", "promise", on=date(2026, 12, 2), amount=Decimal("30.00"))
+    folded = account_state(acct, (later,), date(2026, 11, 28), 3).account
+    assert folded is not acct
+    assert (folded.promise_to_pay_date, folded.promise_amount) == (date(2026, 12, 2), Decimal("30.00"))
+    assert (folded.last_payment_date, folded.flags) == (date(2026, 11, 20), frozenset())
+    # a history flag is folded in, the rest of the row kept
+    ceased = event("2026-11-27", "cease_contact")
+    flagged = account_state(acct, (ceased,), date(2026, 11, 28), 3).account
+    assert flagged.flags == frozenset({"cease_contact"})
+    assert flagged.promise_amount is acct.promise_amount

@@ -237,13 +237,24 @@ def account_state(
     paid_days = [d for d, _ in payments]
     last_payment = max(paid_days) if paid_days else None
     current = promises[-1] if promises else None
-    effective = replace(
-        account,
-        flags=frozenset(flags),
-        last_payment_date=last_payment,
-        promise_to_pay_date=current.due if current is not None else None,
-        promise_amount=current.amount if current is not None else None,
-    )
+    folded = frozenset(flags)
+    due = current.due if current is not None else None
+    amount = current.amount if current is not None else None
+    # without history the state usually folds nothing into the row: the row itself then
+    # (``dataclasses.replace`` was a tenth of a decision learned by the planning workers);
+    # the amount is compared as the same object, as Decimals that compare equal may be
+    # written differently ("5.0", "5.00")
+    if (
+        folded == account.flags
+        and last_payment == account.last_payment_date
+        and due == account.promise_to_pay_date
+        and amount is account.promise_amount
+    ):
+        effective = account
+    else:
+        effective = replace(
+            account, flags=folded, last_payment_date=last_payment, promise_to_pay_date=due, promise_amount=amount
+        )
     return AccountState(
         account=effective,
         as_of=as_of,
