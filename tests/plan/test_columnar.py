@@ -89,6 +89,9 @@ def _assert_columnar_equals_full(policy: Policy, tmp_path: Path, horizon: int, *
         line, csv_rows, status, tier, stats = plan_record(full.plan(acct))
         assert record == (acct.account_id, record[1], status, tier, line, csv_rows, stats), acct.account_id
     assert len(planner.templates) < len(accounts) * 3 // 4  # decisions were shared (the twins)
+    # both chunks learned: the template table the next chunk joins is one piece, every key in it
+    assert planner._table.n_chunks() == 1
+    assert sorted(planner._table["__key"].to_list()) == sorted(planner.templates)
     neutralised = [r[5] for r in got if r[5].startswith(("'=", "'+", "'@", "'-"))]
     assert len(neutralised) > 20
     assert any(r[0].startswith("-1") and r[5].startswith(r[0] + ",") for r in got)  # a plain number: as is
