@@ -68,3 +68,6 @@ def test_arm_is_stable_and_shares_hold_on_100k(policy: Policy) -> None:
     ids = [f"A{i:09d}" for i in range(2_000)] + ["T-0001", "", "王芳-1"]
     assert buckets("early-empathy", ids) == [bucket("early-empathy", x) for x in ids]
     assert buckets("early-empathy", ["T-0001"]) == [703]
+    # ids of every length and script: the first 8 bytes of the digest, big-endian
+    odd = ["", "x" * 300, "客户-0042", "A\u00e9\U0001f600", "0"]
+    assert buckets("early-empathy", odd) == [bucket("early-empathy", x) for x in odd]
