@@ -224,6 +224,19 @@ def test_a_base64_body_is_what_encodebytes_writes_with_crlf(text: str) -> None:
     assert _body(body) == ("base64", expected)
 
 
+@given(st.lists(st.sampled_from(["a", "\n", "x" * 400, "y" * 899, "z" * 901]), max_size=8))
+def test_an_ascii_body_is_7bit_unless_a_line_is_over_900_characters(pieces: list[str]) -> None:
+    from dunning.render.email import _body
+
+    text = "".join(pieces)
+    lines = text.split("\n")
+    if max(map(len, lines)) <= 900:  # the rule as written before the whole-length shortcut
+        assert _body(text) == ("7bit", "\r\n".join(lines))
+    else:
+        expected = base64.encodebytes(text.replace("\n", "\r\n").encode("ascii")).decode("ascii")
+        assert _body(text) == ("base64", expected.replace("\n", "\r\n"))
+
+
 def test_email_headers_cannot_be_injected() -> None:
     from datetime import UTC, datetime
 
@@ -420,7 +433,10 @@ def _words_a_character_at_a_time(value: str) -> list[str]:
     return [*words, f"=?utf-8?b?{base64.b64encode(chunk).decode('ascii')}?="]
 
 
-@given(st.lists(st.sampled_from(["a", " ", "=", "?", "_", "é", "€", "你", "😀", "****1234", "您的账户"]), max_size=60))
+_SUBJECT_PIECES = ["a", " ", "=", "?", "_", "é", "€", "—", "\x85", "你", "😀", "****1234", "您的账户"]
+
+
+@given(st.lists(st.sampled_from(_SUBJECT_PIECES), max_size=90))
 def test_encoded_words_are_the_words_a_character_at_a_time_wrote(pieces: list[str]) -> None:
     from dunning.render.email import _encoded_words
 

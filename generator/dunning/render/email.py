@@ -63,7 +63,19 @@ def _q(char: str) -> str:
     return "".join(f"={byte:02X}" for byte in char.encode("utf-8"))
 
 
-_Q_ASCII = {chr(code): _q(chr(code)) for code in range(128)}
+class _QPieces(dict[int, str]):
+    """Each character's Q piece by its code point, for ``str.translate``: the ASCII ones made
+    at import, any other on its first use (a lone surrogate raises as its own encode does)."""
+
+    def __missing__(self, code: int) -> str:
+        piece = _q(chr(code))
+        if len(self) < 4096:  # the characters of a book's subjects are few; a hostile one is not kept
+            self[code] = piece
+        return piece
+
+
+_Q_PIECES = _QPieces({code: _q(chr(code)) for code in range(128)})
+_CONTINUATION = frozenset("89AB")  # the first hex digit of a UTF-8 continuation byte's =XX
 _B_BYTES = _WORD_PAYLOAD // 4 * 3  # whole bytes of base64 in one word's payload
 
 
@@ -78,14 +90,24 @@ def _encoded_words(value: str) -> list[str]:
     ascii_chars = len(value.encode("ascii", "ignore"))
     words: list[str] = []
     if ascii_chars * 3 >= len(value) * 2:
-        payload = ""
-        for char in value:
-            piece = _Q_ASCII.get(char) or _q(char)
-            if len(payload) + len(piece) > _WORD_PAYLOAD:
-                words.append(f"=?utf-8?q?{payload}?=")
-                payload = ""
-            payload += piece
-        words.append(f"=?utf-8?q?{payload}?=")
+        # the whole Q text in one C call, then cut where a character's piece ends: a "=" only
+        # starts an escape (a literal one is "=3D"), and an escape of a continuation byte
+        # (=8X-=BX) is inside its character's piece. Each word ends at the last piece end that
+        # fits, as the character-by-character loop this replaces did (6.9 -> 2.9 µs for the
+        # subject of email-early, measured)
+        encoded = value.translate(_Q_PIECES)
+        start = 0
+        while len(encoded) - start > _WORD_PAYLOAD:
+            end = start + _WORD_PAYLOAD
+            while (
+                encoded[end - 1] == "="
+                or encoded[end - 2] == "="
+                or (encoded[end] == "=" and encoded[end + 1] in _CONTINUATION)
+            ):
+                end -= 1
+            words.append(f"=?utf-8?q?{encoded[start:end]}?=")
+            start = end
+        words.append(f"=?utf-8?q?{encoded[start:]}?=")
         return words
     # B: the UTF-8 bytes cut at the last character boundary that fits a word
     try:
@@ -132,9 +154,9 @@ def _display(display: str) -> str:
 def _body(text: str) -> tuple[str, str]:
     """(Content-Transfer-Encoding, encoded body with CRLF line ends, ending in CRLF: the CRLF
     before the next boundary belongs to the boundary, RFC 2046 5.1.1)."""
-    lines = text.split("\n")
-    if text.isascii() and max(map(len, lines)) <= 900:
-        return "7bit", CRLF.join(lines)
+    # no line is over 900 characters when the whole text is not (the usual email): no split
+    if text.isascii() and (len(text) <= 900 or max(map(len, text.split("\n"))) <= 900):
+        return "7bit", text.replace("\n", CRLF)
     # what base64.encodebytes writes (lines of 76 characters, each ended), with CRLF: one C
     # call for the encoding and one for the lines instead of a Python loop over 57-byte pieces
     # (≈ 17 -> 12 µs for 3.5 kB, measured; CJK emails' bodies are always base64)
