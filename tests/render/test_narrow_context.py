@@ -202,3 +202,68 @@ def test_calls_and_texts_rendered_narrowed_give_the_bytes_and_rejects_of_whole_c
     assert filled.rejects == through_jinja.rejects and filled.rendered == through_jinja.rendered
     assert filled.calls_csv.count(b"\n") > 10 and filled.rejects  # calls rendered, and rejects (no phone, nickname)
     assert any(narrowed) and not all(narrowed)  # both ways taken
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+@pytest.mark.parametrize("email_format", ["eml", "mbox"])
+def test_emails_rendered_narrowed_give_the_bytes_and_rejects_of_whole_contexts(
+    example_copy: Path, tmp_path: Path, email_format: str
+) -> None:
+    emails = example_copy / "templates" / "email"
+    # a block that reads the whole account (never narrowed), a field the account does not
+    # have (the fill fails: Jinja's error), a text without the opt-out (a reject), a subject
+    # with an injected line and an accented name, and HTML characters in a field
+    (emails / "email-plan.en-US.j2").write_text(
+        "{% block subject %}Hi {{ account.name }}{% endblock %}"
+        "{% block text %}{{ account.name }}{{ account }}{{ compliance.opt_out }}{% endblock %}"
+        "{% block html %}<p>{{ account.name }}</p>{% endblock %}",
+        encoding="utf-8",
+    )
+    (emails / "email-plan.zh-CN.j2").write_text(
+        "{% block subject %}x{% endblock %}{% block text %}{{ account.nickname }}{% endblock %}"
+        "{% block html %}y{% endblock %}",
+        encoding="utf-8",
+    )
+    (emails / "email-reminder.en-US.j2").write_text(
+        "{% block subject %}Résumé\r\nBcc: x@evil.example {{ account.id | mask }} — {{ account.dpd }}{% endblock %}"
+        "{% block text %}Hi {{ account.name }}, {{ account.overdue_amount | money }} <b>&</b>{{ compliance.opt_out }}"
+        "{% endblock %}{% block html %}<p>{{ account.name }} & {{ company.name }}</p>{% endblock %}",
+        encoding="utf-8",
+    )
+    policy = require_policy(example_copy)
+    plans = [orjson.loads(line) for line in (FIXTURES / "plan" / "plans.jsonl").read_bytes().splitlines()]
+    rows = read_account_rows(FIXTURES / "accounts.csv", [p["account_id"] for p in plans])
+    columns = tuple(rows.columns)
+    row_of = {row[columns.index("account_id")]: row for row in rows.rows()}
+    items = []
+    for plan in plans:
+        row = row_of.get(plan["account_id"])
+        for template in ("email-early", "email-plan", "email-reminder"):
+            for locale in ("en-US", "zh-CN"):
+                action_id = f"{plan['account_id']}-{template}-{locale}"
+                items.append((_line(plan, template, "email", locale=locale, id=action_id), row))
+    narrowed: list[bool] = []
+    results = []
+    for fill in (True, False):
+        out = tmp_path / ("narrow" if fill else "whole")
+        renderer = ChunkRenderer(
+            policy, TemplateSandbox(example_copy / "templates", fill=fill), out, pdf=False, email_format=email_format
+        )
+        if fill:
+            renderer._narrow = _counted(renderer._narrow, narrowed)  # type: ignore[method-assign]
+        results.append((renderer.render_chunk(items, columns), _files(out)))
+    (filled, filled_files), (through_jinja, jinja_files) = results
+    assert filled_files == jinja_files and filled.files == through_jinja.files
+    assert filled.emails == through_jinja.emails
+    assert filled.rejects == through_jinja.rejects and filled.rendered == through_jinja.rendered
+    # 15 emails (3 of them read the whole account: not narrowed), 27 rejects (no address, the
+    # nickname, no snapshot row); every one of the 30 with a row tried narrowed, 12 written so
+    assert filled.rendered == {"email": 15} and len(filled.rejects) == 27
+    assert len(narrowed) == 30 and sum(narrowed) == 12
+    if email_format == "eml":
+        assert len(filled_files) == 15 and b"Bcc:" not in b"".join(filled_files.values())
+    else:
+        assert not filled_files and len(filled.emails) == 15

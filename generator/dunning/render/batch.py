@@ -32,7 +32,10 @@ from dunning.templating.sandbox import MAX_OUTPUT, RenderError, TemplateSandbox,
 
 RENDERABLE = frozenset({"scheduled", "deferred"})
 # channels whose message may be rendered from a narrowed context (ChunkRenderer._narrow)
-NARROW_CHANNELS = frozenset({"call", "sms"})
+NARROW_CHANNELS = frozenset({"call", "sms", "email"})
+# the account's keys a channel reads after its template (beside AccountRow.account_fields' own):
+# a text's checks its jurisdiction, an email's To header its address and name
+_NARROW_ACCOUNT = {"sms": frozenset({"jurisdiction"}), "email": frozenset({"email", "name"})}
 EMAIL_FORMATS = ("eml", "mbox")
 CHANNEL_ORDER = ("sms", "email", "letter", "call", "visit", "agency", "legal_review")
 REJECT_COLUMNS = ("action_id", "account_id", "template", "line", "message")
@@ -249,45 +252,99 @@ class ChunkRenderer:
         self._narrow_reads[file] = found
         return found
 
+    def _email_reads(self, file: str) -> tuple[Filler, dict[str, frozenset[str] | None]] | None:
+        # what an email template's three blocks read together (a name read whole by one of them
+        # is read whole), with its subject's filler; None when a block has no filler
+        key = f"\x00email:{file}"  # no file name holds a NUL
+        if key in self._narrow_reads:
+            return self._narrow_reads[key]
+        found: tuple[Filler, dict[str, frozenset[str] | None]] | None = None
+        fillers = [
+            self.sandbox.filler(file, html=is_html("email", block) and block != "subject", block=block)
+            for block in (email_channel.BLOCKS if self.sandbox.fill else ())
+        ]
+        if fillers and all(filler is not None for filler in fillers):
+            merged: dict[str, frozenset[str] | None] = {}
+            for filler in fillers:
+                assert filler is not None
+                for name, keys in reads(filler.program).items():
+                    had = merged.get(name, frozenset())
+                    merged[name] = None if had is None or keys is None else had | keys
+            assert fillers[0] is not None
+            found = (fillers[0], merged)
+        self._narrow_reads[key] = found
+        return found
+
     def _narrow(self, plan: dict[str, Any], action: dict[str, Any], account: RowAccount, result: ChunkResult) -> bool:
-        """A call or a text whose account has no other message yet, from a context that holds
-        only what its template and its record read (the ``account`` object's ≈ 6 fields of
-        26 converted, the offer's schedule left out: ``narrow_parts``). True when it is
-        rendered; False, with nothing added to ``result``, when anything stands in the way
-        (no filled template, a value left out, any error, an output over the cap): the
-        message is then rendered as every other is, the same bytes or the same reject."""
+        """A call, a text or an email whose account has no other message yet, from a context
+        that holds only what its template and its record (or message) read (the ``account``
+        object's ≈ 6 fields of 26 converted, the offer's schedule left out: ``narrow_parts``).
+        True when it is rendered; False, with nothing added to ``result``, when anything
+        stands in the way (no filled template or block, a value left out, any error, an
+        output over the cap, a file that could not be written): the message is then rendered
+        as every other is, the same bytes or the same reject."""
         channel = action["channel"]
         try:
             locale = str(action.get("locale") or plan.get("locale") or self.policy.default_locale)
             file = self._template_file(action, locale)
-            found = self._reads(file)
+            found = self._email_reads(file) if channel == "email" else self._reads(file)
             if found is None:
                 return False
             filler, read = found
-            if channel == "sms":  # the record's checks read the account's jurisdiction too
+            if channel != "call":  # a text's checks read the jurisdiction, an email the address and name
                 keys = read.get("account", frozenset())
                 if keys is None:
                     return False
-                read = {**read, "account": keys | {"jurisdiction"}}
+                read = {**read, "account": keys | _NARROW_ACCOUNT[channel]}
             parts = narrow_parts(plan, account, self.policy, locale, read)
             if parts is None:
                 return False
             context = build_context(plan, action, account, self.policy, {locale: parts})
-            text = filler.render(context)
-            if len(text) > MAX_OUTPUT:
-                return False
-            if channel == "call":
-                row = calls.call_row(context, text.strip("\n") + "\n", file)
+            if channel == "email":
+                email = self._narrow_email(context, file)
+                if email is None:
+                    return False
             else:
-                line = orjson.dumps(sms.sms_record(context, text, file, self.policy.settings.sms_max_segments))
+                text = filler.render(context)
+                if len(text) > MAX_OUTPUT:
+                    return False
+                if channel == "call":
+                    row = calls.call_row(context, text.strip("\n") + "\n", file)
+                else:
+                    line = orjson.dumps(sms.sms_record(context, text, file, self.policy.settings.sms_max_segments))
         except Exception:
             return False
-        if channel == "call":
+        if channel == "email":
+            assert email is not None
+            if self.email_format == "mbox":
+                result.emails.append(email)
+            else:
+                try:
+                    self._write(result, f"messages/email/{file_stem(action['id'])}.eml", email[1])
+                except Exception:  # the whole path writes it again, or rejects it, as always
+                    return False
+        elif channel == "call":
             result.calls.append(row)
         else:
             result.sms.append(line)
         result.rendered[channel] = result.rendered.get(channel, 0) + 1
         return True
+
+    def _narrow_email(self, context: dict[str, Any], file: str) -> tuple[str, bytes] | None:
+        """An email's (mbox batch, message) from its three blocks' filled templates (the memo
+        shared, as ``_email`` shares it); None when a block has none or is over the cap."""
+        memo: dict[int, Any] = {}
+        parts = {}
+        for block in email_channel.BLOCKS:
+            filler = self.sandbox.filler(file, html=is_html("email", block) and block != "subject", block=block)
+            if filler is None:
+                return None
+            text = filler.render(context, memo)
+            if len(text) > MAX_OUTPUT:
+                return None
+            parts[block] = text
+        data = email_channel.email_bytes(context, parts, file)
+        return (email_channel.mbox_batch(context) if self.email_format == "mbox" else "", data)
 
     def _text(
         self,
