@@ -209,10 +209,10 @@ _HEADER_TEXT = st.text(
 
 @given(_HEADER_TEXT)
 def test_a_header_value_is_cleaned_to_one_line_of_single_spaces(value: str) -> None:
-    from dunning.render.email import _CONTROL, _clean
+    from dunning.render.email import _CONTROL, clean
 
     # the printable values returned as they are clean exactly as the whole cleaning would
-    assert _clean(value) == " ".join(_CONTROL.sub(" ", value).split())
+    assert clean(value) == " ".join(_CONTROL.sub(" ", value).split())
 
 
 @given(st.text(max_size=300))
@@ -275,10 +275,10 @@ def test_mailbox_is_what_formataddr_writes(display: str) -> None:
     # the display name is encoded once per distinct name (cached): the bytes must stay formataddr's
     from email.utils import formataddr
 
-    from dunning.render.email import _clean, _mailbox
+    from dunning.render.email import clean, mailbox
 
-    expected = formataddr((_clean(display), "u1@example.com"), charset="utf-8")
-    assert _mailbox(display, "u1@example.com") == expected
+    expected = formataddr((clean(display), "u1@example.com"), charset="utf-8")
+    assert mailbox(display, "u1@example.com") == expected
 
 
 @pytest.mark.parametrize(

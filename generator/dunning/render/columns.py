@@ -39,7 +39,8 @@ from __future__ import annotations
 import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
@@ -49,12 +50,14 @@ import polars as pl
 from dunning.plan.columnar import PLAN, TEMPLATE_KEY
 from dunning.policy.model import Policy
 from dunning.render import calls, sms
-from dunning.render.account_rows import RowReader, _present_day
-from dunning.render.batch import RENDERABLE, ChunkRenderer
+from dunning.render import email as email_channel
+from dunning.render.account_rows import RowReader, _present_day, _risky
+from dunning.render.batch import RENDERABLE, ChunkRenderer, ChunkResult
+from dunning.render.files import file_stem
 from dunning.templating import formatting
 from dunning.templating.context import build_context
 from dunning.templating.fill import Decisions, Filler, Slot, _decide, _For
-from dunning.templating.sandbox import MAX_OUTPUT
+from dunning.templating.sandbox import MAX_OUTPUT, is_html
 from dunning.text.cells import _FORMULA_START as _FORMULA_CHARS
 from dunning.text.cells import _PLAIN_NUMBER as _PLAIN_NUMBER_RE
 from dunning.text.cells import _QUOTED_BY_CSV
@@ -143,10 +146,11 @@ def _key_slot(slot: Slot, test: bool = False) -> bool:
     return slot.name == "offer" and first[0] == "key" and first[1] in _KEY_OFFER
 
 
-def _row_kind(slot: Slot) -> str | None:
-    """The per-row field ``slot`` writes, None when this module does not fill it."""
+def _row_kind(slot: Slot, slots: Mapping[Any, str] = _ROW_SLOTS) -> str | None:
+    """The per-row field ``slot`` writes (one of ``slots``' or an id's tail), None when this
+    module does not fill it."""
     if not any(kind == "slice" for kind, _ in slot.lookups):  # a slice is no dict key before Python 3.12
-        return _ROW_SLOTS.get((slot.name, slot.lookups, slot.filters))
+        return slots.get((slot.name, slot.lookups, slot.filters))
     # the id's last characters (``account.id[-4:]``): polars' slice from the end is Python's
     if slot.name == "account" and not slot.filters and slot.lookups[:1] == (("key", "id"),):
         rest = slot.lookups[1:]
@@ -168,6 +172,45 @@ def _branches_by_key(decisions: Decisions) -> bool:
         if not _branches_by_key(node.otherwise):
             return False
     return True
+
+
+def _key_layout(
+    filler: Filler, context: Mapping[str, Any], slots: Mapping[Any, str] = _ROW_SLOTS
+) -> tuple[list[str], list[str]] | None:
+    """The layout ``context`` (a row of a decision key) takes through ``filler``, with the
+    key's own values put in: the kinds of its per-row fields and the texts around them (one
+    more than the kinds); None when a field is none of ``slots``' (or an id's tail) or there
+    are too many."""
+    decision: tuple[int, ...] = ()
+    if filler.decide is not None:
+        decision = filler.decide(context)
+    elif filler.decisions:
+        taken: list[int] = []
+        _decide(filler.decisions, context, filler.env, taken, 0, 0)
+        decision = tuple(taken)
+    layout = filler.layouts.get(decision) or filler._layout(decision)
+    texts, kinds = [layout.texts[0]], []
+    for slot, text in zip(layout.slots, layout.texts[1:], strict=True):
+        if _key_slot(slot):
+            texts[-1] += filler.convert(slot.value(context, filler.env)) + text
+            continue
+        kind = _row_kind(slot, slots)
+        if kind is None:
+            return None
+        kinds.append(kind)
+        texts.append(text)
+    if len(kinds) > _MAX_ROW_SLOTS:
+        return None
+    return kinds, texts
+
+
+def _money_ends(locale: str, context: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The prefix and suffix of the key's money recipe when it writes two decimals after a
+    point, thousands between commas (what is filled here); else None."""
+    recipe = formatting._money_recipe(locale, context["account"]["currency"])
+    if recipe is None or (recipe.digits, recipe.group, recipe.decimal) != (2, ",", "."):
+        return None
+    return recipe.prefix, recipe.suffix
 
 
 def _grouped(digits: pl.Expr) -> pl.Expr:
@@ -228,43 +271,61 @@ class MessageColumns:
         self.spent: dict[str, int] = {}
 
     # ------------------------------------------------------------------ per key
+    def _key_action(
+        self, line: str, channels: Container[str], *, alone: bool = False
+    ) -> tuple[dict[str, Any], int, dict[str, Any], str, str, str] | None:
+        """The plan line, its number of renderable actions, its one message of ``channels``
+        (the only renderable action when ``alone``), the action id's suffix after the
+        account's id, the locale and the template file; None when the line is not one a key's
+        layout fills."""
+        plan = orjson.loads(line)
+        actions = [a for a in plan.get("actions", ()) if a.get("status") in RENDERABLE]
+        here = [a for a in actions if a.get("channel") in channels]
+        if len(here) != 1 or (alone and len(actions) != 1):
+            return None
+        action = here[0]
+        account_id, action_id = plan["account_id"], action["id"]
+        if not (type(account_id) is str and type(action_id) is str and action_id.startswith(account_id)):
+            return None
+        suffix = action_id[len(account_id) :]
+        # the suffix is written as it is in both files: nothing that a cell or a string escapes
+        if any(c in suffix for c in ',"\\') or any(c < " " for c in suffix) or account_id in suffix:
+            return None
+        # the zone and the currency from the plan (the key's), not from the row
+        if not all(type(plan.get(name)) is str and plan[name] for name in ("jurisdiction", "timezone", "currency")):
+            return None
+        locale = str(action.get("locale") or plan.get("locale") or self.policy.default_locale)
+        return plan, len(actions), action, suffix, locale, self.renderer._template_file(action, locale)
+
+    def _context(
+        self, plan: dict[str, Any], action: dict[str, Any], row: tuple[Any, ...], columns: Sequence[str]
+    ) -> dict[str, Any]:
+        """The key's row's context, as render builds it."""
+        reader = self._readers.get(tuple(columns))
+        if reader is None:
+            reader = self._readers[tuple(columns)] = RowReader(tuple(columns))
+        return build_context(plan, action, reader.row_account(row), self.policy)
+
     def _prepare(self, line: str, row: tuple[Any, ...] | None, columns: Sequence[str]) -> tuple[Any, ...] | None:
         """The key-table row (less the key) of the plan line's key, from this one line and
         its account row; None when its messages are left to the Python path."""
         if row is None:
             return None
         try:
-            plan = orjson.loads(line)
-            actions = [a for a in plan.get("actions", ()) if a.get("status") in RENDERABLE]
             # the line's one message of a channel filled here; its other messages (an email
             # beside a call) are render_chunk's, which leaves this one out (fused._merged)
-            here = [a for a in actions if a.get("channel") in self.channels]
-            if len(here) != 1:
-                return None
-            action = here[0]
-            channel = self.channels[str(action["channel"])]
-            account_id, action_id = plan["account_id"], action["id"]
-            if not (type(account_id) is str and type(action_id) is str and action_id.startswith(account_id)):
-                return None
-            suffix = action_id[len(account_id) :]
-            # the suffix is written as it is in both files: nothing that a cell or a string escapes
-            if any(c in suffix for c in ',"\\') or any(c < " " for c in suffix) or account_id in suffix:
-                return None
-            # the zone and the currency from the plan (the key's), not from the row
-            if not all(type(plan.get(name)) is str and plan[name] for name in ("jurisdiction", "timezone", "currency")):
-                return None
-            locale = str(action.get("locale") or plan.get("locale") or self.policy.default_locale)
-            file = self.renderer._template_file(action, locale)
-            found = self.renderer._reads(file)
+            found = self._key_action(line, self.channels)
             if found is None:
                 return None
-            filler = found[0]
+            plan, count, action, suffix, locale, file = found
+            channel = self.channels[str(action["channel"])]
+            read = self.renderer._reads(file)
+            if read is None:
+                return None
+            filler = read[0]
             if not _branches_by_key(filler.decisions):
                 return None
-            reader = self._readers.get(tuple(columns))
-            if reader is None:
-                reader = self._readers[tuple(columns)] = RowReader(tuple(columns))
-            context = build_context(plan, action, reader.row_account(row), self.policy)
+            context = self._context(plan, action, row, columns)
             fill = self._fill(filler, context, channel)
             if fill is None:
                 return None
@@ -272,37 +333,21 @@ class MessageColumns:
             own = channel.key_texts(self.policy, phoned, file, fill[1])
             if own is None:
                 return None
-            recipe = formatting._money_recipe(locale, context["account"]["currency"])
-            if recipe is None or (recipe.digits, recipe.group, recipe.decimal) != (2, ",", "."):
+            money = _money_ends(locale, context)
+            if money is None:
                 return None
         except Exception:  # anything unexpected: the Python path renders (or rejects) these messages
             return None
         extra = [own.get(name) for name in self._schema if name not in _KEY_SCHEMA]
-        return (fill[0], suffix, locale, recipe.prefix, recipe.suffix, channel.CHANNEL, len(actions) == 1, *extra)
+        return (fill[0], suffix, locale, *money, channel.CHANNEL, count == 1, *extra)
 
     def _fill(self, filler: Filler, context: Mapping[str, Any], channel: Channel) -> tuple[int, list[str]] | None:
         """The number of the key's layout with its own values put in, and its texts; None
         when a field is not one this module fills."""
-        decision: tuple[int, ...] = ()
-        if filler.decide is not None:
-            decision = filler.decide(context)
-        elif filler.decisions:
-            taken: list[int] = []
-            _decide(filler.decisions, context, filler.env, taken, 0, 0)
-            decision = tuple(taken)
-        layout = filler.layouts.get(decision) or filler._layout(decision)
-        texts, kinds = [layout.texts[0]], []
-        for slot, text in zip(layout.slots, layout.texts[1:], strict=True):
-            if _key_slot(slot):
-                texts[-1] += filler.convert(slot.value(context, filler.env)) + text
-                continue
-            kind = _row_kind(slot)
-            if kind is None:
-                return None
-            kinds.append(kind)
-            texts.append(text)
-        if len(kinds) > _MAX_ROW_SLOTS:
+        layout = _key_layout(filler, context)
+        if layout is None:
             return None
+        kinds, texts = layout
         # render strips the message's ends (channel.STRIP; then it ends it with END): done on the
         # key's first and last texts, when each holds more than what is stripped (so that no
         # row's value reaches either end; else the Python path renders these). What is taken
@@ -357,17 +402,19 @@ class MessageColumns:
             if self._table.n_chunks() > 32:
                 self._table = self._table.rechunk()
 
+    def _day(self, text: str, locale: str) -> str | None:
+        """A due date's text (render's own functions), None when the Python path must decide."""
+        if (text, locale) not in self._days:
+            try:
+                day = _present_day(text) or date.min
+                self._days[(text, locale)] = formatting.format_long_date(day, locale)
+            except Exception:  # the Python path rejects the row as before
+                self._days[(text, locale)] = None
+        return self._days[(text, locale)]
+
     def _day_texts(self, pairs: list[tuple[str, str]]) -> pl.DataFrame:
         """The due dates' texts (render's own functions) for each (row's text, locale)."""
-        out = []
-        for text, locale in pairs:
-            if (text, locale) not in self._days:
-                try:
-                    day = _present_day(text) or date.min
-                    self._days[(text, locale)] = formatting.format_long_date(day, locale)
-                except Exception:  # the Python path rejects the row as before
-                    self._days[(text, locale)] = None
-            out.append((text, locale, self._days[(text, locale)]))
+        out = [(text, locale, self._day(text, locale)) for text, locale in pairs]
         return pl.DataFrame(out, schema={"__due_raw": pl.String, "__loc": pl.String, "__due": pl.String}, orient="row")
 
     # ------------------------------------------------------------------ a chunk
@@ -633,3 +680,179 @@ class TextLines(Channel):
                 ]
             ).alias("json"),
         ]  # fmt: skip
+
+
+# an email's per-row fields: the name, the masked id or the id's tail, the days past due, the
+# overdue amount, the due date (a layout holding any other is left to Python)
+_EMAIL_SLOTS = {slot: kind for slot, kind in _ROW_SLOTS.items() if kind in (NAME, MASK, DPD, OVERDUE, DUE)}
+_CONTROL_CHAR = re.compile("[\x00-\x1f\x7f]")
+_CANONICAL_AMOUNT = re.compile(_CANONICAL)
+_ROW_FIELDS = ("name", "email", "due_date", *_ITEMIZATION)
+
+
+@dataclass(frozen=True)
+class _EmailKey:
+    """An email decision key: its three blocks (subject, text, HTML) as layouts with the key's
+    texts put in (per block: the kinds of its per-row fields, the texts around them, the
+    block's conversion: HTML escapes), the plan line's actions as (status, send time), which
+    is the email, the action id's suffix, the envelope, the Date, the opt-out text required,
+    the locale and the money recipe's prefix and suffix."""
+
+    blocks: tuple[tuple[tuple[str, ...], tuple[str, ...], Callable[[Any], str]], ...]
+    actions: tuple[tuple[Any, Any], ...]
+    position: int
+    suffix: str
+    envelope: email_channel.Envelope
+    date: str
+    opt_out: str
+    locale: str
+    money: tuple[str, str]
+    kinds: frozenset[str]  # the per-row fields of the three blocks
+
+
+class EmailColumns:
+    """The ``.eml`` emails of planning chunks filled per decision key: each key's three blocks
+    laid out once from one row, with the key learning of :class:`MessageColumns` (the line's
+    action, the context, the layouts: ``keys``, shared with the calls and texts when given);
+    per row, in one Python loop over the chunk's plan lines (an email is ≈ 4 % of the
+    messages: a chunk's few hundred did not pay polars' fixed cost per chunk, ≈ 25 µs an
+    email, measured), the fields put in by string joins, the message composed by
+    :func:`dunning.render.email.compose` (render's own headers, encodings and checks) and
+    written. Only a plan line whose one renderable action is the email is taken (an email
+    beside a call is render_chunk's, the call filled on columns: ``skip``). A row a guard
+    refuses is left to the Python path, which renders or rejects it: no snapshot row, actions
+    or send times not the key's, an action id not the key's, an unusable address, a control
+    character in the name or the id, days past due or an amount not in plan's form, a due
+    date render cannot read, a risky itemization, a block over ``MAX_OUTPUT``, an empty
+    subject, the opt-out text missing, any error."""
+
+    def __init__(self, renderer: ChunkRenderer, keys: MessageColumns | None = None) -> None:
+        self.renderer = renderer
+        self.keys = MessageColumns(renderer, ()) if keys is None else keys
+        self._known: dict[str, _EmailKey | None] = {}
+        self._fields: dict[tuple[str, ...], tuple[int | None, ...]] = {}
+
+    def _learn(self, line: str, row: tuple[Any, ...], columns: Sequence[str]) -> _EmailKey | None:
+        """The key of the plan line (from this one line and its account row); None when its
+        emails are left to the Python path."""
+        if not self.renderer.sandbox.fill:
+            return None
+        try:
+            found = self.keys._key_action(line, ("email",), alone=True)
+            if found is None:
+                return None
+            plan, _, action, suffix, locale, file = found
+            context = self.keys._context(plan, action, row, columns)
+            if context["locale"] != locale:
+                return None
+            blocks = []
+            for block in email_channel.BLOCKS:
+                html = is_html("email", block) and block != "subject"  # as ChunkRenderer._text
+                filler = self.renderer.sandbox.filler(file, html=html, block=block)
+                if filler is None or not _branches_by_key(filler.decisions):
+                    return None
+                layout = _key_layout(filler, context, _EMAIL_SLOTS)
+                if layout is None:
+                    return None
+                kinds, texts = layout
+                blocks.append((tuple(kinds), tuple(texts), filler.convert))
+            money = _money_ends(locale, context)
+            if money is None:
+                return None
+            actions = plan["actions"]
+            return _EmailKey(
+                blocks=tuple(blocks),
+                actions=tuple((a.get("status"), a.get("not_before")) for a in actions),
+                position=next(n for n, a in enumerate(actions) if a is action),
+                suffix=suffix,
+                envelope=email_channel.envelope(context),
+                date=email_channel.date_header(context["action"]["not_before"]),
+                opt_out=context["compliance"].get("opt_out") or "",
+                locale=locale,
+                money=money,
+                kinds=frozenset(kind for kinds, _, _ in blocks for kind in kinds),
+            )
+        except Exception:  # anything unexpected: the Python path renders (or rejects) these emails
+            return None
+
+    def messages(
+        self, keys: Sequence[str | None], items: Sequence[tuple[str, Any]], columns: Sequence[str], result: ChunkResult
+    ) -> list[int]:
+        """Write into ``result`` (files, count) the emails of the plan lines ``items`` (line,
+        row tuple of ``columns`` or None; ``keys``: each line's template key) filled here;
+        their positions, ascending."""
+        where = self._fields.get(tuple(columns))
+        if where is None:
+            where = self._fields[tuple(columns)] = tuple(
+                columns.index(name) if name in columns else None for name in _ROW_FIELDS
+            )
+        done: list[int] = []
+        known = self._known
+        for n, (key, (line, row)) in enumerate(zip(keys, items, strict=True)):
+            if key is None or row is None:
+                continue
+            if key in known:
+                spec = known[key]
+            else:
+                spec = known[key] = self._learn(line, row, columns)
+            if spec is None:
+                continue
+            try:
+                data = self._message(spec, line, [row[i] if i is not None else None for i in where])
+                if data is None:
+                    continue
+                stem = file_stem(data[1])
+                self.renderer._write(result, f"messages/email/{stem}.eml", data[0])
+            except Exception:  # the Python path renders or rejects it, as always
+                continue
+            done.append(n)
+        if done:
+            result.rendered["email"] = result.rendered.get("email", 0) + len(done)
+        return done
+
+    def _message(self, key: _EmailKey, line: str, fields: list[Any]) -> tuple[bytes, str] | None:
+        """One row's message and action id, None when the Python path must decide."""
+        plan = orjson.loads(line)
+        actions = plan["actions"]
+        if tuple([(a.get("status"), a.get("not_before")) for a in actions]) != key.actions:
+            return None
+        account = plan["account_id"]
+        action_id = actions[key.position]["id"]
+        if type(account) is not str or action_id != account + key.suffix or _CONTROL_CHAR.search(account):
+            return None
+        name, to, due, *itemization = (value or "" for value in fields)
+        if _CONTROL_CHAR.search(name) or not email_channel.address_ok(to):
+            return None
+        if all(itemization) and _risky("".join(itemization)):  # render's narrowing refuses it
+            return None
+        values: dict[str, str | None] = {NAME: name, MASK: formatting.mask(account)}
+        kinds = key.kinds
+        if DPD in kinds:
+            dpd = plan.get("dpd")
+            values[DPD] = str(dpd) if type(dpd) is int else None
+        if OVERDUE in kinds:
+            amount = plan.get("overdue_amount")
+            if type(amount) is not str or not _CANONICAL_AMOUNT.match(amount):
+                return None
+            whole, cents = amount[:-3], amount[-2:]
+            values[OVERDUE] = f"{key.money[0]}{int(whole):,}.{cents}{key.money[1]}"
+        if DUE in kinds:
+            values[DUE] = self.keys._day(due, key.locale)
+        texts = []
+        for kinds_of, pieces, convert in key.blocks:
+            out = [pieces[0]]
+            for kind, piece in zip(kinds_of, pieces[1:], strict=True):
+                value = account[int(kind[len(ID4) :]) :] if kind.startswith(ID4) else values[kind]
+                if value is None:
+                    return None
+                out += (convert(value), piece)
+            text = "".join(out)
+            if len(text) > MAX_OUTPUT:  # the sandbox refuses it (a reject, from the Python path)
+                return None
+            texts.append(text)
+        subject, text, html = texts
+        subject = email_channel.clean(subject)
+        if not subject or (key.opt_out and key.opt_out not in text):
+            return None
+        mailbox = email_channel.mailbox(name, to)
+        return email_channel.compose(key.envelope, mailbox, subject, key.date, action_id, text, html), action_id

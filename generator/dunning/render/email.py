@@ -18,6 +18,7 @@ import binascii
 import functools
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.header import Header
 from email.utils import format_datetime, formataddr
@@ -33,7 +34,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _ADDR = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
-def _clean(value: str) -> str:
+def clean(value: str) -> str:
     """One header line: no CR/LF or other controls (header injection), single spaces."""
     # a printable value holds no control and no white space but the ASCII space (the others
     # are Unicode separators or controls): then only a leading, trailing or double space changes
@@ -47,7 +48,7 @@ _Q_LITERAL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 
 
 def _header(name: str, value: str) -> str:
-    value = _clean(value)
+    value = clean(value)
     if value.isascii():
         if len(name) + 2 + len(value) <= 78:
             return f"{name}: {value}{CRLF}"
@@ -134,15 +135,16 @@ def _date(moment: datetime, offset: timedelta | None) -> str:
     return format_datetime(moment)
 
 
-def _mailbox(display: str, addr: str) -> str:
-    name = _clean(display)
+def mailbox(display: str, addr: str) -> str:
+    """The To mailbox: the display name cleaned (no control character: header injection) and encoded."""
+    name = clean(display)
     return f"{_display(name)}<{addr}>" if name else addr
 
 
 @functools.lru_cache(maxsize=64)
 def _sender(display: str, addr: str) -> str:
     # the From mailbox: one company name and address per locale for the whole run
-    return _mailbox(display, addr)
+    return mailbox(display, addr)
 
 
 @functools.lru_cache(maxsize=4096)  # names repeat across a book; encoding a non-ASCII one costs ~0.3 ms
@@ -188,37 +190,85 @@ def mbox_from_line(message: bytes) -> bytes:
     return b"From MAILER-DAEMON " + sent.astimezone(UTC).strftime("%a %b %e %H:%M:%S %Y").encode("ascii")
 
 
+@dataclass(frozen=True)
+class Envelope:
+    """What an email's headers take from its company and locale: the same for every email of a
+    decision key (:class:`dunning.render.columns.EmailColumns` makes it once per key)."""
+
+    sender: str  # the From mailbox
+    mailto: str  # the company's address
+    unsubscribe: str  # the one-click URL, and the separator before its query
+    separator: str
+    domain: str  # the Message-ID's
+    language: str  # Content-Language, cleaned
+
+
+def envelope(context: dict[str, Any]) -> Envelope:
+    """The envelope of ``context``'s email."""
+    company = context["company"]
+    unsubscribe = company["unsubscribe_url"]
+    return Envelope(
+        sender=_sender(company["name"], company["email"]),
+        mailto=company["email"],
+        unsubscribe=unsubscribe,
+        separator="&" if "?" in unsubscribe else "?",
+        domain=company["email"].rpartition("@")[2] or "localhost",
+        language=clean(context["locale"]),
+    )
+
+
+def address_ok(to: str) -> bool:
+    """Whether ``to`` is an address this channel writes (else the email is refused)."""
+    return bool(to) and _ADDR.match(to) is not None
+
+
+def date_header(moment: datetime) -> str:
+    """The Date header's value for a send time."""
+    return _date(moment, moment.utcoffset())
+
+
 def email_bytes(context: dict[str, Any], parts: dict[str, str], template_file: str) -> bytes:
     """The message for one action as bytes; RenderError when it cannot be addressed."""
-    account, action, company = context["account"], context["action"], context["company"]
+    account, action = context["account"], context["action"]
     to = account["email"]
-    if not to or not _ADDR.match(to):
+    if not address_ok(to):
         raise RenderError(template_file, None, "the account has no usable email address", account["id"])
-    subject = _clean(parts["subject"])
+    subject = clean(parts["subject"])
     if not subject:
         raise RenderError(template_file, None, "the subject block is empty", account["id"])
     require_disclosures(context, parts["text"], template_file)
-    digest = hashlib.sha256(action["id"].encode("utf-8")).hexdigest()
-    text = parts["text"].strip("\n") + "\n"
-    html = parts["html"].strip("\n") + "\n"
+    return compose(
+        envelope(context),
+        mailbox(account["name"], to),
+        subject,
+        date_header(action["not_before"]),
+        action["id"],
+        parts["text"],
+        parts["html"],
+    )
+
+
+def compose(sender: Envelope, to: str, subject: str, date: str, action_id: str, text: str, html: str) -> bytes:
+    """The message's bytes: ``to`` the To mailbox (``_mailbox``), ``subject`` cleaned and not
+    empty, ``text`` and ``html`` the blocks as rendered (checked by the caller)."""
+    digest = hashlib.sha256(action_id.encode("utf-8")).hexdigest()
+    text = text.strip("\n") + "\n"
+    html = html.strip("\n") + "\n"
     boundary = f"=_dunning_{digest[:40]}"
     if boundary in text or boundary in html:  # never in practice; stay correct anyway
         boundary = f"=_dunning_{hashlib.sha256((digest + text + html).encode('utf-8')).hexdigest()}"
-    unsubscribe = company["unsubscribe_url"]
-    sep = "&" if "?" in unsubscribe else "?"
-    domain = company["email"].rpartition("@")[2] or "localhost"
-    stem = file_stem(action["id"])
+    stem = file_stem(action_id)
     headers = [
-        f"From: {_sender(company['name'], company['email'])}{CRLF}",
-        f"To: {_mailbox(account['name'], to)}{CRLF}",
+        f"From: {sender.sender}{CRLF}",
+        f"To: {to}{CRLF}",
         _header("Subject", subject),
-        f"Date: {_date(action['not_before'], action['not_before'].utcoffset())}{CRLF}",
-        f"Message-ID: <{digest[:32]}.{stem}@{domain}>{CRLF}",
+        f"Date: {date}{CRLF}",
+        f"Message-ID: <{digest[:32]}.{stem}@{sender.domain}>{CRLF}",
         # one URI per line: RFC 2369 allows folding between them
-        f"List-Unsubscribe: <mailto:{company['email']}?subject=unsubscribe>,{CRLF}"
-        f" <{unsubscribe}{sep}m={digest[:16]}>{CRLF}",
+        f"List-Unsubscribe: <mailto:{sender.mailto}?subject=unsubscribe>,{CRLF}"
+        f" <{sender.unsubscribe}{sender.separator}m={digest[:16]}>{CRLF}",
         f"List-Unsubscribe-Post: List-Unsubscribe=One-Click{CRLF}",
-        f"Content-Language: {_clean(context['locale'])}{CRLF}",
+        f"Content-Language: {sender.language}{CRLF}",
         f"X-Dunning-Action: {stem}{CRLF}",
         f"MIME-Version: 1.0{CRLF}",
         f'Content-Type: multipart/alternative;{CRLF} boundary="{boundary}"{CRLF}',

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from dunning.accounts.read import Screened
-    from dunning.render.columns import MessageColumns
+    from dunning.render.columns import EmailColumns, MessageColumns
 
 # run.py's _RENDERABLE and human_step_candidate on a column: Python's \s in a bytes pattern is
 # these six ASCII characters (the Rust engine's \s would also take Unicode spaces)
@@ -112,9 +112,11 @@ class ChunkMessages:
     # the calls and texts filled on columns, per decision key (dunning.render.columns), made
     # by start(); None: every message rendered by render_chunk
     columns: MessageColumns | None = field(default=None, compare=False, repr=False)
+    # the .eml emails filled per decision key, with the same key learning (None with --email-format mbox)
+    emails: EmailColumns | None = field(default=None, compare=False, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "renderer": None, "writer": None, "columns": None}
+        return {**self.__dict__, "renderer": None, "writer": None, "columns": None, "emails": None}
 
     def start(self, policy: Policy, *, in_worker: bool) -> None:
         self.renderer = make_renderer(
@@ -122,9 +124,11 @@ class ChunkMessages:
         )
         if self.cases_here is not None:
             self.writer = CaseWriter(self.out_root, policy, self.cases_here)
-        from dunning.render.columns import MessageColumns  # polars: the planning side only (see above)
+        from dunning.render.columns import EmailColumns, MessageColumns  # polars: the planning side only (see above)
 
         self.columns = MessageColumns(self.renderer)
+        # an mbox holds its messages in plan order, which this does not merge: Python writes them
+        self.emails = EmailColumns(self.renderer, self.columns) if self.email_format == "eml" else None
         if not in_worker:
             self.spill_dir = None  # the build's own process: its lines stay where they are
         if in_worker:
@@ -181,14 +185,28 @@ class ChunkMessages:
         if self.columns is not None and TEMPLATE_KEY in wanted.columns:
             found = self.columns.lines(wanted, kept, row_of.get, columns)
             filled = {channel: (lines_of, self.columns.spent[channel]) for channel, lines_of in found.items()}
+        # the emails of lines that hold nothing else (EmailColumns), written here per key
+        emailed: list[int] = []
+        if self.emails is not None and TEMPLATE_KEY in wanted.columns:
+            mailed = ChunkResult()
+            started = time.process_time_ns()
+            emailed = self.emails.messages(wanted.get_column(TEMPLATE_KEY).to_list(), items, columns, mailed)
+            mailed.cpu_ns["email"] = time.process_time_ns() - started
         del kept, row_of, lines
         size = max(1, self.chunk_accounts)
-        if not filled:
+        if not filled and not emailed:
             results = [
                 self.renderer.render_chunk(items[start : start + size], columns) for start in range(0, len(items), size)
             ]
         else:
-            results = self._merged(items, columns, filled, size)
+            results = self._merged(items, columns, filled, size, emailed)
+        if emailed:
+            # their files are written; the manifest sorts the files' hashes, whatever the chunk
+            head = results[0]
+            head.files.extend(mailed.files)
+            for counts, more in ((head.rendered, mailed.rendered), (head.cpu_ns, mailed.cpu_ns)):
+                for channel, count in more.items():
+                    counts[channel] = counts.get(channel, 0) + count
         spill = self._spill(results) if self.spill_dir is not None else None
         accounts = self._cases(results, screened)
         if self.writer is None:
@@ -203,13 +221,15 @@ class ChunkMessages:
         columns: tuple[str, ...],
         filled: dict[str, tuple[pl.DataFrame, int]],
         size: int,
+        emailed: list[int],
     ) -> list[ChunkResult]:
         """Render's chunks of the items whose message was not filled on columns, with the
         chunk's ``calls.csv``, ``calls.jsonl`` and ``sms.jsonl`` lines, both kinds merged in
         plan order (the items' order), in the first of them: the sink appends each chunk's
         lines one after the other, so where they stand among the chunks does not change the
         files. A line whose message filled on columns is its only one is not rendered here;
-        a line with others is, without that one (``render_chunk``'s ``skip``)."""
+        a line with others is, without that one (``render_chunk``'s ``skip``). A line whose
+        email was written per key (``emailed``: it holds nothing else) is not rendered here."""
         import polars as pl
 
         assert self.renderer is not None
@@ -222,6 +242,8 @@ class ChunkMessages:
                     skipped[n] = 1
                 else:
                     beside[n] = channel
+        for n in emailed:
+            skipped[n] = 1
         rest = [n for n in range(len(items)) if not skipped[n]]
         results = []
         call_lines: list[tuple[int, str, bytes]] = []
