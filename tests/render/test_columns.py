@@ -33,6 +33,8 @@ from dunning.templating.sandbox import MAX_OUTPUT
 from dunning.text.cells import csv_cell
 from dunning.text.sms import measure
 
+from .fused_support import variant_accounts
+
 SATURDAY = date(2026, 11, 28)
 # bench portfolio rows whose one message on Saturday 2026-11-28 is a call: each call template,
 # with and without an offer, in both jurisdictions; and two whose call has an email beside it
@@ -309,16 +311,7 @@ SMS_VARIANTS: list[tuple[str, dict[str, str]]] = [
 
 
 def _sms_accounts(path: Path) -> Path:
-    with SMS_ROWS.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        base, header = list(reader), list(reader.fieldnames or ())
-    rows = [{**row, **changes, "account_id": row["account_id"] + tag} for row in base for tag, changes in SMS_VARIANTS]
-    rows.sort(key=lambda row: row["account_id"])
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=header)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
+    return variant_accounts(SMS_ROWS, SMS_VARIANTS, path)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
