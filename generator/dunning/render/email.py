@@ -206,14 +206,20 @@ class Envelope:
 def envelope(context: dict[str, Any]) -> Envelope:
     """The envelope of ``context``'s email."""
     company = context["company"]
-    unsubscribe = company["unsubscribe_url"]
+    return _envelope(company["name"], company["email"], company["unsubscribe_url"], context["locale"])
+
+
+@functools.lru_cache(maxsize=64)
+def _envelope(name: str, address: str, unsubscribe: str, locale: str) -> Envelope:
+    # one company and locale for most of a run's emails: made once each, not per email by the
+    # Python path (≈ 2 µs an email: the dataclass, the sender's look-up, the language cleaned)
     return Envelope(
-        sender=_sender(company["name"], company["email"]),
-        mailto=company["email"],
+        sender=_sender(name, address),
+        mailto=address,
         unsubscribe=unsubscribe,
         separator="&" if "?" in unsubscribe else "?",
-        domain=company["email"].rpartition("@")[2] or "localhost",
-        language=clean(context["locale"]),
+        domain=address.rpartition("@")[2] or "localhost",
+        language=clean(locale),
     )
 
 
