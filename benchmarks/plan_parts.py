@@ -24,7 +24,8 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from dunning.plan.build import WORKER_MALLOC_CONF, PlanInputs
+from dunning.plan.build import PlanInputs
+from dunning.plan.pool import WORKER_MALLOC_CONF
 
 os.environ.setdefault("POLARS_MAX_THREADS", "1")  # as in a worker; read when polars loads
 os.environ["_RJEM_MALLOC_CONF"] = WORKER_MALLOC_CONF  # as in a worker (polars appends it to its own)

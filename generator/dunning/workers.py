@@ -28,6 +28,7 @@ work on them in parallel. They share this module so that they share its rules:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing
 import multiprocessing.util
 import os
@@ -38,6 +39,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from importlib.machinery import ModuleSpec
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from types import FrameType, TracebackType
@@ -333,6 +335,28 @@ class Beside(Generic[R]):
         self._answer.close()
 
 
+@contextlib.contextmanager
+def without_main() -> Iterator[None]:
+    """While it is open, the processes a spawn pool starts do not run the parent's main script.
+
+    A spawned process runs the parent's ``__main__`` script as ``__mp_main__`` before it
+    takes a task (multiprocessing's "safe importing of the main module"); the ``dunning``
+    console script imports the whole CLI (click and the command's module). A pool whose
+    initializer and tasks are functions of dunning's own modules needs nothing from it: the
+    main module is shown to multiprocessing as a package's ``__main__``, which a spawned
+    process skips. A main module that has a spec already (``python -m …``) is left as it is.
+    Open it around the calls that start processes (:meth:`Workers.launch`)."""
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    main.__spec__ = ModuleSpec("__main__", None)
+    try:
+        yield
+    finally:
+        main.__spec__ = None
+
+
 def _stop_forkserver() -> None:
     """Stop multiprocessing's fork server, if one runs, and wait for it to exit (once its
     workers have). Otherwise it lives until this process exits and is never waited for: its
@@ -421,4 +445,4 @@ def _ready() -> None:
     """A task that does nothing (it makes a forking pool start its workers)."""
 
 
-__all__ = ["MAX_JOBS", "SMALL_WORK", "Beside", "WorkerCrashed", "Workers", "cap", "resolve_jobs"]
+__all__ = ["MAX_JOBS", "SMALL_WORK", "Beside", "WorkerCrashed", "Workers", "cap", "resolve_jobs", "without_main"]

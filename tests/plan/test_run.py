@@ -324,6 +324,7 @@ def test_planning_workers_get_their_allocator_options_whatever_polars_set_here(
     # in every process it starts in: the planning workers must be given their own value, not
     # inherit polars' (in `dunning build` they did until 2026-12-07: ≈ 300 MiB at 1M, ≈ 240 since)
     from dunning.plan import build
+    from dunning.plan.pool import WORKER_MALLOC_CONF
 
     monkeypatch.setenv("_RJEM_MALLOC_CONF", "dirty_decay_ms:500,muzzy_decay_ms:1000")
     given: list[dict[str, str]] = []
@@ -335,7 +336,7 @@ def test_planning_workers_get_their_allocator_options_whatever_polars_set_here(
 
     monkeypatch.setattr(build, "Workers", Spy)
     _run(example_root, example_root / "examples" / "accounts.csv", tmp_path / "two", jobs=2)
-    assert [env.get("_RJEM_MALLOC_CONF") for env in given if "_RJEM_MALLOC_CONF" in env] == [build.WORKER_MALLOC_CONF]
+    assert [env.get("_RJEM_MALLOC_CONF") for env in given if "_RJEM_MALLOC_CONF" in env] == [WORKER_MALLOC_CONF]
     # freed pages back within 0.2 s, and one arena for a worker's threads (polars' compute and
     # async threads would otherwise fault in afresh what the Python thread just freed)
-    assert build.WORKER_MALLOC_CONF == "dirty_decay_ms:200,muzzy_decay_ms:0,narenas:1"
+    assert WORKER_MALLOC_CONF == "dirty_decay_ms:200,muzzy_decay_ms:0,narenas:1"

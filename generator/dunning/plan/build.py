@@ -40,6 +40,7 @@ from dunning.accounts.source import CHUNK_ROWS, AccountFile, CsvPiece
 from dunning.errors import DunningError
 from dunning.outdir import OutputDir, append_hashed, mark, open_private, sha256_file, write_all, write_private
 from dunning.plan.output import ACTION_COLUMNS, DATA_STAT, HELD_STAT, REJECT_COLUMNS
+from dunning.plan.pool import worker_env
 from dunning.policy.model import Policy
 from dunning.text.cells import csv_writer
 from dunning.workers import Workers, resolve_jobs
@@ -54,18 +55,6 @@ SCHEMA_VERSION = 1
 # a chunk's history lines planned at once (dunning.plan.chunk): 10,000 accounts with 10
 # events each, where a slice holds ≈ 60 MiB of them at its peak
 HISTORY_SLICE_LINES = 100_000
-# jemalloc's options for the planning workers: freed pages go back to the system within 0.2 s
-# (see _plan_in_pool). Within 1 s a 1M plan without history faulted ≈ half as many pages in
-# again (≈ 1.2 s less system time), but the tree's peak rose where the budgets are tight,
-# measured one after the other on a quiet machine (2026-12-07, load 2-3, tree_peak.py): 200k
-# accounts with 2M history events 432 -> 471 MiB (issue 15: ≤ 500 MB = 477 MiB), a 1M
-# Saturday build 543/553 -> 552/561 MiB (571 once in build_bench; issue 18: ≤ 600 MB).
-# One arena: a worker's Python thread, polars' compute thread and its async thread (the CSV
-# writer) each had an arena of their own, and pages one thread freed could not serve
-# another's next allocation: fetched from the system again. One process planning 10k-row
-# chunks of the 1M bench (2026-12-08, load 4-6): 3.9-4.6k -> 2.2-2.7k minor faults and
-# 15.5-20.4 -> 12.4-15.9 ms of system time a chunk, maximum RSS 215-218 -> 206-210 MiB
-WORKER_MALLOC_CONF = "dirty_decay_ms:200,muzzy_decay_ms:0,narenas:1"
 
 Outcome = tuple[str, str, tuple[tuple[str, str], ...]]  # (status, tier, ((action status, channel), ...))
 # One run record: (account_id, line, plans.jsonl line, actions.csv rows, outcome). Records
@@ -325,7 +314,7 @@ def write_plans(
     :func:`run_plan` for the all-or-nothing wrapper). ``progress`` gets ``update(n)``;
     ``following`` has each planning process follow its chunks (:class:`Following`);
     ``hashed``: the outputs' sha256 taken as they are written, when it can (``Summary.hashes``);
-    ``pool``: the planning workers, started already (:func:`planning_pool`; ``jobs`` is then
+    ``pool``: the planning workers, started already (:func:`~dunning.plan.pool.planning_pool`; ``jobs`` is then
     theirs)."""
     source = AccountFile(inputs.accounts, inputs.accounts_format, inputs.chunk_rows)  # UserError before any work
     if following is not None:
@@ -540,44 +529,6 @@ def _closed_after(pool: Workers) -> Iterator[Workers]:
 _Chunk = tuple["pl.DataFrame | CsvPiece", Path, Path, bool, "Path | None", "PlanInputs | None"]
 
 
-def worker_env() -> dict[str, str]:
-    """The variables the planning workers start with (they read them as they load polars)."""
-    # one polars thread per worker: the workers already use every core, and each extra
-    # thread costs memory (POLARS_MAX_THREADS is read when a worker imports polars)
-    threads = {"POLARS_MAX_THREADS": os.environ.get("POLARS_MAX_THREADS") or "1"}
-    # polars' allocator (jemalloc) keeps freed pages ≈ 10 s for reuse: a worker between two
-    # chunks kept its last chunk's history frames, so the two workers' peaks added up on top
-    # of each other's leftovers; given back within 0.2 s (read when a worker loads polars).
-    # At once (a decay of 0) every page a chunk frees is faulted in again by its next
-    # allocation: 200k accounts with 2M history events spent ≈ 5 s of system time on it,
-    # ≈ 2.2 s with 0.2 s, ≈ 1.8 s with 1 s (WORKER_MALLOC_CONF). Always ours: polars sets this
-    # variable when a process imports it (to its 0.5 s / 1 s decay; `dunning build`'s has by
-    # now) and appends the inherited value to its own, so "the variable, or ours" was polars'
-    threads["_RJEM_MALLOC_CONF"] = WORKER_MALLOC_CONF
-    return threads
-
-
-def planning_pool(policy_path: Path, accounts: Path, jobs: int | None, preload: tuple[str, ...] = ()) -> Workers | None:
-    """The planning workers of a run, entered and started now, before the run's inputs are
-    settled (``dunning build`` starts them before it validates the policy): each loads its
-    modules (and those ``preload`` names: a follower's) and compiles the policy while this
-    process goes on, and gets the run's inputs with its first chunk (:func:`write_plans`'s
-    ``pool``). None when the run plans in this process (see :func:`_jobs`). The caller closes
-    it (``close(stop=True)`` when unused)."""
-    workers = resolve_jobs(jobs, accounts.stat().st_size if accounts.is_file() else 0)
-    if workers == 1:
-        return None
-    mark("plan pool")
-    pool = Workers(workers, initializer=_preload_worker, initargs=(policy_path, preload), env=worker_env())
-    pool.__enter__()
-    try:
-        pool.launch()
-    except BaseException:
-        pool.close(stop=True)
-        raise
-    return pool
-
-
 def _append(source: Path, target: int, digest: hashlib._Hash | None) -> None:
     """Append a run file to the output file open on descriptor ``target`` (flushed). With a
     ``digest``, its bytes are added to it as they pass through this process for the hash
@@ -603,12 +554,6 @@ def _init_worker(inputs: PlanInputs) -> None:
     from dunning.plan.chunk import init_worker
 
     init_worker(inputs)
-
-
-def _preload_worker(policy_path: Path, modules: tuple[str, ...]) -> None:
-    from dunning.plan.chunk import preload_worker
-
-    preload_worker(policy_path, modules)
 
 
 def _plan_in_worker(chunk: _Chunk) -> ChunkResult:
