@@ -181,7 +181,7 @@ def test_the_planning_workers_start_before_validate_and_none_outlives_a_build_st
     monkeypatch.setattr(build_module, "validation", spy)
     code, output = _build(example_root, tmp_path / "two", "--jobs", "2", "--quiet")
     assert (code, output) == (0, "accounts_in 66 == planned 51 + excluded 8 + rejected 7\n")
-    assert alive == [["SpawnProcess", "SpawnProcess"]]
+    assert alive == [["ForkServerProcess", "ForkServerProcess"]]
     code, _ = _build(example_root, tmp_path / "one", "--jobs", "1", "--quiet")
     assert code == 0 and alive[1] == []  # one process: none started
     assert multiprocessing.active_children() == []
@@ -194,7 +194,7 @@ def test_the_planning_workers_start_before_validate_and_none_outlives_a_build_st
     tiers.write_text(tiers.read_text(encoding="utf-8") + "\n  - id: [broken\n", encoding="utf-8")
     code, output = _build(example_copy, tmp_path / "out", "--jobs", "2")
     assert code == 1 and "build stopped: validate found errors" in output
-    assert alive[2] == ["SpawnProcess", "SpawnProcess"]
+    assert alive[2] == ["ForkServerProcess", "ForkServerProcess"]
     assert multiprocessing.active_children() == []
     assert not (tmp_path / "out").exists()
 

@@ -261,3 +261,67 @@ def test_stopping_a_task_beside_ends_its_process_at_once() -> None:
     assert time.monotonic() - started < 10
     assert not beside._process.is_alive()
     beside.stop()  # stopping twice is harmless
+
+
+@pytest.mark.parametrize("kill", [False, True])
+def test_a_fork_server_killed_at_close_gets_sigterm_after_its_workers_and_is_reaped(
+    kill: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the planning workers' server imported polars and the planner: asked to exit, its
+    # interpreter's teardown held the plan's end 0.25-0.36 s; ended with SIGTERM instead, once
+    # its workers have exited (and been reaped by it), and reaped by this process
+    from multiprocessing import forkserver
+
+    real = os.kill
+    sent: list[tuple[int, int]] = []
+
+    def spy(pid: int, signum: int) -> None:
+        sent.append((pid, signum))
+        real(pid, signum)
+
+    with Workers(2, start="forkserver", kill_server=kill) as pool:
+        assert list(pool.map(support.label, range(4))) == ["None0", "None1", "None2", "None3"]
+        server = getattr(forkserver._forkserver, "_forkserver_pid", None)
+        assert server is not None
+        monkeypatch.setattr(os, "kill", spy)
+    monkeypatch.undo()
+    assert sent == ([(server, signal.SIGTERM)] if kill else [])
+    assert getattr(forkserver._forkserver, "_forkserver_pid", None) is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(server, os.WNOHANG)  # already reaped
+
+
+def test_without_main_a_spawned_worker_does_not_run_the_main_script_again(tmp_path: Path) -> None:
+    # the `dunning` console script imports the whole CLI: a planning worker needs none of it.
+    # The script notes each run of it as a spawned process's main module (__mp_main__)
+    script = tmp_path / "run.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import sys
+            from dunning.workers import Workers, without_main
+            if __name__ == "__mp_main__":
+                with open(sys.argv[1], "a", encoding="utf-8") as marks:
+                    marks.write("ran\\n")
+            if __name__ == "__main__":
+                for hidden in (True, False):
+                    with Workers(2) as pool:
+                        if hidden:
+                            with without_main():
+                                pool.launch()
+                        else:
+                            pool.launch()
+                        assert sorted(pool.map(abs, [-1, -2, -3])) == [1, 2, 3]
+                    assert sys.modules["__main__"].__spec__ is None
+                    with open(sys.argv[1], "a", encoding="utf-8") as marks:
+                        marks.write(f"hidden {hidden}\\n")
+            """
+        ),
+        encoding="utf-8",
+    )
+    marks = tmp_path / "marks"
+    run = subprocess.run(
+        [sys.executable, str(script), str(marks)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (run.returncode, run.stderr) == (0, "")
+    assert marks.read_text(encoding="utf-8") == "hidden True\nran\nran\nhidden False\n"

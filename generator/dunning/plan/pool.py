@@ -64,7 +64,24 @@ def planning_pool(policy_path: Path, accounts: Path, jobs: int | None, preload: 
     if workers == 1:
         return None
     mark("plan pool")
-    pool = Workers(workers, initializer=_preload_worker, initargs=(policy_path, preload), env=worker_env())
+    # Forked from a server that imported the planner, polars and render's modules once: two
+    # spawned workers imported them each (≈ 0.45 s of a core apiece, with the build's process
+    # importing its own beside them on two cores), the forks are ready ≈ 0.1 s after the
+    # server is. Safe to fork: importing them runs no polars query, so polars' compute pool
+    # does not exist yet in the server (its threads then: jemalloc's background ones, whose
+    # locks jemalloc's fork handlers take, and polars' idle spill cleaner; a test keeps it so);
+    # the allocator's and polars' variables are read by the server, which the workers inherit.
+    # The server is ended with SIGTERM once its workers are (Workers' kill_server): it holds
+    # nothing to clean up, and its interpreter's teardown took 0.25-0.36 s of the plan's end.
+    pool = Workers(
+        workers,
+        start="forkserver",
+        preload=("dunning.plan.chunk", *preload),
+        initializer=_preload_worker,
+        initargs=(policy_path, preload),
+        env=worker_env(),
+        kill_server=True,
+    )
     pool.__enter__()
     try:
         # the workers need nothing of the `dunning` script (their tasks are the planner's
