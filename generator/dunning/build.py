@@ -134,7 +134,7 @@ def _stages(
     pool: Workers | None = None,
 ) -> None:
     """plan → render → handbook → manifest into ``staging``, as :func:`run_build` describes;
-    ``pool``: the planning workers, started (:func:`~dunning.plan.build.planning_pool`)."""
+    ``pool``: the planning workers, started (:func:`~dunning.plan.pool.build_pool`)."""
     inputs = PlanInputs(request.policy_path, request.accounts, request.as_of, request.history, request.horizon or 0)
     cases = CaseRequest(request.as_of, request.history, request.horizon or 0)
     check_email_format(request.email_format)

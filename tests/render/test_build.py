@@ -165,7 +165,7 @@ def test_the_planning_workers_start_before_validate_and_none_outlives_a_build_st
     example_root: Path, example_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # with more than one process the planning workers load their modules and compile the
-    # policy while this process validates (dunning.plan.build.planning_pool): both run while
+    # policy while this process validates (dunning.plan.pool.build_pool, forked from one server): both run while
     # validate does; a build that validate stops ends them, and publishes nothing
     import multiprocessing
 
