@@ -34,7 +34,7 @@ from dunning.render import archive, markup, printing, typeset
 from dunning.render.address import address_block
 from dunning.render.markup import body_markup, letter_markup
 from dunning.render.run import render_plans
-from dunning.workers import Workers
+from dunning.workers import Workers, without_main
 
 from . import print_support
 
@@ -597,7 +597,7 @@ def test_print_workers_do_not_run_the_main_script_again(tmp_path: Path, monkeypa
         process.join()
         assert process.exitcode == 0
 
-    with printing.bare_main():
+    with without_main():  # what render opens around its print workers
         spawn()
     assert not marker.exists()
     assert main.__spec__ is None

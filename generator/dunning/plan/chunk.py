@@ -98,7 +98,7 @@ _WORKER: PlanningState | None = None
 # a worker that stages the history first (dunning.plan.build._plan_in_pool): its inputs and
 # compiled policy, until its first chunk says where the staged history is
 _WAITING: tuple[PlanInputs, Policy] | None = None
-# a worker started before the run's inputs were known (dunning.plan.build.planning_pool): the
+# a worker started before the run's inputs were known (dunning.plan.pool.planning_pool): the
 # policy it compiled, until its first chunk brings the inputs
 _PRELOADED: Policy | None = None
 

@@ -30,13 +30,9 @@ is half-way (docs/render.md, "Memory of the print stage").
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
 import time
-from collections.abc import Iterator
 from datetime import date
-from importlib.machinery import ModuleSpec
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -140,30 +136,6 @@ def _paced(letters: int, seconds: float, slot: int) -> None:
     with lock:
         shared[0] = (shared[0] + seconds / letters) / 2 if shared[0] > 0 else seconds / letters
         shared[slot] = 0.0
-
-
-@contextlib.contextmanager
-def bare_main() -> Iterator[None]:
-    """While it is open, spawned processes do not run the parent's main script again.
-
-    A spawned process runs the parent's ``__main__`` script as ``__mp_main__`` before it takes
-    a task (multiprocessing's "safe importing of the main module"); the ``dunning`` console
-    script imports the whole CLI, ≈ 20 ms of CPU in each print worker — a worker a print batch,
-    ≈ 100 of them on a 1M Monday (measured; docs/render.md, "Print workers"). A print worker
-    needs nothing from it: its tasks and initializer are this module's functions, its jobs plain
-    tuples. So the main module is shown to multiprocessing as a package's ``__main__``, which a
-    spawned process skips; a main module that already has a spec (``python -m …``) is left as
-    it is. Open it around the pool: processes are also started while it runs (one replaces
-    each worker that has typeset its batches)."""
-    main = sys.modules.get("__main__")
-    if main is None or getattr(main, "__spec__", None) is not None:
-        yield
-        return
-    main.__spec__ = ModuleSpec("__main__", None)
-    try:
-        yield
-    finally:
-        main.__spec__ = None
 
 
 def recycle_after(workers: int) -> int:

@@ -67,7 +67,7 @@ from dunning.render.files import sha256_bytes
 from dunning.render.manifest import MANIFEST, build_manifest, dump_json, write_atomic
 from dunning.templating.sandbox import TemplateSandbox
 from dunning.text.cells import csv_writer
-from dunning.workers import Workers, resolve_jobs
+from dunning.workers import Workers, resolve_jobs, without_main
 
 PLANS = "plans.jsonl"
 # the letters' markup while render runs (a hidden file in the staging folder, removed at the
@@ -698,7 +698,7 @@ class Messages:
                     initargs=(printing.turns(count),),
                     preload=printing.PRELOAD,
                 )
-                with _bar(len(batches), " print batches", progress) as typeset_bar, printing.bare_main(), printers:
+                with _bar(len(batches), " print batches", progress) as typeset_bar, without_main(), printers:
                     for done in printers.map(printing.typeset_batch, _print_jobs(out_dir, spool, batches)):
                         printed.append(done)
                         sink.summary.cpu_ns["print_batches"] = sink.summary.cpu_ns.get("print_batches", 0) + done[-1]
