@@ -104,7 +104,7 @@ def main() -> None:
         'workdays: "09:00-19:00"\n        sat:',
     )
     _edit(repo / "policies" / "offers.yaml", "instalments: 6", "instalments: 8")
-    _edit(repo / "templates" / "sms" / "sms-early.en-US.j2", "your payment", "your instalment")
+    _edit(repo / "templates" / "sms" / "sms-early.en-US.j2", "Need help?", "Need a hand?")
 
     accounts = work / f"accounts-{n}.csv"
     if not accounts.exists():
