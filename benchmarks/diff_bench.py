@@ -28,6 +28,24 @@ MAKE_ACCOUNTS = ROOT.parent / "shared" / "bench" / "make_accounts.py"  # ../shar
 AS_OF = "2026-11-28"
 
 
+# (file, text, replacement): the scenario "cadence" (committed, tag `cadence`): mid-tier calls
+# every 2 days instead of 3; the scenario "full" (the working tree against `base`): the early
+# tier ends 5 days later, US weekday calls an hour earlier, 8 instalments, one SMS reworded.
+# tests/ci/test_benchmark_edits.py keeps them applying to the bundled example.
+CADENCE_EDIT = (
+    "policies/strategies.yaml",
+    "template: call-mid\n        every: 3",
+    "template: call-mid\n        every: 2",
+)
+FULL_EDITS = (
+    ("policies/tiers.yaml", "dpd: {min: 8, max: 30}", "dpd: {min: 8, max: 35}"),
+    ("policies/tiers.yaml", "dpd: {min: 31, max: 60}", "dpd: {min: 36, max: 60}"),
+    ("policies/timetables.yaml", 'workdays: "09:00-20:00"\n        sat:', 'workdays: "09:00-19:00"\n        sat:'),
+    ("policies/offers.yaml", "instalments: 6", "instalments: 8"),
+    ("templates/sms/sms-early.en-US.j2", "Need help?", "Need a hand?"),
+)
+
+
 def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     if old not in text:
@@ -89,22 +107,15 @@ def main() -> None:
     _git(repo, "tag", "base")
     # Scenario "cadence" (committed, tag `cadence`): mid calls every 2 days instead of 3. Only
     # accounts of the tier running that strategy are planned twice.
-    strategies = repo / "policies" / "strategies.yaml"
+    strategies = repo / CADENCE_EDIT[0]
     original = strategies.read_text(encoding="utf-8")
-    _edit(strategies, "template: call-mid\n        every: 3", "template: call-mid\n        every: 2")
+    _edit(strategies, *CADENCE_EDIT[1:])
     _git(repo, "commit", "-q", "-am", "cadence")
     _git(repo, "tag", "cadence")
     strategies.write_text(original, encoding="utf-8")
     # Scenario "full" (working tree against `base`): every account planned twice.
-    _edit(repo / "policies" / "tiers.yaml", "dpd: {min: 8, max: 30}", "dpd: {min: 8, max: 35}")
-    _edit(repo / "policies" / "tiers.yaml", "dpd: {min: 31, max: 60}", "dpd: {min: 36, max: 60}")
-    _edit(
-        repo / "policies" / "timetables.yaml",
-        'workdays: "09:00-20:00"\n        sat:',
-        'workdays: "09:00-19:00"\n        sat:',
-    )
-    _edit(repo / "policies" / "offers.yaml", "instalments: 6", "instalments: 8")
-    _edit(repo / "templates" / "sms" / "sms-early.en-US.j2", "Need help?", "Need a hand?")
+    for relative, old, new in FULL_EDITS:
+        _edit(repo / relative, old, new)
 
     accounts = work / f"accounts-{n}.csv"
     if not accounts.exists():
