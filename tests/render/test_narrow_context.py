@@ -176,10 +176,7 @@ def test_calls_and_texts_rendered_narrowed_give_the_bytes_and_rejects_of_whole_c
     (texts / "sms-late.en-US.j2").write_text("Hi {{ account.name }}, {{ account.dpd }} days.\n", encoding="utf-8")
     (texts / "sms-reminder.en-US.j2").write_text("{{ offer }} Reply STOP to opt out.\n", encoding="utf-8")
     policy = require_policy(example_copy)
-    plans = [orjson.loads(line) for line in (FIXTURES / "plan" / "plans.jsonl").read_bytes().splitlines()]
-    rows = read_account_rows(FIXTURES / "accounts.csv", [p["account_id"] for p in plans])
-    columns = tuple(rows.columns)
-    row_of = {row[columns.index("account_id")]: row for row in rows.rows()}
+    plans, columns, row_of = _fixture_plans()
     items = []
     for plan in plans:
         row = row_of.get(plan["account_id"])
@@ -202,6 +199,14 @@ def test_calls_and_texts_rendered_narrowed_give_the_bytes_and_rejects_of_whole_c
     assert filled.rejects == through_jinja.rejects and filled.rendered == through_jinja.rendered
     assert filled.calls_csv.count(b"\n") > 10 and filled.rejects  # calls rendered, and rejects (no phone, nickname)
     assert any(narrowed) and not all(narrowed)  # both ways taken
+
+
+def _fixture_plans() -> tuple[list[dict[str, Any]], tuple[str, ...], dict[str, Any]]:
+    """The fixture's plan lines, its account rows' columns, and each account's row by id."""
+    plans = [orjson.loads(line) for line in (FIXTURES / "plan" / "plans.jsonl").read_bytes().splitlines()]
+    rows = read_account_rows(FIXTURES / "accounts.csv", [p["account_id"] for p in plans])
+    columns = tuple(rows.columns)
+    return plans, columns, {row[columns.index("account_id")]: row for row in rows.rows()}
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -234,10 +239,7 @@ def test_emails_rendered_narrowed_give_the_bytes_and_rejects_of_whole_contexts(
         encoding="utf-8",
     )
     policy = require_policy(example_copy)
-    plans = [orjson.loads(line) for line in (FIXTURES / "plan" / "plans.jsonl").read_bytes().splitlines()]
-    rows = read_account_rows(FIXTURES / "accounts.csv", [p["account_id"] for p in plans])
-    columns = tuple(rows.columns)
-    row_of = {row[columns.index("account_id")]: row for row in rows.rows()}
+    plans, columns, row_of = _fixture_plans()
     items = []
     for plan in plans:
         row = row_of.get(plan["account_id"])
