@@ -108,6 +108,8 @@ def run_build(
         policy = loaded.policy
         output = OutputDir(request.out, protect=(Path(policy.root),))
         on_stage("out")  # the output folder's checks and lock
+        if pool is not None:
+            pool.started()  # the handbook's process is forked next: no thread of the launch then
         with output.replace() as staging:
             beside = _handbook_beside(request, policy, staging, found)
             try:

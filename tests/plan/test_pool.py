@@ -48,6 +48,7 @@ def test_the_build_pool_is_two_forks_of_a_server_that_preloaded_the_planner_and_
             True,
         )
         assert BUILD_PRELOAD == ("dunning.render.fused", "dunning.render.columns")
+        pool.started()  # asked of the server in the background
         assert pool._executor is not None and len(pool._executor._processes) == 2  # launched
         server = getattr(forkserver._forkserver, "_forkserver_pid", None)
         assert server is not None

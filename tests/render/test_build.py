@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -173,15 +174,25 @@ def test_the_planning_workers_start_before_validate_and_none_outlives_a_build_st
     from dunning.validate import validation as real
 
     alive: list[list[str]] = []
+    expected = [2]  # worker processes the build starts
 
     def spy(path: Path) -> Any:
-        alive.append(sorted(type(p).__name__ for p in multiprocessing.active_children()))
+        # the workers are asked of the fork server in the background (it forks them once it
+        # has imported their modules): they come up while validate has not returned
+        deadline = time.monotonic() + 60
+        while True:
+            children = sorted(type(p).__name__ for p in multiprocessing.active_children())
+            if len(children) >= expected[0] or time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
+        alive.append(children)
         return real(path)
 
     monkeypatch.setattr(build_module, "validation", spy)
     code, output = _build(example_root, tmp_path / "two", "--jobs", "2", "--quiet")
     assert (code, output) == (0, "accounts_in 66 == planned 51 + excluded 8 + rejected 7\n")
     assert alive == [["ForkServerProcess", "ForkServerProcess"]]
+    expected[0] = 0
     code, _ = _build(example_root, tmp_path / "one", "--jobs", "1", "--quiet")
     assert code == 0 and alive[1] == []  # one process: none started
     assert multiprocessing.active_children() == []
@@ -192,6 +203,7 @@ def test_the_planning_workers_start_before_validate_and_none_outlives_a_build_st
     (example_copy / "examples" / "accounts.csv").write_text("account_id\n", encoding="utf-8")
     tiers = example_copy / "policies" / "tiers.yaml"
     tiers.write_text(tiers.read_text(encoding="utf-8") + "\n  - id: [broken\n", encoding="utf-8")
+    expected[0] = 2
     code, output = _build(example_copy, tmp_path / "out", "--jobs", "2")
     assert code == 1 and "build stopped: validate found errors" in output
     assert alive[2] == ["ForkServerProcess", "ForkServerProcess"]

@@ -129,6 +129,61 @@ def test_launch_starts_every_worker_before_the_first_task_without_a_thread_and_p
         assert (alone.launch(), forked.launch()) == (False, False)  # in this process; forked on entry
 
 
+def test_a_fork_server_pool_launched_in_the_background_lets_this_process_go_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # dunning build asks the server for its planning workers and validates meanwhile: launch
+    # returns before the server has forked them, with the variables put back (the server read
+    # them as it started; the workers inherit them), and started() waits for the thread
+    import threading
+
+    monkeypatch.delenv("DUNNING_TEST_LAUNCHED", raising=False)
+    threads = threading.active_count()
+    with Workers(2, start="forkserver", preload=("json.tool",), env={"DUNNING_TEST_LAUNCHED": "yes"}) as pool:
+        assert pool.launch(background=True, bare=True) is True
+        assert pool._launching is not None  # a thread asks the server for the workers
+        assert "DUNNING_TEST_LAUNCHED" not in os.environ
+        pool.started()
+        assert threading.active_count() == threads  # the launch's thread has ended
+        executor = pool._executor
+        assert executor is not None
+        launched = {process.pid for process in executor._processes.values()}
+        assert len(launched) == 2
+        assert pool.launch() is False  # started already
+        assert list(pool.map(support.variable, ["DUNNING_TEST_LAUNCHED"] * 4)) == ["yes"] * 4
+        assert set(pool.map(support.pid_of, range(6))) <= launched
+        assert list(pool.map(support.has_module, ["json.tool"])) == [True]
+    with Workers(2, env={"DUNNING_TEST_LAUNCHED": "yes"}) as spawned:  # a spawn pool: started at once
+        assert spawned.launch(background=True) is True
+        assert spawned._launching is None and "DUNNING_TEST_LAUNCHED" not in os.environ
+
+
+def test_a_background_launch_that_fails_raises_in_started_and_map_and_close_still_ends_the_pool() -> None:
+    with Workers(2, start="forkserver") as pool:
+        executor = pool._executor
+        assert executor is not None
+
+        def broken() -> None:
+            raise OSError(24, "Too many open files")
+
+        executor._launch_processes = broken  # type: ignore[attr-defined]
+        assert pool.launch(background=True) is True
+        with pytest.raises(OSError, match="Too many open files"):
+            pool.started()
+        pool.started()  # raised once
+    with Workers(2, start="forkserver") as pool:
+        executor = pool._executor
+        assert executor is not None
+        executor._launch_processes = broken  # type: ignore[attr-defined]
+        assert pool.launch(background=True) is True
+        with pytest.raises(OSError, match="Too many open files"):
+            list(pool.map(abs, [-1]))
+    with Workers(2, start="forkserver") as pool:  # closed while launching: waits for it, ends all
+        assert pool.launch(background=True) is True
+        pool.close(stop=True)
+        assert pool._launching is None and pool._executor is None
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_user_error_keeps_its_message_and_hint_and_comes_after_the_results_before_it(jobs: int) -> None:
     seen: list[int] = []

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from dunning.outdir import mark
-from dunning.workers import Workers, resolve_jobs, without_main
+from dunning.workers import Workers, resolve_jobs
 
 # jemalloc's options for the planning workers: freed pages go back to the system within 0.2 s
 # (see dunning.plan.build._plan_in_pool). Within 1 s a 1M plan without history faulted ≈ half as many pages in
@@ -85,9 +85,13 @@ def planning_pool(policy_path: Path, accounts: Path, jobs: int | None, preload: 
     pool.__enter__()
     try:
         # the workers need nothing of the `dunning` script (their tasks are the planner's
-        # functions): not run again in each (the whole CLI, ≈ 30-100 ms of a core)
-        with without_main():
-            pool.launch()
+        # functions): not run again in each (the whole CLI, ≈ 30-100 ms of a core, `bare`).
+        # Asked of the server in the background: it forks them only once it has imported the
+        # planner, polars and render's modules (≈ 0.5 s), and this process meanwhile imports
+        # its stages and validates instead of waiting (the first chunk went out ≈ 0.5 s after
+        # the workers were ready); map() and the build, before it forks the handbook's process,
+        # wait for it (Workers.started)
+        pool.launch(background=True, bare=True)
     except BaseException:
         pool.close(stop=True)
         raise
