@@ -103,16 +103,31 @@ def create_cost(folder: Path, count: int = 300) -> float:
     return (time.process_time() - start) / count * 1e6
 
 
+def dirty_mib() -> float:
+    """MiB of written data the kernel has not yet written back to the disk (``/proc/meminfo``)."""
+    with open("/proc/meminfo", encoding="ascii") as info:
+        for line in info:
+            if line.startswith("Dirty:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+DIRTY_CALM_MIB = 64  # a build writes ≈ 1-2.3 GB: what an earlier run left unwritten competes with it
+
+
 def settle(folder: Path, calm_us: float, longest_s: float = 330.0) -> tuple[float, float]:
-    """Wait until creating a file costs at most ``calm_us`` µs (or ``longest_s`` passed: the
-    kernel forgets a freed inode after 300 s at most); the seconds waited and the last cost."""
+    """Wait until creating a file costs at most ``calm_us`` µs and the earlier runs' data is
+    written back (at most DIRTY_CALM_MIB left: a 1M build leaves ≈ 0.5-1 GB that the kernel
+    writes back over the next 20-30 s, and a build timed meanwhile shares the disk with it),
+    or ``longest_s`` passed (the kernel forgets a freed inode after 300 s at most); the
+    seconds waited and the last cost."""
     start = time.monotonic()
     while True:
         cost = create_cost(folder)
         waited = time.monotonic() - start
-        if cost <= calm_us or waited >= longest_s:
+        if (cost <= calm_us and dirty_mib() <= DIRTY_CALM_MIB) or waited >= longest_s:
             return waited, cost
-        time.sleep(10)
+        time.sleep(5)
 
 
 def before_timing(trash: Path, calm_us: float | None) -> dict[str, float]:
@@ -122,7 +137,8 @@ def before_timing(trash: Path, calm_us: float | None) -> dict[str, float]:
     if calm_us is None:
         return {"create_us_before": create_cost(probes)}
     waited, cost = settle(probes, calm_us)
-    print(f"--- settled {waited:.0f} s: a file create costs {cost:.0f} µs of CPU")
+    dirty = dirty_mib()
+    print(f"--- settled {waited:.0f} s: a file create costs {cost:.0f} µs of CPU, {dirty:.0f} MiB not yet written back")
     return {"create_us_before": cost, "settled_s": waited}
 
 
