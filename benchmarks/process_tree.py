@@ -55,16 +55,47 @@ def child_pids() -> dict[int, list[int]]:
     return children
 
 
+def children_of(pid: int) -> list[int] | None:
+    """The children of ``pid`` from its threads' ``/proc/PID/task/TID/children`` (a process
+    started by any thread is listed by that thread); None where the kernel has no such file.
+
+    Reading the tree's own few files instead of every process's ``stat`` (:func:`child_pids`,
+    ≈ 300 files a sample here): 1.8 -> 0.3 ms of CPU a sample during a 1M build (2026-12-08),
+    where the samplers run on the cores the build uses. (``smaps_rollup`` of its six processes
+    is most of a memory sample's cost, ≈ 13 ms: build_bench times builds without it.)"""
+    found: list[int] = []
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+    for thread in threads:
+        try:
+            with open(f"/proc/{pid}/task/{thread}/children", encoding="ascii") as handle:
+                found.extend(int(child) for child in handle.read().split())
+        except FileNotFoundError:
+            if not os.path.exists(f"/proc/{pid}/task/{thread}"):
+                continue  # the thread ended meanwhile
+            return None
+        except OSError:
+            continue
+    return found
+
+
 def tree_figures(root: int, per_process: Callable[[int], int | None]) -> dict[int, int]:
     """``per_process`` of ``root`` and each of its descendants (one look at /proc for the
     tree), by pid; a process whose figure is None (gone meanwhile) is left out."""
-    children, stack, figures = child_pids(), [root], {}
+    every: dict[int, list[int]] | None = None
+    stack, figures = [root], {}
     while stack:
         pid = stack.pop()
         figure = per_process(pid)
         if figure is not None:
             figures[pid] = figure
-        stack.extend(children.get(pid, ()))
+        children = children_of(pid) if every is None else None
+        if children is None:  # no children files: every process's parent, read once
+            every = every if every is not None else child_pids()
+            children = every.get(pid, [])
+        stack.extend(children)
     return figures
 
 
