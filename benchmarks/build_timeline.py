@@ -25,13 +25,13 @@ last sample and its exit is not seen (at most an interval each): the total print
 
 from __future__ import annotations
 
-import argparse
 import os
 import resource
+import tempfile
 import time
 
 from process_tree import run_watched, tree_figures
-from tree_timeline import ROLES, Roles
+from tree_timeline import ROLES, Roles, parsed, timeline_parser
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -123,16 +123,11 @@ def report_marks(path: str, started: float, role_of: dict[int, str]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--code", default=None, help="a generator/ folder to run the command with")
-    parser.add_argument("--out", default=None, help="write the timeline to this CSV file")
-    parser.add_argument("--label", default="run")
-    parser.add_argument("--interval", type=float, default=0.1)
+    parser = timeline_parser(__doc__ or "")
     parser.add_argument("--bucket", type=float, default=0.5)
-    parser.add_argument("command", nargs=argparse.REMAINDER)
-    args = parser.parse_args()
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    marks_file = f"/tmp/build-timeline-marks-{os.getpid()}"
+    args, command = parsed(parser)
+    handle, marks_file = tempfile.mkstemp(prefix="build-timeline-marks-")  # removed once read
+    os.close(handle)
     env = {**os.environ, "DUNNING_MARKS": marks_file, **({"PYTHONPATH": args.code} if args.code else {})}
     cores = len(os.sched_getaffinity(0))
     load = os.getloadavg()[0]
@@ -193,6 +188,7 @@ def main() -> None:
     for pid in sorted(roles.of, key=lambda p: roles.first[p][0]):
         print(f"  {pid} {roles.of[pid]}: {roles.command[pid][1][:100]}")
     report_marks(marks_file, started, roles.of)
+    os.unlink(marks_file)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as handle:
             handle.write("t,dt," + ",".join(ROLES) + ",parent_thread,total,idle\n")

@@ -34,6 +34,14 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def _parent(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+            return int(handle.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 class Roles:
     """Each process's role, decided after the run from the order in which processes were first
     seen and what each ran (see the module's docstring). A spawned process is a fork of its
@@ -44,6 +52,7 @@ class Roles:
         self.first: dict[int, tuple[int, frozenset[int]]] = {}  # pid: (sample, pids alive then)
         self.last: dict[int, int] = {}  # pid: the last sample it was seen in
         self.command: dict[int, tuple[int, str]] = {}  # pid: (times read, its command line)
+        self.parent: dict[int, int] = {}  # pid: its parent's
         self.of: dict[int, str] = {}
 
     def seen(self, number: int, alive: set[int]) -> None:
@@ -53,6 +62,8 @@ class Roles:
             times, line = self.command.get(pid, (0, ""))
             if times < 3:
                 self.command[pid] = (times + 1, _cmdline(pid) or line)
+            if pid not in self.parent:
+                self.parent[pid] = _parent(pid)
 
     def decide(self, root: int) -> None:
         """Give each process seen its role; ``root``: the command's own process."""
@@ -64,6 +75,9 @@ class Roles:
             line = self.command[pid][1]
             if pid == root:
                 role = "parent"
+            elif "python" not in line and self.parent.get(pid) in self.of:
+                # a program a process runs (the handbook's git, print's pdftotext): its role
+                role = self.of[self.parent[pid]]
             elif "resource_tracker" in line:
                 role = "tracker"
             elif pid in spawned:
@@ -82,15 +96,25 @@ class Roles:
             self.of[pid] = role
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def timeline_parser(doc: str) -> argparse.ArgumentParser:
+    """The options this timeline and :mod:`build_timeline` share; the command comes last."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--code", default=None, help="a generator/ folder to run the command with")
     parser.add_argument("--out", default=None, help="write the timeline to this CSV file")
     parser.add_argument("--label", default="run")
     parser.add_argument("--interval", type=float, default=0.1)
+    return parser
+
+
+def parsed(parser: argparse.ArgumentParser) -> tuple[argparse.Namespace, list[str]]:
+    """The options and the command (what follows ``--``)."""
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    return args, args.command[1:] if args.command[:1] == ["--"] else args.command
+
+
+def main() -> None:
+    args, command = parsed(timeline_parser(__doc__ or ""))
     env = {**os.environ, "PYTHONPATH": args.code} if args.code else None
     load = os.getloadavg()[0]
     roles = Roles()
